@@ -1,0 +1,1 @@
+// Host-only logic behind the `apus` tool. May allocate and use Foundation.
