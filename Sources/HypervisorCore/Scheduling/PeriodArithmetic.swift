@@ -1,0 +1,34 @@
+// Small overflow-safe helpers shared by the schedulers. Instants saturate at
+// `.never` (Time.swift); these keep that promise for "k periods later".
+
+extension Instant {
+    /// `self + count * span`, saturating at `.never`.
+    @inline(__always)
+    func advanced(by count: UInt64, of span: TimeSpan) -> Instant {
+        let (total, overflow) = count.multipliedReportingOverflow(by: span.nanoseconds)
+        return overflow ? .never : self + TimeSpan(nanoseconds: total)
+    }
+
+    /// The first instant `self + k * period` (k >= 1) strictly after `now`;
+    /// `self` when it is already after `now`.
+    func firstBoundary(after now: Instant, period: TimeSpan) -> Instant {
+        if self > now { return self }
+        let behind = now.nanoseconds - nanoseconds
+        return advanced(by: behind / period.nanoseconds + 1, of: period)
+    }
+}
+
+/// `a * b <= c * d` for 64-bit operands, exactly (128-bit products).
+@inline(__always)
+func productIsAtMost(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> Bool {
+    let left = a.multipliedFullWidth(by: b)
+    let right = c.multipliedFullWidth(by: d)
+    return left.high < right.high || (left.high == right.high && left.low <= right.low)
+}
+
+/// Widens a 32-bit value to 64 bits. Swift 6.3's Embedded stdlib on armv7
+/// lowers the ordinary widening initialisers (`UInt64(x)`, also from UInt16/Int)
+/// to its generic path, which `-no-allocations` rejects; the bit-level
+/// initialiser is specialised and free.
+@inline(__always)
+func widened(_ value: UInt32) -> UInt64 { UInt64(_truncatingBits: UInt(value)) }
