@@ -1,0 +1,237 @@
+/*
+ * Boot stub: from reset (or a firmware's jump) to Swift in non-secure HYP mode.
+ *
+ * Entry cases handled:
+ *   - secure SVC (QEMU vexpress-a15 with TrustZone, the default): play firmware
+ *     in monitor mode (NSACR, GIC groups, SCR.NS|HCE) and ERET to non-secure HYP;
+ *   - non-secure HYP (a firmware such as U-Boot that switches to HYP first);
+ *   - anything else, or a CPU without the Virtualization Extensions: a clear
+ *     message on UART0 and a stop, never a silent hang.
+ * Secondary CPUs are parked in WFE: Apus runs on CPU 0.
+ * Once in HYP: stack, vector base, BSS cleared, stage-1 MMU and caches on
+ * (identity map), then apus_main() in Swift, which never returns.
+ */
+#include "platform.h"
+
+    .syntax unified
+    .arch armv7-a
+    .arch_extension virt
+    .arch_extension sec
+    .arm
+
+    .section .text.boot, "ax"
+    .global _start
+_start:
+    cpsid   aif
+    /* Park every CPU but CPU 0 (MPIDR.Aff0). */
+    mrc     p15, 0, r0, c0, c0, 5
+    ands    r0, r0, #0xff
+    bne     park
+
+    /* Virtualization Extensions: ID_PFR1[15:12] must be non-zero. */
+    mrc     p15, 0, r0, c0, c1, 1
+    ubfx    r0, r0, #12, #4
+    cmp     r0, #0
+    ldreq   r0, =msg_no_virt
+    beq     fatal_message
+
+    mrs     r0, cpsr
+    and     r0, r0, #PSR_MODE_MASK
+    cmp     r0, #PSR_MODE_HYP
+    beq     in_hyp
+    cmp     r0, #PSR_MODE_SVC
+    ldrne   r0, =msg_bad_mode
+    bne     fatal_message
+
+    /*
+     * SVC: secure or not? Reading SCR is undefined in non-secure state, so
+     * route undefined instructions to a handler that reports "non-secure SVC".
+     */
+    adr     r0, probe_vectors
+    mcr     p15, 0, r0, c12, c0, 0      /* VBAR */
+    isb
+    mrc     p15, 0, r1, c1, c1, 0       /* SCR: traps if non-secure */
+
+    /* Secure SVC: enter monitor mode through SMC and leave it in HYP. */
+    adr     r0, monitor_vectors
+    mcr     p15, 0, r0, c12, c0, 1      /* MVBAR */
+    isb
+    smc     #0
+    /* The monitor returns to in_hyp, never here. */
+    ldr     r0, =msg_bad_mode
+    b       fatal_message
+
+/* Vectors used only while probing the security state from SVC. */
+    .balign 32
+probe_vectors:
+    b       .                           /* reset */
+    b       probe_undefined             /* undefined: SCR read in non-secure */
+    b       .
+    b       .
+    b       .
+    b       .
+    b       .
+    b       .
+probe_undefined:
+    ldr     r0, =msg_nonsecure_svc
+    b       fatal_message
+
+/*
+ * Monitor: the firmware duties a non-secure hypervisor cannot do itself,
+ * then an exception return into non-secure HYP at in_hyp.
+ */
+    .balign 32
+monitor_vectors:
+    b       .
+    b       .
+    b       monitor_smc                 /* +0x08: SMC */
+    b       .
+    b       .
+    b       .
+    b       .
+    b       .
+monitor_smc:
+    /* Non-secure access to cp10/cp11 (VFP/NEON) and to the SMP bit. */
+    ldr     r0, =NSACR_VALUE
+    mcr     p15, 0, r0, c1, c1, 2
+    /* Every interrupt in group 1 (non-secure), distributor and CPU interface on. */
+    ldr     r4, =GICD_BASE
+    ldr     r1, [r4, #GICD_TYPER]
+    and     r1, r1, #0x1f               /* ITLinesNumber: (n + 1) group registers */
+    add     r1, r1, #1
+    add     r2, r4, #GICD_IGROUPR
+    mvn     r3, #0
+1:  str     r3, [r2], #4
+    subs    r1, r1, #1
+    bne     1b
+    mov     r0, #3
+    str     r0, [r4, #GICD_CTLR]
+    ldr     r4, =GICC_BASE
+    mov     r0, #0xff
+    str     r0, [r4, #GICC_PMR]
+    /* Non-secure from here on, with HVC enabled; IRQ/FIQ/aborts not to monitor. */
+    ldr     r0, =SCR_VALUE
+    mcr     p15, 0, r0, c1, c1, 0
+    isb
+    ldr     r0, =(PSR_MODE_HYP | PSR_A | PSR_I | PSR_F)
+    msr     spsr_cxsf, r0
+    adr     lr, in_hyp
+    movs    pc, lr
+
+/* Non-secure HYP from here on. */
+in_hyp:
+    ldr     sp, =__hyp_stack_top
+    ldr     r0, =hyp_vectors
+    mcr     p15, 4, r0, c12, c0, 0      /* HVBAR */
+
+    /* Clear BSS (word-aligned by the linker script). */
+    ldr     r0, =__bss_start
+    ldr     r1, =__bss_end
+    mov     r2, #0
+2:  cmp     r0, r1
+    strlo   r2, [r0], #4
+    blo     2b
+
+    bl      enable_hyp_mmu
+    bl      apus_main
+    /* apus_main never returns; if it did, say so rather than run off. */
+    ldr     r0, =msg_main_returned
+    b       fatal_message
+
+/*
+ * HYP stage-1 translation: long descriptors, HTCR.T0SZ = 0, so four level-1
+ * entries of 1 GiB each cover the 32-bit space: 0-2 GiB device memory (never
+ * executable), 2-3 GiB RAM as normal write-back memory, 3-4 GiB unmapped
+ * (nothing lives there on vexpress-a15; a stray access faults loudly).
+ */
+enable_hyp_mmu:
+    ldr     r0, =hyp_level1_table
+    ldr     r2, =DEVICE_BLOCK_LO
+    ldr     r3, =DEVICE_BLOCK_HI
+    strd    r2, r3, [r0, #0]            /* 0x00000000 */
+    orr     r2, r2, #0x40000000
+    strd    r2, r3, [r0, #8]            /* 0x40000000 */
+    ldr     r2, =(NORMAL_BLOCK_LO | 0x80000000)
+    ldr     r3, =NORMAL_BLOCK_HI
+    strd    r2, r3, [r0, #16]           /* 0x80000000 */
+    mov     r2, #0
+    mov     r3, #0
+    strd    r2, r3, [r0, #24]           /* 0xC0000000: invalid */
+    dsb
+
+    ldr     r1, =HMAIR0_VALUE
+    mcr     p15, 4, r1, c10, c2, 0      /* HMAIR0 */
+    mov     r1, #0
+    mcr     p15, 4, r1, c10, c2, 1      /* HMAIR1 */
+    ldr     r1, =HTCR_VALUE
+    mcr     p15, 4, r1, c2, c0, 2       /* HTCR */
+    mov     r1, #0
+    mcrr    p15, 4, r0, r1, c2          /* HTTBR */
+    isb
+    mcr     p15, 4, r0, c8, c7, 0       /* TLBIALLH */
+    mcr     p15, 0, r0, c7, c5, 0       /* ICIALLU */
+    dsb
+    isb
+    mrc     p15, 4, r1, c1, c0, 0       /* HSCTLR */
+    ldr     r2, =HSCTLR_SET
+    orr     r1, r1, r2
+    bic     r1, r1, #HSCTLR_A
+    mcr     p15, 4, r1, c1, c0, 0
+    isb
+    bx      lr
+
+/* Test images link a strong apus_selftest; the hypervisor's does nothing. */
+    .weak   apus_selftest
+apus_selftest:
+    bx      lr
+
+park:
+    wfe
+    b       park
+
+/*
+ * Print the NUL-terminated string at r0 on UART0 with the MMU off, then stop
+ * the CPU. Used only before Swift runs; no stack needed.
+ */
+fatal_message:
+    ldr     r1, =UART0_BASE
+4:  ldrb    r2, [r0], #1
+    cmp     r2, #0
+    beq     6f
+5:  ldr     r3, [r1, #UART_FR]
+    tst     r3, #UART_FR_TXFF
+    bne     5b
+    str     r2, [r1, #UART_DR]
+    b       4b
+6:
+#ifdef APUS_SEMIHOSTING
+    /* Under QEMU, end the run with exit status 3 so scripts do not wait. */
+    mov     r0, #SEMIHOSTING_SYS_EXIT_EXTENDED
+    adr     r1, fatal_exit_block
+    svc     #SEMIHOSTING_SVC
+#endif
+7:  wfi
+    b       7b
+
+#ifdef APUS_SEMIHOSTING
+    .balign 4
+fatal_exit_block:
+    .word   SEMIHOSTING_ADP_STOPPED_APPLICATION_EXIT
+    .word   EXIT_STATUS_BOOT_FAILURE
+#endif
+
+msg_no_virt:
+    .asciz  "Apus: this CPU has no Virtualization Extensions (ID_PFR1[15:12] = 0); it cannot run a hypervisor. Stopped.\r\n"
+msg_bad_mode:
+    .asciz  "Apus: entered in a CPU mode other than HYP or secure SVC; cannot reach HYP mode. Stopped.\r\n"
+msg_nonsecure_svc:
+    .asciz  "Apus: entered in non-secure SVC mode; HYP is out of reach without firmware help (boot in HYP, e.g. U-Boot's bootm with nonsec). Stopped.\r\n"
+msg_main_returned:
+    .asciz  "Apus: apus_main returned. Stopped.\r\n"
+    .balign 4
+    .ltorg
+
+    .section .bss.hyp_tables, "aw", %nobits
+    .balign 4096
+hyp_level1_table:
+    .space  4 * 8

@@ -1,0 +1,196 @@
+# Apus: bare-metal build (hypervisor and test images), QEMU run/test/debug,
+# board images. `make help` lists the targets. The host side (core tests,
+# `apus` tool, QEMU integration tests) is SwiftPM's: Package.swift.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+BUILD    ?= build
+SWIFT_BIN ?= $(if $(wildcard /opt/swift/usr/bin/swiftc),/opt/swift/usr/bin/,)
+SWIFTC   := $(SWIFT_BIN)swiftc
+SWIFT    := $(SWIFT_BIN)swift
+OBJDUMP  := $(if $(wildcard /opt/swift/usr/bin/llvm-objdump),/opt/swift/usr/bin/llvm-objdump,llvm-objdump)
+CLANG    := $(if $(wildcard /opt/swift/usr/bin/clang),/opt/swift/usr/bin/clang,clang)
+DEMANGLE := $(SWIFT_BIN)swift-demangle
+CROSS    := arm-none-eabi-
+CC       := $(CROSS)gcc
+LD       := $(CROSS)ld
+OBJCOPY  := $(CROSS)objcopy
+
+# How the hypervisor ends a run: semihosting (QEMU, exact exit status) or
+# sysctl (the motherboard's SYS_CFGCTRL shutdown, for boards).
+EXIT     ?= semihosting
+# RAM given to QEMU and assumed by the link map, in MiB.
+RAM_MB   ?= 256
+# Seconds a QEMU run may take in `make run` before it is stopped (0: no limit).
+TIMEOUT  ?= 0
+
+ifeq ($(filter $(EXIT),semihosting sysctl),)
+  $(error EXIT=$(EXIT) is not a known value: use EXIT=semihosting (QEMU) or EXIT=sysctl (boards))
+endif
+ifeq ($(shell [[ "$(RAM_MB)" =~ ^[0-9]+$$ ]] && [ "$(RAM_MB)" -ge 64 ] && [ "$(RAM_MB)" -le 1024 ] && echo ok),)
+  $(error RAM_MB=$(RAM_MB) is not valid: give a whole number of MiB from 64 to 1024)
+endif
+ifeq ($(shell [[ "$(TIMEOUT)" =~ ^[0-9]+$$ ]] && echo ok),)
+  $(error TIMEOUT=$(TIMEOUT) is not valid: give a whole number of seconds (0 = no limit))
+endif
+
+EXIT_DEFINE := $(if $(filter semihosting,$(EXIT)),APUS_SEMIHOSTING,)
+
+INCLUDE  := Sources/Hypervisor/include
+SWIFT_TARGET_FLAGS := -target armv7-none-none-eabi -enable-experimental-feature Embedded \
+	-wmo -parse-as-library -Osize -g -swift-version 6 \
+	-Xfrontend -disable-stack-protector -Xfrontend -function-sections \
+	-target-cpu cortex-a15 -Xcc -mfpu=none -Xcc -mfloat-abi=soft \
+	-no-allocations
+SWIFT_HV_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(INCLUDE) \
+	$(if $(EXIT_DEFINE),-D $(EXIT_DEFINE),)
+CFLAGS   := -mcpu=cortex-a15 -marm -mfloat-abi=soft -O2 -g -ffreestanding -fno-builtin \
+	-fno-tree-loop-distribute-patterns -fno-short-enums -Wall -Werror -I $(INCLUDE)
+ASFLAGS  := -mcpu=cortex-a15 -marm -g -I $(INCLUDE) $(if $(EXIT_DEFINE),-D$(EXIT_DEFINE),)
+LIBGCC    = $(shell $(CC) -mcpu=cortex-a15 -mfloat-abi=soft -print-libgcc-file-name)
+LDFLAGS  := -T LinkerScripts/hypervisor.ld --gc-sections -z noexecstack --no-enum-size-warning \
+	--defsym=RAM_SIZE=$(shell echo $$(( $(RAM_MB) * 1024 * 1024 )))
+
+CORE_SRCS := $(shell find Sources/HypervisorCore -name '*.swift' | sort)
+HV_SRCS   := $(sort $(wildcard Sources/Hypervisor/*.swift))
+BOOT_SRCS := $(sort $(wildcard Boot/*.S))
+BOOT_OBJS := $(patsubst Boot/%.S,$(BUILD)/boot/%.o,$(BOOT_SRCS))
+TEST_IMAGE_SRCS := $(sort $(wildcard Tests/Images/*.swift))
+TEST_IMAGES := $(patsubst Tests/Images/%.swift,$(BUILD)/test-%.elf,$(TEST_IMAGE_SRCS))
+HV_OBJS    = $(BOOT_OBJS) $(BUILD)/hv/hypervisor.o $(BUILD)/core/core.o $(BUILD)/runtime.o
+VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$$(git rev-parse --short HEAD)")
+
+QEMU      := qemu-system-arm
+QEMU_MACHINE := -M vexpress-a15,virtualization=on -cpu cortex-a15 -m $(RAM_MB)M
+QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none -global pl041.audiodev=none -semihosting
+
+# Tools a fresh machine needs, as command:package.
+BASE_TOOLS  := arm-none-eabi-gcc:gcc-arm-none-eabi arm-none-eabi-ld:binutils-arm-none-eabi \
+	qemu-system-arm:qemu-system-arm dtc:device-tree-compiler
+DEBUG_TOOLS := gdb-multiarch:gdb-multiarch
+IMAGE_TOOLS := mkimage:u-boot-tools
+
+.PHONY: all help tools debug-tools image-tools run test test-host bench debug image asmcheck clean
+
+all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES)
+
+help:
+	@echo "make run     build and boot the hypervisor in QEMU (console on this terminal)"
+	@echo "make test    build everything and run all tests (host XCTest + QEMU integration)"
+	@echo "make bench   run the benchmarks and print their tables"
+	@echo "make debug   boot in QEMU halted, waiting for gdb-multiarch on :1234"
+	@echo "make image   raw binary and U-Boot uImage for boards (EXIT=sysctl)"
+	@echo "make clean   remove build outputs"
+	@echo "options: EXIT=semihosting|sysctl  RAM_MB=64..1024  TIMEOUT=seconds"
+
+# Install what is missing (as root), or say exactly what to run.
+define require_tools
+	@missing=""; for pair in $(1); do \
+	  command -v "$${pair%%:*}" >/dev/null 2>&1 || missing="$$missing $${pair##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "Missing tools. Run: sudo apt-get update && sudo apt-get install -y$$missing" >&2; exit 1; \
+	  fi; \
+	fi
+endef
+
+tools:
+	@command -v $(SWIFTC) >/dev/null || { echo "swiftc not found: install Swift 6.3.1 (with the Embedded armv7 stdlib) at /opt/swift" >&2; exit 1; }
+	$(call require_tools,$(BASE_TOOLS))
+
+debug-tools: tools
+	$(call require_tools,$(DEBUG_TOOLS))
+
+image-tools: tools
+	$(call require_tools,$(IMAGE_TOOLS))
+
+# The pure core, for the target, under -no-allocations.
+$(BUILD)/core/core.o: $(CORE_SRCS) | tools
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name HypervisorCore \
+		-emit-module -emit-module-path $(BUILD)/core/HypervisorCore.swiftmodule \
+		-c $(CORE_SRCS) -o $@
+
+$(BUILD)/gen/Version.swift: FORCE
+	@mkdir -p $(@D)
+	@printf 'let apusVersion: StaticString = "%s"\n' "$(VERSION)" > $@.tmp
+	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+
+$(BUILD)/hv/hypervisor.o: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(wildcard $(INCLUDE)/*.h)
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name Hypervisor \
+		-emit-module -emit-module-path $(BUILD)/hv/Hypervisor.swiftmodule \
+		-c $(HV_SRCS) $(BUILD)/gen/Version.swift -o $@
+
+# swiftc silently drops inline asm it cannot assemble (EMBEDDED-SWIFT.md):
+# recompile the IR with clang, which reports it.
+$(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(wildcard $(INCLUDE)/*.h)
+	@mkdir -p $(BUILD)/asmcheck
+	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name Hypervisor -emit-ir \
+		$(HV_SRCS) $(BUILD)/gen/Version.swift -o $(BUILD)/asmcheck/hypervisor.ll
+	$(CLANG) --target=armv7-none-none-eabi -mcpu=cortex-a15 -mfloat-abi=soft -c \
+		$(BUILD)/asmcheck/hypervisor.ll -o $(BUILD)/asmcheck/hypervisor.o
+	@touch $@
+
+asmcheck: $(BUILD)/asmcheck.ok
+
+$(BUILD)/boot/%.o: Boot/%.S $(wildcard $(INCLUDE)/*.h) | tools
+	@mkdir -p $(@D)
+	$(CC) $(ASFLAGS) -c $< -o $@
+
+$(BUILD)/runtime.o: Sources/Hypervisor/runtime.c | tools
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/apus.elf: $(HV_OBJS) LinkerScripts/hypervisor.ld
+	$(LD) $(LDFLAGS) -Map $(BUILD)/apus.map $(HV_OBJS) $(LIBGCC) -o $@
+	@$(CROSS)size $@
+
+$(BUILD)/%.dis: $(BUILD)/%.elf
+	$(OBJDUMP) -d --no-show-raw-insn $< | $(DEMANGLE) > $@
+
+# Test images: the hypervisor plus one object that provokes a failure.
+$(BUILD)/tests/%.o: Tests/Images/%.swift $(BUILD)/core/core.o
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name $* -c $< -o $@
+
+$(BUILD)/test-%.elf: $(BUILD)/tests/%.o $(HV_OBJS) LinkerScripts/hypervisor.ld
+	$(LD) $(LDFLAGS) $(HV_OBJS) $< $(LIBGCC) -o $@
+
+run: all
+	@echo "Booting Apus in QEMU (Ctrl-A X quits). $(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/apus.elf"
+	@status=0; $(if $(filter-out 0,$(TIMEOUT)),timeout --foreground $(TIMEOUT)) \
+	  $(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/apus.elf || status=$$?; \
+	  echo "QEMU exited with status $$status"; exit $$status
+
+# All tests: host unit/property tests and QEMU integration tests, in one XCTest run.
+test: all
+	APUS_BUILD_DIR=$(abspath $(BUILD)) $(SWIFT) test
+
+test-host:
+	$(SWIFT) test --skip IntegrationTests
+
+bench: tools
+	$(SWIFT) run -c release apus bench
+
+debug: all debug-tools
+	@echo "QEMU is waiting for gdb on :1234. In another terminal:"
+	@echo "  gdb-multiarch -q $(BUILD)/apus.elf -ex 'target remote :1234' -ex 'break apus_main' -ex continue"
+	$(QEMU) $(QEMU_FLAGS) -s -S -kernel $(BUILD)/apus.elf
+
+image: image-tools
+	$(MAKE) BUILD=$(BUILD)/board EXIT=sysctl $(BUILD)/board/apus.elf
+	$(OBJCOPY) -O binary $(BUILD)/board/apus.elf $(BUILD)/apus.bin
+	mkimage -A arm -O linux -T kernel -C none -a 0x80000000 -e 0x80000000 \
+		-n "Apus $(VERSION)" -d $(BUILD)/apus.bin $(BUILD)/apus.uImage
+	@echo "Board image: $(BUILD)/apus.bin and $(BUILD)/apus.uImage (load and entry 0x80000000)"
+
+clean:
+	rm -rf $(BUILD)
+
+FORCE:

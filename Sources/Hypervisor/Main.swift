@@ -1,0 +1,15 @@
+import HVRegs
+import HypervisorCore
+
+/// Entered from Boot/start.S in non-secure HYP mode with the MMU, caches,
+/// stack and vectors set up. Never returns.
+@c(apus_main)
+func apusMain() -> Never {
+    Console.enable()
+    Banner.print()
+    apus_selftest()
+    var out = Console()
+    out.write("Apus: no virtual machines to run in this build; powering off.")
+    out.newline()
+    PowerOff.exit(status: EXIT_STATUS_OK)
+}

@@ -1,0 +1,65 @@
+import XCTest
+
+/// The boot foundation, observed from outside: what the hypervisor prints on
+/// UART0 and the exit status QEMU reports.
+final class BootTests: XCTestCase {
+    func testBannerReportsHypModeAndHardware() throws {
+        let run = try QEMU.boot("apus.elf")
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertTrue(run.output.contains("Apus "), run.transcript)
+        XCTAssertTrue(run.output.contains("CPU mode: HYP"), run.transcript)
+        XCTAssertTrue(run.output.contains("MIDR: 0x414fc0f0"), "Cortex-A15 r4p0 expected" + run.transcript)
+        XCTAssertTrue(run.output.contains("GIC list registers: 4"), run.transcript)
+        XCTAssertTrue(run.output.contains("timer frequency: 62500000 Hz"), run.transcript)
+        XCTAssertTrue(run.output.contains("RAM: 0x80000000 - 0x8fffffff"), run.transcript)
+        XCTAssertTrue(run.output.contains(" bytes)"), "image size" + run.transcript)
+        XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
+    }
+
+    /// A firmware (or QEMU without TrustZone) that enters already in non-secure HYP.
+    func testEntryAlreadyInNonSecureHyp() throws {
+        let run = try QEMU.boot("apus.elf", machine: "vexpress-a15,virtualization=on,secure=off")
+        XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertTrue(run.output.contains("CPU mode: HYP"), run.transcript)
+    }
+
+    /// A CPU without the Virtualization Extensions gets a message, not a hang.
+    func testCpuWithoutVirtualizationExtensionsIsRefusedWithAMessage() throws {
+        let run = try QEMU.boot("apus.elf", machine: "vexpress-a15,virtualization=off")
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, 3, run.transcript)
+        XCTAssertTrue(run.output.contains("no Virtualization Extensions"), run.transcript)
+        XCTAssertFalse(run.output.contains("CPU mode"), run.transcript)
+    }
+
+    func testDataAbortInHypPanicsWithReport() throws {
+        let run = try QEMU.boot("test-DataAbortInHyp.elf")
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, 1, "a panic must fail the run" + run.transcript)
+        XCTAssertTrue(run.output.contains("*** APUS PANIC: exception taken in HYP mode ***"), run.transcript)
+        XCTAssertTrue(run.output.contains("exception class: data abort in HYP mode (EC 0x25)"), run.transcript)
+        XCTAssertTrue(run.output.contains("HDFAR   : 0xc0000000"), "faulting address" + run.transcript)
+        for field in ["HSR", "HIFAR", "HPFAR", "ELR_hyp", "SPSR_hyp", "r0:", "r12:", "sp:", "lr:"] {
+            XCTAssertTrue(run.output.contains(field), "panic report lacks \(field)" + run.transcript)
+        }
+        XCTAssertTrue(run.output.contains("r1: 0x0000dead"), "registers at the fault" + run.transcript)
+    }
+
+    func testUndefinedInstructionInHypPanicsWithReport() throws {
+        let run = try QEMU.boot("test-UndefinedInHyp.elf")
+        XCTAssertEqual(run.status, 1, run.transcript)
+        XCTAssertTrue(run.output.contains("vector: undefined instruction, taken from HYP mode"), run.transcript)
+        XCTAssertTrue(run.output.contains("exception class: unknown reason (undefined instruction)"), run.transcript)
+        XCTAssertFalse(run.output.contains("Swift runtime trap"), "a plain udf is not a Swift trap" + run.transcript)
+    }
+
+    func testSwiftPreconditionFailureReachesThePanicReport() throws {
+        let run = try QEMU.boot("test-PreconditionFailure.elf")
+        XCTAssertEqual(run.status, 1, run.transcript)
+        XCTAssertTrue(
+            run.output.contains("*** APUS PANIC: Swift runtime trap (precondition, bounds or overflow check)"),
+            run.transcript)
+        XCTAssertTrue(run.output.contains("ELR_hyp : 0x8"), "faulting address inside the image" + run.transcript)
+    }
+}

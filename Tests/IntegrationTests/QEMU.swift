@@ -1,0 +1,90 @@
+import Foundation
+import XCTest
+
+/// Boots an image that `make` built under QEMU vexpress-a15, captures the UART
+/// output and the exit status, and never waits longer than a timeout: a hang
+/// is reported as a failure together with everything the image printed.
+struct QEMURun {
+    let image: String
+    let output: String
+    let status: Int32
+    let timedOut: Bool
+
+    /// The captured output, for failure messages.
+    var transcript: String {
+        "\n--- \(image): exit status \(status)\(timedOut ? " (timed out)" : "") ---\n\(output)\n--- end ---"
+    }
+}
+
+enum QEMU {
+    /// Where `make` put the images: $APUS_BUILD_DIR, else build/ in the package.
+    static var buildDirectory: URL {
+        if let dir = ProcessInfo.processInfo.environment["APUS_BUILD_DIR"] {
+            return URL(fileURLWithPath: dir)
+        }
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("build")
+    }
+
+    static let machine = "vexpress-a15,virtualization=on"
+
+    /// Boots `image` (a file name in the build directory).
+    static func boot(
+        _ image: String, machine: String = machine, timeout: TimeInterval = 60,
+        extraArguments: [String] = [], file: StaticString = #filePath, line: UInt = #line
+    ) throws -> QEMURun {
+        let path = buildDirectory.appendingPathComponent(image).path
+        guard FileManager.default.fileExists(atPath: path) else {
+            XCTFail("\(path) does not exist: build the images first (`make test` does)", file: file, line: line)
+            throw XCTSkip("missing image")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "qemu-system-arm", "-M", machine, "-cpu", "cortex-a15", "-m", "256M",
+            "-display", "none", "-monitor", "none", "-serial", "stdio",
+            "-audiodev", "none,id=none", "-global", "pl041.audiodev=none",
+            "-semihosting", "-kernel", path,
+        ] + extraArguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        process.standardInput = FileHandle.nullDevice
+
+        let collected = OutputCollector()
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            collected.append(handle.availableData)
+        }
+        try process.run()
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        let timedOut = finished.wait(timeout: .now() + timeout) == .timedOut
+        if timedOut {
+            process.terminate()
+            finished.wait()
+        }
+        pipe.fileHandleForReading.readabilityHandler = nil
+        collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
+        return QEMURun(
+            image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut)
+    }
+}
+
+/// Thread-safe accumulation of a child's output.
+final class OutputCollector: @unchecked Sendable {
+    private var data = Data()
+    private let lock = NSLock()
+
+    func append(_ chunk: Data) {
+        lock.lock()
+        data.append(chunk)
+        lock.unlock()
+    }
+
+    var text: String {
+        lock.lock()
+        defer { lock.unlock() }
+        return String(decoding: data, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n")
+    }
+}
