@@ -1,0 +1,26 @@
+// Turns the switch records into who-held-the-CPU intervals. Before the first switch the CPU
+// belongs to that switch's FROM (the record says who it took the CPU from); a trace without
+// switches is idle throughout, since nothing says otherwise.
+
+enum RunIntervalBuilder {
+    static func build(switches: [TraceSwitch], start: UInt64, end: UInt64) -> [CPUHolder: [RunInterval]] {
+        var result: [CPUHolder: [RunInterval]] = [:]
+        var holder = switches.first?.from ?? .idle
+        var since = start
+        // The opening interval exists only if it covers time: at `start` nobody was switched
+        // to, so a zero-length one would count a scheduling that never happened.
+        var opened = false
+        for change in switches where change.from != change.to {
+            if opened || change.time > since {
+                result[holder, default: []].append(RunInterval(start: since, end: change.time))
+            }
+            holder = change.to
+            since = change.time
+            opened = true
+        }
+        if opened || end > since {
+            result[holder, default: []].append(RunInterval(start: since, end: end))
+        }
+        return result
+    }
+}

@@ -1,0 +1,145 @@
+@testable import ApusTools
+import Foundation
+import XCTest
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+// The Gantt chart is checked by parsing it as XML (so it must be well-formed) and counting
+// the elements the renderer tags with classes: rows, misses, releases, completions.
+
+final class TraceSVGTests: XCTestCase {
+    func testSEDFChartHasOneRowPerVCPUAndOneMarkPerMiss() throws {
+        let trace = try TraceExamples.load("sedf-two-vcpus.trace")
+        let svg = try SVGSummary(GanttChart.render(trace, window: TimeWindow(covering: trace), options: GanttOptions(title: "sedf")))
+        XCTAssertEqual(svg.count(class: "row vcpu"), 2)
+        XCTAssertEqual(svg.count(class: "row idle"), 1)
+        XCTAssertEqual(svg.count(class: "miss"), 1)
+        XCTAssertEqual(svg.count(class: "release"), 7)
+        XCTAssertEqual(svg.count(class: "completion"), 6)
+        XCTAssertEqual(svg.count(class: "irq"), 4)
+        XCTAssertEqual(svg.texts(class: "label"), ["rt", "linux", "idle"])
+        XCTAssertEqual(svg.texts(class: "title"), ["sedf"])
+        XCTAssertEqual(svg.texts(class: "tick"), ["0", "2", "4", "6", "8", "10", "12", "14", "16", "18", "20"])
+        XCTAssertEqual(svg.texts(class: "caption"), ["time (ms)"])
+        XCTAssertEqual(svg.root, "svg")
+    }
+
+    func testCreditChartShowsEveryMiss() throws {
+        let trace = try TraceExamples.load("credit-30ms-misses.trace")
+        let svg = try SVGSummary(GanttChart.render(trace, window: TimeWindow(covering: trace), options: GanttOptions(title: "c")))
+        XCTAssertEqual(svg.count(class: "miss"), 4)
+        XCTAssertEqual(svg.count(class: "row vcpu"), 2)
+    }
+
+    func testWindowZoomsOnPartOfTheTrace() throws {
+        let trace = try TraceExamples.load("credit-30ms-misses.trace")
+        let window = try XCTUnwrap(TimeWindow(from: 35 * ms, to: 55 * ms))
+        let svg = try SVGSummary(GanttChart.render(trace, window: window, options: GanttOptions(title: "zoom")))
+        XCTAssertEqual(svg.count(class: "miss"), 2, "misses at 40 and 50 ms")
+        XCTAssertEqual(svg.count(class: "release"), 2, "releases at 40 and 50 ms")
+        XCTAssertEqual(svg.texts(class: "tick"), ["36", "38", "40", "42", "44", "46", "48", "50", "52", "54"])
+    }
+
+    func testMicrosecondTraceLongAfterBootCountsFromTheWindowStart() throws {
+        let trace = try TraceExamples.load("ring-dump-microseconds.trace")
+        let svg = try SVGSummary(GanttChart.render(trace, window: TimeWindow(covering: trace), options: GanttOptions(title: "ring")))
+        XCTAssertEqual(svg.texts(class: "tick"), ["0", "50", "100", "150", "200", "250", "300", "350"])
+        XCTAssertEqual(svg.texts(class: "caption"), ["time (us) after 1203400000 ns"])
+        XCTAssertEqual(svg.count(class: "miss"), 0)
+    }
+
+    func testNamesAreEscaped() throws {
+        let name = "a<b>&\"c'"
+        let trace = try TraceReader.parse("apus-trace 1\nvcpu 0 \(name)\nswitch 0 - 0 wake\nend 10\n")
+        let text = GanttChart.render(trace, window: TimeWindow(covering: trace), options: GanttOptions(title: "t&<x>"))
+        let svg = try SVGSummary(text)
+        XCTAssertEqual(svg.texts(class: "label"), [name, "idle"])
+        XCTAssertEqual(svg.texts(class: "title"), ["t&<x>"])
+        XCTAssertEqual(SVGBuilder.escape("x\u{1}y"), "x\u{FFFD}y")
+    }
+
+    func testManySwitchesAreMergedBelowAPixel() throws {
+        // 1 s of alternating 10 us runs: 100 000 switches, far more than 1200 px can show.
+        var text = "apus-trace 1\nvcpu 0 a\nvcpu 1 b\nswitch 0 - 0 wake\n"
+        for step in 1..<100_000 {
+            text += "switch \(step * 10_000) \(step % 2 == 1 ? "0 1" : "1 0") preempt\n"
+        }
+        text += "end 1000000000\n"
+        let trace = try TraceReader.parse(text)
+        XCTAssertEqual(TraceStatistics(trace).vcpus.map(\.timesScheduled), [50_000, 50_000])
+        let rendered = GanttChart.render(trace, window: TimeWindow(covering: trace), options: GanttOptions(title: "dense"))
+        let svg = try SVGSummary(rendered)
+        XCTAssertLessThanOrEqual(svg.elementCount, 200, "bars closer than a pixel are merged")
+        XCTAssertLessThan(rendered.utf8.count, 50_000)
+    }
+
+    func testAxisStepsAndUnits() {
+        let ms20 = TimeAxis(from: 0, to: 20 * ms)
+        XCTAssertEqual(ms20.step, 2 * ms)
+        XCTAssertEqual(ms20.unitName, "ms")
+        let short = TimeAxis(from: 0, to: 3 * us)
+        XCTAssertEqual(short.step, 500)
+        XCTAssertEqual(short.ticks.map(\.label), ["0.0", "0.5", "1.0", "1.5", "2.0", "2.5", "3.0"])
+        XCTAssertEqual(short.unitName, "us")
+        let seconds = TimeAxis(from: 0, to: 3_000 * ms)
+        XCTAssertEqual(seconds.unitName, "s")
+        XCTAssertEqual(seconds.ticks.map(\.label), ["0.0", "0.5", "1.0", "1.5", "2.0", "2.5", "3.0"])
+        let tiny = TimeAxis(from: 0, to: 40)
+        XCTAssertEqual(tiny.unitName, "ns")
+        XCTAssertEqual(tiny.ticks.map(\.label), ["0", "5", "10", "15", "20", "25", "30", "35", "40"])
+        let nearMax = TimeAxis(from: UInt64.max - 100, to: UInt64.max)
+        XCTAssertFalse(nearMax.ticks.isEmpty)
+        XCTAssertEqual(TimeAxis.niceStep(atLeast: 3), 5)
+        XCTAssertEqual(TimeAxis.niceStep(atLeast: 1_001), 2_000)
+    }
+
+    func testEmptyWindowIsRejected() {
+        XCTAssertNil(TimeWindow(from: 5, to: 5))
+        XCTAssertNil(TimeWindow(from: 6, to: 5))
+    }
+}
+
+/// What the tests need to know about a rendered SVG, read back with XMLParser (which fails
+/// on anything that is not well-formed XML).
+private final class SVGSummary: NSObject, XMLParserDelegate {
+    private(set) var root: String?
+    private(set) var elementCount = 0
+    private var classes: [String] = []
+    private var textByClass: [(String, String)] = []
+    private var openText: (cls: String, text: String)?
+
+    init(_ svg: String) throws {
+        super.init()
+        let parser = XMLParser(data: Data(svg.utf8))
+        parser.delegate = self
+        if !parser.parse() {
+            throw NSError(domain: "SVGSummary", code: 1,
+                          userInfo: [NSLocalizedDescriptionKey: "not well-formed: \(String(describing: parser.parserError))"])
+        }
+    }
+
+    func count(class name: String) -> Int { classes.filter { $0 == name }.count }
+    func texts(class name: String) -> [String] { textByClass.filter { $0.0 == name }.map(\.1) }
+
+    func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?,
+                qualifiedName: String?, attributes: [String: String] = [:]) {
+        if root == nil { root = element }
+        elementCount += 1
+        if let cls = attributes["class"] {
+            classes.append(cls)
+            if element == "text" { openText = (cls, "") }
+        }
+    }
+
+    func parser(_ parser: XMLParser, foundCharacters string: String) {
+        openText?.text += string
+    }
+
+    func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
+        if element == "text", let openText {
+            textByClass.append((openText.cls, openText.text))
+            self.openText = nil
+        }
+    }
+}
