@@ -35,10 +35,10 @@ struct TraceCommand: ParsableCommand {
         let requestedTo = try to.map { try nanoseconds($0, option: "--to") }
         let trace = try readTrace()
         // Check the window before printing anything, so a bad one leaves no partial output.
-        let whole = TimeWindow(covering: trace)
+        let whole = GanttWindow(covering: trace)
         let start = requestedFrom ?? whole.from
         let end = requestedTo ?? whole.to
-        guard let window = TimeWindow(from: start, to: end) else {
+        guard let window = GanttWindow(from: start, to: end) else {
             try fail("empty window: --from \(start) must be before --to \(end) (trace covers \(trace.start)..\(trace.end))")
         }
 
@@ -49,7 +49,7 @@ struct TraceCommand: ParsableCommand {
         guard let svgPath else { return }
         let svg = GanttChart.render(trace, window: window, options: GanttOptions(title: title))
         do {
-            try PlainFile.write(svg, to: svgPath)
+            try TraceFileIO.write(svg, to: svgPath)
         } catch {
             try fail("\(svgPath): cannot write the SVG (\(error.reason))")
         }

@@ -6,6 +6,9 @@ import XCTest
 // inconsistent record is reported with its line number.
 
 final class TraceReaderTests: XCTestCase {
+    private let ms: UInt64 = 1_000_000
+    private let us: UInt64 = 1_000
+
     func testExamplesParse() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: TraceExamples.directory.path)
             .filter { $0.hasSuffix(".trace") }
@@ -17,7 +20,7 @@ final class TraceReaderTests: XCTestCase {
         let trace = try TraceExamples.load("sedf-two-vcpus.trace")
         XCTAssertEqual(trace.vcpus.map(\.name), ["rt", "linux"])
         XCTAssertEqual(trace.tasks.map(\.displayName), ["sensor", "ctrl", "batch"])
-        XCTAssertEqual(trace.tasks[1].declared, TaskDeclaration(name: "ctrl", period: 10 * ms, wcet: 1_500 * us))
+        XCTAssertEqual(trace.tasks[1].declared, TraceTaskDeclaration(name: "ctrl", period: 10 * ms, wcet: 1_500 * us))
         XCTAssertEqual(trace.switches.count, 8)
         XCTAssertEqual(trace.switches[1], TraceSwitch(time: 2 * ms, from: .vcpu(0), to: .vcpu(1), reason: .budget, line: 21))
         XCTAssertEqual(trace.jobs.count, 7)
@@ -25,8 +28,8 @@ final class TraceReaderTests: XCTestCase {
         XCTAssertEqual(trace.start, 0)
         XCTAssertEqual(trace.end, 20 * ms)
         XCTAssertEqual(trace.intervals(of: .vcpu(1)),
-                       [RunInterval(start: 2 * ms, end: 8 * ms), RunInterval(start: 12 * ms, end: 18 * ms)])
-        let batch = try XCTUnwrap(trace.jobs.first { $0.task == TaskKey(vcpu: 1, task: 0) })
+                       [TraceRunInterval(start: 2 * ms, end: 8 * ms), TraceRunInterval(start: 12 * ms, end: 18 * ms)])
+        let batch = try XCTUnwrap(trace.jobs.first { $0.task == TraceTaskKey(vcpu: 1, task: 0) })
         XCTAssertEqual(batch.miss, 20 * ms)
         XCTAssertNil(batch.completion)
     }
@@ -35,12 +38,12 @@ final class TraceReaderTests: XCTestCase {
         let text = "# made by hand\r\n\r\napus-trace 1\r\n  \r\nvcpu 0 a\r\n# switch here\r\nswitch 5 - 0 wake\r\nend 9\r\n"
         let trace = try TraceReader.parse(text)
         XCTAssertEqual(trace.start, 5)
-        XCTAssertEqual(trace.intervals(of: .vcpu(0)), [RunInterval(start: 5, end: 9)])
+        XCTAssertEqual(trace.intervals(of: .vcpu(0)), [TraceRunInterval(start: 5, end: 9)])
     }
 
     func testUndeclaredTasksGetAnEntry() throws {
         let trace = try TraceReader.parse("apus-trace 1\nvcpu 3 a\nrelease 0 3 7 0 10\ncomplete 4 3 7 0\nend 10\n")
-        XCTAssertEqual(trace.tasks, [TraceTask(key: TaskKey(vcpu: 3, task: 7), declared: nil)])
+        XCTAssertEqual(trace.tasks, [TraceTask(key: TraceTaskKey(vcpu: 3, task: 7), declared: nil)])
         XCTAssertEqual(trace.tasks[0].displayName, "task7")
         XCTAssertEqual(trace.jobs[0].responseTime, 4)
     }
@@ -143,7 +146,7 @@ final class TraceReaderTests: XCTestCase {
 
     private func assertRejected(_ text: String, line: Int, reason: String,
                                 file: StaticString = #filePath, at sourceLine: UInt = #line) {
-        guard let error = traceError(text) else {
+        guard let error = traceParseError(text) else {
             return XCTFail("accepted: \(text.debugDescription)", file: file, line: sourceLine)
         }
         XCTAssertEqual(error.line, line, "\(error) for \(text.debugDescription)", file: file, line: sourceLine)

@@ -9,9 +9,12 @@ import FoundationXML
 // the elements the renderer tags with classes: rows, misses, releases, completions.
 
 final class TraceSVGTests: XCTestCase {
+    private let ms: UInt64 = 1_000_000
+    private let us: UInt64 = 1_000
+
     func testSEDFChartHasOneRowPerVCPUAndOneMarkPerMiss() throws {
         let trace = try TraceExamples.load("sedf-two-vcpus.trace")
-        let svg = try SVGSummary(GanttChart.render(trace, window: TimeWindow(covering: trace), options: GanttOptions(title: "sedf")))
+        let svg = try SVGSummary(GanttChart.render(trace, window: GanttWindow(covering: trace), options: GanttOptions(title: "sedf")))
         XCTAssertEqual(svg.count(class: "row vcpu"), 2)
         XCTAssertEqual(svg.count(class: "row idle"), 1)
         XCTAssertEqual(svg.count(class: "miss"), 1)
@@ -27,14 +30,14 @@ final class TraceSVGTests: XCTestCase {
 
     func testCreditChartShowsEveryMiss() throws {
         let trace = try TraceExamples.load("credit-30ms-misses.trace")
-        let svg = try SVGSummary(GanttChart.render(trace, window: TimeWindow(covering: trace), options: GanttOptions(title: "c")))
+        let svg = try SVGSummary(GanttChart.render(trace, window: GanttWindow(covering: trace), options: GanttOptions(title: "c")))
         XCTAssertEqual(svg.count(class: "miss"), 4)
         XCTAssertEqual(svg.count(class: "row vcpu"), 2)
     }
 
     func testWindowZoomsOnPartOfTheTrace() throws {
         let trace = try TraceExamples.load("credit-30ms-misses.trace")
-        let window = try XCTUnwrap(TimeWindow(from: 35 * ms, to: 55 * ms))
+        let window = try XCTUnwrap(GanttWindow(from: 35 * ms, to: 55 * ms))
         let svg = try SVGSummary(GanttChart.render(trace, window: window, options: GanttOptions(title: "zoom")))
         XCTAssertEqual(svg.count(class: "miss"), 2, "misses at 40 and 50 ms")
         XCTAssertEqual(svg.count(class: "release"), 2, "releases at 40 and 50 ms")
@@ -43,7 +46,7 @@ final class TraceSVGTests: XCTestCase {
 
     func testMicrosecondTraceLongAfterBootCountsFromTheWindowStart() throws {
         let trace = try TraceExamples.load("ring-dump-microseconds.trace")
-        let svg = try SVGSummary(GanttChart.render(trace, window: TimeWindow(covering: trace), options: GanttOptions(title: "ring")))
+        let svg = try SVGSummary(GanttChart.render(trace, window: GanttWindow(covering: trace), options: GanttOptions(title: "ring")))
         XCTAssertEqual(svg.texts(class: "tick"), ["0", "50", "100", "150", "200", "250", "300", "350"])
         XCTAssertEqual(svg.texts(class: "caption"), ["time (us) after 1203400000 ns"])
         XCTAssertEqual(svg.count(class: "miss"), 0)
@@ -52,7 +55,7 @@ final class TraceSVGTests: XCTestCase {
     func testNamesAreEscaped() throws {
         let name = "a<b>&\"c'"
         let trace = try TraceReader.parse("apus-trace 1\nvcpu 0 \(name)\nswitch 0 - 0 wake\nend 10\n")
-        let text = GanttChart.render(trace, window: TimeWindow(covering: trace), options: GanttOptions(title: "t&<x>"))
+        let text = GanttChart.render(trace, window: GanttWindow(covering: trace), options: GanttOptions(title: "t&<x>"))
         let svg = try SVGSummary(text)
         XCTAssertEqual(svg.texts(class: "label"), [name, "idle"])
         XCTAssertEqual(svg.texts(class: "title"), ["t&<x>"])
@@ -68,35 +71,35 @@ final class TraceSVGTests: XCTestCase {
         text += "end 1000000000\n"
         let trace = try TraceReader.parse(text)
         XCTAssertEqual(TraceStatistics(trace).vcpus.map(\.timesScheduled), [50_000, 50_000])
-        let rendered = GanttChart.render(trace, window: TimeWindow(covering: trace), options: GanttOptions(title: "dense"))
+        let rendered = GanttChart.render(trace, window: GanttWindow(covering: trace), options: GanttOptions(title: "dense"))
         let svg = try SVGSummary(rendered)
         XCTAssertLessThanOrEqual(svg.elementCount, 200, "bars closer than a pixel are merged")
         XCTAssertLessThan(rendered.utf8.count, 50_000)
     }
 
     func testAxisStepsAndUnits() {
-        let ms20 = TimeAxis(from: 0, to: 20 * ms)
+        let ms20 = GanttTimeAxis(from: 0, to: 20 * ms)
         XCTAssertEqual(ms20.step, 2 * ms)
         XCTAssertEqual(ms20.unitName, "ms")
-        let short = TimeAxis(from: 0, to: 3 * us)
+        let short = GanttTimeAxis(from: 0, to: 3 * us)
         XCTAssertEqual(short.step, 500)
         XCTAssertEqual(short.ticks.map(\.label), ["0.0", "0.5", "1.0", "1.5", "2.0", "2.5", "3.0"])
         XCTAssertEqual(short.unitName, "us")
-        let seconds = TimeAxis(from: 0, to: 3_000 * ms)
+        let seconds = GanttTimeAxis(from: 0, to: 3_000 * ms)
         XCTAssertEqual(seconds.unitName, "s")
         XCTAssertEqual(seconds.ticks.map(\.label), ["0.0", "0.5", "1.0", "1.5", "2.0", "2.5", "3.0"])
-        let tiny = TimeAxis(from: 0, to: 40)
+        let tiny = GanttTimeAxis(from: 0, to: 40)
         XCTAssertEqual(tiny.unitName, "ns")
         XCTAssertEqual(tiny.ticks.map(\.label), ["0", "5", "10", "15", "20", "25", "30", "35", "40"])
-        let nearMax = TimeAxis(from: UInt64.max - 100, to: UInt64.max)
+        let nearMax = GanttTimeAxis(from: UInt64.max - 100, to: UInt64.max)
         XCTAssertFalse(nearMax.ticks.isEmpty)
-        XCTAssertEqual(TimeAxis.niceStep(atLeast: 3), 5)
-        XCTAssertEqual(TimeAxis.niceStep(atLeast: 1_001), 2_000)
+        XCTAssertEqual(GanttTimeAxis.niceStep(atLeast: 3), 5)
+        XCTAssertEqual(GanttTimeAxis.niceStep(atLeast: 1_001), 2_000)
     }
 
     func testEmptyWindowIsRejected() {
-        XCTAssertNil(TimeWindow(from: 5, to: 5))
-        XCTAssertNil(TimeWindow(from: 6, to: 5))
+        XCTAssertNil(GanttWindow(from: 5, to: 5))
+        XCTAssertNil(GanttWindow(from: 6, to: 5))
     }
 }
 

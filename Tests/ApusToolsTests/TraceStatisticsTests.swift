@@ -6,6 +6,9 @@ import XCTest
 // schedules are explained in the files' comments).
 
 final class TraceStatisticsTests: XCTestCase {
+    private let ms: UInt64 = 1_000_000
+    private let us: UInt64 = 1_000
+
     func testSEDFExampleByHand() throws {
         let stats = TraceStatistics(try TraceExamples.load("sedf-two-vcpus.trace"))
         XCTAssertEqual(stats.span, 20 * ms)
@@ -47,8 +50,8 @@ final class TraceStatisticsTests: XCTestCase {
 
     func testBeforeTheFirstSwitchTheCPUBelongsToItsFrom() throws {
         let trace = try TraceReader.parse("apus-trace 1\nvcpu 0 a\nvcpu 1 b\nirq 100 0 27\nswitch 150 1 0 preempt\nend 200\n")
-        XCTAssertEqual(trace.intervals(of: .vcpu(1)), [RunInterval(start: 100, end: 150)])
-        XCTAssertEqual(trace.intervals(of: .vcpu(0)), [RunInterval(start: 150, end: 200)])
+        XCTAssertEqual(trace.intervals(of: .vcpu(1)), [TraceRunInterval(start: 100, end: 150)])
+        XCTAssertEqual(trace.intervals(of: .vcpu(0)), [TraceRunInterval(start: 150, end: 200)])
     }
 
     func testTraceWithoutSwitchesIsIdle() throws {
@@ -59,7 +62,7 @@ final class TraceStatisticsTests: XCTestCase {
 
     func testZeroLengthRunsCountAsScheduled() throws {
         let trace = try TraceReader.parse("apus-trace 1\nvcpu 0 a\nvcpu 1 b\nswitch 0 - 0 wake\nswitch 10 0 1 yield\nswitch 10 1 0 preempt\nend 20\n")
-        XCTAssertEqual(trace.intervals(of: .vcpu(1)), [RunInterval(start: 10, end: 10)])
+        XCTAssertEqual(trace.intervals(of: .vcpu(1)), [TraceRunInterval(start: 10, end: 10)])
         let stats = TraceStatistics(trace)
         assertHolder(stats.vcpus[1], run: 0, share: 0, scheduled: 1, gap: 10)
         assertHolder(stats.vcpus[0], run: 20, share: 100, scheduled: 2, gap: 0)
@@ -94,16 +97,16 @@ final class TraceStatisticsTests: XCTestCase {
     }
 
     func testDurationFormat() {
-        XCTAssertEqual(DurationFormat.human(0), "0 ns")
-        XCTAssertEqual(DurationFormat.human(999), "999 ns")
-        XCTAssertEqual(DurationFormat.human(1_000), "1.000 us")
-        XCTAssertEqual(DurationFormat.human(3_500_000), "3.500 ms")
-        XCTAssertEqual(DurationFormat.human(1_999_999), "1.999 ms")
-        XCTAssertEqual(DurationFormat.human(61_000_000_000), "61.000 s")
-        XCTAssertEqual(DurationFormat.human(UInt64.max), "18446744073.709 s")
+        XCTAssertEqual(TraceDuration.human(0), "0 ns")
+        XCTAssertEqual(TraceDuration.human(999), "999 ns")
+        XCTAssertEqual(TraceDuration.human(1_000), "1.000 us")
+        XCTAssertEqual(TraceDuration.human(3_500_000), "3.500 ms")
+        XCTAssertEqual(TraceDuration.human(1_999_999), "1.999 ms")
+        XCTAssertEqual(TraceDuration.human(61_000_000_000), "61.000 s")
+        XCTAssertEqual(TraceDuration.human(UInt64.max), "18446744073.709 s")
     }
 
-    private func assertHolder(_ stats: HolderStatistics, run: UInt64, share: Double, scheduled: Int, gap: UInt64,
+    private func assertHolder(_ stats: TraceHolderStatistics, run: UInt64, share: Double, scheduled: Int, gap: UInt64,
                               file: StaticString = #filePath, line: UInt = #line) {
         let name = stats.vcpu?.name ?? "idle"
         XCTAssertEqual(stats.runTime, run, "\(name) run", file: file, line: line)
@@ -112,7 +115,7 @@ final class TraceStatisticsTests: XCTestCase {
         XCTAssertEqual(stats.longestGap, gap, "\(name) gap", file: file, line: line)
     }
 
-    private func assertTask(_ stats: TaskStatistics, jobs: Int, completed: Int, misses: Int, worst: UInt64?,
+    private func assertTask(_ stats: TraceTaskStatistics, jobs: Int, completed: Int, misses: Int, worst: UInt64?,
                             file: StaticString = #filePath, line: UInt = #line) {
         let name = stats.task.displayName
         XCTAssertEqual(stats.jobs, jobs, "\(name) jobs", file: file, line: line)

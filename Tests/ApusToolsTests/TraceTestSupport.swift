@@ -26,7 +26,7 @@ enum TraceExamples {
 }
 
 /// The reader's error for `text`, or nil if it parsed.
-func traceError(_ text: String) -> TraceError? {
+func traceParseError(_ text: String) -> TraceError? {
     do {
         _ = try TraceReader.parse(text)
         return nil
@@ -34,6 +34,3 @@ func traceError(_ text: String) -> TraceError? {
         return error
     }
 }
-
-let ms: UInt64 = 1_000_000
-let us: UInt64 = 1_000

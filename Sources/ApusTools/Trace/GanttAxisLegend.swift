@@ -3,7 +3,7 @@
 
 enum GanttAxis {
     static func gridAndAxis(_ svg: inout SVGBuilder, geometry: GanttGeometry, top: Double, bottom: Double) {
-        let axis = TimeAxis(from: geometry.window.from, to: geometry.window.to)
+        let axis = GanttTimeAxis(from: geometry.window.from, to: geometry.window.to)
         let axisY = bottom + 4
         svg.begin("g", [("class", "axis")])
         for tick in axis.ticks {

@@ -17,7 +17,7 @@ public struct GanttOptions: Sendable {
 }
 
 public enum GanttChart {
-    public static func render(_ trace: Trace, window: TimeWindow, options: GanttOptions) -> String {
+    public static func render(_ trace: Trace, window: GanttWindow, options: GanttOptions) -> String {
         let geometry = GanttGeometry(window: window, width: Double(max(options.width, 400)))
         let rows = GanttRow.rows(for: trace, geometry: geometry)
         let tooltips = rows.reduce(0) { $0 + $1.itemCount } <= options.tooltipLimit
@@ -46,12 +46,12 @@ public enum GanttChart {
         return svg.output
     }
 
-    private static func subtitle(_ trace: Trace, window: TimeWindow) -> String {
+    private static func subtitle(_ trace: Trace, window: GanttWindow) -> String {
         let misses = trace.jobs.filter { $0.miss.map(window.contains) ?? false }.count
         let switches = trace.switches.filter { window.contains($0.time) && $0.from != $0.to }.count
         let vcpus = trace.vcpus.count == 1 ? "1 VCPU" : "\(trace.vcpus.count) VCPUs"
         let missText = misses == 1 ? "1 deadline miss" : "\(misses) deadline misses"
-        return "\(vcpus) · \(window.from) to \(window.to) ns (\(DurationFormat.human(window.to - window.from)))"
+        return "\(vcpus) · \(window.from) to \(window.to) ns (\(TraceDuration.human(window.to - window.from)))"
             + " · \(switches) switches · \(missText)"
     }
 }

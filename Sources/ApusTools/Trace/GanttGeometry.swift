@@ -2,7 +2,7 @@
 // vertical layout of one row. Pure arithmetic, shared by the rows, axis and legend.
 
 /// A non-empty time window [from, to] in nanoseconds.
-public struct TimeWindow: Equatable, Sendable {
+public struct GanttWindow: Equatable, Sendable {
     public let from: UInt64
     public let to: UInt64
 
@@ -23,7 +23,7 @@ public struct TimeWindow: Equatable, Sendable {
 }
 
 struct GanttGeometry {
-    let window: TimeWindow
+    let window: GanttWindow
     let width: Double
     let plotLeft: Double = 170
     var plotRight: Double { width - 30 }

@@ -5,8 +5,8 @@ struct GanttRow {
     struct Bar {
         var x0: Double
         var x1: Double
-        var first: RunInterval
-        var last: RunInterval
+        var first: TraceRunInterval
+        var last: TraceRunInterval
         var merged: Int
     }
 
@@ -76,14 +76,14 @@ struct GanttRow {
 
     private func barTip(_ bar: Bar) -> String {
         if bar.merged == 1 {
-            return "\(fullName): \(bar.first.start) to \(bar.first.end) ns (\(DurationFormat.human(bar.first.length)))"
+            return "\(fullName): \(bar.first.start) to \(bar.first.end) ns (\(TraceDuration.human(bar.first.length)))"
         }
         return "\(fullName): \(bar.merged) runs from \(bar.first.start) to \(bar.last.end) ns"
     }
 
     /// Clips runs to the window and merges neighbours less than a third of a pixel apart:
     /// the picture is the same and the file does not grow with the number of switches.
-    private static func bars(_ runs: [RunInterval], geometry: GanttGeometry) -> [Bar] {
+    private static func bars(_ runs: [TraceRunInterval], geometry: GanttGeometry) -> [Bar] {
         var result: [Bar] = []
         for run in runs where run.length > 0 && run.end > geometry.window.from && run.start < geometry.window.to {
             let x0 = geometry.x(run.start)
@@ -100,7 +100,7 @@ struct GanttRow {
         return result
     }
 
-    private static func marks(_ trace: Trace, vcpu: UInt32, window: TimeWindow) -> [Mark] {
+    private static func marks(_ trace: Trace, vcpu: UInt32, window: GanttWindow) -> [Mark] {
         let taskNames = Dictionary(uniqueKeysWithValues: trace.tasks.map { ($0.key, $0.displayName) })
         var marks: [Mark] = []
         for job in trace.jobs where job.task.vcpu == vcpu {
@@ -111,7 +111,7 @@ struct GanttRow {
             }
             if let done = job.completion, window.contains(done) {
                 marks.append(Mark(kind: .completion, time: done,
-                                  tip: "complete \(name) at \(done) ns, response \(DurationFormat.human(done - job.release))"))
+                                  tip: "complete \(name) at \(done) ns, response \(TraceDuration.human(done - job.release))"))
             }
             if let missed = job.miss, window.contains(missed) {
                 marks.append(Mark(kind: .miss, time: missed, tip: "DEADLINE MISS \(name) at \(missed) ns"))

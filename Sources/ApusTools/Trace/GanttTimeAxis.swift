@@ -5,7 +5,7 @@
 // that makes them long (a 50 us step 1.2 s after boot would read 1203450): then they count
 // from the window's start, which the axis caption states.
 
-public struct TimeAxis: Equatable, Sendable {
+public struct GanttTimeAxis: Equatable, Sendable {
     public struct Tick: Equatable, Sendable {
         public var time: UInt64
         public var label: String
@@ -27,7 +27,7 @@ public struct TimeAxis: Equatable, Sendable {
         unitName = name
         // A step below the unit is at least a tenth of it (see `unit`): one decimal suffices.
         let decimals = step % unit == 0 ? 0 : 1
-        let label = { (value: UInt64) in DurationFormat.decimal(value, unit: unit, decimals: decimals) }
+        let label = { (value: UInt64) in TraceDuration.decimal(value, unit: unit, decimals: decimals) }
 
         let absolute = Self.multiples(of: step, from: Self.firstMultiple(of: step, atOrAfter: from), to: to)
         if (absolute.last.map { label($0).count } ?? 0) <= Self.longestAbsoluteLabel {

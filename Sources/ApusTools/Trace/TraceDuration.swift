@@ -1,7 +1,7 @@
 // Human-readable durations for tables, in integer arithmetic so that 1 ms never prints as
 // 0.999 ms. Three decimals, truncated, in the largest unit that keeps the whole part >= 1.
 
-public enum DurationFormat {
+public enum TraceDuration {
     public static func human(_ nanoseconds: UInt64) -> String {
         if nanoseconds < 1_000 { return "\(nanoseconds) ns" }
         let (unit, name): (UInt64, String) =

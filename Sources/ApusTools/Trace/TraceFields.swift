@@ -44,7 +44,7 @@ struct TraceFields {
     }
 
     /// `-` is the idle CPU, anything else a VCPU index.
-    func holder(_ index: Int, _ what: String) throws(TraceError) -> CPUHolder {
+    func holder(_ index: Int, _ what: String) throws(TraceError) -> TraceCPUHolder {
         fields[index] == "-" ? .idle : .vcpu(try self.index(index, what))
     }
 

@@ -8,14 +8,14 @@ import Darwin
 // system's short reason ("No such file or directory", "Is a directory") rather than
 // Foundation's generic "The operation could not be completed".
 
-public struct PlainFileError: Error, Equatable, CustomStringConvertible {
+public struct TraceFileIOError: Error, Equatable, CustomStringConvertible {
     public var path: String
     public var reason: String
     public var description: String { "\(path): \(reason)" }
 }
 
-public enum PlainFile {
-    public static func read(_ path: String) throws(PlainFileError) -> [UInt8] {
+public enum TraceFileIO {
+    public static func read(_ path: String) throws(TraceFileIOError) -> [UInt8] {
         guard let file = fopen(path, "rb") else { throw failure(path) }
         defer { fclose(file) }
         var bytes: [UInt8] = []
@@ -30,7 +30,7 @@ public enum PlainFile {
         }
     }
 
-    public static func write(_ text: String, to path: String) throws(PlainFileError) {
+    public static func write(_ text: String, to path: String) throws(TraceFileIOError) {
         guard let file = fopen(path, "wb") else { throw failure(path) }
         let bytes = Array(text.utf8)
         let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
@@ -39,7 +39,7 @@ public enum PlainFile {
         if written != bytes.count || closed != 0 { throw failure(path) }
     }
 
-    private static func failure(_ path: String) -> PlainFileError {
-        PlainFileError(path: path, reason: String(cString: strerror(errno)))
+    private static func failure(_ path: String) -> TraceFileIOError {
+        TraceFileIOError(path: path, reason: String(cString: strerror(errno)))
     }
 }

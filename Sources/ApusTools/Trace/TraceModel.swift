@@ -3,7 +3,7 @@
 // and derives only the run intervals, which every consumer (statistics, SVG) needs.
 
 /// Who holds the CPU: a VCPU id, or nobody (`-` in the file).
-public enum CPUHolder: Hashable, Sendable, CustomStringConvertible {
+public enum TraceCPUHolder: Hashable, Sendable, CustomStringConvertible {
     case idle
     case vcpu(UInt32)
 
@@ -16,7 +16,7 @@ public enum CPUHolder: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Why the scheduler switched (the closed list of reason words in docs/TRACE.md).
-public enum SwitchReason: String, CaseIterable, Sendable {
+public enum TraceSwitchReason: String, CaseIterable, Sendable {
     case budget, release, block, wake, yield, tick, slack, preempt
 }
 
@@ -27,7 +27,7 @@ public struct TraceVCPU: Equatable, Sendable {
 
 /// A task is identified by its VCPU and its index; the declaration (name, period, WCET) is
 /// optional in the format, so tasks seen only in job records have no `declared` part.
-public struct TaskKey: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct TraceTaskKey: Hashable, Comparable, Sendable, CustomStringConvertible {
     public var vcpu: UInt32
     public var task: UInt32
 
@@ -36,14 +36,14 @@ public struct TaskKey: Hashable, Comparable, Sendable, CustomStringConvertible {
         self.task = task
     }
 
-    public static func < (a: TaskKey, b: TaskKey) -> Bool {
+    public static func < (a: TraceTaskKey, b: TraceTaskKey) -> Bool {
         (a.vcpu, a.task) < (b.vcpu, b.task)
     }
 
     public var description: String { "task \(task) of vcpu \(vcpu)" }
 }
 
-public struct TaskDeclaration: Equatable, Sendable {
+public struct TraceTaskDeclaration: Equatable, Sendable {
     public var name: String
     public var period: UInt64
     public var wcet: UInt64
@@ -56,10 +56,10 @@ public struct TaskDeclaration: Equatable, Sendable {
 }
 
 public struct TraceTask: Equatable, Sendable {
-    public var key: TaskKey
-    public var declared: TaskDeclaration?
+    public var key: TraceTaskKey
+    public var declared: TraceTaskDeclaration?
 
-    public init(key: TaskKey, declared: TaskDeclaration?) {
+    public init(key: TraceTaskKey, declared: TraceTaskDeclaration?) {
         self.key = key
         self.declared = declared
     }
@@ -70,13 +70,13 @@ public struct TraceTask: Equatable, Sendable {
 
 public struct TraceSwitch: Equatable, Sendable {
     public var time: UInt64
-    public var from: CPUHolder
-    public var to: CPUHolder
-    public var reason: SwitchReason
+    public var from: TraceCPUHolder
+    public var to: TraceCPUHolder
+    public var reason: TraceSwitchReason
     /// Where it was in the file, for messages about it.
     public var line: Int
 
-    public init(time: UInt64, from: CPUHolder, to: CPUHolder, reason: SwitchReason, line: Int) {
+    public init(time: UInt64, from: TraceCPUHolder, to: TraceCPUHolder, reason: TraceSwitchReason, line: Int) {
         self.time = time
         self.from = from
         self.to = to
@@ -88,7 +88,7 @@ public struct TraceSwitch: Equatable, Sendable {
 /// One job's life: released with a deadline, maybe completed, maybe missed (both can happen:
 /// a job that misses may still complete later).
 public struct TraceJob: Equatable, Sendable {
-    public var task: TaskKey
+    public var task: TraceTaskKey
     public var job: UInt64
     public var release: UInt64
     public var deadline: UInt64
@@ -105,7 +105,7 @@ public struct TraceIRQ: Equatable, Sendable {
 }
 
 /// A half-open stretch [start, end) during which one holder had the CPU.
-public struct RunInterval: Equatable, Sendable {
+public struct TraceRunInterval: Equatable, Sendable {
     public var start: UInt64
     public var end: UInt64
     public var length: UInt64 { end - start }
@@ -132,13 +132,13 @@ public struct Trace: Sendable {
     /// Run intervals per holder, in time order; every instant of [start, end) belongs to
     /// exactly one holder (idle included). Zero-length intervals are kept: they are real
     /// scheduling decisions even if they take no time.
-    public var intervals: [CPUHolder: [RunInterval]]
+    public var intervals: [TraceCPUHolder: [TraceRunInterval]]
 
     public var span: UInt64 { end - start }
 
     public func vcpu(_ id: UInt32) -> TraceVCPU? { vcpus.first { $0.id == id } }
 
-    public func intervals(of holder: CPUHolder) -> [RunInterval] { intervals[holder] ?? [] }
+    public func intervals(of holder: TraceCPUHolder) -> [TraceRunInterval] { intervals[holder] ?? [] }
 
-    public func task(_ key: TaskKey) -> TraceTask? { tasks.first { $0.key == key } }
+    public func task(_ key: TraceTaskKey) -> TraceTask? { tasks.first { $0.key == key } }
 }

@@ -11,15 +11,15 @@ struct TraceParseState {
     private var vcpus: [TraceVCPU] = []
     private var vcpuLines: [UInt32: Int] = [:]
     private var tasks: [TraceTask] = []
-    private var taskIndex: [TaskKey: Int] = [:]
-    private var taskDeclarationLine: [TaskKey: Int] = [:]
+    private var taskIndex: [TraceTaskKey: Int] = [:]
+    private var taskDeclarationLine: [TraceTaskKey: Int] = [:]
     private var switches: [TraceSwitch] = []
     private var jobs: [TraceJob] = []
     private var jobIndex: [JobKey: (index: Int, line: Int)] = [:]
     private var irqs: [TraceIRQ] = []
 
     private struct JobKey: Hashable {
-        var task: TaskKey
+        var task: TraceTaskKey
         var job: UInt64
     }
 
@@ -50,7 +50,7 @@ struct TraceParseState {
         let start = firstTime ?? endTime
         return Trace(vcpus: vcpus, tasks: tasks, switches: switches, jobs: jobs, irqs: irqs,
                      start: start, end: endTime,
-                     intervals: RunIntervalBuilder.build(switches: switches, start: start, end: endTime))
+                     intervals: TraceIntervalBuilder.build(switches: switches, start: start, end: endTime))
     }
 
     // MARK: records
@@ -79,7 +79,7 @@ struct TraceParseState {
 
     private mutating func task(_ record: TraceFields) throws(TraceError) {
         try record.expect(6, shape: "VCPU TASK NAME PERIOD WCET")
-        let key = TaskKey(vcpu: try declaredVCPU(record, 1), task: try record.index(2, "task index"))
+        let key = TraceTaskKey(vcpu: try declaredVCPU(record, 1), task: try record.index(2, "task index"))
         let name = try record.name(3)
         let period = try record.number(4, "period")
         let wcet = try record.number(5, "wcet")
@@ -88,7 +88,7 @@ struct TraceParseState {
             throw TraceError(line: record.line, "\(key) declared twice (first on line \(first))")
         }
         let index = taskSlot(key)
-        tasks[index].declared = TaskDeclaration(name: name, period: period, wcet: wcet)
+        tasks[index].declared = TraceTaskDeclaration(name: name, period: period, wcet: wcet)
         taskDeclarationLine[key] = record.line
     }
 
@@ -99,8 +99,8 @@ struct TraceParseState {
         let to = try record.holder(3, "to vcpu")
         try requireDeclared(from, record)
         try requireDeclared(to, record)
-        guard let reason = SwitchReason(rawValue: String(record.fields[4])) else {
-            let known = SwitchReason.allCases.map(\.rawValue).joined(separator: ", ")
+        guard let reason = TraceSwitchReason(rawValue: String(record.fields[4])) else {
+            let known = TraceSwitchReason.allCases.map(\.rawValue).joined(separator: ", ")
             throw TraceError(line: record.line, "unknown switch reason '\(record.fields[4])' (expected one of \(known))")
         }
         if let previous = switches.last, previous.to != from {
@@ -113,7 +113,7 @@ struct TraceParseState {
     private mutating func release(_ record: TraceFields) throws(TraceError) {
         try record.expect(6, shape: "T VCPU TASK JOB DEADLINE")
         let time = try timestamp(record)
-        let key = JobKey(task: TaskKey(vcpu: try declaredVCPU(record, 2), task: try record.index(3, "task index")),
+        let key = JobKey(task: TraceTaskKey(vcpu: try declaredVCPU(record, 2), task: try record.index(3, "task index")),
                          job: try record.number(4, "job"))
         let deadline = try record.number(5, "deadline")
         if deadline < time {
@@ -186,7 +186,7 @@ struct TraceParseState {
         return id
     }
 
-    private func requireDeclared(_ holder: CPUHolder, _ record: TraceFields) throws(TraceError) {
+    private func requireDeclared(_ holder: TraceCPUHolder, _ record: TraceFields) throws(TraceError) {
         if case .vcpu(let id) = holder, vcpuLines[id] == nil {
             throw TraceError(line: record.line, "undeclared vcpu \(id)")
         }
@@ -194,7 +194,7 @@ struct TraceParseState {
 
     /// The job named by fields VCPU TASK JOB (2...4), which must have been released.
     private func releasedJob(_ record: TraceFields) throws(TraceError) -> Int {
-        let key = JobKey(task: TaskKey(vcpu: try declaredVCPU(record, 2), task: try record.index(3, "task index")),
+        let key = JobKey(task: TraceTaskKey(vcpu: try declaredVCPU(record, 2), task: try record.index(3, "task index")),
                          job: try record.number(4, "job"))
         guard let found = jobIndex[key] else {
             throw TraceError(line: record.line, "job \(key.job) of \(key.task) was never released")
@@ -203,7 +203,7 @@ struct TraceParseState {
     }
 
     /// The task's position in `tasks`, adding an undeclared entry on first sight.
-    private mutating func taskSlot(_ key: TaskKey) -> Int {
+    private mutating func taskSlot(_ key: TraceTaskKey) -> Int {
         if let index = taskIndex[key] { return index }
         taskIndex[key] = tasks.count
         tasks.append(TraceTask(key: key, declared: nil))

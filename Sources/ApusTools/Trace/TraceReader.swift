@@ -10,7 +10,7 @@ public enum TraceReader {
     public static func read(path: String) throws -> Trace {
         let bytes: [UInt8]
         do {
-            bytes = try PlainFile.read(path)
+            bytes = try TraceFileIO.read(path)
         } catch {
             throw TraceFileError(path: path, reason: "cannot read (\(error.reason))")
         }

@@ -5,25 +5,25 @@ import Foundation
 
 public enum TraceReport {
     public static func text(_ stats: TraceStatistics, title: String) -> String {
-        var out = "trace \(title): \(stats.start) ns .. \(stats.end) ns (span \(DurationFormat.human(stats.span)))\n\n"
-        var cpu = TextTable(header: ["vcpu", "name", "run", "share", "scheduled", "longest gap"],
+        var out = "trace \(title): \(stats.start) ns .. \(stats.end) ns (span \(TraceDuration.human(stats.span)))\n\n"
+        var cpu = TraceTextTable(header: ["vcpu", "name", "run", "share", "scheduled", "longest gap"],
                             rightAligned: [false, false, true, true, true, true])
         for row in stats.vcpus + [stats.idle] {
             cpu.add([row.vcpu.map { String($0.id) } ?? "-",
                      row.vcpu?.name ?? "(idle)",
-                     DurationFormat.human(row.runTime),
+                     TraceDuration.human(row.runTime),
                      String(format: "%.1f%%", row.sharePercent),
                      String(row.timesScheduled),
-                     DurationFormat.human(row.longestGap)])
+                     TraceDuration.human(row.longestGap)])
         }
         out += cpu.render()
         if stats.tasks.isEmpty { return out + "\nno tasks\n" }
-        var jobs = TextTable(header: ["vcpu", "task", "name", "jobs", "completed", "misses", "worst response"],
+        var jobs = TraceTextTable(header: ["vcpu", "task", "name", "jobs", "completed", "misses", "worst response"],
                              rightAligned: [false, false, false, true, true, true, true])
         for row in stats.tasks {
             jobs.add([String(row.task.key.vcpu), String(row.task.key.task), row.task.displayName,
                       String(row.jobs), String(row.completed), String(row.misses),
-                      row.worstResponse.map(DurationFormat.human) ?? "-"])
+                      row.worstResponse.map(TraceDuration.human) ?? "-"])
         }
         return out + "\n" + jobs.render()
     }
@@ -59,7 +59,7 @@ private struct JSONHolder: Encodable {
     var timesScheduled: Int
     var longestGapNs: UInt64
 
-    init(_ stats: HolderStatistics) {
+    init(_ stats: TraceHolderStatistics) {
         id = stats.vcpu?.id
         name = stats.vcpu?.name
         runNs = stats.runTime
@@ -81,7 +81,7 @@ private struct JSONTask: Encodable {
     var misses: Int
     var worstResponseNs: UInt64?
 
-    init(_ stats: TaskStatistics) {
+    init(_ stats: TraceTaskStatistics) {
         vcpu = stats.task.key.vcpu
         task = stats.task.key.task
         name = stats.task.displayName

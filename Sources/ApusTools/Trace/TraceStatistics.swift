@@ -1,7 +1,7 @@
 // Summary numbers for `apus trace FILE`: how much CPU each VCPU got and how its tasks fared.
 // All times are exact integer nanoseconds; only the share is a ratio.
 
-public struct HolderStatistics: Equatable, Sendable {
+public struct TraceHolderStatistics: Equatable, Sendable {
     /// `vcpu N NAME`, or nil for the idle row.
     public var vcpu: TraceVCPU?
     /// Total time holding the CPU within the traced span.
@@ -14,7 +14,7 @@ public struct HolderStatistics: Equatable, Sendable {
     public var longestGap: UInt64
 }
 
-public struct TaskStatistics: Equatable, Sendable {
+public struct TraceTaskStatistics: Equatable, Sendable {
     public var task: TraceTask
     public var jobs: Int
     public var completed: Int
@@ -27,10 +27,10 @@ public struct TraceStatistics: Equatable, Sendable {
     public var start: UInt64
     public var end: UInt64
     /// One entry per VCPU in declaration order.
-    public var vcpus: [HolderStatistics]
-    public var idle: HolderStatistics
+    public var vcpus: [TraceHolderStatistics]
+    public var idle: TraceHolderStatistics
     /// One entry per task, sorted by (vcpu, task).
-    public var tasks: [TaskStatistics]
+    public var tasks: [TraceTaskStatistics]
 
     public var span: UInt64 { end - start }
 
@@ -44,7 +44,7 @@ public struct TraceStatistics: Equatable, Sendable {
         tasks = Self.tasks(trace)
     }
 
-    private static func holder(_ runs: [RunInterval], vcpu: TraceVCPU?, trace: Trace) -> HolderStatistics {
+    private static func holder(_ runs: [TraceRunInterval], vcpu: TraceVCPU?, trace: Trace) -> TraceHolderStatistics {
         let runTime = runs.reduce(UInt64(0)) { $0 + $1.length }
         // Gaps: before the first run, between runs, after the last one.
         var longestGap: UInt64 = 0
@@ -55,14 +55,14 @@ public struct TraceStatistics: Equatable, Sendable {
         }
         longestGap = max(longestGap, trace.end - freeSince)
         let share = trace.span == 0 ? 0 : Double(runTime) * 100 / Double(trace.span)
-        return HolderStatistics(vcpu: vcpu, runTime: runTime, sharePercent: share,
+        return TraceHolderStatistics(vcpu: vcpu, runTime: runTime, sharePercent: share,
                                 timesScheduled: runs.count, longestGap: longestGap)
     }
 
-    private static func tasks(_ trace: Trace) -> [TaskStatistics] {
-        var byTask: [TaskKey: TaskStatistics] = [:]
+    private static func tasks(_ trace: Trace) -> [TraceTaskStatistics] {
+        var byTask: [TraceTaskKey: TraceTaskStatistics] = [:]
         for task in trace.tasks {
-            byTask[task.key] = TaskStatistics(task: task, jobs: 0, completed: 0, misses: 0, worstResponse: nil)
+            byTask[task.key] = TraceTaskStatistics(task: task, jobs: 0, completed: 0, misses: 0, worstResponse: nil)
         }
         for job in trace.jobs {
             // Every job's task is in trace.tasks (the reader adds undeclared ones).

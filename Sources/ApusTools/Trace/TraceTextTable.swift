@@ -1,7 +1,7 @@
 // A plain aligned text table for terminal reports: columns as wide as their widest cell,
 // numbers right-aligned, two spaces between columns.
 
-struct TextTable {
+struct TraceTextTable {
     private let header: [String]
     private let rightAligned: [Bool]
     private var rows: [[String]] = []
