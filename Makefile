@@ -35,6 +35,9 @@ ifeq ($(shell [[ "$(TIMEOUT)" =~ ^[0-9]+$$ ]] && echo ok),)
   $(error TIMEOUT=$(TIMEOUT) is not valid: give a whole number of seconds (0 = no limit))
 endif
 
+# Sources/Guest<Name> builds build/guests/<name>.bin: "load" -> "Load".
+capitalize = $(shell n='$(1)'; echo "$$(echo $${n:0:1} | tr a-z A-Z)$${n:1}")
+
 EXIT_DEFINE := $(if $(filter semihosting,$(EXIT)),APUS_SEMIHOSTING,)
 
 INCLUDE  := Sources/Hypervisor/include
@@ -61,6 +64,14 @@ TEST_IMAGES := $(patsubst Tests/Images/%.swift,$(BUILD)/test-%.elf,$(TEST_IMAGE_
 HV_OBJS    = $(BOOT_OBJS) $(BUILD)/hv/hypervisor.o $(BUILD)/core/core.o $(BUILD)/runtime.o
 VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$$(git rev-parse --short HEAD)")
 
+# Guests: Sources/GuestRuntime is linked into every Sources/Guest<Name> program.
+GUEST_RUNTIME_SRCS := $(sort $(wildcard Sources/GuestRuntime/*.swift))
+GUEST_NAMES := $(filter-out Runtime,$(patsubst Sources/Guest%,%,$(wildcard Sources/Guest*)))
+GUEST_BINS  := $(foreach g,$(GUEST_NAMES),$(BUILD)/guests/$(shell echo $(g) | tr A-Z a-z).bin)
+GUEST_INCLUDE := Sources/GuestRuntime/include
+SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
+GUEST_LDFLAGS := -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enum-size-warning
+
 QEMU      := qemu-system-arm
 QEMU_MACHINE := -M vexpress-a15,virtualization=on -cpu cortex-a15 -m $(RAM_MB)M
 QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none -global pl041.audiodev=none -semihosting
@@ -71,9 +82,11 @@ BASE_TOOLS  := arm-none-eabi-gcc:gcc-arm-none-eabi arm-none-eabi-ld:binutils-arm
 DEBUG_TOOLS := gdb-multiarch:gdb-multiarch
 IMAGE_TOOLS := mkimage:u-boot-tools
 
-.PHONY: all help tools debug-tools image-tools run test test-host bench debug image asmcheck clean
+.PHONY: guests all help tools debug-tools image-tools run test test-host bench debug image asmcheck clean
 
-all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES)
+all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests
+
+guests: $(GUEST_BINS)
 
 help:
 	@echo "make run     build and boot the hypervisor in QEMU (console on this terminal)"
@@ -162,6 +175,29 @@ $(BUILD)/tests/%.o: Tests/Images/%.swift $(BUILD)/core/core.o
 $(BUILD)/test-%.elf: $(BUILD)/tests/%.o $(HV_OBJS) LinkerScripts/hypervisor.ld
 	$(LD) $(LDFLAGS) $(HV_OBJS) $< $(LIBGCC) -o $@
 
+# Guest runtime (one module) and guest programs (one module each).
+$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(wildcard $(GUEST_INCLUDE)/*.h)
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name GuestRuntime \
+		-emit-module -emit-module-path $(BUILD)/guest-runtime/GuestRuntime.swiftmodule \
+		-c $(GUEST_RUNTIME_SRCS) -o $@
+
+$(BUILD)/guest-runtime/start.o: Boot/Guest/start.S | tools
+	@mkdir -p $(@D)
+	$(CC) $(ASFLAGS) -c $< -o $@
+
+.SECONDEXPANSION:
+$(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guest$$(call capitalize,$$*)/*.swift)) $(BUILD)/guest-runtime/guestruntime.o
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name Guest$(call capitalize,$*) -c $(filter %.swift,$^) -o $@
+
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guest-runtime/start.o $(BUILD)/core/core.o $(BUILD)/runtime.o LinkerScripts/guest.ld
+	$(LD) $(GUEST_LDFLAGS) $(BUILD)/guest-runtime/start.o $< $(BUILD)/guest-runtime/guestruntime.o \
+		$(BUILD)/core/core.o $(BUILD)/runtime.o $(LIBGCC) -o $@
+
+$(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
+	$(OBJCOPY) -O binary $< $@
+
 run: all
 	@echo "Booting Apus in QEMU (Ctrl-A X quits). $(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/apus.elf"
 	@status=0; $(if $(filter-out 0,$(TIMEOUT)),timeout --foreground $(TIMEOUT)) \
@@ -194,3 +230,6 @@ clean:
 	rm -rf $(BUILD)
 
 FORCE:
+
+# Keep intermediate objects and ELF files for inspection and debugging.
+.SECONDARY:

@@ -51,9 +51,67 @@ HV_MRC(hifar, 4, c6, c0, 2)
 HV_MRC(hpfar, 4, c6, c0, 4)
 HV_MRRC(httbr, 4, c2)
 
+/* HYP configuration of the guest world. */
+HV_RW(hstr, 4, c1, c1, 3)
+HV_RW(hcptr, 4, c1, c1, 2)
+HV_RW(hdcr, 4, c1, c1, 1)
+HV_RW(vtcr, 4, c2, c1, 2)
+HV_MCRR(vttbr, 6, c2)
+HV_RW(vpidr, 4, c0, c0, 0)
+HV_RW(vmpidr, 4, c0, c0, 5)
+HV_MCR(tlbiallnsnh, 4, c8, c7, 4)
+HV_MCR(tlbiall_is, 0, c8, c3, 0)
+
+/* Guest (non-secure PL1) CP15 state switched per VCPU. */
+HV_RW(sctlr, 0, c1, c0, 0)
+HV_RW(actlr, 0, c1, c0, 1)
+HV_RW(cpacr, 0, c1, c0, 2)
+HV_MRRC(ttbr0, 0, c2)
+HV_MCRR(ttbr0, 0, c2)
+HV_MRRC(ttbr1, 1, c2)
+HV_MCRR(ttbr1, 1, c2)
+HV_RW(ttbcr, 0, c2, c0, 2)
+HV_RW(dacr, 0, c3, c0, 0)
+HV_RW(dfsr, 0, c5, c0, 0)
+HV_RW(ifsr, 0, c5, c0, 1)
+HV_RW(adfsr, 0, c5, c1, 0)
+HV_RW(aifsr, 0, c5, c1, 1)
+HV_RW(dfar, 0, c6, c0, 0)
+HV_RW(ifar, 0, c6, c0, 2)
+HV_MRRC(par, 0, c7)
+HV_MCRR(par, 0, c7)
+HV_RW(prrr, 0, c10, c2, 0)
+HV_RW(nmrr, 0, c10, c2, 1)
+HV_RW(amair0, 0, c10, c3, 0)
+HV_RW(amair1, 0, c10, c3, 1)
+HV_RW(vbar, 0, c12, c0, 0)
+HV_RW(contextidr, 0, c13, c0, 1)
+HV_RW(tpidrurw, 0, c13, c0, 2)
+HV_RW(tpidruro, 0, c13, c0, 3)
+HV_RW(tpidrprw, 0, c13, c0, 4)
+HV_RW(csselr, 2, c0, c0, 0)
+HV_RW(cntkctl, 0, c14, c1, 0)
+
 /* Generic timer. */
 HV_MRC(cntfrq, 0, c14, c0, 0)
 HV_MRRC(cntpct, 0, c14)
+HV_MRRC(cntvct, 1, c14)
+HV_RW(cnthctl, 4, c14, c1, 0)
+HV_MCRR(cntvoff, 4, c14)
+HV_MRRC(cntvoff, 4, c14)
+HV_RW(cntv_ctl, 0, c14, c3, 1)
+HV_MRRC(cntv_cval, 3, c14)
+HV_MCRR(cntv_cval, 3, c14)
+HV_RW(cnthp_ctl, 4, c14, c2, 1)
+HV_MRRC(cnthp_cval, 6, c14)
+HV_MCRR(cnthp_cval, 6, c14)
+
+/* Performance monitors: the cycle counter counts instructions under -icount. */
+HV_RW(pmcr, 0, c9, c12, 0)
+HV_MCR(pmcntenset, 0, c9, c12, 1)
+HV_MCR(pmselr, 0, c9, c12, 5)
+HV_MCR(pmxevtyper, 0, c9, c13, 1)
+HV_MRC(pmccntr, 0, c9, c13, 0)
 
 HV_INLINE uint32_t hv_read_cpsr(void) {
     uint32_t v;
@@ -81,6 +139,42 @@ typedef struct apus_trap_frame {
     uint32_t r[13];     /* r0-r12 */
     uint32_t lr;        /* r14 at the time of the exception */
 } apus_trap_frame;
+
+/* Banked registers of the guest's modes (Boot/world_switch.S saves and restores them). */
+typedef struct apus_banked_regs {
+    uint32_t sp_usr;
+    uint32_t sp_svc, lr_svc, spsr_svc;
+    uint32_t sp_abt, lr_abt, spsr_abt;
+    uint32_t sp_und, lr_und, spsr_und;
+    uint32_t sp_irq, lr_irq, spsr_irq;
+    uint32_t r8_fiq, r9_fiq, r10_fiq, r11_fiq, r12_fiq, sp_fiq, lr_fiq, spsr_fiq;
+} apus_banked_regs;
+
+/* VFP/NEON state: d0-d31, FPSCR, FPEXC. */
+typedef struct apus_vfp_state {
+    uint64_t d[32];
+    uint32_t fpscr;
+    uint32_t fpexc;
+} apus_vfp_state;
+
+void apus_save_banked(apus_banked_regs *regs);
+void apus_restore_banked(const apus_banked_regs *regs);
+void apus_save_vfp(apus_vfp_state *state);
+void apus_restore_vfp(const apus_vfp_state *state);
+/* Loads the frame at the top of the HYP stack and ERETs into it; never returns. */
+__attribute__((noreturn)) void apus_resume(const apus_trap_frame *frame);
+/* The frame every trap from a guest saves: always at the top of the HYP stack. */
+HV_INLINE apus_trap_frame *hv_guest_frame(void) {
+    extern char __hyp_stack_top[];
+    return (apus_trap_frame *)(__hyp_stack_top - sizeof(apus_trap_frame));
+}
+/* Banked-register access for exception injection into a guest. */
+HV_INLINE void hv_write_spsr_abt(uint32_t v) { __asm__ volatile(".arch_extension virt\n\tmsr spsr_abt, %0" :: "r"(v)); }
+HV_INLINE void hv_write_lr_abt(uint32_t v) { __asm__ volatile(".arch_extension virt\n\tmsr lr_abt, %0" :: "r"(v)); }
+HV_INLINE void hv_write_spsr_und(uint32_t v) { __asm__ volatile(".arch_extension virt\n\tmsr spsr_und, %0" :: "r"(v)); }
+HV_INLINE void hv_write_lr_und(uint32_t v) { __asm__ volatile(".arch_extension virt\n\tmsr lr_und, %0" :: "r"(v)); }
+HV_INLINE void hv_write_spsr_irq(uint32_t v) { __asm__ volatile(".arch_extension virt\n\tmsr spsr_irq, %0" :: "r"(v)); }
+HV_INLINE void hv_write_lr_irq(uint32_t v) { __asm__ volatile(".arch_extension virt\n\tmsr lr_irq, %0" :: "r"(v)); }
 
 /* Boot/start.S: a weak no-op that test images replace to provoke a fault. */
 void apus_selftest(void);

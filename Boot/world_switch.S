@@ -1,0 +1,115 @@
+/*
+ * The parts of a VCPU switch that only assembly can do: the banked registers
+ * of the guest's modes, the VFP/NEON registers, and the first entry into a
+ * guest. Everything else (CP15, timer, vGIC) is switched from Swift through
+ * single-instruction accessors.
+ */
+#include "platform.h"
+
+    .syntax unified
+    .arch armv7-a
+    .arch_extension virt
+    .fpu neon-vfpv4
+    .arm
+    .section .text.world_switch, "ax"
+
+/* void apus_save_banked(apus_banked_regs *r0) */
+    .global apus_save_banked
+apus_save_banked:
+    mrs     r1, sp_usr
+    mrs     r2, sp_svc
+    mrs     r3, lr_svc
+    mrs     r12, spsr_svc
+    stmia   r0!, {r1, r2, r3, r12}
+    mrs     r1, sp_abt
+    mrs     r2, lr_abt
+    mrs     r3, spsr_abt
+    mrs     r12, sp_und
+    stmia   r0!, {r1, r2, r3, r12}
+    mrs     r1, lr_und
+    mrs     r2, spsr_und
+    mrs     r3, sp_irq
+    mrs     r12, lr_irq
+    stmia   r0!, {r1, r2, r3, r12}
+    mrs     r1, spsr_irq
+    mrs     r2, r8_fiq
+    mrs     r3, r9_fiq
+    mrs     r12, r10_fiq
+    stmia   r0!, {r1, r2, r3, r12}
+    mrs     r1, r11_fiq
+    mrs     r2, r12_fiq
+    mrs     r3, sp_fiq
+    mrs     r12, lr_fiq
+    stmia   r0!, {r1, r2, r3, r12}
+    mrs     r1, spsr_fiq
+    str     r1, [r0]
+    bx      lr
+
+/* void apus_restore_banked(const apus_banked_regs *r0) */
+    .global apus_restore_banked
+apus_restore_banked:
+    ldmia   r0!, {r1, r2, r3, r12}
+    msr     sp_usr, r1
+    msr     sp_svc, r2
+    msr     lr_svc, r3
+    msr     spsr_svc, r12
+    ldmia   r0!, {r1, r2, r3, r12}
+    msr     sp_abt, r1
+    msr     lr_abt, r2
+    msr     spsr_abt, r3
+    msr     sp_und, r12
+    ldmia   r0!, {r1, r2, r3, r12}
+    msr     lr_und, r1
+    msr     spsr_und, r2
+    msr     sp_irq, r3
+    msr     lr_irq, r12
+    ldmia   r0!, {r1, r2, r3, r12}
+    msr     spsr_irq, r1
+    msr     r8_fiq, r2
+    msr     r9_fiq, r3
+    msr     r10_fiq, r12
+    ldmia   r0!, {r1, r2, r3, r12}
+    msr     r11_fiq, r1
+    msr     r12_fiq, r2
+    msr     sp_fiq, r3
+    msr     lr_fiq, r12
+    ldr     r1, [r0]
+    msr     spsr_fiq, r1
+    bx      lr
+
+/* void apus_save_vfp(apus_vfp_state *r0): FPEXC.EN is set to reach the registers. */
+    .global apus_save_vfp
+apus_save_vfp:
+    vmrs    r1, fpexc
+    orr     r2, r1, #0x40000000
+    vmsr    fpexc, r2
+    vmrs    r2, fpscr
+    vstmia  r0!, {d0-d15}
+    vstmia  r0!, {d16-d31}
+    stmia   r0, {r2, r1}
+    bx      lr
+
+/* void apus_restore_vfp(const apus_vfp_state *r0) */
+    .global apus_restore_vfp
+apus_restore_vfp:
+    vmrs    r1, fpexc
+    orr     r1, r1, #0x40000000
+    vmsr    fpexc, r1
+    vldmia  r0!, {d0-d15}
+    vldmia  r0!, {d16-d31}
+    ldmia   r0, {r2, r3}
+    vmsr    fpscr, r2
+    vmsr    fpexc, r3
+    bx      lr
+
+/* void apus_resume(const apus_trap_frame *r0): the exit half of vectors.S. */
+    .global apus_resume
+apus_resume:
+    mov     sp, r0
+    ldr     r2, [sp, #8]
+    msr     elr_hyp, r2
+    ldr     r3, [sp, #12]
+    msr     spsr_cxsf, r3
+    add     sp, sp, #24
+    pop     {r0-r12, lr}
+    eret

@@ -1,0 +1,45 @@
+/*
+ * What the guest runtime needs below Swift: the hypercall and SMC traps
+ * (Boot/Guest/start.S), single-instruction register access, and the
+ * register frame of an unexpected exception.
+ */
+#ifndef APUS_GUEST_H
+#define APUS_GUEST_H
+#include <stdint.h>
+
+#define G_INLINE static inline __attribute__((always_inline))
+
+uint32_t guest_hypercall(uint32_t op, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3);
+uint32_t guest_smc(uint32_t function, uint32_t a0, uint32_t a1, uint32_t a2);
+
+typedef struct guest_exception_frame {
+    uint32_t r[13];
+    uint32_t pc;        /* address of the faulting instruction */
+} guest_exception_frame;
+
+G_INLINE uint32_t g_mmio_read32(uintptr_t a) { return *(volatile uint32_t *)a; }
+G_INLINE void g_mmio_write32(uintptr_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
+G_INLINE uint8_t g_read8(uintptr_t a) { return *(volatile uint8_t *)a; }
+
+G_INLINE uint64_t g_read_cntvct(void) {
+    uint32_t lo, hi;
+    __asm__ volatile("isb\n\tmrrc p15, 1, %0, %1, c14" : "=r"(lo), "=r"(hi));
+    return ((uint64_t)hi << 32) | lo;
+}
+G_INLINE uint32_t g_read_cntfrq(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c14, c0, 0" : "=r"(v)); return v; }
+G_INLINE void g_write_cntv_cval(uint64_t v) {
+    __asm__ volatile("mcrr p15, 3, %0, %1, c14\n\tisb" :: "r"((uint32_t)v), "r"((uint32_t)(v >> 32)) : "memory");
+}
+G_INLINE void g_write_cntv_ctl(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c14, c3, 1\n\tisb" :: "r"(v) : "memory"); }
+G_INLINE uint32_t g_read_cntv_ctl(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c14, c3, 1" : "=r"(v)); return v; }
+G_INLINE uint32_t g_read_cpsr(void) { uint32_t v; __asm__ volatile("mrs %0, cpsr" : "=r"(v)); return v; }
+G_INLINE void g_enable_irq(void) { __asm__ volatile("cpsie i" ::: "memory"); }
+G_INLINE void g_disable_irq(void) { __asm__ volatile("cpsid i" ::: "memory"); }
+G_INLINE void g_wfi(void) { __asm__ volatile("dsb\n\twfi" ::: "memory"); }
+G_INLINE void g_dsb(void) { __asm__ volatile("dsb" ::: "memory"); }
+/* PMU cycle counter: counts instructions under QEMU -icount. */
+G_INLINE uint32_t g_read_pmccntr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c9, c13, 0" : "=r"(v)); return v; }
+G_INLINE uint32_t g_read_midr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c0, c0, 0" : "=r"(v)); return v; }
+G_INLINE void g_undefined_instruction(void) { __asm__ volatile(".word 0xe7f000f0" ::: "memory"); }
+
+#endif
