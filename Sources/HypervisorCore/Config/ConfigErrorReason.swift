@@ -1,0 +1,262 @@
+// Every way a configuration can be wrong, with the numbers a person needs to
+// fix it, and the words for each (one place, shared by host and hypervisor).
+
+public enum ConfigErrorReason: Equatable, Sendable {
+    // The blob and the overall shape.
+    case malformedTree(FDTError)
+    case notAnApusSystem
+    case unsupportedCells(found: UInt32)
+    case missingHypervisorNode
+    case duplicateHypervisorNode
+    case noVMs
+    case tooManyVMs(limit: Int)
+    case unknownNode
+    case unknownProperty(FDTSlice)
+    case missingProperty
+    case wrongCellCount(expected: Int, foundBytes: Int)
+    case notAString
+    case unknownScheduler(FDTSlice)
+    case zeroTraceEntries
+    case tooManyDevices(limit: Int)
+    case tooManyInterrupts(limit: Int)
+    case bootargsTooLong(length: Int, limit: Int)
+    case imageNameTooLong(length: Int, limit: Int)
+    // Addresses and ranges.
+    case misaligned(UInt64)
+    case emptyRegion
+    case beyond4GiB(base: UInt64, size: UInt64)
+    case outsideRAM(PhysicalRange, ram: PhysicalRange)
+    case insideHypervisor(PhysicalRange, reserved: PhysicalRange)
+    case overlapsVMMemory(PhysicalRange, other: FDTNode, otherRange: PhysicalRange)
+    case overlapsDeviceRegion(PhysicalRange, region: DeviceRegion)
+    case entryOutsideMemory(GuestPhysicalAddress, memory: GuestPhysicalRange)
+    case overlapsOwnDevice(GuestPhysicalRange, device: FDTNode, deviceRange: GuestPhysicalRange)
+    case overlapsVirtualGIC(GuestPhysicalRange, gic: GuestPhysicalRange)
+    case notAssignable(PhysicalRange)
+    case deviceAlreadyAssigned(PhysicalRange, other: FDTNode, otherRange: PhysicalRange)
+    case interruptNotSPI(UInt32, first: UInt32, last: UInt32)
+    case interruptNotOfDevice(UInt32, region: DeviceRegion)
+    case interruptAlreadyAssigned(UInt32, other: FDTNode)
+    // Scheduling parameters.
+    case zeroPeriod
+    case zeroSlice
+    case sliceExceedsPeriod(slice: UInt32, period: UInt32)
+    case extratimeNotFlag(UInt32)
+    case overloaded
+    case utilizationNotRepresentable
+    case weightOutOfRange(UInt32)
+    case capOutOfRange(UInt32)
+    // Guest images.
+    case imageNotFound(FDTSlice)
+    case imageTooLarge(size: Int, limit: UInt64)
+
+    public func write<Sink: TextSink>(to sink: inout Sink, fdt: FDT?) {
+        switch self {
+        case .malformedTree(let error):
+            sink.write("invalid device tree: ")
+            error.write(to: &sink)
+        case .notAnApusSystem:
+            sink.write("root node must have compatible = \"apus,system\"")
+        case .unsupportedCells(let found):
+            sink.write("must be 1 (one 32-bit cell per address and size), found ")
+            sink.write(decimal: found)
+        case .missingHypervisorNode:
+            sink.write("no hypervisor node")
+        case .duplicateHypervisorNode:
+            sink.write("more than one hypervisor node")
+        case .noVMs:
+            sink.write("no VM nodes (compatible = \"apus,vm\")")
+        case .tooManyVMs(let limit):
+            sink.write("more than ")
+            sink.write(count: limit)
+            sink.write(" VMs")
+        case .unknownNode:
+            sink.write("unknown node (expected hypervisor or a VM with compatible = \"apus,vm\")")
+        case .unknownProperty(let name):
+            sink.write("unknown property \"")
+            if let fdt { sink.write(name, of: fdt) }
+            sink.write("\"")
+        case .missingProperty:
+            sink.write("missing")
+        case .wrongCellCount(let expected, let foundBytes):
+            sink.write("expected ")
+            sink.write(count: expected)
+            sink.write(expected == 1 ? " cell (4 bytes), found " : " cells, found ")
+            sink.write(count: foundBytes)
+            sink.write(" bytes")
+        case .notAString:
+            sink.write("must be one non-empty string")
+        case .unknownScheduler(let value):
+            sink.write("unknown scheduler \"")
+            if let fdt { sink.write(value, of: fdt) }
+            sink.write("\" (expected \"sedf\" or \"credit\")")
+        case .zeroTraceEntries:
+            sink.write("must be greater than zero")
+        case .tooManyDevices(let limit):
+            sink.write("more than ")
+            sink.write(count: limit)
+            sink.write(" passthrough devices")
+        case .tooManyInterrupts(let limit):
+            sink.write("more than ")
+            sink.write(count: limit)
+            sink.write(" interrupts")
+        case .bootargsTooLong(let length, let limit):
+            sink.write("is ")
+            sink.write(count: length)
+            sink.write(" bytes long, at most ")
+            sink.write(count: limit)
+            sink.write(" fit in the page it is copied to")
+        case .imageNameTooLong(let length, let limit):
+            sink.write("name is ")
+            sink.write(count: length)
+            sink.write(" bytes long, the image pack allows ")
+            sink.write(count: limit)
+        default:
+            writeAddressOrSchedulingReason(to: &sink, fdt: fdt)
+        }
+    }
+
+    private func writeAddressOrSchedulingReason<Sink: TextSink>(to sink: inout Sink, fdt: FDT?) {
+        switch self {
+        case .misaligned(let value):
+            sink.write(address: value)
+            sink.write(" is not a multiple of 4 KiB")
+        case .emptyRegion:
+            sink.write("size must not be zero")
+        case .beyond4GiB(let base, let size):
+            sink.write(address: base)
+            sink.write(" + ")
+            sink.write(address: size)
+            sink.write(" ends beyond 4 GiB")
+        case .outsideRAM(let range, let ram):
+            sink.write("memory at physical ")
+            sink.write(range)
+            sink.write(" is not inside RAM (")
+            sink.write(ram)
+            sink.write(")")
+        case .insideHypervisor(let range, let reserved):
+            sink.write("memory at physical ")
+            sink.write(range)
+            sink.write(" overlaps the hypervisor's reserved RAM (")
+            sink.write(reserved)
+            sink.write(")")
+        case .overlapsVMMemory(let range, let other, let otherRange):
+            sink.write("memory at physical ")
+            sink.write(range)
+            sink.write(" overlaps ")
+            sink.write(node: other, fdt: fdt)
+            sink.write(" (")
+            sink.write(otherRange)
+            sink.write(")")
+        case .overlapsDeviceRegion(let range, let region):
+            sink.write("memory at physical ")
+            sink.write(range)
+            sink.write(" overlaps device ")
+            sink.write(region.name)
+            sink.write(" (")
+            sink.write(region.range)
+            sink.write(")")
+        case .entryOutsideMemory(let entry, let memory):
+            sink.write(address: entry.value)
+            sink.write(" is not inside the VM's memory (")
+            sink.write(memory)
+            sink.write(")")
+        case .overlapsOwnDevice(let range, let device, let deviceRange):
+            sink.write("guest memory ")
+            sink.write(range)
+            sink.write(" overlaps the VM's device ")
+            sink.write(node: device, fdt: fdt)
+            sink.write(" (")
+            sink.write(deviceRange)
+            sink.write(")")
+        case .overlapsVirtualGIC(let range, let gic):
+            sink.write("guest memory ")
+            sink.write(range)
+            sink.write(" overlaps the virtual GIC (")
+            sink.write(gic)
+            sink.write(")")
+        case .notAssignable(let range):
+            sink.write(range)
+            sink.write(" is not inside an assignable device region (UARTs, SP804 timers, virtio-mmio)")
+        case .deviceAlreadyAssigned(let range, let other, let otherRange):
+            sink.write("device ")
+            sink.write(range)
+            sink.write(" is already given to ")
+            sink.write(node: other, fdt: fdt)
+            sink.write(" (")
+            sink.write(otherRange)
+            sink.write(")")
+        case .interruptNotSPI(let interrupt, let first, let last):
+            sink.write("interrupt ")
+            sink.write(decimal: interrupt)
+            sink.write(" is not a shared peripheral interrupt (")
+            sink.write(decimal: first)
+            sink.write("..")
+            sink.write(decimal: last)
+            sink.write(")")
+        case .interruptNotOfDevice(let interrupt, let region):
+            sink.write("interrupt ")
+            sink.write(decimal: interrupt)
+            sink.write(" is not raised by ")
+            sink.write(region.name)
+            sink.write(" (")
+            sink.write(decimal: region.firstInterrupt)
+            if region.interruptCount > 1 {
+                sink.write("..")
+                sink.write(decimal: region.firstInterrupt &+ region.interruptCount &- 1)
+            }
+            sink.write(")")
+        case .interruptAlreadyAssigned(let interrupt, let other):
+            sink.write("interrupt ")
+            sink.write(decimal: interrupt)
+            sink.write(" is already given to ")
+            sink.write(node: other, fdt: fdt)
+        case .zeroPeriod:
+            sink.write("period must be greater than zero")
+        case .zeroSlice:
+            sink.write("slice must be greater than zero")
+        case .sliceExceedsPeriod(let slice, let period):
+            sink.write("slice ")
+            sink.write(decimal: slice)
+            sink.write(" us exceeds period ")
+            sink.write(decimal: period)
+            sink.write(" us")
+        case .extratimeNotFlag(let value):
+            sink.write("extratime must be 0 or 1, found ")
+            sink.write(decimal: value)
+        case .overloaded:
+            sink.write("admission refused: the sum of slice/period over this and the earlier VMs exceeds 1")
+        case .utilizationNotRepresentable:
+            sink.write("admission refused: utilization sum too large to compute exactly")
+        case .weightOutOfRange(let weight):
+            sink.write("weight ")
+            sink.write(decimal: weight)
+            sink.write(" is not in 1..65535")
+        case .capOutOfRange(let cap):
+            sink.write("cap ")
+            sink.write(decimal: cap)
+            sink.write(" is not in 0..100 (percent of one CPU, 0 = no cap)")
+        case .imageNotFound(let name):
+            sink.write("image \"")
+            if let fdt { sink.write(name, of: fdt) }
+            sink.write("\" not found")
+        case .imageTooLarge(let size, let limit):
+            sink.write("image is ")
+            sink.write(count: size)
+            sink.write(" bytes, the VM's memory holds ")
+            sink.write(decimal: limit)
+            sink.write(" (its last page is for bootargs)")
+        default:
+            sink.write("invalid")
+        }
+    }
+}
+
+extension TextSink {
+    mutating func write(count: Int) { write(decimal: UInt64(clampingNonNegative: count)) }
+
+    /// The path of a node, or `?` without the tree.
+    mutating func write(node: FDTNode, fdt: FDT?) {
+        if let fdt { fdt.writePath(of: node.offset, to: &self) } else { write("?") }
+    }
+}

@@ -1,0 +1,99 @@
+// The checks that relate a configuration to the platform and its parts to each
+// other: where guest memory really is, who owns which device and interrupt,
+// and whether the SEDF reservations fit on one CPU. Errors name the later of
+// two conflicting nodes and point at the earlier one.
+
+extension SystemConfig {
+    /// Checks the configuration against `platform` (docs/CONFIG.md, "Rules").
+    public func validate(on platform: Platform) throws(ConfigError) {
+        var utilization = UtilizationSum()
+        for index in 0..<vmCount {
+            let vm = vms[index]
+            try validateMemory(of: index, on: platform)
+            try validateDevices(of: index, on: platform)
+            if scheduler == .sedf, let sedf = vm.sedf {
+                // The scheduler's own exact admission arithmetic (ExactUtilization.swift).
+                utilization.add(slice: sedf.slice, period: sedf.period)
+                switch utilization.checkFitsOneCPU() {
+                case nil: break
+                case .utilizationNotRepresentable?:
+                    throw ConfigError(node: vm.node, property: .sedf, reason: .utilizationNotRepresentable)
+                case _?:
+                    throw ConfigError(node: vm.node, property: .sedf, reason: .overloaded)
+                }
+            }
+        }
+    }
+
+    private func validateMemory(of index: Int, on platform: Platform) throws(ConfigError) {
+        let vm = vms[index]
+        let placed = vm.physicalMemory
+        func fail(_ property: ConfigProperty, _ reason: ConfigErrorReason) -> ConfigError {
+            ConfigError(node: vm.node, property: property, reason: reason)
+        }
+        if !platform.ram.contains(placed) { throw fail(.physicalBase, .outsideRAM(placed, ram: platform.ram)) }
+        if placed.overlaps(platform.hypervisorReserved) {
+            throw fail(.physicalBase, .insideHypervisor(placed, reserved: platform.hypervisorReserved))
+        }
+        for i in 0..<platform.deviceRegionCount where placed.overlaps(platform.deviceRegions[i].range) {
+            throw fail(.physicalBase, .overlapsDeviceRegion(placed, region: platform.deviceRegions[i]))
+        }
+        for earlier in 0..<index where vms[earlier].physicalMemory.overlaps(placed) {
+            throw fail(.physicalBase, .overlapsVMMemory(placed, other: vms[earlier].node, otherRange: vms[earlier].physicalMemory))
+        }
+        if !vm.memory.contains(vm.entry) { throw fail(.entry, .entryOutsideMemory(vm.entry, memory: vm.memory)) }
+        if vm.memory.overlaps(platform.virtualGIC) { throw fail(.memory, .overlapsVirtualGIC(vm.memory, gic: platform.virtualGIC)) }
+        for d in 0..<vm.deviceCount where vm.memory.overlaps(vm.devices[d].guestRegisters) {
+            throw fail(.memory, .overlapsOwnDevice(vm.memory, device: vm.devices[d].node, deviceRange: vm.devices[d].guestRegisters))
+        }
+    }
+
+    private func validateDevices(of index: Int, on platform: Platform) throws(ConfigError) {
+        let vm = vms[index]
+        for d in 0..<vm.deviceCount {
+            let device = vm.devices[d]
+            func fail(_ property: ConfigProperty, _ reason: ConfigErrorReason) -> ConfigError {
+                ConfigError(node: device.node, property: property, reason: reason)
+            }
+            guard let region = platform.deviceRegion(containing: device.registers) else {
+                throw fail(.reg, .notAssignable(device.registers))
+            }
+            if let owner = earlierDevice(overlapping: device.registers, before: index, device: d) {
+                throw fail(.reg, .deviceAlreadyAssigned(device.registers, other: owner.node, otherRange: owner.registers))
+            }
+            for i in 0..<device.interruptCount {
+                let interrupt = device.interrupts[i]
+                if interrupt < platform.firstSPI || interrupt > platform.lastSPI {
+                    throw fail(.interrupts, .interruptNotSPI(interrupt, first: platform.firstSPI, last: platform.lastSPI))
+                }
+                if !region.raises(interrupt) { throw fail(.interrupts, .interruptNotOfDevice(interrupt, region: region)) }
+                if let owner = earlierOwner(of: interrupt, before: index, device: d, slot: i) {
+                    throw fail(.interrupts, .interruptAlreadyAssigned(interrupt, other: owner))
+                }
+            }
+        }
+    }
+
+    /// A device listed before (vm, device) whose registers overlap `range`.
+    private func earlierDevice(overlapping range: PhysicalRange, before vmIndex: Int, device deviceIndex: Int)
+        -> PassthroughDevice? {
+        for v in 0...vmIndex {
+            let count = v == vmIndex ? deviceIndex : vms[v].deviceCount
+            for d in 0..<count where vms[v].devices[d].registers.overlaps(range) { return vms[v].devices[d] }
+        }
+        return nil
+    }
+
+    /// The device node that lists `interrupt` before (vm, device, slot).
+    private func earlierOwner(of interrupt: UInt32, before vmIndex: Int, device deviceIndex: Int, slot: Int) -> FDTNode? {
+        for v in 0...vmIndex {
+            let deviceCount = v == vmIndex ? deviceIndex + 1 : vms[v].deviceCount
+            for d in 0..<deviceCount {
+                let device = vms[v].devices[d]
+                let slots = (v == vmIndex && d == deviceIndex) ? slot : device.interruptCount
+                for s in 0..<slots where device.interrupts[s] == interrupt { return device.node }
+            }
+        }
+        return nil
+    }
+}
