@@ -26,11 +26,3 @@ func productIsAtMost(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> Bool
     return left.high < right.high || (left.high == right.high && left.low <= right.low)
 }
 
-/// Widens a 32-bit value to 64 bits. Swift 6.3's Embedded stdlib on armv7
-/// lowers the ordinary widening initialisers (`UInt64(x)`, also from UInt16/Int)
-/// and the smart shifts of 64-bit values (`x >> 32`, `1 << 40`) to a generic
-/// path that `-no-allocations` rejects ("cannot use allocating type
-/// '_ContiguousArrayStorage<UInt>'"). This bit-level initialiser, the masking
-/// shifts (`&>>`) and plain literals are fine, so the core uses only those.
-@inline(__always)
-func widened(_ value: UInt32) -> UInt64 { UInt64(_truncatingBits: UInt(value)) }

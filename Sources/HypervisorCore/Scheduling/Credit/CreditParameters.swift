@@ -36,7 +36,7 @@ public struct CreditConfiguration: Equatable, Sendable {
     /// Custom timing; each length in 1 ns ... 2^40 ns so credit arithmetic
     /// (length * weight < 2^56) cannot overflow.
     public init(tick: TimeSpan, accountingPeriod: TimeSpan, timeslice: TimeSpan) throws(SchedulerError) {
-        let limit = TimeSpan(nanoseconds: 0x100_0000_0000) // 2^40 (a literal: see widened())
+        let limit = TimeSpan(nanoseconds: 0x100_0000_0000) // 2^40; a literal, see Support/IntegerWidening.swift
         if tick == .zero || accountingPeriod == .zero || timeslice == .zero
             || tick > limit || accountingPeriod > limit || timeslice > limit {
             throw .invalidConfiguration

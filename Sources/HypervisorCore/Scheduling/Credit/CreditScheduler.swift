@@ -264,7 +264,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         let period = configuration.accountingPeriod.nanoseconds
         var remainingWeight: UInt64 = 0
         for i in slots.indices where slots[i].inUse && slots[i].active {
-            remainingWeight += widened(slots[i].parameters.weight)
+            remainingWeight += UInt64(widening: slots[i].parameters.weight)
             slots[i].shareFixed = false
         }
         if remainingWeight == 0 { return }
@@ -278,9 +278,9 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
             changed = false
             for i in slots.indices where slots[i].inUse && slots[i].active && !slots[i].shareFixed
                 && slots[i].parameters.cap > 0 {
-                let weight = widened(slots[i].parameters.weight)
+                let weight = UInt64(widening: slots[i].parameters.weight)
                 let fair = remainingCredit * weight / remainingWeight
-                let limit = period * widened(slots[i].parameters.cap) / 100
+                let limit = period * UInt64(widening: slots[i].parameters.cap) / 100
                 if fair > limit {
                     slots[i].shareFixed = true
                     slots[i].share = limit
@@ -294,7 +294,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         let periodWorth = Int64(bitPattern: period)
         for i in slots.indices where slots[i].inUse && slots[i].active {
             if !slots[i].shareFixed {
-                slots[i].share = remainingCredit * widened(slots[i].parameters.weight) / remainingWeight
+                slots[i].share = remainingCredit * UInt64(widening: slots[i].parameters.weight) / remainingWeight
             }
             var credit = slots[i].credit + Int64(bitPattern: slots[i].share)
             if credit < -periodWorth { credit = -periodWorth }
