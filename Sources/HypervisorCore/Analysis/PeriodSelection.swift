@@ -1,0 +1,43 @@
+// Choosing Π: every period of a range is tried and the one with the least
+// reserved bandwidth (Θ + overhead) / Π wins, compared exactly in integers.
+// Ties go to the LONGER period: the same bandwidth with fewer context
+// switches and timer interrupts, and less exposure to timer lateness, which
+// is charged per period (SCHEDULING.md §5.4).
+
+extension InterfaceAnalysis {
+    /// The cheapest interface with a period in `periods` (period >= 1), or nil
+    /// when no period in the range has a budget with budget + overhead <= period.
+    /// At most `AnalysisLimits.maxCandidatePeriods` periods may be tried.
+    public static func bestInterface(
+        for tasks: Span<AnalysisTask>, periods: ClosedRange<UInt64>, overhead: UInt64, policy: GuestPolicy
+    ) throws(AnalysisError) -> ComponentInterface? {
+        if periods.lowerBound == 0 { throw .zeroResourcePeriod }
+        if periods.upperBound - periods.lowerBound >= AnalysisLimits.maxCandidatePeriods {
+            throw .tooManyCandidatePeriods
+        }
+        try AnalysisTask.validate(tasks)
+        let prepared = try PreparedTaskSet(tasks, policy: policy)
+        var best: ComponentInterface? = nil
+        for period in periods {
+            guard let budget = prepared.minimalBudget(tasks, period: period) else { continue }
+            // A slice above the period cannot be reserved on one CPU: skip the period.
+            let (slice, overflow) = budget.addingReportingOverflow(overhead)
+            if overflow || slice > period { continue }
+            let candidate = ComponentInterface(
+                validResource: PeriodicResource(validPeriod: period, budget: budget), overhead: overhead)
+            // Ascending periods: replacing on "not more expensive" keeps the longest tie.
+            if let current = best, current.costsLess(than: candidate) { continue }
+            best = candidate
+        }
+        return best
+    }
+}
+
+extension ComponentInterface {
+    /// For values already checked: budget + overhead <= period.
+    @inline(__always)
+    init(validResource resource: PeriodicResource, overhead: UInt64) {
+        self.resource = resource
+        self.overhead = overhead
+    }
+}
