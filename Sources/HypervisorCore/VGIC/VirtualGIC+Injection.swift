@@ -1,0 +1,78 @@
+// Making interrupts pending (from the hypervisor) and asking whether a VCPU
+// has something to take (to wake it from WFI).
+
+/// The answer of `inject`.
+public enum InjectionResult: Equatable, Sendable {
+    /// The interrupt became pending.
+    case pending
+    /// It was pending already; GICv2 keeps one pending state, so the two merge.
+    case alreadyPending
+    /// The VM does not own it; nothing changed. For a hardware interrupt the
+    /// caller must deactivate (and should mask) the physical one itself.
+    case notOwned
+}
+
+extension VirtualGIC {
+    /// Marks `intid` pending for `vcpu`. `hardware`: a physical interrupt, acknowledged
+    /// and priority-dropped by the hypervisor but still active at the physical GIC,
+    /// stands behind it (passthrough SPIs, the virtual timer PPI 27); its list register
+    /// then carries HW = 1 and PhysicalID = `intid`, so the guest's EOI deactivates it.
+    /// SGIs are never hardware-linked; the flag is ignored for them.
+    /// Pending interrupts wait here until `fillListRegisters` finds them room.
+    @discardableResult
+    public mutating func inject(_ intid: UInt32, hardware: Bool, vcpu: Int = 0) -> InjectionResult {
+        VirtualGIC.checkVCPU(vcpu)
+        guard owned.contains(intid) else {
+            counters.droppedNotOwned &+= 1
+            return .notOwned
+        }
+        counters.injected &+= 1
+        if hardware && intid >= 16 { pendingFromHardware.insert(intid) }
+        if pending.contains(intid) { return .alreadyPending }
+        pending.insert(intid)
+        return .pending
+    }
+
+    /// Pending interrupts the distributor would signal: pending, enabled, distributor on.
+    var signallable: InterruptSet {
+        distributorEnabled ? pending.intersection(enabled) : InterruptSet()
+    }
+
+    /// Whether `vcpu` has an interrupt it could take now: signallable, not active
+    /// (an active interrupt's new pending instance waits for its completion), and
+    /// more urgent than `priorityMask` (pass the guest's GICV_PMR, i.e.
+    /// GICH_VMCR.VMPriMask << 3, or keep 0xFF to ignore the mask).
+    public func hasDeliverable(vcpu: Int = 0, priorityMask: UInt8 = 0xFF) -> Bool {
+        VirtualGIC.checkVCPU(vcpu)
+        let candidates = signallable.subtracting(active)
+        for index in 0..<InterruptSet.wordCount {
+            var bits = candidates.word(index)
+            while bits != 0 {
+                let intid = UInt32(truncatingIfNeeded: index) &* 32 &+ UInt32(truncatingIfNeeded: bits.trailingZeroBitCount)
+                if priorities[Int(intid)] < priorityMask { return true }
+                bits &= bits &- 1
+            }
+        }
+        return false
+    }
+
+    /// Orders interrupts for delivery: lower priority value first, then lower INTID.
+    @inline(__always)
+    func urgency(_ intid: UInt32) -> UInt32 {
+        UInt32(priorities[Int(intid)]) &<< 8 | intid
+    }
+
+    /// The most urgent INTID of `set`.
+    func mostUrgent(in set: InterruptSet) -> UInt32? {
+        var best = UInt32.max
+        for index in 0..<InterruptSet.wordCount {
+            var bits = set.word(index)
+            while bits != 0 {
+                let intid = UInt32(truncatingIfNeeded: index) &* 32 &+ UInt32(truncatingIfNeeded: bits.trailingZeroBitCount)
+                best = min(best, urgency(intid))
+                bits &= bits &- 1
+            }
+        }
+        return best == UInt32.max ? nil : best & 0xFF
+    }
+}

@@ -1,0 +1,151 @@
+// Entry and exit of the VCPU: deriving the list registers from the model, and
+// folding what the guest did to them back into it.
+//
+// Fill policy, on every entry:
+//   1. A list register whose interrupt has nothing left to show (completed, cleared,
+//      disabled while only pending, distributor off) is freed.
+//   2. Candidates are the signallable pending interrupts and the active ones that are
+//      not in a list register. In urgency order (priority value, then INTID) each takes
+//      a free list register; when none is free it evicts the least urgent pending-only
+//      entry if it is strictly more urgent. Active entries are never evicted.
+//   3. Each list register is encoded from the model: HW = 1 with PhysicalID = INTID for
+//      a hardware-linked instance; pending and active together only when neither
+//      instance is hardware-linked (the pending state of a hardware interrupt lives at
+//      the physical distributor, so its second instance waits here for the first one's
+//      completion).
+//   4. GICH_HCR: En always. When candidates are left over ("waiting"): UIE (maintenance
+//      once at most one list register is valid), NPIE if some list register is pending
+//      (maintenance once the guest has taken them all), and the EOI maintenance bit on
+//      every virtual-only entry (maintenance as soon as one completes). The hypervisor
+//      answers a maintenance interrupt with sync + fill, which refills and rewrites
+//      GICH_HCR. No condition holds right after a fill (all four list registers are
+//      valid while interrupts wait, NPIE only when one is pending, EOI status only for
+//      invalid entries), so the maintenance interrupt cannot repeat without progress.
+
+extension VirtualGIC {
+    /// The GICH list registers and GICH_HCR to load before entering `vcpu`.
+    public mutating func fillListRegisters(vcpu: Int = 0) -> ListRegisterLoad {
+        VirtualGIC.checkVCPU(vcpu)
+        for slot in 0..<ListRegisterFile.count {
+            let intid = listRegisters.intids[slot]
+            if intid != ListRegisterFile.none && listRegisterState(of: intid).state == .invalid {
+                listRegisters.free(slot)
+            }
+        }
+
+        var candidates = signallable.union(active).subtracting(listRegisters.occupied)
+        while let best = mostUrgent(in: candidates) {
+            if let slot = listRegisters.firstFree {
+                listRegisters.put(best, in: slot)
+            } else if let victim = leastUrgentPendingOnlySlot(),
+                      urgency(best) < urgency(listRegisters.intids[victim]) {
+                listRegisters.free(victim)
+                listRegisters.put(best, in: victim)
+            } else {
+                break
+            }
+            candidates.remove(best)
+        }
+        let waiting = signallable.union(active).subtracting(listRegisters.occupied).count
+
+        var values = InlineArray<4, UInt32>(repeating: 0)
+        var changed: UInt8 = 0
+        var somePending = false
+        for slot in 0..<ListRegisterFile.count {
+            let intid = listRegisters.intids[slot]
+            let value = intid == ListRegisterFile.none ? 0 : encode(intid, requestEOI: waiting > 0)
+            values[slot] = value
+            if value != listRegisters.hardware[slot] { changed |= 1 &<< UInt8(truncatingIfNeeded: slot) }
+            listRegisters.hardware[slot] = value
+            if ListRegisterValue(rawValue: value).state.isPending { somePending = true }
+        }
+
+        var control = HypervisorControl.enable
+        if waiting > 0 {
+            control |= HypervisorControl.underflowInterrupt
+            if somePending { control |= HypervisorControl.noPendingInterrupt }
+        }
+        return ListRegisterLoad(values: values, control: control, changed: changed, waiting: waiting)
+    }
+
+    /// Folds the list registers read back on exit from `vcpu` into the model:
+    /// a pending entry the guest took becomes active (and is counted delivered), an
+    /// entry that went invalid was completed and frees its list register, one still
+    /// pending or active stays where it is. Entries whose VirtualID is not the INTID
+    /// the model put there are ignored (and rewritten by the next fill).
+    @discardableResult
+    public mutating func sync(fromHardware values: InlineArray<4, UInt32>, vcpu: Int = 0) -> ListRegisterSync {
+        VirtualGIC.checkVCPU(vcpu)
+        var report = ListRegisterSync()
+        for slot in 0..<ListRegisterFile.count {
+            let written = ListRegisterValue(rawValue: listRegisters.hardware[slot])
+            let read = ListRegisterValue(rawValue: values[slot])
+            listRegisters.hardware[slot] = values[slot]
+            let intid = listRegisters.intids[slot]
+            guard intid != ListRegisterFile.none, read.virtualID == intid else { continue }
+
+            let before = written.state
+            let after = read.state
+            let taken = before.isPending && !after.isPending
+            if taken {
+                report.acknowledged.insert(intid)
+                counters.delivered &+= 1
+                pending.remove(intid)
+                pendingFromHardware.remove(intid)
+                if !before.isActive { activeFromHardware.update(intid, to: written.isHardware) }
+            }
+            if after.isActive {
+                active.insert(intid)
+            } else {
+                if before.isActive || taken { report.completed.insert(intid) }
+                active.remove(intid)
+                activeFromHardware.remove(intid)
+            }
+            if after == .invalid { listRegisters.free(slot) }
+        }
+        return report
+    }
+
+    /// The list register holding `intid` after the last fill or sync, if any.
+    public func listRegister(holding intid: UInt32, vcpu: Int = 0) -> Int? {
+        VirtualGIC.checkVCPU(vcpu)
+        return listRegisters.slot(of: intid)
+    }
+
+    /// The state and HW bit a list register holding `intid` shows.
+    func listRegisterState(of intid: UInt32) -> (state: ListRegisterState, hardware: Bool) {
+        let signalled = distributorEnabled && enabled.contains(intid) && pending.contains(intid)
+        if active.contains(intid) {
+            let hardwareActive = activeFromHardware.contains(intid)
+            let showPending = signalled && !hardwareActive && !pendingFromHardware.contains(intid)
+            return (showPending ? .pendingAndActive : .active, hardwareActive)
+        }
+        return (signalled ? .pending : .invalid, pendingFromHardware.contains(intid))
+    }
+
+    func encode(_ intid: UInt32, requestEOI: Bool) -> UInt32 {
+        let (state, hardware) = listRegisterState(of: intid)
+        let priority = priorities[Int(intid)]
+        if hardware {
+            return ListRegisterValue(hardware: intid, physicalID: intid, priority: priority, state: state).rawValue
+        }
+        return ListRegisterValue(virtual: intid, priority: priority, state: state, sourceCPU: 0,
+                                 eoiMaintenance: requestEOI || eoiNotification.contains(intid)).rawValue
+    }
+
+    /// The occupied list register whose interrupt is only pending and least urgent.
+    func leastUrgentPendingOnlySlot() -> Int? {
+        var victim: Int? = nil
+        var worst: UInt32 = 0
+        for slot in 0..<ListRegisterFile.count {
+            let intid = listRegisters.intids[slot]
+            guard intid != ListRegisterFile.none, !active.contains(intid) else { continue }
+            let key = urgency(intid)
+            if victim == nil || key > worst {
+                victim = slot
+                worst = key
+            }
+        }
+        return victim
+    }
+}
