@@ -1,7 +1,46 @@
+import ApusTools
 import ArgumentParser
+import Foundation
 
-// Placeholder until this subcommand lands; it refuses to pretend.
+// `apus bench [--json] [--runs N] [--quick]`: host micro-benchmarks of the scheduling core
+// (docs/BENCHMARKS.md). Prints numbers; it never judges them. Build with `-c release`.
 struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "(not implemented yet)")
-    func run() throws { throw ValidationError("apus bench is not implemented yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure scheduler decisions and interface analysis on this host.",
+        discussion: "Run a release build: swift run -c release apus bench. See docs/BENCHMARKS.md.")
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    @Option(help: ArgumentHelp("Timed runs per measurement; the median is reported (default 7).", valueName: "N"))
+    var runs: String?
+
+    @Flag(help: "Shorter runs (3 runs of about 10 ms each) for a quick look.")
+    var quick = false
+
+    func run() throws {
+        var harness = quick ? BenchHarness(runs: 3, targetRunTime: .milliseconds(10)) : BenchHarness()
+        if let runs {
+            guard let count = Int(runs), (1...1000).contains(count), runs.allSatisfy(\.isASCII) else {
+                try fail("--runs: expected a whole number from 1 to 1000, found '\(runs)'")
+            }
+            harness.runs = count
+        }
+        let report: BenchReport
+        do {
+            report = try BenchSuite.run(harness: harness) { step in
+                FileHandle.standardError.write(Data("bench: \(step)\n".utf8))
+            }
+        } catch {
+            try fail("\(error)")
+        }
+        print(json ? report.json() : report.text(), terminator: "")
+    }
+
+    /// One line on stderr, exit status 2.
+    private func fail(_ message: String) throws -> Never {
+        FileHandle.standardError.write(Data("apus bench: \(message)\n".utf8))
+        throw ExitCode(2)
+    }
 }

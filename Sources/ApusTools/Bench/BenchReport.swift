@@ -1,0 +1,147 @@
+import Foundation
+
+// Formats bench results for people (tables with a growth column) and programs (JSON).
+
+public struct SchedulerBenchResult: Sendable {
+    public var benchCase: SchedulerBenchCase
+    public var timing: BenchTiming
+
+    public init(benchCase: SchedulerBenchCase, timing: BenchTiming) {
+        self.benchCase = benchCase
+        self.timing = timing
+    }
+}
+
+public struct AnalysisBenchResult: Sendable {
+    /// What was computed, e.g. "minimal budget, EDF, period 5 ms".
+    public var name: String
+    public var tasks: Int
+    public var timing: BenchTiming
+
+    public init(name: String, tasks: Int, timing: BenchTiming) {
+        self.name = name
+        self.tasks = tasks
+        self.timing = timing
+    }
+}
+
+public struct BenchReport: Sendable {
+    public var host: String
+    public var build: String
+    public var runs: Int
+    public var scheduler: [SchedulerBenchResult]
+    public var analysis: [AnalysisBenchResult]
+    /// Lines printed under the tables (what could not be measured, and why).
+    public var notes: [String]
+
+    public init(host: String, build: String, runs: Int, scheduler: [SchedulerBenchResult],
+                analysis: [AnalysisBenchResult], notes: [String]) {
+        self.host = host
+        self.build = build
+        self.runs = runs
+        self.scheduler = scheduler
+        self.analysis = analysis
+        self.notes = notes
+    }
+
+    public func text() -> String {
+        var out = "apus bench: \(host), \(build) build; ns per operation, median of \(runs) runs (min..max)\n"
+        if !scheduler.isEmpty {
+            out += "\nscheduler: charge(now) + decide(now), CPU-bound VCPUs, next call at the decision's `until`\n"
+            var table = BenchTable(header: ["policy", "vcpus", "slots", "median ns", "min ns", "max ns", "vs 1 vcpu"])
+            for result in scheduler {
+                let base = baseline(for: result.benchCase.policy)
+                table.add([result.benchCase.policy.rawValue, String(result.benchCase.vcpus), String(result.benchCase.capacity),
+                           Self.ns(result.timing.median), Self.ns(result.timing.minimum), Self.ns(result.timing.maximum),
+                           base.map { String(format: "%.1fx", result.timing.median / $0) } ?? "-"])
+            }
+            out += table.render()
+            out += growth().map { "\n" + $0 }.joined() + (growth().isEmpty ? "" : "\n")
+        }
+        if !analysis.isEmpty {
+            out += "\nanalysis: compositional interface of a \(analysis[0].tasks)-task set\n"
+            var table = BenchTable(header: ["computation", "median ns", "min ns", "max ns"])
+            for result in analysis {
+                table.add([result.name, Self.ns(result.timing.median), Self.ns(result.timing.minimum),
+                           Self.ns(result.timing.maximum)])
+            }
+            out += table.render()
+        }
+        for note in notes { out += "\nnote: \(note)" }
+        return out + (notes.isEmpty ? "" : "\n")
+    }
+
+    /// Cost per added VCPU, from the configuration-sized builds (1 and 64 slots).
+    func growth() -> [String] {
+        SchedulerBenchCase.Policy.allCases.compactMap { policy in
+            let sized = scheduler.filter { $0.benchCase.policy == policy && $0.benchCase.vcpus == $0.benchCase.capacity }
+            guard let one = sized.first(where: { $0.benchCase.vcpus == 1 }),
+                  let most = sized.max(by: { $0.benchCase.vcpus < $1.benchCase.vcpus }),
+                  most.benchCase.vcpus > 1 else { return nil }
+            let perVCPU = (most.timing.median - one.timing.median) / Double(most.benchCase.vcpus - 1)
+            return "\(policy.rawValue): \(most.benchCase.vcpus) VCPUs cost "
+                + String(format: "%.1fx", most.timing.median / one.timing.median)
+                + " of 1 VCPU, about \(Self.ns(perVCPU)) ns per added VCPU (linear scans of the slot table)"
+        }
+    }
+
+    public func json() -> String {
+        var object: [String: Any] = [
+            "host": host, "build": build, "runs": runs, "notes": notes,
+            "scheduler": scheduler.map { result -> [String: Any] in
+                ["policy": result.benchCase.policy.rawValue, "vcpus": result.benchCase.vcpus,
+                 "slots": result.benchCase.capacity] + Self.timing(result.timing)
+            },
+            "analysis": analysis.map { result -> [String: Any] in
+                ["computation": result.name, "tasks": result.tasks] + Self.timing(result.timing)
+            },
+        ]
+        object["growth"] = growth()
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]) else {
+            return "{}\n"
+        }
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    private func baseline(for policy: SchedulerBenchCase.Policy) -> Double? {
+        scheduler.first { $0.benchCase.policy == policy && $0.benchCase.vcpus == 1 && $0.benchCase.capacity == 1 }?
+            .timing.median
+    }
+
+    private static func timing(_ timing: BenchTiming) -> [String: Any] {
+        ["medianNs": rounded(timing.median), "minNs": rounded(timing.minimum), "maxNs": rounded(timing.maximum),
+         "samplesNs": timing.samples.map(rounded), "operationsPerRun": timing.operationsPerRun]
+    }
+
+    private static func rounded(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+
+    /// Three significant figures at least, one decimal below 1000 ns.
+    static func ns(_ value: Double) -> String {
+        value >= 1000 ? String(format: "%.0f", value) : String(format: "%.1f", value)
+    }
+}
+
+private func + (a: [String: Any], b: [String: Any]) -> [String: Any] {
+    a.merging(b) { first, _ in first }
+}
+
+/// An aligned table: first column left, the rest right-aligned.
+struct BenchTable {
+    private let header: [String]
+    private var rows: [[String]] = []
+
+    init(header: [String]) { self.header = header }
+
+    mutating func add(_ row: [String]) { rows.append(row) }
+
+    func render() -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.indices.map { column in
+                let pad = String(repeating: " ", count: widths[column] - row[column].count)
+                return column == 0 ? row[column] + pad : pad + row[column]
+            }.joined(separator: "  ")
+        }.joined(separator: "\n") + "\n"
+    }
+}
