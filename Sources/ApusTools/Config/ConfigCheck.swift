@@ -1,0 +1,88 @@
+import Foundation
+import HypervisorCore
+
+/// What `apus check` needs besides the configuration itself.
+public struct CheckOptions {
+    /// Where the guest images a configuration names are looked up.
+    public var imagesDirectory: String
+    /// RAM of the machine in MiB (QEMU's `-m`).
+    public var ramMiB: Int
+
+    public init(imagesDirectory: String = "build/guests", ramMiB: Int = 256) {
+        self.imagesDirectory = imagesDirectory
+        self.ramMiB = ramMiB
+    }
+
+    public var platform: Platform { Platform.vexpressA15(ramSize: UInt64(max(ramMiB, 0)) * 1024 * 1024) }
+}
+
+/// The first thing wrong with a configuration, as the core reported it, with
+/// the node's path resolved and the whole message rendered.
+public struct CheckFailure: Error, Equatable {
+    public var nodePath: String?
+    public var property: ConfigProperty?
+    public var reason: ConfigErrorReason
+    /// `/node: property "x": reason` (no file name).
+    public var message: String
+}
+
+public enum CheckOutcome: Equatable {
+    /// The configuration is valid; the summary to print.
+    case valid(summary: String)
+    case invalid(CheckFailure)
+}
+
+/// `apus check`: the hypervisor's own validation (HypervisorCore) run on the host,
+/// plus the checks only the host can make (image files exist and fit).
+public enum ConfigCheck {
+    /// Checks the configuration file at `path` (.dts compiled with dtc, or .dtb).
+    public static func check(path: String, options: CheckOptions) throws(ConfigInputError) -> CheckOutcome {
+        check(blob: try ConfigInput.deviceTreeBlob(path: path), options: options)
+    }
+
+    /// Checks a compiled configuration.
+    public static func check(blob: [UInt8], options: CheckOptions) -> CheckOutcome {
+        blob.withUnsafeBytes { raw -> CheckOutcome in
+            let loaded: LoadedConfig
+            do throws(ConfigError) {
+                loaded = try SystemConfig.load(dtb: raw, platform: options.platform)
+            } catch {
+                return .invalid(failure(error, fdt: try? FDT(raw)))
+            }
+            do throws(ConfigError) {
+                let sizes = try imageSizes(loaded, directory: options.imagesDirectory)
+                return .valid(summary: ConfigSummary.text(loaded, imageSizes: sizes, options: options))
+            } catch {
+                var result = failure(error, fdt: loaded.fdt)
+                if case .imageNotFound = error.reason { result.message += " in \(options.imagesDirectory)" }
+                return .invalid(result)
+            }
+        }
+    }
+
+    /// The size of each VM's image file; missing files and images too large for
+    /// their VM are configuration errors, reported exactly as the hypervisor would.
+    static func imageSizes(_ loaded: LoadedConfig, directory: String) throws(ConfigError) -> [Int] {
+        var sizes: [Int] = []
+        for index in 0..<loaded.config.vmCount {
+            let vm = loaded.config.vms[index]
+            let path = (directory as NSString).appendingPathComponent(loaded.fdt.text(vm.image))
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                  let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let size = (attributes[.size] as? NSNumber)?.intValue else {
+                throw ConfigError(node: vm.node, property: .image, reason: .imageNotFound(vm.image))
+            }
+            try loaded.config.checkImageSize(size, ofVM: index)
+            sizes.append(size)
+        }
+        return sizes
+    }
+
+    static func failure(_ error: ConfigError, fdt: FDT?) -> CheckFailure {
+        var path: String?
+        if let node = error.node, let fdt { path = fdt.path(of: node) }
+        return CheckFailure(nodePath: path, property: error.property, reason: error.reason,
+                            message: StringSink.render { error.write(to: &$0, fdt: fdt) })
+    }
+}

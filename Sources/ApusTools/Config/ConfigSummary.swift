@@ -1,0 +1,54 @@
+import HypervisorCore
+
+/// The short description `apus check` prints for a valid configuration.
+enum ConfigSummary {
+    static func text(_ loaded: LoadedConfig, imageSizes: [Int], options: CheckOptions) -> String {
+        let config = loaded.config, fdt = loaded.fdt
+        var lines: [String] = []
+        lines.append("scheduler \(StringSink.render { $0.write(config.scheduler.name) })"
+            + (config.scheduler == .sedf ? ", utilization \(utilization(config))" : "")
+            + ", trace ring \(config.traceEntries) entries, RAM \(options.ramMiB) MiB")
+        for index in 0..<config.vmCount {
+            let vm = config.vms[index]
+            lines.append("vm \(index) \"\(fdt.text(vm.name))\" (\(fdt.path(of: vm.node)))")
+            lines.append("  memory   \(StringSink.render { $0.write(vm.memory) }) -> physical "
+                + "\(StringSink.render { $0.write(vm.physicalMemory) }) (\(sizeText(vm.memory.size)))")
+            lines.append("  entry    \(StringSink.render { $0.write(address: vm.entry.value) })")
+            lines.append("  image    \(fdt.text(vm.image)) (\(imageSizes[index]) bytes)")
+            if vm.bootargs.count > 0 { lines.append("  bootargs \"\(fdt.text(vm.bootargs))\"") }
+            if config.scheduler == .sedf, let sedf = vm.sedf {
+                lines.append("  sedf     period \(sedf.period.nanoseconds / 1000) us, slice \(sedf.slice.nanoseconds / 1000) us, "
+                    + "extratime \(sedf.extratime ? "yes" : "no")")
+            }
+            if config.scheduler == .credit, let credit = vm.credit {
+                lines.append("  credit   weight \(credit.weight), cap \(credit.cap == 0 ? "none" : "\(credit.cap)%")")
+            }
+            for d in 0..<vm.deviceCount {
+                let device = vm.devices[d]
+                let region = options.platform.deviceRegion(containing: device.registers)
+                let name = region.map { region in StringSink.render { $0.write(region.name) } } ?? "?"
+                var interrupts: [String] = []
+                for i in 0..<device.interruptCount { interrupts.append("\(device.interrupts[i])") }
+                lines.append("  device   \(StringSink.render { $0.write(device.registers) }) \(name)"
+                    + (interrupts.isEmpty ? "" : ", interrupts \(interrupts.joined(separator: " "))"))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The SEDF reservation of all VMs together, as a percentage of one CPU.
+    static func utilization(_ config: SystemConfig) -> String {
+        var total = 0.0
+        for index in 0..<config.vmCount {
+            if let sedf = config.vms[index].sedf {
+                total += Double(sedf.slice.nanoseconds) / Double(sedf.period.nanoseconds)
+            }
+        }
+        return String(format: "%.1f%%", total * 100)
+    }
+
+    static func sizeText(_ bytes: UInt64) -> String {
+        if bytes % (1024 * 1024) == 0 { return "\(bytes / (1024 * 1024)) MiB" }
+        return "\(bytes / 1024) KiB"
+    }
+}
