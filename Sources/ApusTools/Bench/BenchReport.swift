@@ -60,10 +60,10 @@ public struct BenchReport: Sendable {
         }
         if !analysis.isEmpty {
             out += "\nanalysis: compositional interface of a \(analysis[0].tasks)-task set\n"
-            var table = BenchTable(header: ["computation", "median ns", "min ns", "max ns"])
+            var table = BenchTable(header: ["computation", "median", "min", "max"])
             for result in analysis {
-                table.add([result.name, Self.ns(result.timing.median), Self.ns(result.timing.minimum),
-                           Self.ns(result.timing.maximum)])
+                table.add([result.name, Self.human(result.timing.median), Self.human(result.timing.minimum),
+                           Self.human(result.timing.maximum)])
             }
             out += table.render()
         }
@@ -114,6 +114,14 @@ public struct BenchReport: Sendable {
     }
 
     private static func rounded(_ value: Double) -> Double { (value * 10).rounded() / 10 }
+
+    /// Nanoseconds in the unit that keeps three or more significant figures readable.
+    static func human(_ nanoseconds: Double) -> String {
+        if nanoseconds < 1e3 { return String(format: "%.1f ns", nanoseconds) }
+        if nanoseconds < 1e6 { return String(format: "%.2f us", nanoseconds / 1e3) }
+        if nanoseconds < 1e9 { return String(format: "%.2f ms", nanoseconds / 1e6) }
+        return String(format: "%.3f s", nanoseconds / 1e9)
+    }
 
     /// Three significant figures at least, one decimal below 1000 ns.
     static func ns(_ value: Double) -> String {

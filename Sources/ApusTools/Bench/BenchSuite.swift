@@ -12,7 +12,7 @@ public enum BenchSuite {
                                                   timing: try SchedulerBenchmarks.run(benchCase, harness: harness)))
         }
         var notes: [String] = []
-        let analysis: [AnalysisBenchResult] = []
+        let analysis = try AnalysisBenchmarks.run(harness: harness, progress: progress)
         #if DEBUG
         notes.append("debug build: these numbers say little; use `swift run -c release apus bench`")
         #endif
