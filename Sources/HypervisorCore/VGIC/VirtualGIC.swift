@@ -111,6 +111,23 @@ public struct VirtualGIC: Sendable {
         eoiNotification.update(intid, to: on)
     }
 
+    /// The invariants of the design comment; for tests and debug checks in the hypervisor.
+    public var invariantsHold: Bool {
+        let sets = enabled.union(pending).union(active).union(eoiNotification).union(edgeTriggered)
+        guard sets.subtracting(owned).isEmpty,
+              pendingFromHardware.subtracting(pending).isEmpty,
+              activeFromHardware.subtracting(active).isEmpty,
+              listRegisters.occupied.subtracting(owned).isEmpty else { return false }
+        var seen = InterruptSet()
+        for slot in 0..<ListRegisterFile.count where listRegisters.intids[slot] != ListRegisterFile.none {
+            let intid = listRegisters.intids[slot]
+            if seen.contains(intid) { return false }
+            seen.insert(intid)
+        }
+        for intid in 0..<InterruptSet.capacity where !owned.contains(intid) && priorities[Int(intid)] != 0 { return false }
+        return seen == listRegisters.occupied
+    }
+
     @inline(__always)
     static func checkVCPU(_ vcpu: Int) {
         precondition(vcpu >= 0 && vcpu < vcpuCount, "VirtualGIC: no such VCPU")
