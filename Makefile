@@ -17,6 +17,11 @@ CC       := $(CROSS)gcc
 LD       := $(CROSS)ld
 OBJCOPY  := $(CROSS)objcopy
 
+# The system to build: a device-tree configuration (docs/CONFIG.md).
+CONFIG   ?= Configs/two-vms.dts
+# CHECK=0 skips the host-side `apus check` (only to prove the hypervisor refuses bad configurations too).
+CHECK    ?= 1
+
 # How the hypervisor ends a run: semihosting (QEMU, exact exit status) or
 # sysctl (the motherboard's SYS_CFGCTRL shutdown, for boards).
 EXIT     ?= semihosting
@@ -38,6 +43,15 @@ endif
 # Sources/Guest<Name> builds build/guests/<name>.bin: "load" -> "Load".
 capitalize = $(shell n='$(1)'; echo "$$(echo $${n:0:1} | tr a-z A-Z)$${n:1}")
 
+ifeq ($(wildcard $(CONFIG)),)
+  $(error CONFIG=$(CONFIG) does not exist: name a configuration file, e.g. CONFIG=Configs/two-vms.dts)
+endif
+ifeq ($(filter $(CHECK),0 1),)
+  $(error CHECK=$(CHECK) is not a known value: use CHECK=1 (default) or CHECK=0)
+endif
+CONFIG_NAME := $(basename $(notdir $(CONFIG)))
+CONFIG_DIR  := $(BUILD)/config/$(CONFIG_NAME)
+
 EXIT_DEFINE := $(if $(filter semihosting,$(EXIT)),APUS_SEMIHOSTING,)
 
 INCLUDE  := Sources/Hypervisor/include
@@ -57,11 +71,11 @@ LDFLAGS  := -T LinkerScripts/hypervisor.ld --gc-sections -z noexecstack --no-enu
 
 CORE_SRCS := $(shell find Sources/HypervisorCore -name '*.swift' | sort)
 HV_SRCS   := $(sort $(wildcard Sources/Hypervisor/*.swift))
-BOOT_SRCS := $(sort $(wildcard Boot/*.S))
+BOOT_SRCS := $(filter-out Boot/payload.S,$(sort $(wildcard Boot/*.S)))
 BOOT_OBJS := $(patsubst Boot/%.S,$(BUILD)/boot/%.o,$(BOOT_SRCS))
 TEST_IMAGE_SRCS := $(sort $(wildcard Tests/Images/*.swift))
 TEST_IMAGES := $(patsubst Tests/Images/%.swift,$(BUILD)/test-%.elf,$(TEST_IMAGE_SRCS))
-HV_OBJS    = $(BOOT_OBJS) $(BUILD)/hv/hypervisor.o $(BUILD)/core/core.o $(BUILD)/runtime.o
+HV_OBJS    = $(BOOT_OBJS) $(BUILD)/hv/hypervisor.o $(BUILD)/core/core.o $(BUILD)/runtime.o $(CONFIG_DIR)/payload.o
 VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$$(git rev-parse --short HEAD)")
 
 # Guests: Sources/GuestRuntime is linked into every Sources/Guest<Name> program.
@@ -82,7 +96,7 @@ BASE_TOOLS  := arm-none-eabi-gcc:gcc-arm-none-eabi arm-none-eabi-ld:binutils-arm
 DEBUG_TOOLS := gdb-multiarch:gdb-multiarch
 IMAGE_TOOLS := mkimage:u-boot-tools
 
-.PHONY: guests all help tools debug-tools image-tools run test test-host bench debug image asmcheck clean
+.PHONY: apus-tool guests all help tools debug-tools image-tools run test test-host bench debug image asmcheck clean
 
 all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests
 
@@ -155,6 +169,26 @@ asmcheck: $(BUILD)/asmcheck.ok
 $(BUILD)/boot/%.o: Boot/%.S $(wildcard $(INCLUDE)/*.h) | tools
 	@mkdir -p $(@D)
 	$(CC) $(ASFLAGS) -c $< -o $@
+
+# The configuration: compiled by dtc, checked and packed with its guest
+# images by the host tool, then linked into the image by Boot/payload.S.
+APUS_TOOL = $(shell $(SWIFT) build --show-bin-path)/apus
+
+apus-tool:
+	$(SWIFT) build --product apus
+
+$(CONFIG_DIR)/config.dtb: $(CONFIG) | tools
+	@mkdir -p $(@D)
+	dtc -q -I dts -O dtb -o $@ $<
+
+$(CONFIG_DIR)/images.pack: $(CONFIG_DIR)/config.dtb $(GUEST_BINS) | apus-tool
+ifeq ($(CHECK),1)
+	$(APUS_TOOL) check $(CONFIG) --images $(BUILD)/guests --ram-mb $(RAM_MB)
+endif
+	$(APUS_TOOL) pack $(CONFIG) --images $(BUILD)/guests -o $@
+
+$(CONFIG_DIR)/payload.o: Boot/payload.S $(CONFIG_DIR)/config.dtb $(CONFIG_DIR)/images.pack
+	$(CC) $(ASFLAGS) -DAPUS_CONFIG_DTB='"$(CONFIG_DIR)/config.dtb"' -DAPUS_IMAGE_PACK='"$(CONFIG_DIR)/images.pack"' -c $< -o $@
 
 $(BUILD)/runtime.o: Sources/Hypervisor/runtime.c | tools
 	@mkdir -p $(@D)

@@ -8,8 +8,5 @@ func apusMain() -> Never {
     Console.enable()
     Banner.print()
     apus_selftest()
-    var out = Console()
-    out.write("Apus: no virtual machines to run in this build; powering off.")
-    out.newline()
-    PowerOff.exit(status: EXIT_STATUS_OK)
+    Lifecycle.boot()
 }

@@ -21,6 +21,12 @@ func apusTrap(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
     switch Int32(frame.pointee.kind) {
     case TRAP_KIND_HYP_TRAP:
         Traps.guestHandlers[Int(frame.pointee.hsr >> 26)](frame)
+        Scheduling.resume(frame)
+        VirtualInterrupts.enterGuest(vm: Machines.current!)
+    case TRAP_KIND_IRQ where frame.pointee.spsr & UInt32(PSR_MODE_MASK) != UInt32(PSR_MODE_HYP):
+        Interrupts.handlePending()
+        Scheduling.resume(frame)
+        VirtualInterrupts.enterGuest(vm: Machines.current!)
     case TRAP_KIND_UNDEFINED where isSwiftRuntimeTrap(at: frame.pointee.elr):
         Panic.report("Swift runtime trap (precondition, bounds or overflow check) in the hypervisor", frame: frame)
     default:

@@ -61,6 +61,13 @@ HV_RW(vpidr, 4, c0, c0, 0)
 HV_RW(vmpidr, 4, c0, c0, 5)
 HV_MCR(tlbiallnsnh, 4, c8, c7, 4)
 HV_MCR(tlbiall_is, 0, c8, c3, 0)
+HV_MRC(ctr, 0, c0, c0, 1)
+HV_MCR(dccmvac, 0, c7, c10, 1)
+HV_MCR(iciallu, 0, c7, c5, 0)
+/* Data cache maintenance by set/way (performed for guests that trap on it). */
+HV_MCR(dcisw, 0, c7, c6, 2)
+HV_MCR(dccsw, 0, c7, c10, 2)
+HV_MCR(dccisw, 0, c7, c14, 2)
 
 /* Guest (non-secure PL1) CP15 state switched per VCPU. */
 HV_RW(sctlr, 0, c1, c0, 0)
@@ -188,5 +195,12 @@ HV_INLINE uintptr_t hv_image_start(void) { return (uintptr_t)__image_start; }
 HV_INLINE uintptr_t hv_image_end(void) { return (uintptr_t)__image_end; }
 HV_INLINE uintptr_t hv_ram_start(void) { return (uintptr_t)__ram_start; }
 HV_INLINE uintptr_t hv_ram_end(void) { return (uintptr_t)__ram_end; }
+/* Boot/payload.S: the configuration DTB and the guest image pack. */
+extern char __config_start[], __config_end[], __images_start[], __images_end[], __stage2_start[];
+HV_INLINE uintptr_t hv_config_start(void) { return (uintptr_t)__config_start; }
+HV_INLINE uintptr_t hv_config_end(void) { return (uintptr_t)__config_end; }
+HV_INLINE uintptr_t hv_images_start(void) { return (uintptr_t)__images_start; }
+HV_INLINE uintptr_t hv_images_end(void) { return (uintptr_t)__images_end; }
+HV_INLINE uintptr_t hv_stage2_start(void) { return (uintptr_t)__stage2_start; }
 
 #endif

@@ -7,7 +7,8 @@
 //   accepted: `v &<< n` and `v &>> n` with n a UInt64 or a literal; narrowing
 //             (UInt32(truncatingIfNeeded: v)); + - * / %; multipliedFullWidth;
 //             dividingFullWidth; UInt64(_truncatingBits:)
-//   also rejected: zip() over buffers (use an index loop).
+//   also rejected: zip() over buffers (use an index loop), and
+//             UnsafeMutableRawPointer.storeBytes (use a typed pointer).
 // So the core widens through these helpers and shifts with &<< / &>>.
 
 extension UInt64 {

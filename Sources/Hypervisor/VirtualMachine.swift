@@ -1,0 +1,60 @@
+import HVRegs
+import HypervisorCore
+
+/// Why a VM is no longer running.
+enum StopReason {
+    case shutdown(ShutdownReason)
+    case psciSystemOff
+    case fault(StaticString)
+}
+
+/// One VM: where its memory is, its stage-2 root, its single VCPU, and what
+/// happened to it. The configuration is the source of all of it.
+struct VirtualMachine {
+    var index: UInt32 = 0
+    /// The VM's name: bytes inside the embedded configuration blob.
+    var name = UnsafeRawBufferPointer(start: nil, count: 0)
+    var memoryBase: UInt32 = 0
+    var memorySize: UInt32 = 0
+    var physicalBase: UInt32 = 0
+    var vttbr: UInt64 = 0
+    var vcpu = VCPUContext()
+    var stopped: StopReason? = nil
+    /// Set while blocked with its virtual timer armed: when to wake it.
+    var timerWake: Instant = .never
+    var blocked = false
+
+    // Counters for the final report.
+    var hypercalls: UInt32 = 0
+    var traps: UInt32 = 0
+    var injectedFaults: UInt32 = 0
+    var interrupts: UInt32 = 0
+
+    init() {}
+
+    var isRunnable: Bool { stopped == nil }
+
+    /// Guest-physical to physical, for buffers a guest passes in hypercalls
+    /// (after validateGuestRange has checked them).
+    func physical(_ guestAddress: UInt32) -> UInt {
+        UInt(physicalBase) + UInt(guestAddress - memoryBase)
+    }
+
+    func writeName<Sink: TextSink>(to sink: inout Sink) {
+        for byte in name { sink.write(byte: byte) }
+    }
+}
+
+/// The VM table, sized by the configuration maximum.
+enum Machines {
+    static let capacity = 8
+    nonisolated(unsafe) static var table = InlineArray<8, VirtualMachine>(repeating: VirtualMachine())
+    nonisolated(unsafe) static var count = 0
+    /// The VM whose VCPU is on the CPU (nil: idle, or not started).
+    nonisolated(unsafe) static var current: Int? = nil
+
+    static var allStopped: Bool {
+        for index in 0..<count where table[index].isRunnable { return false }
+        return true
+    }
+}

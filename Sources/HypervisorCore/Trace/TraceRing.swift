@@ -1,0 +1,103 @@
+// The hypervisor's trace: a fixed ring of the most recent events (scheduling
+// decisions, interrupt injections, hypercalls), written in the `apus-trace 1`
+// text format of docs/TRACE.md so `apus trace` draws real runs the same way as
+// simulated ones. Appending never allocates; the oldest record is overwritten.
+
+public enum TraceEvent: Equatable, Sendable {
+    /// The CPU switched from one VCPU (nil: idle) to another at `time`.
+    case switched(from: UInt32?, to: UInt32?, reason: SwitchReason)
+    /// A virtual interrupt was made pending for a VCPU.
+    case interrupt(vcpu: UInt32, intid: UInt32)
+}
+
+public struct TraceRecord: Equatable, Sendable {
+    public var time: Instant
+    public var event: TraceEvent
+    public init(time: Instant, event: TraceEvent) {
+        self.time = time
+        self.event = event
+    }
+}
+
+public struct TraceRing<let capacity: Int> {
+    private var records: InlineArray<capacity, TraceRecord>
+    private var next = 0
+    /// Records appended since boot (the ring keeps the last `capacity`).
+    public private(set) var total: UInt64 = 0
+
+    public init() {
+        records = InlineArray(repeating: TraceRecord(time: .zero, event: .switched(from: nil, to: nil, reason: .tick)))
+    }
+
+    public mutating func append(_ record: TraceRecord) {
+        guard capacity > 0 else { return }
+        records[next] = record
+        next = next + 1 == capacity ? 0 : next + 1
+        total &+= 1
+    }
+
+    /// How many records are held.
+    public var count: Int { total >= UInt64(clampingNonNegative: capacity) ? capacity : Int(truncatingIfNeeded: total) }
+
+    /// The held records, oldest first.
+    public func forEach(_ body: (TraceRecord) -> Void) {
+        let held = count
+        var index = held == capacity ? next : 0
+        for _ in 0..<held {
+            body(records[index])
+            index = index + 1 == capacity ? 0 : index + 1
+        }
+    }
+
+    /// Writes the held records as an `apus-trace 1` file. `name(vcpu, sink)`
+    /// writes a VCPU's name; `vcpus` is how many VCPUs to declare.
+    public func write<Sink: TextSink>(
+        to sink: inout Sink, vcpus: Int, end: Instant, name: (UInt32, inout Sink) -> Void
+    ) {
+        sink.write("apus-trace 1")
+        sink.newline()
+        if total > UInt64(clampingNonNegative: count) {
+            sink.write("# ring kept the last ")
+            sink.write(decimal: UInt64(clampingNonNegative: count))
+            sink.write(" of ")
+            sink.write(decimal: total)
+            sink.write(" records")
+            sink.newline()
+        }
+        for vcpu in 0..<vcpus {
+            let id = UInt32(truncatingIfNeeded: vcpu)
+            sink.write("vcpu ")
+            sink.write(decimal: id)
+            sink.write(" ")
+            name(id, &sink)
+            sink.newline()
+        }
+        forEach { record in
+            switch record.event {
+            case .switched(let from, let to, let reason):
+                sink.write("switch ")
+                sink.write(decimal: record.time.nanoseconds)
+                writeVCPU(from, to: &sink)
+                writeVCPU(to, to: &sink)
+                sink.write(" ")
+                sink.write(reason.word)
+            case .interrupt(let vcpu, let intid):
+                sink.write("irq ")
+                sink.write(decimal: record.time.nanoseconds)
+                sink.write(" ")
+                sink.write(decimal: vcpu)
+                sink.write(" ")
+                sink.write(decimal: intid)
+            }
+            sink.newline()
+        }
+        sink.write("end ")
+        sink.write(decimal: end.nanoseconds)
+        sink.newline()
+    }
+
+    private func writeVCPU<Sink: TextSink>(_ vcpu: UInt32?, to sink: inout Sink) {
+        sink.write(" ")
+        if let vcpu { sink.write(decimal: vcpu) } else { sink.write("-") }
+    }
+}
