@@ -1,0 +1,22 @@
+import GuestRuntime
+import GuestSupport
+import HypervisorCore
+
+/// The distributor a guest sees is the hypervisor's emulation: it may read
+/// and set only interrupts the configuration gave it. This VM owns no SPI, so
+/// enabling or pending INTID 37 (UART0) and 38 (UART1) must leave their bits
+/// reading 0. Reading the register is legitimate and must not fault.
+func attackInterruptController(_ attempts: inout Attempts) {
+    let foreign: UInt32 = (1 << (37 - 32)) | (1 << (38 - 32))
+    attempts.record("hostile-gicd-enable-foreign-spi", refused: setBitsStayClear(at: 0x2C00_1104, foreign))  // ISENABLER1
+    attempts.record("hostile-gicd-pend-foreign-spi", refused: setBitsStayClear(at: 0x2C00_1204, foreign))    // ISPENDR1
+}
+
+/// Writes `bits` to a set-register and reads it back: true when the write
+/// had no effect on them (the write itself may fault; the read may not).
+private func setBitsStayClear(at address: UInt32, _ bits: UInt32) -> Bool {
+    _ = Faults.expect { g_mmio_write32(UInt(address), bits) }
+    var value: UInt32 = 0
+    let readFault = Faults.expect { value = g_mmio_read32(UInt(address)) }
+    return readFault == nil && value & bits == 0
+}
