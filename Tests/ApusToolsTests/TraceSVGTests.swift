@@ -24,6 +24,9 @@ final class TraceSVGTests: XCTestCase {
         XCTAssertEqual(svg.titles.filter { $0.hasPrefix("2 job releases from 0 to 0 ns") }.count, 1)
         XCTAssertEqual(svg.count(class: "completion"), 6)
         XCTAssertEqual(svg.count(class: "irq"), 4)
+        // 4 + 2 + 2 runs, all wide enough to be drawn solid.
+        XCTAssertEqual(svg.count(class: "run"), 8)
+        XCTAssertTrue(svg.attributes(class: "run").allSatisfy { $0["fill-opacity"] == nil })
         XCTAssertEqual(svg.texts(class: "label"), ["rt", "linux", "idle"])
         XCTAssertEqual(svg.texts(class: "title"), ["sedf"])
         XCTAssertEqual(svg.texts(class: "tick"), ["0", "2", "4", "6", "8", "10", "12", "14", "16", "18", "20"])
@@ -81,9 +84,15 @@ final class TraceSVGTests: XCTestCase {
         let svg = try SVGSummary(rendered)
         // One merged bar per row; about one interrupt mark per pixel (1 ms), never more.
         XCTAssertTrue((500...1_000).contains(svg.count(class: "irq")), "\(svg.count(class: "irq")) irq marks")
-        // Apart from the marks and their tooltips, only a few hundred elements.
-        XCTAssertLessThanOrEqual(svg.elementCount - 2 * svg.count(class: "irq"), 200)
-        XCTAssertLessThan(rendered.utf8.count, 300_000)
+        // Runs merge into bars of at most ~4 px (1000 px of plot, 3 rows), each drawn at the
+        // density of its stretch: a and b ran half of the time each, the CPU never idled.
+        let runs = svg.attributes(class: "run")
+        XCTAssertLessThanOrEqual(runs.count, 2 * 260)
+        XCTAssertGreaterThanOrEqual(runs.count, 2 * 200)
+        let opacities = runs.compactMap { $0["fill-opacity"].flatMap(Double.init) }
+        XCTAssertEqual(opacities.count, runs.count)
+        XCTAssertTrue(opacities.allSatisfy { abs($0 - 0.5) < 0.02 }, "\(Set(opacities))")
+        XCTAssertLessThan(rendered.utf8.count, 400_000)
     }
 
     func testAxisStepsAndUnits() {
@@ -133,7 +142,10 @@ private final class SVGSummary: NSObject, XMLParserDelegate {
         }
     }
 
+    private var attributesByClass: [String: [[String: String]]] = [:]
+
     func count(class name: String) -> Int { classes.filter { $0 == name }.count }
+    func attributes(class name: String) -> [[String: String]] { attributesByClass[name] ?? [] }
     func texts(class name: String) -> [String] { textByClass.filter { $0.0 == name }.map(\.1) }
 
     func parser(_ parser: XMLParser, didStartElement element: String, namespaceURI: String?,
@@ -142,6 +154,7 @@ private final class SVGSummary: NSObject, XMLParserDelegate {
         elementCount += 1
         if let cls = attributes["class"] {
             classes.append(cls)
+            attributesByClass[cls, default: []].append(attributes)
             if element == "text" { openText = (cls, "") }
         }
         if element == "title" { openTitle = "" }

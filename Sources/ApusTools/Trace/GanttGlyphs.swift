@@ -12,12 +12,15 @@ enum GanttGlyphs {
 
     static func colour(forRow index: Int) -> String { palette[index % palette.count] }
 
-    static func bar(_ svg: inout SVGBuilder, x0: Double, x1: Double, top: Double, fill: String, tip: String?) {
-        let attributes: [(String, String)] = [
-            ("x", SVGBuilder.number(x0)), ("y", SVGBuilder.number(top)),
+    /// A run bar; `opacity` below 1 marks merged runs that only partly fill their stretch.
+    static func bar(_ svg: inout SVGBuilder, x0: Double, x1: Double, top: Double, fill: String, opacity: Double?,
+                    tip: String?) {
+        var attributes: [(String, String)] = [
+            ("class", "run"), ("x", SVGBuilder.number(x0)), ("y", SVGBuilder.number(top)),
             ("width", SVGBuilder.number(max(0.5, x1 - x0))),
             ("height", SVGBuilder.number(GanttGeometry.bandHeight)), ("fill", fill),
         ]
+        if let opacity { attributes.append(("fill-opacity", SVGBuilder.number(opacity))) }
         if let tip {
             svg.begin("rect", attributes)
             svg.element("title", [], text: tip)

@@ -8,6 +8,17 @@ struct GanttRow {
         var first: TraceRunInterval
         var last: TraceRunInterval
         var merged: Int
+        /// Run time inside the window covered by the bar.
+        var busy: UInt64
+
+        /// Share of the bar's stretch actually run, for merged bars; nil when solid.
+        func density(in window: GanttWindow) -> Double? {
+            guard merged > 1 else { return nil }
+            let stretch = min(last.end, window.to) - max(first.start, window.from)
+            guard stretch > 0 else { return nil }
+            let share = Double(busy) / Double(stretch)
+            return share >= 0.98 ? nil : max(0.15, share)
+        }
     }
 
     struct Mark {
@@ -73,6 +84,7 @@ struct GanttRow {
         }
         for bar in bars {
             GanttGlyphs.bar(&svg, x0: bar.x0, x1: bar.x1, top: top + GanttGeometry.bandTop, fill: colour,
+                            opacity: bar.density(in: geometry.window),
                             tip: tooltips ? barTip(bar) : nil)
         }
         // Misses last, so nothing is drawn over the red marks.
@@ -93,23 +105,27 @@ struct GanttRow {
         if bar.merged == 1 {
             return "\(fullName): \(bar.first.start) to \(bar.first.end) ns (\(TraceDuration.human(bar.first.length)))"
         }
-        return "\(fullName): \(bar.merged) runs from \(bar.first.start) to \(bar.last.end) ns"
+        return "\(fullName): \(bar.merged) runs from \(bar.first.start) to \(bar.last.end) ns, \(TraceDuration.human(bar.busy)) in all"
     }
 
-    /// Clips runs to the window and merges neighbours less than a third of a pixel apart:
-    /// the picture is the same and the file does not grow with the number of switches.
+    /// Clips runs to the window and merges neighbours less than a third of a pixel apart, so
+    /// the file does not grow with the number of switches. A merged bar stops growing at
+    /// 4 px and is drawn as transparent as it was idle, so dense stretches show how busy
+    /// the VCPU was instead of a solid bar.
     private static func bars(_ runs: [TraceRunInterval], geometry: GanttGeometry) -> [Bar] {
         var result: [Bar] = []
         for run in runs where run.length > 0 && run.end > geometry.window.from && run.start < geometry.window.to {
             let x0 = geometry.x(run.start)
             let x1 = geometry.x(run.end)
-            if var previous = result.last, x0 - previous.x1 < 0.33 {
+            let busy = min(run.end, geometry.window.to) - max(run.start, geometry.window.from)
+            if var previous = result.last, x0 - previous.x1 < 0.33, previous.x1 - previous.x0 < 4 {
                 previous.x1 = x1
                 previous.last = run
                 previous.merged += 1
+                previous.busy += busy
                 result[result.count - 1] = previous
             } else {
-                result.append(Bar(x0: x0, x1: x1, first: run, last: run, merged: 1))
+                result.append(Bar(x0: x0, x1: x1, first: run, last: run, merged: 1, busy: busy))
             }
         }
         return result
