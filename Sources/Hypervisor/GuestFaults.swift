@@ -52,6 +52,7 @@ enum GuestFaults {
         guard Machines.table[vm].isRunnable else { return }
         Machines.table[vm].stopped = reason
         Scheduling.remove(vm)
+        VirtualInterrupts.release(vm: vm)
         var out = Console()
         out.write("Apus: VM ")
         Machines.table[vm].writeName(to: &out)

@@ -142,6 +142,22 @@ enum Lifecycle {
         machine.vcpu = VCPUContext(
             entry: UInt32(truncatingIfNeeded: vm.entry.value), r0: UInt32(truncatingIfNeeded: index),
             r1: bootargsAddress, resetCP15: resetCP15)
+        var passthrough = InterruptSet()
+        for device in 0..<vm.deviceCount {
+            for interrupt in 0..<vm.devices[device].interruptCount {
+                let intid = vm.devices[device].interrupts[interrupt]
+                passthrough.insert(intid)
+                do {
+                    try VirtualInterrupts.assign(intid, to: index)
+                } catch {
+                    Panic.halt("an interrupt is assigned twice although the configuration check forbids it")
+                }
+            }
+        }
+        var ppis = InterruptSet()
+        ppis.insert(VirtualGIC.virtualTimerPPI)
+        ppis.insert(VirtualGIC.eventChannelPPI)
+        machine.vgic = VirtualGIC(ownedPPIs: ppis, passthroughSPIs: passthrough)
         Machines.table[index] = machine
         Machines.count = index + 1
         do throws(SchedulerError) {

@@ -20,10 +20,12 @@ enum Traps {
 func apusTrap(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
     switch Int32(frame.pointee.kind) {
     case TRAP_KIND_HYP_TRAP:
+        VirtualInterrupts.exitGuest(vm: Machines.current!)
         Traps.guestHandlers[Int(frame.pointee.hsr >> 26)](frame)
         Scheduling.resume(frame)
         VirtualInterrupts.enterGuest(vm: Machines.current!)
     case TRAP_KIND_IRQ where frame.pointee.spsr & UInt32(PSR_MODE_MASK) != UInt32(PSR_MODE_HYP):
+        VirtualInterrupts.exitGuest(vm: Machines.current!)
         Interrupts.handlePending()
         Scheduling.resume(frame)
         VirtualInterrupts.enterGuest(vm: Machines.current!)

@@ -4,7 +4,7 @@ import HypervisorCore
 /// Everything that makes up a VCPU while it is not on the CPU. The general
 /// registers live in a trap frame (the shape vectors.S saves); the rest is
 /// banked registers, VFP, CP15, the virtual timer and the GIC's virtual CPU
-/// interface.
+/// interface (its list registers live in the VM's VirtualGIC model).
 struct VCPUContext {
     var frame = apus_trap_frame()
     var banked = apus_banked_regs()
@@ -16,7 +16,6 @@ struct VCPUContext {
     var timerInterruptActive = false
     var gicVMCR: UInt32 = 0
     var gicAPR: UInt32 = 0
-    var listRegisters = InlineArray<4, UInt32>(repeating: 0)
 
     /// A fresh VCPU: SVC mode with interrupts masked at `entry`, CP15 at its
     /// reset values, `r0`/`r1` as the guest entry convention says.
@@ -46,10 +45,8 @@ struct VCPUContext {
         let gich = GIC.hypInterface
         gicVMCR = hv_mmio_read32(gich + 0x008)
         gicAPR = hv_mmio_read32(gich + 0x0F0)
-        for index in 0..<4 {
-            listRegisters[index] = hv_mmio_read32(gich + 0x100 + UInt(index) * 4)
-            hv_mmio_write32(gich + 0x100 + UInt(index) * 4, 0)
-        }
+        // The list registers were folded into the VM's VirtualGIC on exit.
+        for index in 0..<4 { hv_mmio_write32(gich + 0x100 + UInt(index) * 4, 0) }
         hv_mmio_write32(gich + 0x000, 0)  // GICH_HCR: virtual CPU interface off
     }
 
@@ -65,9 +62,6 @@ struct VCPUContext {
         let gich = GIC.hypInterface
         hv_mmio_write32(gich + 0x008, gicVMCR)
         hv_mmio_write32(gich + 0x0F0, gicAPR)
-        for index in 0..<4 {
-            hv_mmio_write32(gich + 0x100 + UInt(index) * 4, listRegisters[index])
-        }
         hv_isb()
     }
 }

@@ -1,38 +1,75 @@
 import HVRegs
 import HypervisorCore
 
-/// Virtual interrupt delivery (being replaced by the core's vGIC model):
-/// pending interrupts go into a free list register of the owning VCPU.
+/// Glue between the physical GIC's virtualization interface (GICH) and each
+/// VM's pure VirtualGIC model: the model decides, this file moves the values.
+/// On every exit from a guest the list registers are folded back into the
+/// model (`exitGuest`); on every entry they are derived from it (`enterGuest`).
 enum VirtualInterrupts {
-    static func owner(of intid: UInt32) -> Int? { nil }
+    /// Which VM owns each physical SPI (from the configuration).
+    nonisolated(unsafe) static var routing = InterruptRouting()
 
+    static func owner(of intid: UInt32) -> Int? { routing.owner(of: intid) }
+
+    /// Makes `intid` pending for `vm` and wakes it if it waits for an interrupt.
     static func inject(vm: Int, intid: UInt32, hardware: Bool) {
         Scheduling.trace.append(TraceRecord(time: Clock.now, event: .interrupt(vcpu: UInt32(truncatingIfNeeded: vm), intid: intid)))
         Machines.table[vm].interrupts &+= 1
-        var value = (intid & 0x3FF) | (0xA0 >> 3) << 23 | 1 << 28 | 1 << 30
-        if hardware { value |= 1 << 31 | (intid & 0x3FF) << 10 }
-        if Machines.current == vm {
-            let gich = GIC.hypInterface
-            let empty = hv_mmio_read32(gich + 0x030)  // GICH_ELRSR0
-            for index in 0..<4 where empty & (1 << UInt32(index)) != 0 {
-                hv_mmio_write32(gich + 0x100 + UInt(index) * 4, value)
-                return
-            }
-        } else {
-            for index in 0..<4 where Machines.table[vm].vcpu.listRegisters[index] & (3 << 28) == 0 {
-                Machines.table[vm].vcpu.listRegisters[index] = value
-                break
-            }
+        if Machines.table[vm].vgic.inject(intid, hardware: hardware) == .notOwned, hardware {
+            GIC.deactivate(intid)  // never reaches a guest: release the physical interrupt
         }
-        Scheduling.wake(vm)
+        if Machines.table[vm].blocked, Machines.table[vm].vgic.hasDeliverable() {
+            Scheduling.wake(vm)
+        }
     }
 
+    /// Exit from `vm`: what the guest did with its list registers goes back into its model.
+    static func exitGuest(vm: Int) {
+        let gich = GIC.hypInterface
+        var values = InlineArray<4, UInt32>(repeating: 0)
+        for index in 0..<4 { values[index] = hv_mmio_read32(gich + 0x100 + UInt(index) * 4) }
+        _ = Machines.table[vm].vgic.sync(fromHardware: values)
+    }
+
+    /// Entry into `vm`: list registers and GICH_HCR from its model.
     static func enterGuest(vm: Int) {
-        hv_mmio_write32(GIC.hypInterface + 0x000, 1)  // GICH_HCR.En
+        let load = Machines.table[vm].vgic.fillListRegisters()
+        let gich = GIC.hypInterface
+        for index in 0..<4 { hv_mmio_write32(gich + 0x100 + UInt(index) * 4, load.values[index]) }
+        hv_mmio_write32(gich + 0x000, load.control)
     }
 
+    /// Whether the running VM has an interrupt its virtual CPU interface would signal.
     static func hasDeliverable(vm: Int) -> Bool {
-        for index in 0..<4 where Machines.table[vm].vcpu.listRegisters[index] & (1 << 28) != 0 { return true }
-        return false
+        let vmcr = hv_mmio_read32(GIC.hypInterface + 0x008)
+        let priorityMask = UInt8(truncatingIfNeeded: (vmcr &>> 27) &<< 3)
+        return Machines.table[vm].vgic.hasDeliverable(priorityMask: priorityMask == 0 ? 0 : priorityMask)
+    }
+
+    /// The physical side of a VM's passthrough interrupts: routed to this CPU,
+    /// masked until the guest enables them in its virtual distributor.
+    static func assign(_ intid: UInt32, to vm: Int) throws(RoutingError) {
+        try routing.assign(intid, to: vm)
+        GIC.disable(intid)
+        GIC.route(intid, priority: 0xA0)
+    }
+
+    /// A stopped VM's physical interrupts are masked and released.
+    static func release(vm: Int) {
+        let owned = routing.spis(ownedBy: vm)
+        for intid in UInt32(32)..<InterruptSet.capacity where owned.contains(intid) {
+            GIC.disable(intid)
+            if GIC.isActive(intid) { GIC.setActive(intid, false) }
+        }
+    }
+
+    /// Applies what a guest's distributor write changed for physical interrupts it owns.
+    static func apply(_ effects: DistributorEffects) {
+        guard !effects.isEmpty else { return }
+        for intid in UInt32(32)..<InterruptSet.capacity {
+            if effects.enable.contains(intid) { GIC.enable(intid) }
+            if effects.disable.contains(intid) { GIC.disable(intid) }
+            if effects.deactivate.contains(intid) { GIC.setActive(intid, false) }
+        }
     }
 }

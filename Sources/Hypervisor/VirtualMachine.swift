@@ -19,6 +19,7 @@ struct VirtualMachine {
     var physicalBase: UInt32 = 0
     var vttbr: UInt64 = 0
     var vcpu = VCPUContext()
+    var vgic = VirtualGIC(ownedPPIs: InterruptSet(), passthroughSPIs: InterruptSet())
     var stopped: StopReason? = nil
     /// Set while blocked with its virtual timer armed: when to wake it.
     var timerWake: Instant = .never
