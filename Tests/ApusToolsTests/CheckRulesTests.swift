@@ -1,0 +1,200 @@
+import ApusTools
+import Foundation
+import HypervisorCore
+import XCTest
+
+/// One test per configuration rule (docs/CONFIG.md): each file in Configs/bad
+/// breaks exactly one rule, compiled with dtc and checked like `apus check`;
+/// the test asserts the node, the property and the reason with its numbers.
+final class CheckRulesTests: XCTestCase {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    private var images: URL!
+
+    override func setUpWithError() throws {
+        images = FileManager.default.temporaryDirectory.appendingPathComponent("apus-check-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        for name in ["rt.bin", "gp.bin", "hostile.bin"] {
+            try Data(repeating: 0xE1, count: 4096).write(to: images.appendingPathComponent(name))
+        }
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: images)
+    }
+
+    private func check(_ name: String, ramMiB: Int = 256) throws -> CheckOutcome {
+        let path = Self.repository.appendingPathComponent("Configs/\(name).dts").path
+        return try ConfigCheck.check(path: path, options: CheckOptions(imagesDirectory: images.path, ramMiB: ramMiB))
+    }
+
+    /// Asserts that `Configs/bad/NAME.dts` fails with this node, property and reason.
+    private func assertRejects(_ name: String, node: String, _ property: ConfigProperty?, _ reason: ConfigErrorReason? = nil,
+                               message: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
+        guard case .invalid(let failure) = try check("bad/\(name)") else {
+            return XCTFail("bad/\(name).dts was accepted", file: file, line: line)
+        }
+        XCTAssertEqual(failure.nodePath, node, file: file, line: line)
+        XCTAssertEqual(failure.property, property, file: file, line: line)
+        if let reason { XCTAssertEqual(failure.reason, reason, file: file, line: line) }
+        if let message { XCTAssertEqual(failure.message, message, file: file, line: line) }
+        // The file's own comment states the expected message; keep them in step.
+        let source = try String(contentsOf: Self.repository.appendingPathComponent("Configs/bad/\(name).dts"), encoding: .utf8)
+        let expected = source.components(separatedBy: "\n").first { $0.contains("Expected: ") }
+        let stated = try XCTUnwrap(expected, "bad/\(name).dts has no Expected: line", file: file, line: line)
+            .components(separatedBy: "Expected: ")[1].replacingOccurrences(of: " ...", with: "")
+        XCTAssertTrue(failure.message.hasPrefix(stated) || stated.hasPrefix(failure.message),
+                      "\(failure.message) vs stated \(stated)", file: file, line: line)
+    }
+
+    private func range(_ base: UInt32, _ size: UInt64) -> PhysicalRange { PhysicalRange(base: PhysicalAddress(base), size: size) }
+    private func guest(_ base: UInt32, _ size: UInt64) -> GuestPhysicalRange {
+        GuestPhysicalRange(base: GuestPhysicalAddress(base), size: size)
+    }
+
+    // MARK: The good examples
+
+    func testExamplesAreValid() throws {
+        for name in ["two-vms", "credit", "hostile"] {
+            guard case .valid(let summary) = try check(name) else { return XCTFail("\(name).dts rejected: \(try check(name))") }
+            XCTAssertTrue(summary.contains("vm 0 \"rt\" (/vm@0)"), summary)
+        }
+        guard case .valid(let summary) = try check("two-vms") else { return }
+        XCTAssertTrue(summary.hasPrefix("scheduler sedf, utilization 90.0%"), summary)
+        XCTAssertTrue(summary.contains("  sedf     period 10000 us, slice 4000 us, extratime no"), summary)
+        XCTAssertTrue(summary.contains("  device   0x1c0b0000-0x1c0b0fff UART2, interrupts 39"), summary)
+    }
+
+    // MARK: Shape
+
+    func testRootCompatible() throws { try assertRejects("not-apus-system", node: "/", .compatible, .notAnApusSystem) }
+    func testCellSizes() throws { try assertRejects("address-cells", node: "/", .addressCells, .unsupportedCells(found: 2)) }
+    func testHypervisorNodeRequired() throws { try assertRejects("no-hypervisor", node: "/", nil, .missingHypervisorNode) }
+    func testOneHypervisorNode() throws { try assertRejects("two-hypervisors", node: "/hypervisor@1", nil, .duplicateHypervisorNode) }
+    func testAtLeastOneVM() throws { try assertRejects("no-vms", node: "/", nil, .noVMs) }
+    func testAtMostEightVMs() throws { try assertRejects("too-many-vms", node: "/vm@8", nil, .tooManyVMs(limit: 8)) }
+    func testUnknownNode() throws { try assertRejects("unknown-node", node: "/chosen", nil, .unknownNode) }
+    func testUnknownProperty() throws {
+        try assertRejects("unknown-property", node: "/vm@0", nil, message: "/vm@0: unknown property \"physical_base\"")
+    }
+    func testRequiredProperty() throws { try assertRejects("missing-entry", node: "/vm@0", .entry, .missingProperty) }
+    func testCellCount() throws {
+        try assertRejects("wrong-cell-count", node: "/vm@0", .memory, .wrongCellCount(expected: 2, foundBytes: 4))
+    }
+    func testStringProperty() throws { try assertRejects("image-not-a-string", node: "/vm@0", .image, .notAString) }
+    func testSchedulerName() throws {
+        try assertRejects("unknown-scheduler", node: "/hypervisor", .scheduler,
+                          message: "/hypervisor: property \"scheduler\": unknown scheduler \"edf\" (expected \"sedf\" or \"credit\")")
+    }
+    func testTraceEntries() throws { try assertRejects("zero-trace-entries", node: "/hypervisor", .traceEntries, .zeroTraceEntries) }
+    func testAtMostFourDevices() throws {
+        try assertRejects("too-many-devices", node: "/vm@0/device@1c110000", nil, .tooManyDevices(limit: 4))
+    }
+    func testAtMostFourInterrupts() throws {
+        try assertRejects("too-many-interrupts", node: "/vm@0/device@1c130000", .interrupts, .tooManyInterrupts(limit: 4))
+    }
+    func testBootargsFitTheirPage() throws {
+        try assertRejects("bootargs-too-long", node: "/vm@0", .bootargs, .bootargsTooLong(length: 4096, limit: 4095))
+    }
+    func testImageNameFitsThePack() throws {
+        try assertRejects("image-name-too-long", node: "/vm@0", .image, .imageNameTooLong(length: 33, limit: 32))
+    }
+
+    // MARK: Addresses
+
+    func testMemoryAligned() throws { try assertRejects("misaligned-memory", node: "/vm@0", .memory, .misaligned(0x8000_0800)) }
+    func testMemoryNonEmpty() throws { try assertRejects("empty-memory", node: "/vm@0", .memory, .emptyRegion) }
+    func testMemoryBelow4GiB() throws {
+        try assertRejects("memory-beyond-4gib", node: "/vm@0", .memory, .beyond4GiB(base: 0xFFF0_0000, size: 0x20_0000))
+    }
+    func testPhysicalBaseAligned() throws {
+        try assertRejects("misaligned-physical-base", node: "/vm@0", .physicalBase, .misaligned(0x8100_0200))
+    }
+    func testDeviceAligned() throws {
+        try assertRejects("misaligned-device", node: "/vm@0/device@1c0a0100", .reg, .misaligned(0x1C0A_0100))
+    }
+    func testMemoryInsideRAM() throws {
+        try assertRejects("outside-ram", node: "/vm@0", .physicalBase,
+                          .outsideRAM(range(0x8FE0_0000, 0x40_0000), ram: range(0x8000_0000, 0x1000_0000)))
+    }
+    func testMemoryOutsideHypervisor() throws {
+        try assertRejects("in-hypervisor-memory", node: "/vm@0", .physicalBase,
+                          .insideHypervisor(range(0x8080_0000, 0x40_0000), reserved: range(0x8000_0000, 0x100_0000)))
+    }
+    func testVMsDoNotShareMemory() throws {
+        try assertRejects("overlapping-vms", node: "/vm@1", .physicalBase,
+                          message: "/vm@1: property \"physical-base\": memory at physical 0x81200000-0x815fffff overlaps /vm@0 (0x81000000-0x813fffff)")
+    }
+    func testEntryInsideMemory() throws {
+        try assertRejects("entry-outside-memory", node: "/vm@0", .entry,
+                          .entryOutsideMemory(GuestPhysicalAddress(UInt32(0x8040_0000)), memory: guest(0x8000_0000, 0x40_0000)))
+    }
+    func testMemoryAvoidsVirtualGIC() throws {
+        try assertRejects("memory-overlaps-gic", node: "/vm@0", .memory,
+                          .overlapsVirtualGIC(guest(0x2C00_0000, 0x40_0000), gic: guest(0x2C00_1000, 0x2000)))
+    }
+    func testMemoryAvoidsOwnDevices() throws {
+        try assertRejects("memory-overlaps-own-device", node: "/vm@0", .memory,
+                          message: "/vm@0: property \"memory\": guest memory 0x1c000000-0x1c3fffff overlaps the VM's device /vm@0/device@1c0a0000 (0x1c0a0000-0x1c0a0fff)")
+    }
+
+    // MARK: Devices and interrupts
+
+    func testDeviceAssignable() throws {
+        try assertRejects("unassignable-device", node: "/vm@0/device@2c001000", .reg, .notAssignable(range(0x2C00_1000, 0x1000)))
+    }
+    func testDeviceGivenOnce() throws {
+        try assertRejects("device-given-twice", node: "/vm@1/device@1c0a0000", .reg,
+                          message: "/vm@1/device@1c0a0000: property \"reg\": device 0x1c0a0000-0x1c0a0fff is already given to /vm@0/device@1c0a0000 (0x1c0a0000-0x1c0a0fff)")
+    }
+    func testInterruptIsSPI() throws {
+        try assertRejects("interrupt-not-spi", node: "/vm@0/device@1c0a0000", .interrupts, .interruptNotSPI(27, first: 32, last: 159))
+    }
+    func testInterruptBelongsToDevice() throws {
+        try assertRejects("interrupt-not-of-device", node: "/vm@0/device@1c0a0000", .interrupts,
+                          message: "/vm@0/device@1c0a0000: property \"interrupts\": interrupt 39 is not raised by UART1 (38)")
+    }
+    func testInterruptGivenOnce() throws {
+        try assertRejects("interrupt-given-twice", node: "/vm@0/device@1c130000", .interrupts,
+                          message: "/vm@0/device@1c130000: property \"interrupts\": interrupt 72 is already given to /vm@0/device@1c130000")
+    }
+
+    // MARK: Scheduling
+
+    func testSEDFParametersRequired() throws { try assertRejects("missing-sedf", node: "/vm@0", .sedf, .missingProperty) }
+    func testCreditParametersRequired() throws { try assertRejects("missing-credit", node: "/vm@0", .credit, .missingProperty) }
+    func testPeriodNonZero() throws { try assertRejects("zero-period", node: "/vm@0", .sedf, .zeroPeriod) }
+    func testSliceNonZero() throws { try assertRejects("zero-slice", node: "/vm@0", .sedf, .zeroSlice) }
+    func testSliceAtMostPeriod() throws {
+        try assertRejects("slice-exceeds-period", node: "/vm@0", .sedf, .sliceExceedsPeriod(slice: 12000, period: 10000))
+    }
+    func testExtratimeFlag() throws { try assertRejects("extratime-not-flag", node: "/vm@0", .sedf, .extratimeNotFlag(2)) }
+    func testUtilizationAtMostOne() throws { try assertRejects("over-utilization", node: "/vm@1", .sedf, .overloaded) }
+    func testCreditWeight() throws { try assertRejects("credit-weight", node: "/vm@0", .credit, .weightOutOfRange(0)) }
+    func testCreditCap() throws { try assertRejects("credit-cap", node: "/vm@0", .credit, .capOutOfRange(101)) }
+
+    // MARK: Images
+
+    func testImageExists() throws {
+        try assertRejects("missing-image", node: "/vm@0", .image,
+                          message: "/vm@0: property \"image\": image \"missing.bin\" not found in \(images.path)")
+    }
+
+    func testImageFitsMemory() throws {
+        // rt.bin larger than vm@0's 4 MiB less the bootargs page.
+        try Data(count: 0x40_0000 - 0x1000 + 1).write(to: images.appendingPathComponent("rt.bin"))
+        guard case .invalid(let failure) = try check("two-vms") else { return XCTFail("oversized image accepted") }
+        XCTAssertEqual(failure.nodePath, "/vm@0")
+        XCTAssertEqual(failure.property, .image)
+        XCTAssertEqual(failure.reason, .imageTooLarge(size: 0x40_0000 - 0x1000 + 1, limit: 0x40_0000 - 0x1000))
+    }
+
+    /// Every file in Configs/bad is covered by a test above (a new bad example needs a test).
+    func testEveryBadExampleIsRejected() throws {
+        let directory = Self.repository.appendingPathComponent("Configs/bad")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".dts") }
+        XCTAssertGreaterThanOrEqual(names.count, 40)
+        for name in names {
+            guard case .invalid = try check("bad/" + String(name.dropLast(4))) else { return XCTFail("\(name) accepted") }
+        }
+    }
+}

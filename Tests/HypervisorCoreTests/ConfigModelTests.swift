@@ -1,0 +1,124 @@
+import HypervisorCore
+import XCTest
+
+/// The configuration reader and validator on trees built in the test (the
+/// per-rule tests with dtc-compiled files are in ApusToolsTests/CheckRulesTests).
+final class ConfigModelTests: XCTestCase {
+    private let platform = Platform.vexpressA15(ramSize: 256 << 20)
+
+    private func load(_ tree: TestNode, platform: Platform? = nil) -> Result<(SystemConfig, String), ConfigError> {
+        tree.blob().withUnsafeBytes { raw -> Result<(SystemConfig, String), ConfigError> in
+            do throws(ConfigError) {
+                let loaded = try SystemConfig.load(dtb: raw, platform: platform ?? self.platform)
+                return .success((loaded.config, String(decoding: loaded.fdt.bytes(of: loaded.config.vms[0].name), as: UTF8.self)))
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    /// The rendered message of the error a tree gives.
+    private func message(_ tree: TestNode, platform: Platform? = nil) -> String? {
+        tree.blob().withUnsafeBytes { raw -> String? in
+            do throws(ConfigError) {
+                _ = try SystemConfig.load(dtb: raw, platform: platform ?? self.platform)
+                return nil
+            } catch {
+                var text = TestText()
+                error.write(to: &text, fdt: try? FDT(raw))
+                return text.text
+            }
+        }
+    }
+
+    func testReadsTheSampleConfiguration() throws {
+        let (config, name) = try load(sampleConfigTree()).get()
+        XCTAssertEqual(config.scheduler, .sedf)
+        XCTAssertEqual(config.traceEntries, SystemConfig.defaultTraceEntries)
+        XCTAssertEqual(config.vmCount, 1)
+        XCTAssertEqual(name, "rt")
+        let vm = config.vms[0]
+        XCTAssertEqual(vm.memory, GuestPhysicalRange(base: GuestPhysicalAddress(UInt32(0x8000_0000)), size: 0x40_0000))
+        XCTAssertEqual(vm.physicalBase, PhysicalAddress(UInt32(0x8100_0000)))
+        XCTAssertEqual(vm.entry, GuestPhysicalAddress(UInt32(0x8000_0000)))
+        XCTAssertEqual(vm.sedf, SEDFParameters(period: .microseconds(10000), slice: .microseconds(4000), extratime: false))
+        XCTAssertEqual(vm.credit, CreditParameters(weight: 256, cap: 0))
+        XCTAssertEqual(vm.deviceCount, 1)
+        XCTAssertEqual(vm.devices[0].registers, PhysicalRange(base: PhysicalAddress(UInt32(0x1C0A_0000)), size: 0x1000))
+        XCTAssertEqual(vm.devices[0].interruptCount, 1)
+        XCTAssertEqual(vm.devices[0].interrupts[0], 38)
+        XCTAssertEqual(vm.bootargs.count, 7)
+    }
+
+    func testMalformedBlobIsReportedWithoutANode() {
+        var blob = sampleConfigTree().blob()
+        blob[0] = 0xFF
+        let error: ConfigError? = blob.withUnsafeBytes { raw -> ConfigError? in
+            do throws(ConfigError) { _ = try SystemConfig.load(dtb: raw, platform: platform); return nil } catch { return error }
+        }
+        XCTAssertEqual(error, ConfigError(node: nil, property: nil, reason: .malformedTree(.badMagic(found: 0xFF0D_FEED))))
+        var text = TestText()
+        error?.write(to: &text, fdt: nil)
+        XCTAssertEqual(text.text, "invalid device tree: not a device tree blob (magic 0xff0dfeed, expected 0xd00dfeed)")
+    }
+
+    /// RAM size is a parameter: the same VM fits in 256 MiB but not in 64 MiB.
+    func testRAMSizeComesFromThePlatform() {
+        let high = sampleConfigTree(vms: [sampleVM(physicalBase: 0x8800_0000)])
+        XCTAssertNil(message(high))
+        XCTAssertEqual(message(high, platform: .vexpressA15(ramSize: 64 << 20)),
+                       "/vm@0: property \"physical-base\": memory at physical 0x88000000-0x883fffff is not inside RAM (0x80000000-0x83ffffff)")
+    }
+
+    /// Guest memory overlapping a platform device region (impossible on
+    /// vexpress-a15, where RAM and devices are apart, so the platform is varied).
+    func testMemoryOverlappingADeviceRegion() {
+        var odd = platform
+        odd.deviceRegions[odd.deviceRegionCount] = DeviceRegion(name: "test device", base: 0x8120_0000, size: 0x1000, firstInterrupt: 100)
+        odd.deviceRegionCount += 1
+        XCTAssertEqual(message(sampleConfigTree(), platform: odd),
+                       "/vm@0: property \"physical-base\": memory at physical 0x81000000-0x813fffff overlaps device test device (0x81200000-0x81200fff)")
+    }
+
+    /// The virtio-mmio page raises four interrupts; all four may be passed through with it.
+    func testVirtioPageCarriesItsFourInterrupts() throws {
+        let virtio = TestNode("device@1c130000", [("reg", TestNode.cells(0x1C13_0000, 0x1000)), ("interrupts", TestNode.cells(72, 73, 74, 75))])
+        let (config, _) = try load(sampleConfigTree(vms: [sampleVM(devices: [virtio])])).get()
+        XCTAssertEqual(config.vms[0].devices[0].interruptCount, 4)
+        XCTAssertEqual(config.vms[0].devices[0].interrupts[3], 75)
+    }
+
+    /// Admission uses the scheduler's exact arithmetic: exactly 100% is admitted, one microsecond more is not.
+    func testUtilizationBoundaryIsExact() {
+        let full = sampleConfigTree(vms: [
+            sampleVM(index: 0, sedf: [3, 1, 0], devices: []),
+            sampleVM(index: 1, physicalBase: 0x8140_0000, sedf: [3, 2, 0], devices: []),
+        ])
+        XCTAssertNil(message(full))
+        let over = sampleConfigTree(vms: [
+            sampleVM(index: 0, sedf: [30000, 10000, 0], devices: []),
+            sampleVM(index: 1, physicalBase: 0x8140_0000, sedf: [30000, 20000, 0], devices: []),
+            sampleVM(index: 2, physicalBase: 0x8180_0000, sedf: [1_000_000, 1, 0], devices: []),
+        ])
+        XCTAssertEqual(message(over), "/vm@2: property \"sedf\": admission refused: the sum of slice/period over this and the earlier VMs exceeds 1")
+    }
+
+    /// Parameters of the scheduler not in use are checked for shape but need not be present.
+    func testOnlyTheActiveSchedulersParametersAreRequired() throws {
+        var vm = sampleVM()
+        vm.properties.removeAll { $0.0 == "sedf" }
+        let (config, _) = try load(sampleConfigTree(vms: [vm], scheduler: "credit")).get()
+        XCTAssertEqual(config.scheduler, .credit)
+        XCTAssertNil(config.vms[0].sedf)
+    }
+
+    /// An image must fit in guest memory below the bootargs page.
+    func testImageSizeLimit() throws {
+        let (config, _) = try load(sampleConfigTree()).get()
+        XCTAssertNoThrow(try config.checkImageSize(0x40_0000 - 0x1000, ofVM: 0))
+        XCTAssertThrowsError(try config.checkImageSize(0x40_0000 - 0x1000 + 1, ofVM: 0)) { error in
+            XCTAssertEqual((error as? ConfigError)?.reason, .imageTooLarge(size: 0x40_0000 - 0x1000 + 1, limit: 0x40_0000 - 0x1000))
+            XCTAssertEqual((error as? ConfigError)?.property, .image)
+        }
+    }
+}

@@ -1,0 +1,99 @@
+import HypervisorCore
+
+/// Builds flattened device trees in tests (no dtc needed): a node with
+/// properties and children, serialised to a version-17 DTB.
+struct TestNode {
+    var name: String
+    var properties: [(String, [UInt8])] = []
+    var children: [TestNode] = []
+
+    init(_ name: String, _ properties: [(String, [UInt8])] = [], children: [TestNode] = []) {
+        self.name = name
+        self.properties = properties
+        self.children = children
+    }
+
+    static func cells(_ values: UInt32...) -> [UInt8] { values.flatMap(bigEndian) }
+    static func string(_ text: String) -> [UInt8] { Array(text.utf8) + [0] }
+    static func strings(_ texts: String...) -> [UInt8] { texts.flatMap { Array($0.utf8) + [0] } }
+
+    /// The DTB bytes. dtc puts the strings block last; `stringsFirst` puts the
+    /// structure block at the very end of the blob instead, so that a reader
+    /// running off the structure block runs off the buffer.
+    func blob(stringsFirst: Bool = false) -> [UInt8] {
+        var structure: [UInt8] = []
+        var strings: [UInt8] = []
+        var nameOffsets: [String: Int] = [:]
+        func emit(_ node: TestNode) {
+            structure += bigEndian(1)
+            structure += Array(node.name.utf8) + [0]
+            pad(&structure)
+            for (name, value) in node.properties {
+                let offset = nameOffsets[name] ?? {
+                    let offset = strings.count
+                    strings += Array(name.utf8) + [0]
+                    nameOffsets[name] = offset
+                    return offset
+                }()
+                structure += bigEndian(3) + bigEndian(UInt32(value.count)) + bigEndian(UInt32(offset))
+                structure += value
+                pad(&structure)
+            }
+            node.children.forEach(emit)
+            structure += bigEndian(2)
+        }
+        emit(self)
+        structure += bigEndian(9)
+        let reservations = [UInt8](repeating: 0, count: 16)
+        let reservationsOffset = 40
+        if stringsFirst { while strings.count % 4 != 0 { strings.append(0) } }
+        let structureOffset = reservationsOffset + reservations.count + (stringsFirst ? strings.count : 0)
+        let stringsOffset = stringsFirst ? reservationsOffset + reservations.count : structureOffset + structure.count
+        let total = reservationsOffset + reservations.count + strings.count + structure.count
+        var header: [UInt8] = []
+        for word in [0xD00D_FEED, total, structureOffset, stringsOffset, reservationsOffset, 17, 16, 0, strings.count, structure.count] {
+            header += bigEndian(UInt32(word))
+        }
+        return header + reservations + (stringsFirst ? strings + structure : structure + strings)
+    }
+}
+
+func bigEndian(_ value: UInt32) -> [UInt8] {
+    [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+}
+
+private func pad(_ bytes: inout [UInt8]) {
+    while bytes.count % 4 != 0 { bytes.append(0) }
+}
+
+/// A small valid configuration: one SEDF VM with UART1.
+func sampleConfigTree(vms: [TestNode]? = nil, scheduler: String = "sedf") -> TestNode {
+    TestNode("", [
+        ("compatible", TestNode.string("apus,system")),
+        ("#address-cells", TestNode.cells(1)),
+        ("#size-cells", TestNode.cells(1)),
+    ], children: [TestNode("hypervisor", [("scheduler", TestNode.string(scheduler))])] + (vms ?? [sampleVM()]))
+}
+
+func sampleVM(index: Int = 0, physicalBase: UInt32 = 0x8100_0000, sedf: [UInt32] = [10000, 4000, 0],
+              devices: [TestNode] = [TestNode("device@1c0a0000", [("reg", TestNode.cells(0x1C0A_0000, 0x1000)),
+                                                                   ("interrupts", TestNode.cells(38))])]) -> TestNode {
+    TestNode("vm@\(index)", [
+        ("compatible", TestNode.string("apus,vm")),
+        ("label", TestNode.string("rt")),
+        ("memory", TestNode.cells(0x8000_0000, 0x40_0000)),
+        ("physical-base", TestNode.cells(physicalBase)),
+        ("entry", TestNode.cells(0x8000_0000)),
+        ("image", TestNode.string("rt.bin")),
+        ("bootargs", TestNode.string("role=rt")),
+        ("sedf", sedf.flatMap(bigEndian)),
+        ("credit", TestNode.cells(256, 0)),
+    ], children: devices)
+}
+
+/// Collects TextSink output as a String.
+struct TestText: TextSink {
+    var bytes: [UInt8] = []
+    mutating func write(byte: UInt8) { bytes.append(byte) }
+    var text: String { String(decoding: bytes, as: UTF8.self) }
+}
