@@ -33,13 +33,7 @@ struct SimulateCommand: ParsableCommand {
                 scenario.duration = span
             }
             let outcome = try Simulator.run(scenario, name: file, writeTrace: trace != nil)
-            if let trace, let text = outcome.trace {
-                do {
-                    try text.write(toFile: trace, atomically: true, encoding: .utf8)
-                } catch {
-                    throw ScenarioError(file: trace, line: nil, message: "cannot write trace: \(error.localizedDescription)")
-                }
-            }
+            if let trace { try outcome.writeTrace(to: trace) }
             print(json ? SimulationReport.json(outcome.result) : SimulationReport.text(outcome.result), terminator: "")
         } catch let error as ScenarioError {
             FileHandle.standardError.write(Data("apus simulate: \(error)\n".utf8))

@@ -8,13 +8,7 @@ import HypervisorCore
 public enum ScenarioParser {
     /// Reads and parses a scenario file.
     public static func load(path: String) throws(ScenarioError) -> Scenario {
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw ScenarioError(file: path, line: nil, message: "cannot read scenario file: \(readableReason(error))")
-        }
-        return try parse(text, file: path)
+        try parse(TextFile.read(path, what: "scenario file"), file: path)
     }
 
     /// Parses scenario text; `file` only names it in errors.
@@ -38,23 +32,6 @@ public enum ScenarioParser {
         case .success(let span): return span
         case .failure(let error): throw ScenarioError(file: source, line: nil, message: "'\(text)' \(error.reason)")
         }
-    }
-
-    static func readableReason(_ error: Error) -> String {
-        let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-           let posix = POSIXErrorCode(rawValue: Int32(underlying.code)), underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(posix.rawValue))
-        }
-        if nsError.domain == NSCocoaErrorDomain {
-            switch nsError.code {
-            case NSFileReadNoSuchFileError: return "no such file"
-            case NSFileReadNoPermissionError: return "permission denied"
-            case NSFileReadInapplicableStringEncodingError: return "not UTF-8 text"
-            default: break
-            }
-        }
-        return nsError.localizedDescription
     }
 }
 

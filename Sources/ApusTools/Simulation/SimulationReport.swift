@@ -32,7 +32,7 @@ public enum SimulationReport {
 
     public static func json(_ r: SimulationResult) -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // Encoding plain structs of numbers and strings cannot fail.
         let data = try! encoder.encode(r)
         return String(decoding: data, as: UTF8.self) + "\n"

@@ -48,14 +48,15 @@ enum TimeSpanText {
         return .success(TimeSpan(nanoseconds: total))
     }
 
-    /// A short exact rendering: the largest unit that divides the value,
-    /// else milliseconds with up to six decimals.
+    /// A short exact rendering: the largest of s, ms, us that divides the
+    /// value, else milliseconds with up to six decimals (or plain ns below 1 ms).
     static func format(_ span: TimeSpan) -> String {
         let ns = span.nanoseconds
         if ns == 0 { return "0" }
-        for unit in units.reversed() where ns % unit.nanoseconds == 0 {
+        for unit in units.reversed() where unit.nanoseconds > 1 && ns % unit.nanoseconds == 0 {
             return "\(ns / unit.nanoseconds)\(unit.suffix)"
         }
+        if ns < 1_000_000 { return "\(ns)ns" }
         var fraction = String(ns % 1_000_000)
         fraction = String(repeating: "0", count: 6 - fraction.count) + fraction
         while fraction.hasSuffix("0") { fraction.removeLast() }
