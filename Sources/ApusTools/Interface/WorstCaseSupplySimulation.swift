@@ -13,6 +13,13 @@ public struct SupplySimulationMiss: Equatable, Sendable {
     public var deadline: UInt64
     /// Work the job still needed at its deadline.
     public var remaining: UInt64
+
+    public init(task: Int, release: UInt64, deadline: UInt64, remaining: UInt64) {
+        self.task = task
+        self.release = release
+        self.deadline = deadline
+        self.remaining = remaining
+    }
 }
 
 public enum WorstCaseSupplySimulation {
