@@ -20,11 +20,15 @@ extension InterfaceAnalysis {
 }
 
 extension PreparedTaskSet {
-    func minimalBudget(_ tasks: Span<AnalysisTask>, period: UInt64) -> UInt64? {
-        if !isSchedulable(tasks, on: PeriodicResource(validPeriod: period, budget: period)) { return nil }
+    /// The least schedulable budget that is at most `limit` (<= period), or nil.
+    /// One failed test at `limit` rules out every smaller budget (monotonicity),
+    /// which lets the period search discard most periods with a single test.
+    func minimalBudget(_ tasks: Span<AnalysisTask>, period: UInt64, atMost limit: UInt64? = nil) -> UInt64? {
+        let ceiling = min(limit ?? period, period)
+        if !isSchedulable(tasks, on: PeriodicResource(validPeriod: period, budget: ceiling)) { return nil }
         // Invariant: `high` is schedulable; every budget below `low` is not.
         var low: UInt64 = 0
-        var high = period
+        var high = ceiling
         while low < high {
             let middle = low + (high - low) / 2
             if isSchedulable(tasks, on: PeriodicResource(validPeriod: period, budget: middle)) {

@@ -19,7 +19,13 @@ extension InterfaceAnalysis {
         let prepared = try PreparedTaskSet(tasks, policy: policy)
         var best: ComponentInterface? = nil
         for period in periods {
-            guard let budget = prepared.minimalBudget(tasks, period: period) else { continue }
+            // Only budgets that would cost no more than the best so far can matter.
+            var limit = period
+            if let current = best {
+                guard let affordable = current.affordableBudget(at: period) else { continue }
+                limit = affordable
+            }
+            guard let budget = prepared.minimalBudget(tasks, period: period, atMost: limit) else { continue }
             // A slice above the period cannot be reserved on one CPU: skip the period.
             let (slice, overflow) = budget.addingReportingOverflow(overhead)
             if overflow || slice > period { continue }
@@ -34,6 +40,15 @@ extension InterfaceAnalysis {
 }
 
 extension ComponentInterface {
+    /// The largest budget Θ at `period` with (Θ + overhead) / period <= slice / self.period,
+    /// capped at `period`; nil when even Θ = 0 costs more. Exact: floor of a 128-bit quotient.
+    func affordableBudget(at period: UInt64) -> UInt64? {
+        // slice <= self.period, so the quotient is at most `period` and fits.
+        let slices = self.period.dividingFullWidth(slice.multipliedFullWidth(by: period)).quotient
+        if slices < overhead { return nil }
+        return min(slices - overhead, period)
+    }
+
     /// For values already checked: budget + overhead <= period.
     @inline(__always)
     init(validResource resource: PeriodicResource, overhead: UInt64) {
