@@ -35,6 +35,8 @@ enum Report {
         out.write(decimal: microseconds(runner.work))
         out.write(" idle=")
         out.write(decimal: microseconds(runner.idle))
+        out.write(" background=")
+        out.write(decimal: microseconds(runner.background))
         out.write(" elapsed=")
         out.write(decimal: microseconds(runner.elapsed))
         out.write(" wakeups=")

@@ -18,8 +18,14 @@ struct TaskRunner {
     /// Wall time spent waiting for a release.
     var idle = TimeSpan.zero
     var wakeups: UInt64 = 0
+    /// Background work done while no job was ready (idle=work).
+    var background = TimeSpan.zero
+    let backgroundWork: Bool
 
-    init(executive: TaskExecutive) { self.executive = executive }
+    init(executive: TaskExecutive, backgroundWork: Bool) {
+        self.executive = executive
+        self.backgroundWork = backgroundWork
+    }
 
     mutating func run(for duration: TimeSpan) {
         GIC.attach(VirtualTimer.interrupt, virtualTimerFired)
@@ -38,6 +44,8 @@ struct TaskRunner {
                 if executive.account(job.task, executed: max(done, TimeSpan(nanoseconds: 2))) {
                     executive.complete(job.task, at: GuestClock.now)
                 }
+            } else if backgroundWork {
+                background += CPUWork.perform(Self.chunk)
             } else {
                 sleep(until: min(executive.nextRelease, end))
             }

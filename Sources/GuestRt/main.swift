@@ -21,7 +21,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     announce(arguments, vm: vm, to: &out)
     Calibration.report(to: &out)
 
-    var runner = TaskRunner(executive: arguments.makeExecutive())
+    var runner = TaskRunner(executive: arguments.makeExecutive(), backgroundWork: arguments.backgroundWork)
     runner.run(for: arguments.duration)
     Report.write(runner, to: &out)
     Hypervisor.shutdown(.powerOff)

@@ -66,7 +66,8 @@ enum VirtualInterrupts {
     /// Applies what a guest's distributor write changed for physical interrupts it owns.
     static func apply(_ effects: DistributorEffects) {
         guard !effects.isEmpty else { return }
-        for intid in UInt32(32)..<InterruptSet.capacity {
+        // From 16: a guest clearing its hardware-linked timer PPI deactivates the physical one.
+        for intid in UInt32(16)..<InterruptSet.capacity {
             if effects.enable.contains(intid) { GIC.enable(intid) }
             if effects.disable.contains(intid) { GIC.disable(intid) }
             if effects.deactivate.contains(intid) { GIC.setActive(intid, false) }

@@ -6,8 +6,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * Swift copies structs with these on every trap path, so they move words
+ * when both sides are word-aligned (the common case) and bytes otherwise.
+ */
 void *memset(void *dst, int value, size_t n) {
     unsigned char *d = dst;
+    while (n && ((uintptr_t)d & 3)) { *d++ = (unsigned char)value; n--; }
+    uint32_t word = (unsigned char)value * 0x01010101u;
+    uint32_t *w = (uint32_t *)d;
+    for (; n >= 16; n -= 16) { w[0] = word; w[1] = word; w[2] = word; w[3] = word; w += 4; }
+    for (; n >= 4; n -= 4) *w++ = word;
+    d = (unsigned char *)w;
     while (n--) *d++ = (unsigned char)value;
     return dst;
 }
@@ -15,6 +25,18 @@ void *memset(void *dst, int value, size_t n) {
 void *memcpy(void *restrict dst, const void *restrict src, size_t n) {
     unsigned char *d = dst;
     const unsigned char *s = src;
+    if ((((uintptr_t)d | (uintptr_t)s) & 3) == 0) {
+        uint32_t *wd = (uint32_t *)d;
+        const uint32_t *ws = (const uint32_t *)s;
+        for (; n >= 16; n -= 16) {
+            uint32_t a = ws[0], b = ws[1], c = ws[2], e = ws[3];
+            wd[0] = a; wd[1] = b; wd[2] = c; wd[3] = e;
+            wd += 4; ws += 4;
+        }
+        for (; n >= 4; n -= 4) *wd++ = *ws++;
+        d = (unsigned char *)wd;
+        s = (const unsigned char *)ws;
+    }
     while (n--) *d++ = *s++;
     return dst;
 }
@@ -22,11 +44,9 @@ void *memcpy(void *restrict dst, const void *restrict src, size_t n) {
 void *memmove(void *dst, const void *src, size_t n) {
     unsigned char *d = dst;
     const unsigned char *s = src;
-    if (d < s) {
-        while (n--) *d++ = *s++;
-    } else {
-        while (n--) d[n] = s[n];
-    }
+    if (d == s || n == 0) return dst;
+    if (d < s || d >= s + n) return memcpy(dst, src, n);
+    while (n--) d[n] = s[n];
     return dst;
 }
 

@@ -1,11 +1,15 @@
 // Bootargs of the RT guest:
-//   policy=edf|rm tasks=<p>:<e>[,<p>:<e>...] duration=<ms> [late=keep|drop]
+//   policy=edf|rm tasks=<p>:<e>[,<p>:<e>...] duration=<ms> [late=keep|drop] [idle=sleep|work]
+// idle=work runs background work instead of waiting when no job is ready, so the
+// VCPU never blocks (the setting of SCHEDULING.md §2's credit example).
 // Periods and costs are microseconds (a cost is CPU work: see docs/GUESTS.md),
 // the duration is milliseconds of wall time.
 
 public struct RTGuestArguments: Sendable {
     public var policy: TaskPolicy
     public var lateJobs: LateJobPolicy
+    /// No job ready: wait in WFI (false) or keep the CPU busy with background work (true).
+    public var backgroundWork: Bool
     public var tasks: InlineArray<8, PeriodicTask>
     public var taskCount: Int
     public var duration: TimeSpan
@@ -32,6 +36,14 @@ public struct RTGuestArguments: Sendable {
             lateJobs = .drop
         } else {
             throw GuestArgumentError("late", .unknownValue, "expected keep or drop")
+        }
+
+        if arguments.value("idle") == nil || arguments.value("idle", equals: "sleep") {
+            backgroundWork = false
+        } else if arguments.value("idle", equals: "work") {
+            backgroundWork = true
+        } else {
+            throw GuestArgumentError("idle", .unknownValue, "expected sleep or work")
         }
 
         guard let list = arguments.value("tasks") else {
