@@ -7,6 +7,11 @@
 // described by the oldest one (release, work left) and a count: the k-th
 // pending job was released k periods after the oldest. That keeps a backlog
 // of late jobs (keepRunning) without storing each job.
+//
+// Reads of `slots` through a borrowed `self` copy the whole array on armv7
+// Embedded (-Osize), which costs thousands of instructions per call, so the
+// two answers the guest asks for on every chunk, `pick()` and `nextRelease`,
+// are computed by the mutating operations and stored.
 
 public struct TaskExecutive {
     public static let capacity = 8
@@ -38,6 +43,10 @@ public struct TaskExecutive {
     public let lateJobs: LateJobPolicy
     var slots: InlineArray<8, Slot>  // 8 = capacity
     public private(set) var count = 0
+    /// The job `pick()` returns, kept current by every mutating operation.
+    var selected: TaskJob? = nil
+    /// The earliest release still to come: when the guest must look again.
+    public private(set) var nextRelease = Instant.never
 
     public init(policy: TaskPolicy, lateJobs: LateJobPolicy = .keepRunning) {
         self.policy = policy
@@ -71,6 +80,7 @@ public struct TaskExecutive {
     /// `release(now:)` then releases those jobs.
     public mutating func start(at instant: Instant) {
         for index in 0..<count { slots[index].nextRelease = instant }
+        refresh()
     }
 
     /// Releases every job due at or before `now` and records misses of jobs
@@ -84,25 +94,18 @@ public struct TaskExecutive {
             case .drop: dropLateJobs(of: index, now: now)
             }
         }
+        refresh()
     }
 
     /// The job to run now, or nil when none is ready. Ties go to the lower index.
-    public func pick() -> TaskJob? {
-        var best: Int? = nil
-        for index in 0..<count where slots[index].pending > 0 {
-            guard let current = best else { best = index; continue }
-            if runsBefore(index, current) { best = index }
-        }
-        guard let chosen = best else { return nil }
-        let slot = slots[chosen]
-        return TaskJob(task: chosen, release: slot.headRelease, deadline: slot.headDeadline, remaining: slot.remaining)
-    }
+    public func pick() -> TaskJob? { selected }
 
     /// Charges `executed` work to the oldest pending job of `task`; true when
     /// that job's work is done (the guest then calls `complete`).
     public mutating func account(_ task: Int, executed: TimeSpan) -> Bool {
         precondition(slots[task].pending > 0, "account: task has no pending job")
         slots[task].remaining -= executed
+        refresh()
         return slots[task].remaining == .zero
     }
 
@@ -121,21 +124,32 @@ public struct TaskExecutive {
         slots[task].statistics.totalResponse += response
         slots[task].statistics.worstResponse = max(slots[task].statistics.worstResponse, response)
         advanceHead(of: task)
-    }
-
-    /// The earliest release still to come: when the guest must look again.
-    public var nextRelease: Instant {
-        var earliest = Instant.never
-        for index in 0..<count { earliest = min(earliest, slots[index].nextRelease) }
-        return earliest
+        refresh()
     }
 
     // MARK: - Internals
 
-    private func runsBefore(_ a: Int, _ b: Int) -> Bool {
-        switch policy {
-        case .earliestDeadlineFirst: return slots[a].headDeadline < slots[b].headDeadline
-        case .rateMonotonic: return slots[a].task.period < slots[b].task.period
+    /// Recomputes `selected` and `nextRelease` (mutating, so no array copy).
+    private mutating func refresh() {
+        var best: Int? = nil
+        var earliest = Instant.never
+        for index in 0..<count {
+            earliest = min(earliest, slots[index].nextRelease)
+            guard slots[index].pending > 0 else { continue }
+            guard let current = best else { best = index; continue }
+            let before: Bool
+            switch policy {
+            case .earliestDeadlineFirst: before = slots[index].headDeadline < slots[current].headDeadline
+            case .rateMonotonic: before = slots[index].task.period < slots[current].task.period
+            }
+            if before { best = index }
+        }
+        nextRelease = earliest
+        if let chosen = best {
+            selected = TaskJob(task: chosen, release: slots[chosen].headRelease,
+                               deadline: slots[chosen].headDeadline, remaining: slots[chosen].remaining)
+        } else {
+            selected = nil
         }
     }
 
