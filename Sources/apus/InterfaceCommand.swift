@@ -47,7 +47,8 @@ struct InterfaceCommand: ParsableCommand {
             printError(error.message)
             throw ExitCode(2)
         }
-        print(json ? outcome.json() : outcome.text(), terminator: "")
+        // Unbuffered like stderr, so a report and a message keep their order in one pipe.
+        FileHandle.standardOutput.write(Data((json ? outcome.json() : outcome.text()).utf8))
         if let failure = outcome.failure {
             printError(failure)
             throw ExitCode(1)
