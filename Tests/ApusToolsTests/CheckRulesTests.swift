@@ -13,7 +13,7 @@ final class CheckRulesTests: XCTestCase {
     override func setUpWithError() throws {
         images = FileManager.default.temporaryDirectory.appendingPathComponent("apus-check-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-        for name in ["rt.bin", "gp.bin", "hostile.bin"] {
+        for name in ["rt.bin", "load.bin", "hostile.bin"] {
             try Data(repeating: 0xE1, count: 4096).write(to: images.appendingPathComponent(name))
         }
     }

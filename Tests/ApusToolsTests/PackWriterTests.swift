@@ -35,7 +35,7 @@ final class PackWriterTests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try Data([1, 2, 3]).write(to: directory.appendingPathComponent("rt.bin"))
-        try Data([4, 5]).write(to: directory.appendingPathComponent("gp.bin"))
+        try Data([4, 5]).write(to: directory.appendingPathComponent("load.bin"))
         try Data([6]).write(to: directory.appendingPathComponent("unused.bin"))
         let config = CheckRulesTests.repository.appendingPathComponent("Configs/two-vms.dts").path
         let blob = try ConfigInput.deviceTreeBlob(path: config)
@@ -47,10 +47,10 @@ final class PackWriterTests: XCTestCase {
             XCTAssertEqual(Array(reader.image(at: 0)), [1, 2, 3])
             XCTAssertEqual(Array(reader.image(at: 1)), [4, 5])
         }
-        try FileManager.default.removeItem(at: directory.appendingPathComponent("gp.bin"))
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("load.bin"))
         guard case .failure(.invalid(let failure)) = ConfigPack.pack(blob: blob, options: options) else {
             return XCTFail("a missing image was packed")
         }
-        XCTAssertEqual(failure.message, "/vm@1: property \"image\": image \"gp.bin\" not found in \(directory.path)")
+        XCTAssertEqual(failure.message, "/vm@1: property \"image\": image \"load.bin\" not found in \(directory.path)")
     }
 }
