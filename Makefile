@@ -27,6 +27,8 @@ CHECK    ?= 1
 EXIT     ?= semihosting
 # RAM given to QEMU and assumed by the link map, in MiB.
 RAM_MB   ?= 256
+# TRACE=1 builds a hypervisor that prints its trace ring when all VMs have stopped.
+TRACE    ?= 0
 # Seconds a QEMU run may take in `make run` before it is stopped (0: no limit).
 TIMEOUT  ?= 0
 
@@ -46,6 +48,9 @@ capitalize = $(shell n='$(1)'; echo "$$(echo $${n:0:1} | tr a-z A-Z)$${n:1}")
 ifeq ($(wildcard $(CONFIG)),)
   $(error CONFIG=$(CONFIG) does not exist: name a configuration file, e.g. CONFIG=Configs/two-vms.dts)
 endif
+ifeq ($(filter $(TRACE),0 1),)
+  $(error TRACE=$(TRACE) is not a known value: use TRACE=0 (default) or TRACE=1)
+endif
 ifeq ($(filter $(CHECK),0 1),)
   $(error CHECK=$(CHECK) is not a known value: use CHECK=1 (default) or CHECK=0)
 endif
@@ -61,7 +66,7 @@ SWIFT_TARGET_FLAGS := -target armv7-none-none-eabi -enable-experimental-feature 
 	-target-cpu cortex-a15 -Xcc -mfpu=none -Xcc -mfloat-abi=soft \
 	-no-allocations
 SWIFT_HV_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(INCLUDE) \
-	$(if $(EXIT_DEFINE),-D $(EXIT_DEFINE),)
+	$(if $(EXIT_DEFINE),-D $(EXIT_DEFINE),) $(if $(filter 1,$(TRACE)),-D APUS_TRACE_DUMP,)
 CFLAGS   := -mcpu=cortex-a15 -marm -mfloat-abi=soft -O2 -g -ffreestanding -fno-builtin \
 	-fno-tree-loop-distribute-patterns -fno-short-enums -Wall -Werror -I $(INCLUDE)
 ASFLAGS  := -mcpu=cortex-a15 -marm -g -I $(INCLUDE) $(if $(EXIT_DEFINE),-D$(EXIT_DEFINE),)
@@ -75,7 +80,14 @@ BOOT_SRCS := $(filter-out Boot/payload.S,$(sort $(wildcard Boot/*.S)))
 BOOT_OBJS := $(patsubst Boot/%.S,$(BUILD)/boot/%.o,$(BOOT_SRCS))
 TEST_IMAGE_SRCS := $(sort $(wildcard Tests/Images/*.swift))
 TEST_IMAGES := $(patsubst Tests/Images/%.swift,$(BUILD)/test-%.elf,$(TEST_IMAGE_SRCS))
-HV_OBJS    = $(BOOT_OBJS) $(BUILD)/hv/hypervisor.o $(BUILD)/core/core.o $(BUILD)/runtime.o $(CONFIG_DIR)/payload.o
+HV_BASE_OBJS = $(BOOT_OBJS) $(BUILD)/hv/hypervisor.o $(BUILD)/core/core.o $(BUILD)/runtime.o
+HV_OBJS    = $(HV_BASE_OBJS) $(CONFIG_DIR)/payload.o
+# Systems the integration tests boot: every configuration in Configs/, plus
+# invalid ones (built without the host check) that the hypervisor must refuse.
+TEST_SYSTEM_CONFIGS := $(sort $(wildcard Configs/*.dts))
+TEST_SYSTEMS := $(patsubst Configs/%.dts,$(BUILD)/systems/%.elf,$(TEST_SYSTEM_CONFIGS))
+REFUSED_SYSTEM_CONFIGS := Configs/bad/overlapping-vms.dts Configs/bad/over-utilization.dts
+REFUSED_SYSTEMS := $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(BUILD)/systems/refused-$(basename $(notdir $(c))).elf)
 VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$$(git rev-parse --short HEAD)")
 
 # Guests: Sources/GuestRuntime is linked into every Sources/Guest<Name> program.
@@ -88,7 +100,10 @@ GUEST_LDFLAGS := -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enu
 
 QEMU      := qemu-system-arm
 QEMU_MACHINE := -M vexpress-a15,virtualization=on -cpu cortex-a15 -m $(RAM_MB)M
-QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none -global pl041.audiodev=none -semihosting
+# -icount shift=0,sleep=off: one instruction is one nanosecond of virtual time
+# and runs are bit-identical (PLATFORM.md); guests measure CPU work in instructions.
+QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none -global pl041.audiodev=none -semihosting \
+	-icount shift=0,sleep=off
 
 # Tools a fresh machine needs, as command:package.
 BASE_TOOLS  := arm-none-eabi-gcc:gcc-arm-none-eabi arm-none-eabi-ld:binutils-arm-none-eabi \
@@ -96,9 +111,9 @@ BASE_TOOLS  := arm-none-eabi-gcc:gcc-arm-none-eabi arm-none-eabi-ld:binutils-arm
 DEBUG_TOOLS := gdb-multiarch:gdb-multiarch
 IMAGE_TOOLS := mkimage:u-boot-tools
 
-.PHONY: apus-tool guests all help tools debug-tools image-tools run test test-host bench debug image asmcheck clean
+.PHONY: trace apus-tool guests all help tools debug-tools image-tools run test test-host bench debug image asmcheck clean
 
-all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests
+all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests $(TEST_SYSTEMS) $(REFUSED_SYSTEMS)
 
 guests: $(GUEST_BINS)
 
@@ -106,10 +121,11 @@ help:
 	@echo "make run     build and boot the hypervisor in QEMU (console on this terminal)"
 	@echo "make test    build everything and run all tests (host XCTest + QEMU integration)"
 	@echo "make bench   run the benchmarks and print their tables"
+	@echo "make trace   run CONFIG with the trace dump on: build/trace.txt and build/trace.svg"
 	@echo "make debug   boot in QEMU halted, waiting for gdb-multiarch on :1234"
 	@echo "make image   raw binary and U-Boot uImage for boards (EXIT=sysctl)"
 	@echo "make clean   remove build outputs"
-	@echo "options: EXIT=semihosting|sysctl  RAM_MB=64..1024  TIMEOUT=seconds"
+	@echo "options: CONFIG=file.dts  EXIT=semihosting|sysctl  RAM_MB=64..1024  TIMEOUT=seconds  TRACE=0|1  CHECK=0|1"
 
 # Install what is missing (as root), or say exactly what to run.
 define require_tools
@@ -170,32 +186,50 @@ $(BUILD)/boot/%.o: Boot/%.S $(wildcard $(INCLUDE)/*.h) | tools
 	@mkdir -p $(@D)
 	$(CC) $(ASFLAGS) -c $< -o $@
 
-# The configuration: compiled by dtc, checked and packed with its guest
-# images by the host tool, then linked into the image by Boot/payload.S.
+# A system image = the hypervisor + one configuration (dtc-compiled, checked
+# by the host tool and packed with its guest images), linked in by
+# Boot/payload.S. $(call system_rules,DIR,DTS,PACK-SOURCE): PACK-SOURCE
+# "check" checks and packs DTS; otherwise it is an existing pack to reuse
+# (for invalid configurations, which only the hypervisor gets to see).
 APUS_TOOL = $(shell $(SWIFT) build --show-bin-path)/apus
 
 apus-tool:
 	$(SWIFT) build --product apus
 
-$(CONFIG_DIR)/config.dtb: $(CONFIG) | tools
-	@mkdir -p $(@D)
-	dtc -q -I dts -O dtb -o $@ $<
+define system_rules
+$(1)/config.dtb: $(2) | tools
+	@mkdir -p $$(@D)
+	dtc -q -I dts -O dtb -o $$@ $$<
 
-$(CONFIG_DIR)/images.pack: $(CONFIG_DIR)/config.dtb $(GUEST_BINS) | apus-tool
-ifeq ($(CHECK),1)
-	$(APUS_TOOL) check $(CONFIG) --images $(BUILD)/guests --ram-mb $(RAM_MB)
+ifeq ($(3),check)
+$(1)/images.pack: $(1)/config.dtb $(GUEST_BINS) | apus-tool
+	$$(APUS_TOOL) check $(2) --images $(BUILD)/guests --ram-mb $(RAM_MB)
+	$$(APUS_TOOL) pack $(2) --images $(BUILD)/guests -o $$@
+else
+$(1)/images.pack: $(3)
+	@mkdir -p $$(@D)
+	cp $$< $$@
 endif
-	$(APUS_TOOL) pack $(CONFIG) --images $(BUILD)/guests -o $@
 
-$(CONFIG_DIR)/payload.o: Boot/payload.S $(CONFIG_DIR)/config.dtb $(CONFIG_DIR)/images.pack
-	$(CC) $(ASFLAGS) -DAPUS_CONFIG_DTB='"$(CONFIG_DIR)/config.dtb"' -DAPUS_IMAGE_PACK='"$(CONFIG_DIR)/images.pack"' -c $< -o $@
+$(1)/payload.o: Boot/payload.S $(1)/config.dtb $(1)/images.pack
+	$$(CC) $$(ASFLAGS) -DAPUS_CONFIG_DTB='"$(1)/config.dtb"' -DAPUS_IMAGE_PACK='"$(1)/images.pack"' -c $$< -o $$@
+
+$(1).elf: $(HV_BASE_OBJS) $(1)/payload.o LinkerScripts/hypervisor.ld
+	$$(LD) $$(LDFLAGS) -Map $(1).map $(HV_BASE_OBJS) $(1)/payload.o $$(LIBGCC) -o $$@
+endef
+
+# The system `make run` boots (CONFIG), and every system the tests boot.
+$(eval $(call system_rules,$(CONFIG_DIR),$(CONFIG),$(if $(filter 1,$(CHECK)),check,$(BUILD)/systems/two-vms/images.pack)))
+$(foreach c,$(TEST_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/$(basename $(notdir $(c))),$(c),check)))
+$(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/refused-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack)))
 
 $(BUILD)/runtime.o: Sources/Hypervisor/runtime.c | tools
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/apus.elf: $(HV_OBJS) LinkerScripts/hypervisor.ld
-	$(LD) $(LDFLAGS) -Map $(BUILD)/apus.map $(HV_OBJS) $(LIBGCC) -o $@
+$(BUILD)/apus.elf: $(CONFIG_DIR).elf
+	cp $< $@
+	cp $(CONFIG_DIR).map $(BUILD)/apus.map
 	@$(CROSS)size $@
 
 $(BUILD)/%.dis: $(BUILD)/%.elf
@@ -237,6 +271,15 @@ run: all
 	@status=0; $(if $(filter-out 0,$(TIMEOUT)),timeout --foreground $(TIMEOUT)) \
 	  $(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/apus.elf || status=$$?; \
 	  echo "QEMU exited with status $$status"; exit $$status
+
+# The trace of a run of CONFIG, as text and as an SVG Gantt chart.
+trace: tools
+	$(MAKE) BUILD=$(BUILD)/trace TRACE=1 CONFIG=$(CONFIG) $(BUILD)/trace/apus.elf
+	@status=0; $(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/trace/apus.elf > $(BUILD)/trace.log || status=$$?; \
+	  tr -d '\r' < $(BUILD)/trace.log | sed -n '/^--- apus-trace begin ---$$/,/^--- apus-trace end ---$$/p' | sed '1d;$$d' > $(BUILD)/trace.txt; \
+	  echo "QEMU exited with status $$status; console in $(BUILD)/trace.log, trace in $(BUILD)/trace.txt"; \
+	  [ $$status = 0 ] || exit $$status
+	$(APUS_TOOL) trace $(BUILD)/trace.txt --svg $(BUILD)/trace.svg
 
 # All tests: host unit/property tests and QEMU integration tests, in one XCTest run.
 test: all

@@ -40,6 +40,7 @@ enum Lifecycle {
         }
         configureHYP()
         let config = loaded.config
+        Scheduling.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries))
         Scheduling.policy = config.scheduler == .sedf ? .sedf : .credit
         for index in 0..<config.vmCount {
             do {
@@ -77,8 +78,28 @@ enum Lifecycle {
         out.write(decimal: Scheduling.decisions)
         out.write(", unowned interrupts ")
         out.write(decimal: Interrupts.unowned)
+        out.write(", ignored distributor accesses ")
+        out.write(decimal: DistributorEmulation.ignoredAccesses)
         out.newline()
+        Traps.cost.write(name: "trap-handling", to: &out)
+        Scheduling.decideCost.write(name: "decide", to: &out)
+        Scheduling.switchCost.write(name: "vcpu-switch", to: &out)
+        #if APUS_TRACE_DUMP
+        dumpTrace(to: &out)
+        #endif
         PowerOff.exit(status: EXIT_STATUS_OK)
+    }
+
+    /// The trace ring in `apus-trace 1` format between two marker lines, for
+    /// `make trace` to cut out and hand to `apus trace`.
+    static func dumpTrace(to out: inout Console) {
+        out.write("--- apus-trace begin ---")
+        out.newline()
+        Scheduling.trace.write(to: &out, vcpus: Machines.count, end: Clock.now) { vcpu, sink in
+            Machines.table[Int(vcpu)].writeName(to: &sink)
+        }
+        out.write("--- apus-trace end ---")
+        out.newline()
     }
 
     private static func payload(_ start: UInt, _ end: UInt) -> UnsafeRawBufferPointer {
@@ -94,7 +115,18 @@ enum Lifecycle {
         PowerOff.exit(status: EXIT_STATUS_CONFIG_REFUSED)
     }
 
+    /// The PMU cycle counter, counting in HYP too (PMCCFILTR.NSH), so the
+    /// hypervisor can measure its own paths; under -icount it counts instructions.
+    private static func startCycleCounter() {
+        hv_write_pmselr(31)
+        hv_write_pmxevtyper(1 << 27)
+        hv_write_pmcntenset(1 << 31)
+        hv_write_pmcr(hv_read_pmcr() | 1)
+        hv_isb()
+    }
+
     private static func configureHYP() {
+        startCycleCounter()
         hv_write_hcr(guestHCR)
         hv_write_hstr(guestHSTR)
         hv_write_hcptr(hv_read_hcptr() & ~(UInt32(3) << 10))  // VFP/NEON for guests

@@ -13,9 +13,12 @@ enum Scheduling {
     nonisolated(unsafe) static var credit = CreditScheduler<8>()
     nonisolated(unsafe) static var decisionNeeded = true
     nonisolated(unsafe) static var lastReason = SwitchReason.release
-    nonisolated(unsafe) static var trace = TraceRing<2048>()
-    /// Decisions taken, and how long they took in counter ticks (for the benchmark).
+    nonisolated(unsafe) static var trace = TraceRing<4096>()
+    /// Decisions taken.
     nonisolated(unsafe) static var decisions: UInt64 = 0
+    /// Instructions (PMU cycles under -icount) per decide() and per VCPU switch.
+    nonisolated(unsafe) static var decideCost = CostMeter()
+    nonisolated(unsafe) static var switchCost = CostMeter()
 
     static func id(_ vm: Int) -> VCPUID { VCPUID(UInt32(truncatingIfNeeded: vm)) }
 
@@ -70,10 +73,14 @@ enum Scheduling {
 
     private static func decide(now: Instant) -> SchedulingDecision {
         decisions &+= 1
+        let start = hv_read_pmccntr()
+        let decision: SchedulingDecision
         switch policy {
-        case .sedf: return sedf.decide(now: now)
-        case .credit: return credit.decide(now: now)
+        case .sedf: decision = sedf.decide(now: now)
+        case .credit: decision = credit.decide(now: now)
         }
+        decideCost.record(hv_read_pmccntr() &- start)
+        return decision
     }
 
     /// Called at the end of every trap from a guest (and at the first launch),
@@ -92,12 +99,14 @@ enum Scheduling {
                 trace.append(TraceRecord(time: now, event: .switched(
                     from: Machines.current.map { UInt32(truncatingIfNeeded: $0) },
                     to: decision.vcpu?.rawValue, reason: decision.reason)))
+                let start = hv_read_pmccntr()
                 if let current = Machines.current { Machines.table[current].vcpu.save(from: frame) }
                 if let next {
                     Machines.table[next].vcpu.restore(into: frame)
                     hv_write_vttbr(Machines.table[next].vttbr)
                     hv_isb()
                 }
+                if Machines.current != nil, next != nil { switchCost.record(hv_read_pmccntr() &- start) }
                 Machines.current = next
             }
             armTimer(until: decision.until)

@@ -9,6 +9,8 @@ typealias TrapHandler = @convention(c) (UnsafeMutablePointer<apus_trap_frame>) -
 /// HYP mode itself are hypervisor bugs and always panic.
 enum Traps {
     nonisolated(unsafe) static var guestHandlers = InlineArray<64, TrapHandler>(repeating: unhandledGuestTrap)
+    /// Instructions from entry to the Swift dispatcher until it returns.
+    nonisolated(unsafe) static var cost = CostMeter()
 
     static func register(_ exceptionClass: ExceptionClass, _ handler: TrapHandler) {
         guestHandlers[Int(exceptionClass.rawValue)] = handler
@@ -18,6 +20,8 @@ enum Traps {
 /// Called by Boot/vectors.S with the saved frame; returning resumes it.
 @c(apus_trap)
 func apusTrap(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
+    let start = hv_read_pmccntr()
+    defer { Traps.cost.record(hv_read_pmccntr() &- start) }
     switch Int32(frame.pointee.kind) {
     case TRAP_KIND_HYP_TRAP:
         VirtualInterrupts.exitGuest(vm: Machines.current!)

@@ -19,33 +19,38 @@ public struct TraceRecord: Equatable, Sendable {
     }
 }
 
+/// `capacity` is the storage compiled in; `limit` (from the configuration's
+/// `trace-entries`, at most `capacity`) is how many records the ring keeps.
 public struct TraceRing<let capacity: Int> {
     private var records: InlineArray<capacity, TraceRecord>
     private var next = 0
-    /// Records appended since boot (the ring keeps the last `capacity`).
+    /// Records kept: the configured size, clamped to the compiled storage.
+    public private(set) var limit: Int
+    /// Records appended since boot (the ring keeps the last `limit`).
     public private(set) var total: UInt64 = 0
 
-    public init() {
+    public init(limit: Int = capacity) {
         records = InlineArray(repeating: TraceRecord(time: .zero, event: .switched(from: nil, to: nil, reason: .tick)))
+        self.limit = max(0, min(limit, capacity))
     }
 
     public mutating func append(_ record: TraceRecord) {
-        guard capacity > 0 else { return }
+        guard limit > 0 else { return }
         records[next] = record
-        next = next + 1 == capacity ? 0 : next + 1
+        next = next + 1 == limit ? 0 : next + 1
         total &+= 1
     }
 
     /// How many records are held.
-    public var count: Int { total >= UInt64(clampingNonNegative: capacity) ? capacity : Int(truncatingIfNeeded: total) }
+    public var count: Int { total >= UInt64(clampingNonNegative: limit) ? limit : Int(truncatingIfNeeded: total) }
 
     /// The held records, oldest first.
     public func forEach(_ body: (TraceRecord) -> Void) {
         let held = count
-        var index = held == capacity ? next : 0
+        var index = held == limit ? next : 0
         for _ in 0..<held {
             body(records[index])
-            index = index + 1 == capacity ? 0 : index + 1
+            index = index + 1 == limit ? 0 : index + 1
         }
     }
 
