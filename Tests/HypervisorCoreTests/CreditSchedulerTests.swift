@@ -60,6 +60,26 @@ final class CreditSchedulerTests: XCTestCase {
         XCTAssertEqual(s.status(of: b)?.active, true)
     }
 
+    func testRateLimitLetsTheRunningVCPUFinishItsFirstMillisecond() throws {
+        for limit in [ms(1), .zero] {
+            var s = CreditScheduler<4>(configuration: try CreditConfiguration(
+                tick: ms(10), accountingPeriod: ms(30), timeslice: ms(30), rateLimit: limit))
+            try s.insert(a, parameters: CreditParameters(), now: .zero)
+            try s.insert(b, parameters: CreditParameters(), now: .zero)
+            try s.block(b, now: .zero)
+            XCTAssertEqual(s.decide(now: .zero).vcpu, a)
+            try s.yield(a, now: at(ms: 5)) // alone: it gets the CPU again, freshly dispatched
+            XCTAssertEqual(s.decide(now: at(ms: 5)).vcpu, a)
+            try s.wake(b, now: at(us: 5_400)) // boosted, but A got the CPU only 0.4 ms ago
+            if limit == .zero {
+                XCTAssertEqual(s.decide(now: at(us: 5_400)), SchedulingDecision(vcpu: b, until: at(ms: 10), reason: .wake))
+            } else {
+                XCTAssertEqual(s.decide(now: at(us: 5_400)), SchedulingDecision(vcpu: a, until: at(ms: 6), reason: .preempt))
+                XCTAssertEqual(s.decide(now: at(ms: 6)), SchedulingDecision(vcpu: b, until: at(ms: 10), reason: .wake))
+            }
+        }
+    }
+
     func testPriorityOrderAndFIFOWithinAPriority() throws {
         var s = CreditScheduler<4>()
         for v in [a, b, c] { try s.insert(v, parameters: CreditParameters(), now: .zero) }

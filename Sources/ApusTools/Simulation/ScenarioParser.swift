@@ -93,9 +93,11 @@ private struct ParseState {
             let tick = try keys.takeTime("tick", state: self) ?? defaults.tick
             let accounting = try keys.takeTime("accounting", state: self) ?? defaults.accountingPeriod
             let timeslice = try keys.takeTime("timeslice", state: self) ?? defaults.timeslice
+            let rateLimit = try keys.takeTime("ratelimit", state: self) ?? defaults.rateLimit
             try keys.finish(state: self, context: "a credit scheduler")
             do {
-                scheduler = .credit(try CreditConfiguration(tick: tick, accountingPeriod: accounting, timeslice: timeslice))
+                scheduler = .credit(try CreditConfiguration(tick: tick, accountingPeriod: accounting,
+                                                            timeslice: timeslice, rateLimit: rateLimit))
             } catch {
                 throw fail("\(error.reason)")
             }

@@ -21,29 +21,36 @@ public struct CreditParameters: Equatable, Sendable {
 }
 
 /// Timing of the credit scheduler (Xen credit1 defaults: 10 ms tick, 30 ms
-/// accounting period and timeslice).
+/// accounting period and timeslice, 1 ms rate limit).
 public struct CreditConfiguration: Equatable, Sendable {
     public var tick: TimeSpan
     public var accountingPeriod: TimeSpan
     public var timeslice: TimeSpan
+    /// A running VCPU is not preempted by a higher-priority one (a boosted
+    /// waker) before it has run this long; zero disables the limit.
+    public var rateLimit: TimeSpan
 
     public init() {
         tick = .milliseconds(10)
         accountingPeriod = .milliseconds(30)
         timeslice = .milliseconds(30)
+        rateLimit = .milliseconds(1)
     }
 
-    /// Custom timing; each length in 1 ns ... 2^40 ns so credit arithmetic
-    /// (length * weight < 2^56) cannot overflow.
-    public init(tick: TimeSpan, accountingPeriod: TimeSpan, timeslice: TimeSpan) throws(SchedulerError) {
+    /// Custom timing; tick, accounting period and timeslice in 1 ns ... 2^40 ns
+    /// (so credit arithmetic, length * weight < 2^56, cannot overflow), the
+    /// rate limit in 0 ... 2^40 ns.
+    public init(tick: TimeSpan, accountingPeriod: TimeSpan, timeslice: TimeSpan,
+                rateLimit: TimeSpan = .milliseconds(1)) throws(SchedulerError) {
         let limit = TimeSpan(nanoseconds: 0x100_0000_0000) // 2^40; a literal, see Support/IntegerWidening.swift
         if tick == .zero || accountingPeriod == .zero || timeslice == .zero
-            || tick > limit || accountingPeriod > limit || timeslice > limit {
+            || tick > limit || accountingPeriod > limit || timeslice > limit || rateLimit > limit {
             throw .invalidConfiguration
         }
         self.tick = tick
         self.accountingPeriod = accountingPeriod
         self.timeslice = timeslice
+        self.rateLimit = rateLimit
     }
 }
 

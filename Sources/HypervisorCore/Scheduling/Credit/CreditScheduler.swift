@@ -25,7 +25,8 @@
 //               leaves the active set and its credit is halved.
 // Running burns credit 1:1 with time used (charge). The running VCPU keeps the
 // CPU for a 30 ms timeslice unless a higher-priority VCPU (a boosted waker)
-// appears; then it goes to the tail of its priority. A VCPU waking while UNDER
+// appears and it has run for the 1 ms rate limit; then it goes to the tail of
+// its priority. A VCPU waking while UNDER
 // is BOOSTed. Everything is integer and tie-broken by ticket: deterministic.
 
 public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
@@ -60,6 +61,8 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     var running: Int? = nil
     var chargedUpTo = Instant.zero
     var sliceEnds = Instant.zero
+    /// When the running VCPU got the CPU (for the rate limit).
+    var dispatchedAt = Instant.zero
     var nextTick = Instant.never
     var nextAccounting = Instant.never
     var tickets: UInt64 = 0
@@ -176,8 +179,12 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         let sliceExpired = current != nil && now >= sliceEnds
         let challenger = bestRunnable(excluding: current)
         var reason = SwitchReason.preempt
+        var heldOffUntil = Instant.never
         if let c = current, !sliceExpired, !causes.yielded {
-            if let h = challenger, slots[h].priority > slots[c].priority {
+            let preemptible = dispatchedAt + configuration.rateLimit
+            if let h = challenger, slots[h].priority > slots[c].priority, now < preemptible {
+                heldOffUntil = preemptible // rate limit: the waker waits a little
+            } else if let h = challenger, slots[h].priority > slots[c].priority {
                 slots[c].ticket = takeTicket()
                 dispatch(h, now: now)
                 reason = causes.woke ? .wake : .tick
@@ -197,11 +204,14 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
             else if causes.woke { reason = .wake }
             else if causes.timers { reason = .tick }
         }
+        // A waker held off by the rate limit still preempts "because of the wake".
+        let wokeAndWaiting = causes.woke && heldOffUntil != .never
         causes = Causes()
+        causes.woke = wokeAndWaiting
 
         let until: Instant
         if running != nil {
-            until = min(sliceEnds, min(nextTick, nextAccounting))
+            until = min(min(sliceEnds, heldOffUntil), min(nextTick, nextAccounting))
         } else {
             until = anyEarning() ? nextAccounting : .never
         }
@@ -212,6 +222,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
 
     private mutating func dispatch(_ i: Int, now: Instant) {
         running = i
+        dispatchedAt = now
         sliceEnds = now + configuration.timeslice
     }
 
