@@ -28,6 +28,12 @@
 // appears and it has run for the 1 ms rate limit; then it goes to the tail of
 // its priority. A VCPU waking while UNDER
 // is BOOSTed. Everything is integer and tie-broken by ticket: deterministic.
+//
+// Simplified against Xen's sched_credit.c: one CPU per scheduler (no load
+// balancing or migration), every VCPU its own domain, credit in nanoseconds,
+// no system-wide credit balance/peak adjustment, parking only at accounting.
+// Accounting is O(n * capped VCPUs) for the cap water-filling; everything
+// else O(n).
 
 public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     public typealias Parameters = CreditParameters

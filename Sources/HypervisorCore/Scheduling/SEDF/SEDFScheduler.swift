@@ -29,6 +29,12 @@
 //   - insert/setParameters: exact admission test sum(S/P) <= 1; a new period
 //     starts at `now`.
 // Nothing here allocates; every operation is O(capacity).
+//
+// Deliberately not like Xen's sched_sedf.c: no first deadline at now + slice
+// (a new VCPU's period starts at insertion), no short-block forfeit unless
+// asked for, admission control, no 1 s idle timeout (idle until the next
+// release, or `.never`), no weights for slack (round-robin among extratime
+// VCPUs) and no extra-time compensation for forfeited periods.
 
 public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     public typealias Parameters = SEDFParameters
