@@ -15,8 +15,8 @@ func attackInterruptController(_ attempts: inout Attempts) {
 /// Writes `bits` to a set-register and reads it back: true when the write
 /// had no effect on them (the write itself may fault; the read may not).
 private func setBitsStayClear(at address: UInt32, _ bits: UInt32) -> Bool {
-    _ = Faults.expect { g_mmio_write32(UInt(address), bits) }
+    _ = expectFault { g_mmio_write32(UInt(address), bits) }
     var value: UInt32 = 0
-    let readFault = Faults.expect { value = g_mmio_read32(UInt(address)) }
+    let readFault = expectFault { value = g_mmio_read32(UInt(address)) }
     return readFault == nil && value & bits == 0
 }

@@ -35,11 +35,11 @@ func attackMemory(_ attempts: inout Attempts, memoryEnd: UInt32, victim: UInt32?
 }
 
 func readFaults(_ address: UInt32) -> Bool {
-    Faults.expect { _ = g_mmio_read32(UInt(address)) }?.kind == .dataAbort
+    expectFault { _ = g_mmio_read32(UInt(address)) } == .dataAbort
 }
 
 func writeFaults(_ address: UInt32, value: UInt32 = 0xBAD0_BAD0) -> Bool {
-    Faults.expect { g_mmio_write32(UInt(address), value) }?.kind == .dataAbort
+    expectFault { g_mmio_write32(UInt(address), value) } == .dataAbort
 }
 
 /// `NOTE <text>`: context for a human reading the log.

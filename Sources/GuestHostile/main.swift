@@ -32,6 +32,10 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     out.write(hex: memoryEnd &- 1)
     out.newline()
 
+    // Control: the fault detection must tell a refused access from an
+    // allowed one, so reading its own memory must not fault.
+    check("hostile-control-own-memory", expectFault { _ = g_mmio_read32(UInt(guestRAMBase)) } == nil)
+
     var attempts = Attempts()
     attackMemory(&attempts, memoryEnd: memoryEnd, victim: arguments.victim)
     attackInterruptController(&attempts)
