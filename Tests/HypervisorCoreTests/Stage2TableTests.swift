@@ -65,6 +65,9 @@ final class Stage2TableTests: XCTestCase {
         let config = vm(memory: (0x8000_0000, 0x50_3000), physical: 0x8120_0000, devices: [(0x1C0A_0000, 0x1000), (0x1C13_0000, 0x1000)])
         let storage = TableStorage(pages: 16)
         let tables = try Stage2Tables.build(for: config, platform: platform, tables: storage.buffer, physicalBase: tablesAt)
+        // Level 1, level 2 for GiB 0 and GiB 2, level 3 for the devices' and the GIC's windows, and for the 16 KiB tail.
+        XCTAssertEqual(tables.pagesUsed, 6)
+        XCTAssertEqual(Stage2Tables.pagesNeeded(for: config, platform: platform), 6)
 
         for offset in stride(from: UInt64(0), to: config.memory.size, by: 0x1000) {
             let t = try XCTUnwrap(tables.translate(GuestPhysicalAddress(config.memory.base.value + offset + 0x123)))
@@ -114,6 +117,7 @@ final class Stage2TableTests: XCTestCase {
         XCTAssertThrowsError(try Stage2Tables.build(for: config, platform: platform, tables: small.buffer, physicalBase: tablesAt)) {
             XCTAssertEqual($0 as? Stage2Error, .tablesExhausted(pages: 4))
         }
+        XCTAssertEqual(Stage2Tables.pagesNeeded(for: config, platform: platform), 5)
         let enough = TableStorage(pages: 5)
         XCTAssertEqual(try Stage2Tables.build(for: config, platform: platform, tables: enough.buffer, physicalBase: tablesAt).pagesUsed, 5)
     }
@@ -156,6 +160,7 @@ final class Stage2TableTests: XCTestCase {
                 let storage = TableStorage(pages: 16)
                 let tables = try Stage2Tables.build(for: vm, platform: platform, tables: storage.buffer,
                                                     physicalBase: PhysicalAddress(UInt32(0x8010_0000 + index * 0x10000)))
+                XCTAssertEqual(tables.pagesUsed, Stage2Tables.pagesNeeded(for: vm, platform: platform))
                 // Every configured page maps where the configuration says.
                 for offset in stride(from: UInt64(0), to: vm.memory.size, by: 0x1000) {
                     XCTAssertEqual(tables.translate(GuestPhysicalAddress(vm.memory.base.value + offset))?.physical.value,
