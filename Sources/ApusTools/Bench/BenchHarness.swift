@@ -7,17 +7,33 @@
 public struct BenchHarness: Sendable {
     public var runs: Int
     public var targetRunTime: Duration
+    /// Exactly this many operations per run, without calibration or warm-up: for counting
+    /// instructions under a simulator such as callgrind, where time means nothing.
+    public var fixedOperations: Int?
 
-    public init(runs: Int = 7, targetRunTime: Duration = .milliseconds(40)) {
+    public init(runs: Int = 7, targetRunTime: Duration = .milliseconds(40), fixedOperations: Int? = nil) {
         self.runs = max(1, runs)
         self.targetRunTime = targetRunTime
+        self.fixedOperations = fixedOperations
     }
 
     /// `body(n)` performs n operations and returns a checksum of their results, which is
     /// consumed so the optimiser cannot drop the work.
     public func measure(_ body: (Int) -> UInt64) -> BenchTiming {
         let clock = ContinuousClock()
-        // Calibrate (and warm up): double the batch until it takes a quarter of the target.
+        let operations = fixedOperations ?? calibrate(body, clock: clock)
+        var samples: [Double] = []
+        for _ in 0..<runs {
+            let start = clock.now
+            BenchSink.consume(body(operations))
+            samples.append(Self.nanoseconds(clock.now - start) / Double(operations))
+        }
+        return BenchTiming(samples: samples, operationsPerRun: operations)
+    }
+
+    /// Doubles the batch until it takes a quarter of the target (which also warms up), then
+    /// sizes a run to last about the target.
+    private func calibrate(_ body: (Int) -> UInt64, clock: ContinuousClock) -> Int {
         var batch = 1
         var elapsed = Duration.zero
         while true {
@@ -28,15 +44,7 @@ public struct BenchHarness: Sendable {
             batch *= 2
         }
         let perOperation = Self.nanoseconds(elapsed) / Double(batch)
-        let operations = max(1, Int(Self.nanoseconds(targetRunTime) / max(perOperation, 0.001)))
-
-        var samples: [Double] = []
-        for _ in 0..<runs {
-            let start = clock.now
-            BenchSink.consume(body(operations))
-            samples.append(Self.nanoseconds(clock.now - start) / Double(operations))
-        }
-        return BenchTiming(samples: samples, operationsPerRun: operations)
+        return max(1, Int(Self.nanoseconds(targetRunTime) / max(perOperation, 0.001)))
     }
 
     static func nanoseconds(_ duration: Duration) -> Double {

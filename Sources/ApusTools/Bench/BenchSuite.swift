@@ -4,18 +4,27 @@ import Foundation
 // callback (the command prints it on stderr) so stdout holds only the results.
 
 public enum BenchSuite {
-    public static func run(harness: BenchHarness, progress: (String) -> Void) throws -> BenchReport {
+    public static func run(harness: BenchHarness, filter: BenchFilter = .all,
+                           progress: (String) -> Void) throws -> BenchReport {
+        let cases = SchedulerBenchCase.standardCases().filter(filter.includes)
+        if cases.isEmpty && !filter.includesAnalysis {
+            throw BenchSetupError(description: "--only matches no benchmark (tables of "
+                                  + "\(SchedulerBenchCase.capacities.map(String.init).joined(separator: ", ")) slots)")
+        }
         var scheduler: [SchedulerBenchResult] = []
-        for benchCase in SchedulerBenchCase.standardCases() {
+        for benchCase in cases {
             progress("\(benchCase.policy.rawValue), \(benchCase.vcpus) vcpus, \(benchCase.capacity) slots")
             scheduler.append(SchedulerBenchResult(benchCase: benchCase,
                                                   timing: try SchedulerBenchmarks.run(benchCase, harness: harness)))
         }
         var notes: [String] = []
-        let analysis = try AnalysisBenchmarks.run(harness: harness, progress: progress)
+        let analysis = filter.includesAnalysis ? try AnalysisBenchmarks.run(harness: harness, progress: progress) : []
         #if DEBUG
         notes.append("debug build: these numbers say little; use `swift run -c release apus bench`")
         #endif
+        if let fixed = harness.fixedOperations {
+            notes.append("fixed \(fixed) operations per run, no calibration or warm-up")
+        }
         return BenchReport(host: hostDescription(), build: buildName, runs: harness.runs,
                            scheduler: scheduler, analysis: analysis, notes: notes)
     }
