@@ -17,14 +17,16 @@ struct QEMURun {
 }
 
 enum QEMU {
+    /// The package's root folder.
+    static let repository = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
     /// Where `make` put the images: $APUS_BUILD_DIR, else build/ in the package.
     static var buildDirectory: URL {
         if let dir = ProcessInfo.processInfo.environment["APUS_BUILD_DIR"] {
             return URL(fileURLWithPath: dir)
         }
-        return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("build")
+        return repository.appendingPathComponent("build")
     }
 
     static let machine = "vexpress-a15,virtualization=on"

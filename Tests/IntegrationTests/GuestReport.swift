@@ -1,0 +1,62 @@
+import Foundation
+
+/// The tagged lines guests print (docs/GUESTS.md), read back from a QEMU
+/// transcript: `[vm] RESULT key=value ...`, `[vm] CHECK name passed|FAILED`.
+struct GuestReport {
+    let output: String
+
+    /// Lines that VM `vm` printed, without the `[vm] ` prefix.
+    func lines(of vm: String) -> [String] {
+        let prefix = "[\(vm)] "
+        return output.split(separator: "\n").compactMap { line in
+            line.hasPrefix(prefix) ? String(line.dropFirst(prefix.count)) : nil
+        }
+    }
+
+    /// The `key=value` fields of every line of `vm` starting with `tag`.
+    func records(_ tag: String, of vm: String) -> [[String: String]] {
+        lines(of: vm).filter { $0.hasPrefix(tag + " ") }.map { line in
+            var fields: [String: String] = [:]
+            for word in line.split(separator: " ").dropFirst() {
+                let parts = word.split(separator: "=", maxSplits: 1)
+                if parts.count == 2 { fields[String(parts[0])] = String(parts[1]) }
+            }
+            return fields
+        }
+    }
+
+    /// One integer field of the first `tag` line of `vm`.
+    func value(_ key: String, _ tag: String, of vm: String) -> Double? {
+        records(tag, of: vm).first.flatMap { $0[key] }.flatMap { Double($0) }
+    }
+
+    /// CHECK lines of `vm`: name -> passed.
+    func checks(of vm: String) -> [String: Bool] {
+        var result: [String: Bool] = [:]
+        for line in lines(of: vm) where line.hasPrefix("CHECK ") {
+            let words = line.split(separator: " ")
+            if words.count == 3 { result[String(words[1])] = words[2] == "passed" }
+        }
+        return result
+    }
+
+    /// CPU share a load guest measured: work done over wall time elapsed.
+    func loadShare(of vm: String) -> Double? {
+        guard let work = value("work_us", "RESULT", of: vm), let elapsed = value("elapsed", "RESULT", of: vm), elapsed > 0
+        else { return nil }
+        return work / elapsed
+    }
+
+    /// CPU share the RT guest received: job work plus background work over wall time.
+    func rtShare(of vm: String) -> Double? {
+        guard let work = value("work", "SUPPLY", of: vm), let background = value("background", "SUPPLY", of: vm),
+              let elapsed = value("elapsed", "SUPPLY", of: vm), elapsed > 0
+        else { return nil }
+        return (work + background) / elapsed
+    }
+
+    /// Deadline misses over every task of the RT guest.
+    func misses(of vm: String) -> Int {
+        records("RESULT", of: vm).compactMap { $0["misses"].flatMap { Int($0) } }.reduce(0, +)
+    }
+}
