@@ -112,3 +112,14 @@ func routine2<let count: Int>(_ code: inout InlineArray<count, UInt32>) -> Routi
 func address<let count: Int>(of buffer: inout InlineArray<count, UInt32>) -> UInt32 {
     withUnsafeMutablePointer(to: &buffer) { UInt32(UInt(bitPattern: $0)) }
 }
+
+/// Polls an SP804 timer's raw interrupt status (base + 0x10) until it is
+/// set; returns PMCCNTR as read by the instruction after the load that saw it.
+nonisolated(unsafe) var pollTimerCode: InlineArray<6, UInt32> = [
+    0xE590_1010,  // 1:  ldr  r1, [r0, #0x10]
+    0xEE19_2F1D,  //     mrc  p15, 0, r2, c9, c13, 0
+    0xE311_0001,  //     tst  r1, #1
+    0x0AFF_FFFB,  //     beq  1b
+    0xE1A0_0002,  //     mov  r0, r2
+    0xE12F_FF1E,  //     bx   lr
+]

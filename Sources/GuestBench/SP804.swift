@@ -24,4 +24,23 @@ enum SP804 {
         g_mmio_write32(base + 0x00, counts)  // load
         return routine2(&startTimerCode)(UInt32(base), enable | interruptEnable | thirtyTwoBit | oneShot)
     }
+
+    /// Checks where the interrupt really rises against `fire`'s model (the
+    /// count starts at the write, one instruction after the returned read):
+    /// with the interrupt still disabled at the GIC, poll the raw status.
+    /// Returns the smallest and largest distance from the model's moment to
+    /// the PMCCNTR read after the first load that saw it (a 4-instruction loop).
+    static func pollFireModel(samples: Int) -> (minimum: UInt32, maximum: UInt32) {
+        var minimum = UInt32.max, maximum: UInt32 = 0
+        for sample in 0..<samples {
+            let counts = UInt32(truncatingIfNeeded: sample) + 1
+            let modelled = fire(afterCounts: counts) &+ 1 &+ counts * nanosecondsPerCount
+            let seen = routine2(&pollTimerCode)(UInt32(base), 0)
+            minimum = min(minimum, seen &- modelled)
+            maximum = max(maximum, seen &- modelled)
+        }
+        stop()
+        clearInterrupt()
+        return (minimum, maximum)
+    }
 }
