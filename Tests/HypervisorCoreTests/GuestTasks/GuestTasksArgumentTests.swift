@@ -30,6 +30,13 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 late=later")?.problem, .unknownValue)
     }
 
+    func testRTArgumentsIdleMode() throws {
+        XCTAssertFalse(try bootArguments("policy=edf tasks=5:2 duration=1") { try RTGuestArguments($0) }.backgroundWork)
+        XCTAssertFalse(try bootArguments("policy=edf tasks=5:2 duration=1 idle=sleep") { try RTGuestArguments($0) }.backgroundWork)
+        XCTAssertTrue(try bootArguments("policy=edf tasks=5:2 duration=1 idle=work") { try RTGuestArguments($0) }.backgroundWork)
+        XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 idle=spin").map { "\($0.key)" }, "idle")
+    }
+
     func testRTArgumentErrorsNameTheKey() {
         let cases: [(String, String, GuestArgumentError.Problem)] = [
             ("tasks=5:2 duration=1", "policy", .missing),

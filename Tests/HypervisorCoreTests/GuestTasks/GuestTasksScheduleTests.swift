@@ -75,6 +75,21 @@ final class GuestTasksScheduleTests: XCTestCase {
         XCTAssertEqual(tasks.statistics(1).totalResponse, units(25))
     }
 
+    // (10,4),(14,7), U = 0.9: the margin a real guest needs for its own
+    // overhead (the RT guest's QEMU demonstration uses it in microseconds).
+    // RM: A runs 0-4 and 10-14, so B gets only 4-10 = 6 of its 7 units by 14.
+    // EDF: no miss over the hyperperiod 70.
+    func testEDFVersusRMWithTenPercentSlack() {
+        var rm = makeExecutive(.rateMonotonic, [periodicTask(10, 4), periodicTask(14, 7)])
+        XCTAssertEqual(simulateUnits(&rm, units: 14), "AAAABBBBBBAAAA")
+        XCTAssertEqual(rm.statistics(1).misses, 1)
+        var edf = makeExecutive(.earliestDeadlineFirst, [periodicTask(10, 4), periodicTask(14, 7)])
+        _ = simulateUnits(&edf, units: 70)
+        XCTAssertEqual(edf.totalMisses, 0)
+        XCTAssertEqual(edf.statistics(0).completed, 7)
+        XCTAssertEqual(edf.statistics(1).completed, 5)
+    }
+
     func testEqualDeadlinesAndPeriodsGoToTheLowerIndex() {
         var edf = makeExecutive(.earliestDeadlineFirst, [periodicTask(5, 1), periodicTask(5, 1), periodicTask(5, 2)])
         XCTAssertEqual(simulateUnits(&edf, units: 5), "ABCC_")
