@@ -288,8 +288,11 @@ test: all
 test-host:
 	$(SWIFT) test --skip IntegrationTests
 
-bench: tools
+# Host benchmarks (apus bench), then the hypervisor measured in QEMU by the
+# bench systems (Configs/bench-*.dts) that `all` builds (docs/BENCHMARKS.md).
+bench: all
 	$(SWIFT) run -c release apus bench
+	BUILD=$(BUILD) RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/qemu-bench.sh
 
 debug: all debug-tools
 	@echo "QEMU is waiting for gdb on :1234. In another terminal:"
