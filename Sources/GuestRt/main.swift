@@ -27,12 +27,13 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     Hypervisor.shutdown(.powerOff)
 }
 
-/// `RT vm=0 policy=edf late=keep tasks=2 duration=1000`: what this run is.
+/// `RT vm=0 policy=edf late=keep idle=sleep tasks=2 duration=1000`: what this run is.
 func announce(_ arguments: RTGuestArguments, vm: UInt32, to out: inout GuestConsole) {
     out.write("RT vm=")
     out.write(decimal: vm)
     out.write(arguments.policy == .earliestDeadlineFirst ? " policy=edf" : " policy=rm")
     out.write(arguments.lateJobs == .keepRunning ? " late=keep" : " late=drop")
+    out.write(arguments.backgroundWork ? " idle=work" : " idle=sleep")
     out.write(" tasks=")
     out.write(decimal: UInt64(clampingNonNegative: arguments.taskCount))
     out.write(" duration=")
