@@ -1,0 +1,64 @@
+// GNTTABOP_map_grant_ref and GNTTABOP_unmap_grant_ref for one request each.
+// Order of checks follows Xen where it matters to the guest (flags, domain,
+// maptrack, reference, entry); the host address is checked before the entry.
+
+extension GrantTables {
+    /// Maps grant `request.reference` of `request.domain` at `request.hostAddress`
+    /// in `caller`'s stage 2 (`stage2` must be the caller's tables).
+    public mutating func map(_ request: GrantMapRequest, by caller: DomainID,
+                             stage2: inout Stage2Tables) throws(GrantError) -> GrantMapping {
+        if request.flags & (GrantMapFlags.deviceMap | GrantMapFlags.applicationMap | GrantMapFlags.containsPTE) != 0 {
+            throw .unsupportedMapFlags
+        }
+        guard request.flags & GrantMapFlags.hostMap != 0 else { throw .noHostMap }
+        guard isPresent(caller) else { throw .badDomain }
+        let granter = request.domain
+        guard isPresent(granter) else { throw .badDomain }
+        guard let slot = domains[Int(caller)].maptrack.freeSlot() else { throw .maptrackFull }
+        let entry = try entry(granter: granter, reference: request.reference)
+
+        let host = GuestPhysicalAddress(request.hostAddress)
+        guard host.value % PageSize.small == 0 else { throw .hostAddressMisaligned }
+        guard domains[Int(caller)].layout.window.contains(host) else { throw .hostAddressOutsideWindow }
+        guard stage2.translate(host) == nil, !domains[Int(caller)].maptrack.isMapped(at: host) else {
+            throw .hostAddressInUse
+        }
+
+        let writable = request.flags & GrantMapFlags.readOnly == 0
+        let frame = try checkGrant(entry, granter: granter, grantee: caller, write: writable)
+        if mappedByOther(than: caller, granter: granter, reference: request.reference) { throw .mappedByAnotherDomain }
+        let pins = domains[Int(caller)].maptrack.pins(granter: granter, reference: request.reference)
+        if pins.mapped && pins.frame != frame { throw .frameChangedWhileMapped }
+
+        do {
+            try stage2.mapPage(host, to: frame, attributes: writable ? GrantTables.readWriteAttributes : GrantTables.readOnlyAttributes)
+        } catch {
+            throw .stage2Refused
+        }
+        if let address = entryAddress(granter: granter, reference: request.reference) {
+            memory.updateEntryFlags(at: address, set: GrantEntryFlags.reading | (writable ? GrantEntryFlags.writing : 0), clear: 0)
+        }
+        domains[Int(caller)].maptrack.slots[slot] = MaptrackEntry(
+            inUse: true, writable: writable, granter: granter, reference: request.reference, hostAddress: host, frame: frame)
+        return GrantMapping(handle: UInt32(truncatingIfNeeded: slot), hostAddress: host, frame: frame, writable: writable)
+    }
+
+    /// Unmaps the caller's mapping `request.handle`, which must be at
+    /// `request.hostAddress`. The caller's TLB must be invalidated afterwards.
+    public mutating func unmap(_ request: GrantUnmapRequest, by caller: DomainID,
+                               stage2: inout Stage2Tables) throws(GrantError) -> GrantUnmapping {
+        guard isPresent(caller) else { throw .badDomain }
+        guard let mapping = domains[Int(caller)].maptrack.entry(request.handle) else { throw .badHandle }
+        guard request.hostAddress == mapping.hostAddress.value else { throw .hostAddressMismatch }
+        guard request.deviceAddress == 0 || request.deviceAddress == mapping.frame.value else { throw .deviceAddressMismatch }
+
+        stage2.unmapPage(mapping.hostAddress)
+        domains[Int(caller)].maptrack.slots[Int(request.handle)] = .free
+        let pins = domains[Int(caller)].maptrack.pins(granter: mapping.granter, reference: mapping.reference)
+        if isPresent(mapping.granter), let address = entryAddress(granter: mapping.granter, reference: mapping.reference) {
+            let clear = (pins.writable ? 0 : GrantEntryFlags.writing) | (pins.mapped ? 0 : GrantEntryFlags.reading)
+            memory.updateEntryFlags(at: address, set: 0, clear: clear)
+        }
+        return GrantUnmapping(hostAddress: mapping.hostAddress, frame: mapping.frame)
+    }
+}
