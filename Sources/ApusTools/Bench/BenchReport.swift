@@ -5,11 +5,18 @@ import Foundation
 public struct SchedulerBenchResult: Sendable {
     public var benchCase: SchedulerBenchCase
     public var timing: BenchTiming
+    /// Decisions per second of simulated time in the loop: how often the hypervisor would
+    /// run this path with these VCPUs.
+    public var decisionsPerSecond: Double
 
-    public init(benchCase: SchedulerBenchCase, timing: BenchTiming) {
+    public init(benchCase: SchedulerBenchCase, timing: BenchTiming, decisionsPerSecond: Double) {
         self.benchCase = benchCase
         self.timing = timing
+        self.decisionsPerSecond = decisionsPerSecond
     }
+
+    /// Share of one CPU spent deciding at that rate and the measured median cost, in percent.
+    public var cpuPercent: Double { timing.median * decisionsPerSecond / 1e7 }
 }
 
 public struct AnalysisBenchResult: Sendable {
@@ -47,13 +54,16 @@ public struct BenchReport: Sendable {
     public func text() -> String {
         var out = "apus bench: \(host), \(build) build; ns per operation, median of \(runs) runs (min..max)\n"
         if !scheduler.isEmpty {
-            out += "\nscheduler: charge(now) + decide(now), CPU-bound VCPUs, next call at the decision's `until`\n"
-            var table = BenchTable(header: ["policy", "vcpus", "slots", "median ns", "min ns", "max ns", "vs 1 vcpu"])
+            out += "\nscheduler: charge(now) + decide(now), CPU-bound VCPUs, next call at the decision's `until`;\n"
+                + "decisions/s of simulated time, cpu % = median cost x that rate\n"
+            var table = BenchTable(header: ["policy", "vcpus", "slots", "median ns", "min ns", "max ns", "vs 1 vcpu",
+                                            "decisions/s", "cpu %"])
             for result in scheduler {
                 let base = baseline(for: result.benchCase.policy)
                 table.add([result.benchCase.policy.rawValue, String(result.benchCase.vcpus), String(result.benchCase.capacity),
                            Self.ns(result.timing.median), Self.ns(result.timing.minimum), Self.ns(result.timing.maximum),
-                           base.map { String(format: "%.1fx", result.timing.median / $0) } ?? "-"])
+                           base.map { String(format: "%.1fx", result.timing.median / $0) } ?? "-",
+                           String(format: "%.0f", result.decisionsPerSecond), String(format: "%.3f", result.cpuPercent)])
             }
             out += table.render()
             out += growth().map { "\n" + $0 }.joined() + (growth().isEmpty ? "" : "\n")
@@ -90,7 +100,8 @@ public struct BenchReport: Sendable {
             "host": host, "build": build, "runs": runs, "notes": notes,
             "scheduler": scheduler.map { result -> [String: Any] in
                 ["policy": result.benchCase.policy.rawValue, "vcpus": result.benchCase.vcpus,
-                 "slots": result.benchCase.capacity] + Self.timing(result.timing)
+                 "slots": result.benchCase.capacity, "decisionsPerSecond": result.decisionsPerSecond.rounded(),
+                 "cpuPercent": (result.cpuPercent * 1000).rounded() / 1000] + Self.timing(result.timing)
             },
             "analysis": analysis.map { result -> [String: Any] in
                 ["computation": result.name, "tasks": result.tasks] + Self.timing(result.timing)

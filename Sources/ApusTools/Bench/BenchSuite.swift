@@ -14,8 +14,7 @@ public enum BenchSuite {
         var scheduler: [SchedulerBenchResult] = []
         for benchCase in cases {
             progress("\(benchCase.policy.rawValue), \(benchCase.vcpus) vcpus, \(benchCase.capacity) slots")
-            scheduler.append(SchedulerBenchResult(benchCase: benchCase,
-                                                  timing: try SchedulerBenchmarks.run(benchCase, harness: harness)))
+            scheduler.append(try SchedulerBenchmarks.run(benchCase, harness: harness))
         }
         var notes: [String] = []
         let analysis = filter.includesAnalysis ? try AnalysisBenchmarks.run(harness: harness, progress: progress) : []

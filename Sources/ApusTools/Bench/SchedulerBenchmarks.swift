@@ -32,7 +32,7 @@ public struct BenchSetupError: Error, CustomStringConvertible {
 }
 
 public enum SchedulerBenchmarks {
-    public static func run(_ benchCase: SchedulerBenchCase, harness: BenchHarness) throws -> BenchTiming {
+    public static func run(_ benchCase: SchedulerBenchCase, harness: BenchHarness) throws -> SchedulerBenchResult {
         switch (benchCase.policy, benchCase.capacity) {
         case (.sedf, 1): return try time(SEDFScheduler<1>(), benchCase, harness)
         case (.sedf, 4): return try time(SEDFScheduler<4>(), benchCase, harness)
@@ -49,7 +49,7 @@ public enum SchedulerBenchmarks {
     }
 
     private static func time<S: VCPUScheduler>(_ empty: S, _ benchCase: SchedulerBenchCase,
-                                               _ harness: BenchHarness) throws -> BenchTiming
+                                               _ harness: BenchHarness) throws -> SchedulerBenchResult
     where S.Parameters: BenchVCPUParameters {
         var loop = DecisionLoop(scheduler: empty)
         for i in 0..<benchCase.vcpus {
@@ -60,7 +60,10 @@ public enum SchedulerBenchmarks {
                 throw BenchSetupError(description: "\(benchCase.policy) setup of vcpu \(i): \(error.reason)")
             }
         }
-        return harness.measure { loop.run($0) }
+        let timing = harness.measure { loop.run($0) }
+        let seconds = Double(loop.now.nanoseconds) / 1e9
+        return SchedulerBenchResult(benchCase: benchCase, timing: timing,
+                                    decisionsPerSecond: seconds > 0 ? Double(loop.operations) / seconds : 0)
     }
 }
 
@@ -68,6 +71,8 @@ public enum SchedulerBenchmarks {
 struct DecisionLoop<S: VCPUScheduler> {
     var scheduler: S
     var now = Instant.zero
+    /// Decisions taken so far, over all runs (with `now`, the decision rate).
+    var operations = 0
 
     mutating func run(_ operations: Int) -> UInt64 {
         // Work on locals: no exclusivity checks or write-backs inside the timed loop.
@@ -84,6 +89,7 @@ struct DecisionLoop<S: VCPUScheduler> {
         }
         self.scheduler = scheduler
         self.now = now
+        self.operations += operations
         return checksum
     }
 }
