@@ -115,6 +115,22 @@ final class TraceSVGTests: XCTestCase {
         XCTAssertEqual(GanttTimeAxis.niceStep(atLeast: 1_001), 2_000)
     }
 
+    func testExtremeTimesStillDraw() throws {
+        for end in [UInt64(0), UInt64.max] {
+            let trace = try TraceReader.parse("apus-trace 1\nvcpu 0 a\nend \(end)\n")
+            let window = GanttWindow(covering: trace)
+            XCTAssertLessThan(window.from, window.to)
+            XCTAssertTrue(window.contains(end))
+            let svg = try SVGSummary(GanttChart.render(trace, window: window, options: GanttOptions(title: "t")))
+            XCTAssertEqual(svg.count(class: "row vcpu"), 1)
+            XCTAssertFalse(svg.texts(class: "tick").isEmpty)
+        }
+        let wide = try TraceReader.parse("apus-trace 1\nvcpu 0 a\nswitch 0 - 0 wake\nend 18446744073709551615\n")
+        let svg = try SVGSummary(GanttChart.render(wide, window: GanttWindow(covering: wide), options: GanttOptions(title: "t")))
+        XCTAssertEqual(svg.count(class: "run"), 1)
+        XCTAssertEqual(TraceStatistics(wide).vcpus[0].runTime, UInt64.max)
+    }
+
     func testEmptyWindowIsRejected() {
         XCTAssertNil(GanttWindow(from: 5, to: 5))
         XCTAssertNil(GanttWindow(from: 6, to: 5))

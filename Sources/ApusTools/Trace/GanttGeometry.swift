@@ -13,10 +13,16 @@ public struct GanttWindow: Equatable, Sendable {
         self.to = to
     }
 
-    /// The whole trace; a zero-length trace gets a 1 ns window so it still draws.
+    /// The whole trace; a zero-length trace gets a 1 ns window so it still draws (ending at
+    /// the trace's instant when that is the last one a UInt64 can hold).
     public init(covering trace: Trace) {
-        from = trace.start
-        to = max(trace.end, trace.start + 1)
+        if trace.end > trace.start {
+            (from, to) = (trace.start, trace.end)
+        } else if trace.start < UInt64.max {
+            (from, to) = (trace.start, trace.start + 1)
+        } else {
+            (from, to) = (UInt64.max - 1, UInt64.max)
+        }
     }
 
     public func contains(_ time: UInt64) -> Bool { time >= from && time <= to }
