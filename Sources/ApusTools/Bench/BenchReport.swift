@@ -2,36 +2,6 @@ import Foundation
 
 // Formats bench results for people (tables with a growth column) and programs (JSON).
 
-public struct SchedulerBenchResult: Sendable {
-    public var benchCase: SchedulerBenchCase
-    public var timing: BenchTiming
-    /// Decisions per second of simulated time in the loop: how often the hypervisor would
-    /// run this path with these VCPUs.
-    public var decisionsPerSecond: Double
-
-    public init(benchCase: SchedulerBenchCase, timing: BenchTiming, decisionsPerSecond: Double) {
-        self.benchCase = benchCase
-        self.timing = timing
-        self.decisionsPerSecond = decisionsPerSecond
-    }
-
-    /// Share of one CPU spent deciding at that rate and the measured median cost, in percent.
-    public var cpuPercent: Double { timing.median * decisionsPerSecond / 1e7 }
-}
-
-public struct AnalysisBenchResult: Sendable {
-    /// What was computed, e.g. "minimal budget, EDF, period 5 ms".
-    public var name: String
-    public var tasks: Int
-    public var timing: BenchTiming
-
-    public init(name: String, tasks: Int, timing: BenchTiming) {
-        self.name = name
-        self.tasks = tasks
-        self.timing = timing
-    }
-}
-
 public struct BenchReport: Sendable {
     public var host: String
     public var build: String
@@ -142,25 +112,4 @@ public struct BenchReport: Sendable {
 
 private func + (a: [String: Any], b: [String: Any]) -> [String: Any] {
     a.merging(b) { first, _ in first }
-}
-
-/// An aligned table: first column left, the rest right-aligned.
-struct BenchTable {
-    private let header: [String]
-    private var rows: [[String]] = []
-
-    init(header: [String]) { self.header = header }
-
-    mutating func add(_ row: [String]) { rows.append(row) }
-
-    func render() -> String {
-        let all = [header] + rows
-        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
-        return all.map { row in
-            row.indices.map { column in
-                let pad = String(repeating: " ", count: widths[column] - row[column].count)
-                return column == 0 ? row[column] + pad : pad + row[column]
-            }.joined(separator: "  ")
-        }.joined(separator: "\n") + "\n"
-    }
 }
