@@ -4,7 +4,15 @@ import HypervisorCore
 /// The virtual counter as the core's time: nanoseconds since the counter
 /// started (`Instant`), and the virtual timer armed at an `Instant`.
 public enum GuestClock {
-    static var counter: CounterClock { CounterClock(frequency: VirtualTimer.frequency) }
+    /// CNTFRQ does not change while the guest runs: read it once.
+    nonisolated(unsafe) static var cachedCounter: CounterClock? = nil
+
+    static var counter: CounterClock {
+        if let counter = cachedCounter { return counter }
+        let counter = CounterClock(frequency: VirtualTimer.frequency)
+        cachedCounter = counter
+        return counter
+    }
 
     public static var now: Instant { counter.instant(ticks: VirtualTimer.now) }
 

@@ -130,6 +130,22 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertEqual(clock.instant(ticks: hour), Instant(nanoseconds: 3_600_000_000_000))
         XCTAssertEqual(clock.ticks(atOrAfter: Instant(nanoseconds: 3_600_000_000_000)), hour)
         XCTAssertEqual(clock.ticks(atOrAfter: .never), .max)
+        XCTAssertEqual(clock.instant(ticks: .max), .never, "saturates instead of wrapping")
+    }
+
+    // 1 GHz and 62.5 MHz take the whole-nanosecond path, 24 MHz the general
+    // one: both must agree with the exact rational conversion.
+    func testCounterClockPathsAgreeWithExactArithmetic() {
+        var generator = SplitMix64(seed: 0x5EED_0008)
+        for frequency: UInt32 in [1_000_000_000, 62_500_000, 24_000_000, 19_200_000] {
+            let clock = CounterClock(frequency: frequency)
+            for _ in 0..<500 {
+                let ticks = generator.next() % 1_000_000_000_000
+                let exact = ticks.multipliedFullWidth(by: 1_000_000_000)
+                let expected = UInt64(frequency).dividingFullWidth((exact.high, exact.low)).quotient
+                XCTAssertEqual(clock.instant(ticks: ticks).nanoseconds, expected, "\(frequency) Hz, \(ticks) ticks")
+            }
+        }
     }
 
     func testCounterClockRoundTripNeverFiresEarly() {
