@@ -30,14 +30,20 @@ public struct BackRing<Request: RingEntry, Response: RingEntry, Barriers: RingBa
     /// The last req_prod read from the page that passed the bounds check.
     private var requestsSeen: UInt32 = 0
 
-    /// Attaches to a ring the front end initialised (BACK_RING_INIT: both
-    /// private indices 0). Nil if not one slot fits in `pageSize` bytes.
-    public init?(attaching page: UnsafeMutableRawPointer, pageSize: Int = 4096, barriers: Barriers) {
+    /// Attaches to a ring the front end initialised: BACK_RING_INIT for
+    /// `index` 0, BACK_RING_ATTACH otherwise (every request before `index` was
+    /// consumed and answered). Nil if not one slot fits in `pageSize` bytes.
+    public init?(attaching page: UnsafeMutableRawPointer, at index: UInt32 = 0, pageSize: Int = 4096,
+                 barriers: Barriers) {
         guard let layout = SharedRingLayout(pageSize: pageSize, request: Request.self, response: Response.self) else {
             return nil
         }
         self.page = SharedRingPage(memory: SharedMemory(page), layout: layout)
         self.barriers = barriers
+        requestConsumer = index
+        responseProducer = index
+        published = index
+        requestsSeen = index
     }
 
     public var size: UInt32 { page.layout.size }

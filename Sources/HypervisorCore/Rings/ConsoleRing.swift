@@ -30,6 +30,15 @@ public struct ConsoleStream: Equatable, Sendable {
     public let consumerOffset: Int
     public let producerOffset: Int
 
+    /// A stream of `size` bytes (a power of two) at `dataOffset`, with its
+    /// consumer and producer indices at the given offsets of the page.
+    public init(dataOffset: Int, size: UInt32, consumerOffset: Int, producerOffset: Int) {
+        self.dataOffset = dataOffset
+        self.size = size
+        self.consumerOffset = consumerOffset
+        self.producerOffset = producerOffset
+    }
+
     /// `in`: the back end produces, the guest consumes.
     public static let input = ConsoleStream(dataOffset: 0, size: 1024, consumerOffset: 3072, producerOffset: 3076)
     /// `out`: the guest produces, the back end consumes.

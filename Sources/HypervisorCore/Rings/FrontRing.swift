@@ -40,6 +40,22 @@ public struct FrontRing<Request: RingEntry, Response: RingEntry, Barriers: RingB
         self.page.initialize()
     }
 
+    /// FRONT_RING_ATTACH: takes up a ring already in use whose front end had
+    /// published and consumed everything up to `index` (both private indices
+    /// start there; the page is not written). Nil if not one slot fits.
+    public init?(attaching page: UnsafeMutableRawPointer, at index: UInt32, pageSize: Int = 4096,
+                 barriers: Barriers) {
+        guard let layout = SharedRingLayout(pageSize: pageSize, request: Request.self, response: Response.self) else {
+            return nil
+        }
+        self.page = SharedRingPage(memory: SharedMemory(page), layout: layout)
+        self.barriers = barriers
+        requestProducer = index
+        published = index
+        responseConsumer = index
+        responsesSeen = index
+    }
+
     public var size: UInt32 { page.layout.size }
 
     /// Slots free for new requests (RING_FREE_REQUESTS).
