@@ -24,13 +24,14 @@ enum GuestMemory {
     }
 
     /// The guest starts with its MMU and caches off, so what the hypervisor
-    /// wrote through its caches must reach memory first (a no-op in QEMU,
-    /// essential on silicon).
+    /// wrote through its caches must reach memory, and no line may stay
+    /// behind to shadow what the guest then writes uncached (a no-op in
+    /// QEMU, essential on silicon): clean and invalidate to the PoC.
     static func cleanToPointOfCoherency(physical: UInt, size: UInt) {
         let line = UInt(4) << UInt((hv_read_ctr() >> 16) & 0xF)  // CTR.DminLine, in words
         var address = physical & ~(line - 1)
         while address < physical + size {
-            hv_write_dccmvac(UInt32(truncatingIfNeeded: address))
+            hv_write_dccimvac(UInt32(truncatingIfNeeded: address))
             address += line
         }
         hv_dsb()

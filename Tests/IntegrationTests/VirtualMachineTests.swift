@@ -92,6 +92,16 @@ final class VirtualMachineTests: XCTestCase {
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
     }
 
+    /// A guest with its own stage-1 MMU and caches keeps its translation and
+    /// data across hundreds of VCPU switches (its CP15 state is switched).
+    func testGuestWithItsOwnStage1MMUSurvivesSwitches() throws {
+        let (run, report) = try boot("paging")
+        let checks = report.checks(of: "paging")
+        XCTAssertEqual(checks, ["paging-mmu-on": true, "paging-alias": true, "paging-survives-switches": true], run.transcript)
+        XCTAssertGreaterThan(Scanner(string: run.output.components(separatedBy: "decisions ").last ?? "").scanInt() ?? 0, 100,
+                             "the guest was switched out and back many times" + run.transcript)
+    }
+
     /// A bad configuration (built without the host check) is refused by the
     /// hypervisor with the words `apus check` uses, and nothing starts.
     func testBadConfigurationIsRefusedAtBootWithTheCheckersMessage() throws {

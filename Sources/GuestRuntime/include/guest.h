@@ -42,4 +42,13 @@ G_INLINE uint32_t g_read_pmccntr(void) { uint32_t v; __asm__ volatile("mrc p15, 
 G_INLINE uint32_t g_read_midr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c0, c0, 0" : "=r"(v)); return v; }
 G_INLINE void g_undefined_instruction(void) { __asm__ volatile(".word 0xe7f000f0" ::: "memory"); }
 
+/* Stage-1 MMU of the guest (short descriptors), for guests that page. */
+G_INLINE void g_write_ttbr0(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c2, c0, 0" :: "r"(v) : "memory"); }
+G_INLINE void g_write_ttbcr(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c2, c0, 2" :: "r"(v) : "memory"); }
+G_INLINE void g_write_dacr(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c3, c0, 0" :: "r"(v) : "memory"); }
+G_INLINE uint32_t g_read_sctlr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c1, c0, 0" : "=r"(v)); return v; }
+G_INLINE void g_write_sctlr(uint32_t v) { __asm__ volatile("dsb\n\tmcr p15, 0, %0, c1, c0, 0\n\tisb" :: "r"(v) : "memory"); }
+G_INLINE void g_tlb_invalidate_all(void) { __asm__ volatile("mcr p15, 0, %0, c8, c7, 0\n\tdsb\n\tisb" :: "r"(0) : "memory"); }
+G_INLINE uint32_t g_read32(uintptr_t a) { return *(volatile uint32_t *)a; }
+
 #endif

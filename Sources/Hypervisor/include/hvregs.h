@@ -62,7 +62,7 @@ HV_RW(vmpidr, 4, c0, c0, 5)
 HV_MCR(tlbiallnsnh, 4, c8, c7, 4)
 HV_MCR(tlbiall_is, 0, c8, c3, 0)
 HV_MRC(ctr, 0, c0, c0, 1)
-HV_MCR(dccmvac, 0, c7, c10, 1)
+HV_MCR(dccimvac, 0, c7, c14, 1)
 HV_MCR(iciallu, 0, c7, c5, 0)
 /* Data cache maintenance by set/way (performed for guests that trap on it). */
 HV_MCR(dcisw, 0, c7, c6, 2)
