@@ -24,6 +24,13 @@ public struct GrantOpOutcome: Equatable, Sendable {
     public var remaining: UInt32
     /// A page left the caller's stage 2: invalidate its TLB entries before it runs again.
     public var invalidateTLB: Bool
+
+    public init(result: Int32, done: UInt32, remaining: UInt32, invalidateTLB: Bool) {
+        self.result = result
+        self.done = done
+        self.remaining = remaining
+        self.invalidateTLB = invalidateTLB
+    }
 }
 
 extension GrantTables {

@@ -35,12 +35,24 @@ public struct GrantMapping: Equatable, Sendable {
     public var hostAddress: GuestPhysicalAddress
     public var frame: PhysicalAddress
     public var writable: Bool
+
+    public init(handle: UInt32, hostAddress: GuestPhysicalAddress, frame: PhysicalAddress, writable: Bool) {
+        self.handle = handle
+        self.hostAddress = hostAddress
+        self.frame = frame
+        self.writable = writable
+    }
 }
 
 /// A grant unmapped from the caller's stage 2: invalidate the caller's TLB for `hostAddress`.
 public struct GrantUnmapping: Equatable, Sendable {
     public var hostAddress: GuestPhysicalAddress
     public var frame: PhysicalAddress
+
+    public init(hostAddress: GuestPhysicalAddress, frame: PhysicalAddress) {
+        self.hostAddress = hostAddress
+        self.frame = frame
+    }
 }
 
 /// Bytes to copy between two checked physical ranges inside one page each.
@@ -48,6 +60,12 @@ public struct GrantCopy: Equatable, Sendable {
     public var source: PhysicalAddress
     public var destination: PhysicalAddress
     public var length: Int
+
+    public init(source: PhysicalAddress, destination: PhysicalAddress, length: Int) {
+        self.source = source
+        self.destination = destination
+        self.length = length
+    }
 }
 
 /// A gnttab_map_grant_ref's inputs.
