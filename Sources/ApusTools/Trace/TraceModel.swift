@@ -102,6 +102,12 @@ public struct TraceIRQ: Equatable, Sendable {
     public var time: UInt64
     public var vcpu: UInt32
     public var intid: UInt32
+
+    public init(time: UInt64, vcpu: UInt32, intid: UInt32) {
+        self.time = time
+        self.vcpu = vcpu
+        self.intid = intid
+    }
 }
 
 /// A half-open stretch [start, end) during which one holder had the CPU.
