@@ -139,7 +139,7 @@ final class TraceSVGTests: XCTestCase {
 
 /// What the tests need to know about a rendered SVG, read back with XMLParser (which fails
 /// on anything that is not well-formed XML).
-private final class SVGSummary: NSObject, XMLParserDelegate {
+final class SVGSummary: NSObject, XMLParserDelegate {
     private(set) var root: String?
     private(set) var elementCount = 0
     private var classes: [String] = []

@@ -41,6 +41,15 @@ final class TraceSimulatorRoundTripTests: XCTestCase {
                 XCTAssertEqual(row.map { UInt64($0.misses) }, task.misses, label)
                 XCTAssertEqual(row?.worstResponse, task.worstResponseNs, label)
             }
+
+            // And it draws: well-formed, a row per VCPU, misses marked (merged only when
+            // less than a pixel apart).
+            let svg = try SVGSummary(GanttChart.render(trace, window: GanttWindow(covering: trace),
+                                                       options: GanttOptions(title: name)))
+            XCTAssertEqual(svg.count(class: "row vcpu"), result.vcpus.count, name)
+            let marked = svg.count(class: "miss")
+            XCTAssertTrue(marked <= Int(result.totalMisses) && (marked == 0) == (result.totalMisses == 0),
+                          "\(name): \(marked) miss marks for \(result.totalMisses) misses")
         }
     }
 }
