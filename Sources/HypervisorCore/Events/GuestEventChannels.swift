@@ -8,7 +8,7 @@
 //       for each selected pending word w, each 32-bit half:
 //         ready = pending & ~mask
 //         for each set bit p (lowest first): clear pending bit p, dispatch(p)
-//   until evtchn_upcall_pending == 0 (or the round limit)
+//   until evtchn_upcall_pending == 0 (or the optional round limit)
 //
 // The hypervisor may set bits at any instruction (a trap can run another
 // domain that sends to this one), so every clear is an atomic swap or AND
@@ -23,24 +23,25 @@ public struct GuestEventChannels {
     public let sharedInfo: UnsafeMutableRawPointer
     public let vcpuInfo: UnsafeMutableRawPointer
 
-    /// Rounds of `dispatchPending` before it returns with work possibly left
-    /// (the upcall flag stays set, so the next upcall continues).
-    public static let maximumRounds = 8
-
     public init(sharedInfo: UnsafeMutableRawPointer, vcpuInfo: UnsafeMutableRawPointer? = nil) {
         self.sharedInfo = sharedInfo
         self.vcpuInfo = vcpuInfo ?? sharedInfo + SharedInfoLayout.vcpuInfoOffset
     }
 
     /// Calls `handler` with every pending, unmasked port, clearing each port's
-    /// pending bit before its call. Returns the number of calls.
+    /// pending bit before its call, until evtchn_upcall_pending stays clear
+    /// (as Linux does). Returns the number of calls. With a `rounds` limit it
+    /// may return with the flag still set: the hypervisor injects the upcall
+    /// only when the flag goes from 0 to 1, so a bounded handler is only safe
+    /// if the hypervisor keeps PPI 31 pending while the flag is set (level
+    /// semantics, as Xen's new vGIC does) or the guest comes back by itself.
     @discardableResult
-    public func dispatchPending(_ handler: (UInt32) -> Void) -> Int {
+    public func dispatchPending(rounds limit: Int = .max, _ handler: (UInt32) -> Void) -> Int {
         let flag = (vcpuInfo + SharedInfoLayout.upcallPendingOffset)
             .assumingMemoryBound(to: Atomic<UInt8>.self)
         var calls = 0
         var round = 0
-        while round < Self.maximumRounds {
+        while round < limit {
             flag.pointee.store(0, ordering: .sequentiallyConsistent)
             var half = 0
             while half < 2 {
