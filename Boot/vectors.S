@@ -56,4 +56,5 @@ trap_common:
     msr     spsr_cxsf, r3
     add     sp, sp, #24
     pop     {r0-r12, lr}
+    clrex                               /* no exclusive monitor state crosses into a guest */
     eret

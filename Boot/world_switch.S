@@ -112,4 +112,5 @@ apus_resume:
     msr     spsr_cxsf, r3
     add     sp, sp, #24
     pop     {r0-r12, lr}
+    clrex
     eret
