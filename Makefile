@@ -312,5 +312,6 @@ clean:
 
 FORCE:
 
-# Keep intermediate objects and ELF files for inspection and debugging.
-.SECONDARY:
+# Keep intermediate objects and ELF files for inspection and debugging (not a
+# blanket .SECONDARY, which would stop make from rebuilding a missing system image).
+.PRECIOUS: $(BUILD)/guests/%.o $(BUILD)/guests/%.elf $(BUILD)/tests/%.o

@@ -18,7 +18,9 @@ public enum Faults {
     public static func expect(_ body: () -> Void) -> (kind: Kind, pc: UInt32)? {
         caught = nil
         expecting = true
-        body()
+        g_dsb()  // a compiler barrier too: the stores above and the fault handler's
+        body()   // writes must not be folded away around the body
+        g_dsb()
         expecting = false
         guard let kind = caught else { return nil }
         return (kind, caughtAddress)

@@ -53,6 +53,7 @@ enum GuestFaults {
         Machines.table[vm].stopped = reason
         Scheduling.remove(vm)
         VirtualInterrupts.release(vm: vm)
+        InterVM.release(vm: vm)
         var out = Console()
         out.write("Apus: VM ")
         Machines.table[vm].writeName(to: &out)

@@ -18,7 +18,7 @@ enum Hypercalls {
     }
 }
 
-private let handleHVC: TrapHandler = { frame in
+let handleHVC: TrapHandler = { frame in
     guard let vm = Machines.current else { return }
     Machines.table[vm].hypercalls &+= 1
     let immediate = frame.pointee.hsr & 0xFFFF
@@ -37,13 +37,16 @@ private let handleHVC: TrapHandler = { frame in
     case .consoleIO: consoleIO(vm: vm, frame: frame, command: r.0, count: r.1, address: r.2)
     case .xenVersion: xenVersion(frame: frame, command: r.0)
     case .schedOp: schedOp(vm: vm, frame: frame, command: r.0, argument: r.1)
+    case .memoryOp: InterVM.memoryOp(vm: vm, frame: frame)
+    case .eventChannelOp: InterVM.eventChannelOp(vm: vm, frame: frame)
+    case .grantTableOp: InterVM.grantTableOp(vm: vm, frame: frame)
     default: Hypercalls.fail(frame, .notImplemented)
     }
 }
 
 private func consoleIO(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, command: UInt32, count: UInt32, address: UInt32) {
     guard let command = ConsoleIOCommand(rawValue: command) else {
-        Hypercalls.fail(frame, .invalid)
+        Hypercalls.fail(frame, .notImplemented)  // as Xen answers an unknown command
         return
     }
     switch command {

@@ -11,8 +11,9 @@ enum Lifecycle {
         | (1 << 13) | (1 << 14) | (1 << 19) | (1 << 20) | (1 << 21) | (1 << 22)
     /// HSTR: trap CP15 c15 (implementation-defined) accesses.
     static let guestHSTR: UInt32 = 1 << 15
-    /// Each VM's stage-2 tables get this many 4 KiB pages of the .stage2 region.
-    static let stage2PagesPerVM = 8
+    /// Each VM's stage-2 tables get this many 4 KiB pages of the .stage2 region
+    /// (the examples need 5 or 6, plus 2 reserved for the grant window).
+    static let stage2PagesPerVM = 10
 
     nonisolated(unsafe) static var fdt: FDT? = nil
     nonisolated(unsafe) static var resetCP15 = GuestCP15()
@@ -39,6 +40,7 @@ enum Lifecycle {
             PowerOff.exit(status: EXIT_STATUS_CONFIG_REFUSED)
         }
         configureHYP()
+        InterVM.initialize(ram: platform.ram)
         let config = loaded.config
         Scheduling.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries))
         Scheduling.policy = config.scheduler == .sedf ? .sedf : .credit
@@ -158,11 +160,16 @@ enum Lifecycle {
 
         let tablesStart = hv_stage2_start() + UInt(index * stage2PagesPerVM * 4096)
         let tables = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: tablesStart), count: stage2PagesPerVM * 4096)
-        let stage2: Stage2Tables
+        var stage2: Stage2Tables
         do {
             stage2 = try Stage2Tables.build(for: vm, platform: platform, tables: tables, physicalBase: PhysicalAddress(UInt32(truncatingIfNeeded: tablesStart)))
         } catch {
             Panic.halt("stage-2 tables do not fit their region (raise stage2PagesPerVM)")
+        }
+        do {
+            try InterVM.grants.addDomain(DomainID(truncatingIfNeeded: index), layout: GrantLayout(vm: vm), stage2: &stage2)
+        } catch {
+            Panic.halt("the grant window does not fit a VM's stage 2 (raise stage2PagesPerVM)")
         }
         var machine = VirtualMachine()
         machine.index = UInt32(truncatingIfNeeded: index)
@@ -171,6 +178,7 @@ enum Lifecycle {
         machine.memorySize = UInt32(truncatingIfNeeded: vm.memory.size)
         machine.physicalBase = UInt32(truncatingIfNeeded: vm.physicalBase.value)
         machine.vttbr = stage2.vttbr(vmid: UInt8(truncatingIfNeeded: index + 1))
+        machine.stage2 = stage2
         machine.vcpu = VCPUContext(
             entry: UInt32(truncatingIfNeeded: vm.entry.value), r0: UInt32(truncatingIfNeeded: index),
             r1: bootargsAddress, resetCP15: resetCP15)

@@ -18,6 +18,8 @@ struct VirtualMachine {
     var memorySize: UInt32 = 0
     var physicalBase: UInt32 = 0
     var vttbr: UInt64 = 0
+    /// Its stage-2 tables, kept for grant mappings made at run time.
+    var stage2: Stage2Tables? = nil
     var vcpu = VCPUContext()
     var vgic = VirtualGIC(ownedPPIs: InterruptSet(), passthroughSPIs: InterruptSet())
     var stopped: StopReason? = nil
