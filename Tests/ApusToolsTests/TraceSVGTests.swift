@@ -111,8 +111,11 @@ final class TraceSVGTests: XCTestCase {
         XCTAssertEqual(tiny.ticks.map(\.label), ["0", "5", "10", "15", "20", "25", "30", "35", "40"])
         let nearMax = GanttTimeAxis(from: UInt64.max - 100, to: UInt64.max)
         XCTAssertFalse(nearMax.ticks.isEmpty)
-        XCTAssertEqual(GanttTimeAxis.niceStep(atLeast: 3), 5)
-        XCTAssertEqual(GanttTimeAxis.niceStep(atLeast: 1_001), 2_000)
+        // 204 ms: 20 ms steps (10 ticks) rather than 50 ms (4); 70 ms: 10 ms (7) rather than 5 (14).
+        XCTAssertEqual(GanttTimeAxis.niceStep(span: 204_179_600, target: 10), 20 * ms)
+        XCTAssertEqual(GanttTimeAxis.niceStep(span: 70 * ms, target: 10), 10 * ms)
+        XCTAssertEqual(GanttTimeAxis.niceStep(span: 1, target: 10), 1)
+        XCTAssertEqual(GanttTimeAxis.niceStep(span: UInt64.max, target: 10), 2_000_000_000_000_000_000)
     }
 
     func testExtremeTimesStillDraw() throws {

@@ -1,5 +1,5 @@
 // Tick positions and labels for the chart's time axis. The step is a "nice" 1/2/5 x 10^k
-// nanoseconds giving about `target` ticks; the unit follows the step (a 200 us step reads
+// nanoseconds giving close to `target` ticks; the unit follows the step (a 200 us step reads
 // best as 0.2 ms, a 50 us step as 50 us), so labels stay short from microsecond to
 // multi-second windows. Labels are absolute times, the way the trace records them, unless
 // that makes them long (a 50 us step 1.2 s after boot would read 1203450): then they count
@@ -22,7 +22,7 @@ public struct GanttTimeAxis: Equatable, Sendable {
 
     public init(from: UInt64, to: UInt64, target: UInt64 = 10) {
         let span = max(1, to - from)
-        step = Self.niceStep(atLeast: max(1, span / target))
+        step = Self.niceStep(span: span, target: target)
         let (unit, name) = Self.unit(for: step)
         unitName = name
         // A step below the unit is at least a tenth of it (see `unit`): one decimal suffices.
@@ -39,14 +39,22 @@ public struct GanttTimeAxis: Equatable, Sendable {
         }
     }
 
-    /// The smallest 1, 2 or 5 x 10^k that is >= `raw`.
-    static func niceStep(atLeast raw: UInt64) -> UInt64 {
+    /// The 1, 2 or 5 x 10^k step giving the tick count closest to `target`, never more than
+    /// 1.5 x target ticks: 204 ms gets 20 ms steps (10 ticks), not 50 ms (4 ticks).
+    static func niceStep(span: UInt64, target: UInt64) -> UInt64 {
+        let goal = Double(max(1, target))
+        var best: (step: UInt64, miss: Double)? = nil
         var decade: UInt64 = 1
         while true {
             for mantissa: UInt64 in [1, 2, 5] {
-                let (candidate, overflow) = mantissa.multipliedReportingOverflow(by: decade)
-                if overflow { return UInt64.max }
-                if candidate >= raw { return candidate }
+                let (step, overflow) = mantissa.multipliedReportingOverflow(by: decade)
+                if overflow { return best?.step ?? UInt64.max }
+                let ticks = Double(span) / Double(step)
+                if ticks <= goal * 1.5, abs(ticks - goal) < best?.miss ?? .infinity {
+                    best = (step, abs(ticks - goal))
+                }
+                // Past the goal, steps only get coarser.
+                if ticks < goal / 3 { return best?.step ?? step }
             }
             decade *= 10
         }
