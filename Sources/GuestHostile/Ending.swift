@@ -47,3 +47,12 @@ func crashInsideExceptionEntry(vectors: UInt32) -> Never {
     check("hostile-crash-stopped", false)
     Hypervisor.shutdown(.crash)
 }
+
+/// Masks interrupts, disarms its timer and blocks: nothing can wake it. The
+/// hypervisor must say so and end the run once the other VMs are done.
+func blockForever() -> Never {
+    note("blocking on purpose with nothing to wake it")
+    g_disable_irq()
+    VirtualTimer.disarm()
+    while true { Hypervisor.block() }
+}

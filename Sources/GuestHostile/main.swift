@@ -48,6 +48,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     case .none: Hypervisor.shutdown(.powerOff)
     case .undefinedInstruction: crashWithUndefinedInstruction()
     case .brokenVectors: crashInsideExceptionEntry(vectors: memoryEnd)
+    case .blockForever: blockForever()
     }
 }
 

@@ -59,10 +59,26 @@ enum Lifecycle {
         apus_resume(frame)
     }
 
-    /// Every VM has stopped: report, dump the trace, power off.
-    static func finish() -> Never {
+    /// Every remaining VM waits for an interrupt that nothing can raise: say
+    /// so and end the run instead of idling forever.
+    static func stalled() -> Never {
         var out = Console()
-        out.write("Apus: all VMs stopped")
+        out.write("Apus: every running VM is blocked with no timer armed and no device interrupt enabled; nothing can wake them:")
+        out.newline()
+        for vm in 0..<Machines.count where Machines.table[vm].isRunnable {
+            out.write("  VM ")
+            Machines.table[vm].writeName(to: &out)
+            out.write(" waits at pc ")
+            out.write(hex: Machines.table[vm].vcpu.frame.elr)
+            out.newline()
+        }
+        finish("Apus: stopping the system", status: EXIT_STATUS_STALLED)
+    }
+
+    /// Every VM has stopped (or none can run again): report, dump the trace, power off.
+    static func finish(_ headline: StaticString = "Apus: all VMs stopped", status: Int32 = EXIT_STATUS_OK) -> Never {
+        var out = Console()
+        out.write(headline)
         out.newline()
         for vm in 0..<Machines.count {
             let machine = Machines.table[vm]
@@ -89,7 +105,7 @@ enum Lifecycle {
         #if APUS_TRACE_DUMP
         dumpTrace(to: &out)
         #endif
-        PowerOff.exit(status: EXIT_STATUS_OK)
+        PowerOff.exit(status: status)
     }
 
     /// The trace ring in `apus-trace 1` format between two marker lines, for

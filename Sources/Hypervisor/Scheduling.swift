@@ -125,6 +125,16 @@ enum Scheduling {
         HypTimer.program(at: deadline)
     }
 
+    /// Every VM that has not stopped is blocked with no timer armed and no
+    /// device interrupt enabled: nothing can ever make one runnable again.
+    private static func nothingCanWake() -> Bool {
+        for vm in 0..<Machines.count where Machines.table[vm].isRunnable {
+            if !Machines.table[vm].blocked || Machines.table[vm].timerWake != .never { return false }
+            if VirtualInterrupts.hasEnabledDevice(vm: vm) { return false }
+        }
+        return true
+    }
+
     /// Blocked VCPUs whose virtual timer is due become runnable; restoring
     /// their timer state then raises the interrupt in hardware.
     private static func wakeExpiredTimers(now: Instant) {
@@ -136,6 +146,7 @@ enum Scheduling {
     /// Nothing can run: wait for an interrupt with IRQs masked (WFI still wakes),
     /// handle it, and let `resume` decide again.
     private static func idle() {
+        if nothingCanWake() { Lifecycle.stalled() }
         while !decisionNeeded {
             hv_dsb()
             hv_wfi()

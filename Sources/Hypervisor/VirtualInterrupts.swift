@@ -54,6 +54,15 @@ enum VirtualInterrupts {
         GIC.route(intid, priority: 0xA0)
     }
 
+    /// Whether one of `vm`'s passthrough interrupts is enabled (it could wake it).
+    static func hasEnabledDevice(vm: Int) -> Bool {
+        let owned = routing.spis(ownedBy: vm)
+        for intid in UInt32(32)..<InterruptSet.capacity where owned.contains(intid) {
+            if Machines.table[vm].vgic.isEnabled(intid) { return true }
+        }
+        return false
+    }
+
     /// A stopped VM's physical interrupts are masked and released.
     static func release(vm: Int) {
         let owned = routing.spis(ownedBy: vm)

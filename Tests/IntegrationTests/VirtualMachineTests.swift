@@ -92,6 +92,16 @@ final class VirtualMachineTests: XCTestCase {
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
     }
 
+    /// A guest blocked for good (interrupts masked, no timer) does not turn
+    /// into a silent hang: once nothing can run, the hypervisor says so.
+    func testBlockedForeverIsReportedNotAHang() throws {
+        let run = try QEMU.boot("systems/stuck-guest.elf", timeout: 120, extraArguments: ["-icount", "shift=0,sleep=off"])
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, 4, run.transcript)
+        XCTAssertEqual(GuestReport(output: run.output).checks(of: "rt")["rt-deadlines"], true, run.transcript)
+        XCTAssertTrue(run.output.contains("nothing can wake them:\n  VM stuck waits at pc 0x8"), run.transcript)
+    }
+
     /// A guest with its own stage-1 MMU and caches keeps its translation and
     /// data across hundreds of VCPU switches (its CP15 state is switched).
     func testGuestWithItsOwnStage1MMUSurvivesSwitches() throws {

@@ -75,6 +75,7 @@
 #define EXIT_STATUS_PANIC           1
 #define EXIT_STATUS_CONFIG_REFUSED  2
 #define EXIT_STATUS_BOOT_FAILURE    3
+#define EXIT_STATUS_STALLED         4   /* every running VM blocked with nothing to wake it */
 
 /* Trap frame kinds: which HYP vector was taken. */
 #define TRAP_KIND_RESET     0

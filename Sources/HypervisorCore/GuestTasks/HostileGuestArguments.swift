@@ -1,5 +1,5 @@
 // Bootargs of the hostile guest:
-//   duration=<ms> [victim=0x<guest-physical address>] [crash=none|undef|vector]
+//   duration=<ms> [victim=0x<guest-physical address>] [crash=none|undef|vector|block]
 // `victim` names memory the guest must not reach (another VM's guest-physical
 // placement, say); `crash` ends the run with a deliberate fault.
 
@@ -10,6 +10,9 @@ public struct HostileGuestArguments: Sendable {
         case undefinedInstruction
         /// A fault while the exception vectors point at unmapped memory.
         case brokenVectors
+        /// Blocks for good: interrupts masked, no timer armed (the hypervisor
+        /// must notice that nothing can wake it rather than idle forever).
+        case blockForever
     }
 
     public var duration: TimeSpan
@@ -37,8 +40,10 @@ public struct HostileGuestArguments: Sendable {
             crash = .undefinedInstruction
         } else if arguments.value("crash", equals: "vector") {
             crash = .brokenVectors
+        } else if arguments.value("crash", equals: "block") {
+            crash = .blockForever
         } else {
-            throw GuestArgumentError("crash", .unknownValue, "expected none, undef or vector")
+            throw GuestArgumentError("crash", .unknownValue, "expected none, undef, vector or block")
         }
     }
 }
