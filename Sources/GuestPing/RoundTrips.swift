@@ -1,0 +1,34 @@
+import GuestRuntime
+import HypervisorCore
+
+/// Round-trip times in counter ticks, reported in nanoseconds (under QEMU
+/// -icount shift=0 one nanosecond is one instruction).
+struct RoundTrips {
+    var count: UInt32 = 0
+    var minimum: UInt64 = .max
+    var maximum: UInt64 = 0
+    var total: UInt64 = 0
+
+    mutating func record(ticks: UInt64) {
+        count &+= 1
+        minimum = min(minimum, ticks)
+        maximum = max(maximum, ticks)
+        total &+= ticks
+    }
+
+    /// `BENCH guest event-roundtrip n=<rounds> min=<ns> mean=<ns> max=<ns>`
+    func report() {
+        guard count > 0 else { return }
+        let clock = CounterClock(frequency: VirtualTimer.frequency)
+        var out = GuestConsole()
+        out.write("BENCH guest event-roundtrip n=")
+        out.write(decimal: count)
+        out.write(" min=")
+        out.write(decimal: clock.instant(ticks: minimum).nanoseconds)
+        out.write(" mean=")
+        out.write(decimal: clock.instant(ticks: total).nanoseconds / UInt64(widening: count))
+        out.write(" max=")
+        out.write(decimal: clock.instant(ticks: maximum).nanoseconds)
+        out.newline()
+    }
+}
