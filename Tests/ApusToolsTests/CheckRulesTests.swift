@@ -132,6 +132,10 @@ final class CheckRulesTests: XCTestCase {
         try assertRejects("memory-overlaps-gic", node: "/vm@0", .memory,
                           .overlapsVirtualGIC(guest(0x2C00_0000, 0x40_0000), gic: guest(0x2C00_1000, 0x2000)))
     }
+    func testMemoryAvoidsGrantWindow() throws {
+        try assertRejects("memory-overlaps-grant-window", node: "/vm@0", .memory,
+                          .overlapsGrantWindow(guest(0x3000_0000, 0x40_0000), window: guest(0x3000_0000, 0x20_0000)))
+    }
     func testMemoryAvoidsOwnDevices() throws {
         try assertRejects("memory-overlaps-own-device", node: "/vm@0", .memory,
                           message: "/vm@0: property \"memory\": guest memory 0x1c000000-0x1c3fffff overlaps the VM's device /vm@0/device@1c0a0000 (0x1c0a0000-0x1c0a0fff)")

@@ -32,6 +32,7 @@ public enum ConfigErrorReason: Equatable, Sendable {
     case entryOutsideMemory(GuestPhysicalAddress, memory: GuestPhysicalRange)
     case overlapsOwnDevice(GuestPhysicalRange, device: FDTNode, deviceRange: GuestPhysicalRange)
     case overlapsVirtualGIC(GuestPhysicalRange, gic: GuestPhysicalRange)
+    case overlapsGrantWindow(GuestPhysicalRange, window: GuestPhysicalRange)
     case notAssignable(PhysicalRange)
     case deviceAlreadyAssigned(PhysicalRange, other: FDTNode, otherRange: PhysicalRange)
     case interruptNotSPI(UInt32, first: UInt32, last: UInt32)
@@ -175,6 +176,12 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(" overlaps the virtual GIC (")
             sink.write(gic)
             sink.write(")")
+        case .overlapsGrantWindow(let range, let window):
+            sink.write("guest memory ")
+            sink.write(range)
+            sink.write(" overlaps the grant window (")
+            sink.write(window)
+            sink.write("), where pages other VMs grant are mapped")
         case .notAssignable(let range):
             sink.write(range)
             sink.write(" is not inside an assignable device region (UARTs, SP804 timers, virtio-mmio)")

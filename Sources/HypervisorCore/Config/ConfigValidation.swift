@@ -43,6 +43,7 @@ extension SystemConfig {
         }
         if !vm.memory.contains(vm.entry) { throw fail(.entry, .entryOutsideMemory(vm.entry, memory: vm.memory)) }
         if vm.memory.overlaps(platform.virtualGIC) { throw fail(.memory, .overlapsVirtualGIC(vm.memory, gic: platform.virtualGIC)) }
+        if vm.memory.overlaps(platform.grantWindow) { throw fail(.memory, .overlapsGrantWindow(vm.memory, window: platform.grantWindow)) }
         for d in 0..<vm.deviceCount where vm.memory.overlaps(vm.devices[d].guestRegisters) {
             throw fail(.memory, .overlapsOwnDevice(vm.memory, device: vm.devices[d].node, deviceRange: vm.devices[d].guestRegisters))
         }

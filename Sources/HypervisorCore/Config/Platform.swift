@@ -42,6 +42,8 @@ public struct Platform: Sendable {
     public var guestGICCPUInterface: GuestPhysicalRange
     /// The physical GIC virtual CPU interface (GICV).
     public var gicVirtualCPUInterface: PhysicalAddress
+    /// Where every guest gets the pages other VMs grant it mapped (docs/GRANTS.md).
+    public var grantWindow: GuestPhysicalRange
     /// Shared peripheral interrupts that may be passed through (the GIC has INTIDs 0 up to the end).
     public var firstSPI: UInt32
     public var lastSPI: UInt32
@@ -55,6 +57,7 @@ public struct Platform: Sendable {
         virtualGIC = GuestPhysicalRange(base: GuestPhysicalAddress(UInt32(0x2C00_1000)), size: 0x2000)
         guestGICCPUInterface = GuestPhysicalRange(base: GuestPhysicalAddress(UInt32(0x2C00_2000)), size: 0x2000)
         gicVirtualCPUInterface = PhysicalAddress(UInt32(0x2C00_6000))
+        grantWindow = GrantWindow.standard
         self.firstSPI = firstSPI
         self.lastSPI = lastSPI
     }
