@@ -18,7 +18,7 @@ enum Hypercalls {
     }
 }
 
-let handleHVC: TrapHandler = { frame in
+private let handleHVC: TrapHandler = { frame in
     guard let vm = Machines.current else { return }
     Machines.table[vm].hypercalls &+= 1
     let immediate = frame.pointee.hsr & 0xFFFF
