@@ -40,7 +40,7 @@ public enum EventChannels {
         request[1] = 0
         request[2] = frame
         let result = withUnsafeMutablePointer(to: &request) { pointer in
-            Hypervisor.call(.memoryOp, MemoryOp.addToPhysmap, address(pointer))
+            Hypervisor.call(.memoryOp, MemoryOp.addToPhysmap, guestAddress(pointer))
         }
         if result == 0 { sharedInfo = page }
         return result
@@ -138,7 +138,7 @@ public enum EventChannels {
     private static func operation<let count: Int>(_ command: EventChannelCommand,
                                                   _ arguments: inout InlineArray<count, UInt32>) -> Int32 {
         withUnsafeMutablePointer(to: &arguments) { pointer in
-            Hypervisor.call(.eventChannelOp, command.rawValue, address(pointer))
+            Hypervisor.call(.eventChannelOp, command.rawValue, guestAddress(pointer))
         }
     }
 }
@@ -151,7 +151,7 @@ enum MemoryOp {
 
 /// A guest-physical address of guest data: the guest runs with its MMU off.
 @inline(__always)
-func address<T>(_ pointer: UnsafeMutablePointer<T>) -> UInt32 {
+func guestAddress<T>(_ pointer: UnsafeMutablePointer<T>) -> UInt32 {
     UInt32(UInt(bitPattern: pointer))
 }
 

@@ -20,9 +20,12 @@ public enum GrantTable {
         // status i16 @8, frame_list (handle of u64) @16.
         var request = InlineArray<3, UInt64>(repeating: 0)
         request[0] = UInt64(widening: UInt32(domainSelf)) | UInt64(widening: 1) &<< 32
-        request[2] = withUnsafeMutablePointer(to: &frameList) { UInt64(widening: address($0)) }
-        let result = withUnsafeMutablePointer(to: &request) { pointer in
-            Hypervisor.call(.grantTableOp, GrantTableCommand.setupTable.rawValue, address(pointer), 1)
+        // Both buffers stay pinned for the whole call: the hypervisor writes into them.
+        let result = withUnsafeMutablePointer(to: &frameList) { list in
+            request[2] = UInt64(widening: guestAddress(list))
+            return withUnsafeMutablePointer(to: &request) { pointer in
+                Hypervisor.call(.grantTableOp, GrantTableCommand.setupTable.rawValue, guestAddress(pointer), 1)
+            }
         }
         let status = Int16(truncatingIfNeeded: UInt32(truncatingIfNeeded: request[1]))
         let frame = frameList[0]
@@ -92,7 +95,7 @@ public enum GrantTable {
         request[1] = UInt64(widening: mapFlags) | UInt64(widening: reference) &<< 32
         request[2] = UInt64(widening: UInt32(domain))
         let result = withUnsafeMutablePointer(to: &request) { pointer in
-            Hypervisor.call(.grantTableOp, GrantTableCommand.mapGrantRef.rawValue, address(pointer), 1)
+            Hypervisor.call(.grantTableOp, GrantTableCommand.mapGrantRef.rawValue, guestAddress(pointer), 1)
         }
         let word = UInt32(truncatingIfNeeded: request[2])
         return Mapping(result: result, status: Int16(truncatingIfNeeded: word &>> 16),
@@ -108,7 +111,7 @@ public enum GrantTable {
         request[0] = UInt64(widening: hostAddress)
         request[2] = UInt64(widening: handle)
         let result = withUnsafeMutablePointer(to: &request) { pointer in
-            Hypervisor.call(.grantTableOp, GrantTableCommand.unmapGrantRef.rawValue, address(pointer), 1)
+            Hypervisor.call(.grantTableOp, GrantTableCommand.unmapGrantRef.rawValue, guestAddress(pointer), 1)
         }
         let status = Int16(truncatingIfNeeded: UInt32(truncatingIfNeeded: request[2] &>> 32))
         return (result, status)
