@@ -120,6 +120,13 @@ monitor_smc:
 
 /* Non-secure HYP from here on. */
 in_hyp:
+    /* Paint the HYP stack so the power-off report can measure its peak use. */
+    ldr     r0, =__hyp_stack_bottom
+    ldr     r1, =__hyp_stack_top
+    ldr     r2, =STACK_PAINT
+0:  cmp     r0, r1
+    strlo   r2, [r0], #4
+    blo     0b
     ldr     sp, =__hyp_stack_top
     ldr     r0, =hyp_vectors
     mcr     p15, 4, r0, c12, c0, 0      /* HVBAR */

@@ -99,6 +99,7 @@ enum Lifecycle {
         out.write(", ignored distributor accesses ")
         out.write(decimal: DistributorEmulation.ignoredAccesses)
         out.newline()
+        writeStackPeak(to: &out)
         Traps.cost.write(name: "trap-handling", to: &out)
         Scheduling.decideCost.write(name: "decide", to: &out)
         Scheduling.switchCost.write(name: "vcpu-switch", to: &out)
@@ -106,6 +107,19 @@ enum Lifecycle {
         dumpTrace(to: &out)
         #endif
         PowerOff.exit(status: status)
+    }
+
+    /// The deepest the HYP stack went: the first word from the bottom that no
+    /// longer holds the boot-time paint.
+    static func writeStackPeak(to out: inout Console) {
+        var address = hv_stack_bottom()
+        while address < hv_stack_top(), hv_peek32(address) == UInt32(STACK_PAINT) { address += 4 }
+        out.write("  HYP stack: peak ")
+        out.write(decimal: UInt32(truncatingIfNeeded: hv_stack_top() - address))
+        out.write(" of ")
+        out.write(decimal: UInt32(truncatingIfNeeded: hv_stack_top() - hv_stack_bottom()))
+        out.write(" bytes")
+        out.newline()
     }
 
     /// The trace ring in `apus-trace 1` format between two marker lines, for

@@ -11,7 +11,29 @@ final class VirtualMachineTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.transcript)
         XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
         XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
+        assertStackHeadroom(run)
         return (run, GuestReport(output: run.output))
+    }
+
+    /// The HYP stack's measured peak stays clear of its end (it sits right
+    /// above the stage-2 tables), with a quarter to spare.
+    private func assertStackHeadroom(_ run: QEMURun, file: StaticString = #filePath, line: UInt = #line) {
+        guard let range = run.output.range(of: "HYP stack: peak ") else {
+            return XCTFail("no stack report" + run.transcript, file: file, line: line)
+        }
+        let words = run.output[range.upperBound...].split(separator: " ")
+        guard words.count >= 3, let peak = Int(words[0]), let size = Int(words[2]) else {
+            return XCTFail("unreadable stack report" + run.transcript, file: file, line: line)
+        }
+        XCTAssertLessThan(peak, size * 3 / 4, run.transcript, file: file, line: line)
+    }
+
+    /// Eight VMs, the most a configuration may have, boot and all run.
+    func testEightVMsBootAndRun() throws {
+        let (run, report) = try boot("eight-vms")
+        for vm in 0..<8 {
+            XCTAssertEqual(report.checks(of: "hog\(vm)")["load-ran"], true, "hog\(vm)" + run.transcript)
+        }
     }
 
     func testTwoVMsRunConcurrentlyAndBothReport() throws {

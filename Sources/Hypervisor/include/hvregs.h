@@ -195,6 +195,9 @@ HV_INLINE uintptr_t hv_image_start(void) { return (uintptr_t)__image_start; }
 HV_INLINE uintptr_t hv_image_end(void) { return (uintptr_t)__image_end; }
 HV_INLINE uintptr_t hv_ram_start(void) { return (uintptr_t)__ram_start; }
 HV_INLINE uintptr_t hv_ram_end(void) { return (uintptr_t)__ram_end; }
+extern char __hyp_stack_bottom[], __hyp_stack_top[];
+HV_INLINE uintptr_t hv_stack_bottom(void) { return (uintptr_t)__hyp_stack_bottom; }
+HV_INLINE uintptr_t hv_stack_top(void) { return (uintptr_t)__hyp_stack_top; }
 /* Boot/payload.S: the configuration DTB and the guest image pack. */
 extern char __config_start[], __config_end[], __images_start[], __images_end[], __stage2_start[];
 HV_INLINE uintptr_t hv_config_start(void) { return (uintptr_t)__config_start; }

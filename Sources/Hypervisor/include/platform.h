@@ -77,6 +77,9 @@
 #define EXIT_STATUS_BOOT_FAILURE    3
 #define EXIT_STATUS_STALLED         4   /* every running VM blocked with nothing to wake it */
 
+/* The HYP stack is painted with this at boot; the first changed word is its peak. */
+#define STACK_PAINT 0x5AC75AC7
+
 /* Trap frame kinds: which HYP vector was taken. */
 #define TRAP_KIND_RESET     0
 #define TRAP_KIND_UNDEFINED 1

@@ -45,7 +45,7 @@ public struct GrantCopyRequest: Equatable, Sendable {
 
 extension GrantTables {
     /// Decides the copy `request` by `caller`; perform the result with `memory.perform(_:)`.
-    public func copy(_ request: GrantCopyRequest, by caller: DomainID) throws(GrantError) -> GrantCopy {
+    public mutating func copy(_ request: GrantCopyRequest, by caller: DomainID) throws(GrantError) -> GrantCopy {
         guard isPresent(caller) else { throw .badDomain }
         let length = UInt32(request.length)
         guard UInt32(request.source.offset) + length <= 4096, UInt32(request.destination.offset) + length <= 4096 else {
@@ -59,7 +59,7 @@ extension GrantTables {
     }
 
     /// The physical page one side of a copy names, after its checks.
-    private func resolve(_ side: GrantCopySide, caller: DomainID, write: Bool) throws(GrantError) -> PhysicalAddress {
+    private mutating func resolve(_ side: GrantCopySide, caller: DomainID, write: Bool) throws(GrantError) -> PhysicalAddress {
         if !side.isReference {
             guard side.domain == domainSelf else { throw .foreignFrame }
             guard let page = domains[Int(caller)].layout.physicalFrame(side.value),
@@ -80,7 +80,7 @@ extension GrantTables {
 extension GrantTables {
     /// GNTTABOP_setup_table: the guest frame numbers of `domain`'s table pages
     /// (one). `domain` must be the caller or DOMID_SELF; `frames` is nr_frames.
-    public func setupTable(for domain: DomainID, frames: UInt32, by caller: DomainID) throws(GrantError) -> UInt64 {
+    public mutating func setupTable(for domain: DomainID, frames: UInt32, by caller: DomainID) throws(GrantError) -> UInt64 {
         let target = domain == domainSelf ? caller : domain
         guard target == caller else { throw .notPermitted }
         guard let layout = layout(of: target) else { throw .badDomain }
@@ -89,7 +89,7 @@ extension GrantTables {
     }
 
     /// GNTTABOP_query_size: (nr_frames, max_nr_frames) of `domain`'s table.
-    public func querySize(for domain: DomainID, by caller: DomainID) throws(GrantError) -> (frames: UInt32, maximum: UInt32) {
+    public mutating func querySize(for domain: DomainID, by caller: DomainID) throws(GrantError) -> (frames: UInt32, maximum: UInt32) {
         let target = domain == domainSelf ? caller : domain
         guard target == caller else { throw .notPermitted }
         guard isPresent(target) else { throw .badDomain }
