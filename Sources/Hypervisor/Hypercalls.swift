@@ -70,7 +70,7 @@ private func xenVersion(frame: UnsafeMutablePointer<apus_trap_frame>, command: U
     case .pageSize: Hypercalls.result(frame, 4096)
     case .getFeatures, .extraVersion, .compileInfo, .capabilities, .changeset, .platformParameters:
         Hypercalls.fail(frame, .notImplemented)
-    case nil: Hypercalls.fail(frame, .invalid)
+    case nil: Hypercalls.fail(frame, .notImplemented)  // as Xen answers an unknown command
     }
 }
 
@@ -83,13 +83,11 @@ private func schedOp(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, comm
         Hypercalls.result(frame, 0)
         Blocking.blockUntilInterrupt(vm: vm)
     case .shutdown:
-        let machine = Machines.table[vm]
-        guard case .success = validateGuestRange(address: argument, length: 4, memoryBase: machine.memoryBase, memorySize: machine.memorySize) else {
+        guard let request = Machines.guestBytes(vm: vm, address: argument, length: 4) else {
             Hypercalls.fail(frame, .fault)
             return
         }
-        let raw = hv_peek32(machine.physical(argument))
-        guard let reason = ShutdownReason(rawValue: raw) else {
+        guard let reason = ShutdownReason(rawValue: request.load(as: UInt32.self)) else {
             Hypercalls.fail(frame, .invalid)
             return
         }

@@ -24,14 +24,8 @@ enum InterVM {
             bytes: UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: base), count: Int(truncatingIfNeeded: ram.size))))
     }
 
-    /// The guest buffer [address, address + length) of `vm`, or nil (-EFAULT).
     static func guestBytes(vm: Int, address: UInt32, length: Int) -> UnsafeMutableRawBufferPointer? {
-        let machine = Machines.table[vm]
-        guard length >= 0,
-              case .success = validateGuestRange(address: address, length: UInt32(truncatingIfNeeded: length),
-                                                 memoryBase: machine.memoryBase, memorySize: machine.memorySize)
-        else { return nil }
-        return UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: machine.physical(address)), count: length)
+        Machines.guestBytes(vm: vm, address: address, length: length)
     }
 
     static func deliver(_ notification: EventNotification?) {

@@ -56,6 +56,19 @@ enum Machines {
     /// The VM whose VCPU is on the CPU (nil: idle, or not started).
     nonisolated(unsafe) static var current: Int? = nil
 
+    /// The guest buffer [address, address + length) of `vm`, through the
+    /// hypervisor's identity map, or nil when it is not wholly inside the VM's
+    /// memory (the hypercall then answers -EFAULT).
+    static func guestBytes(vm: Int, address: UInt32, length: Int) -> UnsafeMutableRawBufferPointer? {
+        let base = table[vm].memoryBase, size = table[vm].memorySize, physicalBase = table[vm].physicalBase
+        guard length >= 0,
+              case .success = validateGuestRange(address: address, length: UInt32(truncatingIfNeeded: length),
+                                                 memoryBase: base, memorySize: size)
+        else { return nil }
+        let physical = UInt(physicalBase) + UInt(address - base)
+        return UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: physical), count: length)
+    }
+
     static var allStopped: Bool {
         for index in 0..<count where table[index].isRunnable { return false }
         return true
