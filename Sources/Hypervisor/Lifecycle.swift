@@ -20,6 +20,7 @@ enum Lifecycle {
 
     static func boot() -> Never {
         Clock.initialize()
+        Machines.initialize()
         resetCP15.save()  // no guest ran yet: these are the reset values
         let platform = Platform.vexpressA15(ramSize: UInt64(widening: UInt32(hv_ram_end() - hv_ram_start())))
         let loaded: LoadedConfig

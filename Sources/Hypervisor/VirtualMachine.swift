@@ -48,10 +48,23 @@ struct VirtualMachine {
     }
 }
 
-/// The VM table, sized by the configuration maximum.
+/// The VM table, sized by the configuration maximum. It lives in its own
+/// linker-reserved region and is reached through a pointer, so that
+/// `Machines.table[vm].vgic.fill…()` mutates in place: through an InlineArray
+/// global, Swift copied whole VM records (kilobytes) in and out on every trap.
 enum Machines {
     static let capacity = 8
-    nonisolated(unsafe) static var table = InlineArray<8, VirtualMachine>(repeating: VirtualMachine())
+    static var table: UnsafeMutablePointer<VirtualMachine> {
+        UnsafeMutablePointer(bitPattern: hv_vm_table_start())!
+    }
+
+    /// Before anything touches the table: it fits its region, and every record is initialized.
+    static func initialize() {
+        guard MemoryLayout<VirtualMachine>.stride * capacity <= Int(hv_vm_table_end() - hv_vm_table_start()) else {
+            Panic.halt("the VM table does not fit its linker region (.vmtable)")
+        }
+        table.initialize(repeating: VirtualMachine(), count: capacity)
+    }
     nonisolated(unsafe) static var count = 0
     /// The VM whose VCPU is on the CPU (nil: idle, or not started).
     nonisolated(unsafe) static var current: Int? = nil
