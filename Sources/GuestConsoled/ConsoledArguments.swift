@@ -1,0 +1,58 @@
+import HypervisorCore
+
+/// One frontend named in ` consoles=`: its domain id and VM label (a slice
+/// of the bootargs page, which stays in place for the guest's life).
+struct ConsoleEntry {
+    var domain: UInt16
+    var name: UnsafeRawBufferPointer
+}
+
+/// Bootargs of the console backend:
+///   [timeout=<ms>] consoles=<domid>:<name>[,<domid>:<name>...]
+/// The hypervisor appends `consoles=` (docs/CONSOLE.md); without it, or with
+/// an empty list, there is nothing to serve. `timeout` bounds the whole run
+/// for systems whose frontends might never stop; without it the backend
+/// serves until every frontend is gone.
+struct ConsoledArguments {
+    static let maximumConsoles = 7
+    /// Domain ids are VM indexes; Apus runs at most 8 VMs.
+    static let maximumDomain: UInt64 = 7
+    static let maximumTimeout: UInt64 = 10_000_000
+
+    var entries = InlineArray<7, ConsoleEntry>(
+        repeating: ConsoleEntry(domain: 0, name: UnsafeRawBufferPointer(start: nil, count: 0)))
+    var count = 0
+    var timeout: TimeSpan? = nil
+
+    init(_ arguments: BootArguments) throws(GuestArgumentError) {
+        if arguments.value("timeout") != nil {
+            guard let milliseconds = arguments.integer("timeout"), milliseconds >= 1,
+                  milliseconds <= Self.maximumTimeout
+            else { throw GuestArgumentError("timeout", .outOfRange, "milliseconds, 1..10000000") }
+            timeout = .milliseconds(milliseconds)
+        }
+        guard let list = arguments.value("consoles") else { return }
+        try parse(list)
+    }
+
+    /// Comma-separated `<domid>:<name>`, split at the first colon.
+    private mutating func parse(_ list: UnsafeRawBufferPointer) throws(GuestArgumentError) {
+        var start = 0
+        while start < list.count {
+            var end = start
+            while end < list.count, list[end] != 0x2C { end += 1 }  // ","
+            let entry = UnsafeRawBufferPointer(rebasing: list[start..<end])
+            guard let colon = entry.firstIndex(of: 0x3A),  // ":"
+                  let domain = parseDecimal(UnsafeRawBufferPointer(rebasing: entry[..<colon])),
+                  domain <= Self.maximumDomain, colon + 1 < entry.count
+            else { throw GuestArgumentError("consoles", .malformed, "expected <domid 0..7>:<name>,...") }
+            guard count < Self.maximumConsoles else {
+                throw GuestArgumentError("consoles", .tooMany, "at most 7 consoles")
+            }
+            entries[count] = ConsoleEntry(domain: UInt16(truncatingIfNeeded: domain),
+                                          name: UnsafeRawBufferPointer(rebasing: entry[(colon + 1)...]))
+            count += 1
+            start = end + 1
+        }
+    }
+}
