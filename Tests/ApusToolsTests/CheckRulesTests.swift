@@ -132,6 +132,13 @@ final class CheckRulesTests: XCTestCase {
         try assertRejects("memory-overlaps-gic", node: "/vm@0", .memory,
                           .overlapsVirtualGIC(guest(0x2C00_0000, 0x40_0000), gic: guest(0x2C00_1000, 0x2000)))
     }
+    func testOneConsoleBackend() throws {
+        try assertRejects("two-console-backends", node: "/vm@1", .consoleBackend,
+                          message: "/vm@1: property \"console-backend\": only one VM may be the console backend; /vm@0 already is")
+    }
+    func testConsoleBackendIsAFlag() throws {
+        try assertRejects("console-backend-not-flag", node: "/vm@0", .consoleBackend, .notAFlag(bytes: 4))
+    }
     func testMemoryAvoidsGrantWindow() throws {
         try assertRejects("memory-overlaps-grant-window", node: "/vm@0", .memory,
                           .overlapsGrantWindow(guest(0x3000_0000, 0x40_0000), window: guest(0x3000_0000, 0x20_0000)))

@@ -43,6 +43,8 @@ public enum ConfigErrorReason: Equatable, Sendable {
     case zeroSlice
     case sliceExceedsPeriod(slice: UInt32, period: UInt32)
     case extratimeNotFlag(UInt32)
+    case notAFlag(bytes: Int)
+    case secondConsoleBackend(first: FDTNode)
     case overloaded
     case utilizationNotRepresentable
     case weightOutOfRange(UInt32)
@@ -228,6 +230,14 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(" us exceeds period ")
             sink.write(decimal: period)
             sink.write(" us")
+        case .notAFlag(let bytes):
+            sink.write("is a flag and takes no value (found ")
+            sink.write(count: bytes)
+            sink.write(" bytes)")
+        case .secondConsoleBackend(let first):
+            sink.write("only one VM may be the console backend; ")
+            sink.write(node: first, fdt: fdt)
+            sink.write(" already is")
         case .extratimeNotFlag(let value):
             sink.write("extratime must be 0 or 1, found ")
             sink.write(decimal: value)

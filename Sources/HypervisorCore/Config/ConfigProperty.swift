@@ -6,8 +6,9 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
     case scheduler, traceEntries
     case label, memory, physicalBase, entry, image, bootargs, sedf, credit
     case reg, interrupts
+    case consoleBackend
 
-    static let count: UInt8 = 15
+    static let count: UInt8 = 16
 
     public var name: StaticString {
         switch self {
@@ -26,6 +27,7 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
         case .credit: "credit"
         case .reg: "reg"
         case .interrupts: "interrupts"
+        case .consoleBackend: "console-backend"
         }
     }
 
@@ -43,7 +45,7 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
         case .compatible: kind == .root || kind == .vm
         case .addressCells, .sizeCells: kind == .root
         case .scheduler, .traceEntries: kind == .hypervisor
-        case .label, .memory, .physicalBase, .entry, .image, .bootargs, .sedf, .credit: kind == .vm
+        case .label, .memory, .physicalBase, .entry, .image, .bootargs, .sedf, .credit, .consoleBackend: kind == .vm
         case .reg, .interrupts: kind == .device
         }
     }

@@ -95,6 +95,13 @@ struct ConfigReader {
                                   reason: .bootargsTooLong(length: vm.bootargs.count, limit: SystemConfig.maximumBootargsLength))
             }
         }
+        if let flag = fdt.property("console-backend", of: node) {
+            // A boolean property: present and empty.
+            guard flag.value.count == 0 else {
+                throw ConfigError(node: node, property: .consoleBackend, reason: .notAFlag(bytes: flag.value.count))
+            }
+            vm.consoleBackend = true
+        }
         vm.sedf = try sedfParameters(of: node)
         vm.credit = try creditParameters(of: node)
         if scheduler == .sedf && vm.sedf == nil { throw ConfigError(node: node, property: .sedf, reason: .missingProperty) }

@@ -11,6 +11,11 @@ extension SystemConfig {
             let vm = vms[index]
             try validateMemory(of: index, on: platform)
             try validateDevices(of: index, on: platform)
+            if vm.consoleBackend {
+                for earlier in 0..<index where vms[earlier].consoleBackend {
+                    throw ConfigError(node: vm.node, property: .consoleBackend, reason: .secondConsoleBackend(first: vms[earlier].node))
+                }
+            }
             if scheduler == .sedf, let sedf = vm.sedf {
                 // The scheduler's own exact admission arithmetic (ExactUtilization.swift).
                 utilization.add(slice: sedf.slice, period: sedf.period)

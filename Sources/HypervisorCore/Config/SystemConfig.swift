@@ -53,6 +53,8 @@ public struct VMConfig: Sendable {
     public var bootargs: FDTSlice
     public var sedf: SEDFParameters?
     public var credit: CreditParameters?
+    /// This VM is the console driver domain (docs/CONSOLE.md).
+    public var consoleBackend: Bool
     public var devices: InlineArray<4, PassthroughDevice>
     public var deviceCount: Int
 
@@ -66,6 +68,7 @@ public struct VMConfig: Sendable {
         bootargs = .empty
         sedf = nil
         credit = nil
+        consoleBackend = false
         devices = InlineArray(repeating: PassthroughDevice(node: node, registers: PhysicalRange(base: PhysicalAddress(UInt64(0)), size: 0)))
         deviceCount = 0
     }
