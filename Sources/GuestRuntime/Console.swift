@@ -1,11 +1,14 @@
 import GuestSupport
 import HypervisorCore
 
-/// Guest console output through the console_io hypercall, one line per call
-/// (the hypervisor prefixes each line with the VM's name).
+/// Guest console output, one line at a time: into the Xen console ring a
+/// console backend serves (docs/CONSOLE.md) when the hypervisor set one up,
+/// otherwise through the console_io hypercall. Either way each line appears
+/// on UART0 prefixed with the VM's name.
 public struct GuestConsole: TextSink {
     nonisolated(unsafe) static var line = InlineArray<160, UInt8>(repeating: 0)
     nonisolated(unsafe) static var length = 0
+    nonisolated(unsafe) static var ring = ConsoleRingState.unknown
 
     public init() {}
 
@@ -17,12 +20,69 @@ public struct GuestConsole: TextSink {
 
     public static func flush() {
         guard length > 0 else { return }
+        if case .unknown = ring { ring = ConsoleRingState.discover() }
         withUnsafeBytes(of: &line) { bytes in
-            _ = Hypervisor.consoleWrite(
-                address: UInt32(UInt(bitPattern: bytes.baseAddress!)), count: UInt32(length))
+            let text = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
+            if case .ring(var producer, let port) = ring {
+                sendThroughRing(text, producer: &producer, port: port)
+                ring = .ring(producer, port: port)
+            } else {
+                _ = Hypervisor.consoleWrite(address: UInt32(UInt(bitPattern: text.baseAddress!)), count: UInt32(length))
+            }
         }
         length = 0
     }
+
+    /// Publishes all of `text`, notifying the backend after each batch;
+    /// while the ring is full the VCPU yields so the backend can drain it.
+    private static func sendThroughRing(_ text: UnsafeRawBufferPointer, producer: inout ConsoleProducer<GuestBarriers>, port: UInt32) {
+        var sent = 0
+        var patience = 10_000
+        while sent < text.count, patience > 0 {
+            switch producer.write(UnsafeRawBufferPointer(rebasing: text[sent...])) {
+            case .moved(let count) where count > 0:
+                sent += count
+                _ = EventChannels.send(port)
+            case .moved:
+                patience -= 1
+                Hypervisor.yield()
+            case .overrun:
+                return  // the backend corrupted the ring: drop the line rather than spin
+            }
+        }
+    }
+}
+
+/// Whether this VM has a console ring, found once with hvm_op get_param.
+enum ConsoleRingState {
+    case unknown
+    case none
+    case ring(ConsoleProducer<GuestBarriers>, port: UInt32)
+
+    static func discover() -> ConsoleRingState {
+        guard let frame = hvmParameter(17), let port = hvmParameter(18), frame != 0 else { return .none }
+        let page = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: frame) << 12)!
+        return .ring(ConsoleProducer(page: page, stream: .output, barriers: GuestBarriers()), port: UInt32(truncatingIfNeeded: port))
+    }
+
+    /// HVMOP_get_param for this domain; nil when the hypervisor says no.
+    private static func hvmParameter(_ index: UInt32) -> UInt64? {
+        var parameter = InlineArray<4, UInt32>(repeating: 0)  // struct xen_hvm_param
+        parameter[0] = 0x7FF0                                  // domid = DOMID_SELF (u16), pad
+        parameter[1] = index
+        let result = withUnsafeMutablePointer(to: &parameter) { pointer in
+            Hypervisor.call(.hvmOp, 1, UInt32(UInt(bitPattern: pointer)))
+        }
+        guard result == 0 else { return nil }
+        return UInt64(widening: parameter[2]) | (UInt64(widening: parameter[3]) &<< 32)
+    }
+}
+
+/// Data memory barriers between the guest and its console backend.
+struct GuestBarriers: RingBarriers {
+    func write() { g_dsb() }
+    func read() { g_dsb() }
+    func full() { g_dsb() }
 }
 
 /// One tagged result line, the format the QEMU tests read:

@@ -40,6 +40,7 @@ private let handleHVC: TrapHandler = { frame in
     case .memoryOp: InterVM.memoryOp(vm: vm, frame: frame)
     case .eventChannelOp: InterVM.eventChannelOp(vm: vm, frame: frame)
     case .grantTableOp: InterVM.grantTableOp(vm: vm, frame: frame)
+    case .hvmOp: SplitConsole.hvmOp(vm: vm, frame: frame)
     default: Hypercalls.fail(frame, .notImplemented)
     }
 }

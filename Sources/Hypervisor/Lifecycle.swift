@@ -52,6 +52,7 @@ enum Lifecycle {
                 refuse(error, fdt: loaded.fdt)
             }
         }
+        SplitConsole.setUp(config: config, fdt: loaded.fdt)
         announce(config: config, fdt: loaded.fdt)
         Scheduling.request(.release)
         let frame = hv_guest_frame()!

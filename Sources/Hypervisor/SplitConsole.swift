@@ -1,0 +1,134 @@
+import HVRegs
+import HypervisorCore
+
+/// The plumbing of the split console (docs/CONSOLE.md), laid at boot: for
+/// every VM but the console backend, a Xen console ring page, grant 0 of its
+/// table granting that page to the backend (mapped into the backend's grant
+/// window), and an event channel between the two. Guests find it all with
+/// hvm_op get_param; the hypervisor is not on the data path afterwards.
+enum SplitConsole {
+    static let hvmGetParam: UInt32 = 1             // HVMOP_get_param
+    static let paramConsolePFN: UInt32 = 17        // HVM_PARAM_CONSOLE_PFN
+    static let paramConsoleEventChannel: UInt32 = 18
+    static let hvmParamSize = 16                   // struct xen_hvm_param
+    /// The ring page sits below the grant table (RAM end - 8 KiB) and the bootargs (RAM end - 4 KiB).
+    static let ringOffsetFromEnd: UInt32 = 3 * 4096
+
+    nonisolated(unsafe) static var backend: Int? = nil
+    /// Per frontend VM: its ring page (guest frame), its port, the backend's port for it.
+    nonisolated(unsafe) static var ringFrame = InlineArray<8, UInt32>(repeating: 0)
+    nonisolated(unsafe) static var frontendPort = InlineArray<8, UInt32>(repeating: 0)
+    nonisolated(unsafe) static var backendPort = InlineArray<8, UInt32>(repeating: 0)
+
+    static func backendWindowFrame(for vm: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: GrantWindow.standard.base.value &>> 12) + UInt32(truncatingIfNeeded: vm)
+    }
+
+    /// After every VM is created. Each step can only fail if the configuration
+    /// check or the core is wrong, so a failure is a hypervisor bug.
+    static func setUp(config: SystemConfig, fdt: FDT) {
+        for vm in 0..<config.vmCount where config.vms[vm].consoleBackend { backend = vm }
+        guard let backend else { return }
+        let backendID = DomainID(truncatingIfNeeded: backend)
+        for vm in 0..<Machines.count where vm != backend {
+            let id = DomainID(truncatingIfNeeded: vm)
+            let ring = Machines.table[vm].memoryBase &+ Machines.table[vm].memorySize &- ringOffsetFromEnd
+            guard let page = Machines.guestBytes(vm: vm, address: ring, length: 4096),
+                  let table = Machines.guestBytes(
+                    vm: vm, address: UInt32(truncatingIfNeeded: GrantLayout(vm: config.vms[vm]).table.value), length: 8)
+            else { Panic.halt("a console ring or grant table lies outside its VM") }
+            page.initializeMemory(as: UInt8.self, repeating: 0)
+            ringFrame[vm] = ring &>> 12
+            // Grant 0 (Xen's GNTTAB_RESERVED_CONSOLE): frame and domid, then the flags.
+            let entry = table.baseAddress!
+            entry.advanced(by: 4).assumingMemoryBound(to: UInt32.self).pointee = ring &>> 12
+            entry.advanced(by: 2).assumingMemoryBound(to: UInt16.self).pointee = backendID
+            entry.assumingMemoryBound(to: UInt16.self).pointee = GrantEntryFlags.permitAccess
+            guard var stage2 = Machines.table[backend].stage2 else { Panic.halt("the console backend has no stage 2") }
+            let request = GrantMapRequest(
+                hostAddress: UInt64(widening: backendWindowFrame(for: vm)) &<< 12,
+                flags: GrantMapFlags.hostMap, reference: 0, domain: id)
+            do {
+                _ = try InterVM.grants.map(request, by: backendID, stage2: &stage2)
+            } catch {
+                Panic.halt("could not map a console ring into the backend")
+            }
+            Machines.table[backend].stage2 = stage2
+            guard case .success(let port) = InterVM.events.allocateUnbound(caller: id, domain: id, remoteDomain: backendID),
+                  case .success(let binding) = InterVM.events.bindInterdomain(caller: backendID, remoteDomain: id, remotePort: port)
+            else { Panic.halt("could not bind a console event channel") }
+            frontendPort[vm] = port
+            backendPort[vm] = binding.localPort
+        }
+        appendConsoleList(backend: backend)
+    }
+
+    /// ` consoles=<domid>:<name>,...` after the backend's bootargs (last page of its memory).
+    private static func appendConsoleList(backend: Int) {
+        let last = Machines.table[backend].memoryBase &+ Machines.table[backend].memorySize &- 4096
+        guard let page = Machines.guestBytes(vm: backend, address: last, length: 4096) else { return }
+        var end = 0
+        while end < 4095, page[end] != 0 { end += 1 }
+        var sink = ByteWriter(bytes: page, position: end)
+        sink.write(" consoles=")
+        var first = true
+        for vm in 0..<Machines.count where vm != backend {
+            if !first { sink.write(",") }
+            first = false
+            sink.write(decimal: UInt32(truncatingIfNeeded: vm))
+            sink.write(":")
+            Machines.table[vm].writeName(to: &sink)
+        }
+        sink.finish()
+    }
+
+    /// hvm_op: only HVMOP_get_param, only the console parameters.
+    static func hvmOp(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>) {
+        guard frame.pointee.r.0 == hvmGetParam else {
+            Hypercalls.fail(frame, .notImplemented)
+            return
+        }
+        guard let arguments = Machines.guestBytes(vm: vm, address: frame.pointee.r.1, length: hvmParamSize) else {
+            Hypercalls.fail(frame, .fault)
+            return
+        }
+        let domain = arguments.load(fromByteOffset: 0, as: UInt16.self)
+        let index = arguments.load(fromByteOffset: 4, as: UInt32.self)
+        guard index == paramConsolePFN || index == paramConsoleEventChannel else {
+            Hypercalls.fail(frame, .invalid)
+            return
+        }
+        let target = domain == domainSelf ? vm : Int(domain)
+        guard let backend, target < Machines.count, target != backend else {
+            Hypercalls.fail(frame, .noEntry)
+            return
+        }
+        let value: UInt32
+        if vm == target {
+            value = index == paramConsolePFN ? ringFrame[target] : frontendPort[target]
+        } else if vm == backend {
+            value = index == paramConsolePFN ? backendWindowFrame(for: target) : backendPort[target]
+        } else {
+            Hypercalls.fail(frame, .permissionDenied)
+            return
+        }
+        let result = arguments.baseAddress!.advanced(by: 8).assumingMemoryBound(to: UInt32.self)
+        result[0] = value
+        result[1] = 0  // the high half of the 64-bit value
+        Hypercalls.result(frame, 0)
+    }
+}
+
+/// Writes text into a byte buffer (NUL-terminated by `finish`), never past its end.
+private struct ByteWriter: TextSink {
+    let bytes: UnsafeMutableRawBufferPointer
+    var position: Int
+
+    mutating func write(byte: UInt8) {
+        guard position < bytes.count - 1 else { return }
+        bytes[position] = byte
+        position += 1
+    }
+
+    func finish() { bytes[min(position, bytes.count - 1)] = 0 }
+}
