@@ -8,23 +8,33 @@ struct ConsoleEntry {
 }
 
 /// Bootargs of the console backend:
-///   [timeout=<ms>] consoles=<domid>:<name>[,<domid>:<name>...]
+///   [poll=<us>] [timeout=<ms>] consoles=<domid>:<name>[,<domid>:<name>...]
 /// The hypervisor appends `consoles=` (docs/CONSOLE.md); without it, or with
-/// an empty list, there is nothing to serve. `timeout` bounds the whole run
-/// for systems whose frontends might never stop; without it the backend
-/// serves until every frontend is gone.
+/// an empty list, there is nothing to serve. `poll` is the fallback tick
+/// (default 2000 us). `timeout` bounds the whole run for systems whose
+/// frontends might never stop; without it the backend serves until every
+/// frontend is gone.
 struct ConsoledArguments {
     static let maximumConsoles = 7
     /// Domain ids are VM indexes; Apus runs at most 8 VMs.
     static let maximumDomain: UInt64 = 7
     static let maximumTimeout: UInt64 = 10_000_000
+    static let minimumPoll: UInt64 = 100
+    static let maximumPoll: UInt64 = 1_000_000
 
     var entries = InlineArray<7, ConsoleEntry>(
         repeating: ConsoleEntry(domain: 0, name: UnsafeRawBufferPointer(start: nil, count: 0)))
     var count = 0
     var timeout: TimeSpan? = nil
+    var poll = TimeSpan.microseconds(2_000)
 
     init(_ arguments: BootArguments) throws(GuestArgumentError) {
+        if arguments.value("poll") != nil {
+            guard let microseconds = arguments.integer("poll"), microseconds >= Self.minimumPoll,
+                  microseconds <= Self.maximumPoll
+            else { throw GuestArgumentError("poll", .outOfRange, "microseconds, 100..1000000") }
+            poll = .microseconds(microseconds)
+        }
         if arguments.value("timeout") != nil {
             guard let milliseconds = arguments.integer("timeout"), milliseconds >= 1,
                   milliseconds <= Self.maximumTimeout

@@ -7,18 +7,16 @@ import HypervisorCore
 /// the virtual timer armed, so no wait lasts longer than one tick even if
 /// an event is lost or never comes.
 enum Service {
-    /// The fallback period: output is at most this late without events, and
-    /// a departed frontend is noticed within it.
-    static let tick = TimeSpan.milliseconds(2)
-
     /// Wake-ups of the loop (events and ticks together).
     nonisolated(unsafe) static var wakeUps: UInt32 = 0
 
     static func attachTimer() { GIC.attach(VirtualTimer.interrupt, tickFired) }
 
     /// Serves until every console is gone or dropped (true), or until
-    /// `timeout` has passed (false).
-    static func run(timeout: TimeSpan?) -> Bool {
+    /// `timeout` has passed (false). `tick` is the fallback period: output
+    /// is at most this late without events, and a departed frontend is
+    /// noticed within it.
+    static func run(tick: TimeSpan, timeout: TimeSpan?) -> Bool {
         let start = GuestClock.now
         let end = timeout.map { start + $0 } ?? .never
         var nextCheck = start + tick

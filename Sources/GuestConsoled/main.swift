@@ -31,7 +31,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     Service.attachTimer()
     EventChannels.attachUpcall()
     GIC.enable()
-    let finished = Service.run(timeout: arguments.timeout)
+    let finished = Service.run(tick: arguments.poll, timeout: arguments.timeout)
     if !finished { reportTimeout(arguments.timeout ?? .zero) }
     Consoles.retireAll()
 
