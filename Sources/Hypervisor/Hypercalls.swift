@@ -59,6 +59,7 @@ private func consoleIO(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, co
         case .failure(let error):
             Hypercalls.fail(frame, error)
         case .success(let buffer):
+            Machines.table[vm].consoleWrites &+= 1
             GuestConsoleOutput.write(vm: vm, from: machine.physical(buffer.address), count: buffer.length)
             Hypercalls.result(frame, buffer.length)
         }

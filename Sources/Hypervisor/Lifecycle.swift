@@ -52,6 +52,7 @@ enum Lifecycle {
                 refuse(error, fdt: loaded.fdt)
             }
         }
+        InterVM.attachBootPages(vms: config.vmCount)
         SplitConsole.setUp(config: config, fdt: loaded.fdt)
         announce(config: config, fdt: loaded.fdt)
         Scheduling.request(.release)
@@ -88,6 +89,8 @@ enum Lifecycle {
             machine.writeName(to: &out)
             out.write(": hypercalls ")
             out.write(decimal: machine.hypercalls)
+            out.write(", console_io writes ")
+            out.write(decimal: machine.consoleWrites)
             out.write(", interrupts ")
             out.write(decimal: machine.interrupts)
             out.write(", faults injected ")

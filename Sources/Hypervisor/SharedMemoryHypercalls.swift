@@ -28,6 +28,17 @@ enum InterVM {
         Machines.guestBytes(vm: vm, address: address, length: length)
     }
 
+    /// Every VM exists for event channels from boot on, with a shared_info page
+    /// of the hypervisor's, so channels can be bound (and events raised)
+    /// before the guest registers its own page; registering copies it over.
+    static func attachBootPages(vms: Int) {
+        for vm in 0..<vms {
+            let page = UnsafeMutableRawPointer(bitPattern: hv_shared_info_start() + UInt(vm) * 4096)!
+            page.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+            _ = events.attach(domain: UInt16(truncatingIfNeeded: vm), page: EventPage(sharedInfo: page))
+        }
+    }
+
     static func deliver(_ notification: EventNotification?) {
         guard let notification, Int(notification.domain) < Machines.count else { return }
         VirtualInterrupts.inject(vm: Int(notification.domain), intid: VirtualGIC.eventChannelPPI, hardware: false)
@@ -62,9 +73,13 @@ enum InterVM {
             Hypercalls.fail(frame, .invalid)
             return
         }
-        // Apus does not remap: the guest's own page at gpfn becomes its shared_info.
-        page.initializeMemory(as: UInt8.self, repeating: 0)
-        _ = events.attach(domain: UInt16(truncatingIfNeeded: vm), page: EventPage(sharedInfo: page.baseAddress!))
+        // Apus does not remap: the guest's own page at gpfn becomes its
+        // shared_info, taking over what the previous page held (events raised before).
+        let caller = UInt16(truncatingIfNeeded: vm)
+        if let current = events.page(of: caller), current.sharedInfo != page.baseAddress! {
+            page.baseAddress!.copyMemory(from: current.sharedInfo, byteCount: 4096)
+        }
+        _ = events.attach(domain: caller, page: EventPage(sharedInfo: page.baseAddress!))
         Hypercalls.result(frame, 0)
     }
 

@@ -29,6 +29,8 @@ struct VirtualMachine {
 
     // Counters for the final report.
     var hypercalls: UInt32 = 0
+    /// Lines' worth of console_io writes (zero for a VM that prints through a console ring).
+    var consoleWrites: UInt32 = 0
     var traps: UInt32 = 0
     var injectedFaults: UInt32 = 0
     var interrupts: UInt32 = 0
