@@ -31,8 +31,8 @@ struct Client {
         check("events-bound", status.result == 0 && status.code == EventChannelStatusCode.interdomain.rawValue
               && status.domain == arguments.peer && status.remotePort == serverPort)
 
-        let mapping = GrantTable.map(reference: 0, of: arguments.peer, at: GrantWindowPages.readWrite, readOnly: false)
-        report("MAP ref=0 access=rw", mapping)
+        let mapping = GrantTable.map(reference: PingGrants.readWrite, of: arguments.peer, at: GrantWindowPages.readWrite, readOnly: false)
+        report("MAP ref=8 access=rw", mapping)
         let mapped = mapping.succeeded
             && PingPage.read(GrantWindowPages.readWrite, PingPage.marker) == PingPage.readWriteMarker
         check("grant-mapped", mapped)
@@ -77,16 +77,16 @@ struct Client {
         }
     }
 
-    /// Ref 1 is read-only: a writable map must fail with a GNTST error, a
+    /// The second grant is read-only: a writable map must fail with a GNTST error, a
     /// read-only one must work, and a store through it must fault.
     private func checkReadOnlyGrant() {
-        let writable = GrantTable.map(reference: 1, of: arguments.peer, at: GrantWindowPages.readOnly, readOnly: false)
-        report("MAP ref=1 access=rw", writable)
+        let writable = GrantTable.map(reference: PingGrants.readOnly, of: arguments.peer, at: GrantWindowPages.readOnly, readOnly: false)
+        report("MAP ref=9 access=rw", writable)
         let refused = writable.result == 0 && writable.status < 0
         if writable.succeeded { _ = GrantTable.unmap(handle: writable.handle, at: GrantWindowPages.readOnly) }
 
-        let readable = GrantTable.map(reference: 1, of: arguments.peer, at: GrantWindowPages.readOnly, readOnly: true)
-        report("MAP ref=1 access=ro", readable)
+        let readable = GrantTable.map(reference: PingGrants.readOnly, of: arguments.peer, at: GrantWindowPages.readOnly, readOnly: true)
+        report("MAP ref=9 access=ro", readable)
         let readWorks = readable.succeeded
             && PingPage.read(GrantWindowPages.readOnly, PingPage.marker) == PingPage.readOnlyMarker
         check("grant-readonly-refused", refused && readWorks)

@@ -21,6 +21,13 @@ enum PingPage {
     }
 }
 
+/// The server's two grants. Xen reserves references 0-7 (0 is the console
+/// ring the hypervisor grants to a console backend), so these start at 8.
+enum PingGrants {
+    static let readWrite: UInt32 = 8
+    static let readOnly: UInt32 = 9
+}
+
 /// Where the client maps the two grants: pages of its grant window.
 enum GrantWindowPages {
     static let readWrite: UInt32 = 0x3000_0000

@@ -30,8 +30,8 @@ struct Server {
         check("grant-flags-while-mapped", served.flagsWhileMapped)
         check("served", served.requests == arguments.rounds)
 
-        check("grant-revoked", awaitRelease() && GrantTable.endAccess(reference: 0)
-              && GrantTable.endAccess(reference: 1))
+        check("grant-revoked", awaitRelease() && GrantTable.endAccess(reference: PingGrants.readWrite)
+              && GrantTable.endAccess(reference: PingGrants.readOnly))
         Hypervisor.shutdown(.powerOff)
     }
 
@@ -44,8 +44,8 @@ struct Server {
         let readOnly = readWrite &+ 0x1000
         PingPage.write(readWrite, PingPage.marker, PingPage.readWriteMarker)
         PingPage.write(readOnly, PingPage.marker, PingPage.readOnlyMarker)
-        let offered = grant(reference: 0, page: readWrite, readOnly: false)
-            && grant(reference: 1, page: readOnly, readOnly: true)
+        let offered = grant(reference: PingGrants.readWrite, page: readWrite, readOnly: false)
+            && grant(reference: PingGrants.readOnly, page: readOnly, readOnly: true)
         check("grant-offered", offered)
         return readWrite
     }
@@ -131,7 +131,7 @@ struct Server {
             if requests == 0 {
                 // The client has the page mapped read-write by now.
                 let both = GrantEntryFlags.reading | GrantEntryFlags.writing
-                flagsWhileMapped = GrantTable.flags(reference: 0) & both == both
+                flagsWhileMapped = GrantTable.flags(reference: PingGrants.readWrite) & both == both
             }
             last = sequence
             requests &+= 1
@@ -146,7 +146,7 @@ struct Server {
         Watchdog.start(.milliseconds(1_000))
         defer { Watchdog.stop() }
         return wait {
-            GrantTable.flags(reference: 0) & busy == 0 && GrantTable.flags(reference: 1) & busy == 0
+            GrantTable.flags(reference: PingGrants.readWrite) & busy == 0 && GrantTable.flags(reference: PingGrants.readOnly) & busy == 0
         }
     }
 }
