@@ -54,15 +54,23 @@ private func consoleIO(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, co
     case .read:
         Hypercalls.result(frame, 0)  // no console input for guests yet
     case .write:
-        let machine = Machines.table[vm]
-        switch validateConsoleWrite(address: address, count: count, memoryBase: machine.memoryBase, memorySize: machine.memorySize) {
+        let validated = validateConsoleWrite(
+            address: address, count: count, memoryBase: Machines.table[vm].memoryBase, memorySize: Machines.table[vm].memorySize)
+        let buffer: GuestBuffer
+        switch validated {
         case .failure(let error):
             Hypercalls.fail(frame, error)
-        case .success(let buffer):
-            Machines.table[vm].consoleWrites &+= 1
-            GuestConsoleOutput.write(vm: vm, from: machine.physical(buffer.address), count: buffer.length)
-            Hypercalls.result(frame, buffer.length)
+            return
+        case .success(let valid):
+            buffer = valid
         }
+        guard let bytes = Machines.guestBytes(vm: vm, address: buffer.address, length: Int(buffer.length)) else {
+            Hypercalls.fail(frame, .fault)
+            return
+        }
+        Machines.table[vm].consoleWrites &+= 1
+        GuestConsoleOutput.write(vm: vm, bytes)
+        Hypercalls.result(frame, buffer.length)
     }
 }
 
@@ -104,12 +112,9 @@ private func schedOp(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, comm
 enum GuestConsoleOutput {
     nonisolated(unsafe) static var atLineStart = InlineArray<8, Bool>(repeating: true)
 
-    static func write(vm: Int, from physical: UInt, count: UInt32) {
+    static func write(vm: Int, _ bytes: UnsafeMutableRawBufferPointer) {
         var out = Console()
-        var offset: UInt = 0
-        while offset < UInt(count) {
-            let byte = UnsafePointer<UInt8>(bitPattern: physical + offset)!.pointee
-            offset += 1
+        for byte in bytes {
             if atLineStart[vm] {
                 out.write("[")
                 Machines.table[vm].writeName(to: &out)

@@ -24,10 +24,6 @@ enum InterVM {
             bytes: UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: base), count: Int(truncatingIfNeeded: ram.size))))
     }
 
-    static func guestBytes(vm: Int, address: UInt32, length: Int) -> UnsafeMutableRawBufferPointer? {
-        Machines.guestBytes(vm: vm, address: address, length: length)
-    }
-
     /// Every VM exists for event channels from boot on, with a shared_info page
     /// of the hypervisor's, so channels can be bound (and events raised)
     /// before the guest registers its own page; registering copies it over.
@@ -55,7 +51,7 @@ enum InterVM {
             Hypercalls.fail(frame, .notImplemented)
             return
         }
-        guard let arguments = guestBytes(vm: vm, address: frame.pointee.r.1, length: addToPhysmapSize) else {
+        guard let arguments = Machines.guestBytes(vm: vm, address: frame.pointee.r.1, length: addToPhysmapSize) else {
             Hypercalls.fail(frame, .fault)
             return
         }
@@ -68,7 +64,7 @@ enum InterVM {
             return
         }
         guard space == mapSpaceSharedInfo, gpfnHigh == 0, gpfnLow < 0x10_0000,
-              let page = guestBytes(vm: vm, address: gpfnLow << 12, length: 4096)
+              let page = Machines.guestBytes(vm: vm, address: gpfnLow << 12, length: 4096)
         else {
             Hypercalls.fail(frame, .invalid)
             return
@@ -88,7 +84,7 @@ enum InterVM {
             Hypercalls.fail(frame, .notImplemented)
             return
         }
-        guard let arguments = guestBytes(vm: vm, address: frame.pointee.r.1, length: size) else {
+        guard let arguments = Machines.guestBytes(vm: vm, address: frame.pointee.r.1, length: size) else {
             Hypercalls.fail(frame, .fault)
             return
         }
@@ -103,7 +99,7 @@ enum InterVM {
             Hypercalls.fail(frame, .notImplemented)
             return
         }
-        guard let arguments = guestBytes(vm: vm, address: frame.pointee.r.1, length: size),
+        guard let arguments = Machines.guestBytes(vm: vm, address: frame.pointee.r.1, length: size),
               var stage2 = Machines.table[vm].stage2
         else {
             Hypercalls.fail(frame, .fault)
@@ -114,7 +110,7 @@ enum InterVM {
             stage2: &stage2
         ) { address, length in
             guard address < 0x1_0000_0000 else { return nil }
-            return guestBytes(vm: vm, address: UInt32(truncatingIfNeeded: address), length: length)
+            return Machines.guestBytes(vm: vm, address: UInt32(truncatingIfNeeded: address), length: length)
         }
         Machines.table[vm].stage2 = stage2
         if outcome.invalidateTLB {

@@ -25,8 +25,6 @@ struct VCPUContext {
         frame.r.0 = r0
         frame.r.1 = r1
         cp15 = resetCP15
-        vfp.fpexc = 0
-        gicVMCR = 0
     }
 
     init() {}

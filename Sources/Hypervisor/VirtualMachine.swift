@@ -39,12 +39,6 @@ struct VirtualMachine {
 
     var isRunnable: Bool { stopped == nil }
 
-    /// Guest-physical to physical, for buffers a guest passes in hypercalls
-    /// (after validateGuestRange has checked them).
-    func physical(_ guestAddress: UInt32) -> UInt {
-        UInt(physicalBase) + UInt(guestAddress - memoryBase)
-    }
-
     func writeName<Sink: TextSink>(to sink: inout Sink) {
         for byte in name { sink.write(byte: byte) }
     }
