@@ -6,6 +6,7 @@ import HypervisorCore
 /// whole, each starting `[name] `, so two consoles never share a line.
 struct ServedConsole {
     enum State { case serving, gone, dropped }
+    enum Delivery { case delivered, full, closed }
 
     /// A line longer than this is cut and written as one line.
     static let lineLimit = 160
@@ -48,6 +49,18 @@ struct ServedConsole {
             }
         }
         return lines
+    }
+
+    /// Puts one input byte into the frontend's `in` stream (the caller notifies).
+    mutating func deliver(_ byte: UInt8) -> Delivery {
+        guard state == .serving else { return .closed }
+        var one = byte
+        switch withUnsafeBytes(of: &one, { ring.write($0) }) {
+        case .moved(let count): return count == 1 ? .delivered : .full
+        case .overrun(let overrun):
+            drop(overrun)
+            return .closed
+        }
     }
 
     /// The frontend is gone: takes what it left in the ring (at most a ring's

@@ -22,6 +22,7 @@ enum Service {
         var nextCheck = start + tick
         while true {
             Consoles.serveAll()
+            ConsoleInput.route()
             let now = GuestClock.now
             if now >= nextCheck {
                 Consoles.retireDeparted()

@@ -29,6 +29,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     for index in 0..<arguments.count { Consoles.attach(arguments.entries[index]) }
 
     Service.attachTimer()
+    ConsoleInput.attach()
     EventChannels.attachUpcall()
     GIC.enable()
     let finished = Service.run(tick: arguments.poll, timeout: arguments.timeout)
@@ -46,6 +47,10 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     out.write(decimal: Consoles.lines)
     out.write(" consoles=")
     out.write(decimal: UInt32(truncatingIfNeeded: Consoles.count))
+    out.write(" input=")
+    out.write(decimal: ConsoleInput.delivered)
+    out.write(" discarded=")
+    out.write(decimal: ConsoleInput.discarded)
     out.newline()
     check("consoled-served", Consoles.lines > 0)
     Hypervisor.shutdown(.powerOff)

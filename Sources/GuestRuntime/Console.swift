@@ -23,14 +23,35 @@ public struct GuestConsole: TextSink {
         if case .unknown = ring { ring = ConsoleRingState.discover() }
         withUnsafeBytes(of: &line) { bytes in
             let text = UnsafeRawBufferPointer(rebasing: bytes[0..<length])
-            if case .ring(var producer, let port) = ring {
-                sendThroughRing(text, producer: &producer, port: port)
-                ring = .ring(producer, port: port)
+            if case .ring(var frontend, let port) = ring {
+                sendThroughRing(text, producer: &frontend.output, port: port)
+                ring = .ring(frontend, port: port)
             } else {
                 _ = Hypervisor.consoleWrite(address: UInt32(UInt(bitPattern: text.baseAddress!)), count: UInt32(length))
             }
         }
         length = 0
+    }
+
+    /// Input typed for this guest (docs/CONSOLE.md): copies up to
+    /// `buffer.count` bytes waiting in the ring's `in` stream and tells the
+    /// backend there is room again. 0 when nothing waits or there is no ring
+    /// (console_io has no input). New input comes with an event on `inputPort`.
+    public static func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        if case .unknown = ring { ring = ConsoleRingState.discover() }
+        guard case .ring(var frontend, let port) = ring else { return 0 }
+        let transfer = frontend.read(into: buffer)
+        ring = .ring(frontend, port: port)
+        guard case .moved(let count) = transfer, count > 0 else { return 0 }
+        _ = EventChannels.send(port)
+        return count
+    }
+
+    /// The console ring's event channel port; nil when output goes through console_io.
+    public static var inputPort: UInt32? {
+        if case .unknown = ring { ring = ConsoleRingState.discover() }
+        guard case .ring(_, let port) = ring else { return nil }
+        return port
     }
 
     /// Publishes all of `text`, notifying the backend after each batch;
@@ -57,12 +78,12 @@ public struct GuestConsole: TextSink {
 enum ConsoleRingState {
     case unknown
     case none
-    case ring(ConsoleProducer<GuestBarriers>, port: UInt32)
+    case ring(ConsoleFrontend<GuestBarriers>, port: UInt32)
 
     static func discover() -> ConsoleRingState {
         guard let frame = hvmParameter(17), let port = hvmParameter(18), frame != 0 else { return .none }
         let page = UnsafeMutableRawPointer(bitPattern: UInt(truncatingIfNeeded: frame) << 12)!
-        return .ring(ConsoleProducer(page: page, stream: .output, barriers: GuestBarriers()), port: UInt32(truncatingIfNeeded: port))
+        return .ring(ConsoleFrontend(page: page, barriers: GuestBarriers()), port: UInt32(truncatingIfNeeded: port))
     }
 
     /// HVMOP_get_param for this domain; nil when the hypervisor says no.

@@ -31,10 +31,11 @@ enum QEMU {
 
     static let machine = "vexpress-a15,virtualization=on"
 
-    /// Boots `image` (a file name in the build directory).
+    /// Boots `image` (a file name in the build directory). `input` is typed
+    /// on UART0 (QEMU's stdin), all of it at once; stdin stays open until QEMU exits.
     static func boot(
         _ image: String, machine: String = machine, timeout: TimeInterval = 60,
-        extraArguments: [String] = [], file: StaticString = #filePath, line: UInt = #line
+        extraArguments: [String] = [], input: String? = nil, file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
         let path = buildDirectory.appendingPathComponent(image).path
         guard FileManager.default.fileExists(atPath: path) else {
@@ -52,13 +53,15 @@ enum QEMU {
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
+        let keyboard = input.map { _ in Pipe() }
+        process.standardInput = keyboard ?? FileHandle.nullDevice
 
         let collected = OutputCollector()
         pipe.fileHandleForReading.readabilityHandler = { handle in
             collected.append(handle.availableData)
         }
         try process.run()
+        if let keyboard, let input { keyboard.fileHandleForWriting.write(Data(input.utf8)) }
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
         let timedOut = finished.wait(timeout: .now() + timeout) == .timedOut
@@ -67,6 +70,7 @@ enum QEMU {
             finished.wait()
         }
         pipe.fileHandleForReading.readabilityHandler = nil
+        try? keyboard?.fileHandleForWriting.close()
         collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
         return QEMURun(
             image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut)

@@ -22,3 +22,30 @@ final class SplitConsoleTests: XCTestCase {
         }
     }
 }
+
+/// Console input (docs/CONSOLE.md): bytes typed on UART0 reach the guest
+/// that has the input focus, through the `in` stream of its ring; Ctrl-]
+/// and a domain id move the focus.
+final class ConsoleInputTests: XCTestCase {
+    func testTypedLinesReachTheSelectedGuestOnly() throws {
+        let typed = "hello left\r" + "\u{1D}2" + "hello right\rquit\r" + "\u{1D}9" + "\u{1D}1" + "quit\r"
+        let run = try QEMU.boot("systems/console-input.elf", timeout: 120,
+                                extraArguments: ["-icount", "shift=0,sleep=off"], input: typed)
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, 0, run.transcript)
+        let lines = run.output.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        XCTAssertEqual(lines.filter { $0.hasPrefix("[left] ECHO ") && !$0.contains("ready") },
+                       ["[left] ECHO hello left", "[left] ECHO quit"], run.transcript)
+        XCTAssertEqual(lines.filter { $0.hasPrefix("[right] ECHO ") && !$0.contains("ready") },
+                       ["[right] ECHO hello right", "[right] ECHO quit"], run.transcript)
+        XCTAssertTrue(run.output.contains("[consoled] INPUT -> left dom=1"), run.transcript)
+        XCTAssertTrue(run.output.contains("[consoled] INPUT -> right dom=2"), run.transcript)
+        XCTAssertTrue(run.output.contains("[consoled] INPUT: dom=9") == false, "9 is not a domain digit" + run.transcript)
+        XCTAssertTrue(run.output.contains("[consoled] INPUT: type Ctrl-]"), "Ctrl-] 9 gets the usage line" + run.transcript)
+        let report = GuestReport(output: run.output)
+        XCTAssertEqual(report.checks(of: "left")["echo-input"], true, run.transcript)
+        XCTAssertEqual(report.checks(of: "right")["echo-input"], true, run.transcript)
+        // 11 + 17 + 5 bytes routed (the Ctrl-] pairs are consumed), none discarded.
+        XCTAssertTrue(run.output.contains("CONSOLED lines=8 consoles=2 input=33 discarded=0"), run.transcript)
+    }
+}
