@@ -104,6 +104,16 @@ QEMU_MACHINE := -M vexpress-a15,virtualization=on -cpu cortex-a15 -m $(RAM_MB)M
 # and runs are bit-identical (PLATFORM.md); guests measure CPU work in instructions.
 QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none -global pl041.audiodev=none -semihosting \
 	-icount shift=0,sleep=off
+# Block devices and UART1 (docs/BLOCK.md): the first virtio-blk device lands on
+# transport 3 (0x1C130600, the driver domain's by convention), the second on
+# transport 2 (0x1C130400, a guest's by passthrough). The images persist between
+# runs; delete them for fresh disks. UART1 (a passthrough UART) goes to a file.
+DISK_SPLIT  := $(BUILD)/disk-split.img
+DISK_DIRECT := $(BUILD)/disk-direct.img
+DISK_MB     ?= 16
+QEMU_DEVICES := -serial mon:stdio -serial file:$(BUILD)/uart1.log \
+	-drive if=none,id=split,format=raw,file=$(DISK_SPLIT) -device virtio-blk-device,drive=split \
+	-drive if=none,id=direct,format=raw,file=$(DISK_DIRECT) -device virtio-blk-device,drive=direct
 
 # Tools a fresh machine needs, as command:package.
 BASE_TOOLS  := arm-none-eabi-gcc:gcc-arm-none-eabi arm-none-eabi-ld:binutils-arm-none-eabi \
@@ -266,16 +276,21 @@ $(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(BUILD)/guest-runtime/guestruntime.o
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(OBJCOPY) -O binary $< $@
 
-run: all
-	@echo "Booting Apus in QEMU (Ctrl-A X quits). $(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/apus.elf"
+$(BUILD)/disk-%.img:
+	@mkdir -p $(@D)
+	truncate -s $(DISK_MB)M $@
+
+run: all $(DISK_SPLIT) $(DISK_DIRECT)
+	@echo "Booting Apus in QEMU (Ctrl-A X quits; UART1 output goes to $(BUILD)/uart1.log)."
+	@echo "$(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) -kernel $(BUILD)/apus.elf"
 	@status=0; $(if $(filter-out 0,$(TIMEOUT)),timeout --foreground $(TIMEOUT)) \
-	  $(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/apus.elf || status=$$?; \
+	  $(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) -kernel $(BUILD)/apus.elf || status=$$?; \
 	  echo "QEMU exited with status $$status"; exit $$status
 
 # The trace of a run of CONFIG, as text and as an SVG Gantt chart.
-trace: tools
+trace: tools $(DISK_SPLIT) $(DISK_DIRECT)
 	$(MAKE) BUILD=$(BUILD)/trace TRACE=1 CONFIG=$(CONFIG) $(BUILD)/trace/apus.elf
-	@status=0; $(QEMU) $(QEMU_FLAGS) -kernel $(BUILD)/trace/apus.elf > $(BUILD)/trace.log || status=$$?; \
+	@status=0; $(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) -kernel $(BUILD)/trace/apus.elf > $(BUILD)/trace.log || status=$$?; \
 	  tr -d '\r' < $(BUILD)/trace.log | sed -n '/^--- apus-trace begin ---$$/,/^--- apus-trace end ---$$/p' | sed '1d;$$d' > $(BUILD)/trace.txt; \
 	  echo "QEMU exited with status $$status; console in $(BUILD)/trace.log, trace in $(BUILD)/trace.txt"; \
 	  [ $$status = 0 ] || exit $$status
@@ -295,10 +310,10 @@ bench: all
 	$(SWIFT) run -c release apus bench
 	BUILD=$(BUILD) RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/qemu-bench.sh
 
-debug: all debug-tools
+debug: all debug-tools $(DISK_SPLIT) $(DISK_DIRECT)
 	@echo "QEMU is waiting for gdb on :1234. In another terminal:"
 	@echo "  gdb-multiarch -q $(BUILD)/apus.elf -ex 'target remote :1234' -ex 'break apus_main' -ex continue"
-	$(QEMU) $(QEMU_FLAGS) -s -S -kernel $(BUILD)/apus.elf
+	$(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) -s -S -kernel $(BUILD)/apus.elf
 
 image: image-tools
 	$(MAKE) BUILD=$(BUILD)/board EXIT=sysctl $(BUILD)/board/apus.elf

@@ -7,10 +7,14 @@ struct ConsoleEntry {
     var name: UnsafeRawBufferPointer
 }
 
-/// Bootargs of the console backend:
-///   [poll=<us>] [timeout=<ms>] consoles=<domid>:<name>[,<domid>:<name>...]
-/// The hypervisor appends `consoles=` (docs/CONSOLE.md); without it, or with
-/// an empty list, there is nothing to serve. `poll` is the fallback tick
+/// Bootargs of the driver domain:
+///   [poll=<us>] [timeout=<ms>] [virtio=<transport> irq=<intid>]
+///   consoles=<domid>:<name>[,...]  [disks=<domid>:<ring>:<port>:<first>:<sectors>[,...]]
+///   [physical-base=<address>]
+/// The hypervisor appends `consoles=` (docs/CONSOLE.md), `disks=` and
+/// `physical-base=` (docs/BLOCK.md); without them there is nothing to serve.
+/// `virtio` and `irq` name the virtio-blk transport passed through to this
+/// VM for the block back end. `poll` is the fallback tick
 /// (default 2000 us). `timeout` bounds the whole run for systems whose
 /// frontends might never stop; without it the backend serves until every
 /// frontend is gone.
@@ -27,6 +31,10 @@ struct ConsoledArguments {
     var count = 0
     var timeout: TimeSpan? = nil
     var poll = TimeSpan.microseconds(2_000)
+    var disks: BlockBackendArguments
+    var virtio: UInt32? = nil
+    var interrupt: UInt32? = nil
+    var physicalBase: UInt32? = nil
 
     init(_ arguments: BootArguments) throws(GuestArgumentError) {
         if arguments.value("poll") != nil {
@@ -40,6 +48,25 @@ struct ConsoledArguments {
                   milliseconds <= Self.maximumTimeout
             else { throw GuestArgumentError("timeout", .outOfRange, "milliseconds, 1..10000000") }
             timeout = .milliseconds(milliseconds)
+        }
+        disks = try BlockBackendArguments(arguments)
+        if let text = arguments.value("virtio") {
+            guard let base = parseHex32(text), base & 0x1FF == 0 else {
+                throw GuestArgumentError("virtio", .malformed, "a transport address such as 0x1c130600")
+            }
+            virtio = base
+        }
+        if arguments.value("irq") != nil {
+            guard let intid = arguments.integer("irq"), intid >= 32, intid < 160 else {
+                throw GuestArgumentError("irq", .outOfRange, "an SPI, 32..159")
+            }
+            interrupt = UInt32(truncatingIfNeeded: intid)
+        }
+        if let text = arguments.value("physical-base") {
+            guard let base = parseHex32(text) else {
+                throw GuestArgumentError("physical-base", .malformed, "0x and up to 8 hex digits")
+            }
+            physicalBase = base
         }
         guard let list = arguments.value("consoles") else { return }
         try parse(list)

@@ -2,7 +2,7 @@ import GuestRuntime
 import GuestSupport
 import HypervisorCore
 
-/// The backend's loop: drain every ring on each wake-up (an event, or the
+/// The driver domain's loop: serve every block ring and drain every console ring on each wake-up (an event, or the
 /// tick), look for departed frontends on each tick, and sleep in WFI with
 /// the virtual timer armed, so no wait lasts longer than one tick even if
 /// an event is lost or never comes.
@@ -21,14 +21,16 @@ enum Service {
         let end = timeout.map { start + $0 } ?? .never
         var nextCheck = start + tick
         while true {
+            BlockBackend.serveAll()
             Consoles.serveAll()
             ConsoleInput.route()
             let now = GuestClock.now
             if now >= nextCheck {
+                BlockBackend.retireDeparted()
                 Consoles.retireDeparted()
                 nextCheck = now + tick
             }
-            if Consoles.serving == 0 { return true }
+            if Consoles.serving == 0, BlockBackend.serving == 0 { return true }
             if now >= end { return false }
             GuestClock.arm(at: min(nextCheck, end))
             GuestClock.waitForInterrupt()

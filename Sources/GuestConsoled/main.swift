@@ -27,6 +27,8 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
         Hypervisor.shutdown(.crash)
     }
     for index in 0..<arguments.count { Consoles.attach(arguments.entries[index]) }
+    // The bootargs sit in the last page of RAM: its end is the first address not ours.
+    BlockBackend.attach(arguments, memoryEnd: UInt64(widening: UInt32(UInt(bitPattern: bootargs)) | 0xFFF) + 1)
 
     Service.attachTimer()
     ConsoleInput.attach()
@@ -43,6 +45,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     out.write(" wakeups=")
     out.write(decimal: Service.wakeUps)
     out.newline()
+    BlockBackend.report()
     out.write("CONSOLED lines=")
     out.write(decimal: Consoles.lines)
     out.write(" consoles=")

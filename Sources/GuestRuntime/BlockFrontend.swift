@@ -1,0 +1,120 @@
+import GuestSupport
+import HypervisorCore
+
+/// A virtual disk served by the block back end of the driver domain
+/// (docs/BLOCK.md): Xen's blkif ring on a page the hypervisor set up and
+/// named in `blkif=`, one event channel, and the data pages granted to the
+/// back end for each request (grant references 8 to 18).
+///
+/// One request at a time: submit, notify, wait in WFI for the response
+/// (woken by the event), revoke the grants. Before using it the guest
+/// registers its shared_info and attaches the event upcall; a wait ends at
+/// `deadline` only if something (the guest's timer) wakes the VCPU.
+public struct BlockFrontend {
+    public enum Status: Equatable {
+        case ok
+        /// The back end answered with this BLKIF_RSP_* status.
+        case refused(Int16)
+        /// The buffer or the sector count cannot be sent (not page-aligned, 0 or more than 88 sectors).
+        case badBuffer
+        /// The back end published responses beyond what was asked: the ring is not used again.
+        case ringBroken
+        /// Earlier requests that timed out still fill the ring.
+        case ringFull
+        case timedOut
+    }
+
+    public static let firstDataReference: UInt32 = 8
+    public static let maximumSectors = Blkif.maxSegmentsPerRequest * Int(Blkif.sectorsPerPage)
+
+    public let disk: BlockFrontendArguments
+    var ring: BlkifFrontRing<GuestBarriers>
+    var nextID: UInt64 = 1
+    var broken = false
+
+    /// Attaches to the ring the hypervisor initialised; nil without a grant table.
+    public init?(_ disk: BlockFrontendArguments) {
+        guard GrantTable.table != nil || GrantTable.locate().result == 0,
+              let page = UnsafeMutableRawPointer(bitPattern: UInt(disk.ring)),
+              let ring = BlkifFrontRing(attaching: page, at: 0, barriers: GuestBarriers())
+        else { return nil }
+        self.disk = disk
+        self.ring = ring
+        EventChannels.setHandler(port: disk.port, blockEvent)
+    }
+
+    /// Reads `count` sectors from `sector` into the page-aligned `buffer`.
+    public mutating func read(sector: UInt64, count: Int, into buffer: UnsafeMutableRawPointer,
+                              deadline: Instant) -> Status {
+        transfer(Blkif.operationRead, sector: sector, count: count, buffer: UInt(bitPattern: buffer), deadline: deadline)
+    }
+
+    /// Writes `count` sectors from the page-aligned `buffer` at `sector`.
+    public mutating func write(sector: UInt64, count: Int, from buffer: UnsafeRawPointer, deadline: Instant) -> Status {
+        transfer(Blkif.operationWrite, sector: sector, count: count, buffer: UInt(bitPattern: buffer), deadline: deadline)
+    }
+
+    /// Asks the back end to make every completed write durable.
+    public mutating func flush(deadline: Instant) -> Status {
+        submit(BlkifRequest(operation: Blkif.operationFlushDiskCache, segmentCount: 0, handle: 0, id: 0,
+                            sectorNumber: 0), deadline: deadline)
+    }
+
+    /// Sends `request` as it is (its id is replaced) and waits for the
+    /// answer. The caller grants whatever its segments name: this is the way
+    /// to send requests a well-behaved driver would not (tests, hostile guests).
+    public mutating func submit(_ request: BlkifRequest, deadline: Instant) -> Status {
+        guard !broken else { return .ringBroken }
+        var request = request
+        request.id = nextID
+        nextID &+= 1
+        guard ring.produce(request) else { return .ringFull }
+        if ring.push() { _ = EventChannels.send(disk.port) }
+        return awaitResponse(id: request.id, deadline: deadline)
+    }
+
+    private mutating func transfer(_ operation: UInt8, sector: UInt64, count: Int, buffer: UInt,
+                                   deadline: Instant) -> Status {
+        guard count > 0, count <= Self.maximumSectors, buffer & 0xFFF == 0 else { return .badBuffer }
+        let sectorsPerPage = Int(Blkif.sectorsPerPage)
+        let pages = (count + sectorsPerPage - 1) / sectorsPerPage
+        var request = BlkifRequest(operation: operation, segmentCount: UInt8(truncatingIfNeeded: pages), handle: 0,
+                                   id: 0, sectorNumber: sector)
+        let firstFrame = UInt32(truncatingIfNeeded: buffer &>> 12)
+        for page in 0..<pages {
+            let reference = Self.firstDataReference &+ UInt32(truncatingIfNeeded: page)
+            // The back end only reads the pages of a write.
+            GrantTable.grantAccess(reference: reference, to: disk.backend,
+                                   frame: firstFrame &+ UInt32(truncatingIfNeeded: page),
+                                   readOnly: operation == Blkif.operationWrite)
+            let sectors = min(sectorsPerPage, count - page * sectorsPerPage)
+            request.segments[page] = BlkifSegment(gref: reference, firstSector: 0,
+                                                  lastSector: UInt8(truncatingIfNeeded: sectors - 1))
+        }
+        let status = submit(request, deadline: deadline)
+        for page in 0..<pages { _ = GrantTable.endAccess(reference: Self.firstDataReference &+ UInt32(truncatingIfNeeded: page)) }
+        return status
+    }
+
+    /// Waits for the response to `id`; responses to earlier requests that
+    /// timed out are skipped.
+    private mutating func awaitResponse(id: UInt64, deadline: Instant) -> Status {
+        while true {
+            switch ring.consumeResponse() {
+            case .entry(let response):
+                guard response.id == id else { continue }
+                return response.status == Blkif.responseOkay ? .ok : .refused(response.status)
+            case .overrun:
+                broken = true
+                return .ringBroken
+            case .empty:
+                if case .entries(let count) = ring.finalCheckForResponses(), count > 0 { continue }
+                if GuestClock.now >= deadline { return .timedOut }
+                GuestClock.waitForInterrupt()
+            }
+        }
+    }
+}
+
+/// The back end answered: the waiting loop reads the ring after the WFI.
+func blockEvent(_ port: UInt32) {}
