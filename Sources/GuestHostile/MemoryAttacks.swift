@@ -34,6 +34,60 @@ func attackMemory(_ attempts: inout Attempts, memoryEnd: UInt32, victim: UInt32?
     attempts.record("hostile-sysctl-poweroff", refused: writeFaults(0x1C01_00A4, value: 0xC080_0000))
 }
 
+/// The virtio-mmio MagicValue ("virt", little-endian) at offset 0 of a transport.
+let virtioMagic: UInt32 = 0x7472_6976
+
+/// Sub-page device windows (bootargs `own-window=` and `foreign-window=`): the
+/// VM's own virtio transport is forwarded by the hypervisor, so reading its
+/// MagicValue must work (a control, not an attack); another VM's transport in
+/// the same 4 KiB page must fault like any device the VM was not given.
+func attackWindows(_ attempts: inout Attempts, own: UInt32?, foreign: UInt32?, physicalBase: UInt32?) {
+    if let physicalBase {
+        var out = GuestConsole()
+        out.write("DMA physical-base=")
+        out.write(hex: physicalBase)
+        out.newline()
+    }
+    if let own {
+        var magic: UInt32 = 0
+        let fault = expectFault { magic = g_mmio_read32(UInt(own)) }
+        var out = GuestConsole()
+        out.write("WINDOW own=")
+        out.write(hex: own)
+        out.write(" magic=")
+        out.write(hex: magic)
+        out.newline()
+        check("hostile-own-window-magic", fault == nil && magic == virtioMagic)
+        // Narrower loads go through the same forwarding path. QEMU's virtio-mmio
+        // answers only word accesses to its registers, but any width in the
+        // device's configuration space (offset 0x100): read a word there, then
+        // a byte (zero- and sign-extended) and a halfword of it.
+        var word: UInt32 = 0, byte: UInt32 = 0, signedByte: UInt32 = 0, half: UInt32 = 0
+        let narrowFault = expectFault {
+            word = g_mmio_read32(UInt(own) + 0x100)
+            byte = UInt32(truncatingIfNeeded: g_mmio_read8(UInt(own) + 0x101))
+            signedByte = UInt32(bitPattern: g_mmio_read8_signed(UInt(own) + 0x101))
+            half = UInt32(truncatingIfNeeded: g_mmio_read16(UInt(own) + 0x102))
+        }
+        let expectedSigned = UInt32(bitPattern: Int32(Int8(truncatingIfNeeded: word >> 8)))
+        out.write("WINDOW config=")
+        out.write(hex: word)
+        out.write(" byte1=")
+        out.write(hex: byte)
+        out.write(" sbyte1=")
+        out.write(hex: signedByte)
+        out.write(" half1=")
+        out.write(hex: half)
+        out.newline()
+        check("hostile-own-window-narrow",
+              narrowFault == nil && byte == (word >> 8) & 0xFF && signedByte == expectedSigned && half == word >> 16)
+    }
+    if let foreign {
+        attempts.record("hostile-foreign-window-read", refused: readFaults(foreign))
+        attempts.record("hostile-foreign-window-write", refused: writeFaults(foreign &+ 0x70, value: 0))
+    }
+}
+
 func readFaults(_ address: UInt32) -> Bool {
     expectFault { _ = g_mmio_read32(UInt(address)) } == .dataAbort
 }

@@ -38,6 +38,8 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
 
     var attempts = Attempts()
     attackMemory(&attempts, memoryEnd: memoryEnd, victim: arguments.victim)
+    attackWindows(&attempts, own: arguments.ownWindow, foreign: arguments.foreignWindow,
+                  physicalBase: arguments.physicalBase)
     attackInterruptController(&attempts)
     attackHypercalls(&attempts, memoryEnd: memoryEnd)
     attackPrivilegedInstructions(&attempts)

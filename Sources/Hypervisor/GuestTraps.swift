@@ -82,7 +82,8 @@ private let handleUndefinedAccess: TrapHandler = { frame in
     GuestFaults.injectUndefined(vm: vm, frame: frame, instructionAddress: frame.pointee.elr)
 }
 
-/// A guest access that stage 2 did not map: the emulated GIC distributor, or a fault.
+/// A guest access that stage 2 did not map: the emulated GIC distributor, one
+/// of the VM's sub-page device windows (forwarded), or a fault.
 private let handleDataAbort: TrapHandler = { frame in
     guard let vm = Machines.current else { return }
     let hsr = frame.pointee.hsr
@@ -90,6 +91,10 @@ private let handleDataAbort: TrapHandler = { frame in
     let isWrite = hsr & (1 << 6) != 0
     if hsr & (1 << 24) != 0, DistributorEmulation.contains(ipa) {
         DistributorEmulation.access(vm: vm, frame: frame, address: ipa, syndrome: hsr)
+        GuestTraps.skip(frame)
+        return
+    }
+    if ForwardedMMIO.handle(vm: vm, frame: frame, address: ipa, syndrome: hsr) {
         GuestTraps.skip(frame)
         return
     }

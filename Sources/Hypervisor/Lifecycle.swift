@@ -54,6 +54,7 @@ enum Lifecycle {
         }
         InterVM.attachBootPages(vms: config.vmCount)
         SplitConsole.setUp(config: config, fdt: loaded.fdt)
+        BootArgumentsPage.appendPhysicalBase(config: config, platform: platform)
         announce(config: config, fdt: loaded.fdt)
         Scheduling.request(.release)
         let frame = hv_guest_frame()!
@@ -95,6 +96,10 @@ enum Lifecycle {
             out.write(decimal: machine.interrupts)
             out.write(", faults injected ")
             out.write(decimal: machine.injectedFaults)
+            if machine.forwardedAccesses != 0 {
+                out.write(", forwarded accesses ")
+                out.write(decimal: machine.forwardedAccesses)
+            }
             out.newline()
         }
         out.write("  decisions ")
@@ -214,6 +219,7 @@ enum Lifecycle {
         machine.physicalBase = UInt32(truncatingIfNeeded: vm.physicalBase.value)
         machine.vttbr = stage2.vttbr(vmid: UInt8(truncatingIfNeeded: index + 1))
         machine.stage2 = stage2
+        machine.forwardedWindows = ForwardedWindows(vm: vm)
         machine.vcpu = VCPUContext(
             entry: UInt32(truncatingIfNeeded: vm.entry.value), r0: UInt32(truncatingIfNeeded: index),
             r1: bootargsAddress, resetCP15: resetCP15)

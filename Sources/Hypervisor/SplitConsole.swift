@@ -65,11 +65,7 @@ enum SplitConsole {
 
     /// ` consoles=<domid>:<name>,...` after the backend's bootargs (last page of its memory).
     private static func appendConsoleList(backend: Int) {
-        let last = Machines.table[backend].memoryBase &+ Machines.table[backend].memorySize &- 4096
-        guard let page = Machines.guestBytes(vm: backend, address: last, length: 4096) else { return }
-        var end = 0
-        while end < 4095, page[end] != 0 { end += 1 }
-        var sink = ByteWriter(bytes: page, position: end)
+        guard var sink = BootArgumentsPage.appender(vm: backend) else { return }
         sink.write(" consoles=")
         var first = true
         for vm in 0..<Machines.count where vm != backend {
@@ -117,18 +113,4 @@ enum SplitConsole {
         result[1] = 0  // the high half of the 64-bit value
         Hypercalls.result(frame, 0)
     }
-}
-
-/// Writes text into a byte buffer (NUL-terminated by `finish`), never past its end.
-private struct ByteWriter: TextSink {
-    let bytes: UnsafeMutableRawBufferPointer
-    var position: Int
-
-    mutating func write(byte: UInt8) {
-        guard position < bytes.count - 1 else { return }
-        bytes[position] = byte
-        position += 1
-    }
-
-    func finish() { bytes[min(position, bytes.count - 1)] = 0 }
 }

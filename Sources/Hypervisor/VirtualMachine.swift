@@ -26,6 +26,8 @@ struct VirtualMachine {
     /// Set while blocked with its virtual timer armed: when to wake it.
     var timerWake: Instant = .never
     var blocked = false
+    /// Its device windows stage 2 does not map (sub-page virtio transports).
+    var forwardedWindows = ForwardedWindows()
 
     // Counters for the final report.
     var hypercalls: UInt32 = 0
@@ -34,6 +36,8 @@ struct VirtualMachine {
     var traps: UInt32 = 0
     var injectedFaults: UInt32 = 0
     var interrupts: UInt32 = 0
+    /// Accesses to its sub-page device windows the hypervisor performed for it.
+    var forwardedAccesses: UInt32 = 0
 
     init() {}
 

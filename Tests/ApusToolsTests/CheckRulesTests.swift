@@ -169,6 +169,56 @@ final class CheckRulesTests: XCTestCase {
                           message: "/vm@0/device@1c130000: property \"interrupts\": interrupt 72 is already given to /vm@0/device@1c130000")
     }
 
+    // MARK: Sub-page device windows (virtio-mmio transports)
+
+    private var virtio: DeviceRegion { Platform.vexpressA15(ramSize: 256 << 20).deviceRegions[6] }
+
+    func testWindowAligned() throws {
+        try assertRejects("misaligned-window", node: "/vm@0/device@1c130100", .reg,
+                          .notWholeWindows(range(0x1C13_0100, 0x200), region: virtio))
+    }
+    func testWindowWhole() throws {
+        try assertRejects("partial-window", node: "/vm@0/device@1c130400", .reg,
+                          .notWholeWindows(range(0x1C13_0400, 0x100), region: virtio))
+    }
+    func testInterruptOfOwnWindow() throws {
+        try assertRejects("interrupt-of-other-window", node: "/vm@0/device@1c130600", .interrupts,
+                          .interruptOfOtherWindow(74, registers: range(0x1C13_0600, 0x200), region: virtio))
+    }
+    func testTwoVMsShareTheVirtioPage() throws {
+        guard case .valid(let summary) = try check("windows") else { return XCTFail("windows.dts rejected: \(try check("windows"))") }
+        XCTAssertTrue(summary.contains("  device   0x1c130600-0x1c1307ff virtio-mmio 0-3 (sub-page window, forwarded), interrupts 75"), summary)
+        XCTAssertTrue(summary.contains("  device   0x1c130400-0x1c1305ff virtio-mmio 0-3 (sub-page window, forwarded), interrupts 74"), summary)
+        XCTAssertTrue(summary.contains("  dma      bootargs get \" physical-base=0x81400000\""), summary)
+    }
+
+    // MARK: Block devices
+
+    func testOneBlockBackend() throws {
+        try assertRejects("two-block-backends", node: "/vm@1", .blockBackend,
+                          message: "/vm@1: property \"block-backend\": only one VM may be the block backend; /vm@0 already is")
+    }
+    func testBlockBackendIsAFlag() throws {
+        try assertRejects("block-backend-not-flag", node: "/vm@0", .blockBackend, .notAFlag(bytes: 4))
+    }
+    func testBlockBackendOwnsAVirtioTransport() throws {
+        try assertRejects("block-backend-without-virtio", node: "/vm@0", .blockBackend, .blockBackendWithoutVirtio)
+    }
+    func testDiskNeedsABlockBackend() throws {
+        try assertRejects("disk-without-block-backend", node: "/vm@0", .disk, .diskWithoutBlockBackend)
+    }
+    func testDiskNotOnTheBlockBackend() throws {
+        try assertRejects("disk-on-block-backend", node: "/vm@0", .disk, .diskOnBlockBackend)
+    }
+    func testDiskNonEmpty() throws { try assertRejects("empty-disk", node: "/vm@1", .disk, .emptyDisk) }
+    func testDiskWithin32Bits() throws {
+        try assertRejects("disk-beyond-32-bits", node: "/vm@1", .disk, .diskBeyond32Bits(firstSector: 0xFFFF_FF00, sectorCount: 512))
+    }
+    func testDisksDoNotOverlap() throws {
+        try assertRejects("overlapping-disks", node: "/vm@2", .disk,
+                          message: "/vm@2: property \"disk\": sectors 3072-5119 overlap the disk of /vm@1 (sectors 0-4095)")
+    }
+
     // MARK: Scheduling
 
     func testSEDFParametersRequired() throws { try assertRejects("missing-sedf", node: "/vm@0", .sedf, .missingProperty) }

@@ -23,13 +23,22 @@ enum ConfigSummary {
             if config.scheduler == .credit, let credit = vm.credit {
                 lines.append("  credit   weight \(credit.weight), cap \(credit.cap == 0 ? "none" : "\(credit.cap)%")")
             }
+            if vm.blockBackend { lines.append("  block    backend: serves the other VMs' disks") }
+            if let disk = vm.disk {
+                lines.append("  disk     sectors \(disk.firstSector)-\(disk.endSector - 1) of the block backend's disk "
+                    + "(\(disk.sectorCount) sectors, \(sizeText(disk.sectorCount * DiskSlice.sectorSize)))")
+            }
+            if vm.ownsDMACapableDevice(on: options.platform) {
+                lines.append("  dma      bootargs get \" physical-base=\(StringSink.render { $0.write(address: vm.physicalBase.value) })\"")
+            }
             for d in 0..<vm.deviceCount {
                 let device = vm.devices[d]
                 let region = options.platform.deviceRegion(containing: device.registers)
                 let name = region.map { region in StringSink.render { $0.write(region.name) } } ?? "?"
                 var interrupts: [String] = []
                 for i in 0..<device.interruptCount { interrupts.append("\(device.interrupts[i])") }
-                lines.append("  device   \(StringSink.render { $0.write(device.registers) }) \(name)"
+                let forwarded = device.isWholePages ? "" : " (sub-page window, forwarded)"
+                lines.append("  device   \(StringSink.render { $0.write(device.registers) }) \(name)\(forwarded)"
                     + (interrupts.isEmpty ? "" : ", interrupts \(interrupts.joined(separator: " "))"))
             }
         }

@@ -19,6 +19,10 @@ typedef struct guest_exception_frame {
 
 G_INLINE uint32_t g_mmio_read32(uintptr_t a) { return *(volatile uint32_t *)a; }
 G_INLINE void g_mmio_write32(uintptr_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
+G_INLINE uint8_t g_mmio_read8(uintptr_t a) { return *(volatile uint8_t *)a; }
+G_INLINE uint16_t g_mmio_read16(uintptr_t a) { return *(volatile uint16_t *)a; }
+/* LDRSB: a sign-extending byte load. */
+G_INLINE int32_t g_mmio_read8_signed(uintptr_t a) { return *(volatile int8_t *)a; }
 G_INLINE uint8_t g_read8(uintptr_t a) { return *(volatile uint8_t *)a; }
 
 G_INLINE uint64_t g_read_cntvct(void) {

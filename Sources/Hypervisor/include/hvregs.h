@@ -133,6 +133,10 @@ HV_INLINE void hv_wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
 /* Device registers: one volatile access each, never merged or reordered by the compiler. */
 HV_INLINE uint32_t hv_mmio_read32(uintptr_t address) { return *(volatile uint32_t *)address; }
 HV_INLINE void hv_mmio_write32(uintptr_t address, uint32_t value) { *(volatile uint32_t *)address = value; }
+HV_INLINE uint8_t hv_mmio_read8(uintptr_t address) { return *(volatile uint8_t *)address; }
+HV_INLINE uint16_t hv_mmio_read16(uintptr_t address) { return *(volatile uint16_t *)address; }
+HV_INLINE void hv_mmio_write8(uintptr_t address, uint8_t value) { *(volatile uint8_t *)address = value; }
+HV_INLINE void hv_mmio_write16(uintptr_t address, uint16_t value) { *(volatile uint16_t *)address = value; }
 HV_INLINE uint32_t hv_peek32(uintptr_t address) { return *(volatile const uint32_t *)address; }
 
 /* The register frame Boot/vectors.S saves on every HYP exception. */

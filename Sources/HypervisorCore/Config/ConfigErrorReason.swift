@@ -38,6 +38,17 @@ public enum ConfigErrorReason: Equatable, Sendable {
     case interruptNotSPI(UInt32, first: UInt32, last: UInt32)
     case interruptNotOfDevice(UInt32, region: DeviceRegion)
     case interruptAlreadyAssigned(UInt32, other: FDTNode)
+    // Sub-page device windows (the virtio-mmio transports).
+    case notWholeWindows(PhysicalRange, region: DeviceRegion)
+    case interruptOfOtherWindow(UInt32, registers: PhysicalRange, region: DeviceRegion)
+    // Block devices.
+    case secondBlockBackend(first: FDTNode)
+    case blockBackendWithoutVirtio
+    case emptyDisk
+    case diskBeyond32Bits(firstSector: UInt64, sectorCount: UInt64)
+    case diskWithoutBlockBackend
+    case diskOnBlockBackend
+    case diskOverlaps(DiskSlice, other: FDTNode, otherSlice: DiskSlice)
     // Scheduling parameters.
     case zeroPeriod
     case zeroSlice
@@ -264,8 +275,73 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(decimal: limit)
             sink.write(" (its last page is for bootargs)")
         default:
+            writeDeviceWindowOrDiskReason(to: &sink, fdt: fdt)
+        }
+    }
+
+    private func writeDeviceWindowOrDiskReason<Sink: TextSink>(to sink: inout Sink, fdt: FDT?) {
+        switch self {
+        case .notWholeWindows(let range, let region):
+            sink.write(range)
+            sink.write(" is not made of whole ")
+            sink.write(decimal: region.windowSize)
+            sink.write("-byte windows of ")
+            sink.write(region.name)
+            sink.write(" (")
+            sink.write(region.range)
+            sink.write(")")
+        case .interruptOfOtherWindow(let interrupt, let registers, let region):
+            sink.write("interrupt ")
+            sink.write(decimal: interrupt)
+            sink.write(" is raised by another window of ")
+            sink.write(region.name)
+            let own = region.interrupts(within: registers)
+            sink.write("; ")
+            sink.write(registers)
+            sink.write(" raises ")
+            sink.write(decimal: own.first)
+            if own.count > 1 {
+                sink.write("..")
+                sink.write(decimal: own.first &+ own.count &- 1)
+            }
+        case .secondBlockBackend(let first):
+            sink.write("only one VM may be the block backend; ")
+            sink.write(node: first, fdt: fdt)
+            sink.write(" already is")
+        case .blockBackendWithoutVirtio:
+            sink.write("the block backend must own a virtio-mmio transport (a device in 0x1c130000-0x1c130fff)")
+        case .emptyDisk:
+            sink.write("sector count must be greater than zero")
+        case .diskBeyond32Bits(let first, let count):
+            sink.write("sectors ")
+            sink.write(decimal: first)
+            sink.write(" + ")
+            sink.write(decimal: count)
+            sink.write(" end beyond 2^32 sectors")
+        case .diskWithoutBlockBackend:
+            sink.write("a disk needs a block backend (a VM with block-backend;) and there is none")
+        case .diskOnBlockBackend:
+            sink.write("the block backend owns the whole disk and takes no slice of it")
+        case .diskOverlaps(let slice, let other, let otherSlice):
+            sink.write("sectors ")
+            sink.write(slice)
+            sink.write(" overlap the disk of ")
+            sink.write(node: other, fdt: fdt)
+            sink.write(" (sectors ")
+            sink.write(otherSlice)
+            sink.write(")")
+        default:
             sink.write("invalid")
         }
+    }
+}
+
+extension TextSink {
+    /// `FIRST-LAST` (inclusive), in sectors.
+    mutating func write(_ slice: DiskSlice) {
+        write(decimal: slice.firstSector)
+        write("-")
+        write(decimal: slice.endSector &- 1)
     }
 }
 

@@ -6,9 +6,9 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
     case scheduler, traceEntries
     case label, memory, physicalBase, entry, image, bootargs, sedf, credit
     case reg, interrupts
-    case consoleBackend
+    case consoleBackend, blockBackend, disk
 
-    static let count: UInt8 = 16
+    static let count: UInt8 = 18
 
     public var name: StaticString {
         switch self {
@@ -28,6 +28,8 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
         case .reg: "reg"
         case .interrupts: "interrupts"
         case .consoleBackend: "console-backend"
+        case .blockBackend: "block-backend"
+        case .disk: "disk"
         }
     }
 
@@ -45,7 +47,8 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
         case .compatible: kind == .root || kind == .vm
         case .addressCells, .sizeCells: kind == .root
         case .scheduler, .traceEntries: kind == .hypervisor
-        case .label, .memory, .physicalBase, .entry, .image, .bootargs, .sedf, .credit, .consoleBackend: kind == .vm
+        case .label, .memory, .physicalBase, .entry, .image, .bootargs, .sedf, .credit, .consoleBackend, .blockBackend, .disk:
+            kind == .vm
         case .reg, .interrupts: kind == .device
         }
     }

@@ -95,12 +95,16 @@ struct ConfigReader {
                                   reason: .bootargsTooLong(length: vm.bootargs.count, limit: SystemConfig.maximumBootargsLength))
             }
         }
-        if let flag = fdt.property("console-backend", of: node) {
-            // A boolean property: present and empty.
-            guard flag.value.count == 0 else {
-                throw ConfigError(node: node, property: .consoleBackend, reason: .notAFlag(bytes: flag.value.count))
+        vm.consoleBackend = try flag(.consoleBackend, of: node)
+        vm.blockBackend = try flag(.blockBackend, of: node)
+        if let property = fdt.property("disk", of: node) {
+            let cells = try values(of: property, .disk, in: node, count: 2)
+            let first = UInt64(widening: cells[0]), count = UInt64(widening: cells[1])
+            if count == 0 { throw ConfigError(node: node, property: .disk, reason: .emptyDisk) }
+            if first + count > 0x1_0000_0000 {
+                throw ConfigError(node: node, property: .disk, reason: .diskBeyond32Bits(firstSector: first, sectorCount: count))
             }
-            vm.consoleBackend = true
+            vm.disk = DiskSlice(firstSector: first, sectorCount: count)
         }
         vm.sedf = try sedfParameters(of: node)
         vm.credit = try creditParameters(of: node)
@@ -117,9 +121,19 @@ struct ConfigReader {
         return vm
     }
 
+    /// A boolean property: absent, or present and empty.
+    func flag(_ name: ConfigProperty, of node: FDTNode) throws(ConfigError) -> Bool {
+        guard let flag = fdt.property(name.name, of: node) else { return false }
+        guard flag.value.count == 0 else {
+            throw ConfigError(node: node, property: name, reason: .notAFlag(bytes: flag.value.count))
+        }
+        return true
+    }
+
     func readDevice(_ node: FDTNode) throws(ConfigError) -> PassthroughDevice {
         try allowOnly(node, .device)
-        let registers = try region(.reg, of: node)
+        // Alignment depends on the region (its window size): ConfigValidation checks it.
+        let registers = try region(.reg, of: node, alignment: 1)
         var device = PassthroughDevice(node: node, registers: PhysicalRange(base: PhysicalAddress(registers.base), size: registers.size))
         guard let interrupts = fdt.property("interrupts", of: node) else { return device }
         guard let count = fdt.cellCount(of: interrupts), count > 0 else {
@@ -201,13 +215,15 @@ struct ConfigReader {
         return text
     }
 
-    /// `<base size>`: both 4 KiB multiples, size non-zero, ending at or below 4 GiB.
-    func region(_ name: ConfigProperty, of node: FDTNode) throws(ConfigError) -> (base: UInt64, size: UInt64) {
+    /// `<base size>`: both multiples of `alignment` (4 KiB unless told), size
+    /// non-zero, ending at or below 4 GiB.
+    func region(_ name: ConfigProperty, of node: FDTNode, alignment: UInt64 = PageSize.small) throws(ConfigError)
+        -> (base: UInt64, size: UInt64) {
         let cells = try values(of: try required(name, of: node), name, in: node, count: 2)
         let base = UInt64(widening: cells[0]), size = UInt64(widening: cells[1])
-        if base % PageSize.small != 0 { throw ConfigError(node: node, property: name, reason: .misaligned(base)) }
+        if base % alignment != 0 { throw ConfigError(node: node, property: name, reason: .misaligned(base)) }
         if size == 0 { throw ConfigError(node: node, property: name, reason: .emptyRegion) }
-        if size % PageSize.small != 0 { throw ConfigError(node: node, property: name, reason: .misaligned(size)) }
+        if size % alignment != 0 { throw ConfigError(node: node, property: name, reason: .misaligned(size)) }
         if base + size > 0x1_0000_0000 { throw ConfigError(node: node, property: name, reason: .beyond4GiB(base: base, size: size)) }
         return (base, size)
     }

@@ -16,6 +16,7 @@ extension SystemConfig {
                     throw ConfigError(node: vm.node, property: .consoleBackend, reason: .secondConsoleBackend(first: vms[earlier].node))
                 }
             }
+            try validateBlockRoles(of: index, on: platform)
             if scheduler == .sedf, let sedf = vm.sedf {
                 // The scheduler's own exact admission arithmetic (ExactUtilization.swift).
                 utilization.add(slice: sedf.slice, period: sedf.period)
@@ -54,6 +55,47 @@ extension SystemConfig {
         }
     }
 
+    /// At most one block backend, owning a virtio transport; a disk slice
+    /// needs a backend (anywhere in the system), not on the backend itself, and
+    /// overlaps no other VM's slice.
+    private func validateBlockRoles(of index: Int, on platform: Platform) throws(ConfigError) {
+        let vm = vms[index]
+        func fail(_ property: ConfigProperty, _ reason: ConfigErrorReason) -> ConfigError {
+            ConfigError(node: vm.node, property: property, reason: reason)
+        }
+        if vm.blockBackend {
+            for earlier in 0..<index where vms[earlier].blockBackend {
+                throw fail(.blockBackend, .secondBlockBackend(first: vms[earlier].node))
+            }
+            if !vm.ownsDMACapableDevice(on: platform) { throw fail(.blockBackend, .blockBackendWithoutVirtio) }
+        }
+        guard let disk = vm.disk else { return }
+        if vm.blockBackend { throw fail(.disk, .diskOnBlockBackend) }
+        var hasBackend = false
+        for other in 0..<vmCount where vms[other].blockBackend { hasBackend = true }
+        if !hasBackend { throw fail(.disk, .diskWithoutBlockBackend) }
+        for earlier in 0..<index {
+            if let other = vms[earlier].disk, other.overlaps(disk) {
+                throw fail(.disk, .diskOverlaps(disk, other: vms[earlier].node, otherSlice: other))
+            }
+        }
+    }
+
+    /// The device's registers are whole windows of the region they start in
+    /// (4 KiB multiples outside every region and in the whole-page ones).
+    private func checkWindows(of device: PassthroughDevice, on platform: Platform) throws(ConfigError) {
+        let registers = device.registers
+        let region = platform.deviceRegion(containing: registers.base)
+        let window = region?.windowSize ?? PageSize.small
+        let misaligned: UInt64? = registers.base.value % window != 0 ? registers.base.value
+            : registers.size % window != 0 ? registers.size : nil
+        guard let misaligned else { return }
+        if let region, window < PageSize.small {
+            throw ConfigError(node: device.node, property: .reg, reason: .notWholeWindows(registers, region: region))
+        }
+        throw ConfigError(node: device.node, property: .reg, reason: .misaligned(misaligned))
+    }
+
     private func validateDevices(of index: Int, on platform: Platform) throws(ConfigError) {
         let vm = vms[index]
         for d in 0..<vm.deviceCount {
@@ -61,6 +103,7 @@ extension SystemConfig {
             func fail(_ property: ConfigProperty, _ reason: ConfigErrorReason) -> ConfigError {
                 ConfigError(node: device.node, property: property, reason: reason)
             }
+            try checkWindows(of: device, on: platform)
             guard let region = platform.deviceRegion(containing: device.registers) else {
                 throw fail(.reg, .notAssignable(device.registers))
             }
@@ -73,6 +116,9 @@ extension SystemConfig {
                     throw fail(.interrupts, .interruptNotSPI(interrupt, first: platform.firstSPI, last: platform.lastSPI))
                 }
                 if !region.raises(interrupt) { throw fail(.interrupts, .interruptNotOfDevice(interrupt, region: region)) }
+                if !region.raises(interrupt, within: device.registers) {
+                    throw fail(.interrupts, .interruptOfOtherWindow(interrupt, registers: device.registers, region: region))
+                }
                 if let owner = earlierOwner(of: interrupt, before: index, device: d, slot: i) {
                     throw fail(.interrupts, .interruptAlreadyAssigned(interrupt, other: owner))
                 }

@@ -35,6 +35,42 @@ public struct PassthroughDevice: Sendable {
     public var guestRegisters: GuestPhysicalRange {
         GuestPhysicalRange(base: GuestPhysicalAddress(registers.base.value), size: registers.size)
     }
+
+    /// The whole 4 KiB pages of the registers, which stage 2 maps (nil when the
+    /// device covers no whole page). The rest, parts of pages shared with
+    /// windows of other devices, is never mapped: the hypervisor forwards it.
+    public var mappedPages: GuestPhysicalRange? {
+        let first = (registers.base.value &+ PageSize.small &- 1) & ~(PageSize.small &- 1)
+        let end = registers.end & ~(PageSize.small &- 1)
+        guard first < end else { return nil }
+        return GuestPhysicalRange(base: GuestPhysicalAddress(first), size: end &- first)
+    }
+
+    /// Every byte of the registers is in a page stage 2 maps.
+    public var isWholePages: Bool {
+        registers.base.value & (PageSize.small &- 1) == 0 && registers.size & (PageSize.small &- 1) == 0
+    }
+}
+
+/// A slice of the block backend's disk that a VM gets as its virtual disk, in
+/// 512-byte sectors: [firstSector, firstSector + sectorCount).
+public struct DiskSlice: Equatable, Sendable {
+    public static let sectorSize: UInt64 = 512
+
+    public var firstSector: UInt64
+    public var sectorCount: UInt64
+
+    public init(firstSector: UInt64, sectorCount: UInt64) {
+        self.firstSector = firstSector
+        self.sectorCount = sectorCount
+    }
+
+    /// One past the last sector.
+    public var endSector: UInt64 { firstSector &+ sectorCount }
+
+    public func overlaps(_ other: DiskSlice) -> Bool {
+        firstSector < other.endSector && other.firstSector < endSector
+    }
 }
 
 public struct VMConfig: Sendable {
@@ -55,6 +91,11 @@ public struct VMConfig: Sendable {
     public var credit: CreditParameters?
     /// This VM is the console driver domain (docs/CONSOLE.md).
     public var consoleBackend: Bool
+    /// This VM is the block driver domain: it owns a virtio-blk transport and
+    /// serves the other VMs' disks (`block-backend;`).
+    public var blockBackend: Bool
+    /// The slice of the block backend's disk this VM gets (`disk = <first count>;`).
+    public var disk: DiskSlice?
     public var devices: InlineArray<4, PassthroughDevice>
     public var deviceCount: Int
 
@@ -69,6 +110,8 @@ public struct VMConfig: Sendable {
         sedf = nil
         credit = nil
         consoleBackend = false
+        blockBackend = false
+        disk = nil
         devices = InlineArray(repeating: PassthroughDevice(node: node, registers: PhysicalRange(base: PhysicalAddress(UInt64(0)), size: 0)))
         deviceCount = 0
     }
@@ -92,5 +135,18 @@ public struct SystemConfig: Sendable {
         vms = InlineArray(repeating: VMConfig(node: .none, memory: GuestPhysicalRange(base: GuestPhysicalAddress(UInt64(0)), size: 0),
                                               physicalBase: PhysicalAddress(UInt64(0)), entry: GuestPhysicalAddress(UInt64(0))))
         vmCount = 0
+    }
+}
+
+extension VMConfig {
+    /// Whether one of the VM's devices can DMA (a virtio transport): such a VM
+    /// must know where its RAM really is, since the device sees physical
+    /// addresses (no SMMU on vexpress), and gets ` physical-base=0x...` appended
+    /// to its bootargs.
+    public func ownsDMACapableDevice(on platform: Platform) -> Bool {
+        for d in 0..<deviceCount {
+            if let region = platform.deviceRegion(containing: devices[d].registers), region.dmaCapable { return true }
+        }
+        return false
     }
 }

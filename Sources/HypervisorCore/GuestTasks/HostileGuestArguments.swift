@@ -1,7 +1,13 @@
 // Bootargs of the hostile guest:
 //   duration=<ms> [victim=0x<guest-physical address>] [crash=none|undef|vector|block]
+//   [own-window=0x<address> foreign-window=0x<address>]
 // `victim` names memory the guest must not reach (another VM's guest-physical
 // placement, say); `crash` ends the run with a deliberate fault.
+// `own-window` is a virtio-mmio transport the VM owns (a sub-page window the
+// hypervisor forwards): reading its MagicValue must work; `foreign-window` is
+// another VM's transport in the same page: reading it must fault.
+// `physical-base=0x...` is appended by the hypervisor to the bootargs of a VM
+// that owns a DMA-capable device (where its RAM really is); the guest reports it.
 
 public struct HostileGuestArguments: Sendable {
     public enum Crash: Equatable, Sendable {
@@ -18,6 +24,9 @@ public struct HostileGuestArguments: Sendable {
     public var duration: TimeSpan
     public var victim: UInt32?
     public var crash: Crash
+    public var ownWindow: UInt32?
+    public var foreignWindow: UInt32?
+    public var physicalBase: UInt32?
 
     public init(_ arguments: BootArguments) throws(GuestArgumentError) {
         let milliseconds = try arguments.requiredInteger(
@@ -34,6 +43,10 @@ public struct HostileGuestArguments: Sendable {
             victim = nil
         }
 
+        ownWindow = try Self.window("own-window", in: arguments)
+        foreignWindow = try Self.window("foreign-window", in: arguments)
+        physicalBase = try Self.window("physical-base", in: arguments)
+
         if arguments.value("crash") == nil || arguments.value("crash", equals: "none") {
             crash = .none
         } else if arguments.value("crash", equals: "undef") {
@@ -45,5 +58,14 @@ public struct HostileGuestArguments: Sendable {
         } else {
             throw GuestArgumentError("crash", .unknownValue, "expected none, undef, vector or block")
         }
+    }
+
+    private static func window(_ key: StaticString, in arguments: BootArguments) throws(GuestArgumentError) -> UInt32? {
+        guard let text = arguments.value(key) else { return nil }
+        guard let address = parseHex32(text) else {
+            throw GuestArgumentError(key, .malformed, "expected 0x and up to 8 hex digits")
+        }
+        guard address & 3 == 0 else { throw GuestArgumentError(key, .outOfRange, "must be 4-byte aligned") }
+        return address
     }
 }

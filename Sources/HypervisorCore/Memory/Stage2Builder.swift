@@ -1,7 +1,10 @@
 // Stage 2 for one VM, from its configuration: exactly its memory, its
 // passthrough devices and the GIC virtual CPU interface; nothing else. The GIC
 // distributor stays unmapped so that guest accesses fault and the hypervisor
-// emulates them; the hypervisor's own memory is never mapped.
+// emulates them; the hypervisor's own memory is never mapped. A page a device
+// covers only in part (a sub-page window, e.g. one virtio-mmio transport) is
+// not mapped either: its accesses fault and the hypervisor forwards those
+// inside the VM's own windows (ForwardedWindows.swift).
 
 extension Stage2Tables {
     /// Builds `vm`'s tables into `tables` (seen by the MMU at `physicalBase`).
@@ -12,7 +15,8 @@ extension Stage2Tables {
         try result.map(vm.memory, to: vm.physicalBase, attributes: .guestMemory)
         for i in 0..<vm.deviceCount {
             let device = vm.devices[i]
-            try result.map(device.guestRegisters, to: device.registers.base, attributes: .device)
+            guard let pages = device.mappedPages else { continue }
+            try result.map(pages, to: PhysicalAddress(pages.base.value), attributes: .device)
         }
         try result.map(platform.guestGICCPUInterface, to: platform.gicVirtualCPUInterface, attributes: .device)
         return result

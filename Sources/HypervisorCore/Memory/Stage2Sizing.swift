@@ -9,7 +9,9 @@ extension Stage2Tables {
     public static func pagesNeeded(for vm: VMConfig, platform: Platform) -> Int {
         var plan = Stage2Plan()
         plan.add(vm.memory, to: vm.physicalBase)
-        for i in 0..<vm.deviceCount { plan.add(vm.devices[i].guestRegisters, to: vm.devices[i].registers.base) }
+        for i in 0..<vm.deviceCount {
+            if let pages = vm.devices[i].mappedPages { plan.add(pages, to: PhysicalAddress(pages.base.value)) }
+        }
         plan.add(platform.guestGICCPUInterface, to: platform.gicVirtualCPUInterface)
         return plan.pages()
     }

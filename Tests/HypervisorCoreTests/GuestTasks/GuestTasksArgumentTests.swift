@@ -100,8 +100,18 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertEqual(full.victim, 0x8100_0000)
         XCTAssertEqual(full.crash, .brokenVectors)
         XCTAssertEqual(try bootArguments("duration=1 crash=undef") { try HostileGuestArguments($0) }.crash, .undefinedInstruction)
+        XCTAssertNil(plain.ownWindow)
+        XCTAssertNil(plain.foreignWindow)
+        XCTAssertNil(plain.physicalBase)
+        let windows = try bootArguments("duration=5 own-window=0x1c130600 foreign-window=0x1c130400 physical-base=0x81000000") {
+            try HostileGuestArguments($0)
+        }
+        XCTAssertEqual(windows.ownWindow, 0x1C13_0600)
+        XCTAssertEqual(windows.foreignWindow, 0x1C13_0400)
+        XCTAssertEqual(windows.physicalBase, 0x8100_0000)
         for (text, key) in [("victim=81000000 duration=1", "victim"), ("victim=0x81000002 duration=1", "victim"),
-                            ("duration=1 crash=yes", "crash"), ("victim=0x0", "duration")] {
+                            ("duration=1 crash=yes", "crash"), ("victim=0x0", "duration"),
+                            ("duration=1 own-window=0x1c130601", "own-window"), ("duration=1 foreign-window=x", "foreign-window")] {
             let error: GuestArgumentError? = bootArguments(text) { arguments in
                 do throws(GuestArgumentError) { _ = try HostileGuestArguments(arguments); return nil } catch { return error }
             }
