@@ -13,17 +13,7 @@ struct Samples {
 
     func report() {
         var out = GuestConsole()
-        out.write("BENCH guest ")
-        out.write(name)
-        out.write(" n=")
-        out.write(decimal: meter.count)
-        out.write(" min=")
-        out.write(decimal: meter.count == 0 ? 0 : meter.minimum)
-        out.write(" mean=")
-        out.write(decimal: meter.mean)
-        out.write(" max=")
-        out.write(decimal: meter.maximum)
-        out.newline()
+        meter.write(source: "guest", name: name, to: &out)
     }
 }
 

@@ -30,26 +30,19 @@ struct PingArguments {
         } else {
             throw GuestArgumentError("role", .unknownValue, "expected server or client")
         }
-        let peer = try Self.integer(arguments, "peer", from: 0, to: Self.maximumDomain, detail: "a domain id, 0..7")
+        let peer = try arguments.requiredInteger(
+            "peer", from: 0, to: Self.maximumDomain, detail: "a domain id, 0..7")
         guard peer != UInt64(widening: vm) else {
             throw GuestArgumentError("peer", .outOfRange, "must be another VM than this one")
         }
         self.peer = UInt16(truncatingIfNeeded: peer)
-        rounds = UInt32(truncatingIfNeeded: try Self.integer(
-            arguments, "rounds", from: 1, to: Self.maximumRounds, detail: "1..100000"))
+        rounds = UInt32(truncatingIfNeeded: try arguments.requiredInteger(
+            "rounds", from: 1, to: Self.maximumRounds, detail: "1..100000"))
         if arguments.value("port") != nil {
-            port = UInt32(truncatingIfNeeded: try Self.integer(
-                arguments, "port", from: 1, to: Self.maximumPort, detail: "an event channel port, 1..63"))
+            port = UInt32(truncatingIfNeeded: try arguments.requiredInteger(
+                "port", from: 1, to: Self.maximumPort, detail: "an event channel port, 1..63"))
         } else {
             port = nil
         }
-    }
-
-    private static func integer(_ arguments: BootArguments, _ key: StaticString, from low: UInt64, to high: UInt64,
-                                detail: StaticString) throws(GuestArgumentError) -> UInt64 {
-        guard arguments.value(key) != nil else { throw GuestArgumentError(key, .missing, "missing") }
-        guard let number = arguments.integer(key) else { throw GuestArgumentError(key, .malformed, detail) }
-        guard number >= low, number <= high else { throw GuestArgumentError(key, .outOfRange, detail) }
-        return number
     }
 }

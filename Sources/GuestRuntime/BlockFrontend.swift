@@ -7,11 +7,15 @@ import HypervisorCore
 /// back end for each request (grant references 8 to 18).
 ///
 /// One request at a time: submit, notify, wait in WFI for the response
-/// (woken by the event), revoke the grants. Before using it the guest
-/// registers its shared_info and attaches the event upcall; a wait ends at
-/// `deadline` only if something (the guest's timer) wakes the VCPU.
-public struct BlockFrontend {
-    public enum Status: Equatable {
+/// (woken by the event, or by the virtual timer at the deadline), revoke the
+/// grants. Before using it the guest registers its shared_info and attaches
+/// the event upcall. Waiting uses the virtual timer (PPI 27, whose handler
+/// it sets to one that disarms the timer).
+public struct BlockFrontend: BlockDevice {
+    /// How long the `BlockDevice` calls wait for the back end.
+    public static let patience = TimeSpan.milliseconds(1000)
+
+    public enum Status: BlockRequestStatus {
         case ok
         /// The back end answered with this BLKIF_RSP_* status.
         case refused(Int16)
@@ -22,6 +26,19 @@ public struct BlockFrontend {
         /// Earlier requests that timed out still fill the ring.
         case ringFull
         case timedOut
+
+        public var isOK: Bool { self == .ok }
+
+        public var name: StaticString {
+            switch self {
+            case .ok: "ok"
+            case .refused(let status): status == Blkif.responseNotSupported ? "refused-unsupported" : "refused-error"
+            case .badBuffer: "bad-buffer"
+            case .ringBroken: "ring-broken"
+            case .ringFull: "ring-full"
+            case .timedOut: "timed-out"
+            }
+        }
     }
 
     public static let firstDataReference: UInt32 = 8
@@ -41,7 +58,22 @@ public struct BlockFrontend {
         self.disk = disk
         self.ring = ring
         EventChannels.setHandler(port: disk.port, blockEvent)
+        GIC.attach(VirtualTimer.interrupt, blockTimerFired)
     }
+
+    public var capacity: UInt64 { disk.sectors }
+
+    public mutating func read(sector: UInt64, count: Int, into buffer: UnsafeMutableRawBufferPointer) -> Status {
+        guard buffer.count >= count * 512, let base = buffer.baseAddress else { return .badBuffer }
+        return read(sector: sector, count: count, into: base, deadline: GuestClock.now + Self.patience)
+    }
+
+    public mutating func write(sector: UInt64, count: Int, from buffer: UnsafeRawBufferPointer) -> Status {
+        guard buffer.count >= count * 512, let base = buffer.baseAddress else { return .badBuffer }
+        return write(sector: sector, count: count, from: base, deadline: GuestClock.now + Self.patience)
+    }
+
+    public mutating func flush() -> Status { flush(deadline: GuestClock.now + Self.patience) }
 
     /// Reads `count` sectors from `sector` into the page-aligned `buffer`.
     public mutating func read(sector: UInt64, count: Int, into buffer: UnsafeMutableRawPointer,
@@ -110,6 +142,7 @@ public struct BlockFrontend {
             case .empty:
                 if case .entries(let count) = ring.finalCheckForResponses(), count > 0 { continue }
                 if GuestClock.now >= deadline { return .timedOut }
+                GuestClock.arm(at: deadline)
                 GuestClock.waitForInterrupt()
             }
         }
@@ -118,3 +151,6 @@ public struct BlockFrontend {
 
 /// The back end answered: the waiting loop reads the ring after the WFI.
 func blockEvent(_ port: UInt32) {}
+
+/// PPI 27 while waiting: the deadline came. Disarmed, as it is level-triggered.
+func blockTimerFired(_ intid: UInt32) { VirtualTimer.disarm() }

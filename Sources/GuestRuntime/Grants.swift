@@ -117,6 +117,53 @@ public enum GrantTable {
         return (result, status)
     }
 
+    /// The outcome of one GNTTABOP_copy: the hypercall's result (0, or
+    /// -errno for the call as a whole) and the operation's GNTST status.
+    public struct Copy {
+        public let result: Int32
+        public let status: Int16
+        public var succeeded: Bool { result == 0 && status == 0 }
+    }
+
+    /// GNTTABOP_copy of `length` bytes from `domain`'s grant `reference`
+    /// (at `referenceOffset` in the granted page) into our guest frame
+    /// `frame` (at `frameOffset`). The grant must allow reading.
+    public static func copy(fromReference reference: UInt32, of domain: UInt16, offset referenceOffset: UInt16,
+                            toFrame frame: UInt32, offset frameOffset: UInt16, length: UInt16) -> Copy {
+        copy(grantSide: (reference, domain, referenceOffset), frameSide: (frame, frameOffset),
+             length: length, intoGrant: false)
+    }
+
+    /// GNTTABOP_copy of `length` bytes from our guest frame `frame` (at
+    /// `frameOffset`) into `domain`'s grant `reference` (at
+    /// `referenceOffset`). The grant must not be read-only.
+    public static func copy(fromFrame frame: UInt32, offset frameOffset: UInt16, toReference reference: UInt32,
+                            of domain: UInt16, offset referenceOffset: UInt16, length: UInt16) -> Copy {
+        copy(grantSide: (reference, domain, referenceOffset), frameSide: (frame, frameOffset),
+             length: length, intoGrant: true)
+    }
+
+    private static func copy(grantSide: (reference: UInt32, domain: UInt16, offset: UInt16),
+                             frameSide: (frame: UInt32, offset: UInt16), length: UInt16, intoGrant: Bool) -> Copy {
+        // gnttab_copy (40 bytes): source {u (ref u32 | gmfn u64) @0, domid u16 @8,
+        // offset u16 @10}, dest {same @16, @24, @26}, len u16 @32, flags u16 @34,
+        // status i16 @36. Our own frame is named with DOMID_SELF.
+        let grant = (UInt64(widening: grantSide.reference),
+                     UInt64(widening: UInt32(grantSide.domain) | UInt32(grantSide.offset) &<< 16))
+        let local = (UInt64(widening: frameSide.frame),
+                     UInt64(widening: UInt32(domainSelf) | UInt32(frameSide.offset) &<< 16))
+        let flags = intoGrant ? GrantCopyFlags.destinationGrantRef : GrantCopyFlags.sourceGrantRef
+        var request = InlineArray<5, UInt64>(repeating: 0)
+        (request[0], request[1]) = intoGrant ? local : grant
+        (request[2], request[3]) = intoGrant ? grant : local
+        request[4] = UInt64(widening: UInt32(length) | UInt32(flags) &<< 16)
+        let result = withUnsafeMutablePointer(to: &request) { pointer in
+            Hypervisor.call(.grantTableOp, GrantTableCommand.copy.rawValue, guestAddress(pointer), 1)
+        }
+        let status = Int16(truncatingIfNeeded: UInt32(truncatingIfNeeded: request[4] &>> 32))
+        return Copy(result: result, status: status)
+    }
+
     private static func entry(_ reference: UInt32) -> UnsafeMutableRawPointer? {
         guard let table, reference < entries else { return nil }
         return table + Int(reference &* 8)

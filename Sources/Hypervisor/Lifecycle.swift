@@ -54,6 +54,7 @@ enum Lifecycle {
         }
         InterVM.attachBootPages(vms: config.vmCount)
         SplitConsole.setUp(config: config, fdt: loaded.fdt)
+        BlockPlumbing.setUp(config: config)
         BootArgumentsPage.appendPhysicalBase(config: config, platform: platform)
         announce(config: config, fdt: loaded.fdt)
         Scheduling.request(.release)

@@ -41,6 +41,8 @@ G_INLINE void g_enable_irq(void) { __asm__ volatile("cpsie i" ::: "memory"); }
 G_INLINE void g_disable_irq(void) { __asm__ volatile("cpsid i" ::: "memory"); }
 G_INLINE void g_wfi(void) { __asm__ volatile("dsb\n\twfi" ::: "memory"); }
 G_INLINE void g_dsb(void) { __asm__ volatile("dsb" ::: "memory"); }
+/* Orders memory accesses (no completion wait): between a ring's contents and its index. */
+G_INLINE void g_dmb(void) { __asm__ volatile("dmb" ::: "memory"); }
 /* PMU cycle counter: counts instructions under QEMU -icount. */
 G_INLINE uint32_t g_read_pmccntr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c9, c13, 0" : "=r"(v)); return v; }
 G_INLINE uint32_t g_read_midr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c0, c0, 0" : "=r"(v)); return v; }

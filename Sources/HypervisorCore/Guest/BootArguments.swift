@@ -9,15 +9,43 @@ public struct BootArguments {
 
     /// The value of `key`, or nil when absent. `key=` gives an empty value.
     public func value(_ key: StaticString) -> UnsafeRawBufferPointer? {
+        var found: UnsafeRawBufferPointer? = nil
+        _ = firstWord { word in
+            found = Self.value(of: word, forKey: key)
+            return found != nil
+        }
+        return found
+    }
+
+    /// The first space-separated word for which `test` is true.
+    public func firstWord(where test: (UnsafeRawBufferPointer) -> Bool) -> UnsafeRawBufferPointer? {
         var index = 0
         while index < text.count {
             while index < text.count, text[index] == 0x20 { index += 1 }
             let wordStart = index
             while index < text.count, text[index] != 0x20 { index += 1 }
             let word = UnsafeRawBufferPointer(rebasing: text[wordStart..<index])
-            if let value = Self.value(of: word, forKey: key) { return value }
+            if !word.isEmpty, test(word) { return word }
         }
         return nil
+    }
+
+    /// The first word whose key (the text before `=`, or the whole word
+    /// without one) `isKnown` rejects; nil when every word is known.
+    public func firstUnknownWord(isKnown: (UnsafeRawBufferPointer) -> Bool) -> UnsafeRawBufferPointer? {
+        firstWord { word in
+            let keyEnd = word.firstIndex(of: 0x3D) ?? word.count  // "="
+            return keyEnd == word.count || !isKnown(UnsafeRawBufferPointer(rebasing: word[..<keyEnd]))
+        }
+    }
+
+    /// Whether `key` spells exactly `name`.
+    public static func key(_ key: UnsafeRawBufferPointer, is name: StaticString) -> Bool {
+        name.withUTF8Buffer { expected in
+            guard expected.count == key.count else { return false }
+            for index in 0..<expected.count where expected[index] != key[index] { return false }
+            return true
+        }
     }
 
     /// Whether the value of `key` equals `expected`.

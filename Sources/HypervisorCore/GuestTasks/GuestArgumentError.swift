@@ -61,9 +61,16 @@ public func parseDecimalPair(_ text: UnsafeRawBufferPointer) -> (UInt64, UInt64)
 extension BootArguments {
     /// The decimal value of `key` within `1...limit`.
     func requiredInteger(_ key: StaticString, limit: UInt64, detail: StaticString) throws(GuestArgumentError) -> UInt64 {
+        try requiredInteger(key, from: 1, to: limit, detail: detail)
+    }
+
+    /// The decimal value of `key` within `low...high`: missing, malformed
+    /// and out-of-range values are errors naming the key.
+    public func requiredInteger(_ key: StaticString, from low: UInt64, to high: UInt64,
+                                detail: StaticString) throws(GuestArgumentError) -> UInt64 {
         guard value(key) != nil else { throw GuestArgumentError(key, .missing, "missing") }
         guard let number = integer(key) else { throw GuestArgumentError(key, .malformed, detail) }
-        guard number >= 1, number <= limit else { throw GuestArgumentError(key, .outOfRange, detail) }
+        guard number >= low, number <= high else { throw GuestArgumentError(key, .outOfRange, detail) }
         return number
     }
 }

@@ -21,9 +21,18 @@ public struct CostMeter: Equatable, Sendable {
     /// Mean rounded down; 0 before the first record.
     public var mean: UInt64 { count == 0 ? 0 : total / count }
 
-    /// `name n=… min=… mean=… max=…` (instructions), the line `make bench` reads.
+    /// `BENCH hypervisor name n=… min=… mean=… max=…` (instructions), the line `make bench` reads.
     public func write<Sink: TextSink>(name: StaticString, to sink: inout Sink) {
-        sink.write("BENCH hypervisor ")
+        write(source: "hypervisor", name: name, to: &sink)
+    }
+
+    /// `BENCH <source> <name> n=… min=… mean=…[ p99=…] max=…`: `source` says
+    /// who measured (`hypervisor`, `guest`); `p99` is printed when given.
+    public func write<Sink: TextSink>(source: StaticString, name: StaticString, p99: UInt32? = nil,
+                                      to sink: inout Sink) {
+        sink.write("BENCH ")
+        sink.write(source)
+        sink.write(" ")
         sink.write(name)
         sink.write(" n=")
         sink.write(decimal: count)
@@ -31,6 +40,10 @@ public struct CostMeter: Equatable, Sendable {
         sink.write(decimal: count == 0 ? 0 : minimum)
         sink.write(" mean=")
         sink.write(decimal: mean)
+        if let p99 {
+            sink.write(" p99=")
+            sink.write(decimal: p99)
+        }
         sink.write(" max=")
         sink.write(decimal: maximum)
         sink.newline()

@@ -1,0 +1,105 @@
+import Foundation
+import XCTest
+
+/// Passthrough virtio-blk (Configs/disk-direct*.dts, disk.bin): a pattern
+/// written in one boot must still be there after the power-off, in the next
+/// boot and in the host's image file at the right byte offsets; a fresh
+/// image must fail the same verify.
+final class DiskTests: XCTestCase {
+    /// The sectors disk-direct-write.dts and disk-direct-verify.dts name (first=16 sectors=200 seed=7).
+    private let first = 16
+    private let sectors = 200
+    private let seed: UInt32 = 7
+
+    private func makeImage() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("apus-disk-\(UUID().uuidString).img")
+        XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: 8 << 20)
+        try handle.close()
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    private func boot(_ system: String, disk: URL?) throws -> (QEMURun, GuestReport) {
+        let drive = disk.map { ["-drive", "if=none,id=d0,format=raw,file=\($0.path)", "-device", "virtio-blk-device,drive=d0"] } ?? []
+        let run = try QEMU.boot("systems/\(system).elf", timeout: 120,
+                                extraArguments: ["-icount", "shift=0,sleep=off"] + drive)
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
+        XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
+        return (run, GuestReport(output: run.output))
+    }
+
+    /// Little-endian u32 at `offset` of the image.
+    private func word(_ data: Data, _ offset: Int) -> UInt32 {
+        data[offset..<(offset + 4)].enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+    }
+
+    func testWrittenPatternSurvivesPowerOffAndLandsAtItsSectors() throws {
+        let image = try makeImage()
+        let (written, writeReport) = try boot("disk-direct-write", disk: image)
+        let writeChecks = writeReport.checks(of: "disk")
+        for name in ["disk-grant-copy", "disk-device", "disk-write", "disk-interrupts"] {
+            XCTAssertEqual(writeChecks[name], true, "CHECK \(name)" + written.transcript)
+        }
+        XCTAssertEqual(writeReport.value("capacity", "DEVICE", of: "disk"), 16384, written.transcript)
+        // GNTTABOP_copy both ways through a self-grant; a copy into a read-only grant: GNTST_general_error.
+        XCTAssertEqual(writeReport.value("read_status", "GRANTCOPY", of: "disk"), 0, written.transcript)
+        XCTAssertEqual(writeReport.value("write_status", "GRANTCOPY", of: "disk"), 0, written.transcript)
+        XCTAssertEqual(writeReport.value("readonly_status", "GRANTCOPY", of: "disk"), -1, written.transcript)
+        XCTAssertTrue(written.output.contains("Apus: VM disk stopped: shutdown (poweroff)"), written.transcript)
+
+        // On the host: sector n starts with the words n and seed; around the range, zeros.
+        let data = try Data(contentsOf: image)
+        XCTAssertEqual(data.count, 8 << 20)
+        for sector in [first, first + 1, first + sectors - 1] {
+            XCTAssertEqual(word(data, sector * 512), UInt32(sector), "sector \(sector)")
+            XCTAssertEqual(word(data, sector * 512 + 4), seed, "sector \(sector)")
+        }
+        XCTAssertTrue(data[((first - 1) * 512)..<(first * 512)].allSatisfy { $0 == 0 }, "sector before the range")
+        XCTAssertTrue(data[((first + sectors) * 512)..<((first + sectors + 1) * 512)].allSatisfy { $0 == 0 },
+                      "sector after the range")
+
+        // A new QEMU, the same image: the verify passes.
+        let (verified, verifyReport) = try boot("disk-direct-verify", disk: image)
+        let verifyChecks = verifyReport.checks(of: "disk")
+        for name in ["disk-device", "disk-verify", "disk-interrupts"] {
+            XCTAssertEqual(verifyChecks[name], true, "CHECK \(name)" + verified.transcript)
+        }
+        XCTAssertTrue(verifyReport.records("MISMATCH", of: "disk").isEmpty, verified.transcript)
+    }
+
+    func testVerifyFailsOnAFreshImage() throws {
+        let (run, report) = try boot("disk-direct-verify", disk: try makeImage())
+        XCTAssertEqual(report.checks(of: "disk")["disk-device"], true, run.transcript)
+        XCTAssertEqual(report.checks(of: "disk")["disk-verify"], false, run.transcript)
+        XCTAssertEqual(report.value("sector", "MISMATCH", of: "disk"), Double(first), run.transcript)
+    }
+
+    func testRoundTripsAreTimedAndEveryCompletionInterrupts() throws {
+        let (run, report) = try boot("disk-direct", disk: try makeImage())
+        XCTAssertEqual(report.checks(of: "disk")["disk-roundtrip"], true, run.transcript)
+        let bench = try XCTUnwrap(report.records("BENCH", of: "disk").first, run.transcript)
+        let value = { (key: String) in Double(bench[key] ?? "") ?? -1 }
+        XCTAssertTrue(run.output.contains("[disk] BENCH guest disk-read-4k n=1000 "), run.transcript)
+        XCTAssertGreaterThan(value("min"), 0, run.transcript)
+        XCTAssertLessThanOrEqual(value("min"), value("mean"), run.transcript)
+        XCTAssertLessThanOrEqual(value("mean"), value("max"), run.transcript)
+        XCTAssertLessThanOrEqual(value("p99"), value("max"), run.transcript)
+        XCTAssertGreaterThanOrEqual(value("p99"), value("min"), run.transcript)
+        // One completion interrupt per request through the passthrough path.
+        let requests = try XCTUnwrap(report.value("requests", "VIRTIO", of: "disk"), run.transcript)
+        XCTAssertEqual(requests, 1000, run.transcript)
+        XCTAssertEqual(report.value("interrupts", "VIRTIO", of: "disk"), requests, run.transcript)
+    }
+
+    func testWithoutADiskTheGuestSaysWhatIsMissing() throws {
+        let (run, report) = try boot("disk-direct", disk: nil)
+        XCTAssertEqual(report.checks(of: "disk")["disk-device"], false, run.transcript)
+        XCTAssertTrue(run.output.contains("[disk] ERROR virtio: device id 0 (no device behind the transport), expected 2"),
+                      run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: VM disk stopped: shutdown (crash)"), run.transcript)
+    }
+}
