@@ -9,7 +9,7 @@ import HypervisorCore
 enum Calibration {
     static let sample = TimeSpan.milliseconds(2)
 
-    static func report(to out: inout GuestConsole) {
+    static func report<Sink: TextSink>(to out: inout Sink) {
         let before = GuestClock.now
         let done = CPUWork.perform(sample)
         let took = GuestClock.now.since(before)

@@ -4,7 +4,7 @@ import HypervisorCore
 /// The result lines (docs/GUESTS.md, "RT guest"): one per task, the supply
 /// line, and the deadline check. Times are microseconds.
 enum Report {
-    static func write(_ runner: TaskRunner, to out: inout GuestConsole) {
+    static func write<Sink: TextSink>(_ runner: TaskRunner, to out: inout Sink) {
         let executive = runner.executive
         var allCompleted = true
         for index in 0..<executive.count {
@@ -42,7 +42,8 @@ enum Report {
         out.write(" wakeups=")
         out.write(decimal: runner.wakeups)
         out.newline()
-        check("rt-deadlines", executive.totalMisses == 0 && allCompleted)
+        check("rt-deadlines", executive.totalMisses == 0 && allCompleted, to: &out)
+        runner.io?.report(to: &out)
     }
 
     static func microseconds(_ span: TimeSpan) -> UInt64 { span.nanoseconds / 1_000 }

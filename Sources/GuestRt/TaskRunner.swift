@@ -21,10 +21,17 @@ struct TaskRunner {
     /// Background work done while no job was ready (idle=work).
     var background = TimeSpan.zero
     let backgroundWork: Bool
+    /// Block I/O at the start of each job of `ioTask` (io=direct|split).
+    var io: BlockIO?
+    let ioTask: Int
+    /// The release of the last job that did its I/O (each job does it once).
+    var lastIORelease = Instant.never
 
-    init(executive: TaskExecutive, backgroundWork: Bool) {
+    init(executive: TaskExecutive, backgroundWork: Bool, io: BlockIO? = nil, ioTask: Int = 0) {
         self.executive = executive
         self.backgroundWork = backgroundWork
+        self.io = io
+        self.ioTask = ioTask
     }
 
     mutating func run(for duration: TimeSpan) {
@@ -38,6 +45,10 @@ struct TaskRunner {
             executive.release(now: now)
             guard now < end else { break }
             if let job = executive.pick() {
+                if job.task == ioTask, job.release != lastIORelease, io != nil {
+                    lastIORelease = job.release
+                    io?.roundTrip()
+                }
                 let done = CPUWork.perform(min(job.remaining, Self.chunk))
                 work += done
                 // A remainder below one loop iteration counts as done.

@@ -110,8 +110,13 @@ struct GuestBarriers: RingBarriers {
 /// `CHECK <name> passed` or `CHECK <name> FAILED`.
 public func check(_ name: StaticString, _ passed: Bool) {
     var out = GuestConsole()
-    out.write("CHECK ")
-    out.write(name)
-    out.write(passed ? " passed" : " FAILED")
-    out.newline()
+    check(name, passed, to: &out)
+}
+
+/// The same line written to `sink` (a guest reporting on its own UART).
+public func check<Sink: TextSink>(_ name: StaticString, _ passed: Bool, to sink: inout Sink) {
+    sink.write("CHECK ")
+    sink.write(name)
+    sink.write(passed ? " passed" : " FAILED")
+    sink.newline()
 }

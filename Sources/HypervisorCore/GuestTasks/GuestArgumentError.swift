@@ -73,4 +73,12 @@ extension BootArguments {
         guard number >= low, number <= high else { throw GuestArgumentError(key, .outOfRange, detail) }
         return number
     }
+
+    /// The `0x` hex value of `key`, nonzero and a multiple of `alignment`.
+    public func requiredHex(_ key: StaticString, alignment: UInt32, detail: StaticString) throws(GuestArgumentError) -> UInt32 {
+        guard let text = value(key) else { throw GuestArgumentError(key, .missing, "missing") }
+        guard let value = parseHex32(text) else { throw GuestArgumentError(key, .malformed, detail) }
+        guard value != 0, value % alignment == 0 else { throw GuestArgumentError(key, .outOfRange, detail) }
+        return value
+    }
 }

@@ -1,5 +1,6 @@
 // Bootargs of the RT guest:
 //   policy=edf|rm tasks=<p>:<e>[,<p>:<e>...] duration=<ms> [late=keep|drop] [idle=sleep|work]
+//   and its devices: [output=...] [io=...] (RTGuestIO.swift)
 // idle=work runs background work instead of waiting when no job is ready, so the
 // VCPU never blocks (the setting of SCHEDULING.md §2's credit example).
 // Periods and costs are microseconds (a cost is CPU work: see docs/GUESTS.md),
@@ -13,6 +14,7 @@ public struct RTGuestArguments: Sendable {
     public var tasks: InlineArray<8, PeriodicTask>
     public var taskCount: Int
     public var duration: TimeSpan
+    public var io: RTGuestIO
 
     /// Longest period accepted: 1000 s (keeps every sum far from overflow).
     public static let maximumPeriodMicroseconds: UInt64 = 1_000_000_000
@@ -80,6 +82,7 @@ public struct RTGuestArguments: Sendable {
         let milliseconds = try arguments.requiredInteger(
             "duration", limit: Self.maximumDurationMilliseconds, detail: "milliseconds, 1..10000000")
         duration = .milliseconds(milliseconds)
+        io = try RTGuestIO(arguments, taskCount: count)
     }
 
     /// A task executive holding these tasks.

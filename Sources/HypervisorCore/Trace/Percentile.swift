@@ -26,4 +26,18 @@ public enum Percentile {
         let rank = (p * samples.count + 99) / 100  // ceil(p/100 * n), 1-based
         return samples[max(rank, 1) - 1]
     }
+
+    /// Sorts the first `count` samples of `storage` and returns their
+    /// nearest-rank `percent` percentile (0 when there are none).
+    public static func nearestRank<let n: Int>(_ percent: Int, sorting storage: inout InlineArray<n, UInt32>,
+                                               count: Int) -> UInt32 {
+        let kept = min(max(count, 0), n)
+        return withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: UInt32.self, capacity: n) { first in
+                let samples = UnsafeMutableBufferPointer(start: first, count: kept)
+                sort(samples)
+                return nearestRank(percent, ofSorted: samples)
+            }
+        }
+    }
 }

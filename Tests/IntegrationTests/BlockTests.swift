@@ -1,0 +1,88 @@
+import Foundation
+import XCTest
+
+/// The split block device (docs/BLOCK.md) and the RT guest's passthrough
+/// devices: Configs/block-write.dts writes a pattern through the driver
+/// domain while the RT guest reads its own virtio-blk disk and reports on
+/// its own UART1; after the power-off, Configs/block-verify.dts reads the
+/// pattern back through the driver domain on the same image, with the RT
+/// guest now on the split path.
+final class BlockTests: XCTestCase {
+    /// block-*.dts: the store's slice starts at sector 2048 of the split disk;
+    /// it writes sectors 0..<600 of its slice with seed 11.
+    private let sliceStart = 2048
+    private let written = 600
+    private let seed: UInt32 = 11
+
+    private func makeImage(_ name: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("apus-\(name)-\(UUID().uuidString).img")
+        XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: 16 << 20)
+        try handle.close()
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    /// Boots `system` with the split disk on transport 3, the direct disk on
+    /// transport 2 and UART1 in a file; returns the run and UART1's text.
+    private func boot(_ system: String, split: URL, direct: URL) throws -> (QEMURun, GuestReport, String) {
+        let uart1 = FileManager.default.temporaryDirectory.appendingPathComponent("apus-uart1-\(UUID().uuidString).log")
+        addTeardownBlock { try? FileManager.default.removeItem(at: uart1) }
+        let run = try QEMU.boot("systems/\(system).elf", timeout: 120, extraArguments: [
+            "-icount", "shift=0,sleep=off", "-serial", "file:\(uart1.path)",
+            "-drive", "if=none,id=split,format=raw,file=\(split.path)", "-device", "virtio-blk-device,drive=split",
+            "-drive", "if=none,id=direct,format=raw,file=\(direct.path)", "-device", "virtio-blk-device,drive=direct",
+        ])
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
+        XCTAssertTrue(run.output.contains("VM consoled stopped: shutdown (poweroff)"), run.transcript)
+        let serial = (try? String(contentsOf: uart1, encoding: .utf8)) ?? ""
+        return (run, GuestReport(output: run.output), serial.replacingOccurrences(of: "\r", with: ""))
+    }
+
+    private func word(_ data: Data, _ offset: Int) -> UInt32 {
+        data[offset..<(offset + 4)].enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+    }
+
+    func testSplitWritesSurvivePowerOffWhileTheRTGuestDrivesItsOwnDevices() throws {
+        let split = try makeImage("split"), direct = try makeImage("direct")
+
+        let (first, firstReport, firstUART1) = try boot("block-write", split: split, direct: direct)
+        XCTAssertEqual(firstReport.checks(of: "store")["disk-write"], true, first.transcript)
+        XCTAssertEqual(firstReport.checks(of: "consoled")["consoled-served"], true, first.transcript)
+        XCTAssertTrue(first.output.contains("[consoled] BLOCK disks=1 served="), first.transcript)
+        XCTAssertTrue(first.output.contains("refused=0"), first.transcript)
+        // The RT guest's report went to its own UART1, not to the console.
+        XCTAssertTrue(first.output.contains("[rt] RT reports on UART1"), first.transcript)
+        XCTAssertFalse(first.output.contains("[rt] RESULT"), first.transcript)
+        for line in ["CHECK rt-deadlines passed", "CHECK rt-io passed", "IO path=direct requests=20 errors=0"] {
+            XCTAssertTrue(firstUART1.contains(line), "UART1: \(line)\n\(firstUART1)")
+        }
+        XCTAssertFalse(firstUART1.contains("interrupts=0"), "the passthrough interrupt was injected\n\(firstUART1)")
+
+        // On the host: the pattern sits in the store's slice and nowhere else.
+        let data = try Data(contentsOf: split)
+        for sector in [0, 1, written - 1] {
+            XCTAssertEqual(word(data, (sliceStart + sector) * 512), UInt32(sector), "slice sector \(sector)")
+            XCTAssertEqual(word(data, (sliceStart + sector) * 512 + 4), seed, "slice sector \(sector)")
+        }
+        XCTAssertTrue(data[0..<(sliceStart * 512)].allSatisfy { $0 == 0 }, "nothing before the slice")
+        XCTAssertTrue(data[((sliceStart + written) * 512)...].allSatisfy { $0 == 0 }, "nothing after what was written")
+
+        let (second, secondReport, _) = try boot("block-verify", split: split, direct: direct)
+        XCTAssertEqual(secondReport.checks(of: "store")["disk-verify"], true, second.transcript)
+        XCTAssertEqual(secondReport.checks(of: "rt")["rt-deadlines"], true, second.transcript)
+        XCTAssertEqual(secondReport.checks(of: "rt")["rt-io"], true, second.transcript)
+        XCTAssertTrue(second.output.contains("[rt] IO path=split requests=20 errors=0"), second.transcript)
+        XCTAssertTrue(second.output.contains("[consoled] BLOCK disks=2 served="), second.transcript)
+    }
+
+    func testVerifyOnAFreshDiskFails() throws {
+        let split = try makeImage("split"), direct = try makeImage("direct")
+        let (run, report, _) = try boot("block-verify", split: split, direct: direct)
+        XCTAssertEqual(report.checks(of: "store")["disk-verify"], false, run.transcript)
+        XCTAssertTrue(run.output.contains("[store] MISMATCH sector=0"), run.transcript)
+    }
+}
