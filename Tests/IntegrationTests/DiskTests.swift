@@ -83,7 +83,7 @@ final class DiskTests: XCTestCase {
         XCTAssertEqual(report.checks(of: "disk")["disk-roundtrip"], true, run.transcript)
         let bench = try XCTUnwrap(report.records("BENCH", of: "disk").first, run.transcript)
         let value = { (key: String) in Double(bench[key] ?? "") ?? -1 }
-        XCTAssertTrue(run.output.contains("[disk] BENCH guest disk-read-4k n=1000 "), run.transcript)
+        XCTAssertTrue(run.output.contains("[disk] BENCH guest disk-read-4k-direct n=1000 "), run.transcript)
         XCTAssertGreaterThan(value("min"), 0, run.transcript)
         XCTAssertLessThanOrEqual(value("min"), value("mean"), run.transcript)
         XCTAssertLessThanOrEqual(value("mean"), value("max"), run.transcript)
