@@ -97,12 +97,22 @@ public struct BlockFrontend: BlockDevice {
     /// to send requests a well-behaved driver would not (tests, hostile guests).
     public mutating func submit(_ request: BlkifRequest, deadline: Instant) -> Status {
         guard !broken else { return .ringBroken }
+        let id = nextID
+        guard post(request) else { return .ringFull }
+        return awaitResponse(id: id, deadline: deadline)
+    }
+
+    /// Publishes `request` (its id replaced) and notifies the back end
+    /// without waiting for the answer: false when the ring is full. For a
+    /// guest that means to stop with requests in flight (tests).
+    public mutating func post(_ request: BlkifRequest) -> Bool {
+        guard !broken else { return false }
         var request = request
         request.id = nextID
         nextID &+= 1
-        guard ring.produce(request) else { return .ringFull }
+        guard ring.produce(request) else { return false }
         if ring.push() { _ = EventChannels.send(disk.port) }
-        return awaitResponse(id: request.id, deadline: deadline)
+        return true
     }
 
     private mutating func transfer(_ operation: UInt8, sector: UInt64, count: Int, buffer: UInt,
