@@ -3,7 +3,7 @@ import GuestSupport
 import HypervisorCore
 
 /// The hostile guest (bootargs `duration=ms [victim=0x...]
-/// [crash=none|undef|vector]`): tries to reach memory, devices, interrupts
+/// [crash=none|undef|vector] [attack=isolation|blkif]`): tries to reach memory, devices, interrupts
 /// and hypervisor state it was not given and reports each attempt as
 /// `CHECK <name> passed|FAILED` (passed = the attempt was refused), keeps
 /// running for `duration`, then shuts down or crashes on purpose
@@ -37,13 +37,19 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     check("hostile-control-own-memory", expectFault { _ = g_mmio_read32(UInt(guestRAMBase)) } == nil)
 
     var attempts = Attempts()
-    attackMemory(&attempts, memoryEnd: memoryEnd, victim: arguments.victim)
-    attackWindows(&attempts, own: arguments.ownWindow, foreign: arguments.foreignWindow,
-                  physicalBase: arguments.physicalBase)
-    attackInterruptController(&attempts)
-    attackHypercalls(&attempts, memoryEnd: memoryEnd)
-    attackPrivilegedInstructions(&attempts)
-    attempts.summarize()
+    switch arguments.attack {
+    case .isolation:
+        attackMemory(&attempts, memoryEnd: memoryEnd, victim: arguments.victim)
+        attackWindows(&attempts, own: arguments.ownWindow, foreign: arguments.foreignWindow,
+                      physicalBase: arguments.physicalBase)
+        attackInterruptController(&attempts)
+        attackHypercalls(&attempts, memoryEnd: memoryEnd)
+        attackPrivilegedInstructions(&attempts)
+        attempts.summarize()
+    case .blkif(let disk):
+        attackBlockBackend(&attempts, disk: disk, vm: vm, memoryEnd: memoryEnd)
+        attempts.summarize(check: "hostile-blkif")
+    }
 
     keepRunning(for: arguments.duration)
     switch arguments.crash {
@@ -69,13 +75,13 @@ struct Attempts {
     }
 
     /// `HOSTILE attempts=<n> not_refused=<m>` and the overall check.
-    func summarize() {
+    func summarize(check name: StaticString = "hostile-isolation") {
         var out = GuestConsole()
         out.write("HOSTILE attempts=")
         out.write(decimal: UInt64(clampingNonNegative: total))
         out.write(" not_refused=")
         out.write(decimal: UInt64(clampingNonNegative: failed))
         out.newline()
-        check("hostile-isolation", failed == 0)
+        check(name, failed == 0)
     }
 }

@@ -8,6 +8,10 @@
 // another VM's transport in the same page: reading it must fault.
 // `physical-base=0x...` is appended by the hypervisor to the bootargs of a VM
 // that owns a DMA-capable device (where its RAM really is); the guest reports it.
+// `attack=isolation|blkif` picks the attacks (default isolation: memory,
+// devices, interrupts, hypercalls, instructions); `blkif` attacks the block
+// back end through the VM's own disk instead and needs the `blkif=` the
+// hypervisor appends for a VM with a `disk` (docs/GUESTS.md).
 
 public struct HostileGuestArguments: Sendable {
     public enum Crash: Equatable, Sendable {
@@ -21,7 +25,16 @@ public struct HostileGuestArguments: Sendable {
         case blockForever
     }
 
+    public enum Attack: Equatable, Sendable {
+        /// Memory, devices, interrupts, hypercalls and instructions it was not given.
+        case isolation
+        /// Malformed, out-of-range and badly granted blkif requests, event
+        /// storms and a ring overrun against the block back end.
+        case blkif(BlockFrontendArguments)
+    }
+
     public var duration: TimeSpan
+    public var attack: Attack
     public var victim: UInt32?
     public var crash: Crash
     public var ownWindow: UInt32?
@@ -46,6 +59,17 @@ public struct HostileGuestArguments: Sendable {
         ownWindow = try Self.window("own-window", in: arguments)
         foreignWindow = try Self.window("foreign-window", in: arguments)
         physicalBase = try Self.window("physical-base", in: arguments)
+
+        if arguments.value("attack") == nil || arguments.value("attack", equals: "isolation") {
+            attack = .isolation
+        } else if arguments.value("attack", equals: "blkif") {
+            guard let disk = try BlockFrontendArguments.parse(arguments) else {
+                throw GuestArgumentError("blkif", .missing, "missing: attack=blkif needs a `disk` (docs/CONFIG.md)")
+            }
+            attack = .blkif(disk)
+        } else {
+            throw GuestArgumentError("attack", .unknownValue, "expected isolation or blkif")
+        }
 
         if arguments.value("crash") == nil || arguments.value("crash", equals: "none") {
             crash = .none

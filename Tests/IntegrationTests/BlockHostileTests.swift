@@ -1,0 +1,111 @@
+import Foundation
+import XCTest
+
+/// Hostile block front ends (Configs/block-hostile.dts, hostile.bin with
+/// attack=blkif): out-of-range sectors, bad grants, malformed requests, event
+/// storms and a ring overrun each get an error answer (or, for the overrun,
+/// the ring dropped), never a crash of the driver domain and never a write
+/// outside the slice; the store guest beside it writes its pattern, which a
+/// second boot (block-verify.dts) reads back; the RT guest keeps its deadlines.
+final class BlockHostileTests: XCTestCase {
+    /// block-hostile.dts: the store writes sectors 0..<600 of its slice at 2048, seed 11;
+    /// the hostile guest's slice is 8192..<9216.
+    private let storeFirst = 2048
+    private let storeWritten = 600
+    private let seed: UInt32 = 11
+    private let imageBytes = 16 << 20
+
+    /// Every attack the hostile guest records (each must be refused).
+    private let attacks = [
+        "hostile-blkif-read-past-slice", "hostile-blkif-write-past-slice", "hostile-blkif-write-at-slice-end",
+        "hostile-blkif-read-sector-wraps", "hostile-blkif-write-sector-max",
+        "hostile-blkif-write-ungranted-ref", "hostile-blkif-write-huge-ref", "hostile-blkif-write-foreign-grant",
+        "hostile-blkif-write-half-granted", "hostile-blkif-read-into-readonly", "hostile-blkif-readonly-page-intact",
+        "hostile-blkif-read-ungranted-ref", "hostile-blkif-read-into-frame-past-ram",
+        "hostile-blkif-write-from-device-frame",
+        "hostile-blkif-operation-2", "hostile-blkif-operation-255", "hostile-blkif-read-no-segments",
+        "hostile-blkif-read-200-segments", "hostile-blkif-write-12-segments", "hostile-blkif-first-after-last",
+        "hostile-blkif-last-sector-8", "hostile-blkif-last-sector-255", "hostile-blkif-flush-with-segments",
+        "hostile-blkif-overrun-dropped",
+    ]
+
+    private func makeImage() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("apus-block-hostile-\(UUID().uuidString).img")
+        XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: url)
+        try handle.truncate(atOffset: UInt64(imageBytes))
+        try handle.close()
+        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
+        return url
+    }
+
+    private func boot(_ system: String, disk: URL) throws -> (QEMURun, GuestReport) {
+        let run = try QEMU.boot("systems/\(system).elf", timeout: 240, extraArguments: [
+            "-icount", "shift=0,sleep=off",
+            "-drive", "if=none,id=d0,format=raw,file=\(disk.path)", "-device", "virtio-blk-device,drive=d0",
+        ])
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
+        XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
+        return (run, GuestReport(output: run.output))
+    }
+
+    /// Little-endian u32 at `offset` of the image.
+    private func word(_ data: Data, _ offset: Int) -> UInt32 {
+        data[offset..<(offset + 4)].enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
+    }
+
+    func testHostileFrontendIsRefusedWhileTheOthersAreServedAndKeepTheirDeadlines() throws {
+        let image = try makeImage()
+        let (run, report) = try boot("block-hostile", disk: image)
+
+        // Every attack refused, with the expected status; the controls served.
+        let hostile = report.checks(of: "hostile")
+        for name in attacks { XCTAssertEqual(hostile[name], true, "CHECK \(name)" + run.transcript) }
+        XCTAssertEqual(hostile["hostile-blkif-control-read"], true, run.transcript)
+        XCTAssertEqual(hostile["hostile-blkif-served-after-storm"], true, run.transcript)
+        XCTAssertEqual(hostile["hostile-blkif"], true, run.transcript)
+        XCTAssertEqual(hostile.values.filter { !$0 }.count, 0, run.transcript)
+        let summary = report.records("HOSTILE", of: "hostile").first { $0["attempts"] != nil }
+        XCTAssertEqual(summary?["attempts"], "\(attacks.count)", run.transcript)
+        XCTAssertEqual(summary?["not_refused"], "0", run.transcript)
+        XCTAssertTrue(run.output.contains("[hostile] BLKIF hostile-blkif-operation-2 status=-2"), run.transcript)
+        XCTAssertTrue(run.output.contains("[hostile] BLKIF hostile-blkif-write-foreign-grant status=-1"), run.transcript)
+        XCTAssertEqual(report.value("block", "STORM", of: "hostile"), 20_000, run.transcript)
+        XCTAssertEqual(report.value("console", "STORM", of: "hostile"), 20_000, run.transcript)
+        XCTAssertEqual(report.value("errors", "STORM", of: "hostile"), 0, run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: VM hostile stopped: shutdown (poweroff)"), run.transcript)
+
+        // The driver domain dropped the overrun ring, kept serving, and stopped normally.
+        XCTAssertTrue(run.output.contains("[consoled] OVERRUN disk dom=3 "), run.transcript)
+        XCTAssertTrue(run.output.contains(": dropped"), run.transcript)
+        XCTAssertEqual(report.checks(of: "consoled")["consoled-served"], true, run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: VM consoled stopped: shutdown (poweroff)"), run.transcript)
+
+        // The others: the store wrote its pattern, the RT guest met every deadline.
+        let store = report.checks(of: "store")
+        for name in ["disk-device", "disk-write"] { XCTAssertEqual(store[name], true, "CHECK \(name)" + run.transcript) }
+        XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
+        XCTAssertEqual(report.misses(of: "rt"), 0, run.transcript)
+
+        // On the host: the store's sectors hold its pattern; every other byte
+        // of the image, the hostile guest's slice included, is still zero.
+        let data = try Data(contentsOf: image)
+        XCTAssertEqual(data.count, imageBytes)
+        for sector in [1, 2, storeWritten - 1] {
+            XCTAssertEqual(word(data, (storeFirst + sector) * 512), UInt32(sector), "store sector \(sector)")
+            XCTAssertEqual(word(data, (storeFirst + sector) * 512 + 4), seed, "store sector \(sector)")
+        }
+        let written = (storeFirst * 512)..<((storeFirst + storeWritten) * 512)
+        let before = data[0..<written.lowerBound].firstIndex { $0 != 0 }
+        let after = data[written.upperBound..<data.count].firstIndex { $0 != 0 }
+        XCTAssertNil(before, "a byte changed before the store's sectors, at sector \((before ?? 0) / 512)")
+        XCTAssertNil(after, "a byte changed after the store's sectors, at sector \((after ?? 0) / 512)")
+
+        // A new boot on the same image: the store's pattern reads back intact.
+        let (verified, verifyReport) = try boot("block-verify", disk: image)
+        XCTAssertEqual(verifyReport.checks(of: "store")["disk-verify"], true, verified.transcript)
+        XCTAssertTrue(verifyReport.records("MISMATCH", of: "store").isEmpty, verified.transcript)
+    }
+}
