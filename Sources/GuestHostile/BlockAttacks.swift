@@ -41,6 +41,40 @@ func attackBlockBackend(_ attempts: inout Attempts, disk: BlockFrontendArguments
     }
 }
 
+/// attack=abandon: posts eight valid one-page writes to the start of the
+/// slice without waiting for any answer, then crashes at once. The driver
+/// domain finds them in the ring of a front end that is already stopped.
+func abandonRequests(disk: BlockFrontendArguments) -> Never {
+    var out = GuestConsole()
+    let registered = withUnsafeMutableBytes(of: &sharedInfoStorage) { EventChannels.registerSharedInfo(in: $0) }
+    guard registered == 0, var frontend = BlockFrontend(disk) else {
+        out.write("ERROR no shared_info or grant table for the block front end")
+        out.newline()
+        check("hostile-abandon", false)
+        Hypervisor.shutdown(.crash)
+    }
+    let page = withUnsafeMutableBytes(of: &attackPages) { storage in
+        (UInt(bitPattern: storage.baseAddress!) &+ 0xFFF) & ~UInt(0xFFF)
+    }
+    // 'Q' bytes: if the driver domain serves the writes after all, the host sees whose they were.
+    BlockAttackPages.fill(UnsafeMutableRawPointer(bitPattern: page)!, with: 0x51)
+    let frame = UInt32(truncatingIfNeeded: page &>> 12)
+    GrantTable.grantAccess(reference: BlockAttack.sourceReference, to: disk.backend, frame: frame, readOnly: true)
+    var posted: UInt32 = 0
+    for index in 0..<8 {
+        var segments = InlineArray<11, BlkifSegment>(repeating: .zero)
+        segments[0] = BlkifSegment(gref: BlockAttack.sourceReference, firstSector: 0, lastSector: 7)
+        let request = BlkifRequest(operation: Blkif.operationWrite, segmentCount: 1, handle: 0, id: 0,
+                                   sectorNumber: UInt64(clampingNonNegative: index * 8), segments: segments)
+        if frontend.post(request) { posted &+= 1 }
+    }
+    out.write("ABANDON posted=")
+    out.write(decimal: posted)
+    out.newline()
+    check("hostile-abandon", posted == 8)
+    crashWithUndefinedInstruction()
+}
+
 /// Three whole pages: `source` (what refused writes would have written,
 /// 0x5A bytes), `target` (where reads land) and `readOnly` (0xA5 bytes,
 /// granted read-only: a read into it must leave it untouched).

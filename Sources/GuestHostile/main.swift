@@ -3,7 +3,7 @@ import GuestSupport
 import HypervisorCore
 
 /// The hostile guest (bootargs `duration=ms [victim=0x...]
-/// [crash=none|undef|vector] [attack=isolation|blkif]`): tries to reach memory, devices, interrupts
+/// [crash=none|undef|vector] [attack=isolation|blkif|abandon]`): tries to reach memory, devices, interrupts
 /// and hypervisor state it was not given and reports each attempt as
 /// `CHECK <name> passed|FAILED` (passed = the attempt was refused), keeps
 /// running for `duration`, then shuts down or crashes on purpose
@@ -49,6 +49,8 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     case .blkif(let disk):
         attackBlockBackend(&attempts, disk: disk, vm: vm, memoryEnd: memoryEnd)
         attempts.summarize(check: "hostile-blkif")
+    case .abandon(let disk):
+        abandonRequests(disk: disk)
     }
 
     keepRunning(for: arguments.duration)

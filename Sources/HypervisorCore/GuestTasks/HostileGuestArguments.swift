@@ -8,7 +8,7 @@
 // another VM's transport in the same page: reading it must fault.
 // `physical-base=0x...` is appended by the hypervisor to the bootargs of a VM
 // that owns a DMA-capable device (where its RAM really is); the guest reports it.
-// `attack=isolation|blkif` picks the attacks (default isolation: memory,
+// `attack=isolation|blkif|abandon` picks the attacks (default isolation: memory,
 // devices, interrupts, hypercalls, instructions); `blkif` attacks the block
 // back end through the VM's own disk instead and needs the `blkif=` the
 // hypervisor appends for a VM with a `disk` (docs/GUESTS.md).
@@ -31,6 +31,9 @@ public struct HostileGuestArguments: Sendable {
         /// Malformed, out-of-range and badly granted blkif requests, event
         /// storms and a ring overrun against the block back end.
         case blkif(BlockFrontendArguments)
+        /// Posts valid block writes and crashes before any is answered: the
+        /// driver domain must survive a front end that stops with requests in flight.
+        case abandon(BlockFrontendArguments)
     }
 
     public var duration: TimeSpan
@@ -62,13 +65,13 @@ public struct HostileGuestArguments: Sendable {
 
         if arguments.value("attack") == nil || arguments.value("attack", equals: "isolation") {
             attack = .isolation
-        } else if arguments.value("attack", equals: "blkif") {
+        } else if arguments.value("attack", equals: "blkif") || arguments.value("attack", equals: "abandon") {
             guard let disk = try BlockFrontendArguments.parse(arguments) else {
-                throw GuestArgumentError("blkif", .missing, "missing: attack=blkif needs a `disk` (docs/CONFIG.md)")
+                throw GuestArgumentError("blkif", .missing, "missing: this attack needs a `disk` (docs/CONFIG.md)")
             }
-            attack = .blkif(disk)
+            attack = arguments.value("attack", equals: "blkif") ? .blkif(disk) : .abandon(disk)
         } else {
-            throw GuestArgumentError("attack", .unknownValue, "expected isolation or blkif")
+            throw GuestArgumentError("attack", .unknownValue, "expected isolation, blkif or abandon")
         }
 
         if arguments.value("crash") == nil || arguments.value("crash", equals: "none") {

@@ -113,10 +113,12 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertEqual(try bootArguments("duration=1 attack=isolation") { try HostileGuestArguments($0) }.attack, .isolation)
         let blkif = try bootArguments("duration=200 attack=blkif blkif=0:0x803fc000:2:1024") { try HostileGuestArguments($0) }
         XCTAssertEqual(blkif.attack, .blkif(BlockFrontendArguments(backend: 0, ring: 0x803F_C000, port: 2, sectors: 1024)))
+        let abandon = try bootArguments("duration=1 attack=abandon blkif=0:0x803fc000:2:1024") { try HostileGuestArguments($0) }
+        XCTAssertEqual(abandon.attack, .abandon(BlockFrontendArguments(backend: 0, ring: 0x803F_C000, port: 2, sectors: 1024)))
         for (text, key) in [("victim=81000000 duration=1", "victim"), ("victim=0x81000002 duration=1", "victim"),
                             ("duration=1 crash=yes", "crash"), ("victim=0x0", "duration"),
                             ("duration=1 own-window=0x1c130601", "own-window"), ("duration=1 foreign-window=x", "foreign-window"),
-                            ("duration=1 attack=disk", "attack"), ("duration=1 attack=blkif", "blkif"),
+                            ("duration=1 attack=disk", "attack"), ("duration=1 attack=blkif", "blkif"), ("duration=1 attack=abandon", "blkif"),
                             ("duration=1 attack=blkif blkif=0:0x803fc000:0:1024", "blkif")] {
             let error: GuestArgumentError? = bootArguments(text) { arguments in
                 do throws(GuestArgumentError) { _ = try HostileGuestArguments(arguments); return nil } catch { return error }
