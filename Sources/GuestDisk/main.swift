@@ -4,7 +4,9 @@ import HypervisorCore
 
 /// The disk guest (docs/GUESTS.md, "Disk guest"): drives a virtio-blk device
 /// passed through to its VM. `mode=write` stores a pattern that `mode=verify`
-/// (a later boot, same disk image) checks; `mode=roundtrip` times 4 KiB reads.
+/// (a later boot, same disk image) checks; `mode=roundtrip` times 4 KiB reads
+/// (`path=both`: through its own device, then through the driver domain);
+/// `lines=` then times console lines through the ring and through console_io.
 @c(guest_main)
 func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     var out = GuestConsole()
@@ -26,10 +28,16 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     announce(arguments, vm: vm, to: &out)
     GrantCopyCheck.run(vm: vm, to: &out)
 
+    let memoryEnd = UInt64(widening: UInt32(UInt(bitPattern: bootargs)) | 0xFFF) + 1
     switch arguments.path {
-    case .direct: runDirect(arguments, memoryEnd: UInt64(widening: UInt32(UInt(bitPattern: bootargs)) | 0xFFF) + 1)
+    case .direct: runDirect(arguments, memoryEnd: memoryEnd)
     case .split(let disk): runSplit(arguments, disk: disk)
+    case .both(let disk):
+        // The same reads, one path after the other, under the same load.
+        runDirect(arguments, memoryEnd: memoryEnd)
+        runSplit(arguments, disk: disk)
     }
+    if arguments.lines > 0 { ConsoleLines.time(arguments.lines) }
     Hypervisor.shutdown(.powerOff)
 }
 
@@ -110,7 +118,11 @@ func announce(_ arguments: DiskGuestArguments, vm: UInt32, to out: inout GuestCo
     case .verify: out.write(" mode=verify")
     case .roundtrip: out.write(" mode=roundtrip")
     }
-    if case .split = arguments.path { out.write(" path=split") } else { out.write(" path=direct") }
+    switch arguments.path {
+    case .direct: out.write(" path=direct")
+    case .split: out.write(" path=split")
+    case .both: out.write(" path=both")
+    }
     out.write(" virtio=")
     out.write(hex: arguments.transport)
     out.write(" irq=")
@@ -125,5 +137,9 @@ func announce(_ arguments: DiskGuestArguments, vm: UInt32, to out: inout GuestCo
     out.write(decimal: arguments.count)
     out.write(" seed=")
     out.write(decimal: arguments.seed)
+    if arguments.lines > 0 {
+        out.write(" lines=")
+        out.write(decimal: arguments.lines)
+    }
     out.newline()
 }

@@ -47,6 +47,26 @@ public struct GuestConsole: TextSink {
         return count
     }
 
+    /// Whether this VM's lines go through a console ring (false: console_io).
+    public static var hasRing: Bool {
+        if case .unknown = ring { ring = ConsoleRingState.discover() }
+        if case .ring = ring { return true }
+        return false
+    }
+
+    /// Runs `body` with every line it prints sent through console_io, even
+    /// when the VM has a console ring (the disk guest's `lines=` benchmark
+    /// compares the two paths); the ring is used again afterwards.
+    public static func throughHypercall(_ body: () -> Void) {
+        flush()
+        if case .unknown = ring { ring = ConsoleRingState.discover() }
+        let saved = ring
+        ring = .none
+        body()
+        flush()
+        ring = saved
+    }
+
     /// The console ring's event channel port; nil when output goes through console_io.
     public static var inputPort: UInt32? {
         if case .unknown = ring { ring = ConsoleRingState.discover() }

@@ -6,6 +6,13 @@
 # the captured console, when a run fails, a check fails or a line is missing.
 # Numbers are printed, never judged. docs/BENCHMARKS.md, "QEMU (hypervisor)".
 #
+# Then the I/O experiment (docs/BENCHMARKS.md, "Split vs passthrough I/O"):
+# boots Configs/bench-io-{sedf,credit}-{idle,hog}.dts, each with two fresh
+# 16 MiB disk images (the driver domain's on transport 3, the measuring
+# guest's own on transport 2), and Configs/events.dts, and prints a second
+# table: block round trips per path x load x scheduler, console line cost,
+# event notification.
+#
 # Environment: BUILD (default build), RAM_MB (default 256, as make's),
 # QEMU (default qemu-system-arm), BENCH_TIMEOUT (seconds per run, default 120).
 set -u -o pipefail
@@ -39,19 +46,27 @@ fail() {
   exit 1
 }
 
-# One run per system: its console, with CR removed, in OUTPUT[system].
+# Boots $BUILD/systems/<name>.elf (extra QEMU arguments after the name) and
+# leaves its console, with CR removed, in RUN_OUTPUT.
+boot() {
+  local name=$1 elf="$BUILD/systems/$1.elf" status
+  shift
+  [ -f "$elf" ] || fail "$elf is missing: run make (or make bench) first"
+  RUN_OUTPUT=$(timeout "$BENCH_TIMEOUT" "$QEMU" -M vexpress-a15,virtualization=on -cpu cortex-a15 -m "${RAM_MB}M" \
+    -nographic -audiodev none,id=none -global pl041.audiodev=none -semihosting \
+    -icount shift=0,sleep=off "$@" -kernel "$elf" </dev/null 2>&1 | tr -d '\r')
+  status=$?
+  [ $status -eq 124 ] && fail "$name: no power-off within ${BENCH_TIMEOUT}s" "$RUN_OUTPUT"
+  [ $status -ne 0 ] && fail "$name: QEMU exited with status $status" "$RUN_OUTPUT"
+  grep -q 'CHECK .* FAILED' <<<"$RUN_OUTPUT" && fail "$name: a guest check failed" "$RUN_OUTPUT"
+  return 0
+}
+
+# One run per system: its console in OUTPUT[system].
 declare -A OUTPUT
 for system in "${SYSTEMS[@]}"; do
-  elf="$BUILD/systems/bench-$system.elf"
-  [ -f "$elf" ] || fail "$elf is missing: run make (or make bench) first"
-  output=$(timeout "$BENCH_TIMEOUT" "$QEMU" -M vexpress-a15,virtualization=on -cpu cortex-a15 -m "${RAM_MB}M" \
-    -nographic -audiodev none,id=none -global pl041.audiodev=none -semihosting \
-    -icount shift=0,sleep=off -kernel "$elf" </dev/null 2>&1 | tr -d '\r')
-  status=$?
-  [ $status -eq 124 ] && fail "bench-$system: no power-off within ${BENCH_TIMEOUT}s" "$output"
-  [ $status -ne 0 ] && fail "bench-$system: QEMU exited with status $status" "$output"
-  grep -q 'CHECK .* FAILED' <<<"$output" && fail "bench-$system: a guest check failed" "$output"
-  OUTPUT[$system]=$output
+  boot "bench-$system"
+  OUTPUT[$system]=$RUN_OUTPUT
 done
 
 # The fields of one BENCH line: "n min mean max".
@@ -81,4 +96,82 @@ printf "$format" measurement scheduler n min mean max "what it measures"
 for line in "${TABLE[@]}"; do
   IFS='|' read -r label system n min mean max explanation <<<"$line"
   printf "$format" "$label" "$system" "$n" "$min" "$mean" "$max" "$explanation"
+done
+
+# ---- Split vs passthrough I/O (docs/BENCHMARKS.md, "Split vs passthrough I/O") ----
+IO_SCHEDULERS=(sedf credit)
+IO_LOADS=(idle hog)
+DISKS=$(mktemp -d "${TMPDIR:-/tmp}/apus-bench-io.XXXXXX") || fail "no temporary directory"
+trap 'rm -rf "$DISKS"' EXIT
+
+declare -A IO_OUTPUT
+for scheduler in "${IO_SCHEDULERS[@]}"; do
+  for load in "${IO_LOADS[@]}"; do
+    system="bench-io-$scheduler-$load"
+    rm -f "$DISKS/split.img" "$DISKS/direct.img"
+    truncate -s 16M "$DISKS/split.img" "$DISKS/direct.img" || fail "cannot create the disk images in $DISKS"
+    # The first device lands on transport 3 (the driver domain's), the second on transport 2 (the guest's).
+    boot "$system" \
+      -drive "if=none,id=split,format=raw,file=$DISKS/split.img" -device virtio-blk-device,drive=split \
+      -drive "if=none,id=direct,format=raw,file=$DISKS/direct.img" -device virtio-blk-device,drive=direct
+    if [ "$load" = hog ]; then
+      # The hog must outlive the measurement, or part of it ran on an idle system.
+      disk_stop=$(grep -n 'VM disk stopped' <<<"$RUN_OUTPUT" | head -n 1 | cut -d: -f1)
+      hog_stop=$(grep -n 'VM hog stopped' <<<"$RUN_OUTPUT" | head -n 1 | cut -d: -f1)
+      [ -n "$disk_stop" ] && [ -n "$hog_stop" ] && [ "$disk_stop" -lt "$hog_stop" ] ||
+        fail "$system: the hog stopped before the measuring guest (raise its duration)" "$RUN_OUTPUT"
+    fi
+    IO_OUTPUT[$scheduler-$load]=$RUN_OUTPUT
+  done
+done
+boot events
+EVENTS_OUTPUT=$RUN_OUTPUT
+
+# "n min mean p99 max" of the `[source] BENCH guest name ...` line in $2
+# (p99 "-" when the line has none).
+guest_fields() {
+  local line
+  line=$(grep -F -- "[$1] BENCH guest $2 " <<<"$3" | head -n 1)
+  [ -n "$line" ] || return 0
+  sed -n 's/.* n=\([0-9]*\) min=\([0-9]*\) mean=\([0-9]*\) p99=\([0-9]*\) max=\([0-9]*\)$/\1 \2 \3 \4 \5/p;
+          s/.* n=\([0-9]*\) min=\([0-9]*\) mean=\([0-9]*\) max=\([0-9]*\)$/\1 \2 \3 - \4/p' <<<"$line"
+}
+
+# measurement|path label|key in the disk guest's output
+IO_ROWS=(
+  "block read 4 KiB|passthrough|disk-read-4k-direct"
+  "block read 4 KiB|split|disk-read-4k-split"
+  "console line|ring (split)|console-line-ring"
+  "console line|console_io|console-line-hypercall"
+)
+IO_TABLE=()
+for row in "${IO_ROWS[@]}"; do
+  IFS='|' read -r label path key <<<"$row"
+  for scheduler in "${IO_SCHEDULERS[@]}"; do
+    for load in "${IO_LOADS[@]}"; do
+      output=${IO_OUTPUT[$scheduler-$load]}
+      values=$(guest_fields disk "$key" "$output")
+      [ -n "$values" ] || fail "bench-io-$scheduler-$load: no BENCH line for $key" "$output"
+      read -r n min mean p99 max <<<"$values"
+      [ "$n" -gt 0 ] || fail "bench-io-$scheduler-$load: $key has no samples (n=0)" "$output"
+      IO_TABLE+=("$label|$path|$load|$scheduler|$n|$min|$mean|$p99|$max")
+    done
+  done
+done
+values=$(guest_fields client event-roundtrip "$EVENTS_OUTPUT")
+[ -n "$values" ] || fail "events: no BENCH line for event-roundtrip" "$EVENTS_OUTPUT"
+read -r n min mean p99 max <<<"$values"
+IO_TABLE+=("event round trip|send->reply seen|idle|sedf|$n|$min|$mean|$p99|$max")
+IO_TABLE+=("event notify (one way)|half the round trip|idle|sedf|$n|$((min / 2))|$((mean / 2))|-|$((max / 2))")
+
+echo
+echo "QEMU (split vs passthrough I/O): instructions under -icount shift=0,sleep=off, as the guest sees them"
+echo "(block: QEMU completes disk requests in host time, outside the instruction clock: they vary run to run)"
+width=$(for line in "${IO_TABLE[@]}"; do label=${line%%|*}; echo ${#label}; done | sort -n | tail -n 1)
+pwidth=$(for line in "${IO_TABLE[@]}"; do IFS='|' read -r _ path _ <<<"$line"; echo ${#path}; done | sort -n | tail -n 1)
+format="%-${width}s  %-${pwidth}s  %-4s  %-6s %5s %7s %7s %7s %7s\n"
+printf "$format" measurement path load sched n min mean p99 max
+for line in "${IO_TABLE[@]}"; do
+  IFS='|' read -r label path load scheduler n min mean p99 max <<<"$line"
+  printf "$format" "$label" "$path" "$load" "$scheduler" "$n" "$min" "$mean" "$p99" "$max"
 done

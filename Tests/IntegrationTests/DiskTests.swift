@@ -22,7 +22,14 @@ final class DiskTests: XCTestCase {
     }
 
     private func boot(_ system: String, disk: URL?) throws -> (QEMURun, GuestReport) {
-        let drive = disk.map { ["-drive", "if=none,id=d0,format=raw,file=\($0.path)", "-device", "virtio-blk-device,drive=d0"] } ?? []
+        try boot(system, disks: disk.map { [$0] } ?? [])
+    }
+
+    /// The first disk lands on transport 3, the second on transport 2.
+    private func boot(_ system: String, disks: [URL]) throws -> (QEMURun, GuestReport) {
+        let drive = disks.enumerated().flatMap { index, disk in
+            ["-drive", "if=none,id=d\(index),format=raw,file=\(disk.path)", "-device", "virtio-blk-device,drive=d\(index)"]
+        }
         let run = try QEMU.boot("systems/\(system).elf", timeout: 120,
                                 extraArguments: ["-icount", "shift=0,sleep=off"] + drive)
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
@@ -93,6 +100,29 @@ final class DiskTests: XCTestCase {
         let requests = try XCTUnwrap(report.value("requests", "VIRTIO", of: "disk"), run.transcript)
         XCTAssertEqual(requests, 1000, run.transcript)
         XCTAssertEqual(report.value("interrupts", "VIRTIO", of: "disk"), requests, run.transcript)
+    }
+
+    /// make bench's I/O system (Configs/bench-io-sedf-hog.dts): the guest times
+    /// its own transport, then the driver domain's disk, then console lines
+    /// both ways, while the hog runs; everything ends.
+    func testBothPathsAreTimedOneAfterTheOther() throws {
+        let (run, report) = try boot("bench-io-sedf-hog", disks: [try makeImage(), try makeImage()])
+        let checks = report.checks(of: "disk")
+        XCTAssertEqual(checks["disk-roundtrip"], true, run.transcript)
+        XCTAssertEqual(checks["disk-interrupts"], true, run.transcript)
+        XCTAssertFalse(run.output.contains("FAILED"), run.transcript)
+        XCTAssertTrue(run.output.contains("[disk] DISK vm=1 mode=roundtrip path=both virtio=0x1c130400 irq=74"),
+                      run.transcript)
+        let lines = ["disk-read-4k-direct n=200 ", "disk-read-4k-split n=200 ", "console-line-ring n=20 ",
+                     "console-line-hypercall n=20 "]
+        let positions = try lines.map { line in
+            try XCTUnwrap(run.output.range(of: "[disk] BENCH guest " + line), line + run.transcript).lowerBound
+        }
+        XCTAssertEqual(positions, positions.sorted(), run.transcript)
+        XCTAssertTrue(run.output.contains("[consoled] BLOCK disks=1 served=200 refused=0"), run.transcript)
+        let diskStopped = try XCTUnwrap(run.output.range(of: "Apus: VM disk stopped: shutdown (poweroff)"), run.transcript)
+        let hogStopped = try XCTUnwrap(run.output.range(of: "Apus: VM hog stopped"), run.transcript)
+        XCTAssertLessThan(diskStopped.lowerBound, hogStopped.lowerBound, "the hog outlives the measurement" + run.transcript)
     }
 
     func testWithoutADiskTheGuestSaysWhatIsMissing() throws {

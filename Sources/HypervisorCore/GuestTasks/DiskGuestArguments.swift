@@ -1,8 +1,10 @@
 // Bootargs of the disk guest (docs/GUESTS.md, "Disk guest"):
 //   [path=direct] virtio=0x<transport base> irq=<INTID> physical-base=0x<where RAM really is>
 //   path=split blkif=<appended by the hypervisor: the disk the driver domain serves>
+//   path=both: the keys of both (mode=roundtrip only): times `count` direct reads, then `count` split reads
 //   mode=write|verify sectors=<n> [first=<n>] [seed=<n>]
 //   mode=roundtrip count=<n> [first=<n>] [seed=<n>]
+//   [lines=<n>]: after the mode, times n console lines through the ring (if any), then n through console_io
 // Every word must be one of these keys: a typo is an error, not a default.
 
 public struct DiskGuestArguments: Sendable {
@@ -10,6 +12,8 @@ public struct DiskGuestArguments: Sendable {
     public enum Path: Equatable, Sendable {
         case direct
         case split(BlockFrontendArguments)
+        /// The guest's own device and the driver domain's disk, measured one after the other (roundtrip only).
+        case both(BlockFrontendArguments)
     }
 
     public enum Mode: Equatable, Sendable {
@@ -33,6 +37,8 @@ public struct DiskGuestArguments: Sendable {
     public var sectors: UInt64
     /// 4 KiB reads to time (roundtrip only; 0 otherwise).
     public var count: UInt32
+    /// Console lines to time per console path after the mode (0: none).
+    public var lines: UInt32
 
     /// 2^24 sectors = 8 GiB.
     public static let maximumSectors: UInt64 = 1 &<< 24
@@ -43,18 +49,20 @@ public struct DiskGuestArguments: Sendable {
     public init(_ arguments: BootArguments) throws(GuestArgumentError) {
         if arguments.firstUnknownWord(isKnown: Self.isKnownKey) != nil {
             throw GuestArgumentError("key", .unknownValue,
-                                     "unknown key (known: path virtio irq physical-base blkif mode seed first sectors count)")
+                                     "unknown key (known: path virtio irq physical-base blkif mode seed first sectors count lines)")
         }
+        let split: Bool
+        let direct: Bool
         if arguments.value("path", equals: "split") {
-            guard let disk = try BlockFrontendArguments.parse(arguments) else {
-                throw GuestArgumentError("blkif", .missing, "missing: this VM has no `disk` (docs/BLOCK.md)")
-            }
-            path = .split(disk)
-            transport = 0
-            physicalBase = 0
-            interrupt = 0
+            (split, direct) = (true, false)
         } else if arguments.value("path") == nil || arguments.value("path", equals: "direct") {
-            path = .direct
+            (split, direct) = (false, true)
+        } else if arguments.value("path", equals: "both") {
+            (split, direct) = (true, true)
+        } else {
+            throw GuestArgumentError("path", .unknownValue, "expected direct, split or both")
+        }
+        if direct {
             transport = try Self.hex(arguments, "virtio", alignment: Self.transportSize,
                                      detail: "0x<transport base>, nonzero and 0x200-aligned")
             physicalBase = try Self.hex(arguments, "physical-base", alignment: 0x1000,
@@ -62,7 +70,17 @@ public struct DiskGuestArguments: Sendable {
             interrupt = UInt32(truncatingIfNeeded: try arguments.requiredInteger(
                 "irq", from: 32, to: 159, detail: "an SPI, 32..159"))
         } else {
-            throw GuestArgumentError("path", .unknownValue, "expected direct or split")
+            transport = 0
+            physicalBase = 0
+            interrupt = 0
+        }
+        if split {
+            guard let disk = try BlockFrontendArguments.parse(arguments) else {
+                throw GuestArgumentError("blkif", .missing, "missing: this VM has no `disk` (docs/BLOCK.md)")
+            }
+            path = direct ? .both(disk) : .split(disk)
+        } else {
+            path = .direct
         }
 
         if arguments.value("mode", equals: "write") {
@@ -81,9 +99,14 @@ public struct DiskGuestArguments: Sendable {
             "seed", from: 0, to: UInt64(widening: UInt32.max), detail: "0..4294967295"))
         first = arguments.value("first") == nil ? 0 : try arguments.requiredInteger(
             "first", from: 0, to: Self.maximumSectors - 1, detail: "a sector, 0..16777215")
+        lines = arguments.value("lines") == nil ? 0 : UInt32(truncatingIfNeeded: try arguments.requiredInteger(
+            "lines", from: 1, to: Self.maximumRoundTrips, detail: "1..1000"))
 
         switch mode {
         case .write, .verify:
+            if case .both = path {
+                throw GuestArgumentError("path", .notAllowedHere, "path=both only with mode=roundtrip")
+            }
             guard arguments.value("count") == nil else {
                 throw GuestArgumentError("count", .notAllowedHere, "only with mode=roundtrip")
             }
@@ -109,6 +132,7 @@ public struct DiskGuestArguments: Sendable {
             || BootArguments.key(key, is: "physical-base") || BootArguments.key(key, is: "mode")
             || BootArguments.key(key, is: "seed") || BootArguments.key(key, is: "first")
             || BootArguments.key(key, is: "sectors") || BootArguments.key(key, is: "count")
+            || BootArguments.key(key, is: "lines")
     }
 
     private static func hex(_ arguments: BootArguments, _ key: StaticString, alignment: UInt32,

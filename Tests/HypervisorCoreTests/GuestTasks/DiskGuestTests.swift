@@ -83,6 +83,40 @@ final class DiskGuestTests: XCTestCase {
         XCTAssertEqual(failure("\(base) mode=roundtrip count=1001"), "count outOfRange")
     }
 
+    func testBothPathsNeedTheDeviceAndTheDisk() throws {
+        let blkif = "blkif=0:0x30001000:3:4096"
+        let both = try parse("path=both mode=roundtrip count=200 virtio=0x1c130400 irq=74 physical-base=0x81400000 \(blkif)")
+        XCTAssertEqual(both.path, .both(BlockFrontendArguments(backend: 0, ring: 0x3000_1000, port: 3, sectors: 4096)))
+        XCTAssertEqual(both.transport, 0x1C13_0400)
+        XCTAssertEqual(both.interrupt, 74)
+        XCTAssertEqual(both.physicalBase, 0x8140_0000)
+        XCTAssertEqual(both.mode, .roundtrip)
+        XCTAssertEqual(both.count, 200)
+        // Each half is required: the device's keys and the hypervisor's blkif=.
+        XCTAssertEqual(failure("path=both mode=roundtrip count=5 \(blkif)"), "virtio missing")
+        XCTAssertEqual(failure("path=both mode=roundtrip count=5 virtio=0x1c130400 irq=74 \(blkif)"),
+                       "physical-base missing")
+        XCTAssertEqual(failure("path=both mode=roundtrip count=5 \(base)"), "blkif missing")
+        // Only round trips compare the paths.
+        XCTAssertEqual(failure("path=both mode=write sectors=8 \(base) \(blkif)"), "path notAllowedHere")
+        XCTAssertEqual(failure("path=both mode=verify sectors=8 \(base) \(blkif)"), "path notAllowedHere")
+        XCTAssertEqual(failure("path=all mode=roundtrip count=5 \(base)"), "path unknownValue")
+        // path=split needs blkif, not the device; no path is direct.
+        let split = try parse("path=split mode=roundtrip count=5 \(blkif)")
+        XCTAssertEqual(split.path, .split(BlockFrontendArguments(backend: 0, ring: 0x3000_1000, port: 3, sectors: 4096)))
+        XCTAssertEqual(split.transport, 0)
+        XCTAssertEqual(try parse("\(base) mode=roundtrip count=5").path, .direct)
+    }
+
+    func testConsoleLines() throws {
+        XCTAssertEqual(try parse("\(base) mode=roundtrip count=5").lines, 0)
+        XCTAssertEqual(try parse("\(base) mode=roundtrip count=5 lines=20").lines, 20)
+        XCTAssertEqual(try parse("\(base) mode=write sectors=1 lines=1000").lines, 1000)
+        XCTAssertEqual(failure("\(base) mode=roundtrip count=5 lines=0"), "lines outOfRange")
+        XCTAssertEqual(failure("\(base) mode=roundtrip count=5 lines=1001"), "lines outOfRange")
+        XCTAssertEqual(failure("\(base) mode=roundtrip count=5 lines=many"), "lines malformed")
+    }
+
     func testPatternIsReproducibleAndDependsOnSeedAndSector() {
         var buffer = [UInt8](repeating: 0, count: 3 * 512)
         buffer.withUnsafeMutableBytes { DiskPattern.fill($0, seed: 7, firstSector: 16) }
