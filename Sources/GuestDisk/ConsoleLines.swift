@@ -44,7 +44,7 @@ enum ConsoleLines {
 
     private static func report(_ meter: CostMeter, _ lines: UInt32, name: StaticString) {
         var out = GuestConsole()
-        let p99 = DiskModes.percentile99(Int(lines))
+        let p99 = Percentile.nearestRank(99, sorting: &roundTripSamples, count: Int(lines))
         meter.write(source: "guest", name: name, p99: p99, to: &out)
     }
 }

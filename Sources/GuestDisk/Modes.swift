@@ -106,20 +106,9 @@ enum DiskModes {
                 return failed("read", sector: arguments.first, status, check: "disk-roundtrip", to: &out)
             }
         }
-        let p99 = percentile99(count)
+        let p99 = Percentile.nearestRank(99, sorting: &roundTripSamples, count: count)
         meter.write(source: "guest", name: benchName, p99: p99, to: &out)
         check("disk-roundtrip", true)
-    }
-
-    /// The nearest-rank 99th percentile of the first `count` samples (sorts them).
-    static func percentile99(_ count: Int) -> UInt32 {
-        withUnsafeMutablePointer(to: &roundTripSamples) { pointer in
-            pointer.withMemoryRebound(to: UInt32.self, capacity: 1000) { first in
-                let samples = UnsafeMutableBufferPointer(start: first, count: count)
-                Percentile.sort(samples)
-                return Percentile.nearestRank(99, ofSorted: samples)
-            }
-        }
     }
 
     /// `VIRTIO requests=<n> interrupts=<n>` once the interrupts of the last

@@ -63,9 +63,9 @@ public struct DiskGuestArguments: Sendable {
             throw GuestArgumentError("path", .unknownValue, "expected direct, split or both")
         }
         if direct {
-            transport = try Self.hex(arguments, "virtio", alignment: Self.transportSize,
+            transport = try arguments.requiredHex("virtio", alignment: Self.transportSize,
                                      detail: "0x<transport base>, nonzero and 0x200-aligned")
-            physicalBase = try Self.hex(arguments, "physical-base", alignment: 0x1000,
+            physicalBase = try arguments.requiredHex("physical-base", alignment: 0x1000,
                                         detail: "0x<physical address of guest RAM>, nonzero and page-aligned")
             interrupt = UInt32(truncatingIfNeeded: try arguments.requiredInteger(
                 "irq", from: 32, to: 159, detail: "an SPI, 32..159"))
@@ -133,13 +133,5 @@ public struct DiskGuestArguments: Sendable {
             || BootArguments.key(key, is: "seed") || BootArguments.key(key, is: "first")
             || BootArguments.key(key, is: "sectors") || BootArguments.key(key, is: "count")
             || BootArguments.key(key, is: "lines")
-    }
-
-    private static func hex(_ arguments: BootArguments, _ key: StaticString, alignment: UInt32,
-                            detail: StaticString) throws(GuestArgumentError) -> UInt32 {
-        guard let text = arguments.value(key) else { throw GuestArgumentError(key, .missing, "missing") }
-        guard let value = parseHex32(text) else { throw GuestArgumentError(key, .malformed, detail) }
-        guard value != 0, value % alignment == 0 else { throw GuestArgumentError(key, .outOfRange, detail) }
-        return value
     }
 }
