@@ -20,45 +20,23 @@ enum SplitConsole {
     nonisolated(unsafe) static var frontendPort = InlineArray<8, UInt32>(repeating: 0)
     nonisolated(unsafe) static var backendPort = InlineArray<8, UInt32>(repeating: 0)
 
-    static func backendWindowFrame(for vm: Int) -> UInt32 {
-        UInt32(truncatingIfNeeded: GrantWindow.standard.base.value &>> 12) + UInt32(truncatingIfNeeded: vm)
-    }
+    /// Back-end grant window page `vm` holds that front end's console ring.
+    static func backendWindowFrame(for vm: Int) -> UInt32 { BackendPlumbing.windowFrame(vm) }
 
     /// After every VM is created. Each step can only fail if the configuration
     /// check or the core is wrong, so a failure is a hypervisor bug.
     static func setUp(config: SystemConfig, fdt: FDT) {
         for vm in 0..<config.vmCount where config.vms[vm].consoleBackend { backend = vm }
         guard let backend else { return }
-        let backendID = DomainID(truncatingIfNeeded: backend)
         for vm in 0..<Machines.count where vm != backend {
-            let id = DomainID(truncatingIfNeeded: vm)
             let ring = Machines.table[vm].memoryBase &+ Machines.table[vm].memorySize &- ringOffsetFromEnd
-            guard let page = Machines.guestBytes(vm: vm, address: ring, length: 4096),
-                  let table = Machines.guestBytes(
-                    vm: vm, address: UInt32(truncatingIfNeeded: GrantLayout(vm: config.vms[vm]).table.value), length: 8)
-            else { Panic.halt("a console ring or grant table lies outside its VM") }
-            page.initializeMemory(as: UInt8.self, repeating: 0)
+            // Grant 0: Xen's GNTTAB_RESERVED_CONSOLE.
+            BackendPlumbing.share(page: ring, of: vm, config: config, reference: 0, with: backend,
+                                  at: backendWindowFrame(for: vm))
             ringFrame[vm] = ring &>> 12
-            // Grant 0 (Xen's GNTTAB_RESERVED_CONSOLE): frame and domid, then the flags.
-            let entry = table.baseAddress!
-            entry.advanced(by: 4).assumingMemoryBound(to: UInt32.self).pointee = ring &>> 12
-            entry.advanced(by: 2).assumingMemoryBound(to: UInt16.self).pointee = backendID
-            entry.assumingMemoryBound(to: UInt16.self).pointee = GrantEntryFlags.permitAccess
-            guard var stage2 = Machines.table[backend].stage2 else { Panic.halt("the console backend has no stage 2") }
-            let request = GrantMapRequest(
-                hostAddress: UInt64(widening: backendWindowFrame(for: vm)) &<< 12,
-                flags: GrantMapFlags.hostMap, reference: 0, domain: id)
-            do {
-                _ = try InterVM.grants.map(request, by: backendID, stage2: &stage2)
-            } catch {
-                Panic.halt("could not map a console ring into the backend")
-            }
-            Machines.table[backend].stage2 = stage2
-            guard case .success(let port) = InterVM.events.allocateUnbound(caller: id, domain: id, remoteDomain: backendID),
-                  case .success(let binding) = InterVM.events.bindInterdomain(caller: backendID, remoteDomain: id, remotePort: port)
-            else { Panic.halt("could not bind a console event channel") }
-            frontendPort[vm] = port
-            backendPort[vm] = binding.localPort
+            let ports = BackendPlumbing.bind(frontend: vm, backend: backend)
+            frontendPort[vm] = ports.frontend
+            backendPort[vm] = ports.backend
         }
         appendConsoleList(backend: backend)
     }
