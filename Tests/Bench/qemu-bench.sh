@@ -58,7 +58,9 @@ boot() {
   status=$?
   [ $status -eq 124 ] && fail "$name: no power-off within ${BENCH_TIMEOUT}s" "$RUN_OUTPUT"
   [ $status -ne 0 ] && fail "$name: QEMU exited with status $status" "$RUN_OUTPUT"
-  grep -q 'CHECK .* FAILED' <<<"$RUN_OUTPUT" && fail "$name: a guest check failed" "$RUN_OUTPUT"
+  # ALLOWED_FAILURE names one check whose failure is the measurement (missed deadlines).
+  grep 'CHECK .* FAILED' <<<"$RUN_OUTPUT" | grep -q -v -F -- "CHECK ${ALLOWED_FAILURE:-} FAILED" &&
+    fail "$name: a guest check failed" "$RUN_OUTPUT"
   return 0
 }
 
@@ -127,6 +129,22 @@ done
 boot events
 EVENTS_OUTPUT=$RUN_OUTPUT
 
+# The paper's RT guest, each job starting with a 4 KiB read, beside a hog.
+RTIO_PATHS=(direct split)
+declare -A RTIO_OUTPUT
+ALLOWED_FAILURE=rt-deadlines
+for scheduler in "${IO_SCHEDULERS[@]}"; do
+  for path in "${RTIO_PATHS[@]}"; do
+    rm -f "$DISKS/split.img" "$DISKS/direct.img"
+    truncate -s 16M "$DISKS/split.img" "$DISKS/direct.img" || fail "cannot create the disk images in $DISKS"
+    boot "bench-rtio-$scheduler-$path" \
+      -drive "if=none,id=split,format=raw,file=$DISKS/split.img" -device virtio-blk-device,drive=split \
+      -drive "if=none,id=direct,format=raw,file=$DISKS/direct.img" -device virtio-blk-device,drive=direct
+    RTIO_OUTPUT[$scheduler-$path]=$RUN_OUTPUT
+  done
+done
+ALLOWED_FAILURE=
+
 # "n min mean p99 max" of the `[source] BENCH guest name ...` line in $2
 # (p99 "-" when the line has none).
 guest_fields() {
@@ -174,4 +192,25 @@ printf "$format" measurement path load sched n min mean p99 max
 for line in "${IO_TABLE[@]}"; do
   IFS='|' read -r label path load scheduler n min mean p99 max <<<"$line"
   printf "$format" "$label" "$path" "$load" "$scheduler" "$n" "$min" "$mean" "$p99" "$max"
+done
+
+# ---- The RT guest with I/O (docs/BENCHMARKS.md, "RT guest with I/O") ----
+echo
+echo "QEMU (the paper's RT guest, one 4 KiB read per job, beside a hog): deadlines, and the read as the guest sees it"
+format="%-11s  %-6s %5s %7s %14s %9s %9s %9s\n"
+printf "$format" path sched jobs misses worst_resp_us io_mean io_p99 io_max
+for path in "${RTIO_PATHS[@]}"; do
+  for scheduler in "${IO_SCHEDULERS[@]}"; do
+    output=${RTIO_OUTPUT[$scheduler-$path]}
+    result=$(grep -F '[rt] RESULT task=0 ' <<<"$output" | head -n 1)
+    [ -n "$result" ] || fail "bench-rtio-$scheduler-$path: no RESULT line" "$output"
+    jobs=$(sed -n 's/.* released=\([0-9]*\) .*/\1/p' <<<"$result")
+    misses=$(sed -n 's/.* misses=\([0-9]*\) .*/\1/p' <<<"$result")
+    worst=$(sed -n 's/.* worst_response=\([0-9]*\) .*/\1/p' <<<"$result")
+    values=$(guest_fields rt "rt-io-$path" "$output")
+    [ -n "$values" ] || fail "bench-rtio-$scheduler-$path: no BENCH line for rt-io-$path" "$output"
+    read -r n min mean p99 max <<<"$values"
+    label=$([ "$path" = direct ] && echo passthrough || echo split)
+    printf "$format" "$label" "$scheduler" "$jobs" "$misses" "$worst" "$mean" "$p99" "$max"
+  done
 done
