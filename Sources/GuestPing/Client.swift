@@ -113,6 +113,7 @@ struct Client {
         while sequence <= arguments.rounds {
             let start = VirtualTimer.now
             PingPage.write(page, PingPage.request, sequence)
+            PingPage.write(page, PingPage.sentAt, UInt32(truncatingIfNeeded: VirtualTimer.now))
             g_dsb()  // the request is in memory before the server hears of it
             guard EventChannels.send(port) == 0 else { return false }
             let answered = wait(until: { PingPage.read(page, PingPage.reply) != previous })

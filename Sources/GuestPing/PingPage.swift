@@ -10,6 +10,9 @@ enum PingPage {
     static let reply = 1
     /// Written by the server before granting, read by the client after mapping.
     static let marker = 2
+    /// Written by the client just before each send: the low 32 bits of its
+    /// virtual counter (CNTVOFF is 0 in every VM, so both sides read one clock).
+    static let sentAt = 3
 
     /// "PING" in the read-write page, "RDON" in the read-only one.
     static let readWriteMarker: UInt32 = 0x5049_4E47

@@ -32,3 +32,24 @@ struct RoundTrips {
         out.newline()
     }
 }
+
+/// One-way notification times: from just before the client's
+/// EVTCHNOP_send to the server's event handler, read on the one virtual
+/// counter both VMs share (a tick is 16 ns on vexpress).
+struct Notifications {
+    var meter = CostMeter()
+    let clock = CounterClock(frequency: VirtualTimer.frequency)
+
+    mutating func record(ticks: UInt32) {
+        let nanoseconds = clock.instant(ticks: UInt64(widening: ticks)).nanoseconds
+        meter.record(UInt32(truncatingIfNeeded: min(nanoseconds, UInt64(widening: UInt32.max))))
+    }
+
+    /// `BENCH guest event-notify n= min= mean= max=` (ns; instructions under icount).
+    func report() {
+        guard meter.count > 0 else { return }
+        var out = GuestConsole()
+        meter.write(source: "guest", name: "event-notify", to: &out)
+    }
+}
+

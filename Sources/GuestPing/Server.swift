@@ -18,7 +18,9 @@ struct Server {
         let port = offerPort()
         attach(port: port)
 
-        let served = serve(port: port, page: page)
+        var notifications = Notifications()
+        let served = serve(port: port, page: page, notifications: &notifications)
+        notifications.report()
         var out = GuestConsole()
         out.write("SERVED requests=")
         out.write(decimal: served.requests)
@@ -116,15 +118,18 @@ struct Server {
     /// Answers requests until `rounds` are served or the peer goes quiet. A
     /// request is a new sequence number in the page, not an event: events
     /// coalesce, and one may come with nothing new (Xen's rules).
-    private func serve(port: UInt32, page: UInt32) -> (requests: UInt32, flagsWhileMapped: Bool) {
+    private func serve(port: UInt32, page: UInt32, notifications: inout Notifications) -> (requests: UInt32, flagsWhileMapped: Bool) {
         var requests: UInt32 = 0
         var last: UInt32 = 0
         var flagsWhileMapped = false
         Watchdog.start(.milliseconds(2_000))
         defer { Watchdog.stop() }
         while requests < arguments.rounds {
+            PortEvents.handledAt = nil
             guard wait(until: { PingPage.read(page, PingPage.request) != last }) else { break }
             let sequence = PingPage.read(page, PingPage.request)
+            // Send (client) to handler (here): only when this request's event woke the handler.
+            if let handled = PortEvents.handledAt { notifications.record(ticks: handled &- PingPage.read(page, PingPage.sentAt)) }
             PingPage.write(page, PingPage.reply, sequence &+ 1)
             g_dsb()  // the reply is in memory before the peer hears of it
             guard EventChannels.send(port) == 0 else { break }

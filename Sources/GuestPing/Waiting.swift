@@ -35,9 +35,14 @@ func wait(until ready: () -> Bool) -> Bool {
     return true
 }
 
-/// Events on our port, counted by the upcall (interrupts masked there).
+/// Events on our port, counted by the upcall (interrupts masked there),
+/// and the virtual counter (low 32 bits) when the handler last ran.
 enum PortEvents {
     nonisolated(unsafe) static var count: UInt32 = 0
+    nonisolated(unsafe) static var handledAt: UInt32? = nil
 }
 
-func portEvent(_ port: UInt32) { PortEvents.count &+= 1 }
+func portEvent(_ port: UInt32) {
+    PortEvents.count &+= 1
+    PortEvents.handledAt = UInt32(truncatingIfNeeded: VirtualTimer.now)
+}

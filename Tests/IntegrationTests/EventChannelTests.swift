@@ -49,6 +49,15 @@ final class EventChannelTests: XCTestCase {
         XCTAssertLessThanOrEqual(trip("mean"), trip("max"), run.transcript)
         XCTAssertTrue(run.output.contains("[client] BENCH guest event-roundtrip n="), run.transcript)
 
+        // One-way notifications timed on the shared virtual counter, for the requests
+        // whose event woke the server's handler; each takes less than a round trip.
+        let notify = try XCTUnwrap(report.records("BENCH", of: "server").first { $0["n"] != nil }, run.transcript)
+        let oneWay = { (key: String) in Double(notify[key] ?? "") ?? -1 }
+        XCTAssertGreaterThan(oneWay("n"), 0, run.transcript)
+        XCTAssertLessThanOrEqual(oneWay("n"), rounds, run.transcript)
+        XCTAssertGreaterThan(oneWay("min"), 0, run.transcript)
+        XCTAssertLessThan(oneWay("mean"), trip("mean"), run.transcript)
+
         XCTAssertTrue(run.output.contains("Apus: VM server stopped: shutdown (poweroff)"), run.transcript)
         XCTAssertTrue(run.output.contains("Apus: VM client stopped: shutdown (poweroff)"), run.transcript)
     }
