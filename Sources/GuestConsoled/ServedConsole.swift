@@ -111,17 +111,12 @@ struct ServedConsole {
     /// console_io; the port is masked so the frontend's events stop waking us.
     private mutating func drop(_ overrun: RingOverrun) {
         state = .dropped
-        if let page = EventChannels.sharedInfoPage { GuestEventChannels(sharedInfo: page).mask(port) }
-        var out = GuestConsole()
-        out.write("OVERRUN console=")
-        for byte in entry.name { out.write(byte: byte) }
-        out.write(" dom=")
-        out.write(decimal: UInt32(entry.domain))
-        out.write(" prod=")
-        out.write(decimal: overrun.published)
-        out.write(" cons=")
-        out.write(decimal: overrun.consumer)
-        out.write(": dropped")
-        out.newline()
+        let entry = entry
+        reportDroppedRing(port: port, overrun) { out in
+            out.write("console=")
+            for byte in entry.name { out.write(byte: byte) }
+            out.write(" dom=")
+            out.write(decimal: UInt32(entry.domain))
+        }
     }
 }

@@ -113,15 +113,10 @@ struct ServedDisk {
     /// are not believable; the port is masked and the ring never read again.
     private mutating func drop(_ overrun: RingOverrun) {
         state = .dropped
-        if let page = EventChannels.sharedInfoPage { GuestEventChannels(sharedInfo: page).mask(disk.port) }
-        var out = GuestConsole()
-        out.write("OVERRUN disk dom=")
-        out.write(decimal: UInt32(disk.domain))
-        out.write(" prod=")
-        out.write(decimal: overrun.published)
-        out.write(" cons=")
-        out.write(decimal: overrun.consumer)
-        out.write(": dropped")
-        out.newline()
+        let domain = UInt32(disk.domain)
+        reportDroppedRing(port: disk.port, overrun) { out in
+            out.write("disk dom=")
+            out.write(decimal: domain)
+        }
     }
 }

@@ -75,24 +75,13 @@ func runDirect(_ arguments: DiskGuestArguments, memoryEnd: UInt64) {
 /// The disk the driver domain's block back end serves (docs/BLOCK.md).
 func runSplit(_ arguments: DiskGuestArguments, disk: BlockFrontendArguments) {
     var out = GuestConsole()
-    let registered = withUnsafeMutableBytes(of: &sharedInfoStorage) { EventChannels.registerSharedInfo(in: $0) }
-    guard registered == 0, var frontend = BlockFrontend(disk) else {
+    guard var frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.open(disk, sharedInfo: $0) }) else {
         out.write("ERROR no shared_info or grant table for the block front end")
         out.newline()
         check("disk-device", false)
         Hypervisor.shutdown(.crash)
     }
-    EventChannels.attachUpcall()
-    GIC.enable()
-    out.write("BLKIF backend=")
-    out.write(decimal: UInt32(disk.backend))
-    out.write(" ring=")
-    out.write(hex: disk.ring)
-    out.write(" port=")
-    out.write(decimal: disk.port)
-    out.write(" sectors=")
-    out.write(decimal: disk.sectors)
-    out.newline()
+    frontend.describe(to: &out)
     check("disk-device", true)
     run(&frontend, arguments, benchName: "disk-read-4k-split")
 }

@@ -14,24 +14,13 @@ import HypervisorCore
 /// and finds this VM's slice still zero.
 func attackBlockBackend(_ attempts: inout Attempts, disk: BlockFrontendArguments, vm: UInt32, memoryEnd: UInt32) {
     var out = GuestConsole()
-    let registered = withUnsafeMutableBytes(of: &sharedInfoStorage) { EventChannels.registerSharedInfo(in: $0) }
-    guard registered == 0, let frontend = BlockFrontend(disk) else {
+    guard let frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.open(disk, sharedInfo: $0) }) else {
         out.write("ERROR no shared_info or grant table for the block front end")
         out.newline()
         attempts.record("hostile-blkif-setup", refused: false)
         return
     }
-    EventChannels.attachUpcall()
-    GIC.enable()
-    out.write("BLKIF backend=")
-    out.write(decimal: UInt32(disk.backend))
-    out.write(" ring=")
-    out.write(hex: disk.ring)
-    out.write(" port=")
-    out.write(decimal: disk.port)
-    out.write(" sectors=")
-    out.write(decimal: disk.sectors)
-    out.newline()
+    frontend.describe(to: &out)
 
     withUnsafeMutableBytes(of: &attackPages) { storage in
         let base = (UInt(bitPattern: storage.baseAddress!) &+ 0xFFF) & ~UInt(0xFFF)
@@ -46,8 +35,7 @@ func attackBlockBackend(_ attempts: inout Attempts, disk: BlockFrontendArguments
 /// domain finds them in the ring of a front end that is already stopped.
 func abandonRequests(disk: BlockFrontendArguments) -> Never {
     var out = GuestConsole()
-    let registered = withUnsafeMutableBytes(of: &sharedInfoStorage) { EventChannels.registerSharedInfo(in: $0) }
-    guard registered == 0, var frontend = BlockFrontend(disk) else {
+    guard var frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.open(disk, sharedInfo: $0) }) else {
         out.write("ERROR no shared_info or grant table for the block front end")
         out.newline()
         check("hostile-abandon", false)

@@ -40,13 +40,12 @@ struct BlockIO {
                 return nil
             }
         case .split(let disk):
-            let registered = withUnsafeMutableBytes(of: &sharedInfoStorage) { EventChannels.registerSharedInfo(in: $0) }
-            guard registered == 0, let frontend = BlockFrontend(disk) else {
+            guard let frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.open(disk, sharedInfo: $0) })
+            else {
                 out.write("ERROR io: no shared_info or grant table for the block front end")
                 out.newline()
                 return nil
             }
-            EventChannels.attachUpcall()
             return BlockIO(device: .split(frontend))
         }
     }
@@ -69,21 +68,24 @@ struct BlockIO {
     }
 
     private mutating func read(into data: UnsafeMutableRawBufferPointer) -> Bool {
-        let sectors = UInt64(clampingNonNegative: Self.sectors)
         switch device {
         case .direct(var disk):
-            if nextSector + sectors > disk.capacity { nextSector = 0 }
-            let ok = disk.read(sector: nextSector, count: Self.sectors, into: data).isOK
+            let ok = read(from: &disk, into: data)
             device = .direct(disk)
-            nextSector += sectors
             return ok
         case .split(var frontend):
-            if nextSector + sectors > frontend.capacity { nextSector = 0 }
-            let ok = frontend.read(sector: nextSector, count: Self.sectors, into: data).isOK
+            let ok = read(from: &frontend, into: data)
             device = .split(frontend)
-            nextSector += sectors
             return ok
         }
+    }
+
+    /// The next `sectors` sectors, from the start again at the end of the disk.
+    private mutating func read<Disk: BlockDevice>(from disk: inout Disk, into data: UnsafeMutableRawBufferPointer) -> Bool {
+        let sectors = UInt64(clampingNonNegative: Self.sectors)
+        if nextSector + sectors > disk.capacity { nextSector = 0 }
+        defer { nextSector += sectors }
+        return disk.read(sector: nextSector, count: Self.sectors, into: data).isOK
     }
 
     /// `IO path=<p> requests=<n> errors=<n>`, the BENCH line (ns = instructions

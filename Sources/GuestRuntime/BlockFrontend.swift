@@ -61,6 +61,30 @@ public struct BlockFrontend: BlockDevice {
         GIC.attach(VirtualTimer.interrupt, blockTimerFired)
     }
 
+    /// A front end ready to use: `sharedInfo` (storage of the guest's holding
+    /// a whole page) registered as the domain's shared_info, the ring
+    /// attached, the event upcall taken (PPI 31, GIC enabled). Nil when
+    /// registration or the grant table fails.
+    public static func open(_ disk: BlockFrontendArguments, sharedInfo: UnsafeMutableRawBufferPointer) -> BlockFrontend? {
+        guard EventChannels.registerSharedInfo(in: sharedInfo) == 0, let frontend = BlockFrontend(disk) else { return nil }
+        EventChannels.attachUpcall()
+        GIC.enable()
+        return frontend
+    }
+
+    /// `BLKIF backend=<domid> ring=<address> port=<port> sectors=<n>`.
+    public func describe<Sink: TextSink>(to out: inout Sink) {
+        out.write("BLKIF backend=")
+        out.write(decimal: UInt32(disk.backend))
+        out.write(" ring=")
+        out.write(hex: disk.ring)
+        out.write(" port=")
+        out.write(decimal: disk.port)
+        out.write(" sectors=")
+        out.write(decimal: disk.sectors)
+        out.newline()
+    }
+
     public var capacity: UInt64 { disk.sectors }
 
     public mutating func read(sector: UInt64, count: Int, into buffer: UnsafeMutableRawBufferPointer) -> Status {

@@ -17,8 +17,7 @@ enum BlockPlumbing {
     static func setUp(config: SystemConfig) {
         var backend: Int? = nil
         for vm in 0..<config.vmCount where config.vms[vm].blockBackend { backend = vm }
-        guard let backend, let backendArguments = BootArgumentsPage.appender(vm: backend) else { return }
-        var backendList = backendArguments
+        guard let backend, var backendList = BootArgumentsPage.appender(vm: backend) else { return }
         backendList.write(" disks=")
         var first = true
         for vm in 0..<config.vmCount where vm != backend {

@@ -53,7 +53,7 @@ enum Lifecycle {
             }
         }
         InterVM.attachBootPages(vms: config.vmCount)
-        SplitConsole.setUp(config: config, fdt: loaded.fdt)
+        SplitConsole.setUp(config: config)
         BlockPlumbing.setUp(config: config)
         BootArgumentsPage.appendPhysicalBase(config: config, platform: platform)
         announce(config: config, fdt: loaded.fdt)

@@ -25,7 +25,7 @@ enum SplitConsole {
 
     /// After every VM is created. Each step can only fail if the configuration
     /// check or the core is wrong, so a failure is a hypervisor bug.
-    static func setUp(config: SystemConfig, fdt: FDT) {
+    static func setUp(config: SystemConfig) {
         for vm in 0..<config.vmCount where config.vms[vm].consoleBackend { backend = vm }
         guard let backend else { return }
         for vm in 0..<Machines.count where vm != backend {

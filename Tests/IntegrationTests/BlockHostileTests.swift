@@ -29,31 +29,17 @@ final class BlockHostileTests: XCTestCase {
         "hostile-blkif-overrun-dropped",
     ]
 
-    private func makeImage() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("apus-block-hostile-\(UUID().uuidString).img")
-        XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: nil))
-        let handle = try FileHandle(forWritingTo: url)
-        try handle.truncate(atOffset: UInt64(imageBytes))
-        try handle.close()
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func makeImage() throws -> URL { try DiskImages.make(bytes: UInt64(imageBytes), for: self) }
 
     private func boot(_ system: String, disk: URL) throws -> (QEMURun, GuestReport) {
         let run = try QEMU.boot("systems/\(system).elf", timeout: 240, extraArguments: [
             "-icount", "shift=0,sleep=off",
-            "-drive", "if=none,id=d0,format=raw,file=\(disk.path)", "-device", "virtio-blk-device,drive=d0",
-        ])
+        ] + DiskImages.arguments([disk]))
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         XCTAssertEqual(run.status, 0, run.transcript)
         XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
         XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
         return (run, GuestReport(output: run.output))
-    }
-
-    /// Little-endian u32 at `offset` of the image.
-    private func word(_ data: Data, _ offset: Int) -> UInt32 {
-        data[offset..<(offset + 4)].enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
     }
 
     func testHostileFrontendIsRefusedWhileTheOthersAreServedAndKeepTheirDeadlines() throws {
@@ -102,8 +88,8 @@ final class BlockHostileTests: XCTestCase {
         let data = try Data(contentsOf: image)
         XCTAssertEqual(data.count, imageBytes)
         for sector in [1, 2, storeWritten - 1] {
-            XCTAssertEqual(word(data, (storeFirst + sector) * 512), UInt32(sector), "store sector \(sector)")
-            XCTAssertEqual(word(data, (storeFirst + sector) * 512 + 4), seed, "store sector \(sector)")
+            XCTAssertEqual(DiskImages.word(data, (storeFirst + sector) * 512), UInt32(sector), "store sector \(sector)")
+            XCTAssertEqual(DiskImages.word(data, (storeFirst + sector) * 512 + 4), seed, "store sector \(sector)")
         }
         let written = (storeFirst * 512)..<((storeFirst + storeWritten) * 512)
         let abandoned = (9216 * 512)..<(9280 * 512)

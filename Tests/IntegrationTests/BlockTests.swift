@@ -14,15 +14,7 @@ final class BlockTests: XCTestCase {
     private let written = 600
     private let seed: UInt32 = 11
 
-    private func makeImage(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("apus-\(name)-\(UUID().uuidString).img")
-        XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: nil))
-        let handle = try FileHandle(forWritingTo: url)
-        try handle.truncate(atOffset: 16 << 20)
-        try handle.close()
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func makeImage() throws -> URL { try DiskImages.make(bytes: 16 << 20, for: self) }
 
     /// Boots `system` with the split disk on transport 3, the direct disk on
     /// transport 2 and UART1 in a file; returns the run and UART1's text.
@@ -31,9 +23,7 @@ final class BlockTests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: uart1) }
         let run = try QEMU.boot("systems/\(system).elf", timeout: 120, extraArguments: [
             "-icount", "shift=0,sleep=off", "-serial", "file:\(uart1.path)",
-            "-drive", "if=none,id=split,format=raw,file=\(split.path)", "-device", "virtio-blk-device,drive=split",
-            "-drive", "if=none,id=direct,format=raw,file=\(direct.path)", "-device", "virtio-blk-device,drive=direct",
-        ])
+        ] + DiskImages.arguments([split, direct]))
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         XCTAssertEqual(run.status, 0, run.transcript)
         XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
@@ -42,12 +32,8 @@ final class BlockTests: XCTestCase {
         return (run, GuestReport(output: run.output), serial.replacingOccurrences(of: "\r", with: ""))
     }
 
-    private func word(_ data: Data, _ offset: Int) -> UInt32 {
-        data[offset..<(offset + 4)].enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
-    }
-
     func testSplitWritesSurvivePowerOffWhileTheRTGuestDrivesItsOwnDevices() throws {
-        let split = try makeImage("split"), direct = try makeImage("direct")
+        let split = try makeImage(), direct = try makeImage()
 
         let (first, firstReport, firstUART1) = try boot("block-write", split: split, direct: direct)
         XCTAssertEqual(firstReport.checks(of: "store")["disk-write"], true, first.transcript)
@@ -65,8 +51,8 @@ final class BlockTests: XCTestCase {
         // On the host: the pattern sits in the store's slice and nowhere else.
         let data = try Data(contentsOf: split)
         for sector in [0, 1, written - 1] {
-            XCTAssertEqual(word(data, (sliceStart + sector) * 512), UInt32(sector), "slice sector \(sector)")
-            XCTAssertEqual(word(data, (sliceStart + sector) * 512 + 4), seed, "slice sector \(sector)")
+            XCTAssertEqual(DiskImages.word(data, (sliceStart + sector) * 512), UInt32(sector), "slice sector \(sector)")
+            XCTAssertEqual(DiskImages.word(data, (sliceStart + sector) * 512 + 4), seed, "slice sector \(sector)")
         }
         XCTAssertTrue(data[0..<(sliceStart * 512)].allSatisfy { $0 == 0 }, "nothing before the slice")
         XCTAssertTrue(data[((sliceStart + written) * 512)...].allSatisfy { $0 == 0 }, "nothing after what was written")
@@ -80,7 +66,7 @@ final class BlockTests: XCTestCase {
     }
 
     func testVerifyOnAFreshDiskFails() throws {
-        let split = try makeImage("split"), direct = try makeImage("direct")
+        let split = try makeImage(), direct = try makeImage()
         let (run, report, _) = try boot("block-verify", split: split, direct: direct)
         XCTAssertEqual(report.checks(of: "store")["disk-verify"], false, run.transcript)
         XCTAssertTrue(run.output.contains("[store] MISMATCH sector=0"), run.transcript)
@@ -94,18 +80,8 @@ final class BlockTests: XCTestCase {
 /// has answered, makes it miss.
 final class RTIOTests: XCTestCase {
     private func run(_ system: String) throws -> (QEMURun, GuestReport) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("apus-rtio-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
-        var drives: [String] = []
-        for name in ["split", "direct"] {
-            let image = folder.appendingPathComponent("\(name).img")
-            XCTAssertTrue(FileManager.default.createFile(atPath: image.path, contents: nil))
-            let handle = try FileHandle(forWritingTo: image)
-            try handle.truncate(atOffset: 16 << 20)
-            try handle.close()
-            drives += ["-drive", "if=none,id=\(name),format=raw,file=\(image.path)", "-device", "virtio-blk-device,drive=\(name)"]
-        }
+        let drives = DiskImages.arguments([try DiskImages.make(bytes: 16 << 20, for: self),
+                                           try DiskImages.make(bytes: 16 << 20, for: self)])
         let run = try QEMU.boot("systems/\(system).elf", timeout: 120, extraArguments: ["-icount", "shift=0,sleep=off"] + drives)
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         XCTAssertEqual(run.status, 0, run.transcript)

@@ -11,15 +11,7 @@ final class DiskTests: XCTestCase {
     private let sectors = 200
     private let seed: UInt32 = 7
 
-    private func makeImage() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("apus-disk-\(UUID().uuidString).img")
-        XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: nil))
-        let handle = try FileHandle(forWritingTo: url)
-        try handle.truncate(atOffset: 8 << 20)
-        try handle.close()
-        addTeardownBlock { try? FileManager.default.removeItem(at: url) }
-        return url
-    }
+    private func makeImage() throws -> URL { try DiskImages.make(bytes: 8 << 20, for: self) }
 
     private func boot(_ system: String, disk: URL?) throws -> (QEMURun, GuestReport) {
         try boot(system, disks: disk.map { [$0] } ?? [])
@@ -27,21 +19,13 @@ final class DiskTests: XCTestCase {
 
     /// The first disk lands on transport 3, the second on transport 2.
     private func boot(_ system: String, disks: [URL]) throws -> (QEMURun, GuestReport) {
-        let drive = disks.enumerated().flatMap { index, disk in
-            ["-drive", "if=none,id=d\(index),format=raw,file=\(disk.path)", "-device", "virtio-blk-device,drive=d\(index)"]
-        }
         let run = try QEMU.boot("systems/\(system).elf", timeout: 120,
-                                extraArguments: ["-icount", "shift=0,sleep=off"] + drive)
+                                extraArguments: ["-icount", "shift=0,sleep=off"] + DiskImages.arguments(disks))
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         XCTAssertEqual(run.status, 0, run.transcript)
         XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
         XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
         return (run, GuestReport(output: run.output))
-    }
-
-    /// Little-endian u32 at `offset` of the image.
-    private func word(_ data: Data, _ offset: Int) -> UInt32 {
-        data[offset..<(offset + 4)].enumerated().reduce(0) { $0 | UInt32($1.element) << (8 * UInt32($1.offset)) }
     }
 
     func testWrittenPatternSurvivesPowerOffAndLandsAtItsSectors() throws {
@@ -62,8 +46,8 @@ final class DiskTests: XCTestCase {
         let data = try Data(contentsOf: image)
         XCTAssertEqual(data.count, 8 << 20)
         for sector in [first, first + 1, first + sectors - 1] {
-            XCTAssertEqual(word(data, sector * 512), UInt32(sector), "sector \(sector)")
-            XCTAssertEqual(word(data, sector * 512 + 4), seed, "sector \(sector)")
+            XCTAssertEqual(DiskImages.word(data, sector * 512), UInt32(sector), "sector \(sector)")
+            XCTAssertEqual(DiskImages.word(data, sector * 512 + 4), seed, "sector \(sector)")
         }
         XCTAssertTrue(data[((first - 1) * 512)..<(first * 512)].allSatisfy { $0 == 0 }, "sector before the range")
         XCTAssertTrue(data[((first + sectors) * 512)..<((first + sectors + 1) * 512)].allSatisfy { $0 == 0 },

@@ -6,35 +6,14 @@ import XCTest
 /// forwards each VM's accesses to its own transport and refuses the other's.
 /// Two virtio-blk devices give transports 3 and 2 something to answer with.
 final class ForwardedWindowTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("apus-windows-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    func testEachVMReachesOnlyItsOwnTransport() throws {
         // Sparse images. Disk 0 has 20 MiB = 0xa000 sectors, so byte 1 of its
         // capacity (virtio-blk configuration space) is 0xa0: a sign-extending
         // byte load of it must see 0xffffffa0. Disk 1 has 4 MiB (0x2000 sectors).
-        for (name, size) in [("disk0.img", UInt64(20 << 20)), ("disk1.img", UInt64(4 << 20))] {
-            let url = directory.appendingPathComponent(name)
-            XCTAssertTrue(FileManager.default.createFile(atPath: url.path, contents: nil))
-            let handle = try FileHandle(forWritingTo: url)
-            try handle.truncate(atOffset: size)
-            try handle.close()
-        }
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    func testEachVMReachesOnlyItsOwnTransport() throws {
-        let disks = ["disk0.img", "disk1.img"].map { directory.appendingPathComponent($0).path }
-        let run = try QEMU.boot("systems/windows.elf", timeout: 300, extraArguments: [
-            "-icount", "shift=0,sleep=off",
-            // The first -device lands on transport 3 (vm@0), the second on transport 2 (vm@1).
-            "-device", "virtio-blk-device,drive=d0", "-drive", "if=none,id=d0,format=raw,file=\(disks[0])",
-            "-device", "virtio-blk-device,drive=d1", "-drive", "if=none,id=d1,format=raw,file=\(disks[1])",
-        ])
+        // The first lands on transport 3 (vm@0), the second on transport 2 (vm@1).
+        let disks = [try DiskImages.make(bytes: 20 << 20, for: self), try DiskImages.make(bytes: 4 << 20, for: self)]
+        let run = try QEMU.boot("systems/windows.elf", timeout: 300,
+                                extraArguments: ["-icount", "shift=0,sleep=off"] + DiskImages.arguments(disks))
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         XCTAssertEqual(run.status, 0, run.transcript)
         XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
