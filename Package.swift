@@ -15,8 +15,11 @@ let package = Package(
     targets: [
         // Pure, allocation-free logic shared by the hypervisor and the host.
         .target(name: "HypervisorCore"),
+        // Host-only compositional analysis: periodic-resource interfaces and
+        // their SEDF parameters, used by `apus interface` and the simulator.
+        .target(name: "InterfaceAnalysis", dependencies: ["HypervisorCore"]),
         // Host-only logic behind the `apus` tool: simulator, scenario files, traces, SVG.
-        .target(name: "ApusTools", dependencies: ["HypervisorCore"]),
+        .target(name: "ApusTools", dependencies: ["HypervisorCore", "InterfaceAnalysis"]),
         .executableTarget(
             name: "apus",
             dependencies: [
@@ -24,7 +27,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "HypervisorCoreTests", dependencies: ["HypervisorCore"]),
-        .testTarget(name: "ApusToolsTests", dependencies: ["ApusTools", "HypervisorCore"]),
+        .testTarget(name: "InterfaceAnalysisTests", dependencies: ["InterfaceAnalysis", "HypervisorCore"]),
+        .testTarget(name: "ApusToolsTests", dependencies: ["ApusTools", "HypervisorCore", "InterfaceAnalysis"]),
         // Boots the images that `make` built under QEMU and asserts on the UART output.
         .testTarget(name: "IntegrationTests", dependencies: ["ApusTools"]),
     ]

@@ -1,6 +1,7 @@
 // From interfaces to SEDF parameters (rounding that keeps the guarantee) and
 // the exact admission of several interfaces on one CPU.
 import HypervisorCore
+import InterfaceAnalysis
 import XCTest
 
 final class AnalysisMappingTests: XCTestCase {

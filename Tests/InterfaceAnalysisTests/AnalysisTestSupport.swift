@@ -1,6 +1,7 @@
 // Helpers for the analysis tests: a seeded PRNG, random task sets, and
 // brute-force oracles that share no code with the analysis under test.
 import HypervisorCore
+import InterfaceAnalysis
 
 /// SplitMix64 (Steele, Lea, Flood): tiny, deterministic, good enough to pick test cases.
 /// (Own copy under its own name: the scheduling tests keep theirs.)

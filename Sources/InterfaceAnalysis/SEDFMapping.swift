@@ -5,6 +5,7 @@
 // period, never lowers sbf (in the worst-case pattern every supply interval
 // starts no later and lasts no shorter), so the guest still gets at least the
 // analysed supply, and the overhead still fits in the slice.
+import HypervisorCore
 
 /// How long one analysis unit is: `nanoseconds / units` ns (1 us = 1000 / 1,
 /// one 62.5 MHz tick = 16 / 1, one 24 MHz tick = 125 / 3).

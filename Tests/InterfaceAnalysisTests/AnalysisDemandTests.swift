@@ -1,5 +1,6 @@
 // dbf and rbf: hand-worked values and the boundary rules (floor vs ceil).
 import HypervisorCore
+import InterfaceAnalysis
 import XCTest
 
 final class AnalysisDemandTests: XCTestCase {

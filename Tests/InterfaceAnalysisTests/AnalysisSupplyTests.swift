@@ -1,5 +1,6 @@
 // sbf and lsbf of the periodic resource: hand-worked values and properties.
 import HypervisorCore
+import InterfaceAnalysis
 import XCTest
 
 final class AnalysisSupplyTests: XCTestCase {

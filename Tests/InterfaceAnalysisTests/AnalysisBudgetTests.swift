@@ -1,5 +1,6 @@
 // Minimal budgets: SCHEDULING.md's examples, hand-worked cases, "no interface", limits.
 import HypervisorCore
+import InterfaceAnalysis
 import XCTest
 
 final class AnalysisBudgetTests: XCTestCase {

@@ -5,6 +5,7 @@
 // (ns, us, ticks, ms in the CLI). They are deliberately not TimeSpan: TimeSpan
 // means nanoseconds, and the analysis is unit-agnostic; the conversion to the
 // hypervisor's nanoseconds happens once, in `ComponentInterface.sedfParameters`.
+import HypervisorCore
 
 /// A periodic task with implicit deadline: `execution` units of work every `period`.
 /// (Named apart from the RT guest's `PeriodicTask`, whose times are TimeSpans.)

@@ -1,5 +1,6 @@
 // Choosing Π over a range: cheapest (Θ + overhead) / Π, ties to the longer period.
 import HypervisorCore
+import InterfaceAnalysis
 import XCTest
 
 final class AnalysisPeriodSelectionTests: XCTestCase {

@@ -1,6 +1,7 @@
 // The interface a guest publishes: its periodic resource plus the per-period
 // overhead (context switches, timer lateness) the hypervisor must add to the
 // slice so that the guest still receives Θ.
+import HypervisorCore
 
 /// Γ(period, budget) plus `overhead` per period; the VCPU reserves
 /// slice = budget + overhead every period.

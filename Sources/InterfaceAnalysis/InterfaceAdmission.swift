@@ -2,6 +2,7 @@
 // bandwidths must sum to at most one, sum((Θ_i + O_i) / Π_i) <= 1, exactly.
 // The exact fraction arithmetic is the SEDF scheduler's own `UtilizationSum`
 // (Scheduling/ExactUtilization.swift), so both admissions agree by construction.
+import HypervisorCore
 
 extension InterfaceAnalysis {
     /// Throws `.overloaded` when the interfaces (all in one unit) need more than

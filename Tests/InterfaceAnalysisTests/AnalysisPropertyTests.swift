@@ -1,6 +1,7 @@
 // Seeded property tests of the exact tests and the minimal budget against
 // brute-force oracles that count demand and supply unit by unit.
 import HypervisorCore
+import InterfaceAnalysis
 import XCTest
 
 final class AnalysisPropertyTests: XCTestCase {
