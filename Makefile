@@ -65,7 +65,7 @@ SWIFT_TARGET_FLAGS := -target armv7-none-none-eabi -enable-experimental-feature 
 	-Xfrontend -disable-stack-protector -Xfrontend -function-sections \
 	-target-cpu cortex-a15 -Xcc -mfpu=none -Xcc -mfloat-abi=soft \
 	-no-allocations
-SWIFT_HV_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(INCLUDE) \
+SWIFT_HV_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(INCLUDE) \
 	$(if $(EXIT_DEFINE),-D $(EXIT_DEFINE),) $(if $(filter 1,$(TRACE)),-D APUS_TRACE_DUMP,)
 CFLAGS   := -mcpu=cortex-a15 -marm -mfloat-abi=soft -O2 -g -ffreestanding -fno-builtin \
 	-fno-tree-loop-distribute-patterns -fno-short-enums -Wall -Werror -I $(INCLUDE)
@@ -75,12 +75,13 @@ LDFLAGS  := -T LinkerScripts/hypervisor.ld --gc-sections -z noexecstack --no-enu
 	--defsym=RAM_SIZE=$(shell echo $$(( $(RAM_MB) * 1024 * 1024 )))
 
 CORE_SRCS := $(shell find Sources/HypervisorCore -name '*.swift' | sort)
+RINGS_SRCS := $(shell find Sources/XenRings -name '*.swift' | sort)
 HV_SRCS   := $(sort $(wildcard Sources/Hypervisor/*.swift))
 BOOT_SRCS := $(filter-out Boot/payload.S,$(sort $(wildcard Boot/*.S)))
 BOOT_OBJS := $(patsubst Boot/%.S,$(BUILD)/boot/%.o,$(BOOT_SRCS))
 TEST_IMAGE_SRCS := $(sort $(wildcard Tests/Images/*.swift))
 TEST_IMAGES := $(patsubst Tests/Images/%.swift,$(BUILD)/test-%.elf,$(TEST_IMAGE_SRCS))
-HV_BASE_OBJS = $(BOOT_OBJS) $(BUILD)/hv/hypervisor.o $(BUILD)/core/core.o $(BUILD)/runtime.o
+HV_BASE_OBJS = $(BOOT_OBJS) $(BUILD)/hv/hypervisor.o $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o
 HV_OBJS    = $(HV_BASE_OBJS) $(CONFIG_DIR)/payload.o
 # Systems the integration tests boot: every configuration in Configs/, plus
 # invalid ones (built without the host check) that the hypervisor must refuse.
@@ -95,7 +96,7 @@ GUEST_RUNTIME_SRCS := $(sort $(wildcard Sources/GuestRuntime/*.swift))
 GUEST_NAMES := $(filter-out Runtime,$(patsubst Sources/Guest%,%,$(wildcard Sources/Guest*)))
 GUEST_BINS  := $(foreach g,$(GUEST_NAMES),$(BUILD)/guests/$(shell echo $(g) | tr A-Z a-z).bin)
 GUEST_INCLUDE := Sources/GuestRuntime/include
-SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
+SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
 GUEST_LDFLAGS := -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enum-size-warning
 
 QEMU      := qemu-system-arm
@@ -169,12 +170,19 @@ $(BUILD)/core/core.o: $(CORE_SRCS) | tools
 		-emit-module -emit-module-path $(BUILD)/core/HypervisorCore.swiftmodule \
 		-c $(CORE_SRCS) -o $@
 
+# The ring protocol both sides speak, for the target (no dependencies).
+$(BUILD)/rings/rings.o: $(RINGS_SRCS) | tools
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name XenRings \
+		-emit-module -emit-module-path $(BUILD)/rings/XenRings.swiftmodule \
+		-c $(RINGS_SRCS) -o $@
+
 $(BUILD)/gen/Version.swift: FORCE
 	@mkdir -p $(@D)
 	@printf 'let apusVersion: StaticString = "%s"\n' "$(VERSION)" > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
-$(BUILD)/hv/hypervisor.o: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(wildcard $(INCLUDE)/*.h)
+$(BUILD)/hv/hypervisor.o: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name Hypervisor \
 		-emit-module -emit-module-path $(BUILD)/hv/Hypervisor.swiftmodule \
@@ -182,7 +190,7 @@ $(BUILD)/hv/hypervisor.o: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/co
 
 # swiftc silently drops inline asm it cannot assemble (EMBEDDED-SWIFT.md):
 # recompile the IR with clang, which reports it.
-$(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(wildcard $(INCLUDE)/*.h)
+$(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h)
 	@mkdir -p $(BUILD)/asmcheck
 	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name Hypervisor -emit-ir \
 		$(HV_SRCS) $(BUILD)/gen/Version.swift -o $(BUILD)/asmcheck/hypervisor.ll
@@ -254,7 +262,7 @@ $(BUILD)/test-%.elf: $(BUILD)/tests/%.o $(HV_OBJS) LinkerScripts/hypervisor.ld
 	$(LD) $(LDFLAGS) $(HV_OBJS) $< $(LIBGCC) -o $@
 
 # Guest runtime (one module) and guest programs (one module each).
-$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(wildcard $(GUEST_INCLUDE)/*.h)
+$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(GUEST_INCLUDE)/*.h)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name GuestRuntime \
 		-emit-module -emit-module-path $(BUILD)/guest-runtime/GuestRuntime.swiftmodule \
@@ -269,9 +277,9 @@ $(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guest$$(call capitalize,$$*)/*.
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name Guest$(call capitalize,$*) -c $(filter %.swift,$^) -o $@
 
-$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guest-runtime/start.o $(BUILD)/core/core.o $(BUILD)/runtime.o LinkerScripts/guest.ld
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guest-runtime/start.o $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o LinkerScripts/guest.ld
 	$(LD) $(GUEST_LDFLAGS) $(BUILD)/guest-runtime/start.o $< $(BUILD)/guest-runtime/guestruntime.o \
-		$(BUILD)/core/core.o $(BUILD)/runtime.o $(LIBGCC) -o $@
+		$(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o $(LIBGCC) -o $@
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(OBJCOPY) -O binary $< $@

@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "apus", targets: ["apus"]),
         .library(name: "HypervisorCore", targets: ["HypervisorCore"]),
+        .library(name: "XenRings", targets: ["XenRings"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -15,6 +16,10 @@ let package = Package(
     targets: [
         // Pure, allocation-free logic shared by the hypervisor and the host.
         .target(name: "HypervisorCore"),
+        // The Xen shared-ring protocol both sides of a split driver speak (front
+        // and back rings, the console ring, blkif): no dependencies, so the
+        // hypervisor, the guests and the host tests use it alike.
+        .target(name: "XenRings"),
         // Host-only compositional analysis: periodic-resource interfaces and
         // their SEDF parameters, used by `apus interface` and the simulator.
         .target(name: "InterfaceAnalysis", dependencies: ["HypervisorCore"]),
@@ -27,6 +32,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "HypervisorCoreTests", dependencies: ["HypervisorCore"]),
+        .testTarget(name: "XenRingsTests", dependencies: ["XenRings"]),
         .testTarget(name: "InterfaceAnalysisTests", dependencies: ["InterfaceAnalysis", "HypervisorCore"]),
         .testTarget(name: "ApusToolsTests", dependencies: ["ApusTools", "HypervisorCore", "InterfaceAnalysis"]),
         // Boots the images that `make` built under QEMU and asserts on the UART output.

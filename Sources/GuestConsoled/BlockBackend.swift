@@ -1,6 +1,7 @@
 import GuestRuntime
 import GuestSupport
 import HypervisorCore
+import XenRings
 
 /// The block back end (docs/BLOCK.md): serves every front end named in
 /// `disks=` from its slice of the virtio-blk disk this VM owns by

@@ -1,5 +1,6 @@
 import GuestRuntime
 import HypervisorCore
+import XenRings
 
 /// A front end's ring whose indices are not believable (RingOverrun): its
 /// port is masked, so the front end's events stop waking us, and

@@ -1,5 +1,6 @@
 import GuestRuntime
 import HypervisorCore
+import XenRings
 
 /// One frontend's console as the backend serves it: the `out` stream of its
 /// ring page, and the line being assembled from it. Lines go to the UART

@@ -1,5 +1,6 @@
 import GuestRuntime
 import HypervisorCore
+import XenRings
 
 /// One front end's disk as the block back end serves it: its blkif ring
 /// (mapped in our grant window by the hypervisor) and its slice of the

@@ -1,6 +1,7 @@
 import GuestRuntime
 import GuestSupport
 import HypervisorCore
+import XenRings
 
 /// 8 KiB of BSS: one whole, page-aligned page of it becomes shared_info
 /// (BSS is only 8-byte aligned, so the buffer is a page larger than needed).

@@ -1,6 +1,7 @@
 import GuestRuntime
 import GuestSupport
 import HypervisorCore
+import XenRings
 
 /// `attack=blkif`: attacks the block back end of the driver domain through
 /// this VM's own disk (docs/GUESTS.md, "Hostile guest"). Every request the

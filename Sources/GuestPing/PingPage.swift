@@ -1,4 +1,5 @@
 import GuestSupport
+import XenRings
 
 /// The page the server grants read-write (ref 0) and the one it grants
 /// read-only (ref 1), as 32-bit words. Both sides use volatile accesses:

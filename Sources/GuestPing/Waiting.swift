@@ -1,6 +1,7 @@
 import GuestRuntime
 import GuestSupport
 import HypervisorCore
+import XenRings
 
 /// Bounds every wait for the peer: the virtual timer fires once at the end of
 /// a phase, so a peer that never answers ends the run with a FAILED check

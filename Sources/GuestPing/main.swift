@@ -1,6 +1,7 @@
 import GuestRuntime
 import GuestSupport
 import HypervisorCore
+import XenRings
 
 /// The ping guest (bootargs `role=server|client peer=<domid> rounds=<n>
 /// [port=<n>]`): two VMs talk over an event channel and a granted page; the

@@ -1,5 +1,6 @@
 import HVRegs
 import HypervisorCore
+import XenRings
 
 /// The plumbing of the split block device (docs/BLOCK.md), laid at boot for
 /// every VM with a `disk`: a blkif ring page (initialised), grant 1 of its

@@ -1,4 +1,4 @@
-import HypervisorCore
+import XenRings
 
 /// A page-aligned block of shared memory for one test, freed when dropped.
 final class TestPage {

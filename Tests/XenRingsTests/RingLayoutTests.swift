@@ -1,4 +1,4 @@
-import HypervisorCore
+import XenRings
 import XCTest
 
 final class RingLayoutTests: XCTestCase {

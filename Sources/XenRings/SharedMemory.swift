@@ -30,8 +30,10 @@ public struct SharedMemory {
 
     @inline(__always)
     public func load64(_ offset: Int) -> UInt64 {
-        let low = UInt64(widening: load32(offset))
-        let high = UInt64(widening: load32(offset + 4))
+        // HypervisorCore's UInt64(widening:), spelled out so that the ring
+        // protocol depends on nothing (generic widening allocates on armv7).
+        let low = UInt64(_truncatingBits: UInt(load32(offset)))
+        let high = UInt64(_truncatingBits: UInt(load32(offset + 4)))
         return low | (high &<< 32)
     }
 

@@ -1,4 +1,4 @@
-import HypervisorCore
+import XenRings
 import XCTest
 
 /// Random interleavings of both ends' operations on one ring: entries are
