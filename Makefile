@@ -76,6 +76,7 @@ LDFLAGS  := -T LinkerScripts/hypervisor.ld --gc-sections -z noexecstack --no-enu
 
 CORE_SRCS := $(shell find Sources/HypervisorCore -name '*.swift' | sort)
 RINGS_SRCS := $(shell find Sources/XenRings -name '*.swift' | sort)
+GUESTKIT_SRCS := $(shell find Sources/GuestKit -name '*.swift' | sort)
 HV_SRCS   := $(sort $(wildcard Sources/Hypervisor/*.swift))
 BOOT_SRCS := $(filter-out Boot/payload.S,$(sort $(wildcard Boot/*.S)))
 BOOT_OBJS := $(patsubst Boot/%.S,$(BUILD)/boot/%.o,$(BOOT_SRCS))
@@ -91,12 +92,13 @@ REFUSED_SYSTEM_CONFIGS := Configs/bad/overlapping-vms.dts Configs/bad/over-utili
 REFUSED_SYSTEMS := $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(BUILD)/systems/refused-$(basename $(notdir $(c))).elf)
 VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$$(git rev-parse --short HEAD)")
 
-# Guests: Sources/GuestRuntime is linked into every Sources/Guest<Name> program.
+# Guests: Sources/GuestKit (pure guest logic) and Sources/GuestRuntime (hardware
+# and hypercall access) are linked into every Sources/Guest<Name> program.
 GUEST_RUNTIME_SRCS := $(sort $(wildcard Sources/GuestRuntime/*.swift))
-GUEST_NAMES := $(filter-out Runtime,$(patsubst Sources/Guest%,%,$(wildcard Sources/Guest*)))
+GUEST_NAMES := $(filter-out Runtime Kit,$(patsubst Sources/Guest%,%,$(wildcard Sources/Guest*)))
 GUEST_BINS  := $(foreach g,$(GUEST_NAMES),$(BUILD)/guests/$(shell echo $(g) | tr A-Z a-z).bin)
 GUEST_INCLUDE := Sources/GuestRuntime/include
-SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
+SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(BUILD)/guestkit -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
 GUEST_LDFLAGS := -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enum-size-warning
 
 QEMU      := qemu-system-arm
@@ -261,8 +263,14 @@ $(BUILD)/tests/%.o: Tests/Images/%.swift $(BUILD)/core/core.o
 $(BUILD)/test-%.elf: $(BUILD)/tests/%.o $(HV_OBJS) LinkerScripts/hypervisor.ld
 	$(LD) $(LDFLAGS) $(HV_OBJS) $< $(LIBGCC) -o $@
 
-# Guest runtime (one module) and guest programs (one module each).
-$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(GUEST_INCLUDE)/*.h)
+# Guest library, guest runtime (one module each) and guest programs (one module each).
+$(BUILD)/guestkit/guestkit.o: $(GUESTKIT_SRCS) $(BUILD)/core/core.o
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -module-name GuestKit \
+		-emit-module -emit-module-path $(BUILD)/guestkit/GuestKit.swiftmodule \
+		-c $(GUESTKIT_SRCS) -o $@
+
+$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/guestkit/guestkit.o $(wildcard $(GUEST_INCLUDE)/*.h)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name GuestRuntime \
 		-emit-module -emit-module-path $(BUILD)/guest-runtime/GuestRuntime.swiftmodule \
@@ -277,9 +285,9 @@ $(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guest$$(call capitalize,$$*)/*.
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name Guest$(call capitalize,$*) -c $(filter %.swift,$^) -o $@
 
-$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guest-runtime/start.o $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o LinkerScripts/guest.ld
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guest-runtime/start.o $(BUILD)/guestkit/guestkit.o $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o LinkerScripts/guest.ld
 	$(LD) $(GUEST_LDFLAGS) $(BUILD)/guest-runtime/start.o $< $(BUILD)/guest-runtime/guestruntime.o \
-		$(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o $(LIBGCC) -o $@
+		$(BUILD)/guestkit/guestkit.o $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o $(LIBGCC) -o $@
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(OBJCOPY) -O binary $< $@

@@ -20,6 +20,10 @@ let package = Package(
         // and back rings, the console ring, blkif): no dependencies, so the
         // hypervisor, the guests and the host tests use it alike.
         .target(name: "XenRings"),
+        // Guest-only logic, pure and host-tested: bootargs parsers, the RT
+        // guest's task executive, virtqueue layout. The Makefile compiles it for
+        // armv7 and links it into every guest; the hypervisor never imports it.
+        .target(name: "GuestKit", dependencies: ["HypervisorCore"]),
         // Host-only compositional analysis: periodic-resource interfaces and
         // their SEDF parameters, used by `apus interface` and the simulator.
         .target(name: "InterfaceAnalysis", dependencies: ["HypervisorCore"]),
@@ -31,8 +35,11 @@ let package = Package(
                 "ApusTools", "HypervisorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "HypervisorCoreTests", dependencies: ["HypervisorCore"]),
+        // Helpers shared by the host test targets (seeded generator, text sink).
+        .target(name: "TestSupport", dependencies: ["HypervisorCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "HypervisorCoreTests", dependencies: ["HypervisorCore", "TestSupport"]),
         .testTarget(name: "XenRingsTests", dependencies: ["XenRings"]),
+        .testTarget(name: "GuestKitTests", dependencies: ["GuestKit", "HypervisorCore", "TestSupport"]),
         .testTarget(name: "InterfaceAnalysisTests", dependencies: ["InterfaceAnalysis", "HypervisorCore"]),
         .testTarget(name: "ApusToolsTests", dependencies: ["ApusTools", "HypervisorCore", "InterfaceAnalysis"]),
         // Boots the images that `make` built under QEMU and asserts on the UART output.

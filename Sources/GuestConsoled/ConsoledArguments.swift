@@ -1,3 +1,4 @@
+import GuestKit
 import HypervisorCore
 
 /// One frontend named in ` consoles=`: its domain id and VM label (a slice

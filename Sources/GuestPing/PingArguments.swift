@@ -1,3 +1,4 @@
+import GuestKit
 import HypervisorCore
 
 /// Bootargs of the ping guest:

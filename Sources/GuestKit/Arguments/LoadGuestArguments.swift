@@ -3,6 +3,7 @@
 //   mode=periodic duration=<ms> block=<run us>:<block us>
 // A hog never blocks; a periodic load alternates `run` microseconds of CPU
 // work with `block` microseconds asleep.
+import HypervisorCore
 
 public struct LoadGuestArguments: Sendable {
     public enum Mode: Equatable, Sendable {

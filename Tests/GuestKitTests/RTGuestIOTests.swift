@@ -1,5 +1,6 @@
 import XCTest
-@testable import HypervisorCore
+@testable import GuestKit
+import HypervisorCore
 
 /// The RT guest's device options: output=, io=, io-task=.
 final class RTGuestIOTests: XCTestCase {

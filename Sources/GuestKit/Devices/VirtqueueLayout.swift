@@ -1,6 +1,7 @@
 // What a guest driver of a legacy (version 1) virtio-mmio device computes
 // without touching hardware: where the parts of a split virtqueue lie, and
 // the physical address a device must be given for a guest buffer.
+import HypervisorCore
 
 /// A legacy split virtqueue of `size` entries in one contiguous area
 /// (virtio 1.x, "Legacy Interfaces: A Note on Virtqueue Layout"):

@@ -6,6 +6,7 @@
 //   mode=roundtrip count=<n> [first=<n>] [seed=<n>]
 //   [lines=<n>]: after the mode, times n console lines through the ring (if any), then n through console_io
 // Every word must be one of these keys: a typo is an error, not a default.
+import HypervisorCore
 
 public struct DiskGuestArguments: Sendable {
     /// Which disk: the guest's own virtio-blk device, or the driver domain's back end.

@@ -1,5 +1,6 @@
 import XCTest
-@testable import HypervisorCore
+@testable import GuestKit
+import HypervisorCore
 
 /// Schedules worked out by hand (one letter per time timeUnit; see the test
 /// support) and the counters the executive keeps for them.

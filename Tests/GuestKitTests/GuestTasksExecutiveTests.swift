@@ -1,5 +1,7 @@
 import XCTest
-@testable import HypervisorCore
+@testable import GuestKit
+import HypervisorCore
+import TestSupport
 
 /// Task-set admission, release timing and the EDF/RM guarantees as properties.
 final class GuestTasksExecutiveTests: XCTestCase {

@@ -12,6 +12,7 @@
 // Embedded (-Osize), which costs thousands of instructions per call, so the
 // two answers the guest asks for on every chunk, `pick()` and `nextRelease`,
 // are computed by the mutating operations and stored.
+import HypervisorCore
 
 public struct TaskExecutive {
     public static let capacity = 8

@@ -1,5 +1,7 @@
 import XCTest
-@testable import HypervisorCore
+@testable import GuestKit
+import HypervisorCore
+import TestSupport
 
 /// The disk guest's pure parts: its bootargs, the pattern it writes and
 /// verifies, the legacy virtqueue layout, the IPA-to-physical window a

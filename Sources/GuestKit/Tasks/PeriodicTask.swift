@@ -1,6 +1,7 @@
 // The task model of the RT guest: Liu & Layland periodic tasks with implicit
 // deadlines. A task releases a job every `period`; each job needs `cost` of
 // CPU work and is due one period after its release.
+import HypervisorCore
 
 /// A periodic task `(period, cost)`; the relative deadline is the period.
 public struct PeriodicTask: Equatable, Sendable {

@@ -1,3 +1,4 @@
+import GuestKit
 import HypervisorCore
 import XCTest
 

@@ -1,5 +1,6 @@
 // What is wrong with a guest's bootargs, in words a console line can carry:
 // `bootargs: tasks: not a list of period:cost pairs`.
+import HypervisorCore
 
 public struct GuestArgumentError: Error, Sendable {
     public enum Problem: Equatable, Sendable {

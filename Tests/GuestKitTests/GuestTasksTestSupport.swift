@@ -1,4 +1,5 @@
-@testable import HypervisorCore
+@testable import GuestKit
+import HypervisorCore
 
 /// One time unit of the hand-worked schedules: a millisecond.
 let timeUnit: UInt64 = 1_000_000

@@ -5,6 +5,7 @@
 // VCPU never blocks (the setting of SCHEDULING.md §2's credit example).
 // Periods and costs are microseconds (a cost is CPU work: see docs/GUESTS.md),
 // the duration is milliseconds of wall time.
+import HypervisorCore
 
 public struct RTGuestArguments: Sendable {
     public var policy: TaskPolicy

@@ -1,5 +1,6 @@
 import XCTest
-@testable import HypervisorCore
+@testable import GuestKit
+import HypervisorCore
 
 /// Deadline-miss accounting: the exact boundary, once per job, backlogs.
 final class GuestTasksMissTests: XCTestCase {

@@ -4,6 +4,7 @@
 //   word 0: the sector number (low 32 bits)   word 1: the seed
 //   word i >= 2: a hash of (seed, sector, i)
 // so `od -A d -t x4` of the image shows at byte 512 * n the words n, seed.
+import HypervisorCore
 
 public enum DiskPattern {
     public static let sectorSize = 512

@@ -1,5 +1,7 @@
 import XCTest
-@testable import HypervisorCore
+@testable import GuestKit
+import HypervisorCore
+import TestSupport
 
 /// Bootargs of the RT, load and hostile guests, and the counter conversions.
 final class GuestTasksArgumentTests: XCTestCase {

@@ -7,6 +7,7 @@
 //   io=direct needs virtio=0x<transport> irq=<INTID> physical-base=0x<address>
 //   (the hypervisor appends physical-base); io=split needs blkif= (appended
 //   by the hypervisor for a VM with a `disk`).
+import HypervisorCore
 
 public struct RTGuestIO: Equatable, Sendable {
     public enum Output: Equatable, Sendable {

@@ -5,6 +5,7 @@
 // When a tick is a whole number of nanoseconds (16 at 62.5 MHz) a multiply
 // does it: guests read the clock after every chunk of work, and 64-bit
 // division is a slow library call on armv7.
+import HypervisorCore
 
 public struct CounterClock: Sendable {
     /// Counter frequency in Hz (CNTFRQ), never zero.

@@ -1,6 +1,7 @@
 // A guest's bootargs: space-separated `key=value` words, as in the `bootargs`
 // property of its VM node (Xen's dom0less guests get a kernel command line the
 // same way). Pure and allocation-free: values are slices of the original text.
+import HypervisorCore
 
 public struct BootArguments {
     public let text: UnsafeRawBufferPointer

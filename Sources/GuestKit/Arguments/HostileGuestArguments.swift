@@ -12,6 +12,7 @@
 // devices, interrupts, hypercalls, instructions); `blkif` attacks the block
 // back end through the VM's own disk instead and needs the `blkif=` the
 // hypervisor appends for a VM with a `disk` (docs/GUESTS.md).
+import HypervisorCore
 
 public struct HostileGuestArguments: Sendable {
     public enum Crash: Equatable, Sendable {
