@@ -8,5 +8,5 @@ func apusMain() -> Never {
     Console.enable()
     Banner.print()
     apus_selftest()
-    Lifecycle.boot()
+    SystemBoot.boot()
 }

@@ -24,9 +24,9 @@ enum PSCI {
             }
             frame.pointee.r.0 = UInt32(bitPattern: supported ? PSCIResult.success.rawValue : PSCIResult.notSupported.rawValue)
         case .systemOff, .cpuOff:
-            GuestFaults.stop(vm: vm, frame: frame, reason: .psciSystemOff)
+            VMStop.stop(vm: vm, frame: frame, reason: .psciSystemOff)
         case .systemReset:
-            GuestFaults.stop(vm: vm, frame: frame, reason: .shutdown(.reboot))
+            VMStop.stop(vm: vm, frame: frame, reason: .shutdown(.reboot))
         case .cpuOn, .cpuSuspend, .affinityInfo:
             frame.pointee.r.0 = UInt32(bitPattern: PSCIResult.notSupported.rawValue)
         }

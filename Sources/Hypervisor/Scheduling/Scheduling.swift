@@ -88,7 +88,7 @@ enum Scheduling {
     /// `frame`; powers off when every VM has stopped.
     static func resume(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
         while true {
-            if Machines.allStopped { Lifecycle.finish() }
+            if Machines.allStopped { EndOfRun.finish() }
             guard decisionNeeded else { return }
             decisionNeeded = false
             let now = Clock.now
@@ -146,7 +146,7 @@ enum Scheduling {
     /// Nothing can run: wait for an interrupt with IRQs masked (WFI still wakes),
     /// handle it, and let `resume` decide again.
     private static func idle() {
-        if nothingCanWake() { Lifecycle.stalled() }
+        if nothingCanWake() { EndOfRun.stalled() }
         while !decisionNeeded {
             hv_dsb()
             hv_wfi()

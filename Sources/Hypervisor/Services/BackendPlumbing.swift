@@ -30,7 +30,7 @@ enum BackendPlumbing {
         let request = GrantMapRequest(hostAddress: UInt64(widening: backendFrame) &<< 12, flags: GrantMapFlags.hostMap,
                                       reference: reference, domain: DomainID(truncatingIfNeeded: frontend))
         do {
-            _ = try InterVM.grants.map(request, by: DomainID(truncatingIfNeeded: backend), stage2: &stage2)
+            _ = try EventAndGrantTables.grants.map(request, by: DomainID(truncatingIfNeeded: backend), stage2: &stage2)
         } catch {
             Panic.halt("could not map a shared page into its back end")
         }
@@ -41,9 +41,9 @@ enum BackendPlumbing {
     static func bind(frontend: Int, backend: Int) -> (frontend: UInt32, backend: UInt32) {
         let frontendID = DomainID(truncatingIfNeeded: frontend)
         let backendID = DomainID(truncatingIfNeeded: backend)
-        guard case .success(let port) = InterVM.events.allocateUnbound(
+        guard case .success(let port) = EventAndGrantTables.events.allocateUnbound(
                 caller: frontendID, domain: frontendID, remoteDomain: backendID),
-              case .success(let binding) = InterVM.events.bindInterdomain(
+              case .success(let binding) = EventAndGrantTables.events.bindInterdomain(
                 caller: backendID, remoteDomain: frontendID, remotePort: port)
         else { Panic.halt("could not bind a back end's event channel") }
         return (port, binding.localPort)

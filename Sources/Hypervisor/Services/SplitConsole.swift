@@ -5,12 +5,9 @@ import HypervisorCore
 /// every VM but the console backend, a Xen console ring page, grant 0 of its
 /// table granting that page to the backend (mapped into the backend's grant
 /// window), and an event channel between the two. Guests find it all with
-/// hvm_op get_param; the hypervisor is not on the data path afterwards.
+/// hvm_op get_param (Hypercalls/HVMOp.swift); the hypervisor is not on the
+/// data path afterwards.
 enum SplitConsole {
-    static let hvmGetParam: UInt32 = 1             // HVMOP_get_param
-    static let paramConsolePFN: UInt32 = 17        // HVM_PARAM_CONSOLE_PFN
-    static let paramConsoleEventChannel: UInt32 = 18
-    static let hvmParamSize = 16                   // struct xen_hvm_param
     /// The ring page sits below the grant table (RAM end - 8 KiB) and the bootargs (RAM end - 4 KiB).
     static let ringOffsetFromEnd: UInt32 = 3 * 4096
 
@@ -54,41 +51,5 @@ enum SplitConsole {
             Machines.table[vm].writeName(to: &sink)
         }
         sink.finish()
-    }
-
-    /// hvm_op: only HVMOP_get_param, only the console parameters.
-    static func hvmOp(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>) {
-        guard frame.pointee.r.0 == hvmGetParam else {
-            Hypercalls.fail(frame, .notImplemented)
-            return
-        }
-        guard let arguments = Machines.guestBytes(vm: vm, address: frame.pointee.r.1, length: hvmParamSize) else {
-            Hypercalls.fail(frame, .fault)
-            return
-        }
-        let domain = arguments.load(fromByteOffset: 0, as: UInt16.self)
-        let index = arguments.load(fromByteOffset: 4, as: UInt32.self)
-        guard index == paramConsolePFN || index == paramConsoleEventChannel else {
-            Hypercalls.fail(frame, .invalid)
-            return
-        }
-        let target = domain == domainSelf ? vm : Int(domain)
-        guard let backend, target < Machines.count, target != backend else {
-            Hypercalls.fail(frame, .noEntry)
-            return
-        }
-        let value: UInt32
-        if vm == target {
-            value = index == paramConsolePFN ? ringFrame[target] : frontendPort[target]
-        } else if vm == backend {
-            value = index == paramConsolePFN ? backendWindowFrame(for: target) : backendPort[target]
-        } else {
-            Hypercalls.fail(frame, .permissionDenied)
-            return
-        }
-        let result = arguments.baseAddress!.advanced(by: 8).assumingMemoryBound(to: UInt32.self)
-        result[0] = value
-        result[1] = 0  // the high half of the 64-bit value
-        Hypercalls.result(frame, 0)
     }
 }

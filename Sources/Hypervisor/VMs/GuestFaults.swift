@@ -4,7 +4,7 @@ import HypervisorCore
 /// What happens to a guest that does something it may not: an exception is
 /// injected into it (its own handler decides), or, when it cannot handle one
 /// (a fault while entering or inside its own exception handler), the VM is
-/// stopped with a report. The other VMs run on either way.
+/// stopped (VMStop). The other VMs run on either way.
 enum GuestFaults {
     private static let vectorUndefined: UInt32 = 0x04
     private static let vectorPrefetchAbort: UInt32 = 0x0C
@@ -24,7 +24,7 @@ enum GuestFaults {
     /// Data abort for an access outside the guest's memory (stage-2 fault).
     static func injectDataAbort(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, address: UInt32, write: Bool) {
         if inOwnHandler(frame) {
-            stop(vm: vm, frame: frame, reason: .fault("data abort inside its own exception handler"))
+            VMStop.stop(vm: vm, frame: frame, reason: .fault("data abort inside its own exception handler"))
             return
         }
         hv_write_dfar(address)
@@ -37,7 +37,7 @@ enum GuestFaults {
     /// Instruction fetch outside the guest's memory.
     static func injectPrefetchAbort(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, address: UInt32) {
         if inOwnHandler(frame) || isVector(address) {
-            stop(vm: vm, frame: frame, reason: .fault("instruction fetch outside its memory while handling an exception"))
+            VMStop.stop(vm: vm, frame: frame, reason: .fault("instruction fetch outside its memory while handling an exception"))
             return
         }
         hv_write_ifar(address)
@@ -45,39 +45,6 @@ enum GuestFaults {
         hv_write_spsr_abt(frame.pointee.spsr)
         hv_write_lr_abt(frame.pointee.elr &+ 4)
         enter(vm: vm, frame: frame, mode: UInt32(PSR_MODE_ABT), vector: vectorPrefetchAbort, maskAborts: true)
-    }
-
-    /// Stops a VM: off the scheduler, a report on the console. Never touches the others.
-    static func stop(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>?, reason: StopReason) {
-        guard Machines.table[vm].isRunnable else { return }
-        Machines.table[vm].stopped = reason
-        Scheduling.remove(vm)
-        VirtualInterrupts.release(vm: vm)
-        InterVM.release(vm: vm)
-        var out = Console()
-        out.write("Apus: VM ")
-        Machines.table[vm].writeName(to: &out)
-        out.write(" stopped: ")
-        switch reason {
-        case .shutdown(let why):
-            out.write("shutdown (")
-            out.write(why.name)
-            out.write(")")
-        case .psciSystemOff:
-            out.write("PSCI SYSTEM_OFF")
-        case .fault(let what):
-            out.write("fault: ")
-            out.write(what)
-        }
-        if let frame, case .fault = reason {
-            out.write(" at pc ")
-            out.write(hex: frame.pointee.elr)
-            out.write(", cpsr ")
-            out.write(hex: frame.pointee.spsr)
-            out.write(", hsr ")
-            out.write(hex: frame.pointee.hsr)
-        }
-        out.newline()
     }
 
     /// The guest was already in an abort or undefined handler (its own
