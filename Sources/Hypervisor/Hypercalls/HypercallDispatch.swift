@@ -25,7 +25,7 @@ private let handleHVC: TrapHandler = { frame in
     guard immediate == xenHypercallImmediate else {
         if immediate == 0, PSCI.handle(vm: vm, frame: frame) { return }
         // Not Xen's hypercall and not PSCI: the HVC (4 bytes in ARM and Thumb) is undefined for this guest.
-        GuestFaults.injectUndefined(vm: vm, frame: frame, instructionAddress: frame.pointee.elr &- 4)
+        ExceptionInjection.injectUndefined(vm: vm, frame: frame, instructionAddress: frame.pointee.elr &- 4)
         return
     }
     let r = frame.pointee.r

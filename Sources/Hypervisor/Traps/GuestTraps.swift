@@ -47,7 +47,7 @@ private let handleSMC: TrapHandler = { frame in
     let smcAddress = frame.pointee.elr
     GuestTraps.skip(frame)
     if !PSCI.handle(vm: vm, frame: frame) {
-        GuestFaults.injectUndefined(vm: vm, frame: frame, instructionAddress: smcAddress)
+        ExceptionInjection.injectUndefined(vm: vm, frame: frame, instructionAddress: smcAddress)
     }
 }
 
@@ -59,7 +59,7 @@ private let handleCP15: TrapHandler = { frame in
     let opc2 = (iss >> 17) & 7, opc1 = (iss >> 14) & 7, crn = (iss >> 10) & 0xF
     let rt = (iss >> 5) & 0xF, crm = (iss >> 1) & 0xF, isRead = iss & 1 != 0
     guard rt <= 12 else {
-        GuestFaults.injectUndefined(vm: vm, frame: frame, instructionAddress: frame.pointee.elr)
+        ExceptionInjection.injectUndefined(vm: vm, frame: frame, instructionAddress: frame.pointee.elr)
         return
     }
     switch (crn, opc1, crm, opc2) {
@@ -73,13 +73,13 @@ private let handleCP15: TrapHandler = { frame in
         if crm == 6 { hv_write_dcisw(operand) } else if crm == 10 { hv_write_dccsw(operand) } else { hv_write_dccisw(operand) }
         GuestTraps.skip(frame)
     default:
-        GuestFaults.injectUndefined(vm: vm, frame: frame, instructionAddress: frame.pointee.elr)
+        ExceptionInjection.injectUndefined(vm: vm, frame: frame, instructionAddress: frame.pointee.elr)
     }
 }
 
 private let handleUndefinedAccess: TrapHandler = { frame in
     guard let vm = Machines.current, !GuestTraps.conditionFailed(frame) else { return }
-    GuestFaults.injectUndefined(vm: vm, frame: frame, instructionAddress: frame.pointee.elr)
+    ExceptionInjection.injectUndefined(vm: vm, frame: frame, instructionAddress: frame.pointee.elr)
 }
 
 /// A guest access that stage 2 did not map: the emulated GIC distributor, one
@@ -98,10 +98,10 @@ private let handleDataAbort: TrapHandler = { frame in
         GuestTraps.skip(frame)
         return
     }
-    GuestFaults.injectDataAbort(vm: vm, frame: frame, address: hv_read_hdfar(), write: isWrite)
+    ExceptionInjection.injectDataAbort(vm: vm, frame: frame, address: hv_read_hdfar(), write: isWrite)
 }
 
 private let handlePrefetchAbort: TrapHandler = { frame in
     guard let vm = Machines.current else { return }
-    GuestFaults.injectPrefetchAbort(vm: vm, frame: frame, address: hv_read_hifar())
+    ExceptionInjection.injectPrefetchAbort(vm: vm, frame: frame, address: hv_read_hifar())
 }

@@ -5,7 +5,7 @@ import HypervisorCore
 /// injected into it (its own handler decides), or, when it cannot handle one
 /// (a fault while entering or inside its own exception handler), the VM is
 /// stopped (VMStop). The other VMs run on either way.
-enum GuestFaults {
+enum ExceptionInjection {
     private static let vectorUndefined: UInt32 = 0x04
     private static let vectorPrefetchAbort: UInt32 = 0x0C
     private static let vectorDataAbort: UInt32 = 0x10
