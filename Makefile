@@ -42,7 +42,7 @@ ifeq ($(shell [[ "$(TIMEOUT)" =~ ^[0-9]+$$ ]] && echo ok),)
   $(error TIMEOUT=$(TIMEOUT) is not valid: give a whole number of seconds (0 = no limit))
 endif
 
-# Sources/Guest<Name> builds build/guests/<name>.bin: "load" -> "Load".
+# Sources/Guests/<Name> builds build/guests/<name>.bin: "load" -> "Load".
 capitalize = $(shell n='$(1)'; echo "$$(echo $${n:0:1} | tr a-z A-Z)$${n:1}")
 
 ifeq ($(wildcard $(CONFIG)),)
@@ -93,9 +93,9 @@ REFUSED_SYSTEMS := $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(BUILD)/systems/refuse
 VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$$(git rev-parse --short HEAD)")
 
 # Guests: Sources/GuestKit (pure guest logic) and Sources/GuestRuntime (hardware
-# and hypercall access) are linked into every Sources/Guest<Name> program.
+# and hypercall access) are linked into every Sources/Guests/<Name> program.
 GUEST_RUNTIME_SRCS := $(sort $(wildcard Sources/GuestRuntime/*.swift))
-GUEST_NAMES := $(filter-out Runtime Kit,$(patsubst Sources/Guest%,%,$(wildcard Sources/Guest*)))
+GUEST_NAMES := $(notdir $(wildcard Sources/Guests/*))
 GUEST_BINS  := $(foreach g,$(GUEST_NAMES),$(BUILD)/guests/$(shell echo $(g) | tr A-Z a-z).bin)
 GUEST_INCLUDE := Sources/GuestRuntime/include
 SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(BUILD)/guestkit -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
@@ -165,15 +165,25 @@ debug-tools: tools
 image-tools: tools
 	$(call require_tools,$(IMAGE_TOOLS))
 
+# Each module's object also depends on the list of its sources, so a file moved
+# or removed rebuilds the module (and its .swiftmodule) instead of leaving it stale.
+$(BUILD)/%/sources.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$($(SOURCES_OF_$*))' > $@.tmp; cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+SOURCES_OF_core := CORE_SRCS
+SOURCES_OF_rings := RINGS_SRCS
+SOURCES_OF_guestkit := GUESTKIT_SRCS
+SOURCES_OF_hv := HV_SRCS
+
 # The pure core, for the target, under -no-allocations.
-$(BUILD)/core/core.o: $(CORE_SRCS) | tools
+$(BUILD)/core/core.o: $(CORE_SRCS) $(BUILD)/core/sources.txt | tools
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name HypervisorCore \
 		-emit-module -emit-module-path $(BUILD)/core/HypervisorCore.swiftmodule \
 		-c $(CORE_SRCS) -o $@
 
 # The ring protocol both sides speak, for the target (no dependencies).
-$(BUILD)/rings/rings.o: $(RINGS_SRCS) | tools
+$(BUILD)/rings/rings.o: $(RINGS_SRCS) $(BUILD)/rings/sources.txt | tools
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name XenRings \
 		-emit-module -emit-module-path $(BUILD)/rings/XenRings.swiftmodule \
@@ -184,7 +194,7 @@ $(BUILD)/gen/Version.swift: FORCE
 	@printf 'let apusVersion: StaticString = "%s"\n' "$(VERSION)" > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
-$(BUILD)/hv/hypervisor.o: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h)
+$(BUILD)/hv/hypervisor.o: $(HV_SRCS) $(BUILD)/hv/sources.txt $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name Hypervisor \
 		-emit-module -emit-module-path $(BUILD)/hv/Hypervisor.swiftmodule \
@@ -264,7 +274,7 @@ $(BUILD)/test-%.elf: $(BUILD)/tests/%.o $(HV_OBJS) LinkerScripts/hypervisor.ld
 	$(LD) $(LDFLAGS) $(HV_OBJS) $< $(LIBGCC) -o $@
 
 # Guest library, guest runtime (one module each) and guest programs (one module each).
-$(BUILD)/guestkit/guestkit.o: $(GUESTKIT_SRCS) $(BUILD)/core/core.o
+$(BUILD)/guestkit/guestkit.o: $(GUESTKIT_SRCS) $(BUILD)/guestkit/sources.txt $(BUILD)/core/core.o
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -module-name GuestKit \
 		-emit-module -emit-module-path $(BUILD)/guestkit/GuestKit.swiftmodule \
@@ -281,7 +291,7 @@ $(BUILD)/guest-runtime/start.o: Boot/Guest/start.S | tools
 	$(CC) $(ASFLAGS) -c $< -o $@
 
 .SECONDEXPANSION:
-$(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guest$$(call capitalize,$$*)/*.swift)) $(BUILD)/guest-runtime/guestruntime.o
+$(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guests/$$(call capitalize,$$*)/*.swift)) $(BUILD)/guest-runtime/guestruntime.o
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name Guest$(call capitalize,$*) -c $(filter %.swift,$^) -o $@
 

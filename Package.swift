@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
-// Host build: the pure core (also compiled for armv7 by the Makefile), the host
-// tools, and the XCTest suites. The bare-metal images are built by the Makefile.
+// Host build: the pure core, the ring protocol and the guest library (all three
+// also compiled for armv7 by the Makefile), the host-only interface analysis
+// and tools, and the XCTest suites. The bare-metal images are built by the Makefile.
 import PackageDescription
 
 let package = Package(
@@ -14,7 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // Pure, allocation-free logic shared by the hypervisor and the host.
+        // What the hypervisor decides: pure, allocation-free, host-tested; linked
+        // into the hypervisor and the guests.
         .target(name: "HypervisorCore"),
         // The Xen shared-ring protocol both sides of a split driver speak (front
         // and back rings, the console ring, blkif): no dependencies, so the
@@ -25,7 +27,7 @@ let package = Package(
         // armv7 and links it into every guest; the hypervisor never imports it.
         .target(name: "GuestKit", dependencies: ["HypervisorCore"]),
         // Host-only compositional analysis: periodic-resource interfaces and
-        // their SEDF parameters, used by `apus interface` and the simulator.
+        // their SEDF parameters, behind `apus interface` (the hypervisor never links it).
         .target(name: "InterfaceAnalysis", dependencies: ["HypervisorCore"]),
         // Host-only logic behind the `apus` tool: simulator, scenario files, traces, SVG.
         .target(name: "ApusTools", dependencies: ["HypervisorCore", "InterfaceAnalysis"]),

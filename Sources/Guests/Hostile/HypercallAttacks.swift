@@ -5,7 +5,7 @@ import HypervisorCore
 /// Malformed hypercalls. Expected answers (Xen's numbers, negated in r0):
 /// an unknown hypercall -ENOSYS; a buffer or pointer not wholly inside this
 /// VM's memory -EFAULT; an unknown console_io command -ENOSYS; an unknown
-/// sched_op command -ENOSYS (what Sources/Hypervisor/Hypercalls.swift
+/// sched_op command -ENOSYS (what Sources/Hypervisor/Hypercalls/
 /// answers, and what Xen's do_sched_op does). Any other answer, and above
 /// all success, fails the check.
 func attackHypercalls(_ attempts: inout Attempts, memoryEnd: UInt32) {
