@@ -40,6 +40,17 @@ final class DiskTests: XCTestCase {
         XCTAssertEqual(writeReport.value("read_status", "GRANTCOPY", of: "disk"), 0, written.transcript)
         XCTAssertEqual(writeReport.value("write_status", "GRANTCOPY", of: "disk"), 0, written.transcript)
         XCTAssertEqual(writeReport.value("readonly_status", "GRANTCOPY", of: "disk"), -1, written.transcript)
+        // Batches of 1, 16, 17 and 100 copies in one hypercall each (the hypervisor restarts
+        // the call every 16): every operation's status and bytes right, as the guest saw them...
+        XCTAssertEqual(writeChecks["disk-grant-batches"], true, written.transcript)
+        for count in [1, 16, 17, 100] {
+            let batch = writeReport.records("GRANTBATCH", of: "disk").first { $0["count"] == "\(count)" }
+            XCTAssertEqual(batch?["result"], "0", "batch of \(count)" + written.transcript)
+            XCTAssertEqual(batch?["right"], "\(count)", "batch of \(count)" + written.transcript)
+        }
+        // ...and as the hypervisor counted them: setup_table, the 3 single copies, 1 + 16 + 17 + 100.
+        XCTAssertTrue(written.output.split(separator: "\n").contains { $0.hasPrefix("  VM disk: ") && $0.hasSuffix(", grant operations 138") },
+                      written.transcript)
         XCTAssertTrue(written.output.contains("Apus: VM disk stopped: shutdown (poweroff)"), written.transcript)
 
         // On the host: sector n starts with the words n and seed; around the range, zeros.

@@ -36,6 +36,10 @@ enum EndOfRun {
             out.write(decimal: machine.interrupts)
             out.write(", faults injected ")
             out.write(decimal: machine.injectedFaults)
+            if machine.grantOperations != 0 {
+                out.write(", grant operations ")
+                out.write(decimal: machine.grantOperations)
+            }
             if machine.forwardedAccesses != 0 {
                 out.write(", forwarded accesses ")
                 out.write(decimal: machine.forwardedAccesses)

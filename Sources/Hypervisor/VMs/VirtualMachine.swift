@@ -38,6 +38,8 @@ struct VirtualMachine {
     var interrupts: UInt32 = 0
     /// Accesses to its sub-page device windows the hypervisor performed for it.
     var forwardedAccesses: UInt32 = 0
+    /// grant_table_op argument structs handled for it (every batch, across continuations).
+    var grantOperations: UInt32 = 0
 
     init() {}
 
