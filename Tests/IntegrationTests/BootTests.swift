@@ -7,14 +7,14 @@ final class BootTests: XCTestCase {
         let run = try QEMU.boot("apus.elf")
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         XCTAssertEqual(run.status, 0, run.transcript)
-        XCTAssertTrue(run.output.contains("Apus "), run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus "), run.transcript)
         XCTAssertTrue(run.output.contains("CPU mode: HYP"), run.transcript)
         XCTAssertTrue(run.output.contains("MIDR: 0x414fc0f0"), "Cortex-A15 r4p0 expected" + run.transcript)
         XCTAssertTrue(run.output.contains("GIC list registers: 4"), run.transcript)
         XCTAssertTrue(run.output.contains("timer frequency: 62500000 Hz"), run.transcript)
         XCTAssertTrue(run.output.contains("RAM: 0x80000000 - 0x8fffffff"), run.transcript)
         XCTAssertTrue(run.output.contains(" bytes)"), "image size" + run.transcript)
-        XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
+        XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript)
     }
 
     /// A firmware (or QEMU without TrustZone) that enters already in non-secure HYP.

@@ -16,7 +16,7 @@ final class ForwardedWindowTests: XCTestCase {
                                 extraArguments: ["-icount", "shift=0,sleep=off"] + DiskImages.arguments(disks))
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         XCTAssertEqual(run.status, 0, run.transcript)
-        XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
+        XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript)
         let report = GuestReport(output: run.output)
         for (vm, physical) in [("win3", "0x81000000"), ("win2", "0x81400000")] {
             let checks = report.checks(of: vm)
@@ -26,7 +26,7 @@ final class ForwardedWindowTests: XCTestCase {
             XCTAssertEqual(checks["hostile-foreign-window-write"], true, vm + run.transcript)
             XCTAssertEqual(checks.filter { !$0.value }.map(\.key), [], vm + run.transcript)
             XCTAssertTrue(report.lines(of: vm).contains("DMA physical-base=\(physical)"), vm + run.transcript)
-            XCTAssertTrue(run.output.contains("Apus: VM \(vm) stopped: shutdown (poweroff)"), run.transcript)
+            XCTAssertTrue(run.hypervisorOutput.contains("Apus: VM \(vm) stopped: shutdown (poweroff)"), run.transcript)
             // Five forwarded loads each (magic; word, byte, signed byte, halfword of the
             // configuration space); the refused accesses are injected faults instead.
             XCTAssertTrue(run.output.contains("  VM \(vm): hypercalls "), run.transcript)

@@ -4,15 +4,46 @@ import XCTest
 /// Boots an image that `make` built under QEMU vexpress-a15, captures the UART
 /// output and the exit status, and never waits longer than a timeout: a hang
 /// is reported as a failure together with everything the image printed.
+///
+/// What a guest cannot forge (docs/CONSOLE.md, "Whose line is it"): UART0 is
+/// QEMU's stdout and nothing else; QEMU's own messages and any semihosting
+/// output (which a guest can reach) arrive on stderr, kept apart. Every guest
+/// line starts with `[`; the other lines are the hypervisor's. QEMU's exit
+/// status counts only when the hypervisor's last line, `Apus: exit status N`,
+/// says the same: a guest that ends the run through semihosting gets
+/// `unconfirmedStatus`, never 0.
 struct QEMURun {
     let image: String
+    /// UART0: the hypervisor's lines and the guests' `[name] ` lines.
     let output: String
-    let status: Int32
+    /// QEMU's stderr: its own warnings and anything written through semihosting.
+    let emulatorOutput: String
+    /// The exit status QEMU reported.
+    let emulatorStatus: Int32
     let timedOut: Bool
+
+    static let unconfirmedStatus: Int32 = -1
+
+    /// The exit status, when the hypervisor's last line confirms it; else `unconfirmedStatus`.
+    var status: Int32 { hypervisorExitStatus == emulatorStatus ? emulatorStatus : QEMURun.unconfirmedStatus }
+
+    /// N from the last UART line when it is `Apus: exit status N`.
+    var hypervisorExitStatus: Int32? {
+        let prefix = "Apus: exit status "
+        guard let last = output.split(separator: "\n").last, last.hasPrefix(prefix) else { return nil }
+        return Int32(last.dropFirst(prefix.count))
+    }
+
+    /// The hypervisor's lines only (every line that does not start with `[`), newline-separated.
+    var hypervisorOutput: String {
+        output.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("[") }.joined(separator: "\n")
+    }
 
     /// The captured output, for failure messages.
     var transcript: String {
-        "\n--- \(image): exit status \(status)\(timedOut ? " (timed out)" : "") ---\n\(output)\n--- end ---"
+        let confirmation = hypervisorExitStatus == emulatorStatus ? "" : " (not confirmed by the hypervisor's last line)"
+        return "\n--- \(image): exit status \(emulatorStatus)\(confirmation)\(timedOut ? " (timed out)" : "") ---\n\(output)\n"
+            + (emulatorOutput.isEmpty ? "" : "--- stderr ---\n\(emulatorOutput)\n") + "--- end ---"
     }
 }
 
@@ -50,15 +81,18 @@ enum QEMU {
             "-audiodev", "none,id=none", "-global", "pl041.audiodev=none",
             "-semihosting", "-kernel", path,
         ] + extraArguments
-        let pipe = Pipe()
+        let pipe = Pipe(), errors = Pipe()
         process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardError = errors
         let keyboard = input.map { _ in Pipe() }
         process.standardInput = keyboard ?? FileHandle.nullDevice
 
-        let collected = OutputCollector()
+        let collected = OutputCollector(), collectedErrors = OutputCollector()
         pipe.fileHandleForReading.readabilityHandler = { handle in
             collected.append(handle.availableData)
+        }
+        errors.fileHandleForReading.readabilityHandler = { handle in
+            collectedErrors.append(handle.availableData)
         }
         try process.run()
         if let keyboard, let input { keyboard.fileHandleForWriting.write(Data(input.utf8)) }
@@ -70,10 +104,13 @@ enum QEMU {
             finished.wait()
         }
         pipe.fileHandleForReading.readabilityHandler = nil
+        errors.fileHandleForReading.readabilityHandler = nil
         try? keyboard?.fileHandleForWriting.close()
         collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
+        collectedErrors.append(errors.fileHandleForReading.readDataToEndOfFile())
         return QEMURun(
-            image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut)
+            image: image, output: collected.text, emulatorOutput: collectedErrors.text,
+            emulatorStatus: process.terminationStatus, timedOut: timedOut)
     }
 }
 

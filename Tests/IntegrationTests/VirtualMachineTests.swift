@@ -5,12 +5,13 @@ import XCTest
 /// Whole systems booted from Configs/*.dts in QEMU under -icount (every run
 /// is deterministic), judged by what the guests report about themselves.
 final class VirtualMachineTests: XCTestCase {
-    private func boot(_ system: String) throws -> (QEMURun, GuestReport) {
+    /// `status` 5: a guest fails on purpose (a FAILED check, a crash), and the run must say so.
+    private func boot(_ system: String, status: Int32 = 0) throws -> (QEMURun, GuestReport) {
         let run = try QEMU.boot("systems/\(system).elf", timeout: 300, extraArguments: ["-icount", "shift=0,sleep=off"])
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
-        XCTAssertEqual(run.status, 0, run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
-        XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
+        XCTAssertEqual(run.status, status, run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: all VMs stopped"), run.transcript)
+        XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript)
         assertStackHeadroom(run)
         return (run, GuestReport(output: run.output))
     }
@@ -41,8 +42,8 @@ final class VirtualMachineTests: XCTestCase {
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertEqual(report.checks(of: "gp")["load-ran"], true, run.transcript)
         // The hog reports progress while the RT guest is still running its tasks.
-        let progress = try XCTUnwrap(run.output.range(of: "[gp] PROGRESS 1"), run.transcript)
-        let rtResult = try XCTUnwrap(run.output.range(of: "[rt] RESULT"), run.transcript)
+        let progress = try XCTUnwrap(run.output.range(of: "\n[gp] PROGRESS 1"), run.transcript)
+        let rtResult = try XCTUnwrap(run.output.range(of: "\n[rt] RESULT"), run.transcript)
         XCTAssertLessThan(progress.lowerBound, rtResult.lowerBound, run.transcript)
         XCTAssertGreaterThan(report.value("wakeups", "SUPPLY", of: "rt") ?? 0, 0, "virtual timer wake-ups" + run.transcript)
     }
@@ -60,7 +61,7 @@ final class VirtualMachineTests: XCTestCase {
 
     /// ... while credit, giving the same VM at least that share on average, misses.
     func testCreditMissesDeadlinesOfTheSameVMWithAtLeastTheSameShare() throws {
-        let (run, report) = try boot("paper-credit")
+        let (run, report) = try boot("paper-credit", status: 5)
         XCTAssertGreaterThan(report.misses(of: "rt"), 0, run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], false, run.transcript)
         let share = try XCTUnwrap(report.rtShare(of: "rt"), run.transcript)
@@ -100,16 +101,16 @@ final class VirtualMachineTests: XCTestCase {
         XCTAssertEqual(checks["hostile-isolation"], true, run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertEqual(report.checks(of: "gp")["load-ran"], true, run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: VM hostile stopped: shutdown (poweroff)"), run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: VM hostile stopped: shutdown (poweroff)"), run.transcript)
     }
 
     /// A guest that crashes is stopped with a report; the others go on.
     func testCrashingGuestsAreStoppedAndTheOthersRunOn() throws {
-        let (run, report) = try boot("crashing-guests")
-        XCTAssertTrue(run.output.contains("Apus: VM undef stopped: shutdown (crash)"), run.transcript)
-        let fault = try XCTUnwrap(run.output.range(of: "Apus: VM vectors stopped: fault: "), run.transcript)
+        let (run, report) = try boot("crashing-guests", status: 5)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: VM undef stopped: shutdown (crash)"), run.transcript)
+        let fault = try XCTUnwrap(run.output.range(of: "\nApus: VM vectors stopped: fault: "), run.transcript)
         XCTAssertTrue(run.output[fault.upperBound...].hasPrefix("instruction fetch outside its memory"), run.transcript)
-        let rtResult = try XCTUnwrap(run.output.range(of: "[rt] RESULT"), run.transcript)
+        let rtResult = try XCTUnwrap(run.output.range(of: "\n[rt] RESULT"), run.transcript)
         XCTAssertLessThan(fault.lowerBound, rtResult.lowerBound, "the RT VM outlived both" + run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
     }
@@ -144,8 +145,8 @@ final class VirtualMachineTests: XCTestCase {
             guard case .invalid(let failure) = try ConfigCheck.check(path: path, options: CheckOptions()) else {
                 return XCTFail("apus check accepted Configs/bad/\(name).dts")
             }
-            XCTAssertTrue(run.output.contains("Apus: configuration refused: \(failure.message)"), failure.message + run.transcript)
-            XCTAssertFalse(run.output.contains("Apus: scheduler"), "no VM may start" + run.transcript)
+            XCTAssertTrue(run.hypervisorOutput.contains("Apus: configuration refused: \(failure.message)"), failure.message + run.transcript)
+            XCTAssertFalse(run.hypervisorOutput.contains("Apus: scheduler"), "no VM may start" + run.transcript)
         }
     }
 }

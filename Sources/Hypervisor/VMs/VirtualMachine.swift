@@ -28,6 +28,8 @@ struct VirtualMachine {
     var blocked = false
     /// Its device windows stage 2 does not map (sub-page virtio transports).
     var forwardedWindows = ForwardedWindows()
+    /// Its console_io output since the last line it finished (GuestConsoleOutput).
+    var consoleLine = GuestLineBuffer()
 
     // Counters for the final report.
     var hypercalls: UInt32 = 0
@@ -38,6 +40,8 @@ struct VirtualMachine {
     var interrupts: UInt32 = 0
     /// Accesses to its sub-page device windows the hypervisor performed for it.
     var forwardedAccesses: UInt32 = 0
+    /// Whole `CHECK <name> FAILED` lines it wrote through console_io (GuestConsoleOutput).
+    var failedChecks: UInt32 = 0
     /// grant_table_op argument structs handled for it (every batch, across continuations).
     var grantOperations: UInt32 = 0
 
@@ -45,8 +49,19 @@ struct VirtualMachine {
 
     var isRunnable: Bool { stopped == nil }
 
+    /// It reported a failed check, crashed (SHUTDOWN_crash) or was stopped
+    /// for a fault: the run ends with EXIT_STATUS_GUEST_FAILED.
+    var hasFailed: Bool {
+        if failedChecks > 0 { return true }
+        switch stopped {
+        case .shutdown(.crash), .fault: return true
+        default: return false
+        }
+    }
+
+    /// The label as configured (the validator allows only safe characters); escaped all the same.
     func writeName<Sink: TextSink>(to sink: inout Sink) {
-        for byte in name { sink.write(byte: byte) }
+        for byte in name { GuestLineBuffer.writeEscaped(byte, to: &sink) }
     }
 }
 
