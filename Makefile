@@ -105,8 +105,12 @@ QEMU      := qemu-system-arm
 QEMU_MACHINE := -M vexpress-a15,virtualization=on -cpu cortex-a15 -m $(RAM_MB)M
 # -icount shift=0,sleep=off: one instruction is one nanosecond of virtual time
 # and runs are bit-identical (PLATFORM.md); guests measure CPU work in instructions.
-QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none -global pl041.audiodev=none -semihosting \
-	-icount shift=0,sleep=off
+# Semihosting ends the run with the hypervisor's exit status; a guest can reach
+# it too (docs/CONSOLE.md), so whatever is written through it goes to a file,
+# never to the console.
+QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none -global pl041.audiodev=none \
+	-semihosting-config enable=on,target=native,chardev=semihosting \
+	-chardev file,id=semihosting,path=$(BUILD)/semihosting.log -icount shift=0,sleep=off
 # Block devices and UART1 (docs/BLOCK.md): the first virtio-blk device lands on
 # transport 3 (0x1C130600, the driver domain's by convention), the second on
 # transport 2 (0x1C130400, a guest's by passthrough). The images persist between

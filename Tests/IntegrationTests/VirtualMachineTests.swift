@@ -64,6 +64,8 @@ final class VirtualMachineTests: XCTestCase {
         let (run, report) = try boot("paper-credit", status: 5)
         XCTAssertGreaterThan(report.misses(of: "rt"), 0, run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], false, run.transcript)
+        // The hypervisor saw the failed check in rt's own lines: exit status 5 (boot above).
+        XCTAssertTrue(run.hypervisorOutput.contains("\nApus: VM rt failed: 1 failed checks\n"), run.transcript)
         let share = try XCTUnwrap(report.rtShare(of: "rt"), run.transcript)
         XCTAssertGreaterThanOrEqual(share, 850.0 / 2150.0, "credit gave it less than SEDF" + run.transcript)
     }
@@ -113,6 +115,12 @@ final class VirtualMachineTests: XCTestCase {
         let rtResult = try XCTUnwrap(run.output.range(of: "\n[rt] RESULT"), run.transcript)
         XCTAssertLessThan(fault.lowerBound, rtResult.lowerBound, "the RT VM outlived both" + run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
+        // Both crashes reach the exit status (5, boot above), each named; the RT VM did not fail.
+        XCTAssertTrue(run.hypervisorOutput.contains("\nApus: VM undef failed: 0 failed checks, shut down with reason crash\n"),
+                      run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("\nApus: VM vectors failed: 0 failed checks, stopped for a fault\n"),
+                      run.transcript)
+        XCTAssertFalse(run.hypervisorOutput.contains("Apus: VM rt failed"), run.transcript)
     }
 
     /// A guest blocked for good (interrupts masked, no timer) does not turn
