@@ -39,11 +39,17 @@ public struct GuestConsole: TextSink {
 
     /// Input typed for this guest (docs/CONSOLE.md): copies up to
     /// `buffer.count` bytes waiting in the ring's `in` stream and tells the
-    /// backend there is room again. 0 when nothing waits or there is no ring
-    /// (console_io has no input). New input comes with an event on `inputPort`.
+    /// backend there is room again; without a ring, console_io read takes
+    /// what the hypervisor queued for it. 0 when nothing waits. New input comes
+    /// with an event on `inputPort` (ring) or on VIRQ_CONSOLE (console_io).
     public static func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
         if case .unknown = ring { ring = ConsoleRingState.discover() }
-        guard case .ring(var frontend, let port) = ring else { return 0 }
+        guard case .ring(var frontend, let port) = ring else {
+            guard let start = buffer.baseAddress, buffer.count > 0 else { return 0 }
+            let result = Hypervisor.call(.consoleIO, ConsoleIOCommand.read.rawValue, UInt32(buffer.count),
+                                         UInt32(UInt(bitPattern: start)))
+            return result > 0 ? Int(result) : 0
+        }
         let transfer = frontend.read(into: buffer)
         ring = .ring(frontend, port: port)
         guard case .moved(let count) = transfer, count > 0 else { return 0 }

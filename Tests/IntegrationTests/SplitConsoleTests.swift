@@ -49,3 +49,35 @@ final class ConsoleInputTests: XCTestCase {
         XCTAssertTrue(run.output.contains("CONSOLED lines=8 consoles=2 input=33 discarded=0"), run.transcript)
     }
 }
+
+/// Console input without a driver domain (Configs/console-input-direct.dts,
+/// docs/CONSOLE.md): the hypervisor reads UART0, queues bytes for the focused
+/// VM and raises VIRQ_CONSOLE for it; the echo guests bind that VIRQ, block,
+/// and collect their bytes with console_io read. Ctrl-] and a VM index move
+/// the focus.
+final class HypervisorConsoleInputTests: XCTestCase {
+    func testTypedLinesReachTheFocusedVMThroughConsoleIORead() throws {
+        let typed = "hello left\r" + "\u{1D}1" + "hello right\r" + "\u{1D}9" + "\u{1D}1" + "quit\r" + "\u{1D}0" + "quit\r"
+        let run = try QEMU.boot("systems/console-input-direct.elf", timeout: 120,
+                                extraArguments: ["-icount", "shift=0,sleep=off"], input: typed)
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, 0, run.transcript)
+        let report = GuestReport(output: run.output)
+        // Each guest got a VIRQ_CONSOLE port (bind_virq succeeded) and exactly its own lines.
+        for vm in ["left", "right"] {
+            XCTAssertEqual(report.lines(of: vm).first, "ECHO ready port=1", run.transcript)
+            XCTAssertEqual(report.checks(of: vm)["echo-input"], true, run.transcript)
+        }
+        XCTAssertEqual(report.lines(of: "left").filter { $0.hasPrefix("ECHO ") }, ["ECHO ready port=1", "ECHO hello left", "ECHO quit"],
+                       run.transcript)
+        XCTAssertEqual(report.lines(of: "right").filter { $0.hasPrefix("ECHO ") },
+                       ["ECHO ready port=1", "ECHO hello right", "ECHO quit"], run.transcript)
+        // The focus moves are the hypervisor's own lines; 9 is not a VM.
+        let hypervisor = run.hypervisorOutput
+        XCTAssertTrue(hypervisor.contains("\nApus: console input goes to VM right\n"), run.transcript)
+        XCTAssertTrue(hypervisor.contains("\nApus: console input goes to VM left\n"), run.transcript)
+        XCTAssertTrue(hypervisor.contains("\nApus: console input: type Ctrl-] and a VM index, 0 to 1\n"), run.transcript)
+        // Both blocked waiting for input without the stall detector ending the run.
+        XCTAssertFalse(hypervisor.contains("nothing can wake them"), run.transcript)
+    }
+}

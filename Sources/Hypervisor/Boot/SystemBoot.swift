@@ -53,6 +53,7 @@ enum SystemBoot {
         BlockPlumbing.setUp(config: config)
         BootArgumentsPage.appendPhysicalBase(config: config, platform: platform)
         announce(config: config, fdt: loaded.fdt)
+        ConsoleInput.start()
         Scheduling.request(.release)
         let frame = hv_guest_frame()!
         Scheduling.resume(frame)

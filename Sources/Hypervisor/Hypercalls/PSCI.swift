@@ -2,7 +2,8 @@ import HVRegs
 import HypervisorCore
 
 /// PSCI for guests with one VCPU: version, features, and the calls that end
-/// the VM. Anything else is answered NOT_SUPPORTED.
+/// the VM. Anything else is answered NOT_SUPPORTED, SYSTEM_RESET included:
+/// Apus cannot restart a VM, so it neither advertises nor pretends a reset.
 enum PSCI {
     /// Handles the call in r0 if it is a PSCI function; false otherwise.
     static func handle(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>) -> Bool {
@@ -19,15 +20,13 @@ enum PSCI {
         case .features:
             let supported: Bool
             switch PSCIFunction(rawValue: frame.pointee.r.1) {
-            case .version, .features, .cpuOff, .systemOff, .systemReset: supported = true
+            case .version, .features, .cpuOff, .systemOff: supported = true
             default: supported = false
             }
             frame.pointee.r.0 = UInt32(bitPattern: supported ? PSCIResult.success.rawValue : PSCIResult.notSupported.rawValue)
         case .systemOff, .cpuOff:
             VMStop.stop(vm: vm, frame: frame, reason: .psciSystemOff)
-        case .systemReset:
-            VMStop.stop(vm: vm, frame: frame, reason: .shutdown(.reboot))
-        case .cpuOn, .cpuSuspend, .affinityInfo:
+        case .systemReset, .cpuOn, .cpuSuspend, .affinityInfo:
             frame.pointee.r.0 = UInt32(bitPattern: PSCIResult.notSupported.rawValue)
         }
         return true

@@ -130,7 +130,7 @@ enum Scheduling {
     private static func nothingCanWake() -> Bool {
         for vm in 0..<Machines.count where Machines.table[vm].isRunnable {
             if !Machines.table[vm].blocked || Machines.table[vm].timerWake != .never { return false }
-            if VirtualInterrupts.hasEnabledDevice(vm: vm) { return false }
+            if VirtualInterrupts.hasEnabledDevice(vm: vm) || ConsoleInput.canWake(vm: vm) { return false }
         }
         return true
     }

@@ -30,6 +30,8 @@ struct VirtualMachine {
     var forwardedWindows = ForwardedWindows()
     /// Its console_io output since the last line it finished (GuestConsoleOutput).
     var consoleLine = GuestLineBuffer()
+    /// Typed input for it, until its console_io read takes it (ConsoleInput).
+    var consoleInput = ConsoleInputQueue()
 
     // Counters for the final report.
     var hypercalls: UInt32 = 0

@@ -50,6 +50,9 @@
 #define UART_ICR        0x44
 #define UART_FR_TXFF    0x20
 #define UART_FR_BUSY    0x08
+#define UART_FR_RXFE    0x10
+#define UART_INT_RX     0x50        /* UARTIMSC/ICR: RXIM (bit 4) | RTIM (bit 6) */
+#define UART0_INTERRUPT 37
 
 /* Motherboard system registers: SYS_CFGCTRL shutdown. */
 #define SYS_CFGCTRL     0x1C0100A4
