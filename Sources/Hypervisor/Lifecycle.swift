@@ -11,9 +11,6 @@ enum Lifecycle {
         | (1 << 13) | (1 << 14) | (1 << 19) | (1 << 20) | (1 << 21) | (1 << 22)
     /// HSTR: trap CP15 c15 (implementation-defined) accesses.
     static let guestHSTR: UInt32 = 1 << 15
-    /// Each VM's stage-2 tables get this many 4 KiB pages of the .stage2 region
-    /// (the examples need 5 or 6, plus 2 reserved for the grant window).
-    static let stage2PagesPerVM = 10
 
     nonisolated(unsafe) static var fdt: FDT? = nil
     nonisolated(unsafe) static var resetCP15 = GuestCP15()
@@ -22,7 +19,9 @@ enum Lifecycle {
         Clock.initialize()
         Machines.initialize()
         resetCP15.save()  // no guest ran yet: these are the reset values
-        let platform = Platform.vexpressA15(ramSize: UInt64(widening: UInt32(hv_ram_end() - hv_ram_start())))
+        // The stage-2 region really linked: validation refuses VMs whose tables do not fit it.
+        let platform = Platform.vexpressA15(ramSize: UInt64(widening: UInt32(hv_ram_end() - hv_ram_start())),
+                                            stage2TablePages: Int(hv_stage2_end() - hv_stage2_start()) / 4096)
         let loaded: LoadedConfig
         do {
             loaded = try SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform)
@@ -195,22 +194,27 @@ enum Lifecycle {
         let size = UInt(truncatingIfNeeded: vm.memory.size)
         GuestMemory.clear(physical: physical, size: size)
         GuestMemory.copy(image, toPhysical: physical)
-        let bootargsAddress = UInt32(truncatingIfNeeded: vm.memory.base.value) &+ UInt32(truncatingIfNeeded: size) &- 4096
-        GuestMemory.copyString(fdt.bytes(of: vm.bootargs), toPhysical: physical + size - 4096)
+        let bootargsPage = GuestReservedPages.page(GuestReservedPages.bootargsPage, of: vm.memory)
+        let bootargsAddress = UInt32(truncatingIfNeeded: bootargsPage.value)
+        GuestMemory.copyString(fdt.bytes(of: vm.bootargs),
+                               toPhysical: physical + UInt(truncatingIfNeeded: bootargsPage.value &- vm.memory.base.value))
         GuestMemory.cleanToPointOfCoherency(physical: physical, size: size)
 
-        let tablesStart = hv_stage2_start() + UInt(index * stage2PagesPerVM * 4096)
-        let tables = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: tablesStart), count: stage2PagesPerVM * 4096)
+        // Exactly the pages this VM's stage 2 takes, after the earlier VMs' (the
+        // configuration check made sure all of them fit the region).
+        let budget = Stage2Budget.slice(ofVM: index, in: config, platform: platform)
+        let tablesStart = hv_stage2_start() + UInt(budget.first * 4096)
+        let tables = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: tablesStart), count: budget.count * 4096)
         var stage2: Stage2Tables
         do {
             stage2 = try Stage2Tables.build(for: vm, platform: platform, tables: tables, physicalBase: PhysicalAddress(UInt32(truncatingIfNeeded: tablesStart)))
         } catch {
-            Panic.halt("stage-2 tables do not fit their region (raise stage2PagesPerVM)")
+            Panic.halt("a VM's stage 2 took more table pages than Stage2Budget computed (a hypervisor bug)")
         }
         do {
             try InterVM.grants.addDomain(DomainID(truncatingIfNeeded: index), layout: GrantLayout(vm: vm), stage2: &stage2)
         } catch {
-            Panic.halt("the grant window does not fit a VM's stage 2 (raise stage2PagesPerVM)")
+            Panic.halt("a VM's grant window did not fit what Stage2Budget computed (a hypervisor bug)")
         }
         var machine = VirtualMachine()
         machine.index = UInt32(truncatingIfNeeded: index)

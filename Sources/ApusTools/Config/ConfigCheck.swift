@@ -60,8 +60,9 @@ public enum ConfigCheck {
         }
     }
 
-    /// The size of each VM's image file; missing files and images too large for
-    /// their VM are configuration errors, reported exactly as the hypervisor would.
+    /// The size of each VM's image file; missing files and images that do not fit
+    /// their VM (size, header, footprint, entry) are configuration errors,
+    /// reported exactly as the hypervisor would.
     static func imageSizes(_ loaded: LoadedConfig, directory: String) throws(ConfigError) -> [Int] {
         var sizes: [Int] = []
         for index in 0..<loaded.config.vmCount {
@@ -73,7 +74,17 @@ public enum ConfigCheck {
                   let size = (attributes[.size] as? NSNumber)?.intValue else {
                 throw ConfigError(node: vm.node, property: .image, reason: .imageNotFound(vm.image))
             }
-            try loaded.config.checkImageSize(size, ofVM: index)
+            let start = FileHandle(forReadingAtPath: path).map { handle in
+                defer { try? handle.close() }
+                return (try? handle.read(upToCount: GuestImageHeader.size)) ?? Data()
+            } ?? Data()
+            let failure: ConfigError? = [UInt8](start).withUnsafeBytes { raw in
+                do throws(ConfigError) {
+                    try loaded.config.checkImage(start: raw, size: size, ofVM: index)
+                    return nil
+                } catch { return error }
+            }
+            if let failure { throw failure }
             sizes.append(size)
         }
         return sizes

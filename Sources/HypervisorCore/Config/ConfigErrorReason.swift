@@ -63,6 +63,21 @@ public enum ConfigErrorReason: Equatable, Sendable {
     // Guest images.
     case imageNotFound(FDTSlice)
     case imageTooLarge(size: Int, limit: UInt64)
+    case imageWithoutHeader
+    case imageLinkedElsewhere(loadAddress: UInt32, memory: GuestPhysicalRange)
+    case imageFootprintBelowSize(footprint: UInt64, size: Int)
+    case imageRunsIntoReservedPages(GuestPhysicalRange, reserved: GuestPhysicalRange)
+    case imagePathOutsideImages
+    // What the boot relies on (reserved pages, table storage, the trace ring, names).
+    case memoryTooSmall(size: UInt64, reserved: UInt64)
+    case entryMisaligned(GuestPhysicalAddress)
+    case entryInReservedPages(GuestPhysicalAddress, reserved: GuestPhysicalRange)
+    case entryOutsideImage(GuestPhysicalAddress, image: GuestPhysicalRange)
+    case stage2TablesExceedRegion(vmPages: Int, totalPages: Int, regionPages: Int)
+    case tooManyTraceEntries(UInt32, limit: Int)
+    case unsafeName(length: Int, limit: Int, fromLabel: Bool)
+    case nameNotUnique(other: FDTNode)
+    case childNodeOfLeaf
 
     public func write<Sink: TextSink>(to sink: inout Sink, fdt: FDT?) {
         switch self {
@@ -273,7 +288,7 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(count: size)
             sink.write(" bytes, the VM's memory holds ")
             sink.write(decimal: limit)
-            sink.write(" (its last page is for bootargs)")
+            sink.write(" below the 16 KiB Apus reserves at its end (bootargs, grant table, rings)")
         default:
             writeDeviceWindowOrDiskReason(to: &sink, fdt: fdt)
         }
@@ -330,6 +345,79 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(" (sectors ")
             sink.write(otherSlice)
             sink.write(")")
+        default:
+            writeBootReliesOnReason(to: &sink, fdt: fdt)
+        }
+    }
+
+    private func writeBootReliesOnReason<Sink: TextSink>(to sink: inout Sink, fdt: FDT?) {
+        switch self {
+        case .imageWithoutHeader:
+            sink.write("image has no guest image header (\"APUSIMAG\" at offset 4, written by Boot/Guest/start.S), so its memory footprint is unknown")
+        case .imageLinkedElsewhere(let load, let memory):
+            sink.write("image is linked to run at ")
+            sink.write(address: UInt64(widening: load))
+            sink.write(", but it is loaded at the start of the VM's memory (")
+            sink.write(memory)
+            sink.write(")")
+        case .imageFootprintBelowSize(let footprint, let size):
+            sink.write("image header says the image uses ")
+            sink.write(decimal: footprint)
+            sink.write(" bytes of memory, less than its ")
+            sink.write(count: size)
+            sink.write("-byte file")
+        case .imageRunsIntoReservedPages(let used, let reserved):
+            sink.write("image with its BSS and stacks uses ")
+            sink.write(used)
+            sink.write(", which runs into the pages Apus reserves (")
+            sink.write(reserved)
+            sink.write(": rings, grant table, bootargs)")
+        case .imagePathOutsideImages:
+            sink.write("must be a relative path inside the images folder (no leading \"/\", no \"..\" or empty part)")
+        case .memoryTooSmall(let size, let reserved):
+            sink.write("size ")
+            sink.write(address: size)
+            sink.write(" leaves nothing for the guest above the ")
+            sink.write(decimal: reserved / 1024)
+            sink.write(" KiB Apus reserves at the end of its memory")
+        case .entryMisaligned(let entry):
+            sink.write(address: entry.value)
+            sink.write(" is not 4-byte aligned (the VCPU starts in ARM state)")
+        case .entryInReservedPages(let entry, let reserved):
+            sink.write(address: entry.value)
+            sink.write(" is inside the pages Apus reserves (")
+            sink.write(reserved)
+            sink.write(": rings, grant table, bootargs)")
+        case .entryOutsideImage(let entry, let image):
+            sink.write(address: entry.value)
+            sink.write(" is not inside the loaded image (")
+            sink.write(image)
+            sink.write(")")
+        case .stage2TablesExceedRegion(let vmPages, let totalPages, let regionPages):
+            sink.write("stage 2 of this VM needs ")
+            sink.write(count: vmPages)
+            sink.write(" table pages (one per 2 MiB of memory not 2 MiB-aligned in both memory and physical-base); with the earlier VMs' that is ")
+            sink.write(count: totalPages)
+            sink.write(", the hypervisor's stage-2 region holds ")
+            sink.write(count: regionPages)
+        case .tooManyTraceEntries(let entries, let limit):
+            sink.write(decimal: entries)
+            sink.write(" entries exceed the trace ring the hypervisor holds (")
+            sink.write(count: limit)
+            sink.write(" entries)")
+        case .unsafeName(let length, let limit, let fromLabel):
+            sink.write(fromLabel ? "a label is 1 to " : "a VM without a label is named by its node name, which must be 1 to ")
+            sink.write(count: limit)
+            sink.write(fromLabel ? " characters from A-Z a-z 0-9 _ -" : " characters from A-Z a-z 0-9 _ - , . + @")
+            sink.write(" (found ")
+            sink.write(count: length)
+            sink.write(" bytes, or another character)")
+        case .nameNotUnique(let other):
+            sink.write("the VM's name is already the name of ")
+            sink.write(node: other, fdt: fdt)
+            sink.write(" (names tell the VMs apart on the console)")
+        case .childNodeOfLeaf:
+            sink.write("unknown node (the hypervisor node and devices have no child nodes)")
         default:
             sink.write("invalid")
         }
