@@ -111,14 +111,4 @@ final class ConfigModelTests: XCTestCase {
         XCTAssertEqual(config.scheduler, .credit)
         XCTAssertNil(config.vms[0].sedf)
     }
-
-    /// An image must fit in guest memory below the bootargs page.
-    func testImageSizeLimit() throws {
-        let (config, _) = try load(sampleConfigTree()).get()
-        XCTAssertNoThrow(try config.checkImageSize(0x40_0000 - 0x1000, ofVM: 0))
-        XCTAssertThrowsError(try config.checkImageSize(0x40_0000 - 0x1000 + 1, ofVM: 0)) { error in
-            XCTAssertEqual((error as? ConfigError)?.reason, .imageTooLarge(size: 0x40_0000 - 0x1000 + 1, limit: 0x40_0000 - 0x1000))
-            XCTAssertEqual((error as? ConfigError)?.property, .image)
-        }
-    }
 }

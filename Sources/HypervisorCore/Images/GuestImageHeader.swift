@@ -38,4 +38,17 @@ public struct GuestImageHeader: Equatable, Sendable {
               let load = image.littleEndianWord(at: 16), let footprint = image.littleEndianWord(at: 20) else { return nil }
         self.init(loadAddress: load, footprint: footprint)
     }
+
+    /// Writes the header (after a zero first word) into the first 24 bytes of
+    /// `image`, as start.S does: for tools and tests that make images.
+    public func write(to image: UnsafeMutableRawBufferPointer) {
+        guard image.count >= GuestImageHeader.size else { return }
+        for i in 0..<GuestImageHeader.magicOffset { image[i] = 0 }
+        GuestImageHeader.magic.withUTF8Buffer { magic in
+            for i in 0..<magic.count { image[GuestImageHeader.magicOffset + i] = magic[i] }
+        }
+        for (offset, word) in [(12, GuestImageHeader.version), (16, loadAddress), (20, footprint)] {
+            for byte in 0..<4 { image[offset + byte] = UInt8(truncatingIfNeeded: word &>> UInt32(8 * byte)) }
+        }
+    }
 }
