@@ -409,9 +409,13 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(fromLabel ? "a label is 1 to " : "a VM without a label is named by its node name, which must be 1 to ")
             sink.write(count: limit)
             sink.write(fromLabel ? " characters from A-Z a-z 0-9 _ -" : " characters from A-Z a-z 0-9 _ - , . + @")
-            sink.write(" (found ")
-            sink.write(count: length)
-            sink.write(" bytes, or another character)")
+            if length == 0 || length > limit {
+                sink.write(" (found ")
+                sink.write(count: length)
+                sink.write(")")
+            } else {
+                sink.write(" (found another character)")
+            }
         case .nameNotUnique(let other):
             sink.write("the VM's name is already the name of ")
             sink.write(node: other, fdt: fdt)
