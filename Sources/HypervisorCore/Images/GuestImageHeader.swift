@@ -47,8 +47,11 @@ public struct GuestImageHeader: Equatable, Sendable {
         GuestImageHeader.magic.withUTF8Buffer { magic in
             for i in 0..<magic.count { image[GuestImageHeader.magicOffset + i] = magic[i] }
         }
-        for (offset, word) in [(12, GuestImageHeader.version), (16, loadAddress), (20, footprint)] {
+        func store(_ word: UInt32, at offset: Int) {
             for byte in 0..<4 { image[offset + byte] = UInt8(truncatingIfNeeded: word &>> UInt32(8 * byte)) }
         }
+        store(GuestImageHeader.version, at: 12)
+        store(loadAddress, at: 16)
+        store(footprint, at: 20)
     }
 }

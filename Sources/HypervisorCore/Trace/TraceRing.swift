@@ -28,7 +28,7 @@ public typealias HypervisorTraceRing = TraceRing<4096>
 public struct TraceRing<let capacity: Int> {
     private var records: InlineArray<capacity, TraceRecord>
     private var next = 0
-    /// Records kept: the configured size, clamped to the compiled storage.
+    /// Records kept: the configured size (the configuration check refuses more than the storage; clamped anyway).
     public private(set) var limit: Int
     /// Records appended since boot (the ring keeps the last `limit`).
     public private(set) var total: UInt64 = 0
