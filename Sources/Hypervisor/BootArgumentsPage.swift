@@ -5,7 +5,8 @@ import HypervisorCore
 /// string, r1 at entry). The configuration's text is copied there at boot;
 /// the hypervisor then appends what only it knows: the console list for the
 /// console backend (SplitConsole), where the RAM of a VM with a DMA-capable
-/// device really is.
+/// device really is. The configuration check leaves room for all of it
+/// (HypervisorCore's BootargsAppendix.swift bounds each text: keep it in step).
 enum BootArgumentsPage {
     /// A writer positioned at the end of `vm`'s bootargs, or nil when the page
     /// is not inside the VM (never, for a created VM).

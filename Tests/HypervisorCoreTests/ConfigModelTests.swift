@@ -172,4 +172,20 @@ final class ConfigModelTests: XCTestCase {
         tree.children[0].properties[1] = ("trace-entries", TestNode.cells(4097))
         XCTAssertEqual(message(tree), "/hypervisor: property \"trace-entries\": 4097 entries exceed the trace ring the hypervisor holds (4096 entries)")
     }
+
+    /// The configured bootargs and what the hypervisor appends for the VM's roles
+    /// fit the bootargs page together: the console backend gets " consoles=" and a
+    /// "<domain>:<name>" per other VM appended.
+    func testBootargsLeaveRoomForWhatTheHypervisorAppends() {
+        func tree(bootargsLength: Int) -> TestNode {
+            var backend = vm(replacing: "bootargs", with: TestNode.string(String(repeating: "x", count: bootargsLength)))
+            backend.properties.append(("console-backend", []))
+            return sampleConfigTree(vms: [backend, vm(replacing: "label", with: TestNode.string("gp"), index: 1)])
+        }
+        // " consoles=" (10) + ",1:gp" (5) at most.
+        XCTAssertNil(message(tree(bootargsLength: 4095 - 15)))
+        XCTAssertEqual(message(tree(bootargsLength: 4095 - 14)),
+                       "/vm@0: property \"bootargs\": is 4081 bytes long, at most 4080 fit in the page it is copied to "
+                       + "(with what the hypervisor appends for this VM's roles)")
+    }
 }

@@ -134,7 +134,7 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(count: length)
             sink.write(" bytes long, at most ")
             sink.write(count: limit)
-            sink.write(" fit in the page it is copied to")
+            sink.write(" fit in the page it is copied to (with what the hypervisor appends for this VM's roles)")
         case .imageNameTooLong(let length, let limit):
             sink.write("name is ")
             sink.write(count: length)

@@ -25,6 +25,7 @@ extension SystemConfig {
                 }
             }
             try validateBlockRoles(of: index, on: platform)
+            try validateBootargsRoom(of: index, on: platform)
             if scheduler == .sedf, let sedf = vm.sedf {
                 // The scheduler's own exact admission arithmetic (ExactUtilization.swift).
                 utilization.add(slice: sedf.slice, period: sedf.period)
@@ -66,6 +67,17 @@ extension SystemConfig {
         if vm.memory.overlaps(platform.grantWindow) { throw fail(.memory, .overlapsGrantWindow(vm.memory, window: platform.grantWindow)) }
         for d in 0..<vm.deviceCount where vm.memory.overlaps(vm.devices[d].guestRegisters) {
             throw fail(.memory, .overlapsOwnDevice(vm.memory, device: vm.devices[d].node, deviceRange: vm.devices[d].guestRegisters))
+        }
+    }
+
+    /// The configured bootargs and what the hypervisor appends fit the bootargs
+    /// page (`BootargsAppendix.swift`); needs every VM's roles, so it runs after
+    /// the reader's plain length check, once all VMs are known.
+    private func validateBootargsRoom(of index: Int, on platform: Platform) throws(ConfigError) {
+        let vm = vms[index]
+        let limit = SystemConfig.maximumBootargsLength - bootargsAppendixBound(ofVM: index, on: platform)
+        if vm.bootargs.count > limit {
+            throw ConfigError(node: vm.node, property: .bootargs, reason: .bootargsTooLong(length: vm.bootargs.count, limit: limit))
         }
     }
 
