@@ -15,20 +15,20 @@ extension SystemConfig {
         let vm = vms[index]
         let hex = 10, number = 10, domain = 1
         var total = 0
-        if vm.ownsDMACapableDevice(on: platform) { total += " physical-base=".utf8.count + hex }
+        if vm.ownsDMACapableDevice(on: platform) { total += StaticString(" physical-base=").utf8CodeUnitCount + hex }
         if vm.consoleBackend {
-            total += " consoles=".utf8.count
+            total += StaticString(" consoles=").utf8CodeUnitCount
             for other in 0..<vmCount where other != index { total += 1 + domain + 1 + vms[other].name.count }
         }
         var hasBlockBackend = false
         for other in 0..<vmCount where vms[other].blockBackend { hasBlockBackend = true }
         if vm.blockBackend {
-            total += " disks=".utf8.count
+            total += StaticString(" disks=").utf8CodeUnitCount
             for other in 0..<vmCount where other != index && vms[other].disk != nil {
                 total += 1 + domain + 1 + hex + 1 + number + 1 + number + 1 + number
             }
         } else if vm.disk != nil && hasBlockBackend {
-            total += " blkif=".utf8.count + domain + 1 + hex + 1 + number + 1 + number
+            total += StaticString(" blkif=").utf8CodeUnitCount + domain + 1 + hex + 1 + number + 1 + number
         }
         return total
     }
