@@ -1,6 +1,7 @@
 import HypervisorCore
 
-/// 1..8 VMs with random sizes (some not 2 MiB multiples), random guest bases,
+/// 1..8 VMs with random sizes (some not 2 MiB multiples), random guest bases
+/// (among them memory right against the guest's GIC on either side),
 /// packed with random gaps after the hypervisor's 16 MiB at 4 KiB-aligned
 /// physical bases (so most memory maps in pages), and random devices. Sizes
 /// go up to `maximumPages` 4 KiB pages. Shared by the stage-2 isolation test
@@ -12,8 +13,10 @@ func randomSystemConfig(_ random: inout SplitMix, platform: Platform, maximumPag
     let count = 1 + Int(random.next() % 8)
     for _ in 0..<count {
         let size = (5 + random.next() % maximumPages) * 0x1000  // more than the 4 reserved pages
-        let guestBases: [UInt64] = [0x8000_0000, 0x4000_0000, 0x0, 0x8000_0000 + (random.next() % 512) * 0x1000]
-        let guestBase = guestBases[Int(random.next() % 4)]
+        // Also right below the guest's GIC distributor and right above its CPU interface.
+        let guestBases: [UInt64] = [0x8000_0000, 0x4000_0000, 0x0, 0x8000_0000 + (random.next() % 512) * 0x1000,
+                                    0x2C00_1000 - size, 0x2C00_4000]
+        let guestBase = guestBases[Int(random.next() % (size <= 0x300_0000 ? 6 : 4))]
         var vm = VMConfig(node: .none, memory: GuestPhysicalRange(base: GuestPhysicalAddress(guestBase), size: size),
                           physicalBase: PhysicalAddress(next), entry: GuestPhysicalAddress(guestBase))
         vm.credit = CreditParameters()
