@@ -30,7 +30,8 @@ final class ConsoleInputTests: XCTestCase {
     func testTypedLinesReachTheSelectedGuestOnly() throws {
         let typed = "hello left\r" + "\u{1D}2" + "hello right\rquit\r" + "\u{1D}9" + "\u{1D}1" + "quit\r"
         let run = try QEMU.boot("systems/console-input.elf", timeout: 120,
-                                extraArguments: ["-icount", "shift=0,sleep=off"], input: typed)
+                                extraArguments: ["-icount", "shift=0,sleep=off"], input: typed,
+                                typeAfter: "[consoled] INPUT -> left dom=1")
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         XCTAssertEqual(run.status, 0, run.transcript)
         let lines = run.output.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
@@ -58,8 +59,10 @@ final class ConsoleInputTests: XCTestCase {
 final class HypervisorConsoleInputTests: XCTestCase {
     func testTypedLinesReachTheFocusedVMThroughConsoleIORead() throws {
         let typed = "hello left\r" + "\u{1D}1" + "hello right\r" + "\u{1D}9" + "\u{1D}1" + "quit\r" + "\u{1D}0" + "quit\r"
+        // Typed once both guests are ready (bytes typed while the hypervisor sets UART0 up may be lost).
         let run = try QEMU.boot("systems/console-input-direct.elf", timeout: 120,
-                                extraArguments: ["-icount", "shift=0,sleep=off"], input: typed)
+                                extraArguments: ["-icount", "shift=0,sleep=off"], input: typed,
+                                typeAfter: "\n[right] ECHO ready port=1")
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         XCTAssertEqual(run.status, 0, run.transcript)
         let report = GuestReport(output: run.output)
