@@ -123,6 +123,31 @@ final class VirtualMachineTests: XCTestCase {
         XCTAssertFalse(run.hypervisorOutput.contains("Apus: VM rt failed"), run.transcript)
     }
 
+    /// A reset restarts the VM from its image while the others run on
+    /// (Configs/reboot.dts): `a` through PSCI SYSTEM_RESET, `b` through
+    /// SCHEDOP_shutdown(reboot); each runs again from its entry point with its
+    /// bootargs, is scheduled with the same parameters, and powers off.
+    func testResetRestartsTheVMFromItsImageWhileTheOthersRunOn() throws {
+        let (run, report) = try boot("reboot")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        for (vm, how) in [("a", "PSCI SYSTEM_RESET"), ("b", "SCHEDOP_shutdown reboot")] {
+            let restarted = "Apus: VM \(vm) restarted (\(how), restart 1)"
+            XCTAssertEqual(lines.filter { $0 == restarted }.count, 1, restarted + run.transcript)
+            // Two whole runs, the second after the restart, each starting from the image's entry.
+            let starts = lines.indices.filter { lines[$0].hasPrefix("[\(vm)] LOAD vm=") }
+            XCTAssertEqual(starts.count, 2, run.transcript)
+            let restart = try XCTUnwrap(lines.firstIndex(of: restarted))
+            XCTAssertTrue(starts[0] < restart && restart < starts[1], run.transcript)
+            XCTAssertEqual(report.records("RESULT", of: vm).count, 2, run.transcript)
+            XCTAssertEqual(report.lines(of: vm).filter { $0.hasPrefix("REBOOT ") }.count, 1, "one reboot only" + run.transcript)
+            XCTAssertTrue(lines.contains("Apus: VM \(vm) stopped: shutdown (poweroff)"), run.transcript)
+            XCTAssertTrue(lines.contains { $0.hasPrefix("  VM \(vm): ") && $0.contains(", restarts 1") }, run.transcript)
+        }
+        // The RT VM ran on through both restarts and kept its deadlines.
+        XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
+        XCTAssertFalse(run.hypervisorOutput.contains("Apus: VM rt restarted"), run.transcript)
+    }
+
     /// A guest blocked for good (interrupts masked, no timer) does not turn
     /// into a silent hang: once nothing can run, the hypervisor says so.
     func testBlockedForeverIsReportedNotAHang() throws {

@@ -38,6 +38,10 @@ enum EndOfRun {
             out.write(decimal: machine.interrupts)
             out.write(", faults injected ")
             out.write(decimal: machine.injectedFaults)
+            if machine.restarts != 0 {
+                out.write(", restarts ")
+                out.write(decimal: machine.restarts)
+            }
             if machine.grantOperations != 0 {
                 out.write(", grant operations ")
                 out.write(decimal: machine.grantOperations)

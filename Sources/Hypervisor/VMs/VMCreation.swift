@@ -1,21 +1,13 @@
 import HVRegs
 import HypervisorCore
 
-/// Creating the configured VMs at boot, one at a time.
+/// Creating the configured VMs at boot, one at a time (and loading one again
+/// when it restarts: VMRestart).
 enum VMCreation {
     /// Loads one VM: clean memory, image, bootargs, stage 2, VCPU, scheduler.
     static func create(vm index: Int, config: SystemConfig, platform: Platform, pack: ImagePack, fdt: FDT) throws(ConfigError) {
         let vm = config.vms[index]
-        let image = try config.image(ofVM: index, in: pack, fdt: fdt)
-        let physical = UInt(truncatingIfNeeded: vm.physicalBase.value)
-        let size = UInt(truncatingIfNeeded: vm.memory.size)
-        GuestMemory.clear(physical: physical, size: size)
-        GuestMemory.copy(image, toPhysical: physical)
-        let bootargsPage = GuestReservedPages.page(GuestReservedPages.bootargsPage, of: vm.memory)
-        let bootargsAddress = UInt32(truncatingIfNeeded: bootargsPage.value)
-        GuestMemory.copyString(fdt.bytes(of: vm.bootargs),
-                               toPhysical: physical + UInt(truncatingIfNeeded: bootargsPage.value &- vm.memory.base.value))
-        GuestMemory.cleanToPointOfCoherency(physical: physical, size: size)
+        let bootargsAddress = try loadMemory(vm: index, config: config, pack: pack, fdt: fdt)
 
         // Exactly the pages this VM's stage 2 takes, after the earlier VMs' (the
         // configuration check made sure all of them fit the region).
@@ -45,24 +37,51 @@ enum VMCreation {
         machine.vcpu = VCPUContext(
             entry: UInt32(truncatingIfNeeded: vm.entry.value), r0: UInt32(truncatingIfNeeded: index),
             r1: bootargsAddress, resetCP15: SystemBoot.resetCP15)
-        var passthrough = InterruptSet()
         for device in 0..<vm.deviceCount {
             for interrupt in 0..<vm.devices[device].interruptCount {
-                let intid = vm.devices[device].interrupts[interrupt]
-                passthrough.insert(intid)
                 do {
-                    try VirtualInterrupts.assign(intid, to: index)
+                    try VirtualInterrupts.assign(vm.devices[device].interrupts[interrupt], to: index)
                 } catch {
                     Panic.halt("an interrupt is assigned twice although the configuration check forbids it")
                 }
             }
         }
+        machine.vgic = virtualGIC(for: vm)
+        Machines.table[index] = machine
+        Machines.count = index + 1
+        admit(index, config: config)
+    }
+
+    /// Clean memory, the image, the bootargs; returns the bootargs' guest address (r1 at entry).
+    static func loadMemory(vm index: Int, config: SystemConfig, pack: ImagePack, fdt: FDT) throws(ConfigError) -> UInt32 {
+        let vm = config.vms[index]
+        let image = try config.image(ofVM: index, in: pack, fdt: fdt)
+        let physical = UInt(truncatingIfNeeded: vm.physicalBase.value)
+        let size = UInt(truncatingIfNeeded: vm.memory.size)
+        GuestMemory.clear(physical: physical, size: size)
+        GuestMemory.copy(image, toPhysical: physical)
+        let bootargsPage = GuestReservedPages.page(GuestReservedPages.bootargsPage, of: vm.memory)
+        GuestMemory.copyString(fdt.bytes(of: vm.bootargs),
+                               toPhysical: physical + UInt(truncatingIfNeeded: bootargsPage.value &- vm.memory.base.value))
+        GuestMemory.cleanToPointOfCoherency(physical: physical, size: size)
+        return UInt32(truncatingIfNeeded: bootargsPage.value)
+    }
+
+    /// A fresh virtual GIC: its own timer and event PPIs, its devices' SPIs passed through.
+    static func virtualGIC(for vm: VMConfig) -> VirtualGIC {
+        var passthrough = InterruptSet()
+        for device in 0..<vm.deviceCount {
+            for interrupt in 0..<vm.devices[device].interruptCount { passthrough.insert(vm.devices[device].interrupts[interrupt]) }
+        }
         var ppis = InterruptSet()
         ppis.insert(VirtualGIC.virtualTimerPPI)
         ppis.insert(VirtualGIC.eventChannelPPI)
-        machine.vgic = VirtualGIC(ownedPPIs: ppis, passthroughSPIs: passthrough)
-        Machines.table[index] = machine
-        Machines.count = index + 1
+        return VirtualGIC(ownedPPIs: ppis, passthroughSPIs: passthrough)
+    }
+
+    /// Into the scheduler with the configured parameters.
+    static func admit(_ index: Int, config: SystemConfig) {
+        let vm = config.vms[index]
         do throws(SchedulerError) {
             switch config.scheduler {
             case .sedf: try Scheduling.admit(index, sedf: vm.sedf!)

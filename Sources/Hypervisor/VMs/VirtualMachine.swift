@@ -44,6 +44,8 @@ struct VirtualMachine {
     var forwardedAccesses: UInt32 = 0
     /// Whole `CHECK <name> FAILED` lines it wrote through console_io (GuestConsoleOutput).
     var failedChecks: UInt32 = 0
+    /// Times it restarted (VMRestart).
+    var restarts: UInt32 = 0
     /// grant_table_op argument structs handled for it (every batch, across continuations).
     var grantOperations: UInt32 = 0
 
