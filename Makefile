@@ -86,8 +86,12 @@ HV_OBJS    = $(HV_BASE_OBJS) $(CONFIG_DIR)/payload.o
 # invalid ones (built without the host check) that the hypervisor must refuse.
 TEST_SYSTEM_CONFIGS := $(sort $(wildcard Configs/*.dts))
 TEST_SYSTEMS := $(patsubst Configs/%.dts,$(BUILD)/systems/%.elf,$(TEST_SYSTEM_CONFIGS))
-REFUSED_SYSTEM_CONFIGS := Configs/bad/overlapping-vms.dts Configs/bad/over-utilization.dts
+REFUSED_SYSTEM_CONFIGS := Configs/bad/overlapping-vms.dts Configs/bad/over-utilization.dts Configs/bad/below-scheduling-minimum.dts
 REFUSED_SYSTEMS := $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(BUILD)/systems/refused-$(basename $(notdir $(c))).elf)
+# Test systems whose payload lifts the SEDF scheduling minimum, to show what it
+# prevents: the hypervisor reports the VM it starves (docs/CONFIG.md).
+UNCHECKED_SYSTEM_CONFIGS := Configs/bad/below-scheduling-minimum.dts
+UNCHECKED_SYSTEMS := $(foreach c,$(UNCHECKED_SYSTEM_CONFIGS),$(BUILD)/systems/unchecked-$(basename $(notdir $(c))).elf)
 VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$$(git rev-parse --short HEAD)")
 
 # Guests: Sources/GuestRuntime is linked into every Sources/Guest<Name> program.
@@ -123,7 +127,7 @@ IMAGE_TOOLS := mkimage:u-boot-tools
 
 .PHONY: trace apus-tool guests all help tools debug-tools image-tools run test test-host bench debug image asmcheck clean
 
-all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests $(TEST_SYSTEMS) $(REFUSED_SYSTEMS)
+all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests $(TEST_SYSTEMS) $(REFUSED_SYSTEMS) $(UNCHECKED_SYSTEMS)
 
 guests: $(GUEST_BINS)
 
@@ -198,9 +202,10 @@ $(BUILD)/boot/%.o: Boot/%.S $(wildcard $(INCLUDE)/*.h) | tools
 
 # A system image = the hypervisor + one configuration (dtc-compiled, checked
 # by the host tool and packed with its guest images), linked in by
-# Boot/payload.S. $(call system_rules,DIR,DTS,PACK-SOURCE): PACK-SOURCE
+# Boot/payload.S. $(call system_rules,DIR,DTS,PACK-SOURCE[,PAYLOAD-FLAGS]): PACK-SOURCE
 # "check" checks and packs DTS; otherwise it is an existing pack to reuse
 # (for invalid configurations, which only the hypervisor gets to see).
+# PAYLOAD-FLAGS: extra assembler flags for the payload (test systems only).
 APUS_TOOL = $(shell $(SWIFT) build --show-bin-path)/apus
 
 apus-tool:
@@ -222,7 +227,7 @@ $(1)/images.pack: $(3)
 endif
 
 $(1)/payload.o: Boot/payload.S $(1)/config.dtb $(1)/images.pack
-	$$(CC) $$(ASFLAGS) -DAPUS_CONFIG_DTB='"$(1)/config.dtb"' -DAPUS_IMAGE_PACK='"$(1)/images.pack"' -c $$< -o $$@
+	$$(CC) $$(ASFLAGS) $(4) -DAPUS_CONFIG_DTB='"$(1)/config.dtb"' -DAPUS_IMAGE_PACK='"$(1)/images.pack"' -c $$< -o $$@
 
 $(1).elf: $(HV_BASE_OBJS) $(1)/payload.o LinkerScripts/hypervisor.ld
 	$$(LD) $$(LDFLAGS) -Map $(1).map $(HV_BASE_OBJS) $(1)/payload.o $$(LIBGCC) -o $$@
@@ -232,6 +237,7 @@ endef
 $(eval $(call system_rules,$(CONFIG_DIR),$(CONFIG),$(if $(filter 1,$(CHECK)),check,$(BUILD)/systems/two-vms/images.pack)))
 $(foreach c,$(TEST_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/$(basename $(notdir $(c))),$(c),check)))
 $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/refused-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack)))
+$(foreach c,$(UNCHECKED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/unchecked-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack,-DAPUS_UNCHECKED_SCHEDULING_MINIMUM)))
 
 $(BUILD)/runtime.o: Sources/Hypervisor/runtime.c | tools
 	@mkdir -p $(@D)

@@ -18,6 +18,11 @@ enum Lifecycle {
     nonisolated(unsafe) static var fdt: FDT? = nil
     nonisolated(unsafe) static var resetCP15 = GuestCP15()
 
+    /// The SEDF scheduling minimum, lifted only in the starvation test system (said at boot).
+    static var schedulingMinimum: SchedulingMinimum {
+        hv_scheduling_minimum_unchecked() != 0 ? .unchecked : .measured
+    }
+
     static func boot() -> Never {
         Clock.initialize()
         Machines.initialize()
@@ -25,7 +30,7 @@ enum Lifecycle {
         let platform = Platform.vexpressA15(ramSize: UInt64(widening: UInt32(hv_ram_end() - hv_ram_start())))
         let loaded: LoadedConfig
         do {
-            loaded = try SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform)
+            loaded = try SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform, minimum: schedulingMinimum)
         } catch {
             refuse(error, fdt: try? FDT(payload(hv_config_start(), hv_config_end())))
         }
@@ -44,7 +49,8 @@ enum Lifecycle {
         InterVM.initialize(ram: platform.ram)
         let config = loaded.config
         Scheduling.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries))
-        Scheduling.policy = config.scheduler == .sedf ? .sedf : .credit
+        Scheduling.start(policy: config.scheduler == .sedf ? .sedf : .credit)
+        GuestInstructions.start()
         for index in 0..<config.vmCount {
             do {
                 try create(vm: index, config: config, platform: platform, pack: pack, fdt: loaded.fdt)
@@ -57,7 +63,6 @@ enum Lifecycle {
         BlockPlumbing.setUp(config: config)
         BootArgumentsPage.appendPhysicalBase(config: config, platform: platform)
         announce(config: config, fdt: loaded.fdt)
-        Scheduling.request(.release)
         let frame = hv_guest_frame()!
         Scheduling.resume(frame)
         VirtualInterrupts.enterGuest(vm: Machines.current ?? 0)
@@ -78,6 +83,22 @@ enum Lifecycle {
             out.newline()
         }
         finish("Apus: stopping the system", status: EXIT_STATUS_STALLED)
+    }
+
+    /// A runnable VM retired no guest instruction over its whole progress
+    /// window (two SEDF periods, which contain one whole period of its
+    /// reservation): its guarantee is broken, most likely because the
+    /// hypervisor's own scheduling work leaves no time. The run ends with its
+    /// own exit status rather than carrying on without the guarantee.
+    static func starved(vm: Int, since now: Instant) -> Never {
+        var out = Console()
+        out.write("Apus: VM ")
+        Machines.table[vm].writeName(to: &out)
+        out.write(" starved: runnable but no guest instruction retired over a whole period, at ")
+        out.write(decimal: now.nanoseconds / 1000)
+        out.write(" us (scheduling overhead leaves it no CPU time)")
+        out.newline()
+        finish("Apus: stopping the system", status: EXIT_STATUS_STARVED)
     }
 
     /// Every VM has stopped (or none can run again): report, dump the trace, power off.
@@ -244,8 +265,8 @@ enum Lifecycle {
         Machines.count = index + 1
         do throws(SchedulerError) {
             switch config.scheduler {
-            case .sedf: try Scheduling.admit(index, sedf: vm.sedf!)
-            case .credit: try Scheduling.admit(index, credit: vm.credit!)
+            case .sedf: try Scheduling.admit(index, parameters: .sedf(vm.sedf!), vms: config.vmCount)
+            case .credit: try Scheduling.admit(index, parameters: .credit(vm.credit!), vms: config.vmCount)
             }
         } catch {
             // Validation already checked parameters and admission; a refusal here is a bug.
@@ -255,6 +276,10 @@ enum Lifecycle {
 
     private static func announce(config: SystemConfig, fdt: FDT) {
         var out = Console()
+        if schedulingMinimum == .unchecked {
+            out.write("Apus: TEST SYSTEM: the SEDF scheduling minimum is not checked")
+            out.newline()
+        }
         out.write("Apus: scheduler ")
         out.write(config.scheduler.name)
         out.write(", ")
