@@ -1,5 +1,6 @@
 import XCTest
 @testable import HypervisorCore
+import TestSupport
 
 /// Tick/nanosecond conversion against exact 128-bit arithmetic. The range
 /// checked is every 64-bit input: random values over the whole range, every

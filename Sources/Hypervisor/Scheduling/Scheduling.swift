@@ -1,0 +1,81 @@
+import HVRegs
+import HypervisorCore
+
+/// The shell around the core's scheduling loop (VCPUScheduling): events from
+/// the trap path go to the loop; on the way back to a guest, `resume` reads
+/// the clock and the guest-instruction counter, takes the loop's decision,
+/// switches VCPU state, arms CNTHP, and idles or reports a stall or a
+/// starved VM.
+enum Scheduling {
+    nonisolated(unsafe) static var loop = VCPUScheduling<ConfiguredScheduler<8>, 8>(scheduler: ConfiguredScheduler(policy: .sedf))
+    nonisolated(unsafe) static var trace = TraceRing<4096>()
+    /// Instructions (PMU cycles under -icount) per decision and per VCPU switch.
+    nonisolated(unsafe) static var decideCost = CostMeter()
+    nonisolated(unsafe) static var switchCost = CostMeter()
+
+    static func id(_ vm: Int) -> VCPUID { VCPUID(UInt32(truncatingIfNeeded: vm)) }
+
+    static var decisions: UInt64 { loop.decisions }
+
+    static func start(policy: SchedulingPolicy) {
+        loop = VCPUScheduling(scheduler: ConfiguredScheduler(policy: policy))
+    }
+
+    static func admit(_ vm: Int, parameters: PolicyParameters, vms: Int) throws(SchedulerError) {
+        let window = loop.scheduler.progressWindow(for: parameters, vcpus: vms)
+        try loop.admit(id(vm), parameters: parameters, progressWindow: window, now: Clock.now)
+    }
+
+    static func isBlocked(_ vm: Int) -> Bool { loop.isBlocked(id(vm)) }
+    static func block(_ vm: Int, wakeAt: Instant) { loop.block(id(vm), wakeAt: wakeAt, now: Clock.now) }
+    static func wake(_ vm: Int) { loop.wake(id(vm), now: Clock.now) }
+    static func yield(_ vm: Int) { loop.yield(id(vm), now: Clock.now) }
+    static func remove(_ vm: Int) { loop.remove(id(vm), now: Clock.now) }
+    static func timerFired() { loop.timerFired() }
+
+    /// Called at the end of every trap from a guest (and at the first launch),
+    /// with the frame that will be resumed. Returns when a VCPU is loaded into
+    /// `frame`; powers off when every VM has stopped.
+    static func resume(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
+        while true {
+            if Machines.allStopped { EndOfRun.finish() }
+            guard loop.decisionNeeded else { return }
+            let now = Clock.now
+            let start = hv_read_pmccntr()
+            let dispatch = loop.decide(now: now, retired: GuestInstructions.count)
+            decideCost.record(hv_read_pmccntr() &- start)
+            if let starved = dispatch.starved { EndOfRun.starved(vm: Int(starved.rawValue), since: now) }
+            if dispatch.switches { switchVCPU(dispatch, now: now, frame: frame) }
+            HypTimer.program(at: dispatch.timer)
+            if dispatch.vcpu != nil { return }
+            idle()
+        }
+    }
+
+    private static func switchVCPU(_ dispatch: Dispatch, now: Instant, frame: UnsafeMutablePointer<apus_trap_frame>) {
+        let previous = dispatch.previous.map { Int($0.rawValue) }
+        let next = dispatch.vcpu.map { Int($0.rawValue) }
+        trace.append(TraceRecord(time: now, event: .switched(from: dispatch.previous?.rawValue, to: dispatch.vcpu?.rawValue, reason: dispatch.reason)))
+        let start = hv_read_pmccntr()
+        if let previous { Machines.table[previous].vcpu.save(from: frame) }
+        if let next {
+            Machines.table[next].vcpu.restore(into: frame)
+            hv_write_vttbr(Machines.table[next].vttbr)
+            hv_isb()
+        }
+        if previous != nil, next != nil { switchCost.record(hv_read_pmccntr() &- start) }
+        Machines.current = next
+    }
+
+    /// Nothing can run: unless nothing could ever wake a VCPU, wait for an
+    /// interrupt with IRQs masked (WFI still wakes), handle it, and let
+    /// `resume` decide again.
+    private static func idle() {
+        if loop.isStalled(canBeWoken: { VirtualInterrupts.hasEnabledDevice(vm: Int($0.rawValue)) }) { EndOfRun.stalled() }
+        while !loop.decisionNeeded {
+            hv_dsb()
+            hv_wfi()
+            Interrupts.handlePending()
+        }
+    }
+}
