@@ -185,6 +185,7 @@ $(BUILD)/core/core.o: $(CORE_SRCS) $(BUILD)/core/sources.txt | tools
 	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name HypervisorCore \
 		-emit-module -emit-module-path $(BUILD)/core/HypervisorCore.swiftmodule \
 		-c $(CORE_SRCS) -o $@
+	@touch $@  # swiftc keeps an unchanged object's old time; its generics' users must still rebuild
 
 # The ring protocol both sides speak, for the target (no dependencies).
 $(BUILD)/rings/rings.o: $(RINGS_SRCS) $(BUILD)/rings/sources.txt | tools
@@ -192,6 +193,7 @@ $(BUILD)/rings/rings.o: $(RINGS_SRCS) $(BUILD)/rings/sources.txt | tools
 	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name XenRings \
 		-emit-module -emit-module-path $(BUILD)/rings/XenRings.swiftmodule \
 		-c $(RINGS_SRCS) -o $@
+	@touch $@
 
 $(BUILD)/gen/Version.swift: FORCE
 	@mkdir -p $(@D)
@@ -285,12 +287,14 @@ $(BUILD)/guestkit/guestkit.o: $(GUESTKIT_SRCS) $(BUILD)/guestkit/sources.txt $(B
 	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -module-name GuestKit \
 		-emit-module -emit-module-path $(BUILD)/guestkit/GuestKit.swiftmodule \
 		-c $(GUESTKIT_SRCS) -o $@
+	@touch $@
 
 $(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/guestkit/guestkit.o $(wildcard $(GUEST_INCLUDE)/*.h)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name GuestRuntime \
 		-emit-module -emit-module-path $(BUILD)/guest-runtime/GuestRuntime.swiftmodule \
 		-c $(GUEST_RUNTIME_SRCS) -o $@
+	@touch $@
 
 $(BUILD)/guest-runtime/start.o: Boot/Guest/start.S | tools
 	@mkdir -p $(@D)

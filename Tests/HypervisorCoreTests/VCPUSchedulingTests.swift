@@ -180,3 +180,17 @@ extension VCPUSchedulingTests {
         XCTAssertNil(second.starved, "b has waited 1 ms, not 11")
     }
 }
+
+extension VCPUSchedulingTests {
+    /// A decision without a count (the shell found the counter tampered
+    /// with) pauses the watch, and the next counted decision starts it over:
+    /// a counter a guest stopped is never read as starvation.
+    func testAMissingCountRestartsTheWatch() throws {
+        var loop = try sedfLoop([SEDFParameters(period: us(300), slice: us(200))])
+        XCTAssertNil(loop.decide(now: .zero, retired: 7).starved)
+        XCTAssertNil(loop.decide(now: at(us: 500), retired: nil).starved, "no count: not watched")
+        XCTAssertNil(loop.decide(now: at(us: 700), retired: 7).starved, "the watch starts over here")
+        XCTAssertNil(loop.decide(now: at(us: 1200), retired: 7).starved, "500 us since the restart, window 600")
+        XCTAssertEqual(loop.decide(now: at(us: 1300), retired: 7).starved, a, "600 us without progress")
+    }
+}

@@ -98,6 +98,9 @@ final class VirtualMachineTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checks.count, 20, run.transcript)
         XCTAssertEqual(checks.filter { !$0.value }.map(\.key), [], run.transcript)
         XCTAssertEqual(checks["hostile-isolation"], true, run.transcript)
+        // It reprogrammed the hypervisor's progress counter: put back, and nobody reported starved.
+        XCTAssertEqual(checks["hostile-progress-counter-restored"], true, run.transcript)
+        XCTAssertFalse(run.output.contains(" starved: "), run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertEqual(report.checks(of: "gp")["load-ran"], true, run.transcript)
         XCTAssertTrue(run.output.contains("Apus: VM hostile stopped: shutdown (poweroff)"), run.transcript)

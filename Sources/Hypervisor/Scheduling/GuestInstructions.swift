@@ -40,13 +40,23 @@ enum GuestInstructions {
     static let countInHYP: UInt32 = 1 << 27
 
     /// The running count (32 bits, wrapping). PMSELR belongs to the guest: put back.
+    /// Nil when a guest has reprogrammed or disabled the counter (HPMN hides it,
+    /// but QEMU, and ARMv7 as UNPREDICTABLE, may let PL1 reach it): it is set
+    /// up again, and the loop's watch starts over instead of reading a
+    /// stopped counter as starvation.
     static var count: UInt64? {
         guard let counter else { return nil }
         let selected = hv_read_pmselr()
         hv_write_pmselr(counter)
         hv_isb()
         let value = hv_read_pmxevcntr()
+        let intact = hv_read_pmxevtyper() & 0xF800_03FF == instructionsRetired
+            && hv_read_pmcntenset() & (1 &<< counter) != 0
+        if !intact {
+            hv_write_pmxevtyper(instructionsRetired)
+            hv_write_pmcntenset(1 &<< counter)
+        }
         hv_write_pmselr(selected)
-        return UInt64(widening: value)
+        return intact ? UInt64(widening: value) : nil
     }
 }
