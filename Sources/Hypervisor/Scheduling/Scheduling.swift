@@ -8,7 +8,7 @@ import HypervisorCore
 /// starved VM.
 enum Scheduling {
     nonisolated(unsafe) static var loop = VCPUScheduling<ConfiguredScheduler<8>, 8>(scheduler: ConfiguredScheduler(policy: .sedf))
-    nonisolated(unsafe) static var trace = TraceRing<4096>()
+    nonisolated(unsafe) static var trace = HypervisorTraceRing()
     /// Instructions (PMU cycles under -icount) per decision and per VCPU switch.
     nonisolated(unsafe) static var decideCost = CostMeter()
     nonisolated(unsafe) static var switchCost = CostMeter()

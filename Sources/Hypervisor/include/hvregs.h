@@ -204,12 +204,13 @@ extern char __hyp_stack_bottom[], __hyp_stack_top[];
 HV_INLINE uintptr_t hv_stack_bottom(void) { return (uintptr_t)__hyp_stack_bottom; }
 HV_INLINE uintptr_t hv_stack_top(void) { return (uintptr_t)__hyp_stack_top; }
 /* Boot/payload.S: the configuration DTB and the guest image pack. */
-extern char __config_start[], __config_end[], __images_start[], __images_end[], __stage2_start[];
+extern char __config_start[], __config_end[], __images_start[], __images_end[], __stage2_start[], __stage2_end[];
 HV_INLINE uintptr_t hv_config_start(void) { return (uintptr_t)__config_start; }
 HV_INLINE uintptr_t hv_config_end(void) { return (uintptr_t)__config_end; }
 HV_INLINE uintptr_t hv_images_start(void) { return (uintptr_t)__images_start; }
 HV_INLINE uintptr_t hv_images_end(void) { return (uintptr_t)__images_end; }
 HV_INLINE uintptr_t hv_stage2_start(void) { return (uintptr_t)__stage2_start; }
+HV_INLINE uintptr_t hv_stage2_end(void) { return (uintptr_t)__stage2_end; }
 /* Defined only by the payload of a test system built to exceed the SEDF scheduling minimum. */
 extern char __unchecked_scheduling_minimum[] __attribute__((weak));
 HV_INLINE int hv_scheduling_minimum_unchecked(void) { return (uintptr_t)__unchecked_scheduling_minimum != 0; }
