@@ -31,7 +31,7 @@ final class BlockHostileTests: XCTestCase {
 
     private func makeImage() throws -> URL { try DiskImages.make(bytes: UInt64(imageBytes), for: self) }
 
-    /// `status` 5: block-hostile's quitter crashes on purpose, and the run must say so.
+    /// `status` 6: block-hostile's quitter crashes on purpose, and the run must say so.
     private func boot(_ system: String, disk: URL, status: Int32 = 0) throws -> (QEMURun, GuestReport) {
         let run = try QEMU.boot("systems/\(system).elf", timeout: 240, extraArguments: [
             "-icount", "shift=0,sleep=off",
@@ -45,7 +45,7 @@ final class BlockHostileTests: XCTestCase {
 
     func testHostileFrontendIsRefusedWhileTheOthersAreServedAndKeepTheirDeadlines() throws {
         let image = try makeImage()
-        let (run, report) = try boot("block-hostile", disk: image, status: 5)
+        let (run, report) = try boot("block-hostile", disk: image, status: 6)
 
         // Every attack refused, with the expected status; the controls served.
         let hostile = report.checks(of: "hostile")

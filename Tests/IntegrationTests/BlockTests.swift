@@ -18,7 +18,7 @@ final class BlockTests: XCTestCase {
 
     /// Boots `system` with the split disk on transport 3, the direct disk on
     /// transport 2 and UART1 in a file; returns the run and UART1's text.
-    /// `status` 5: a guest fails on purpose (a FAILED check), and the run must say so.
+    /// `status` 6: a guest fails on purpose (a FAILED check), and the run must say so.
     private func boot(_ system: String, split: URL, direct: URL, status: Int32 = 0) throws -> (QEMURun, GuestReport, String) {
         let uart1 = FileManager.default.temporaryDirectory.appendingPathComponent("apus-uart1-\(UUID().uuidString).log")
         addTeardownBlock { try? FileManager.default.removeItem(at: uart1) }
@@ -68,7 +68,7 @@ final class BlockTests: XCTestCase {
 
     func testVerifyOnAFreshDiskFails() throws {
         let split = try makeImage(), direct = try makeImage()
-        let (run, report, _) = try boot("block-verify", split: split, direct: direct, status: 5)
+        let (run, report, _) = try boot("block-verify", split: split, direct: direct, status: 6)
         XCTAssertEqual(report.checks(of: "store")["disk-verify"], false, run.transcript)
         XCTAssertTrue(run.output.contains("\n[store] MISMATCH sector=0"), run.transcript)
     }
@@ -80,7 +80,7 @@ final class BlockTests: XCTestCase {
 /// split path, where each read blocks the RT guest until the driver domain
 /// has answered, makes it miss.
 final class RTIOTests: XCTestCase {
-    /// `status` 5: the RT guest reports missed deadlines (CHECK rt-deadlines FAILED).
+    /// `status` 6: the RT guest reports missed deadlines (CHECK rt-deadlines FAILED).
     private func run(_ system: String, status: Int32 = 0) throws -> (QEMURun, GuestReport) {
         let drives = DiskImages.arguments([try DiskImages.make(bytes: 16 << 20, for: self),
                                            try DiskImages.make(bytes: 16 << 20, for: self)])
@@ -101,7 +101,7 @@ final class RTIOTests: XCTestCase {
     }
 
     func testCreditMissesDeadlinesWhenTheReadsGoThroughTheDriverDomain() throws {
-        let (run, report) = try run("bench-rtio-credit-split", status: 5)
+        let (run, report) = try run("bench-rtio-credit-split", status: 6)
         XCTAssertGreaterThan(report.misses(of: "rt"), 0, run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], false, run.transcript)
     }

@@ -18,7 +18,7 @@ final class DiskTests: XCTestCase {
     }
 
     /// The first disk lands on transport 3, the second on transport 2.
-    /// `status` 5: the guest fails on purpose (a FAILED check, a crash), and the run must say so.
+    /// `status` 6: the guest fails on purpose (a FAILED check, a crash), and the run must say so.
     private func boot(_ system: String, disks: [URL], status: Int32 = 0) throws -> (QEMURun, GuestReport) {
         let run = try QEMU.boot("systems/\(system).elf", timeout: 120,
                                 extraArguments: ["-icount", "shift=0,sleep=off"] + DiskImages.arguments(disks))
@@ -75,7 +75,7 @@ final class DiskTests: XCTestCase {
     }
 
     func testVerifyFailsOnAFreshImage() throws {
-        let (run, report) = try boot("disk-direct-verify", disk: try makeImage(), status: 5)
+        let (run, report) = try boot("disk-direct-verify", disk: try makeImage(), status: 6)
         XCTAssertEqual(report.checks(of: "disk")["disk-device"], true, run.transcript)
         XCTAssertEqual(report.checks(of: "disk")["disk-verify"], false, run.transcript)
         XCTAssertEqual(report.value("sector", "MISMATCH", of: "disk"), Double(first), run.transcript)
@@ -122,7 +122,7 @@ final class DiskTests: XCTestCase {
     }
 
     func testWithoutADiskTheGuestSaysWhatIsMissing() throws {
-        let (run, report) = try boot("disk-direct", disk: nil, status: 5)
+        let (run, report) = try boot("disk-direct", disk: nil, status: 6)
         XCTAssertEqual(report.checks(of: "disk")["disk-device"], false, run.transcript)
         XCTAssertTrue(run.output.contains("\n[disk] ERROR virtio: device id 0 (no device behind the transport), expected 2"),
                       run.transcript)

@@ -5,7 +5,7 @@ import XCTest
 /// Whole systems booted from Configs/*.dts in QEMU under -icount (every run
 /// is deterministic), judged by what the guests report about themselves.
 final class VirtualMachineTests: XCTestCase {
-    /// `status` 5: a guest fails on purpose (a FAILED check, a crash), and the run must say so.
+    /// `status` 6: a guest fails on purpose (a FAILED check, a crash), and the run must say so.
     private func boot(_ system: String, status: Int32 = 0) throws -> (QEMURun, GuestReport) {
         let run = try QEMU.boot("systems/\(system).elf", timeout: 300, extraArguments: ["-icount", "shift=0,sleep=off"])
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
@@ -61,10 +61,10 @@ final class VirtualMachineTests: XCTestCase {
 
     /// ... while credit, giving the same VM at least that share on average, misses.
     func testCreditMissesDeadlinesOfTheSameVMWithAtLeastTheSameShare() throws {
-        let (run, report) = try boot("paper-credit", status: 5)
+        let (run, report) = try boot("paper-credit", status: 6)
         XCTAssertGreaterThan(report.misses(of: "rt"), 0, run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], false, run.transcript)
-        // The hypervisor saw the failed check in rt's own lines: exit status 5 (boot above).
+        // The hypervisor saw the failed check in rt's own lines: exit status 6 (boot above).
         XCTAssertTrue(run.hypervisorOutput.contains("\nApus: VM rt failed: 1 failed checks\n"), run.transcript)
         let share = try XCTUnwrap(report.rtShare(of: "rt"), run.transcript)
         XCTAssertGreaterThanOrEqual(share, 850.0 / 2150.0, "credit gave it less than SEDF" + run.transcript)
@@ -101,6 +101,9 @@ final class VirtualMachineTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checks.count, 20, run.transcript)
         XCTAssertEqual(checks.filter { !$0.value }.map(\.key), [], run.transcript)
         XCTAssertEqual(checks["hostile-isolation"], true, run.transcript)
+        // It reprogrammed the hypervisor's progress counter: put back, and nobody reported starved.
+        XCTAssertEqual(checks["hostile-progress-counter-restored"], true, run.transcript)
+        XCTAssertFalse(run.output.contains(" starved: "), run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertEqual(report.checks(of: "gp")["load-ran"], true, run.transcript)
         XCTAssertTrue(run.hypervisorOutput.contains("Apus: VM hostile stopped: shutdown (poweroff)"), run.transcript)
@@ -108,14 +111,14 @@ final class VirtualMachineTests: XCTestCase {
 
     /// A guest that crashes is stopped with a report; the others go on.
     func testCrashingGuestsAreStoppedAndTheOthersRunOn() throws {
-        let (run, report) = try boot("crashing-guests", status: 5)
+        let (run, report) = try boot("crashing-guests", status: 6)
         XCTAssertTrue(run.hypervisorOutput.contains("Apus: VM undef stopped: shutdown (crash)"), run.transcript)
         let fault = try XCTUnwrap(run.output.range(of: "\nApus: VM vectors stopped: fault: "), run.transcript)
         XCTAssertTrue(run.output[fault.upperBound...].hasPrefix("instruction fetch outside its memory"), run.transcript)
         let rtResult = try XCTUnwrap(run.output.range(of: "\n[rt] RESULT"), run.transcript)
         XCTAssertLessThan(fault.lowerBound, rtResult.lowerBound, "the RT VM outlived both" + run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
-        // Both crashes reach the exit status (5, boot above), each named; the RT VM did not fail.
+        // Both crashes reach the exit status (6, boot above), each named; the RT VM did not fail.
         XCTAssertTrue(run.hypervisorOutput.contains("\nApus: VM undef failed: 0 failed checks, shut down with reason crash\n"),
                       run.transcript)
         XCTAssertTrue(run.hypervisorOutput.contains("\nApus: VM vectors failed: 0 failed checks, stopped for a fault\n"),
@@ -158,6 +161,24 @@ final class VirtualMachineTests: XCTestCase {
         XCTAssertTrue(run.output.contains("nothing can wake them:\n  VM stuck waits at pc 0x8"), run.transcript)
     }
 
+    /// SEDF parameters below the scheduling minimum (a 1 us slice every 2 us),
+    /// booted by a test system whose payload lifts the minimum: the decisions
+    /// and switches leave the guests no time at all, and the hypervisor names
+    /// the starved VM and ends the run with exit status 5 instead of spinning
+    /// forever. The same configuration is refused at boot normally (above).
+    func testStarvedVMIsReportedAndTheRunEnds() throws {
+        let run = try QEMU.boot("systems/unchecked-below-scheduling-minimum.elf", timeout: 60,
+                                extraArguments: ["-icount", "shift=0,sleep=off"])
+        XCTAssertFalse(run.timedOut, "livelocked" + run.transcript)
+        XCTAssertEqual(run.status, 5, run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: TEST SYSTEM: the SEDF scheduling minimum is not checked"), run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: VM rt starved: runnable but no guest instruction retired over a whole period"), run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: stopping the system"), run.transcript)
+        // From outside the guests: neither ever made a hypercall (they never ran).
+        XCTAssertTrue(run.output.contains("  VM rt: hypercalls 0,"), run.transcript)
+        XCTAssertTrue(run.output.contains("  VM gp: hypercalls 0,"), run.transcript)
+    }
+
     /// A guest with its own stage-1 MMU and caches keeps its translation and
     /// data across hundreds of VCPU switches (its CP15 state is switched).
     func testGuestWithItsOwnStage1MMUSurvivesSwitches() throws {
@@ -194,7 +215,7 @@ final class VirtualMachineTests: XCTestCase {
     /// hypervisor with the words `apus check` uses, and nothing starts.
     func testBadConfigurationIsRefusedAtBootWithTheCheckersMessage() throws {
         for name in ["overlapping-vms", "over-utilization", "memory-over-gic-cpu-interface", "stage2-tables-exhausted",
-                     "entry-in-reserved-page", "label-not-unique", "image-runs-into-reserved-pages"] {
+                     "entry-in-reserved-page", "label-not-unique", "image-runs-into-reserved-pages", "below-scheduling-minimum"] {
             let run = try QEMU.boot("systems/refused-\(name).elf", timeout: 60)
             XCTAssertEqual(run.status, 2, run.transcript)
             let path = QEMU.repository.appendingPathComponent("Configs/bad/\(name).dts").path

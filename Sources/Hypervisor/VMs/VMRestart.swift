@@ -54,8 +54,6 @@ enum VMRestart {
         Machines.table[vm].vcpu = VCPUContext(entry: entry, r0: UInt32(truncatingIfNeeded: vm), r1: bootargs,
                                               resetCP15: SystemBoot.resetCP15)
         Machines.table[vm].vgic = VMCreation.virtualGIC(for: config.vms[vm])
-        Machines.table[vm].blocked = false
-        Machines.table[vm].timerWake = .never
         Machines.table[vm].consoleInput = ConsoleInputQueue()
         Machines.table[vm].restarts &+= 1
         // The new VCPU is the one on the CPU now.
@@ -71,7 +69,6 @@ enum VMRestart {
         out.write(")")
         out.newline()
         VMCreation.admit(vm, config: config)
-        Scheduling.request(.release)
         return true
     }
 }

@@ -79,7 +79,8 @@
 #define EXIT_STATUS_CONFIG_REFUSED  2
 #define EXIT_STATUS_BOOT_FAILURE    3
 #define EXIT_STATUS_STALLED         4   /* every running VM blocked with nothing to wake it */
-#define EXIT_STATUS_GUEST_FAILED    5   /* all VMs stopped, and one reported CHECK ... FAILED, crashed or faulted */
+#define EXIT_STATUS_STARVED         5   /* a runnable VM retired no instruction over its progress window */
+#define EXIT_STATUS_GUEST_FAILED    6   /* all VMs stopped, and one reported CHECK ... FAILED, crashed or faulted */
 
 /* The HYP stack is painted with this at boot; the first changed word is its peak. */
 #define STACK_PAINT 0x5AC75AC7
