@@ -85,20 +85,27 @@ enum QEMU {
             "-audiodev", "none,id=none", "-global", "pl041.audiodev=none",
             "-semihosting", "-kernel", path,
         ] + extraArguments
-        let pipe = Pipe(), errors = Pipe()
+        // stderr goes to a file, read once QEMU has exited (one pipe handler only:
+        // two readability handlers at once have crashed libdispatch on Linux).
+        let pipe = Pipe()
+        let errorsFile = FileManager.default.temporaryDirectory
+            .appendingPathComponent("apus-qemu-stderr-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
+        let errors = try FileHandle(forWritingTo: errorsFile)
+        defer {
+            try? errors.close()
+            try? FileManager.default.removeItem(at: errorsFile)
+        }
         process.standardOutput = pipe
         process.standardError = errors
         let keyboard = input.map { _ in Pipe() }
         process.standardInput = keyboard ?? FileHandle.nullDevice
 
-        let collected = OutputCollector(), collectedErrors = OutputCollector()
+        let collected = OutputCollector()
         let typist = Typist(keyboard: keyboard, input: input, after: typeAfter)
         pipe.fileHandleForReading.readabilityHandler = { handle in
             collected.append(handle.availableData)
             typist.typeIfReady(seen: collected.text)
-        }
-        errors.fileHandleForReading.readabilityHandler = { handle in
-            collectedErrors.append(handle.availableData)
         }
         try process.run()
         typist.typeIfReady(seen: collected.text)
@@ -110,12 +117,11 @@ enum QEMU {
             finished.wait()
         }
         pipe.fileHandleForReading.readabilityHandler = nil
-        errors.fileHandleForReading.readabilityHandler = nil
         try? keyboard?.fileHandleForWriting.close()
         collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
-        collectedErrors.append(errors.fileHandleForReading.readDataToEndOfFile())
+        let emulatorOutput = String(decoding: (try? Data(contentsOf: errorsFile)) ?? Data(), as: UTF8.self)
         return QEMURun(
-            image: image, output: collected.text, emulatorOutput: collectedErrors.text,
+            image: image, output: collected.text, emulatorOutput: emulatorOutput,
             emulatorStatus: process.terminationStatus, timedOut: timedOut)
     }
 }
