@@ -90,7 +90,7 @@ enum QEMU {
         let pipe = Pipe()
         let errorsFile = FileManager.default.temporaryDirectory
             .appendingPathComponent("apus-qemu-stderr-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
-        FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
         let errors = try FileHandle(forWritingTo: errorsFile)
         defer {
             try? errors.close()
