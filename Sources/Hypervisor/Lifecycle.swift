@@ -57,6 +57,7 @@ enum Lifecycle {
         BlockPlumbing.setUp(config: config)
         BootArgumentsPage.appendPhysicalBase(config: config, platform: platform)
         announce(config: config, fdt: loaded.fdt)
+        admitAll(config: config)
         Scheduling.request(.release)
         let frame = hv_guest_frame()!
         Scheduling.resume(frame)
@@ -110,6 +111,8 @@ enum Lifecycle {
         out.write(", ignored distributor accesses ")
         out.write(decimal: DistributorEmulation.ignoredAccesses)
         out.newline()
+        writeCommonWindow(to: &out)
+        IsolationAudit.write(to: &out)
         writeStackPeak(to: &out)
         Traps.cost.write(name: "trap-handling", to: &out)
         Scheduling.decideCost.write(name: "decide", to: &out)
@@ -118,6 +121,23 @@ enum Lifecycle {
         dumpTrace(to: &out)
         #endif
         PowerOff.exit(status: status)
+    }
+
+    /// `  common window N us: a N us, b N us`: the CPU time each VM got while
+    /// all of them competed (their common admission to the first VM's stop),
+    /// the one window over which shares are comparable (docs/GUESTS.md).
+    static func writeCommonWindow(to out: inout Console) {
+        out.write("  common window ")
+        out.write(decimal: Scheduling.window.length.nanoseconds / 1000)
+        out.write(" us:")
+        for vm in 0..<Machines.count {
+            out.write(vm == 0 ? " " : ", ")
+            Machines.table[vm].writeName(to: &out)
+            out.write(" ")
+            out.write(decimal: Scheduling.window.received(vm).nanoseconds / 1000)
+            out.write(" us")
+        }
+        out.newline()
     }
 
     /// The deepest the HYP stack went: the first word from the bottom that no
@@ -242,15 +262,25 @@ enum Lifecycle {
         machine.vgic = VirtualGIC(ownedPPIs: ppis, passthroughSPIs: passthrough)
         Machines.table[index] = machine
         Machines.count = index + 1
-        do throws(SchedulerError) {
-            switch config.scheduler {
-            case .sedf: try Scheduling.admit(index, sedf: vm.sedf!)
-            case .credit: try Scheduling.admit(index, credit: vm.credit!)
+    }
+
+    /// Every VM joins the scheduler at the same instant, once all are loaded:
+    /// their first periods (SEDF) or credit (credit) start together, and the
+    /// common window of the power-off report opens there.
+    private static func admitAll(config: SystemConfig) {
+        let now = Clock.now
+        for index in 0..<config.vmCount {
+            do throws(SchedulerError) {
+                switch config.scheduler {
+                case .sedf: try Scheduling.admit(index, sedf: config.vms[index].sedf!, now: now)
+                case .credit: try Scheduling.admit(index, credit: config.vms[index].credit!, now: now)
+                }
+            } catch {
+                // Validation already checked parameters and admission; a refusal here is a bug.
+                Panic.halt("the scheduler refused a VM the configuration check accepted")
             }
-        } catch {
-            // Validation already checked parameters and admission; a refusal here is a bug.
-            Panic.halt("the scheduler refused a VM the configuration check accepted")
         }
+        Scheduling.window.open(at: now)
     }
 
     private static func announce(config: SystemConfig, fdt: FDT) {

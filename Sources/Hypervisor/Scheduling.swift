@@ -19,15 +19,17 @@ enum Scheduling {
     /// Instructions (PMU cycles under -icount) per decide() and per VCPU switch.
     nonisolated(unsafe) static var decideCost = CostMeter()
     nonisolated(unsafe) static var switchCost = CostMeter()
+    /// CPU time per VM from their common admission to the first VM's stop (the power-off report's common window).
+    nonisolated(unsafe) static var window = CPUWindow<8>()
 
     static func id(_ vm: Int) -> VCPUID { VCPUID(UInt32(truncatingIfNeeded: vm)) }
 
-    static func admit(_ vm: Int, sedf parameters: SEDFParameters) throws(SchedulerError) {
-        try sedf.insert(id(vm), parameters: parameters, now: Clock.now)
+    static func admit(_ vm: Int, sedf parameters: SEDFParameters, now: Instant) throws(SchedulerError) {
+        try sedf.insert(id(vm), parameters: parameters, now: now)
     }
 
-    static func admit(_ vm: Int, credit parameters: CreditParameters) throws(SchedulerError) {
-        try credit.insert(id(vm), parameters: parameters, now: Clock.now)
+    static func admit(_ vm: Int, credit parameters: CreditParameters, now: Instant) throws(SchedulerError) {
+        try credit.insert(id(vm), parameters: parameters, now: now)
     }
 
     static func block(_ vm: Int) {
@@ -59,6 +61,7 @@ enum Scheduling {
     }
 
     static func remove(_ vm: Int) {
+        window.close(at: Clock.now)
         switch policy {
         case .sedf: try? sedf.remove(id(vm), now: Clock.now)
         case .credit: try? credit.remove(id(vm), now: Clock.now)
@@ -107,6 +110,7 @@ enum Scheduling {
                     hv_isb()
                 }
                 if Machines.current != nil, next != nil { switchCost.record(hv_read_pmccntr() &- start) }
+                window.switched(to: next, at: now)
                 Machines.current = next
             }
             armTimer(until: decision.until)

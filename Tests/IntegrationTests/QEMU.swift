@@ -31,13 +31,13 @@ enum QEMU {
 
     static let machine = "vexpress-a15,virtualization=on"
 
-    /// Boots `image` (a file name in the build directory). `input` is typed
+    /// Boots `image` (a file name in the build directory, or an absolute path). `input` is typed
     /// on UART0 (QEMU's stdin), all of it at once; stdin stays open until QEMU exits.
     static func boot(
         _ image: String, machine: String = machine, timeout: TimeInterval = 60,
         extraArguments: [String] = [], input: String? = nil, file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
-        let path = buildDirectory.appendingPathComponent(image).path
+        let path = image.hasPrefix("/") ? image : buildDirectory.appendingPathComponent(image).path
         guard FileManager.default.fileExists(atPath: path) else {
             XCTFail("\(path) does not exist: build the images first (`make test` does)", file: file, line: line)
             throw XCTSkip("missing image")

@@ -209,6 +209,10 @@ HV_INLINE uintptr_t hv_config_end(void) { return (uintptr_t)__config_end; }
 HV_INLINE uintptr_t hv_images_start(void) { return (uintptr_t)__images_start; }
 HV_INLINE uintptr_t hv_images_end(void) { return (uintptr_t)__images_end; }
 HV_INLINE uintptr_t hv_stage2_start(void) { return (uintptr_t)__stage2_start; }
+/* Boot/payload.S: what the image was built for, as text (not NUL-terminated). */
+extern char __build_info_start[], __build_info_end[];
+HV_INLINE uintptr_t hv_build_info_start(void) { return (uintptr_t)__build_info_start; }
+HV_INLINE uintptr_t hv_build_info_end(void) { return (uintptr_t)__build_info_end; }
 extern char __vm_table_start[], __vm_table_end[], __shared_info_start[];
 HV_INLINE uintptr_t hv_shared_info_start(void) { return (uintptr_t)__shared_info_start; }
 HV_INLINE uintptr_t hv_vm_table_start(void) { return (uintptr_t)__vm_table_start; }

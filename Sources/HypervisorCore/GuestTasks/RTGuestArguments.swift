@@ -2,7 +2,7 @@
 //   policy=edf|rm tasks=<p>:<e>[,<p>:<e>...] duration=<ms> [late=keep|drop] [idle=sleep|work]
 //   and its devices: [output=...] [io=...] (RTGuestIO.swift)
 // idle=work runs background work instead of waiting when no job is ready, so the
-// VCPU never blocks (the setting of SCHEDULING.md §2's credit example).
+// VCPU never blocks (the setting of docs/SCHEDULING.md §2's credit example).
 // Periods and costs are microseconds (a cost is CPU work: see docs/GUESTS.md),
 // the duration is milliseconds of wall time.
 
