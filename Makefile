@@ -340,7 +340,7 @@ trace: tools $(DISK_SPLIT) $(DISK_DIRECT)
 	  tr -d '\r' < $(BUILD)/trace.log | sed -n '/^--- apus-trace begin ---$$/,/^--- apus-trace end ---$$/p' | sed '1d;$$d' > $(BUILD)/trace.txt; \
 	  echo "QEMU exited with status $$status; console in $(BUILD)/trace.log, trace in $(BUILD)/trace.txt"; \
 	  [ $$status = 0 ] || exit $$status
-	$(APUS_TOOL) trace $(BUILD)/trace.txt --svg $(BUILD)/trace.svg
+	$(APUS_TOOL) trace $(BUILD)/trace.txt --jobs $(BUILD)/trace.log --svg $(BUILD)/trace.svg
 
 # All tests: host unit/property tests and QEMU integration tests, in one XCTest run.
 # (XCTest only: the suites use no swift-testing, whose empty run would close the log.)

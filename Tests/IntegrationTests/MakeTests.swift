@@ -18,8 +18,13 @@ final class MakeTests: XCTestCase {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         // The objects every system shares, timestamps kept: make rebuilds only
         // what depends on the options this test changes.
+        try copySharedObjects(to: scratch)
+    }
+
+    private func copySharedObjects(to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         for item in ["boot", "core", "hv", "gen", "runtime.o", "guests", "guest-runtime", "options"] {
-            try run("/bin/cp", ["-a", QEMU.buildDirectory.appendingPathComponent(item).path, scratch.path])
+            try run("/bin/cp", ["-a", QEMU.buildDirectory.appendingPathComponent(item).path, folder.path])
         }
     }
 
@@ -83,5 +88,24 @@ final class MakeTests: XCTestCase {
         let smaller = try makeAndBoot(["CONFIG=Configs/two-vms.dts", "RAM_MB=128"])
         XCTAssertTrue(smaller.output.contains("RAM_MB=128"), smaller.transcript)
         XCTAssertTrue(smaller.output.contains("RAM: 0x80000000 - 0x87ffffff"), smaller.transcript)
+    }
+
+    /// `make trace` of the paper's credit run: the hypervisor's trace gets the
+    /// RT guest's jobs (jobs=report), so its chart and report count the same
+    /// deadline misses the guest reported, not "0" or "unknown".
+    func testTraceOfTheCreditRunCountsTheGuestsMisses() throws {
+        try copySharedObjects(to: scratch.appendingPathComponent("trace"))
+        let apus = QEMU.repository.appendingPathComponent(".build/debug/apus").path
+        let output = try run("/usr/bin/env", ["make", "-s", "BUILD=\(scratch.path)", "APUS_TOOL=\(apus)",
+                                              "CONFIG=Configs/paper-credit.dts", "trace"])
+        let log = try String(contentsOf: scratch.appendingPathComponent("trace.log"), encoding: .utf8)
+            .replacingOccurrences(of: "\r", with: "")
+        let guestMisses = GuestReport(output: log).misses(of: "rt")
+        XCTAssertGreaterThan(guestMisses, 0, log)
+        // The report's task row: vcpu, task, name, jobs, completed, misses, worst response.
+        let row = output.split(separator: "\n").first { $0.split(separator: " ").count == 8 && $0.contains("task0") }
+        XCTAssertEqual(row?.split(separator: " ")[5], "\(guestMisses)", "the report's misses column\n" + output)
+        let svg = try String(contentsOf: scratch.appendingPathComponent("trace.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains(" · \(guestMisses) deadline misses</text>"), "the chart's subtitle\n" + output)
     }
 }

@@ -35,6 +35,9 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertFalse(try bootArguments("policy=edf tasks=5:2 duration=1 idle=sleep") { try RTGuestArguments($0) }.backgroundWork)
         XCTAssertTrue(try bootArguments("policy=edf tasks=5:2 duration=1 idle=work") { try RTGuestArguments($0) }.backgroundWork)
         XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 idle=spin").map { "\($0.key)" }, "idle")
+        XCTAssertFalse(try bootArguments("policy=edf tasks=5:2 duration=1") { try RTGuestArguments($0) }.reportJobs)
+        XCTAssertTrue(try bootArguments("policy=edf tasks=5:2 duration=1 jobs=report") { try RTGuestArguments($0) }.reportJobs)
+        XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 jobs=all").map { "\($0.key)" }, "jobs")
     }
 
     func testRTArgumentErrorsNameTheKey() {
