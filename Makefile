@@ -47,7 +47,7 @@ ifeq ($(shell [[ "$(TIMEOUT)" =~ ^[0-9]+$$ ]] && echo ok),)
   $(error TIMEOUT=$(TIMEOUT) is not valid: give a whole number of seconds (0 = no limit))
 endif
 
-# Sources/Guest<Name> builds build/guests/<name>.bin: "load" -> "Load".
+# Sources/Guests/<Name> builds build/guests/<name>.bin: "load" -> "Load".
 capitalize = $(shell n='$(1)'; echo "$$(echo $${n:0:1} | tr a-z A-Z)$${n:1}")
 
 ifeq ($(wildcard $(CONFIG)),)
@@ -90,7 +90,7 @@ SWIFT_TARGET_FLAGS := -target armv7-none-none-eabi -enable-experimental-feature 
 	-Xfrontend -disable-stack-protector -Xfrontend -function-sections \
 	-target-cpu cortex-a15 -Xcc -mfpu=none -Xcc -mfloat-abi=soft \
 	-no-allocations
-SWIFT_HV_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(INCLUDE) \
+SWIFT_HV_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(INCLUDE) \
 	$(if $(EXIT_DEFINE),-D $(EXIT_DEFINE),) $(if $(filter 1,$(TRACE)),-D APUS_TRACE_DUMP,)
 CFLAGS   := -mcpu=cortex-a15 -marm -mfloat-abi=soft -O2 -g -ffreestanding -fno-builtin \
 	-fno-tree-loop-distribute-patterns -fno-short-enums -Wall -Werror -I $(INCLUDE)
@@ -100,12 +100,14 @@ LDFLAGS  := -T LinkerScripts/hypervisor.ld --gc-sections -z noexecstack --no-enu
 	--defsym=RAM_SIZE=$(shell echo $$(( $(RAM_MB) * 1024 * 1024 )))
 
 CORE_SRCS := $(shell find Sources/HypervisorCore -name '*.swift' | sort)
-HV_SRCS   := $(sort $(wildcard Sources/Hypervisor/*.swift))
+RINGS_SRCS := $(shell find Sources/XenRings -name '*.swift' | sort)
+GUESTKIT_SRCS := $(shell find Sources/GuestKit -name '*.swift' | sort)
+HV_SRCS   := $(shell find Sources/Hypervisor -name '*.swift' | sort)
 BOOT_SRCS := $(filter-out Boot/payload.S,$(sort $(wildcard Boot/*.S)))
 BOOT_OBJS := $(patsubst Boot/%.S,$(BUILD)/boot/%.o,$(BOOT_SRCS))
 TEST_IMAGE_SRCS := $(sort $(wildcard Tests/Images/*.swift))
 TEST_IMAGES := $(patsubst Tests/Images/%.swift,$(BUILD)/test-%.elf,$(TEST_IMAGE_SRCS))
-HV_BASE_OBJS = $(BOOT_OBJS) $(BUILD)/hv/hypervisor.o $(BUILD)/core/core.o $(BUILD)/runtime.o
+HV_BASE_OBJS = $(BOOT_OBJS) $(BUILD)/hv/hypervisor.o $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o
 HV_OBJS    = $(HV_BASE_OBJS) $(CONFIG_DIR)/payload.o
 # Systems the integration tests boot: every configuration in Configs/, plus
 # invalid ones (built without the host check) that the hypervisor must refuse.
@@ -115,12 +117,13 @@ REFUSED_SYSTEM_CONFIGS := Configs/bad/overlapping-vms.dts Configs/bad/over-utili
 REFUSED_SYSTEMS := $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(BUILD)/systems/refused-$(basename $(notdir $(c))).elf)
 VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$$(git rev-parse --short HEAD)")
 
-# Guests: Sources/GuestRuntime is linked into every Sources/Guest<Name> program.
+# Guests: Sources/GuestKit (pure guest logic) and Sources/GuestRuntime (hardware
+# and hypercall access) are linked into every Sources/Guests/<Name> program.
 GUEST_RUNTIME_SRCS := $(sort $(wildcard Sources/GuestRuntime/*.swift))
-GUEST_NAMES := $(filter-out Runtime,$(patsubst Sources/Guest%,%,$(wildcard Sources/Guest*)))
+GUEST_NAMES := $(notdir $(wildcard Sources/Guests/*))
 GUEST_BINS  := $(foreach g,$(GUEST_NAMES),$(BUILD)/guests/$(shell echo $(g) | tr A-Z a-z).bin)
 GUEST_INCLUDE := Sources/GuestRuntime/include
-SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
+SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(BUILD)/guestkit -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
 GUEST_LDFLAGS := -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enum-size-warning
 
 QEMU      := qemu-system-arm
@@ -194,19 +197,36 @@ debug-tools: tools
 image-tools: tools
 	$(call require_tools,$(IMAGE_TOOLS))
 
+# Each module's object also depends on the list of its sources, so a file moved
+# or removed rebuilds the module (and its .swiftmodule) instead of leaving it stale.
+$(BUILD)/%/sources.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$($(SOURCES_OF_$*))' > $@.tmp; cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+SOURCES_OF_core := CORE_SRCS
+SOURCES_OF_rings := RINGS_SRCS
+SOURCES_OF_guestkit := GUESTKIT_SRCS
+SOURCES_OF_hv := HV_SRCS
+
 # The pure core, for the target, under -no-allocations.
-$(BUILD)/core/core.o: $(CORE_SRCS) $(call option,PLATFORM) | tools
+$(BUILD)/core/core.o: $(CORE_SRCS) $(BUILD)/core/sources.txt $(call option,PLATFORM) | tools
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name HypervisorCore \
 		-emit-module -emit-module-path $(BUILD)/core/HypervisorCore.swiftmodule \
 		-c $(CORE_SRCS) -o $@
+
+# The ring protocol both sides speak, for the target (no dependencies).
+$(BUILD)/rings/rings.o: $(RINGS_SRCS) $(BUILD)/rings/sources.txt | tools
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name XenRings \
+		-emit-module -emit-module-path $(BUILD)/rings/XenRings.swiftmodule \
+		-c $(RINGS_SRCS) -o $@
 
 $(BUILD)/gen/Version.swift: FORCE
 	@mkdir -p $(@D)
 	@printf 'let apusVersion: StaticString = "%s"\n' "$(VERSION)" > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
-$(BUILD)/hv/hypervisor.o: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(wildcard $(INCLUDE)/*.h) $(call option,EXIT TRACE PLATFORM)
+$(BUILD)/hv/hypervisor.o: $(HV_SRCS) $(BUILD)/hv/sources.txt $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h) $(call option,EXIT TRACE PLATFORM)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name Hypervisor \
 		-emit-module -emit-module-path $(BUILD)/hv/Hypervisor.swiftmodule \
@@ -214,7 +234,7 @@ $(BUILD)/hv/hypervisor.o: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/co
 
 # swiftc silently drops inline asm it cannot assemble (seen with Swift 6.3.1):
 # recompile the IR with clang, which reports it.
-$(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(wildcard $(INCLUDE)/*.h) $(call option,EXIT TRACE PLATFORM)
+$(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h) $(call option,EXIT TRACE PLATFORM)
 	@mkdir -p $(BUILD)/asmcheck
 	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name Hypervisor -emit-ir \
 		$(HV_SRCS) $(BUILD)/gen/Version.swift -o $(BUILD)/asmcheck/hypervisor.ll
@@ -298,8 +318,14 @@ $(BUILD)/tests/%.o: Tests/Images/%.swift $(BUILD)/core/core.o $(call option,EXIT
 $(BUILD)/test-%.elf: $(BUILD)/tests/%.o $(HV_OBJS) LinkerScripts/hypervisor.ld $(call option,RAM_MB)
 	$(LD) $(LDFLAGS) $(HV_OBJS) $< $(LIBGCC) -o $@
 
-# Guest runtime (one module) and guest programs (one module each).
-$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(wildcard $(GUEST_INCLUDE)/*.h) $(call option,PLATFORM)
+# Guest library, guest runtime (one module each) and guest programs (one module each).
+$(BUILD)/guestkit/guestkit.o: $(GUESTKIT_SRCS) $(BUILD)/guestkit/sources.txt $(BUILD)/core/core.o
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -module-name GuestKit \
+		-emit-module -emit-module-path $(BUILD)/guestkit/GuestKit.swiftmodule \
+		-c $(GUESTKIT_SRCS) -o $@
+
+$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/guestkit/guestkit.o $(wildcard $(GUEST_INCLUDE)/*.h) $(call option,PLATFORM)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name GuestRuntime \
 		-emit-module -emit-module-path $(BUILD)/guest-runtime/GuestRuntime.swiftmodule \
@@ -310,13 +336,13 @@ $(BUILD)/guest-runtime/start.o: Boot/Guest/start.S | tools
 	$(CC) $(ASFLAGS) -c $< -o $@
 
 .SECONDEXPANSION:
-$(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guest$$(call capitalize,$$*)/*.swift)) $(BUILD)/guest-runtime/guestruntime.o
+$(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guests/$$(call capitalize,$$*)/*.swift)) $(BUILD)/guest-runtime/guestruntime.o
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name Guest$(call capitalize,$*) -c $(filter %.swift,$^) -o $@
 
-$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guest-runtime/start.o $(BUILD)/core/core.o $(BUILD)/runtime.o LinkerScripts/guest.ld
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guest-runtime/start.o $(BUILD)/guestkit/guestkit.o $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o LinkerScripts/guest.ld
 	$(LD) $(GUEST_LDFLAGS) $(BUILD)/guest-runtime/start.o $< $(BUILD)/guest-runtime/guestruntime.o \
-		$(BUILD)/core/core.o $(BUILD)/runtime.o $(LIBGCC) -o $@
+		$(BUILD)/guestkit/guestkit.o $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o $(LIBGCC) -o $@
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(OBJCOPY) -O binary $< $@

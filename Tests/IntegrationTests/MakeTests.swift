@@ -23,7 +23,7 @@ final class MakeTests: XCTestCase {
 
     private func copySharedObjects(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for item in ["boot", "core", "hv", "gen", "runtime.o", "guests", "guest-runtime", "options"] {
+        for item in ["boot", "core", "rings", "guestkit", "hv", "gen", "runtime.o", "guests", "guest-runtime", "options"] {
             try run("/bin/cp", ["-a", QEMU.buildDirectory.appendingPathComponent(item).path, folder.path])
         }
     }
