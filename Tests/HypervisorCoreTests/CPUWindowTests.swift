@@ -23,6 +23,8 @@ final class CPUWindowTests: XCTestCase {
 
     func testWithoutOpenTheWindowStartsAtTheFirstDispatch() {
         var window = CPUWindow<2>()
+        window.admitted(0, at: at(us: 2))
+        window.admitted(1, at: at(us: 4))
         XCTAssertEqual(window.length, .zero)
         window.switched(to: nil, at: at(us: 5))
         window.close(at: at(us: 6))
@@ -32,5 +34,7 @@ final class CPUWindowTests: XCTestCase {
         XCTAssertEqual(window.start, at(us: 10))
         XCTAssertEqual(window.received(1), .microseconds(15))
         XCTAssertEqual(window.length, .microseconds(15))
+        XCTAssertEqual(window.admittedBefore(0), .microseconds(8))
+        XCTAssertEqual(window.admittedBefore(1), .microseconds(6))
     }
 }

@@ -21,6 +21,19 @@ struct HypervisorReport {
         return (length, received)
     }
 
+    /// `  admitted before the window: a N us, b N us`: how long before the
+    /// window opened each VM was admitted (its first period began), in microseconds.
+    var admittedBeforeWindow: [String: Int]? {
+        guard let line = line(startingWith: "  admitted before the window: ") else { return nil }
+        var offsets: [String: Int] = [:]
+        for entry in line.dropFirst("  admitted before the window: ".count).split(separator: ",") {
+            let words = entry.split(separator: " ")
+            guard words.count == 3, words[2] == "us", let offset = Int(words[1]) else { return nil }
+            offsets[String(words[0])] = offset
+        }
+        return offsets
+    }
+
     /// `  isolation marker words: a N, b N`: per VM, the words of its memory
     /// holding the hostile guest's probe marker, counted by the hypervisor.
     var isolationMarkers: [String: Int]? {

@@ -53,7 +53,6 @@ enum SystemBoot {
         BlockPlumbing.setUp(config: config)
         BootArgumentsPage.appendPhysicalBase(config: config, platform: platform)
         announce(config: config, fdt: loaded.fdt)
-        VMCreation.admitAll(config: config)
         Scheduling.request(.release)
         let frame = hv_guest_frame()!
         Scheduling.resume(frame)

@@ -19,17 +19,19 @@ enum Scheduling {
     /// Instructions (PMU cycles under -icount) per decide() and per VCPU switch.
     nonisolated(unsafe) static var decideCost = CostMeter()
     nonisolated(unsafe) static var switchCost = CostMeter()
-    /// CPU time per VM from their common admission to the first VM's stop (the power-off report's common window).
+    /// CPU time per VM from the first dispatch to the first VM's stop (the power-off report's common window).
     nonisolated(unsafe) static var window = CPUWindow<8>()
 
     static func id(_ vm: Int) -> VCPUID { VCPUID(UInt32(truncatingIfNeeded: vm)) }
 
     static func admit(_ vm: Int, sedf parameters: SEDFParameters, now: Instant) throws(SchedulerError) {
         try sedf.insert(id(vm), parameters: parameters, now: now)
+        window.admitted(vm, at: now)
     }
 
     static func admit(_ vm: Int, credit parameters: CreditParameters, now: Instant) throws(SchedulerError) {
         try credit.insert(id(vm), parameters: parameters, now: now)
+        window.admitted(vm, at: now)
     }
 
     static func block(_ vm: Int) {

@@ -62,24 +62,14 @@ enum VMCreation {
         machine.vgic = VirtualGIC(ownedPPIs: ppis, passthroughSPIs: passthrough)
         Machines.table[index] = machine
         Machines.count = index + 1
-    }
-
-    /// Every VM joins the scheduler at the same instant, once all are loaded:
-    /// their first periods (SEDF) or credit (credit) start together, and the
-    /// common window of the power-off report opens there.
-    static func admitAll(config: SystemConfig) {
-        let now = Clock.now
-        for index in 0..<config.vmCount {
-            do throws(SchedulerError) {
-                switch config.scheduler {
-                case .sedf: try Scheduling.admit(index, sedf: config.vms[index].sedf!, now: now)
-                case .credit: try Scheduling.admit(index, credit: config.vms[index].credit!, now: now)
-                }
-            } catch {
-                // Validation already checked parameters and admission; a refusal here is a bug.
-                Panic.halt("the scheduler refused a VM the configuration check accepted")
+        do throws(SchedulerError) {
+            switch config.scheduler {
+            case .sedf: try Scheduling.admit(index, sedf: vm.sedf!, now: Clock.now)
+            case .credit: try Scheduling.admit(index, credit: vm.credit!, now: Clock.now)
             }
+        } catch {
+            // Validation already checked parameters and admission; a refusal here is a bug.
+            Panic.halt("the scheduler refused a VM the configuration check accepted")
         }
-        Scheduling.window.open(at: now)
     }
 }

@@ -1,6 +1,6 @@
-// CPU time each VCPU received over one window common to all of them: from
-// their common admission (or the first dispatch, if the window is not opened
-// explicitly) until the first VCPU leaves the system, so every VCPU competed
+// CPU time each VCPU received over one window common to all of them: from the
+// first dispatch (or an explicit `open`) until the first VCPU leaves the
+// system, so every VCPU competed
 // for the whole window and the shares add up to at most 100 %. Guests measure
 // their own shares over their own lifetimes, which differ; tests that compare
 // shares use this instead. The hypervisor feeds it its switch points.
@@ -14,7 +14,24 @@ public struct CPUWindow<let capacity: Int>: Sendable {
     private var running: Int? = nil
     private var since = Instant.zero
 
-    public init() { received = InlineArray(repeating: .zero) }
+    private var admissions: InlineArray<capacity, Instant>
+
+    public init() {
+        received = InlineArray(repeating: .zero)
+        admissions = InlineArray(repeating: .never)
+    }
+
+    /// `vcpu` joined the scheduler at `now` (its first period began then).
+    public mutating func admitted(_ vcpu: Int, at now: Instant) {
+        guard vcpu >= 0, vcpu < capacity else { return }
+        admissions[vcpu] = now
+    }
+
+    /// How long before the window opened `vcpu` was admitted (zero if at or after).
+    public func admittedBefore(_ vcpu: Int) -> TimeSpan {
+        guard let start, vcpu >= 0, vcpu < capacity, admissions[vcpu] != .never else { return .zero }
+        return start.since(admissions[vcpu])
+    }
 
     /// Opens the window at `now` with the CPU idle (the VCPUs were admitted then).
     public mutating func open(at now: Instant) {
