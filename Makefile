@@ -392,7 +392,7 @@ trace: tools $(DISK_SPLIT) $(DISK_DIRECT)
 	@status=0; $(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) -kernel $(BUILD)/trace/apus.elf > $(BUILD)/trace.log || status=$$?; \
 	  tr -d '\r' < $(BUILD)/trace.log | sed -n '/^--- apus-trace begin ---$$/,/^--- apus-trace end ---$$/p' | sed '1d;$$d' > $(BUILD)/trace.txt; \
 	  echo "QEMU exited with status $$status; console in $(BUILD)/trace.log, trace in $(BUILD)/trace.txt"; \
-	  [ $$status = 0 ] || exit $$status
+	  [ $$status = 0 ] || [ $$status = 6 ] || exit $$status  # 6: a guest failed (missed deadlines): still a trace to draw
 	$(APUS_TOOL) trace $(BUILD)/trace.txt --jobs $(BUILD)/trace.log --svg $(BUILD)/trace.svg
 
 # All tests: host unit/property tests and QEMU integration tests, in one XCTest run.
