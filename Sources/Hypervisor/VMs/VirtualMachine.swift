@@ -28,6 +28,8 @@ struct VirtualMachine {
     var blocked = false
     /// Its device windows stage 2 does not map (sub-page virtio transports).
     var forwardedWindows = ForwardedWindows()
+    /// It boots a Linux kernel (docs/LINUX.md): hypercall pointers are virtual addresses.
+    var isLinux = false
 
     // Counters for the final report.
     var hypercalls: UInt32 = 0

@@ -63,6 +63,8 @@ public enum ConfigErrorReason: Equatable, Sendable {
     // Guest images.
     case imageNotFound(FDTSlice)
     case imageTooLarge(size: Int, limit: UInt64)
+    // Linux VMs and the large-image pack (LinuxConfigProblem.swift).
+    case linux(LinuxConfigProblem)
 
     public func write<Sink: TextSink>(to sink: inout Sink, fdt: FDT?) {
         switch self {
@@ -125,6 +127,8 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(count: length)
             sink.write(" bytes long, the image pack allows ")
             sink.write(count: limit)
+        case .linux(let problem):
+            problem.write(to: &sink, fdt: fdt)
         default:
             writeAddressOrSchedulingReason(to: &sink, fdt: fdt)
         }
