@@ -96,7 +96,12 @@ build_initramfs() {
   install -m 755 "$HERE/init" "$root/init"
   install -m 644 "$HERE/inittab" "$root/etc/inittab"
   install -m 755 "$HERE/rcS" "$root/etc/init.d/rcS"
-  # The device nodes the kernel needs before devtmpfs is mounted.
+  # The device nodes the kernel needs before devtmpfs is mounted (it opens
+  # /dev/console for init's standard streams): cpio records them as nodes.
+  if [ "$(id -u)" = 0 ]; then
+    mknod -m 600 "$root/dev/console" c 5 1
+    mknod -m 666 "$root/dev/null" c 1 3
+  fi
   ( cd "$root" && for applet in sh ash ls cat echo mount umount uname poweroff reboot halt init \
       mkdir ps top dmesg sleep grep head tail free uptime setsid cttyhack; do
       ln -sf /bin/busybox "bin/$applet"; done

@@ -42,6 +42,7 @@ enum Scheduling {
     static func wake(_ vm: Int) {
         guard Machines.table[vm].blocked, Machines.table[vm].isRunnable else { return }
         Machines.table[vm].blocked = false
+        RunstateArea.enter(vm: vm, .runnable)
         Machines.table[vm].timerWake = .never
         switch policy {
         case .sedf: try? sedf.wake(id(vm), now: Clock.now)
@@ -100,11 +101,16 @@ enum Scheduling {
                     from: Machines.current.map { UInt32(truncatingIfNeeded: $0) },
                     to: decision.vcpu?.rawValue, reason: decision.reason)))
                 let start = hv_read_pmccntr()
-                if let current = Machines.current { Machines.table[current].vcpu.save(from: frame) }
+                if let current = Machines.current {
+                    Machines.table[current].vcpu.save(from: frame)
+                    RunstateArea.enter(vm: current, Machines.table[current].blocked ? .blocked : .runnable)
+                }
                 if let next {
                     Machines.table[next].vcpu.restore(into: frame)
                     hv_write_vttbr(Machines.table[next].vttbr)
                     hv_isb()
+                    RunstateArea.enter(vm: next, .running)
+                    RunstateArea.update(vm: next)  // the guest's stage 1 is live now
                 }
                 if Machines.current != nil, next != nil { switchCost.record(hv_read_pmccntr() &- start) }
                 Machines.current = next

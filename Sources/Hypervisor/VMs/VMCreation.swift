@@ -39,6 +39,13 @@ enum VMCreation {
         } catch {
             Panic.halt("stage-2 tables do not fit their region (raise stage2PagesPerVM)")
         }
+        if vm.isLinux {
+            do {
+                try stage2.reserveTables(for: LinuxGuestLayout.grantFrames)
+            } catch {
+                Panic.halt("a Linux VM's grant-frame region does not fit its stage 2 (raise stage2PagesPerVM)")
+            }
+        }
         do {
             try EventAndGrantTables.grants.addDomain(DomainID(truncatingIfNeeded: index), layout: GrantLayout(vm: vm), stage2: &stage2)
         } catch {

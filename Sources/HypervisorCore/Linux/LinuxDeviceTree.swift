@@ -88,7 +88,7 @@ public enum LinuxDeviceTree {
         w.endNode()
 
         let frames = LinuxGuestLayout.grantFrames
-        w.beginNode("hypervisor", unit: UInt32(truncatingIfNeeded: frames.base.value))
+        w.beginNode("hypervisor")  // Linux looks for exactly this name (no unit address)
         w.property("compatible", strings: "xen,xen-4.19", "xen,xen")
         w.property("reg", cells: UInt32(truncatingIfNeeded: frames.base.value), UInt32(truncatingIfNeeded: frames.size))
         w.property("interrupts", count: 3) { index in
