@@ -88,19 +88,34 @@ final class ConfigModelTests: XCTestCase {
         XCTAssertEqual(config.vms[0].devices[0].interrupts[3], 75)
     }
 
-    /// Admission uses the scheduler's exact arithmetic: exactly 100% is admitted, one microsecond more is not.
+    /// Admission uses the scheduler's exact arithmetic: exactly 100% (in thirds) is admitted, the smallest slice more is not.
     func testUtilizationBoundaryIsExact() {
         let full = sampleConfigTree(vms: [
-            sampleVM(index: 0, sedf: [3, 1, 0], devices: []),
-            sampleVM(index: 1, physicalBase: 0x8140_0000, sedf: [3, 2, 0], devices: []),
+            sampleVM(index: 0, sedf: [3000, 1000, 0], devices: []),
+            sampleVM(index: 1, physicalBase: 0x8140_0000, sedf: [3000, 2000, 0], devices: []),
         ])
         XCTAssertNil(message(full))
         let over = sampleConfigTree(vms: [
             sampleVM(index: 0, sedf: [30000, 10000, 0], devices: []),
             sampleVM(index: 1, physicalBase: 0x8140_0000, sedf: [30000, 20000, 0], devices: []),
-            sampleVM(index: 2, physicalBase: 0x8180_0000, sedf: [1_000_000, 1, 0], devices: []),
+            sampleVM(index: 2, physicalBase: 0x8180_0000, sedf: [1_000_000, 200, 0], devices: []),
         ])
         XCTAssertEqual(message(over), "/vm@2: property \"sedf\": admission refused: the sum of slice/period over this and the earlier VMs exceeds 1")
+    }
+
+    /// The scheduling minimum (SchedulingMinimum.measured): period 220 us and
+    /// slice 200 us are admitted, one microsecond less is refused, period first.
+    func testSchedulingMinimumBoundaries() {
+        func single(_ sedf: [UInt32]) -> String? { message(sampleConfigTree(vms: [sampleVM(index: 0, sedf: sedf, devices: [])])) }
+        XCTAssertNil(single([220, 200, 0]))
+        XCTAssertEqual(single([219, 200, 0]), "/vm@0: property \"sedf\": admission refused: period 219 us is below the minimum of 220 us (the hypervisor spends up to 20 us on the two scheduling events of each period)")
+        XCTAssertEqual(single([220, 199, 0]), "/vm@0: property \"sedf\": admission refused: slice 199 us is below the minimum of 200 us (the hypervisor's 20 us per period must stay within a tenth of the slice)")
+        XCTAssertEqual(single([1, 1, 0]), "/vm@0: property \"sedf\": admission refused: period 1 us is below the minimum of 220 us (the hypervisor spends up to 20 us on the two scheduling events of each period)",
+                       "the livelock of a 1 us slice every 1 us")
+        XCTAssertEqual(SchedulingMinimum.measured, SchedulingMinimum(slice: .microseconds(200), period: .microseconds(220)))
+        XCTAssertNil(SchedulingMinimum.unchecked.violation(by: SEDFParameters(period: .microseconds(1), slice: .microseconds(1))))
+        // Credit has no slices: the minimum does not apply.
+        XCTAssertNil(message(sampleConfigTree(vms: [sampleVM(index: 0, sedf: [1, 1, 0], devices: [])], scheduler: "credit")))
     }
 
     /// Parameters of the scheduler not in use are checked for shape but need not be present.
@@ -112,13 +127,80 @@ final class ConfigModelTests: XCTestCase {
         XCTAssertNil(config.vms[0].sedf)
     }
 
-    /// An image must fit in guest memory below the bootargs page.
-    func testImageSizeLimit() throws {
-        let (config, _) = try load(sampleConfigTree()).get()
-        XCTAssertNoThrow(try config.checkImageSize(0x40_0000 - 0x1000, ofVM: 0))
-        XCTAssertThrowsError(try config.checkImageSize(0x40_0000 - 0x1000 + 1, ofVM: 0)) { error in
-            XCTAssertEqual((error as? ConfigError)?.reason, .imageTooLarge(size: 0x40_0000 - 0x1000 + 1, limit: 0x40_0000 - 0x1000))
-            XCTAssertEqual((error as? ConfigError)?.property, .image)
+    private func vm(replacing name: String, with value: [UInt8]?, index: Int = 0) -> TestNode {
+        var vm = index == 0 ? sampleVM() : sampleVM(index: index, physicalBase: 0x8100_0000 + UInt32(index) * 0x40_0000,
+                                                   sedf: [10000, 1000, 0], devices: [])
+        vm.properties.removeAll { $0.0 == name }
+        if let value { vm.properties.append((name, value)) }
+        return vm
+    }
+
+    /// `image` must stay inside the images folder: relative, no `..`, `.` or empty part.
+    func testImagePaths() {
+        for good in ["rt.bin", "guests/rt.bin", "a..b", ".hidden"] {
+            XCTAssertNil(message(sampleConfigTree(vms: [vm(replacing: "image", with: TestNode.string(good))])), good)
         }
+        for bad in ["/etc/passwd", "../rt.bin", "guests/../../rt.bin", "./rt.bin", "guests//rt.bin", "guests/", ".."] {
+            XCTAssertEqual(message(sampleConfigTree(vms: [vm(replacing: "image", with: TestNode.string(bad))])),
+                           "/vm@0: property \"image\": must be a relative path inside the images folder (no leading \"/\", no \"..\" or empty part)", bad)
+        }
+    }
+
+    /// Labels: [A-Za-z0-9_-], 1 to 31 characters; a VM without one is named by
+    /// its node name, which may also have `,` `.` `+` `@`; names are unique.
+    func testNames() {
+        XCTAssertNil(message(sampleConfigTree(vms: [vm(replacing: "label", with: TestNode.string("Rt_2-b"))])))
+        XCTAssertNil(message(sampleConfigTree(vms: [vm(replacing: "label", with: TestNode.string(String(repeating: "a", count: 31)))])))
+        for bad in ["r t", "rt]", "rt:", "a.b", "rt\u{1b}[2J", String(repeating: "a", count: 32)] {
+            XCTAssertNotNil(message(sampleConfigTree(vms: [vm(replacing: "label", with: TestNode.string(bad))])), bad)
+        }
+        XCTAssertEqual(message(sampleConfigTree(vms: [vm(replacing: "label", with: TestNode.string(String(repeating: "a", count: 32)))])),
+                       "/vm@0: property \"label\": a label is 1 to 31 characters from A-Z a-z 0-9 _ - (found 32)")
+        // Without a label, the node name is the name (vm@0 is fine).
+        let unlabelled = try? load(sampleConfigTree(vms: [vm(replacing: "label", with: nil)])).get()
+        XCTAssertEqual(unlabelled?.1, "vm@0")
+        // A label close to another VM's node name is a different name; two unlabelled VMs differ by node name.
+        let distinct = sampleConfigTree(vms: [vm(replacing: "label", with: nil),
+                                           vm(replacing: "label", with: TestNode.string("vm0"), index: 1)])
+        XCTAssertNil(message(distinct))
+        let unlabelledPair = sampleConfigTree(vms: [vm(replacing: "label", with: nil),
+                                                     vm(replacing: "label", with: nil, index: 1)])
+        XCTAssertNil(message(unlabelledPair))
+        var same = sampleVM(index: 1, physicalBase: 0x8140_0000, devices: [])
+        same.properties.removeAll { $0.0 == "label" }
+        same.properties.append(("label", TestNode.string("rt")))
+        XCTAssertEqual(message(sampleConfigTree(vms: [sampleVM(), same])),
+                       "/vm@1: property \"label\": the VM's name is already the name of /vm@0 (names tell the VMs apart on the console)")
+    }
+
+    /// The hypervisor node takes no children either.
+    func testHypervisorNodeHasNoChildren() {
+        var tree = sampleConfigTree()
+        tree.children[0].children = [TestNode("extra")]
+        XCTAssertEqual(message(tree), "/hypervisor/extra: unknown node (the hypervisor node and devices have no child nodes)")
+    }
+
+    func testTraceEntriesUpToTheRing() {
+        var tree = sampleConfigTree()
+        tree.children[0].properties.append(("trace-entries", TestNode.cells(4096)))
+        XCTAssertNil(message(tree))
+        tree.children[0].properties[1] = ("trace-entries", TestNode.cells(4097))
+        XCTAssertEqual(message(tree), "/hypervisor: property \"trace-entries\": 4097 entries exceed the trace ring the hypervisor holds (4096 entries)")
+    }
+
+    /// The configured bootargs and what the hypervisor appends for the VM's roles
+    /// fit the bootargs page together: the console backend gets " consoles=" and a
+    /// "<domain>:<name>" per other VM appended.
+    func testBootargsLeaveRoomForWhatTheHypervisorAppends() {
+        func tree(bootargsLength: Int) -> TestNode {
+            var backend = vm(replacing: "bootargs", with: TestNode.string(String(repeating: "x", count: bootargsLength)))
+            backend.properties.append(("console-backend", []))
+            return sampleConfigTree(vms: [backend, vm(replacing: "label", with: TestNode.string("gp"), index: 1)])
+        }
+        // " consoles=" (10) + ",1:gp" (5) at most.
+        XCTAssertNil(message(tree(bootargsLength: 4095 - 15)))
+        XCTAssertEqual(message(tree(bootargsLength: 4095 - 14)),
+                       "/vm@0: property \"bootargs\": is 4081 bytes long, at most 4080 fit in the page it is copied to "
+                       + "(with what the hypervisor appends for this VM's roles)")
     }
 }

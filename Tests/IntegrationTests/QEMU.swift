@@ -32,10 +32,14 @@ enum QEMU {
     static let machine = "vexpress-a15,virtualization=on"
 
     /// Boots `image` (a file name in the build directory). `input` is typed
-    /// on UART0 (QEMU's stdin), all of it at once; stdin stays open until QEMU exits.
+    /// on UART0 (QEMU's stdin), all of it at once, as soon as the output
+    /// contains `typeAfter` (at start when nil): the hypervisor resets the
+    /// UART's FIFO when it boots, so bytes typed earlier are lost, as on a board.
+    /// stdin stays open until QEMU exits.
     static func boot(
         _ image: String, machine: String = machine, timeout: TimeInterval = 60,
-        extraArguments: [String] = [], input: String? = nil, file: StaticString = #filePath, line: UInt = #line
+        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil,
+        file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
         let path = buildDirectory.appendingPathComponent(image).path
         guard FileManager.default.fileExists(atPath: path) else {
@@ -57,11 +61,13 @@ enum QEMU {
         process.standardInput = keyboard ?? FileHandle.nullDevice
 
         let collected = OutputCollector()
+        let typist = Typist(keyboard: keyboard, input: input, after: typeAfter)
         pipe.fileHandleForReading.readabilityHandler = { handle in
             collected.append(handle.availableData)
+            typist.typeIfReady(seen: collected.text)
         }
         try process.run()
-        if let keyboard, let input { keyboard.fileHandleForWriting.write(Data(input.utf8)) }
+        typist.typeIfReady(seen: collected.text)
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
         let timedOut = finished.wait(timeout: .now() + timeout) == .timedOut
@@ -74,6 +80,30 @@ enum QEMU {
         collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
         return QEMURun(
             image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut)
+    }
+}
+
+/// Types the input once, when the output shows the awaited text.
+final class Typist: @unchecked Sendable {
+    private let keyboard: Pipe?
+    private let input: String?
+    private let after: String?
+    private var typed = false
+    private let lock = NSLock()
+
+    init(keyboard: Pipe?, input: String?, after: String?) {
+        self.keyboard = keyboard
+        self.input = input
+        self.after = after
+    }
+
+    func typeIfReady(seen output: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !typed, let keyboard, let input else { return }
+        if let after, !output.contains(after) { return }
+        typed = true
+        keyboard.fileHandleForWriting.write(Data(input.utf8))
     }
 }
 

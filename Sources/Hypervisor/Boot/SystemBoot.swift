@@ -14,14 +14,21 @@ enum SystemBoot {
     nonisolated(unsafe) static var fdt: FDT? = nil
     nonisolated(unsafe) static var resetCP15 = GuestCP15()
 
+    /// The SEDF scheduling minimum, lifted only in the starvation test system (said at boot).
+    static var schedulingMinimum: SchedulingMinimum {
+        hv_scheduling_minimum_unchecked() != 0 ? .unchecked : .measured
+    }
+
     static func boot() -> Never {
         Clock.initialize()
         Machines.initialize()
         resetCP15.save()  // no guest ran yet: these are the reset values
-        let platform = Platform.vexpressA15(ramSize: UInt64(widening: UInt32(hv_ram_end() - hv_ram_start())))
+        // The stage-2 region really linked: validation refuses VMs whose tables do not fit it.
+        let platform = Platform.vexpressA15(ramSize: UInt64(widening: UInt32(hv_ram_end() - hv_ram_start())),
+                                            stage2TablePages: Int(hv_stage2_end() - hv_stage2_start()) / 4096)
         let loaded: LoadedConfig
         do {
-            loaded = try SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform)
+            loaded = try SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform, minimum: schedulingMinimum)
         } catch {
             refuse(error, fdt: try? FDT(payload(hv_config_start(), hv_config_end())))
         }
@@ -50,7 +57,8 @@ enum SystemBoot {
         EventAndGrantTables.initialize(ram: platform.ram)
         let config = loaded.config
         Scheduling.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries))
-        Scheduling.policy = config.scheduler == .sedf ? .sedf : .credit
+        Scheduling.start(policy: config.scheduler == .sedf ? .sedf : .credit)
+        GuestInstructions.start()
         for index in 0..<config.vmCount {
             do {
                 try VMCreation.create(vm: index, config: config, platform: platform, pack: pack, largePack: largePack, fdt: loaded.fdt)
@@ -63,7 +71,6 @@ enum SystemBoot {
         BlockPlumbing.setUp(config: config)
         BootArgumentsPage.appendPhysicalBase(config: config, platform: platform)
         announce(config: config, fdt: loaded.fdt)
-        Scheduling.request(.release)
         let frame = hv_guest_frame()!
         Scheduling.resume(frame)
         VirtualInterrupts.enterGuest(vm: Machines.current ?? 0)
@@ -114,6 +121,10 @@ enum SystemBoot {
 
     private static func announce(config: SystemConfig, fdt: FDT) {
         var out = Console()
+        if schedulingMinimum == .unchecked {
+            out.write("Apus: TEST SYSTEM: the SEDF scheduling minimum is not checked")
+            out.newline()
+        }
         out.write("Apus: scheduler ")
         out.write(config.scheduler.name)
         out.write(", ")

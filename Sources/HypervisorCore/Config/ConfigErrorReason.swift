@@ -58,11 +58,28 @@ public enum ConfigErrorReason: Equatable, Sendable {
     case secondConsoleBackend(first: FDTNode)
     case overloaded
     case utilizationNotRepresentable
+    case periodBelowMinimum(period: UInt32, minimum: UInt32)
+    case sliceBelowMinimum(slice: UInt32, minimum: UInt32)
     case weightOutOfRange(UInt32)
     case capOutOfRange(UInt32)
     // Guest images.
     case imageNotFound(FDTSlice)
     case imageTooLarge(size: Int, limit: UInt64)
+    case imageWithoutHeader
+    case imageLinkedElsewhere(loadAddress: UInt32, memory: GuestPhysicalRange)
+    case imageFootprintBelowSize(footprint: UInt64, size: Int)
+    case imageRunsIntoReservedPages(GuestPhysicalRange, reserved: GuestPhysicalRange)
+    case imagePathOutsideImages
+    // What the boot relies on (reserved pages, table storage, the trace ring, names).
+    case memoryTooSmall(size: UInt64, reserved: UInt64)
+    case entryMisaligned(GuestPhysicalAddress)
+    case entryInReservedPages(GuestPhysicalAddress, reserved: GuestPhysicalRange)
+    case entryOutsideImage(GuestPhysicalAddress, image: GuestPhysicalRange)
+    case stage2TablesExceedRegion(vmPages: Int, totalPages: Int, regionPages: Int)
+    case tooManyTraceEntries(UInt32, limit: Int)
+    case unsafeName(length: Int, limit: Int, fromLabel: Bool)
+    case nameNotUnique(other: FDTNode)
+    case childNodeOfLeaf
     // Linux VMs and the large-image pack (LinuxConfigProblem.swift).
     case linux(LinuxConfigProblem)
 
@@ -121,7 +138,7 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(count: length)
             sink.write(" bytes long, at most ")
             sink.write(count: limit)
-            sink.write(" fit in the page it is copied to")
+            sink.write(" fit in the page it is copied to (with what the hypervisor appends for this VM's roles)")
         case .imageNameTooLong(let length, let limit):
             sink.write("name is ")
             sink.write(count: length)
@@ -260,6 +277,18 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write("admission refused: the sum of slice/period over this and the earlier VMs exceeds 1")
         case .utilizationNotRepresentable:
             sink.write("admission refused: utilization sum too large to compute exactly")
+        case .periodBelowMinimum(let period, let minimum):
+            sink.write("admission refused: period ")
+            sink.write(decimal: period)
+            sink.write(" us is below the minimum of ")
+            sink.write(decimal: minimum)
+            sink.write(" us (the hypervisor spends up to 20 us on the two scheduling events of each period)")
+        case .sliceBelowMinimum(let slice, let minimum):
+            sink.write("admission refused: slice ")
+            sink.write(decimal: slice)
+            sink.write(" us is below the minimum of ")
+            sink.write(decimal: minimum)
+            sink.write(" us (the hypervisor's 20 us per period must stay within a tenth of the slice)")
         case .weightOutOfRange(let weight):
             sink.write("weight ")
             sink.write(decimal: weight)
@@ -277,7 +306,7 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(count: size)
             sink.write(" bytes, the VM's memory holds ")
             sink.write(decimal: limit)
-            sink.write(" (its last page is for bootargs)")
+            sink.write(" below the 16 KiB Apus reserves at its end (bootargs, grant table, rings)")
         default:
             writeDeviceWindowOrDiskReason(to: &sink, fdt: fdt)
         }
@@ -335,7 +364,7 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(otherSlice)
             sink.write(")")
         default:
-            sink.write("invalid")
+            writeBootReliesOnReason(to: &sink, fdt: fdt)
         }
     }
 }

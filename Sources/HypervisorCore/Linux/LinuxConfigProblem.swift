@@ -8,6 +8,7 @@ public enum LinuxConfigProblem: Equatable, Sendable {
     case entryWithKernel
     case initramfsWithoutKernel
     case nameTooLong(length: Int, limit: Int)
+    case pathOutsideLargeImages
     /// A VM has a `kernel` but the hypervisor node has no `large-images` region.
     case noLargeImagesRegion
     case largeImagesOutsideRAM(PhysicalRange, ram: PhysicalRange)
@@ -34,6 +35,8 @@ public enum LinuxConfigProblem: Equatable, Sendable {
             sink.write(count: length)
             sink.write(" bytes long, the image pack allows ")
             sink.write(count: limit)
+        case .pathOutsideLargeImages:
+            sink.write("must be a relative path inside the large-images folder (no leading \"/\", no \"..\" or empty part)")
         case .noLargeImagesRegion:
             sink.write("a Linux VM needs the hypervisor node's large-images region (where its kernel and initramfs are loaded)")
         case .largeImagesOutsideRAM(let range, let ram):

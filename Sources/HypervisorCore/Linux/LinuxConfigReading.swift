@@ -25,6 +25,8 @@ extension ConfigReader {
         if vm.initramfs.count > ImagePack.nameCapacity {
             throw fail(.initramfs, .nameTooLong(length: vm.initramfs.count, limit: ImagePack.nameCapacity))
         }
+        if !isRelativePathInside(vm.kernel) { throw fail(.kernel, .pathOutsideLargeImages) }
+        if vm.initramfs.count > 0, !isRelativePathInside(vm.initramfs) { throw fail(.initramfs, .pathOutsideLargeImages) }
         // Memory size and alignment; the images' sizes are checked when they are at hand.
         if let problem = layout.problem { throw fail(.memory, .layout(problem)) }
         if memory.overlaps(LinuxGuestLayout.grantFrames) {
