@@ -9,10 +9,12 @@ struct QEMURun {
     let output: String
     let status: Int32
     let timedOut: Bool
+    /// Stopped because it printed nothing for the `silence` the caller allowed.
+    var silent = false
 
     /// The captured output, for failure messages.
     var transcript: String {
-        "\n--- \(image): exit status \(status)\(timedOut ? " (timed out)" : "") ---\n\(output)\n--- end ---"
+        "\n--- \(image): exit status \(status)\(silent ? " (silent too long)" : timedOut ? " (timed out)" : "") ---\n\(output)\n--- end ---"
     }
 }
 
@@ -38,7 +40,7 @@ enum QEMU {
     /// stdin stays open until QEMU exits.
     static func boot(
         _ image: String, machine: String = machine, timeout: TimeInterval = 60,
-        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil,
+        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil, silence: TimeInterval? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
         let path = buildDirectory.appendingPathComponent(image).path
@@ -70,7 +72,16 @@ enum QEMU {
         typist.typeIfReady(seen: collected.text)
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
-        let timedOut = finished.wait(timeout: .now() + timeout) == .timedOut
+        // Stopped after `timeout`, or after `silence` seconds without output.
+        var timedOut = false, silent = false
+        let deadline = Date().addingTimeInterval(timeout)
+        var seen = 0, lastOutput = Date()
+        while finished.wait(timeout: .now() + 0.5) == .timedOut {
+            let count = collected.count
+            if count != seen { seen = count; lastOutput = Date() }
+            if Date() >= deadline { timedOut = true; break }
+            if let silence, Date().timeIntervalSince(lastOutput) >= silence { timedOut = true; silent = true; break }
+        }
         if timedOut {
             process.terminate()
             finished.wait()
@@ -79,7 +90,7 @@ enum QEMU {
         try? keyboard?.fileHandleForWriting.close()
         collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
         return QEMURun(
-            image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut)
+            image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut, silent: silent)
     }
 }
 
@@ -116,6 +127,12 @@ final class OutputCollector: @unchecked Sendable {
         lock.lock()
         data.append(chunk)
         lock.unlock()
+    }
+
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return data.count
     }
 
     var text: String {
