@@ -63,15 +63,16 @@ public struct LinuxGuestLayout: Equatable, Sendable {
     public var problem: LinuxLayoutProblem? {
         if memory.size < LinuxGuestLayout.minimumMemory { return .memoryTooSmall(size: memory.size, minimum: LinuxGuestLayout.minimumMemory) }
         if memory.base.value % LinuxGuestLayout.memoryAlignment != 0 { return .memoryMisaligned(memory.base.value) }
-        let lowestAbove = initramfs.size > 0 ? initramfs.base.value : deviceTree.base.value
-        let kernelRoom = lowestAbove > kernel.base.value &+ LinuxGuestLayout.decompressorScratch
-            ? lowestAbove &- kernel.base.value &- LinuxGuestLayout.decompressorScratch : 0
-        if kernel.size > kernelRoom { return .kernelTooLarge(size: kernel.size, limit: kernelRoom) }
+        // The initramfs first: a huge one would otherwise show as a kernel without room.
         if initramfs.size > 0 {
             let lowestInitramfs = kernel.end &+ LinuxGuestLayout.decompressorScratch
             let room = deviceTree.base.value > lowestInitramfs ? (deviceTree.base.value &- lowestInitramfs) & ~(PageSize.small &- 1) : 0
             if initramfs.size > room { return .initramfsTooLarge(size: initramfs.size, limit: room) }
         }
+        let lowestAbove = initramfs.size > 0 ? initramfs.base.value : deviceTree.base.value
+        let kernelRoom = lowestAbove > kernel.base.value &+ LinuxGuestLayout.decompressorScratch
+            ? lowestAbove &- kernel.base.value &- LinuxGuestLayout.decompressorScratch : 0
+        if kernel.size > kernelRoom { return .kernelTooLarge(size: kernel.size, limit: kernelRoom) }
         return nil
     }
 }
