@@ -70,6 +70,15 @@ final class LinuxTests: XCTestCase {
         XCTAssertTrue(run.output.contains("Apus: VM linux stopped: shutdown (poweroff)"), run.transcript)
     }
 
+    /// Without the large-image pack where the configuration says, nothing
+    /// starts: the hypervisor refuses with the reason (never a silent hang).
+    func testMissingLargeImagePackIsRefused() throws {
+        let run = try QEMU.boot("systems/linux.elf", timeout: 60, extraArguments: ["-icount", "shift=0,sleep=off"])
+        XCTAssertEqual(run.status, 2, run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: configuration refused: /hypervisor: property \"large-images\": no usable image pack at physical 0x81800000-0x81ffffff"),
+                      run.transcript)
+    }
+
     /// A panic is seen (the helper would fail a test with it), the VM ends
     /// through panic=1's reboot, and the RT guest misses nothing.
     func testKernelPanicIsReportedAndOthersRunOn() throws {
