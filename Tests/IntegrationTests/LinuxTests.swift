@@ -59,10 +59,15 @@ final class LinuxTests: XCTestCase {
     }
 
     /// apus.hog=1: Linux's init spins a shell loop; the RT guest (SEDF with its
-    /// analysed interface) keeps every deadline anyway.
+    /// analysed interface) keeps every deadline anyway, and Linux sees the time
+    /// it waited as steal time.
     func testRTGuestKeepsDeadlinesBesideABusyLinux() throws {
-        let run = try bootLinux("linux-hog", typing: "uname -r\nsleep 2\npoweroff\n")
+        let run = try bootLinux("linux-hog", typing: "uname -r\nsleep 2\nhead -1 /proc/stat\npoweroff\n")
         XCTAssertEqual(run.status, 0, run.transcript)
+        // Steal time comes from the runstate area Apus keeps: Linux waited runnable
+        // while the RT guest and the driver domain ran (8th field of the cpu line).
+        let cpu = LinuxConsole(run.output).answer(to: "head -1 /proc/stat")?.split(separator: " ") ?? []
+        XCTAssertGreaterThan(cpu.count > 8 ? Int(cpu[8]) ?? 0 : 0, 0, "steal ticks in \(cpu)" + run.transcript)
         XCTAssertTrue(run.output.contains("apus-init: starting a CPU hog (apus.hog=1)"), run.transcript)
         let report = GuestReport(output: run.output)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
