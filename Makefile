@@ -314,7 +314,8 @@ LINUX_IMAGES := $(LINUX_DIR)/vmlinuz-armmp-lpae $(LINUX_DIR)/vmlinuz-rt-armmp $(
 linux_config = $(shell grep -lE '^[[:space:]]*kernel[[:space:]]*=' $(1) 2>/dev/null)
 large_images_address = $(shell sed -n 's/.*large-images *= *< *\(0x[0-9a-fA-F]*\).*/\1/p' $(1))
 # QEMU arguments that load CONFIG's large-image pack (none for other configurations).
-LARGE_IMAGES_LOADER = $(if $(call linux_config,$(CONFIG)),-device loader,file=$(CONFIG_DIR)/large-images.pack,addr=$(call large_images_address,$(CONFIG)),force-raw=on)
+comma := ,
+LARGE_IMAGES_LOADER = $(if $(call linux_config,$(CONFIG)),-device loader$(comma)file=$(CONFIG_DIR)/large-images.pack$(comma)addr=$(call large_images_address,$(CONFIG))$(comma)force-raw=on)
 
 $(LINUX_IMAGES) &: Linux/fetch.sh Linux/init Linux/inittab Linux/rcS
 	Linux/fetch.sh $(LINUX_DIR)
