@@ -21,6 +21,8 @@ struct QEMURun {
     /// The exit status QEMU reported.
     let emulatorStatus: Int32
     let timedOut: Bool
+    /// Stopped because it printed nothing for the `silence` the caller allowed.
+    var silent = false
 
     static let unconfirmedStatus: Int32 = -1
 
@@ -42,7 +44,8 @@ struct QEMURun {
     /// The captured output, for failure messages.
     var transcript: String {
         let confirmation = hypervisorExitStatus == emulatorStatus ? "" : " (not confirmed by the hypervisor's last line)"
-        return "\n--- \(image): exit status \(emulatorStatus)\(confirmation)\(timedOut ? " (timed out)" : "") ---\n\(output)\n"
+        let ending = silent ? " (silent too long)" : timedOut ? " (timed out)" : ""
+        return "\n--- \(image): exit status \(emulatorStatus)\(confirmation)\(ending) ---\n\(output)\n"
             + (emulatorOutput.isEmpty ? "" : "--- stderr ---\n\(emulatorOutput)\n") + "--- end ---"
     }
 }
@@ -66,10 +69,11 @@ enum QEMU {
     /// `input` is typed on UART0 (QEMU's stdin), all of it at once, as soon as
     /// the output contains `typeAfter` (at start when nil): the hypervisor
     /// resets the UART's FIFO when it boots, so bytes typed earlier are lost,
-    /// as on a board. stdin stays open until QEMU exits.
+    /// as on a board. stdin stays open until QEMU exits. With `silence`, a run
+    /// that prints nothing for that many seconds is stopped and marked silent.
     static func boot(
         _ image: String, machine: String = machine, timeout: TimeInterval = 60,
-        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil,
+        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil, silence: TimeInterval? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
         let path = image.hasPrefix("/") ? image : buildDirectory.appendingPathComponent(image).path
@@ -121,7 +125,15 @@ enum QEMU {
         try process.run()
         reader.start()
         typist.typeIfReady(seen: "")
-        let timedOut = finished.wait(timeout: .now() + timeout) == .timedOut
+        var timedOut = false, silent = false
+        let deadline = Date().addingTimeInterval(timeout)
+        var seen = 0, lastOutput = Date()
+        while finished.wait(timeout: .now() + 0.5) == .timedOut {
+            let count = collected.count
+            if count != seen { seen = count; lastOutput = Date() }
+            if Date() >= deadline { timedOut = true; break }
+            if let silence, Date().timeIntervalSince(lastOutput) >= silence { timedOut = true; silent = true; break }
+        }
         if timedOut {
             process.terminate()
             finished.wait()
@@ -131,7 +143,7 @@ enum QEMU {
         let emulatorOutput = String(decoding: (try? Data(contentsOf: errorsFile)) ?? Data(), as: UTF8.self)
         return QEMURun(
             image: image, output: collected.text, emulatorOutput: emulatorOutput,
-            emulatorStatus: process.terminationStatus, timedOut: timedOut)
+            emulatorStatus: process.terminationStatus, timedOut: timedOut, silent: silent)
     }
 }
 
@@ -175,6 +187,12 @@ final class OutputCollector: @unchecked Sendable {
         lock.lock()
         data.append(chunk)
         lock.unlock()
+    }
+
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return data.count
     }
 
     var text: String {

@@ -11,28 +11,25 @@ extension Hypercalls {
         }
         switch command {
         case .read:
-            // The same bounds as a write: inside the VM's memory, at most maximumConsoleWrite bytes.
-            let validated = validateConsoleWrite(
-                address: address, count: count, memoryBase: Machines.table[vm].memoryBase, memorySize: Machines.table[vm].memorySize)
-            guard case .success(let buffer) = validated,
-                  let bytes = Machines.guestBytes(vm: vm, address: buffer.address, length: Int(buffer.length))
-            else {
+            // A guest virtual address like a write's; at most maximumConsoleWrite bytes are filled.
+            let length = Int(min(count, maximumConsoleWrite))
+            guard length > 0 else {
+                Hypercalls.result(frame, 0)
+                return
+            }
+            guard let bytes = GuestVirtualMemory.bytes(vm: vm, virtual: address, length: length, write: true) else {
                 Hypercalls.fail(frame, .fault)
                 return
             }
             Hypercalls.result(frame, UInt32(truncatingIfNeeded: ConsoleInput.read(vm: vm, into: bytes)))
         case .write:
-            let validated = validateConsoleWrite(
-                address: address, count: count, memoryBase: Machines.table[vm].memoryBase, memorySize: Machines.table[vm].memorySize)
-            let buffer: GuestBuffer
-            switch validated {
-            case .failure(let error):
-                Hypercalls.fail(frame, error)
+            // A guest virtual address (GuestVirtualMemory); at most maximumConsoleWrite bytes are taken.
+            let buffer = GuestBuffer(address: address, length: min(count, maximumConsoleWrite))
+            guard buffer.length > 0 else {
+                Hypercalls.result(frame, 0)
                 return
-            case .success(let valid):
-                buffer = valid
             }
-            guard let bytes = Machines.guestBytes(vm: vm, address: buffer.address, length: Int(buffer.length)) else {
+            guard let bytes = GuestVirtualMemory.bytes(vm: vm, virtual: buffer.address, length: Int(buffer.length), write: false) else {
                 Hypercalls.fail(frame, .fault)
                 return
             }

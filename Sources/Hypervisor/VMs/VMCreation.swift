@@ -5,9 +5,10 @@ import HypervisorCore
 /// when it restarts: VMRestart).
 enum VMCreation {
     /// Loads one VM: clean memory, image, bootargs, stage 2, VCPU, scheduler.
-    static func create(vm index: Int, config: SystemConfig, platform: Platform, pack: ImagePack, fdt: FDT) throws(ConfigError) {
+    static func create(vm index: Int, config: SystemConfig, platform: Platform, pack: ImagePack, largePack: ImagePack?,
+                       fdt: FDT) throws(ConfigError) {
         let vm = config.vms[index]
-        let bootargsAddress = try loadMemory(vm: index, config: config, pack: pack, fdt: fdt)
+        let start = try loadMemory(vm: index, config: config, platform: platform, pack: pack, largePack: largePack, fdt: fdt)
 
         // Exactly the pages this VM's stage 2 takes, after the earlier VMs' (the
         // configuration check made sure all of them fit the region).
@@ -19,6 +20,13 @@ enum VMCreation {
             stage2 = try Stage2Tables.build(for: vm, platform: platform, tables: tables, physicalBase: PhysicalAddress(UInt32(truncatingIfNeeded: tablesStart)))
         } catch {
             Panic.halt("a VM's stage 2 took more table pages than Stage2Budget computed (a hypervisor bug)")
+        }
+        if vm.isLinux {
+            do {
+                try stage2.reserveTables(for: LinuxGuestLayout.grantFrames)
+            } catch {
+                Panic.halt("a Linux VM's grant-frame region took more table pages than Stage2Budget computed (a hypervisor bug)")
+            }
         }
         do {
             try EventAndGrantTables.grants.addDomain(DomainID(truncatingIfNeeded: index), layout: GrantLayout(vm: vm), stage2: &stage2)
@@ -34,9 +42,8 @@ enum VMCreation {
         machine.vttbr = stage2.vttbr(vmid: UInt8(truncatingIfNeeded: index + 1))
         machine.stage2 = stage2
         machine.forwardedWindows = ForwardedWindows(vm: vm)
-        machine.vcpu = VCPUContext(
-            entry: UInt32(truncatingIfNeeded: vm.entry.value), r0: UInt32(truncatingIfNeeded: index),
-            r1: bootargsAddress, resetCP15: SystemBoot.resetCP15)
+        machine.vcpu = freshVCPU(start)
+        machine.isLinux = vm.isLinux
         for device in 0..<vm.deviceCount {
             for interrupt in 0..<vm.devices[device].interruptCount {
                 do {
@@ -52,19 +59,43 @@ enum VMCreation {
         admit(index, config: config)
     }
 
-    /// Clean memory, the image, the bootargs; returns the bootargs' guest address (r1 at entry).
-    static func loadMemory(vm index: Int, config: SystemConfig, pack: ImagePack, fdt: FDT) throws(ConfigError) -> UInt32 {
+    /// The registers a VM starts with.
+    typealias Start = (entry: UInt32, r0: UInt32, r1: UInt32, r2: UInt32)
+
+    /// Clean memory, the image (or a Linux kernel from `largePack`), the
+    /// bootargs; returns the entry registers: an Apus guest gets its id and
+    /// bootargs, Linux what a boot loader gives it.
+    static func loadMemory(vm index: Int, config: SystemConfig, platform: Platform, pack: ImagePack, largePack: ImagePack?,
+                           fdt: FDT) throws(ConfigError) -> Start {
         let vm = config.vms[index]
-        let image = try config.image(ofVM: index, in: pack, fdt: fdt)
         let physical = UInt(truncatingIfNeeded: vm.physicalBase.value)
         let size = UInt(truncatingIfNeeded: vm.memory.size)
-        GuestMemory.clear(physical: physical, size: size)
-        GuestMemory.copy(image, toPhysical: physical)
         let bootargsPage = GuestReservedPages.page(GuestReservedPages.bootargsPage, of: vm.memory)
+        let bootargsAddress = UInt32(truncatingIfNeeded: bootargsPage.value)
+        let start: Start
+        if vm.isLinux {
+            guard let largePack else {
+                throw ConfigError(node: vm.node, property: .kernel, reason: .linux(.noLargeImagesRegion))
+            }
+            let tree = try LinuxLoader.load(vm: index, config: config, platform: platform, pack: largePack, fdt: fdt)
+            start = (UInt32(truncatingIfNeeded: vm.entry.value), 0, 0xFFFF_FFFF, tree)
+        } else {
+            let image = try config.image(ofVM: index, in: pack, fdt: fdt)
+            GuestMemory.clear(physical: physical, size: size)
+            GuestMemory.copy(image, toPhysical: physical)
+            start = (UInt32(truncatingIfNeeded: vm.entry.value), UInt32(truncatingIfNeeded: index), bootargsAddress, 0)
+        }
         GuestMemory.copyString(fdt.bytes(of: vm.bootargs),
                                toPhysical: physical + UInt(truncatingIfNeeded: bootargsPage.value &- vm.memory.base.value))
         GuestMemory.cleanToPointOfCoherency(physical: physical, size: size)
-        return UInt32(truncatingIfNeeded: bootargsPage.value)
+        return start
+    }
+
+    /// A VCPU at reset, about to run from `start`.
+    static func freshVCPU(_ start: Start) -> VCPUContext {
+        var vcpu = VCPUContext(entry: start.entry, r0: start.r0, r1: start.r1, resetCP15: SystemBoot.resetCP15)
+        vcpu.frame.r.2 = start.r2
+        return vcpu
     }
 
     /// A fresh virtual GIC: its own timer and event PPIs, its devices' SPIs passed through.

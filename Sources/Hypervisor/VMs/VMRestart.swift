@@ -10,9 +10,11 @@ enum VMRestart {
     /// Split-driver roles are wired once, at boot, between two VMs (a ring
     /// page, a grant, a channel both sides learnt then): a VM in one cannot
     /// come back on its own. With a console driver domain every VM has one.
+    /// A Linux VM is not restarted either (its kernel, device tree and
+    /// grant-frame region are laid out at boot only).
     static func canRestart(vm: Int, config: SystemConfig) -> Bool {
         let machine = config.vms[vm]
-        guard !machine.consoleBackend, !machine.blockBackend, machine.disk == nil else { return false }
+        guard !machine.isLinux, !machine.consoleBackend, !machine.blockBackend, machine.disk == nil else { return false }
         for other in 0..<config.vmCount where config.vms[other].consoleBackend { return false }
         return true
     }
@@ -43,17 +45,19 @@ enum VMRestart {
         hv_dsb()
         hv_isb()
 
-        let bootargs: UInt32
+        let start: VMCreation.Start
         do {
-            bootargs = try VMCreation.loadMemory(vm: vm, config: config, pack: payload.pack, fdt: payload.fdt)
+            start = try VMCreation.loadMemory(vm: vm, config: config, platform: platform, pack: payload.pack,
+                                              largePack: nil, fdt: payload.fdt)
         } catch {
             Panic.halt("a VM's image no longer loads although it loaded at boot")
         }
         BootArgumentsPage.appendPhysicalBase(vm: vm, config: config, platform: platform)
-        let entry = UInt32(truncatingIfNeeded: config.vms[vm].entry.value)
-        Machines.table[vm].vcpu = VCPUContext(entry: entry, r0: UInt32(truncatingIfNeeded: vm), r1: bootargs,
-                                              resetCP15: SystemBoot.resetCP15)
+        Machines.table[vm].vcpu = VMCreation.freshVCPU(start)
         Machines.table[vm].vgic = VMCreation.virtualGIC(for: config.vms[vm])
+        Machines.table[vm].vcpuInfo = nil
+        Machines.table[vm].runstateArea = 0
+        Machines.table[vm].runstate = RunstateAccount(now: Clock.now.nanoseconds)
         Machines.table[vm].consoleInput = ConsoleInputQueue()
         Machines.table[vm].restarts &+= 1
         // The new VCPU is the one on the CPU now.

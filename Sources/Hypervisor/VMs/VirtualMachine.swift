@@ -29,6 +29,13 @@ struct VirtualMachine {
     var consoleLine = GuestLineBuffer()
     /// Typed input for it, until its console_io read takes it (ConsoleInput).
     var consoleInput = ConsoleInputQueue()
+    /// It boots a Linux kernel (docs/LINUX.md).
+    var isLinux = false
+    /// Where the guest moved its vcpu_info (VCPUOP_register_vcpu_info), through the identity map.
+    var vcpuInfo: UnsafeMutableRawPointer? = nil
+    /// Its runstate, and the guest virtual address it asked to see it at (0: none).
+    var runstate = RunstateAccount(now: 0)
+    var runstateArea: UInt32 = 0
 
     // Counters for the final report.
     var hypercalls: UInt32 = 0
