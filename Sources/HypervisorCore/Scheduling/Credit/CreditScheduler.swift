@@ -137,11 +137,13 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     public func parameters(of vcpu: VCPUID) -> CreditParameters? {
-        index.slot(of: vcpu).map { slots[$0].parameters }
+        var lookup = index // a copy: queries are off the hot path
+        return lookup.slot(of: vcpu).map { slots[$0].parameters }
     }
 
     public func status(of vcpu: VCPUID) -> CreditStatus? {
-        guard let i = index.slot(of: vcpu) else { return nil }
+        var lookup = index // a copy: queries are off the hot path
+        guard let i = lookup.slot(of: vcpu) else { return nil }
         let slot = slots[i]
         let state: CreditState
         if slot.blocked { state = .blocked }
@@ -262,10 +264,10 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     /// Highest priority, then earliest ticket, among runnable VCPUs.
-    private func bestRunnable(excluding excluded: Int?) -> Int? {
+    private mutating func bestRunnable(excluding excluded: Int?) -> Int? {
         guard let first = queue.first else { return nil }
-        if first.slot != excluded { return first.slot }
-        return queue.second?.slot
+        if first != excluded { return first }
+        return queue.second
     }
 
     /// Heap key of a priority: the highest comes first.
@@ -391,7 +393,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     /// Whether an accounting could change anything (someone earns or is parked).
-    private func anyEarning() -> Bool { !earning.isEmpty || !parkedSet.isEmpty }
+    private mutating func anyEarning() -> Bool { !earning.isEmpty || !parkedSet.isEmpty }
 
     private mutating func takeTicket() -> UInt64 {
         tickets += 1

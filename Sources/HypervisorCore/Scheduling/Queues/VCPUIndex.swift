@@ -1,6 +1,8 @@
 // Which slot holds a VCPU: the inserted VCPU ids kept sorted, found by binary
 // search in O(log n). Inserting and removing shift entries (O(n)); they happen
-// only when VCPUs join or leave. Fixed capacity, never allocates.
+// only when VCPUs join or leave. Fixed capacity, never allocates. The lookup
+// is `mutating` because Embedded Swift copies the whole index for a
+// non-mutating call on it.
 struct VCPUIndex<let capacity: Int> {
     private var ids: InlineArray<capacity, UInt32>
     private var slots: InlineArray<capacity, Int>
@@ -12,7 +14,7 @@ struct VCPUIndex<let capacity: Int> {
     }
 
     /// The slot of `vcpu`, nil if it is not inserted.
-    func slot(of vcpu: VCPUID) -> Int? {
+    mutating func slot(of vcpu: VCPUID) -> Int? {
         let p = lowerBound(vcpu.rawValue)
         return p < count && ids[p] == vcpu.rawValue ? slots[p] : nil
     }
@@ -43,7 +45,7 @@ struct VCPUIndex<let capacity: Int> {
     }
 
     /// The first position whose id is >= `id`.
-    private func lowerBound(_ id: UInt32) -> Int {
+    private mutating func lowerBound(_ id: UInt32) -> Int {
         var low = 0, high = count
         while low < high {
             let mid = (low + high) / 2

@@ -137,11 +137,13 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     public func parameters(of vcpu: VCPUID) -> SEDFParameters? {
-        index.slot(of: vcpu).map { slots[$0].parameters }
+        var lookup = index // a copy: queries are off the hot path
+        return lookup.slot(of: vcpu).map { slots[$0].parameters }
     }
 
     public func status(of vcpu: VCPUID) -> SEDFStatus? {
-        guard let i = index.slot(of: vcpu) else { return nil }
+        var lookup = index // a copy: queries are off the hot path
+        guard let i = lookup.slot(of: vcpu) else { return nil }
         let state: SEDFState
         if slots[i].blocked { state = .blocked }
         else if running == i { state = runningOnSlack ? .runningOnSlack : .running }
@@ -216,15 +218,15 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         charge(now: now)
         if now < lastDecision {
             // Time went backwards: periods that had begun may not have yet.
-            while let first = ready.first { requeue(first.slot) }
+            while let first = ready.first { requeue(first) }
         }
         let released = releaseAndCatchUp(now: now)
-        let nextRelease = waiting.first.map { Instant(nanoseconds: $0.key) } ?? .never
+        let nextRelease = waiting.first.map { Instant(nanoseconds: waiting.key(of: $0)) } ?? .never
 
         let previous = running
         let wasOnSlack = runningOnSlack
         var decision: SchedulingDecision
-        if let e = ready.first?.slot {
+        if let e = ready.first {
             running = e
             runningOnSlack = false
             let budgetEnd = now + (slots[e].parameters.slice - slots[e].used)
@@ -238,7 +240,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             runningOnSlack = false
             decision = SchedulingDecision(vcpu: nil, until: nextRelease, reason: .preempt)
         }
-        decision.reason = reason(slackChosen: runningOnSlack, released: released)
+        decision.reason = Self.reason(causes, slackChosen: runningOnSlack, released: released)
         causes = Causes()
         lastDecision = now
         chargedUpTo = now
@@ -253,15 +255,15 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     /// decision.
     private mutating func releaseAndCatchUp(now: Instant) -> Bool {
         var released = false
-        while let first = waiting.first, first.key <= now.nanoseconds {
-            released = enterRunQueue(first.slot, now: now) || released
+        while let first = waiting.first, waiting.key(of: first) <= now.nanoseconds {
+            released = enterRunQueue(first, now: now) || released
         }
         // Missed its deadline with budget left (overload after overruns, or a
         // caller that was late): the least deadlines come first.
-        while let first = ready.first, first.key <= now.nanoseconds {
-            released = enterRunQueue(first.slot, now: now) || released
+        while let first = ready.first, ready.key(of: first) <= now.nanoseconds {
+            released = enterRunQueue(first, now: now) || released
             // Only at `now == .never` can a caught-up deadline stay <= now.
-            if slots[first.slot].deadline <= now { break }
+            if slots[first].deadline <= now { break }
         }
         return released
     }
@@ -310,7 +312,8 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         return i
     }
 
-    private func reason(slackChosen: Bool, released: Bool) -> SwitchReason {
+    /// A static function: a method would copy the whole scheduler in Embedded Swift.
+    private static func reason(_ causes: Causes, slackChosen: Bool, released: Bool) -> SwitchReason {
         if causes.blocked { return .block }
         if causes.yielded { return .yield }
         if causes.exhausted { return .budget }
