@@ -37,6 +37,9 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertFalse(try bootArguments("policy=edf tasks=5:2 duration=1 idle=sleep") { try RTGuestArguments($0) }.backgroundWork)
         XCTAssertTrue(try bootArguments("policy=edf tasks=5:2 duration=1 idle=work") { try RTGuestArguments($0) }.backgroundWork)
         XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 idle=spin").map { "\($0.key)" }, "idle")
+        XCTAssertFalse(try bootArguments("policy=edf tasks=5:2 duration=1") { try RTGuestArguments($0) }.reportJobs)
+        XCTAssertTrue(try bootArguments("policy=edf tasks=5:2 duration=1 jobs=report") { try RTGuestArguments($0) }.reportJobs)
+        XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 jobs=all").map { "\($0.key)" }, "jobs")
     }
 
     func testRTArgumentErrorsNameTheKey() {
@@ -96,10 +99,10 @@ final class GuestTasksArgumentTests: XCTestCase {
 
     func testHostileArguments() throws {
         let plain = try bootArguments("duration=50") { try HostileGuestArguments($0) }
-        XCTAssertNil(plain.victim)
+        XCTAssertNil(plain.sweepEnd)
         XCTAssertEqual(plain.crash, .none)
-        let full = try bootArguments("victim=0x81000000 duration=50 crash=vector") { try HostileGuestArguments($0) }
-        XCTAssertEqual(full.victim, 0x8100_0000)
+        let full = try bootArguments("sweep-end=0x82000000 duration=50 crash=vector") { try HostileGuestArguments($0) }
+        XCTAssertEqual(full.sweepEnd, 0x8200_0000)
         XCTAssertEqual(full.crash, .brokenVectors)
         XCTAssertEqual(try bootArguments("duration=1 crash=undef") { try HostileGuestArguments($0) }.crash, .undefinedInstruction)
         XCTAssertNil(plain.ownWindow)
@@ -117,8 +120,8 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertEqual(blkif.attack, .blkif(BlockFrontendArguments(backend: 0, ring: 0x803F_C000, port: 2, sectors: 1024)))
         let abandon = try bootArguments("duration=1 attack=abandon blkif=0:0x803fc000:2:1024") { try HostileGuestArguments($0) }
         XCTAssertEqual(abandon.attack, .abandon(BlockFrontendArguments(backend: 0, ring: 0x803F_C000, port: 2, sectors: 1024)))
-        for (text, key) in [("victim=81000000 duration=1", "victim"), ("victim=0x81000002 duration=1", "victim"),
-                            ("duration=1 crash=yes", "crash"), ("victim=0x0", "duration"),
+        for (text, key) in [("sweep-end=82000000 duration=1", "sweep-end"), ("sweep-end=0x81000004 duration=1", "sweep-end"),
+                            ("duration=1 crash=yes", "crash"), ("sweep-end=0x0", "duration"),
                             ("duration=1 own-window=0x1c130601", "own-window"), ("duration=1 foreign-window=x", "foreign-window"),
                             ("duration=1 attack=disk", "attack"), ("duration=1 attack=blkif", "blkif"), ("duration=1 attack=abandon", "blkif"),
                             ("duration=1 attack=blkif blkif=0:0x803fc000:0:1024", "blkif")] {
@@ -140,42 +143,4 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertNil(parse("1234"))
     }
 
-    func testCounterClockAt62500kHz() {
-        let clock = CounterClock(frequency: 62_500_000)
-        XCTAssertEqual(clock.instant(ticks: 625), Instant(nanoseconds: 10_000))
-        XCTAssertEqual(clock.ticks(atOrAfter: Instant(nanoseconds: 10_000)), 625)
-        XCTAssertEqual(clock.ticks(atOrAfter: Instant(nanoseconds: 10_001)), 626, "never early")
-        // An hour of ticks (past where ticks * 10^9 would overflow).
-        let hour: UInt64 = 62_500_000 * 3600
-        XCTAssertEqual(clock.instant(ticks: hour), Instant(nanoseconds: 3_600_000_000_000))
-        XCTAssertEqual(clock.ticks(atOrAfter: Instant(nanoseconds: 3_600_000_000_000)), hour)
-        XCTAssertEqual(clock.ticks(atOrAfter: .never), .max)
-        XCTAssertEqual(clock.instant(ticks: .max), .never, "saturates instead of wrapping")
-    }
-
-    // 1 GHz and 62.5 MHz take the whole-nanosecond path, 24 MHz the general
-    // one: both must agree with the exact rational conversion.
-    func testCounterClockPathsAgreeWithExactArithmetic() {
-        var generator = SplitMix64(seed: 0x5EED_0008)
-        for frequency: UInt32 in [1_000_000_000, 62_500_000, 24_000_000, 19_200_000] {
-            let clock = CounterClock(frequency: frequency)
-            for _ in 0..<500 {
-                let ticks = generator.next() % 1_000_000_000_000
-                let exact = ticks.multipliedFullWidth(by: 1_000_000_000)
-                let expected = UInt64(frequency).dividingFullWidth((exact.high, exact.low)).quotient
-                XCTAssertEqual(clock.instant(ticks: ticks).nanoseconds, expected, "\(frequency) Hz, \(ticks) ticks")
-            }
-        }
-    }
-
-    func testCounterClockRoundTripNeverFiresEarly() {
-        let clock = CounterClock(frequency: 24_000_000)   // 41.67 ns a tick
-        var generator = SplitMix64(seed: 0x5EED_0007)
-        for _ in 0..<1000 {
-            let time = Instant(nanoseconds: generator.next() % 10_000_000_000_000)
-            let ticks = clock.ticks(atOrAfter: time)
-            XCTAssertGreaterThanOrEqual(clock.instant(ticks: ticks), time)
-            XCTAssertLessThan(clock.instant(ticks: ticks - 1), time)
-        }
-    }
 }

@@ -31,17 +31,17 @@ enum QEMU {
 
     static let machine = "vexpress-a15,virtualization=on"
 
-    /// Boots `image` (a file name in the build directory). `input` is typed
-    /// on UART0 (QEMU's stdin), all of it at once, as soon as the output
-    /// contains `typeAfter` (at start when nil): the hypervisor resets the
-    /// UART's FIFO when it boots, so bytes typed earlier are lost, as on a board.
-    /// stdin stays open until QEMU exits.
+    /// Boots `image` (a file name in the build directory, or an absolute path).
+    /// `input` is typed on UART0 (QEMU's stdin), all of it at once, as soon as
+    /// the output contains `typeAfter` (at start when nil): the hypervisor
+    /// resets the UART's FIFO when it boots, so bytes typed earlier are lost,
+    /// as on a board. stdin stays open until QEMU exits.
     static func boot(
         _ image: String, machine: String = machine, timeout: TimeInterval = 60,
         extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
-        let path = buildDirectory.appendingPathComponent(image).path
+        let path = image.hasPrefix("/") ? image : buildDirectory.appendingPathComponent(image).path
         guard FileManager.default.fileExists(atPath: path) else {
             XCTFail("\(path) does not exist: build the images first (`make test` does)", file: file, line: line)
             throw XCTSkip("missing image")
@@ -62,22 +62,31 @@ enum QEMU {
 
         let collected = OutputCollector()
         let typist = Typist(keyboard: keyboard, input: input, after: typeAfter)
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            collected.append(handle.availableData)
-            typist.typeIfReady(seen: collected.text)
+        // One blocking reader until end of file: no readabilityHandler, whose
+        // removal while it runs on another thread can crash Foundation.
+        let drained = DispatchSemaphore(value: 0)
+        let output = pipe.fileHandleForReading
+        let reader = Thread {
+            while true {
+                let chunk = output.availableData
+                if chunk.isEmpty { break }
+                collected.append(chunk)
+                if typist.isWaiting { typist.typeIfReady(seen: collected.text) }
+            }
+            drained.signal()
         }
-        try process.run()
-        typist.typeIfReady(seen: collected.text)
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
+        try process.run()
+        reader.start()
+        typist.typeIfReady(seen: "")
         let timedOut = finished.wait(timeout: .now() + timeout) == .timedOut
         if timedOut {
             process.terminate()
             finished.wait()
         }
-        pipe.fileHandleForReading.readabilityHandler = nil
         try? keyboard?.fileHandleForWriting.close()
-        collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
+        drained.wait()
         return QEMURun(
             image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut)
     }
@@ -95,6 +104,13 @@ final class Typist: @unchecked Sendable {
         self.keyboard = keyboard
         self.input = input
         self.after = after
+    }
+
+    /// Input is still to be typed (checked before building the text to match).
+    var isWaiting: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return !typed && keyboard != nil && input != nil
     }
 
     func typeIfReady(seen output: String) {

@@ -20,6 +20,22 @@ enum EndOfRun {
     }
 
     /// Every VM has stopped (or none can run again): report, dump the trace, power off.
+    /// A runnable VM retired no guest instruction over its whole progress
+    /// window (two SEDF periods, which contain one whole period of its
+    /// reservation): its guarantee is broken, most likely because the
+    /// hypervisor's own scheduling work leaves no time. The run ends with its
+    /// own exit status rather than carrying on without the guarantee.
+    static func starved(vm: Int, since now: Instant) -> Never {
+        var out = Console()
+        out.write("Apus: VM ")
+        Machines.table[vm].writeName(to: &out)
+        out.write(" starved: runnable but no guest instruction retired over a whole period, at ")
+        out.write(decimal: now.nanoseconds / 1000)
+        out.write(" us (scheduling overhead leaves it no CPU time)")
+        out.newline()
+        finish("Apus: stopping the system", status: EXIT_STATUS_STARVED)
+    }
+
     static func finish(_ headline: StaticString = "Apus: all VMs stopped", status: Int32 = EXIT_STATUS_OK) -> Never {
         var out = Console()
         out.write(headline)
@@ -49,6 +65,8 @@ enum EndOfRun {
         out.write(", ignored distributor accesses ")
         out.write(decimal: DistributorEmulation.ignoredAccesses)
         out.newline()
+        writeCommonWindow(to: &out)
+        IsolationAudit.write(to: &out)
         writeStackPeak(to: &out)
         Traps.cost.write(name: "trap-handling", to: &out)
         Scheduling.decideCost.write(name: "decide", to: &out)
@@ -57,6 +75,34 @@ enum EndOfRun {
         dumpTrace(to: &out)
         #endif
         PowerOff.exit(status: status)
+    }
+
+    /// `  common window N us: a N us, b N us`: the CPU time each VM got while
+    /// all of them competed (first dispatch to the first VM's stop), the one
+    /// window over which shares are comparable; then `  admitted before the
+    /// window: a N us, b N us`, where each VM's first period began (README,
+    /// "Reading the output").
+    static func writeCommonWindow(to out: inout Console) {
+        out.write("  common window ")
+        out.write(decimal: Scheduling.window.length.nanoseconds / 1000)
+        out.write(" us:")
+        for vm in 0..<Machines.count {
+            out.write(vm == 0 ? " " : ", ")
+            Machines.table[vm].writeName(to: &out)
+            out.write(" ")
+            out.write(decimal: Scheduling.window.received(vm).nanoseconds / 1000)
+            out.write(" us")
+        }
+        out.newline()
+        out.write("  admitted before the window:")
+        for vm in 0..<Machines.count {
+            out.write(vm == 0 ? " " : ", ")
+            Machines.table[vm].writeName(to: &out)
+            out.write(" ")
+            out.write(decimal: Scheduling.window.admittedBefore(vm).nanoseconds / 1000)
+            out.write(" us")
+        }
+        out.newline()
     }
 
     /// The deepest the HYP stack went: the first word from the bottom that no
