@@ -357,6 +357,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
 
         let periodWorth = Int64(bitPattern: period)
         forEachEarning { s, i in
+            let priorityBefore = s.slots[i].priority, parkedBefore = s.slots[i].parked
             if !s.slots[i].shareFixed {
                 s.slots[i].share = remainingCredit * UInt64(widening: s.slots[i].parameters.weight) / remainingWeight
             }
@@ -375,7 +376,10 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
                 }
             }
             s.slots[i].credit = credit
-            s.sync(i)
+            // Only a new priority or parking, or leaving the active set, moves it.
+            if priorityBefore != s.slots[i].priority || parkedBefore != s.slots[i].parked || !s.slots[i].active {
+                s.sync(i)
+            }
         }
     }
 
