@@ -51,17 +51,18 @@ public struct BenchReport: Sendable {
         return out + (notes.isEmpty ? "" : "\n")
     }
 
-    /// Cost per added VCPU, from the configuration-sized builds (1 and 64 slots).
+    /// Growth of one charge+decide with the number of VCPUs, from the
+    /// configuration-sized builds: each size against 1 VCPU in 1 slot.
     func growth() -> [String] {
         SchedulerBenchCase.Policy.allCases.compactMap { policy in
             let sized = scheduler.filter { $0.benchCase.policy == policy && $0.benchCase.vcpus == $0.benchCase.capacity }
+                .sorted { $0.benchCase.vcpus < $1.benchCase.vcpus }
             guard let one = sized.first(where: { $0.benchCase.vcpus == 1 }),
-                  let most = sized.max(by: { $0.benchCase.vcpus < $1.benchCase.vcpus }),
-                  most.benchCase.vcpus > 1 else { return nil }
-            let perVCPU = (most.timing.median - one.timing.median) / Double(most.benchCase.vcpus - 1)
+                  let most = sized.last, most.benchCase.vcpus > 1 else { return nil }
+            let ratios = sized.map { "\($0.benchCase.vcpus): " + String(format: "%.1fx", $0.timing.median / one.timing.median) }
             return "\(policy.rawValue): \(most.benchCase.vcpus) VCPUs cost "
                 + String(format: "%.1fx", most.timing.median / one.timing.median)
-                + " of 1 VCPU, about \(Self.ns(perVCPU)) ns per added VCPU (linear scans of the slot table)"
+                + " of 1 VCPU per charge+decide (" + ratios.joined(separator: ", ") + "; heap queues, O(log n))"
         }
     }
 

@@ -8,10 +8,17 @@
 // BOOST > UNDER > OVER, active flag (earns credit at accounting), blocked and
 // parked flags, queue position (a ticket from a counter: FIFO within priority).
 //
-// Queues (implicit over the fixed slot table, O(n) scans):
-//   run queue  runnable, not parked; highest priority first, FIFO within it
-//   parked     capped VCPUs that went OVER; back at an accounting with credit >= 0
+// Queues (Queues/*.swift):
+//   run queue  `queue`, a binary heap of the runnable, not parked VCPUs (the
+//              running one included) by priority, then ticket: highest
+//              priority first, FIFO within it. A heap rather than one FIFO per
+//              priority because an accounting moves VCPUs between priorities
+//              with the ticket they had.
+//   active     `earning`, a bitmap in slot order: the VCPUs that earn credit
+//   parked     `parkedSet`, a bitmap: capped VCPUs that went OVER; back at an
+//              accounting with credit >= 0
 //   blocked    on no queue
+// The VCPU id -> slot map is sorted (VCPUIndex).
 //
 // Timers at fixed multiples of the tick (10 ms) and accounting period (30 ms)
 // from time zero:
@@ -32,8 +39,11 @@
 // Simplified against Xen's sched_credit.c: one CPU per scheduler (no load
 // balancing or migration), every VCPU its own domain, credit in nanoseconds,
 // no system-wide credit balance/peak adjustment, parking only at accounting.
-// Accounting is O(n * capped VCPUs) for the cap water-filling; everything
-// else O(n).
+// wake, block, yield, charge and decide are O(log n) plus, every accounting
+// period, the accounting: O(active VCPUs * water-filling passes), each pass
+// over the active VCPUs in slot order as before. insert, remove and
+// setParameters are O(n) (the id map). The scan-based version this replaced
+// is the reference model of the tests (Tests/HypervisorCoreTests/ReferenceSchedulers).
 
 public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     public typealias Parameters = CreditParameters
@@ -62,6 +72,13 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     var slots: InlineArray<capacity, Slot>
+    var index = VCPUIndex<capacity>()
+    /// Run queue: runnable VCPUs by priority (highest first), then ticket.
+    var queue = SlotHeap<capacity>()
+    /// VCPUs that take part in accounting (`active`).
+    var earning = SlotSet<capacity>()
+    /// Parked VCPUs.
+    var parkedSet = SlotSet<capacity>()
     public private(set) var vcpuCount = 0
     public let configuration: CreditConfiguration
     var running: Int? = nil
@@ -87,39 +104,46 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
 
     public mutating func insert(_ vcpu: VCPUID, parameters: CreditParameters, now: Instant) throws(SchedulerError) {
         try parameters.validate()
-        if index(of: vcpu) != nil { throw .duplicateVCPU }
+        if index.slot(of: vcpu) != nil { throw .duplicateVCPU }
         guard let free = freeSlot() else { throw .capacityExceeded }
         if nextTick == .never {
             nextTick = Instant.zero.firstBoundary(after: now, period: configuration.tick)
             nextAccounting = Instant.zero.firstBoundary(after: now, period: configuration.accountingPeriod)
         }
         slots[free] = Slot(inUse: true, vcpu: vcpu, parameters: parameters, ticket: takeTicket())
+        index.insert(vcpu, slot: free)
         vcpuCount += 1
+        sync(free)
     }
 
     public mutating func remove(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
-        guard let i = index(of: vcpu) else { throw .unknownVCPU }
+        guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         if running == i {
             charge(now: now)
             running = nil
         }
         slots[i].inUse = false
+        index.remove(vcpu)
         vcpuCount -= 1
+        sync(i)
     }
 
     public mutating func setParameters(_ parameters: CreditParameters, for vcpu: VCPUID, now: Instant) throws(SchedulerError) {
         try parameters.validate()
-        guard let i = index(of: vcpu) else { throw .unknownVCPU }
+        guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         slots[i].parameters = parameters
         if parameters.cap == 0 { slots[i].parked = false }
+        sync(i)
     }
 
     public func parameters(of vcpu: VCPUID) -> CreditParameters? {
-        index(of: vcpu).map { slots[$0].parameters }
+        var lookup = index // a copy: queries are off the hot path
+        return lookup.slot(of: vcpu).map { slots[$0].parameters }
     }
 
     public func status(of vcpu: VCPUID) -> CreditStatus? {
-        guard let i = index(of: vcpu) else { return nil }
+        var lookup = index // a copy: queries are off the hot path
+        guard let i = lookup.slot(of: vcpu) else { return nil }
         let slot = slots[i]
         let state: CreditState
         if slot.blocked { state = .blocked }
@@ -133,16 +157,17 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     // MARK: Events
 
     public mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
-        guard let i = index(of: vcpu) else { throw .unknownVCPU }
+        guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         guard slots[i].blocked else { return }
         slots[i].blocked = false
         if slots[i].priority == .under && !slots[i].parked { slots[i].priority = .boost }
         slots[i].ticket = takeTicket()
         causes.woke = true
+        sync(i)
     }
 
     public mutating func block(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
-        guard let i = index(of: vcpu) else { throw .unknownVCPU }
+        guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         guard !slots[i].blocked else { return }
         if running == i {
             charge(now: now)
@@ -150,14 +175,16 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
             causes.blocked = true
         }
         slots[i].blocked = true
+        sync(i)
     }
 
     public mutating func yield(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
-        guard let i = index(of: vcpu) else { throw .unknownVCPU }
+        guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         guard running == i else { return }
         charge(now: now)
         running = nil
         slots[i].ticket = takeTicket()
+        sync(i)
         causes.yielded = true
     }
 
@@ -192,13 +219,17 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
                 heldOffUntil = preemptible // rate limit: the waker waits a little
             } else if let h = challenger, slots[h].priority > slots[c].priority {
                 slots[c].ticket = takeTicket()
+                sync(c)
                 dispatch(h, now: now)
                 reason = causes.woke ? .wake : .tick
             } else {
                 reason = causes.timers ? .tick : .preempt // nothing changed
             }
         } else {
-            if let c = current { slots[c].ticket = takeTicket() }
+            if let c = current {
+                slots[c].ticket = takeTicket()
+                sync(c)
+            }
             if let next = bestRunnable(excluding: nil) {
                 dispatch(next, now: now)
             } else {
@@ -233,18 +264,33 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     /// Highest priority, then earliest ticket, among runnable VCPUs.
-    private func bestRunnable(excluding excluded: Int?) -> Int? {
-        var best: Int? = nil
-        for i in slots.indices where slots[i].runnable && i != excluded {
-            if let b = best {
-                let better = slots[i].priority > slots[b].priority
-                    || (slots[i].priority == slots[b].priority && slots[i].ticket < slots[b].ticket)
-                if better { best = i }
-            } else {
-                best = i
-            }
+    private mutating func bestRunnable(excluding excluded: Int?) -> Int? {
+        guard let first = queue.first else { return nil }
+        if first != excluded { return first }
+        return queue.second
+    }
+
+    /// Heap key of a priority: the highest comes first.
+    private static func queueRank(_ priority: CreditPriority) -> UInt64 {
+        switch priority {
+        case .boost: 0
+        case .under: 1
+        case .over: 2
+        case .idle: 3
         }
-        return best
+    }
+
+    /// Brings slot `i`'s place in the run queue and the active and parked sets
+    /// in line with its fields, after any of them changed.
+    private mutating func sync(_ i: Int) {
+        let slot = slots[i]
+        if slot.runnable {
+            queue.set(i, key: Self.queueRank(slot.priority), tie: slot.ticket)
+        } else {
+            queue.remove(i)
+        }
+        earning.update(i, member: slot.inUse && slot.active)
+        parkedSet.update(i, member: slot.inUse && slot.parked)
     }
 
     /// Processes the ticks and accountings due at or before `now`, in time
@@ -275,32 +321,33 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         guard let r = running else { return }
         slots[r].active = true
         if slots[r].priority == .boost { slots[r].priority = .under }
+        sync(r)
     }
 
     private mutating func account() {
         let period = configuration.accountingPeriod.nanoseconds
         var remainingWeight: UInt64 = 0
-        for i in slots.indices where slots[i].inUse && slots[i].active {
-            remainingWeight += UInt64(widening: slots[i].parameters.weight)
-            slots[i].shareFixed = false
+        forEachEarning { s, i in
+            remainingWeight += UInt64(widening: s.slots[i].parameters.weight)
+            s.slots[i].shareFixed = false
         }
         if remainingWeight == 0 { return }
 
         // Water-filling: a capped VCPU whose weighted share exceeds its cap gets
         // the cap; what it leaves is shared among the rest. Each pass fixes at
-        // least one VCPU or ends.
+        // least one VCPU or ends. Slot order, as the shares depend on it.
         var remainingCredit = period
         var changed = true
         while changed && remainingWeight > 0 {
             changed = false
-            for i in slots.indices where slots[i].inUse && slots[i].active && !slots[i].shareFixed
-                && slots[i].parameters.cap > 0 {
-                let weight = UInt64(widening: slots[i].parameters.weight)
+            forEachEarning { s, i in
+                guard !s.slots[i].shareFixed && s.slots[i].parameters.cap > 0 else { return }
+                let weight = UInt64(widening: s.slots[i].parameters.weight)
                 let fair = remainingCredit * weight / remainingWeight
-                let limit = period * UInt64(widening: slots[i].parameters.cap) / 100
+                let limit = period * UInt64(widening: s.slots[i].parameters.cap) / 100
                 if fair > limit {
-                    slots[i].shareFixed = true
-                    slots[i].share = limit
+                    s.slots[i].shareFixed = true
+                    s.slots[i].share = limit
                     remainingCredit -= limit
                     remainingWeight -= weight
                     changed = true
@@ -309,42 +356,52 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         }
 
         let periodWorth = Int64(bitPattern: period)
-        for i in slots.indices where slots[i].inUse && slots[i].active {
-            if !slots[i].shareFixed {
-                slots[i].share = remainingCredit * UInt64(widening: slots[i].parameters.weight) / remainingWeight
+        forEachEarning { s, i in
+            let priorityBefore = s.slots[i].priority, parkedBefore = s.slots[i].parked
+            if !s.slots[i].shareFixed {
+                s.slots[i].share = remainingCredit * UInt64(widening: s.slots[i].parameters.weight) / remainingWeight
             }
-            var credit = slots[i].credit + Int64(bitPattern: slots[i].share)
+            var credit = s.slots[i].credit + Int64(bitPattern: s.slots[i].share)
             if credit < -periodWorth { credit = -periodWorth }
             if credit < 0 {
-                slots[i].priority = .over
-                if slots[i].parameters.cap > 0 { slots[i].parked = true }
+                s.slots[i].priority = .over
+                if s.slots[i].parameters.cap > 0 { s.slots[i].parked = true }
             } else {
-                slots[i].priority = .under
-                slots[i].parked = false
+                s.slots[i].priority = .under
+                s.slots[i].parked = false
                 if credit > periodWorth {
                     // Not using what it earns: stop earning, keep half as a head start.
-                    slots[i].active = false
+                    s.slots[i].active = false
                     credit /= 2
                 }
             }
-            slots[i].credit = credit
+            s.slots[i].credit = credit
+            // Only a new priority or parking, or leaving the active set, moves it.
+            if priorityBefore != s.slots[i].priority || parkedBefore != s.slots[i].parked || !s.slots[i].active {
+                s.sync(i)
+            }
+        }
+    }
+
+    /// Calls `body` for every active VCPU in slot order; `body` may change
+    /// the sets (each word is read before its slots are visited).
+    @inline(__always)
+    private mutating func forEachEarning(_ body: (inout Self, Int) -> Void) {
+        for w in 0..<earning.wordsInUse {
+            var bits = earning.word(w)
+            while bits != 0 {
+                body(&self, w * 64 + bits.trailingZeroBitCount)
+                bits &= bits - 1
+            }
         }
     }
 
     /// Whether an accounting could change anything (someone earns or is parked).
-    private func anyEarning() -> Bool {
-        for i in slots.indices where slots[i].inUse && (slots[i].active || slots[i].parked) { return true }
-        return false
-    }
+    private mutating func anyEarning() -> Bool { !earning.isEmpty || !parkedSet.isEmpty }
 
     private mutating func takeTicket() -> UInt64 {
         tickets += 1
         return tickets
-    }
-
-    private func index(of vcpu: VCPUID) -> Int? {
-        for i in slots.indices where slots[i].inUse && slots[i].vcpu == vcpu { return i }
-        return nil
     }
 
     private func freeSlot() -> Int? {

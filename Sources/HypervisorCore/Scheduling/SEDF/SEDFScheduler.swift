@@ -7,20 +7,30 @@
 // used in that period u (0 <= u < S between operations; overrun is carried),
 // blocked flag.
 //
-// Queues (kept implicit: each is a predicate over the fixed slot table, scanned
-// in O(n); with n <= 64 a scan beats maintaining linked lists and cannot get out
-// of sync):
-//   run queue   runnable, d - P <= now            ordered by d (then VCPU id)
-//   wait queue  runnable, d - P >  now            ordered by d - P (release)
-//   extra set   runnable, extratime, not on the run queue
+// Queues (binary heaps of slot numbers, Queues/SlotHeap.swift; every runnable
+// VCPU is on exactly one of the two):
+//   run queue   `ready`: period begun (d - P <= last decision), ordered by d, then VCPU id
+//   wait queue  `waiting`: ordered by d - P (release). Every operation that
+//               changes a runnable VCPU's d (wake, yield, budget exhausted,
+//               new parameters, insert) puts it here; `decide` moves the
+//               released ones to the run queue. So the run queue only ever
+//               holds VCPUs whose period began by the last decision.
+//   extra set   `slackTakers`: runnable with extratime, a bitmap in slot order
 //   blocked     on no queue
+// The VCPU id -> slot map is sorted (Queues/VCPUIndex.swift). decide, charge,
+// wake, block and yield are O(log n) (plus O(1) per VCPU released or caught up
+// by a decision); insert, remove and setParameters are O(n) (admission,
+// the id map). Nothing here allocates. A caller whose `now` goes backwards
+// between decisions gets the same answers, at O(n log n) for that decision.
+// The scan-based version this replaced is the reference model of the tests
+// (Tests/HypervisorCoreTests/ReferenceSchedulers).
 //
 // Rules:
 //   - decide(now): catch up any runnable VCPU whose deadline passed (next period
 //     boundary after now, fresh budget); run the run-queue head (EDF) until
 //     min(now + S - u, next release); with an empty run queue hand slack to
-//     extratime VCPUs round-robin in quanta, never past the next release;
-//     otherwise idle until the next release.
+//     extratime VCPUs round-robin in slot order, in quanta, never past the next
+//     release; otherwise idle until the next release.
 //   - charge: u += time used on reserved time. When u >= S the period's budget
 //     is gone: carry the overrun (u -= S, d += P, as often as needed), so the
 //     VCPU waits for its next period (hard reservation) and pays for the overrun.
@@ -28,7 +38,6 @@
 //   - yield: gives up the rest of the current period's budget (next period).
 //   - insert/setParameters: exact admission test sum(S/P) <= 1; a new period
 //     starts at `now`.
-// Nothing here allocates; every operation is O(capacity).
 //
 // Deliberately not like Xen's sched_sedf.c: no first deadline at now + slice
 // (a new VCPU's period starts at insertion), no short-block forfeit unless
@@ -57,6 +66,13 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     var slots: InlineArray<capacity, Slot>
+    var index = VCPUIndex<capacity>()
+    /// Run queue: by deadline, then VCPU id.
+    var ready = SlotHeap<capacity>()
+    /// Wait queue: by release (period start).
+    var waiting = SlotHeap<capacity>()
+    /// Runnable VCPUs with extratime.
+    var slackTakers = SlotSet<capacity>()
     public private(set) var vcpuCount = 0
     public let options: SEDFOptions
     /// Slot chosen by the last decision, until it stops running.
@@ -80,27 +96,33 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
 
     public mutating func insert(_ vcpu: VCPUID, parameters: SEDFParameters, now: Instant) throws(SchedulerError) {
         try parameters.validate()
-        if index(of: vcpu) != nil { throw .duplicateVCPU }
+        if index.slot(of: vcpu) != nil { throw .duplicateVCPU }
         guard let free = freeSlot() else { throw .capacityExceeded }
         try admit(parameters, replacing: nil)
         slots[free] = Slot(inUse: true, vcpu: vcpu, parameters: parameters,
                            deadline: now + parameters.period, used: .zero, blocked: false)
+        index.insert(vcpu, slot: free)
         vcpuCount += 1
+        requeue(free)
+        slackTakers.update(free, member: parameters.extratime)
     }
 
     public mutating func remove(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
-        guard let i = index(of: vcpu) else { throw .unknownVCPU }
+        guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         if running == i {
             charge(now: now)
             running = nil
         }
+        dequeue(i)
+        slackTakers.update(i, member: false)
+        index.remove(vcpu)
         slots[i].inUse = false
         vcpuCount -= 1
     }
 
     public mutating func setParameters(_ parameters: SEDFParameters, for vcpu: VCPUID, now: Instant) throws(SchedulerError) {
         try parameters.validate()
-        guard let i = index(of: vcpu) else { throw .unknownVCPU }
+        guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         try admit(parameters, replacing: i)
         if running == i { charge(now: now) }
         // A fresh period under the new reservation; the old one's accounting
@@ -108,36 +130,43 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         slots[i].parameters = parameters
         slots[i].deadline = now + parameters.period
         slots[i].used = .zero
+        if !slots[i].blocked {
+            requeue(i)
+            slackTakers.update(i, member: parameters.extratime)
+        }
     }
 
     public func parameters(of vcpu: VCPUID) -> SEDFParameters? {
-        index(of: vcpu).map { slots[$0].parameters }
+        var lookup = index // a copy: queries are off the hot path
+        return lookup.slot(of: vcpu).map { slots[$0].parameters }
     }
 
     public func status(of vcpu: VCPUID) -> SEDFStatus? {
-        guard let i = index(of: vcpu) else { return nil }
-        let slot = slots[i]
+        var lookup = index // a copy: queries are off the hot path
+        guard let i = lookup.slot(of: vcpu) else { return nil }
         let state: SEDFState
-        if slot.blocked { state = .blocked }
+        if slots[i].blocked { state = .blocked }
         else if running == i { state = runningOnSlack ? .runningOnSlack : .running }
-        else if slot.periodStart <= lastDecision { state = .ready }
+        else if slots[i].periodStart <= lastDecision { state = .ready }
         else { state = .waiting }
-        return SEDFStatus(vcpu: slot.vcpu, parameters: slot.parameters, state: state,
-                          deadline: slot.deadline, remaining: slot.parameters.slice - slot.used)
+        return SEDFStatus(vcpu: slots[i].vcpu, parameters: slots[i].parameters, state: state,
+                          deadline: slots[i].deadline, remaining: slots[i].parameters.slice - slots[i].used)
     }
 
     // MARK: Events
 
     public mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
-        guard let i = index(of: vcpu) else { throw .unknownVCPU }
+        guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         guard slots[i].blocked else { return }
         slots[i].blocked = false
         causes.woke = true
         applyWakeRule(slot: i, at: now)
+        requeue(i)
+        slackTakers.update(i, member: slots[i].parameters.extratime)
     }
 
     public mutating func block(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
-        guard let i = index(of: vcpu) else { throw .unknownVCPU }
+        guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         guard !slots[i].blocked else { return }
         if running == i {
             charge(now: now)
@@ -145,10 +174,12 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             causes.blocked = true
         }
         slots[i].blocked = true
+        dequeue(i)
+        slackTakers.update(i, member: false)
     }
 
     public mutating func yield(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
-        guard let i = index(of: vcpu) else { throw .unknownVCPU }
+        guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         if running == i {
             charge(now: now)
             running = nil
@@ -159,6 +190,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         if !slots[i].blocked && slots[i].periodStart <= now {
             slots[i].deadline = slots[i].deadline + slots[i].parameters.period
             slots[i].used = .zero
+            requeue(i)
         }
     }
 
@@ -176,6 +208,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             slots[r].used = TimeSpan(nanoseconds: slots[r].used.nanoseconds % slice.nanoseconds)
             slots[r].deadline = slots[r].deadline.advanced(by: periods, of: slots[r].parameters.period)
             causes.exhausted = true
+            requeue(r)
         }
     }
 
@@ -183,33 +216,17 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
 
     public mutating func decide(now: Instant) -> SchedulingDecision {
         charge(now: now)
-        var earliest: Int? = nil
-        var nextRelease = Instant.never
-        var released = false
-        for i in slots.indices where slots[i].inUse && !slots[i].blocked {
-            if slots[i].deadline <= now {
-                // Missed its deadline with budget left (overload after overruns,
-                // or a caller that was late): catch up to the current period.
-                slots[i].deadline = slots[i].deadline.firstBoundary(after: now, period: slots[i].parameters.period)
-                slots[i].used = .zero
-            }
-            let start = slots[i].periodStart
-            if start > now {
-                nextRelease = min(nextRelease, start)
-                continue
-            }
-            if start > lastDecision { released = true }
-            if let e = earliest {
-                if (slots[i].deadline, slots[i].vcpu.rawValue) < (slots[e].deadline, slots[e].vcpu.rawValue) { earliest = i }
-            } else {
-                earliest = i
-            }
+        if now < lastDecision {
+            // Time went backwards: periods that had begun may not have yet.
+            while let first = ready.first { requeue(first) }
         }
+        let released = releaseAndCatchUp(now: now)
+        let nextRelease = waiting.first.map { Instant(nanoseconds: waiting.key(of: $0)) } ?? .never
 
         let previous = running
         let wasOnSlack = runningOnSlack
         var decision: SchedulingDecision
-        if let e = earliest {
+        if let e = ready.first {
             running = e
             runningOnSlack = false
             let budgetEnd = now + (slots[e].parameters.slice - slots[e].used)
@@ -223,7 +240,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             runningOnSlack = false
             decision = SchedulingDecision(vcpu: nil, until: nextRelease, reason: .preempt)
         }
-        decision.reason = reason(slackChosen: runningOnSlack, released: released)
+        decision.reason = Self.reason(causes, slackChosen: runningOnSlack, released: released)
         causes = Causes()
         lastDecision = now
         chargedUpTo = now
@@ -232,26 +249,71 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
 
     // MARK: Internals
 
+    /// Moves the VCPUs whose period has begun by `now` to the run queue and
+    /// catches up those whose deadline passed (next period boundary after
+    /// `now`, fresh budget). Returns whether a period began since the last
+    /// decision.
+    private mutating func releaseAndCatchUp(now: Instant) -> Bool {
+        var released = false
+        while let first = waiting.first, waiting.key(of: first) <= now.nanoseconds {
+            released = enterRunQueue(first, now: now) || released
+        }
+        // Missed its deadline with budget left (overload after overruns, or a
+        // caller that was late): the least deadlines come first.
+        while let first = ready.first, ready.key(of: first) <= now.nanoseconds {
+            released = enterRunQueue(first, now: now) || released
+            // Only at `now == .never` can a caught-up deadline stay <= now.
+            if slots[first].deadline <= now { break }
+        }
+        return released
+    }
+
+    /// Puts runnable slot `i`, whose period has begun, on the run queue after
+    /// catching it up; back on the wait queue if catching up moved its period
+    /// start past `now` (a deadline saturated at `.never`). Returns whether its
+    /// period began after the last decision.
+    private mutating func enterRunQueue(_ i: Int, now: Instant) -> Bool {
+        if slots[i].deadline <= now {
+            slots[i].deadline = slots[i].deadline.firstBoundary(after: now, period: slots[i].parameters.period)
+            slots[i].used = .zero
+        }
+        let start = slots[i].periodStart
+        if start > now {
+            ready.remove(i)
+            waiting.set(i, key: start.nanoseconds, tie: 0)
+            return false
+        }
+        waiting.remove(i)
+        ready.set(i, key: slots[i].deadline.nanoseconds, tie: UInt64(widening: slots[i].vcpu.rawValue))
+        return start > lastDecision
+    }
+
+    /// Puts runnable slot `i` on the wait queue after its deadline changed;
+    /// the next decision moves it on if its period has begun.
+    private mutating func requeue(_ i: Int) {
+        ready.remove(i)
+        waiting.set(i, key: slots[i].periodStart.nanoseconds, tie: 0)
+    }
+
+    private mutating func dequeue(_ i: Int) {
+        ready.remove(i)
+        waiting.remove(i)
+    }
+
     /// Keeps the current slack holder for the rest of its quantum, else picks
-    /// the next extratime VCPU after the cursor.
+    /// the next extratime VCPU after the cursor in slot order.
     private mutating func slackRecipient(now: Instant, previous: Int?, wasOnSlack: Bool) -> Int? {
         if let p = previous, wasOnSlack, slackEnds > now, slots[p].inUse, !slots[p].blocked {
             return p
         }
-        var step = 1
-        while step <= capacity {
-            let i = (slackCursor + step + capacity) % capacity
-            if slots[i].inUse && !slots[i].blocked && slots[i].parameters.extratime {
-                slackCursor = i
-                slackEnds = now + options.slackQuantum
-                return i
-            }
-            step += 1
-        }
-        return nil
+        guard let i = slackTakers.first(from: slackCursor + 1) ?? slackTakers.first(from: 0) else { return nil }
+        slackCursor = i
+        slackEnds = now + options.slackQuantum
+        return i
     }
 
-    private func reason(slackChosen: Bool, released: Bool) -> SwitchReason {
+    /// A static function: a method would copy the whole scheduler in Embedded Swift.
+    private static func reason(_ causes: Causes, slackChosen: Bool, released: Bool) -> SwitchReason {
         if causes.blocked { return .block }
         if causes.yielded { return .yield }
         if causes.exhausted { return .budget }
@@ -297,11 +359,6 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         }
         sum.add(slice: parameters.slice, period: parameters.period)
         if let refusal = sum.checkFitsOneCPU() { throw refusal }
-    }
-
-    private func index(of vcpu: VCPUID) -> Int? {
-        for i in slots.indices where slots[i].inUse && slots[i].vcpu == vcpu { return i }
-        return nil
     }
 
     private func freeSlot() -> Int? {
