@@ -26,6 +26,6 @@ let package = Package(
         .testTarget(name: "HypervisorCoreTests", dependencies: ["HypervisorCore"]),
         .testTarget(name: "ApusToolsTests", dependencies: ["ApusTools", "HypervisorCore"]),
         // Boots the images that `make` built under QEMU and asserts on the UART output.
-        .testTarget(name: "IntegrationTests", dependencies: ["ApusTools"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ApusTools", "HypervisorCore"]),
     ]
 )

@@ -10,7 +10,8 @@ enum BootArgumentsPage {
     /// A writer positioned at the end of `vm`'s bootargs, or nil when the page
     /// is not inside the VM (never, for a created VM).
     static func appender(vm: Int) -> ByteWriter? {
-        let last = Machines.table[vm].memoryBase &+ Machines.table[vm].memorySize &- 4096
+        let ramEnd = UInt64(widening: Machines.table[vm].memoryBase) &+ UInt64(widening: Machines.table[vm].memorySize)
+        let last = UInt32(truncatingIfNeeded: GuestMemoryMap.bootArgumentsPage(ramEnd: ramEnd).value)
         guard let page = Machines.guestBytes(vm: vm, address: last, length: 4096) else { return nil }
         var end = 0
         while end < 4095, page[end] != 0 { end += 1 }

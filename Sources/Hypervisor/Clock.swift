@@ -10,7 +10,9 @@ enum Clock {
     nonisolated(unsafe) static var nanosecondsPerTick: UInt64 = 16
 
     static func initialize() {
-        frequency = UInt64(widening: hv_read_cntfrq())
+        // CNTFRQ is 0 when no firmware set it: the board's description knows.
+        let register = UInt64(widening: hv_read_cntfrq())
+        frequency = register != 0 ? register : UInt64(widening: UInt32(BOARD_COUNTER_FREQUENCY))
         nanosecondsPerTick = 1_000_000_000 % frequency == 0 ? 1_000_000_000 / frequency : 0
     }
 

@@ -19,10 +19,9 @@ enum Lifecycle {
     nonisolated(unsafe) static var resetCP15 = GuestCP15()
 
     static func boot() -> Never {
-        Clock.initialize()
         Machines.initialize()
         resetCP15.save()  // no guest ran yet: these are the reset values
-        let platform = Platform.vexpressA15(ramSize: UInt64(widening: UInt32(hv_ram_end() - hv_ram_start())))
+        let platform = Board.platform
         let loaded: LoadedConfig
         do {
             loaded = try SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform)
@@ -195,8 +194,9 @@ enum Lifecycle {
         let size = UInt(truncatingIfNeeded: vm.memory.size)
         GuestMemory.clear(physical: physical, size: size)
         GuestMemory.copy(image, toPhysical: physical)
-        let bootargsAddress = UInt32(truncatingIfNeeded: vm.memory.base.value) &+ UInt32(truncatingIfNeeded: size) &- 4096
-        GuestMemory.copyString(fdt.bytes(of: vm.bootargs), toPhysical: physical + size - 4096)
+        let bootargsPage = GuestMemoryMap.bootArgumentsPage(ramEnd: vm.memory.end).value &- vm.memory.base.value
+        let bootargsAddress = UInt32(truncatingIfNeeded: vm.memory.base.value &+ bootargsPage)
+        GuestMemory.copyString(fdt.bytes(of: vm.bootargs), toPhysical: physical + UInt(truncatingIfNeeded: bootargsPage))
         GuestMemory.cleanToPointOfCoherency(physical: physical, size: size)
 
         let tablesStart = hv_stage2_start() + UInt(index * stage2PagesPerVM * 4096)

@@ -6,6 +6,7 @@ import HypervisorCore
 @c(apus_main)
 func apusMain() -> Never {
     Console.enable()
+    Clock.initialize()
     Banner.print()
     apus_selftest()
     Lifecycle.boot()

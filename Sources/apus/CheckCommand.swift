@@ -1,6 +1,7 @@
 import ApusTools
 import ArgumentParser
 import Foundation
+import HypervisorCore
 
 // `apus check CONFIG [--images DIR] [--ram-mb N]`: the hypervisor's configuration
 // validation, run on the host. Exit 0 valid (summary on stdout), 1 invalid
@@ -22,12 +23,18 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("ram-mb"), help: ArgumentHelp("RAM of the machine in MiB (16..2048).", valueName: "N"))
     var ramMiB = 256
 
+    @Option(name: .customLong("platform"), help: ArgumentHelp("The machine: \(PlatformKind.acceptedNames).", valueName: "NAME"))
+    var platformName = "vexpress-a15"
+
     func validate() throws {
         guard (16...2048).contains(ramMiB) else { throw ValidationError("--ram-mb must be 16..2048") }
+        guard PlatformKind(named: platformName) != nil else {
+            throw ValidationError("unknown platform \"\(platformName)\" (known: \(PlatformKind.acceptedNames))")
+        }
     }
 
     func run() throws {
-        let options = CheckOptions(imagesDirectory: imagesDirectory, ramMiB: ramMiB)
+        let options = CheckOptions(imagesDirectory: imagesDirectory, ramMiB: ramMiB, platform: PlatformKind(named: platformName)!)
         let outcome: CheckOutcome
         do {
             outcome = try ConfigCheck.check(path: config, options: options)

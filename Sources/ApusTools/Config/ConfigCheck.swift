@@ -7,13 +7,16 @@ public struct CheckOptions {
     public var imagesDirectory: String
     /// RAM of the machine in MiB (QEMU's `-m`).
     public var ramMiB: Int
+    /// The machine the system is built for (`--platform`).
+    public var platformKind: PlatformKind
 
-    public init(imagesDirectory: String = "build/guests", ramMiB: Int = 256) {
+    public init(imagesDirectory: String = "build/guests", ramMiB: Int = 256, platform: PlatformKind = .vexpressA15) {
         self.imagesDirectory = imagesDirectory
         self.ramMiB = ramMiB
+        platformKind = platform
     }
 
-    public var platform: Platform { Platform.vexpressA15(ramSize: UInt64(max(ramMiB, 0)) * 1024 * 1024) }
+    public var platform: Platform { platformKind.platform(ramSize: UInt64(max(ramMiB, 0)) * 1024 * 1024) }
 }
 
 /// The first thing wrong with a configuration, as the core reported it, with

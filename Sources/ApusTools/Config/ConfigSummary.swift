@@ -7,7 +7,7 @@ enum ConfigSummary {
         var lines: [String] = []
         lines.append("scheduler \(StringSink.render { $0.write(config.scheduler.name) })"
             + (config.scheduler == .sedf ? ", utilization \(utilization(config))" : "")
-            + ", trace ring \(config.traceEntries) entries, RAM \(options.ramMiB) MiB")
+            + ", trace ring \(config.traceEntries) entries, platform \(options.platformKind.nameText), RAM \(options.ramMiB) MiB")
         for index in 0..<config.vmCount {
             let vm = config.vms[index]
             lines.append("vm \(index) \"\(fdt.text(vm.name))\" (\(fdt.path(of: vm.node)))")
