@@ -9,10 +9,11 @@ enum Clock {
     /// trap path multiplies instead of dividing 128-bit values; 0 otherwise.
     nonisolated(unsafe) static var nanosecondsPerTick: UInt64 = 16
 
-    static func initialize() {
-        // CNTFRQ is 0 when no firmware set it: the board's description knows.
+    /// CNTFRQ is 0 when no firmware set it: then the boot device tree's
+    /// clock-frequency, else the board's description, says (BootDeviceTree).
+    static func initialize(treeFrequency: UInt64?) {
         let register = UInt64(widening: hv_read_cntfrq())
-        frequency = register != 0 ? register : UInt64(widening: UInt32(BOARD_COUNTER_FREQUENCY))
+        frequency = register != 0 ? register : treeFrequency ?? UInt64(widening: UInt32(BOARD_COUNTER_FREQUENCY))
         nanosecondsPerTick = 1_000_000_000 % frequency == 0 ? 1_000_000_000 / frequency : 0
     }
 

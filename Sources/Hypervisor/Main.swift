@@ -6,8 +6,10 @@ import HypervisorCore
 @c(apus_main)
 func apusMain() -> Never {
     Console.enable()
-    Clock.initialize()
+    let bootTree = BootDeviceTree.read()
+    Clock.initialize(treeFrequency: bootTree?.timerFrequency)
     Banner.print()
+    BootDeviceTree.check(bootTree)
     apus_selftest()
     Lifecycle.boot()
 }

@@ -17,6 +17,8 @@ final class UBootTests: XCTestCase {
         let apus = try XCTUnwrap(run.output.range(of: "Apus 0."), run.transcript)
         XCTAssertLessThan(uboot.lowerBound, apus.lowerBound, run.transcript)
         XCTAssertTrue(run.output.contains("CPU mode: HYP"), run.transcript)
+        // U-Boot passed its device tree in r2; the hypervisor read and checked it.
+        XCTAssertTrue(run.output.contains(", agrees with platform virt"), run.transcript)
         XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
 
         let direct = try QEMU.boot(TestPlatform.virt.system("paper-sedf"), platform: .virt, timeout: 120,
@@ -33,4 +35,20 @@ final class UBootTests: XCTestCase {
         XCTAssertEqual(hog["work"], directHog["work"], run.transcript)
         XCTAssertEqual(hog["work_us"], directHog["work_us"], run.transcript)
     }
+}
+
+/// U-Boot's device tree (QEMU's, for the RAM QEMU was given) disagrees with
+/// the RAM the image was built for: the boot stops before any VM starts,
+/// naming both ranges. (The image powers off through PSCI, which cannot report
+/// a failure status: it stops the CPU, so the run ends at the timeout.)
+final class BootDeviceTreeTests: XCTestCase {
+    func testATreeThatDisagreesStopsTheBootNamingBothValues() throws {
+        let run = try QEMU.boot("uboot/apus-paper-sedf-virt.uImage", platform: .virt, loader: .uboot, timeout: 20,
+                                extraArguments: ["-icount", "shift=0,sleep=off", "-m", "192M"])
+        XCTAssertTrue(run.output.contains(
+            "Apus: the boot device tree disagrees with platform virt: memory 0x40000000-0x4bffffff in the tree, 0x40000000-0x4fffffff built in. Stopped."),
+            run.transcript)
+        XCTAssertFalse(run.output.contains("Apus: scheduler"), "no VM may start" + run.transcript)
+    }
+
 }

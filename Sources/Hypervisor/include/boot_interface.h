@@ -51,6 +51,7 @@ HV_INLINE apus_trap_frame *hv_guest_frame(void) {
 }
 /* Boot/start.S: r0-r2 as the bootloader passed them (r2: its device tree or 0). */
 extern uint32_t apus_boot_registers[3];
+HV_INLINE uint32_t hv_boot_register(unsigned index) { return index < 3 ? apus_boot_registers[index] : 0; }
 
 /* Boot/start.S: a weak no-op that test images replace to provoke a fault. */
 void apus_selftest(void);
