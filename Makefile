@@ -76,7 +76,7 @@ ifeq ($(shell [[ "$(TIMEOUT)" =~ ^[0-9]+$$ ]] && echo ok),)
   $(error TIMEOUT=$(TIMEOUT) is not valid: give a whole number of seconds (0 = no limit))
 endif
 
-# Sources/Guest<Name> builds build/guests/<name>.bin: "load" -> "Load".
+# Sources/Guests/<Name> builds build/guests/<name>.bin: "load" -> "Load".
 capitalize = $(shell n='$(1)'; echo "$$(echo $${n:0:1} | tr a-z A-Z)$${n:1}")
 
 ifeq ($(wildcard $(CONFIG)),)
@@ -108,7 +108,7 @@ SWIFT_TARGET_FLAGS := -target armv7-none-none-eabi -enable-experimental-feature 
 # its hypervisor objects for exit method E.
 platform_dir = $(BUILD)/platform/$(1)
 hv_dir = $(BUILD)/platform/$(1)/$(2)
-SWIFT_HV_FLAGS = $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(INCLUDE) \
+SWIFT_HV_FLAGS = $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(INCLUDE) \
 	$(if $(filter 1,$(TRACE)),-D APUS_TRACE_DUMP,)
 CFLAGS   := -mcpu=cortex-a15 -marm -mfloat-abi=soft -O2 -g -ffreestanding -fno-builtin \
 	-fno-tree-loop-distribute-patterns -fno-short-enums -Wall -Werror -I $(INCLUDE)
@@ -118,35 +118,42 @@ LDFLAGS  := --gc-sections -z noexecstack --no-enum-size-warning \
 	--defsym=RAM_SIZE=$(shell echo $$(( $(RAM_MB) * 1024 * 1024 )))
 
 CORE_SRCS := $(shell find Sources/HypervisorCore -name '*.swift' | sort)
-HV_SRCS   := $(sort $(wildcard Sources/Hypervisor/*.swift))
+RINGS_SRCS := $(shell find Sources/XenRings -name '*.swift' | sort)
+GUESTKIT_SRCS := $(shell find Sources/GuestKit -name '*.swift' | sort)
+HV_SRCS   := $(shell find Sources/Hypervisor -name '*.swift' | sort)
 BOOT_SRCS := $(filter-out Boot/payload.S,$(sort $(wildcard Boot/*.S)))
-BOOT_OBJS := $(patsubst Boot/%.S,$(BUILD)/boot/%.o,$(BOOT_SRCS))
 TEST_IMAGE_SRCS := $(sort $(wildcard Tests/Images/*.swift))
 TEST_IMAGES := $(patsubst Tests/Images/%.swift,$(BUILD)/test-%.elf,$(TEST_IMAGE_SRCS))
 # $(call hv_base_objs,P,E): the hypervisor for platform P and exit method E, without a configuration.
 hv_base_objs = $(patsubst Boot/%.S,$(call hv_dir,$(1),$(2))/boot/%.o,$(BOOT_SRCS)) \
-	$(call hv_dir,$(1),$(2))/hypervisor.o $(BUILD)/core/core.o $(BUILD)/runtime.o
+	$(call hv_dir,$(1),$(2))/hypervisor.o $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o
 HV_BASE_OBJS = $(call hv_base_objs,$(PLATFORM),$(EXIT))
 # Systems the integration tests boot: every configuration in Configs/, plus
 # invalid ones (built without the host check) that the hypervisor must refuse.
-# On virt: every configuration that names no device (those are platform-neutral)
-# and the virt versions of the others in Configs/virt/.
-TEST_SYSTEM_CONFIGS := $(sort $(wildcard Configs/*.dts))
-TEST_SYSTEMS := $(patsubst Configs/%.dts,$(BUILD)/systems/%.elf,$(TEST_SYSTEM_CONFIGS))
-VIRT_SYSTEM_CONFIGS := $(sort $(shell grep -L 'device@' $(TEST_SYSTEM_CONFIGS)) $(wildcard Configs/virt/*.dts))
+# On virt: every configuration in Configs/ that names no device (those are
+# platform-neutral) and the virt versions of the others in Configs/virt/.
+TEST_SYSTEM_CONFIGS := $(sort $(wildcard Configs/*.dts) $(wildcard Configs/edge/*.dts))
+TEST_SYSTEMS := $(foreach c,$(TEST_SYSTEM_CONFIGS),$(BUILD)/systems/$(basename $(notdir $(c))).elf)
+VIRT_SYSTEM_CONFIGS := $(sort $(shell grep -L 'device@' $(wildcard Configs/*.dts)) $(wildcard Configs/virt/*.dts))
 VIRT_SYSTEMS := $(foreach c,$(VIRT_SYSTEM_CONFIGS),$(BUILD)/virt/systems/$(basename $(notdir $(c))).elf)
 # ... and the paper's SEDF system on virt as a board image, which U-Boot starts.
 UBOOT_TEST_IMAGE := $(BUILD)/uboot/apus-paper-sedf-virt.uImage
-REFUSED_SYSTEM_CONFIGS := Configs/bad/overlapping-vms.dts Configs/bad/over-utilization.dts
+REFUSED_SYSTEM_CONFIGS := $(addprefix Configs/bad/,overlapping-vms.dts over-utilization.dts \
+	memory-over-gic-cpu-interface.dts stage2-tables-exhausted.dts entry-in-reserved-page.dts \
+	label-not-unique.dts image-runs-into-reserved-pages.dts)
 REFUSED_SYSTEMS := $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(BUILD)/systems/refused-$(basename $(notdir $(c))).elf)
 VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$$(git rev-parse --short HEAD)")
 
-# Guests: Sources/GuestRuntime is linked into every Sources/Guest<Name> program.
+# Guests: Sources/GuestKit (pure guest logic) and Sources/GuestRuntime (hardware
+# and hypercall access) are linked into every Sources/Guests/<Name> program.
 GUEST_RUNTIME_SRCS := $(sort $(wildcard Sources/GuestRuntime/*.swift))
-GUEST_NAMES := $(filter-out Runtime,$(patsubst Sources/Guest%,%,$(wildcard Sources/Guest*)))
+GUEST_NAMES := $(notdir $(wildcard Sources/Guests/*))
 GUEST_BINS  := $(foreach g,$(GUEST_NAMES),$(BUILD)/guests/$(shell echo $(g) | tr A-Z a-z).bin)
+# The load guest linked for other guest-physical bases (Configs/edge/edge-around-gic.dts).
+RELOCATED_GUEST_BASES := 2be01000 2c004000
+GUEST_BINS  += $(foreach b,$(RELOCATED_GUEST_BASES),$(BUILD)/guests/load-at-$(b).bin)
 GUEST_INCLUDE := Sources/GuestRuntime/include
-SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
+SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(BUILD)/guestkit -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
 GUEST_LDFLAGS := -L $(BUILD)/gen -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enum-size-warning
 
 QEMU      := qemu-system-arm
@@ -229,12 +236,29 @@ uboot-tools: image-tools
 	  fi; \
 	fi
 
+# Each module's object also depends on the list of its sources, so a file moved
+# or removed rebuilds the module (and its .swiftmodule) instead of leaving it stale.
+$(BUILD)/%/sources.txt: FORCE
+	@mkdir -p $(@D)
+	@echo '$($(SOURCES_OF_$*))' > $@.tmp; cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
+SOURCES_OF_core := CORE_SRCS
+SOURCES_OF_rings := RINGS_SRCS
+SOURCES_OF_guestkit := GUESTKIT_SRCS
+SOURCES_OF_hv := HV_SRCS
+
 # The pure core, for the target, under -no-allocations.
-$(BUILD)/core/core.o: $(CORE_SRCS) | tools
+$(BUILD)/core/core.o: $(CORE_SRCS) $(BUILD)/core/sources.txt | tools
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name HypervisorCore \
 		-emit-module -emit-module-path $(BUILD)/core/HypervisorCore.swiftmodule \
 		-c $(CORE_SRCS) -o $@
+
+# The ring protocol both sides speak, for the target (no dependencies).
+$(BUILD)/rings/rings.o: $(RINGS_SRCS) $(BUILD)/rings/sources.txt | tools
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name XenRings \
+		-emit-module -emit-module-path $(BUILD)/rings/XenRings.swiftmodule \
+		-c $(RINGS_SRCS) -o $@
 
 $(BUILD)/gen/Version.swift: FORCE
 	@mkdir -p $(@D)
@@ -254,8 +278,8 @@ endef
 
 # $(call hypervisor_rules,P,E): the hypervisor objects for platform P and exit method E.
 define hypervisor_rules
-$(call hv_dir,$(1),$(2))/hypervisor.o: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o \
-		$(wildcard $(INCLUDE)/*.h) $(call platform_dir,$(1))/board.h
+$(call hv_dir,$(1),$(2))/hypervisor.o: $(HV_SRCS) $(BUILD)/hv/sources.txt $(BUILD)/gen/Version.swift \
+		$(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h) $(call platform_dir,$(1))/board.h
 	@mkdir -p $$(@D)
 	$$(SWIFTC) $$(SWIFT_HV_FLAGS) $(call exit_define,$(2)) -I $(call platform_dir,$(1)) \
 		-module-cache-path $(call platform_dir,$(1))/module-cache \
@@ -275,7 +299,7 @@ $(BUILD)/gen/guest-memory.ld: FORCE | apus-tool
 
 # swiftc silently drops inline asm it cannot assemble (EMBEDDED-SWIFT.md):
 # recompile the IR with clang, which reports it.
-$(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(wildcard $(INCLUDE)/*.h) \
+$(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h) \
 		$(call platform_dir,$(PLATFORM))/board.h
 	@mkdir -p $(BUILD)/asmcheck
 	$(SWIFTC) $(SWIFT_HV_FLAGS) $(call exit_define,$(EXIT)) -I $(call platform_dir,$(PLATFORM)) \
@@ -359,8 +383,14 @@ $(BUILD)/tests/%.o: Tests/Images/%.swift $(BUILD)/core/core.o $(call platform_di
 $(BUILD)/test-%.elf: $(BUILD)/tests/%.o $(TEST_IMAGE_OBJS) LinkerScripts/hypervisor.ld
 	$(LD) -L $(call platform_dir,vexpress-a15) -T LinkerScripts/hypervisor.ld $(LDFLAGS) $(TEST_IMAGE_OBJS) $< $(LIBGCC) -o $@
 
-# Guest runtime (one module) and guest programs (one module each).
-$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(wildcard $(GUEST_INCLUDE)/*.h)
+# Guest library, guest runtime (one module each) and guest programs (one module each).
+$(BUILD)/guestkit/guestkit.o: $(GUESTKIT_SRCS) $(BUILD)/guestkit/sources.txt $(BUILD)/core/core.o
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -module-name GuestKit \
+		-emit-module -emit-module-path $(BUILD)/guestkit/GuestKit.swiftmodule \
+		-c $(GUESTKIT_SRCS) -o $@
+
+$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/guestkit/guestkit.o $(wildcard $(GUEST_INCLUDE)/*.h)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name GuestRuntime \
 		-emit-module -emit-module-path $(BUILD)/guest-runtime/GuestRuntime.swiftmodule \
@@ -371,13 +401,20 @@ $(BUILD)/guest-runtime/start.o: Boot/Guest/start.S | tools
 	$(CC) $(ASFLAGS) -c $< -o $@
 
 .SECONDEXPANSION:
-$(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guest$$(call capitalize,$$*)/*.swift)) $(BUILD)/guest-runtime/guestruntime.o
+$(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guests/$$(call capitalize,$$*)/*.swift)) $(BUILD)/guest-runtime/guestruntime.o
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name Guest$(call capitalize,$*) -c $(filter %.swift,$^) -o $@
 
-$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guest-runtime/start.o $(BUILD)/core/core.o $(BUILD)/runtime.o LinkerScripts/guest.ld $(BUILD)/gen/guest-memory.ld
-	$(LD) $(GUEST_LDFLAGS) $(BUILD)/guest-runtime/start.o $< $(BUILD)/guest-runtime/guestruntime.o \
-		$(BUILD)/core/core.o $(BUILD)/runtime.o $(LIBGCC) -o $@
+# What every guest links with, after its own object.
+GUEST_LINK_OBJS = $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guestkit/guestkit.o $(BUILD)/core/core.o \
+	$(BUILD)/rings/rings.o $(BUILD)/runtime.o
+
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_LINK_OBJS) $(BUILD)/guest-runtime/start.o LinkerScripts/guest.ld $(BUILD)/gen/guest-memory.ld
+	$(LD) $(GUEST_LDFLAGS) $(BUILD)/guest-runtime/start.o $< $(GUEST_LINK_OBJS) $(LIBGCC) -o $@
+
+# guest.ld links for 0x80000000 unless GUEST_RAM is given.
+$(BUILD)/guests/load-at-%.elf: $(BUILD)/guests/load.o $(GUEST_LINK_OBJS) $(BUILD)/guest-runtime/start.o LinkerScripts/guest.ld $(BUILD)/gen/guest-memory.ld
+	$(LD) $(GUEST_LDFLAGS) --defsym=GUEST_RAM=0x$* $(BUILD)/guest-runtime/start.o $< $(GUEST_LINK_OBJS) $(LIBGCC) -o $@
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(OBJCOPY) -O binary $< $@
@@ -475,4 +512,4 @@ FORCE:
 
 # Keep intermediate objects and ELF files for inspection and debugging (not a
 # blanket .SECONDARY, which would stop make from rebuilding a missing system image).
-.PRECIOUS: $(BUILD)/guests/%.o $(BUILD)/guests/%.elf $(BUILD)/tests/%.o
+.PRECIOUS: $(BUILD)/guests/%.o $(BUILD)/guests/%.elf $(BUILD)/guests/load-at-%.elf $(BUILD)/tests/%.o

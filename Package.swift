@@ -1,6 +1,7 @@
 // swift-tools-version: 6.0
-// Host build: the pure core (also compiled for armv7 by the Makefile), the host
-// tools, and the XCTest suites. The bare-metal images are built by the Makefile.
+// Host build: the pure core, the ring protocol and the guest library (all three
+// also compiled for armv7 by the Makefile), the host-only interface analysis
+// and tools, and the XCTest suites. The bare-metal images are built by the Makefile.
 import PackageDescription
 
 let package = Package(
@@ -8,23 +9,41 @@ let package = Package(
     products: [
         .executable(name: "apus", targets: ["apus"]),
         .library(name: "HypervisorCore", targets: ["HypervisorCore"]),
+        .library(name: "XenRings", targets: ["XenRings"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // Pure, allocation-free logic shared by the hypervisor and the host.
+        // What the hypervisor decides: pure, allocation-free, host-tested; linked
+        // into the hypervisor and the guests.
         .target(name: "HypervisorCore"),
+        // The Xen shared-ring protocol both sides of a split driver speak (front
+        // and back rings, the console ring, blkif): no dependencies, so the
+        // hypervisor, the guests and the host tests use it alike.
+        .target(name: "XenRings"),
+        // Guest-only logic, pure and host-tested: bootargs parsers, the RT
+        // guest's task executive, virtqueue layout. The Makefile compiles it for
+        // armv7 and links it into every guest; the hypervisor never imports it.
+        .target(name: "GuestKit", dependencies: ["HypervisorCore"]),
+        // Host-only compositional analysis: periodic-resource interfaces and
+        // their SEDF parameters, behind `apus interface` (the hypervisor never links it).
+        .target(name: "InterfaceAnalysis", dependencies: ["HypervisorCore"]),
         // Host-only logic behind the `apus` tool: simulator, scenario files, traces, SVG.
-        .target(name: "ApusTools", dependencies: ["HypervisorCore"]),
+        .target(name: "ApusTools", dependencies: ["HypervisorCore", "InterfaceAnalysis"]),
         .executableTarget(
             name: "apus",
             dependencies: [
                 "ApusTools", "HypervisorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .testTarget(name: "HypervisorCoreTests", dependencies: ["HypervisorCore"]),
-        .testTarget(name: "ApusToolsTests", dependencies: ["ApusTools", "HypervisorCore"]),
+        // Helpers shared by the host test targets (seeded generator, text sink).
+        .target(name: "TestSupport", dependencies: ["HypervisorCore"], path: "Tests/TestSupport"),
+        .testTarget(name: "HypervisorCoreTests", dependencies: ["HypervisorCore", "TestSupport"]),
+        .testTarget(name: "XenRingsTests", dependencies: ["XenRings"]),
+        .testTarget(name: "GuestKitTests", dependencies: ["GuestKit", "HypervisorCore", "TestSupport"]),
+        .testTarget(name: "InterfaceAnalysisTests", dependencies: ["InterfaceAnalysis", "HypervisorCore"]),
+        .testTarget(name: "ApusToolsTests", dependencies: ["ApusTools", "HypervisorCore", "InterfaceAnalysis"]),
         // Boots the images that `make` built under QEMU and asserts on the UART output.
         .testTarget(name: "IntegrationTests", dependencies: ["ApusTools", "HypervisorCore"]),
     ]

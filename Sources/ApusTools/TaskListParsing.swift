@@ -1,6 +1,7 @@
 // Parsing the command line's task lists ("p:e,p:e,...") and whole numbers,
 // with messages that name the bad item. Formatting goes the other way.
 import HypervisorCore
+import InterfaceAnalysis
 
 /// Bad command-line input: a one-line message naming what is wrong.
 public struct InputError: Error, Equatable, CustomStringConvertible {

@@ -1,5 +1,7 @@
+import GuestKit
 import GuestSupport
 import HypervisorCore
+import XenRings
 
 /// A virtual disk served by the block back end of the driver domain
 /// (docs/BLOCK.md): Xen's blkif ring on a page the hypervisor set up and

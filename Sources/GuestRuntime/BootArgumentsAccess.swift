@@ -1,3 +1,4 @@
+import GuestKit
 import HypervisorCore
 
 /// The bootargs the hypervisor hands a guest in r1: a NUL-terminated string

@@ -1,5 +1,6 @@
 import GuestSupport
 import HypervisorCore
+import XenRings
 
 /// Guest console output, one line at a time: into the Xen console ring a
 /// console backend serves (docs/CONSOLE.md) when the hypervisor set one up,

@@ -1,3 +1,4 @@
+import GuestKit
 import GuestSupport
 import HypervisorCore
 

@@ -1,6 +1,7 @@
 // Task lists, numbers, ranges and the option combinations of `apus interface`.
 import ApusTools
 import HypervisorCore
+import InterfaceAnalysis
 import XCTest
 
 final class InterfaceParsingTests: XCTestCase {

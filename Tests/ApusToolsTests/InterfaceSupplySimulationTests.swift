@@ -3,6 +3,7 @@
 // and on Γ(Π, Θ - 1) some job misses.
 import ApusTools
 import HypervisorCore
+import InterfaceAnalysis
 import XCTest
 
 final class InterfaceSupplySimulationTests: XCTestCase {

@@ -81,7 +81,7 @@ final class PlatformTests: XCTestCase {
         XCTAssertFalse(virtHeader.contains("SYSCTL"), virtHeader)
         XCTAssertEqual(BoardFiles.hypBlocks(of: virt), [.device, .normal, .unmapped, .unmapped])
         XCTAssertEqual(BoardFiles.linkerScript(for: virt).components(separatedBy: "\n")[1], "RAM_START = 0x40000000;")
-        XCTAssertEqual(BoardFiles.guestLinkerScript().components(separatedBy: "\n")[1], "GUEST_RAM = 0x80000000;")
+        XCTAssertEqual(BoardFiles.guestLinkerScript().components(separatedBy: "\n")[1], "PROVIDE(GUEST_RAM = 0x80000000);")
     }
 
     /// A VM without physical-base goes right after the one before it (the

@@ -6,6 +6,7 @@
 // wake rule is exercised) or busy ones, random release offsets.
 @testable import ApusTools
 import HypervisorCore
+import InterfaceAnalysis
 import XCTest
 
 final class SimulationAnalysisPropertyTests: XCTestCase {

@@ -2,6 +2,7 @@
 // the scenario files in Examples/scenarios/.
 @testable import ApusTools
 import HypervisorCore
+import InterfaceAnalysis
 import XCTest
 
 final class SimulationExampleTests: XCTestCase {

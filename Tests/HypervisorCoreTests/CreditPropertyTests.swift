@@ -11,6 +11,7 @@
 // others until a tick finds it running again. Xen's credit1 has the same
 // known imprecision; SEDF is the scheduler that gives exact reservations.
 import HypervisorCore
+import TestSupport
 import XCTest
 
 final class CreditPropertyTests: XCTestCase {

@@ -1,4 +1,5 @@
 import HypervisorCore
+import TestSupport
 import XCTest
 
 /// Random grant / revoke / map / unmap / copy sequences against a model.

@@ -1,5 +1,6 @@
 // Admission control: sum(slice/period) <= 1 exactly, and parameter validation.
 @testable import HypervisorCore
+import TestSupport
 import XCTest
 
 final class SEDFAdmissionTests: XCTestCase {

@@ -2,6 +2,7 @@
 // than the slice per period without extratime) and the guarantee (a backlogged,
 // admitted VCPU gets its full slice in every period), with random blocking.
 import HypervisorCore
+import TestSupport
 import XCTest
 
 final class SEDFPropertyTests: XCTestCase {

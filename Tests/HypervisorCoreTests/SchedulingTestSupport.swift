@@ -4,27 +4,6 @@
 import HypervisorCore
 import XCTest
 
-/// SplitMix64: tiny, deterministic, good enough to draw test cases.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in `range` (modulo bias is irrelevant for tests).
-    mutating func next(in range: ClosedRange<UInt64>) -> UInt64 {
-        range.lowerBound + next() % (range.upperBound - range.lowerBound + 1)
-    }
-
-    mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
-}
-
 func ms(_ v: UInt64) -> TimeSpan { .milliseconds(v) }
 func us(_ v: UInt64) -> TimeSpan { .microseconds(v) }
 func at(ms v: UInt64) -> Instant { Instant(nanoseconds: v * 1_000_000) }

@@ -1,12 +1,6 @@
 import HypervisorCore
+import TestSupport
 import XCTest
-
-/// Collects output bytes on the host, as the UART does on the target.
-struct ByteBuffer: TextSink {
-    var bytes: [UInt8] = []
-    mutating func write(byte: UInt8) { bytes.append(byte) }
-    var text: String { String(decoding: bytes, as: UTF8.self) }
-}
 
 final class TextSinkTests: XCTestCase {
     private func render(_ body: (inout ByteBuffer) -> Void) -> String {

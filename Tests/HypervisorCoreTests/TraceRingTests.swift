@@ -1,4 +1,5 @@
 import HypervisorCore
+import TestSupport
 import XCTest
 
 final class TraceRingTests: XCTestCase {

@@ -74,11 +74,15 @@ enum QEMU {
 
     /// Boots `image` (a file name in the build directory) on `platform`, or on
     /// `machine` when given (a -M value of that platform's machine). `input` is typed
-    /// on UART0 (QEMU's stdin), all of it at once; stdin stays open until QEMU exits.
+    /// on UART0 (QEMU's stdin), all of it at once, as soon as the output
+    /// contains `typeAfter` (at start when nil): the hypervisor resets the
+    /// UART's FIFO when it boots, so bytes typed earlier are lost, as on a board.
+    /// stdin stays open until QEMU exits.
     static func boot(
         _ image: String, platform: TestPlatform = .vexpressA15, machine: String? = nil, loader: Loader = .kernel,
         timeout: TimeInterval = 60,
-        extraArguments: [String] = [], input: String? = nil, file: StaticString = #filePath, line: UInt = #line
+        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil,
+        file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
         let path = buildDirectory.appendingPathComponent(image).path
         guard FileManager.default.fileExists(atPath: path) else {
@@ -99,11 +103,13 @@ enum QEMU {
         process.standardInput = keyboard ?? FileHandle.nullDevice
 
         let collected = OutputCollector()
+        let typist = Typist(keyboard: keyboard, input: input, after: typeAfter)
         pipe.fileHandleForReading.readabilityHandler = { handle in
             collected.append(handle.availableData)
+            typist.typeIfReady(seen: collected.text)
         }
         try process.run()
-        if let keyboard, let input { keyboard.fileHandleForWriting.write(Data(input.utf8)) }
+        typist.typeIfReady(seen: collected.text)
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
         let timedOut = finished.wait(timeout: .now() + timeout) == .timedOut
@@ -150,6 +156,30 @@ enum Loader {
                     "-drive", "if=pflash,unit=1,format=raw,file=\(folder.appendingPathComponent("env.img").path)",
                     "-device", "loader,file=\(image),addr=\(address),force-raw=on", "-nic", "none"]
         }
+    }
+}
+
+/// Types the input once, when the output shows the awaited text.
+final class Typist: @unchecked Sendable {
+    private let keyboard: Pipe?
+    private let input: String?
+    private let after: String?
+    private var typed = false
+    private let lock = NSLock()
+
+    init(keyboard: Pipe?, input: String?, after: String?) {
+        self.keyboard = keyboard
+        self.input = input
+        self.after = after
+    }
+
+    func typeIfReady(seen output: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !typed, let keyboard, let input else { return }
+        if let after, !output.contains(after) { return }
+        typed = true
+        keyboard.fileHandleForWriting.write(Data(input.utf8))
     }
 }
 

@@ -30,7 +30,8 @@ final class ConsoleInputTests: XCTestCase {
     func testTypedLinesReachTheSelectedGuestOnly() throws {
         let typed = "hello left\r" + "\u{1D}2" + "hello right\rquit\r" + "\u{1D}9" + "\u{1D}1" + "quit\r"
         let run = try QEMU.boot("systems/console-input.elf", timeout: 120,
-                                extraArguments: ["-icount", "shift=0,sleep=off"], input: typed)
+                                extraArguments: ["-icount", "shift=0,sleep=off"], input: typed,
+                                typeAfter: "[consoled] INPUT -> left dom=1")
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         XCTAssertEqual(run.status, 0, run.transcript)
         let lines = run.output.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }

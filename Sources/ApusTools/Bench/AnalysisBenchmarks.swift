@@ -1,4 +1,5 @@
 import HypervisorCore
+import InterfaceAnalysis
 
 // Cost of the compositional analysis for a realistic 10-task guest: the least budget for
 // one period (a binary search of exact tests) and the cheapest period over a range (that

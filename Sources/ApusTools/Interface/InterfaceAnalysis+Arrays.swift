@@ -1,6 +1,7 @@
 // Array shorthands of the core's Span-taking analysis, for host code
 // (simulator cross-checks, benchmarks, tools).
 import HypervisorCore
+import InterfaceAnalysis
 
 extension InterfaceAnalysis {
     public static func minimalBudget(

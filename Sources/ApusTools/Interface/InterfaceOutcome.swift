@@ -1,5 +1,6 @@
 // Running the analysis for one request and keeping everything a report shows.
 import HypervisorCore
+import InterfaceAnalysis
 
 public struct InterfaceOutcome {
     public var request: InterfaceRequest

@@ -1,6 +1,7 @@
 // What `apus interface` was asked, validated from the raw option strings so that
 // every mistake becomes one InputError line (exit status 2), never a trap.
 import HypervisorCore
+import InterfaceAnalysis
 
 public struct InterfaceRequest: Equatable {
     public enum Periods: Equatable {

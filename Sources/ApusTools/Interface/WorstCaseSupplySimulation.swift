@@ -5,6 +5,7 @@
 // and one unit less of budget makes some job miss (the property tests check
 // both). Event-driven and exact in integers; host-only (it keeps arrays).
 import HypervisorCore
+import InterfaceAnalysis
 
 /// A job that was unfinished at its deadline (it is then dropped).
 public struct SupplySimulationMiss: Equatable, Sendable {

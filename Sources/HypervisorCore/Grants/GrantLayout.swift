@@ -31,7 +31,7 @@ public struct GrantLayout: Equatable, Sendable {
                 window: GuestPhysicalRange = GrantWindow.standard) {
         self.memory = memory
         self.physicalBase = physicalBase
-        self.table = table ?? GuestMemoryMap.grantTablePage(ramEnd: memory.end)
+        self.table = table ?? GuestReservedPages.page(GuestReservedPages.grantTablePage, of: memory)
         self.window = window
     }
 

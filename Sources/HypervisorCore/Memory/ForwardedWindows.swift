@@ -4,7 +4,7 @@
 // accesses fault to the hypervisor, which performs those that fall inside the
 // VM's own windows on the physical registers and refuses the rest (a guest
 // fault, like any access outside what the VM was given). This file is the
-// decision, pure and host-tested; Sources/Hypervisor/ForwardedMMIO.swift does
+// decision, pure and host-tested; Sources/Hypervisor/Traps/ForwardedMMIO.swift does
 // the access. Device registers are identity-mapped: IPA == physical address.
 
 /// A stage-2 data abort as the syndrome (HSR) describes it.

@@ -69,11 +69,18 @@ public struct Platform: Sendable {
     /// Shared peripheral interrupts that may be passed through (the GIC has INTIDs 0 up to the end).
     public var firstSPI: UInt32
     public var lastSPI: UInt32
+    /// 4 KiB pages of the hypervisor's stage-2 table region (.stage2 in
+    /// LinkerScripts/hypervisor.ld), shared out among the VMs by `Stage2Budget`.
+    public var stage2TablePages: Int
+
+    /// Pages of the .stage2 region the hypervisor links (LinkerScripts/hypervisor.ld
+    /// says the same number; a host test holds the two together).
+    public static let linkedStage2TablePages = 128
 
     public init(kind: PlatformKind, ram: PhysicalRange, maximumRAMSize: UInt64, hypervisorReservedSize: UInt64,
                 gic: GICLayout, interrupts: PlatformInterrupts, console: ConsoleUART, powerOff: PowerOffMethod,
                 counterFrequency: UInt64, deviceRegions: InlineArray<12, DeviceRegion>, deviceRegionCount: Int,
-                firstSPI: UInt32, lastSPI: UInt32) {
+                firstSPI: UInt32, lastSPI: UInt32, stage2TablePages: Int = Platform.linkedStage2TablePages) {
         self.kind = kind
         self.ram = PhysicalRange(base: ram.base, size: min(ram.size, maximumRAMSize))
         self.maximumRAMSize = maximumRAMSize
@@ -87,9 +94,11 @@ public struct Platform: Sendable {
         self.deviceRegionCount = min(deviceRegionCount, Platform.maximumDeviceRegions)
         self.firstSPI = firstSPI
         self.lastSPI = lastSPI
+        self.stage2TablePages = max(stage2TablePages, 0)
     }
 
-    /// Where every guest sees its GIC: distributor (emulated) and CPU interface (the real GICV).
+    /// Where every guest sees its GIC: the distributor (one page, emulated) and,
+    /// right after it, the CPU interface (two pages, the real GICV).
     public var virtualGIC: GuestPhysicalRange { GuestMemoryMap.gic }
     /// The guest's GIC CPU interface, mapped by stage 2 onto `gicVirtualCPUInterface`.
     public var guestGICCPUInterface: GuestPhysicalRange { GuestMemoryMap.gicCPUInterface }

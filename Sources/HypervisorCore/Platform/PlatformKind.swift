@@ -13,11 +13,12 @@ public enum PlatformKind: UInt32, Sendable {
         }
     }
 
-    /// The description with `ramSize` bytes of RAM (clamped to the machine's maximum).
-    public func platform(ramSize: UInt64) -> Platform {
+    /// The description with `ramSize` bytes of RAM (clamped to the machine's maximum);
+    /// `stage2TablePages`: the hypervisor passes the size of the region it really linked.
+    public func platform(ramSize: UInt64, stage2TablePages: Int = Platform.linkedStage2TablePages) -> Platform {
         switch self {
-        case .vexpressA15: .vexpressA15(ramSize: ramSize)
-        case .qemuVirt: .qemuVirt(ramSize: ramSize)
+        case .vexpressA15: .vexpressA15(ramSize: ramSize, stage2TablePages: stage2TablePages)
+        case .qemuVirt: .qemuVirt(ramSize: ramSize, stage2TablePages: stage2TablePages)
         }
     }
 }

@@ -15,7 +15,7 @@ extension Platform {
     /// virtio-mmio transports (0x200 bytes each, transport n raising SPI 16 + n)
     /// fill four pages: one region of 0x200-byte windows, DMA-capable. The GIC
     /// has 256 SPIs, but guests' virtual GICs have 160 INTIDs: SPIs up to 159.
-    public static func qemuVirt(ramSize: UInt64) -> Platform {
+    public static func qemuVirt(ramSize: UInt64, stage2TablePages: Int = Platform.linkedStage2TablePages) -> Platform {
         var regions = InlineArray<12, DeviceRegion>(repeating: noRegion)
         regions[0] = DeviceRegion(name: "UART0 (console)", base: QEMUVirtDevices.uart0, size: 0x1000, firstInterrupt: 33)
         regions[1] = DeviceRegion(name: "virtio-mmio 0-31", base: QEMUVirtDevices.virtioMMIO, size: 0x4000,
@@ -32,6 +32,6 @@ extension Platform {
             powerOff: .psciSystemOff,
             counterFrequency: 62_500_000,
             deviceRegions: regions, deviceRegionCount: 2,
-            firstSPI: 32, lastSPI: 159)
+            firstSPI: 32, lastSPI: 159, stage2TablePages: stage2TablePages)
     }
 }

@@ -21,7 +21,7 @@ extension Platform {
     /// the console's registers. The four virtio-mmio transports (0x200 bytes each)
     /// share one 4 KiB page, the smallest unit stage 2 can map: one region of four
     /// 0x200-byte windows (transport n raises INTID 72 + n), DMA-capable.
-    public static func vexpressA15(ramSize: UInt64) -> Platform {
+    public static func vexpressA15(ramSize: UInt64, stage2TablePages: Int = Platform.linkedStage2TablePages) -> Platform {
         var regions = InlineArray<12, DeviceRegion>(repeating: noRegion)
         regions[0] = DeviceRegion(name: "UART0 (console)", base: VexpressA15Devices.uart0, size: 0x1000, firstInterrupt: 37)
         regions[1] = DeviceRegion(name: "UART1", base: VexpressA15Devices.uart1, size: 0x1000, firstInterrupt: 38)
@@ -44,6 +44,6 @@ extension Platform {
             powerOff: .systemControl(register: PhysicalAddress(VexpressA15Devices.systemControl), value: 0xC080_0000),
             counterFrequency: 62_500_000,
             deviceRegions: regions, deviceRegionCount: 7,
-            firstSPI: 32, lastSPI: 159)
+            firstSPI: 32, lastSPI: 159, stage2TablePages: stage2TablePages)
     }
 }

@@ -70,16 +70,17 @@ struct WideNatural {
     }
 }
 
-/// The running sum of slice/period fractions, exact.
-struct UtilizationSum {
+/// The running sum of slice/period fractions, exact (public for the host's
+/// interface analysis, which admits interfaces with the scheduler's arithmetic).
+public struct UtilizationSum {
     private var numerator = WideNatural(0)
     private var denominator = WideNatural(1)
     private var overflowed = false
 
-    init() {}
+    public init() {}
 
     /// Adds one reservation of `slice` every `period` (period > 0).
-    mutating func add(slice: TimeSpan, period: TimeSpan) {
+    public mutating func add(slice: TimeSpan, period: TimeSpan) {
         if overflowed { return }
         guard let scaledSum = numerator.multiplied(by: period.nanoseconds),
               let scaledSlice = denominator.multiplied(by: slice.nanoseconds),
@@ -94,7 +95,7 @@ struct UtilizationSum {
     }
 
     /// Whether the total is at most one CPU, or why not.
-    func checkFitsOneCPU() -> SchedulerError? {
+    public func checkFitsOneCPU() -> SchedulerError? {
         if overflowed { return .utilizationNotRepresentable }
         return numerator <= denominator ? nil : .overloaded
     }

@@ -20,7 +20,7 @@ extension Instant {
 
 /// `a * b <= c * d` for 64-bit operands, exactly (128-bit products).
 @inline(__always)
-func productIsAtMost(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> Bool {
+public func productIsAtMost(_ a: UInt64, _ b: UInt64, _ c: UInt64, _ d: UInt64) -> Bool {
     let left = a.multipliedFullWidth(by: b)
     let right = c.multipliedFullWidth(by: d)
     return left.high < right.high || (left.high == right.high && left.low <= right.low)

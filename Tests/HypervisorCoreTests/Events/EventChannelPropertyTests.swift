@@ -5,6 +5,7 @@
 // consistent, free ports not pending) and against a small dictionary model
 // of Xen's rules that predicts every result and every port's state.
 import HypervisorCore
+import TestSupport
 import XCTest
 
 /// SplitMix64 for the event-channel property tests.

@@ -2,6 +2,7 @@
 // stand-in for the GICV hardware that acknowledges and completes list
 // register entries the way the guest's IAR/EOIR accesses would.
 import HypervisorCore
+import TestSupport
 import XCTest
 
 /// SplitMix64 for the vGIC property tests.

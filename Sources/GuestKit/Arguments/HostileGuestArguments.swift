@@ -1,0 +1,99 @@
+// Bootargs of the hostile guest:
+//   duration=<ms> [victim=0x<guest-physical address>] [crash=none|undef|vector|block]
+//   [own-window=0x<address> foreign-window=0x<address>]
+// `victim` names memory the guest must not reach (another VM's guest-physical
+// placement, say); `crash` ends the run with a deliberate fault.
+// `own-window` is a virtio-mmio transport the VM owns (a sub-page window the
+// hypervisor forwards): reading its MagicValue must work; `foreign-window` is
+// another VM's transport in the same page: reading it must fault.
+// `physical-base=0x...` is appended by the hypervisor to the bootargs of a VM
+// that owns a DMA-capable device (where its RAM really is); the guest reports it.
+// `attack=isolation|blkif|abandon` picks the attacks (default isolation: memory,
+// devices, interrupts, hypercalls, instructions); `blkif` attacks the block
+// back end through the VM's own disk instead and needs the `blkif=` the
+// hypervisor appends for a VM with a `disk` (docs/GUESTS.md).
+import HypervisorCore
+
+public struct HostileGuestArguments: Sendable {
+    public enum Crash: Equatable, Sendable {
+        case none
+        /// An undefined instruction with no handler expecting it.
+        case undefinedInstruction
+        /// A fault while the exception vectors point at unmapped memory.
+        case brokenVectors
+        /// Blocks for good: interrupts masked, no timer armed (the hypervisor
+        /// must notice that nothing can wake it rather than idle forever).
+        case blockForever
+    }
+
+    public enum Attack: Equatable, Sendable {
+        /// Memory, devices, interrupts, hypercalls and instructions it was not given.
+        case isolation
+        /// Malformed, out-of-range and badly granted blkif requests, event
+        /// storms and a ring overrun against the block back end.
+        case blkif(BlockFrontendArguments)
+        /// Posts valid block writes and crashes before any is answered: the
+        /// driver domain must survive a front end that stops with requests in flight.
+        case abandon(BlockFrontendArguments)
+    }
+
+    public var duration: TimeSpan
+    public var attack: Attack
+    public var victim: UInt32?
+    public var crash: Crash
+    public var ownWindow: UInt32?
+    public var foreignWindow: UInt32?
+    public var physicalBase: UInt32?
+
+    public init(_ arguments: BootArguments) throws(GuestArgumentError) {
+        let milliseconds = try arguments.requiredInteger(
+            "duration", limit: RTGuestArguments.maximumDurationMilliseconds, detail: "milliseconds, 1..10000000")
+        duration = .milliseconds(milliseconds)
+
+        if let text = arguments.value("victim") {
+            guard let address = parseHex32(text) else {
+                throw GuestArgumentError("victim", .malformed, "expected 0x and up to 8 hex digits")
+            }
+            guard address & 3 == 0 else { throw GuestArgumentError("victim", .outOfRange, "must be 4-byte aligned") }
+            victim = address
+        } else {
+            victim = nil
+        }
+
+        ownWindow = try Self.window("own-window", in: arguments)
+        foreignWindow = try Self.window("foreign-window", in: arguments)
+        physicalBase = try Self.window("physical-base", in: arguments)
+
+        if arguments.value("attack") == nil || arguments.value("attack", equals: "isolation") {
+            attack = .isolation
+        } else if arguments.value("attack", equals: "blkif") || arguments.value("attack", equals: "abandon") {
+            guard let disk = try BlockFrontendArguments.parse(arguments) else {
+                throw GuestArgumentError("blkif", .missing, "missing: this attack needs a `disk` (docs/CONFIG.md)")
+            }
+            attack = arguments.value("attack", equals: "blkif") ? .blkif(disk) : .abandon(disk)
+        } else {
+            throw GuestArgumentError("attack", .unknownValue, "expected isolation, blkif or abandon")
+        }
+
+        if arguments.value("crash") == nil || arguments.value("crash", equals: "none") {
+            crash = .none
+        } else if arguments.value("crash", equals: "undef") {
+            crash = .undefinedInstruction
+        } else if arguments.value("crash", equals: "vector") {
+            crash = .brokenVectors
+        } else if arguments.value("crash", equals: "block") {
+            crash = .blockForever
+        } else {
+            throw GuestArgumentError("crash", .unknownValue, "expected none, undef, vector or block")
+        }
+    }
+
+    private static func window(_ key: StaticString, in arguments: BootArguments) throws(GuestArgumentError) -> UInt32? {
+        guard let text = arguments.value(key) else { return nil }
+        guard let address = parseHex32(text) else {
+            throw GuestArgumentError(key, .malformed, "expected 0x and up to 8 hex digits")
+        }
+        guard address & 3 == 0 else { throw GuestArgumentError(key, .outOfRange, "must be 4-byte aligned") }
+        return address
+    }
+}

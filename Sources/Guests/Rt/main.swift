@@ -1,0 +1,68 @@
+import GuestKit
+import GuestRuntime
+import GuestSupport
+import HypervisorCore
+
+/// The real-time guest: runs periodic tasks (bootargs `policy=edf|rm
+/// tasks=p:e,... duration=ms`) under its own EDF or RM scheduler for
+/// `duration`, then reports per task and shuts down (docs/GUESTS.md).
+@c(guest_main)
+func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
+    var out = GuestConsole()
+    let arguments: RTGuestArguments
+    do throws(GuestArgumentError) {
+        arguments = try RTGuestArguments(BootArguments(guestPointer: bootargs))
+    } catch {
+        out.write("ERROR ")
+        error.describe(to: &out)
+        out.newline()
+        check("rt-bootargs", false)
+        Hypervisor.shutdown(.crash)
+    }
+    // The bootargs sit in the last page of RAM: its end is the first address not ours.
+    let memoryEnd = UInt64(widening: UInt32(UInt(bitPattern: bootargs)) | 0xFFF) + 1
+    let io = BlockIO.open(arguments.io.path, memoryEnd: memoryEnd)
+    if arguments.io.path != .none, io == nil {
+        check("rt-io", false)
+        Hypervisor.shutdown(.crash)
+    }
+    var runner = TaskRunner(executive: arguments.makeExecutive(), backgroundWork: arguments.backgroundWork,
+                            io: io, ioTask: arguments.io.task)
+    switch arguments.io.output {
+    case .console:
+        run(&runner, arguments, vm: vm, reportingTo: &out)
+    case .uart1:
+        out.write("RT reports on UART1")
+        out.newline()
+        var uart = PL011Port(base: PL011Port.uart1)
+        run(&runner, arguments, vm: vm, reportingTo: &uart)
+    }
+    Hypervisor.shutdown(.powerOff)
+}
+
+func run<Sink: TextSink>(_ runner: inout TaskRunner, _ arguments: RTGuestArguments, vm: UInt32,
+                         reportingTo out: inout Sink) {
+    announce(arguments, vm: vm, to: &out)
+    Calibration.report(to: &out)
+    runner.run(for: arguments.duration)
+    Report.write(runner, to: &out)
+}
+
+/// `RT vm=0 policy=edf late=keep idle=sleep tasks=2 duration=1000`: what this run is.
+func announce<Sink: TextSink>(_ arguments: RTGuestArguments, vm: UInt32, to out: inout Sink) {
+    out.write("RT vm=")
+    out.write(decimal: vm)
+    out.write(arguments.policy == .earliestDeadlineFirst ? " policy=edf" : " policy=rm")
+    out.write(arguments.lateJobs == .keepRunning ? " late=keep" : " late=drop")
+    out.write(arguments.backgroundWork ? " idle=work" : " idle=sleep")
+    out.write(" tasks=")
+    out.write(decimal: UInt64(clampingNonNegative: arguments.taskCount))
+    out.write(" duration=")
+    out.write(decimal: arguments.duration.nanoseconds / 1_000_000)
+    switch arguments.io.path {
+    case .none: break
+    case .direct: out.write(" io=direct")
+    case .split: out.write(" io=split")
+    }
+    out.newline()
+}

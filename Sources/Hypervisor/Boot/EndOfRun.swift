@@ -1,0 +1,86 @@
+import HVRegs
+import HypervisorCore
+
+/// The end of a run: every VM has stopped, or none can ever run again.
+enum EndOfRun {
+    /// Every remaining VM waits for an interrupt that nothing can raise: say
+    /// so and end the run instead of idling forever.
+    static func stalled() -> Never {
+        var out = Console()
+        out.write("Apus: every running VM is blocked with no timer armed and no device interrupt enabled; nothing can wake them:")
+        out.newline()
+        for vm in 0..<Machines.count where Machines.table[vm].isRunnable {
+            out.write("  VM ")
+            Machines.table[vm].writeName(to: &out)
+            out.write(" waits at pc ")
+            out.write(hex: Machines.table[vm].vcpu.frame.elr)
+            out.newline()
+        }
+        finish("Apus: stopping the system", status: EXIT_STATUS_STALLED)
+    }
+
+    /// Every VM has stopped (or none can run again): report, dump the trace, power off.
+    static func finish(_ headline: StaticString = "Apus: all VMs stopped", status: Int32 = EXIT_STATUS_OK) -> Never {
+        var out = Console()
+        out.write(headline)
+        out.newline()
+        for vm in 0..<Machines.count {
+            let machine = Machines.table[vm]
+            out.write("  VM ")
+            machine.writeName(to: &out)
+            out.write(": hypercalls ")
+            out.write(decimal: machine.hypercalls)
+            out.write(", console_io writes ")
+            out.write(decimal: machine.consoleWrites)
+            out.write(", interrupts ")
+            out.write(decimal: machine.interrupts)
+            out.write(", faults injected ")
+            out.write(decimal: machine.injectedFaults)
+            if machine.forwardedAccesses != 0 {
+                out.write(", forwarded accesses ")
+                out.write(decimal: machine.forwardedAccesses)
+            }
+            out.newline()
+        }
+        out.write("  decisions ")
+        out.write(decimal: Scheduling.decisions)
+        out.write(", unowned interrupts ")
+        out.write(decimal: Interrupts.unowned)
+        out.write(", ignored distributor accesses ")
+        out.write(decimal: DistributorEmulation.ignoredAccesses)
+        out.newline()
+        writeStackPeak(to: &out)
+        Traps.cost.write(name: "trap-handling", to: &out)
+        Scheduling.decideCost.write(name: "decide", to: &out)
+        Scheduling.switchCost.write(name: "vcpu-switch", to: &out)
+        #if APUS_TRACE_DUMP
+        dumpTrace(to: &out)
+        #endif
+        PowerOff.exit(status: status)
+    }
+
+    /// The deepest the HYP stack went: the first word from the bottom that no
+    /// longer holds the boot-time paint.
+    static func writeStackPeak(to out: inout Console) {
+        var address = hv_stack_bottom()
+        while address < hv_stack_top(), hv_peek32(address) == UInt32(STACK_PAINT) { address += 4 }
+        out.write("  HYP stack: peak ")
+        out.write(decimal: UInt32(truncatingIfNeeded: hv_stack_top() - address))
+        out.write(" of ")
+        out.write(decimal: UInt32(truncatingIfNeeded: hv_stack_top() - hv_stack_bottom()))
+        out.write(" bytes")
+        out.newline()
+    }
+
+    /// The trace ring in `apus-trace 1` format between two marker lines, for
+    /// `make trace` to cut out and hand to `apus trace`.
+    static func dumpTrace(to out: inout Console) {
+        out.write("--- apus-trace begin ---")
+        out.newline()
+        Scheduling.trace.write(to: &out, vcpus: Machines.count, end: Clock.now) { vcpu, sink in
+            Machines.table[Int(vcpu)].writeName(to: &sink)
+        }
+        out.write("--- apus-trace end ---")
+        out.newline()
+    }
+}

@@ -1,0 +1,20 @@
+import HVRegs
+import HypervisorCore
+
+extension Hypercalls {
+    /// event_channel_op: the core's EventChannelTable decides; a notification
+    /// it returns is delivered.
+    static func eventChannelOp(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>) {
+        guard let size = EventChannelCommand(rawValue: frame.pointee.r.0)?.argumentSize else {
+            Hypercalls.fail(frame, .notImplemented)
+            return
+        }
+        guard let arguments = Machines.guestBytes(vm: vm, address: frame.pointee.r.1, length: size) else {
+            Hypercalls.fail(frame, .fault)
+            return
+        }
+        let outcome = EventAndGrantTables.events.perform(command: frame.pointee.r.0, caller: UInt16(truncatingIfNeeded: vm), arguments: arguments)
+        Hypercalls.result(frame, outcome.registerValue)
+        EventAndGrantTables.deliver(outcome.notification)
+    }
+}

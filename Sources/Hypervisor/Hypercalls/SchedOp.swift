@@ -1,0 +1,29 @@
+import HVRegs
+import HypervisorCore
+
+extension Hypercalls {
+    /// sched_op: yield, block until an interrupt, shut down.
+    static func schedOp(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, command: UInt32, argument: UInt32) {
+        switch SchedOpCommand(rawValue: command) {
+        case .yield:
+            Hypercalls.result(frame, 0)
+            Scheduling.yield(vm)
+        case .block:
+            Hypercalls.result(frame, 0)
+            Blocking.blockUntilInterrupt(vm: vm)
+        case .shutdown:
+            guard let request = Machines.guestBytes(vm: vm, address: argument, length: 4) else {
+                Hypercalls.fail(frame, .fault)
+                return
+            }
+            guard let reason = ShutdownReason(rawValue: request.load(as: UInt32.self)) else {
+                Hypercalls.fail(frame, .invalid)
+                return
+            }
+            Hypercalls.result(frame, 0)
+            VMStop.stop(vm: vm, frame: frame, reason: .shutdown(reason))
+        case .poll, nil:
+            Hypercalls.fail(frame, .notImplemented)
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import HVRegs
+import HypervisorCore
+
+/// Stopping one VM (a shutdown, PSCI SYSTEM_OFF or a fault it cannot handle).
+enum VMStop {
+    /// Stops a VM: off the scheduler, a report on the console. Never touches the others.
+    static func stop(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>?, reason: StopReason) {
+        guard Machines.table[vm].isRunnable else { return }
+        Machines.table[vm].stopped = reason
+        Scheduling.remove(vm)
+        VirtualInterrupts.release(vm: vm)
+        EventAndGrantTables.release(vm: vm)
+        var out = Console()
+        out.write("Apus: VM ")
+        Machines.table[vm].writeName(to: &out)
+        out.write(" stopped: ")
+        switch reason {
+        case .shutdown(let why):
+            out.write("shutdown (")
+            out.write(why.name)
+            out.write(")")
+        case .psciSystemOff:
+            out.write("PSCI SYSTEM_OFF")
+        case .fault(let what):
+            out.write("fault: ")
+            out.write(what)
+        }
+        if let frame, case .fault = reason {
+            out.write(" at pc ")
+            out.write(hex: frame.pointee.elr)
+            out.write(", cpsr ")
+            out.write(hex: frame.pointee.spsr)
+            out.write(", hsr ")
+            out.write(hex: frame.pointee.hsr)
+        }
+        out.newline()
+    }
+}

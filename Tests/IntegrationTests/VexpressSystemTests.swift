@@ -1,0 +1,74 @@
+import ApusTools
+import Foundation
+import XCTest
+
+/// Systems written for vexpress-a15 only, booted there: they pass its UARTs
+/// through or name its physical addresses (Configs/edge), and configurations
+/// the hypervisor itself must refuse.
+final class VexpressSystemTests: XCTestCase {
+    private let checks = SystemChecks(platform: .vexpressA15)
+
+    private func boot(_ system: String) throws -> (QEMURun, GuestReport) { try checks.boot(system) }
+
+    func testTwoVMsRunConcurrentlyAndBothReport() throws {
+        let (run, report) = try boot("two-vms")
+        XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
+        XCTAssertEqual(report.checks(of: "gp")["load-ran"], true, run.transcript)
+        // The hog reports progress while the RT guest is still running its tasks.
+        let progress = try XCTUnwrap(run.output.range(of: "[gp] PROGRESS 1"), run.transcript)
+        let rtResult = try XCTUnwrap(run.output.range(of: "[rt] RESULT"), run.transcript)
+        XCTAssertLessThan(progress.lowerBound, rtResult.lowerBound, run.transcript)
+        XCTAssertGreaterThan(report.value("wakeups", "SUPPLY", of: "rt") ?? 0, 0, "virtual timer wake-ups" + run.transcript)
+    }
+
+    /// Isolation: every attack of the hostile guest fails, visibly to it, and
+    /// the other VMs keep running and meeting deadlines.
+    func testHostileGuestIsContained() throws {
+        let (run, report) = try boot("hostile")
+        let checks = report.checks(of: "hostile")
+        XCTAssertGreaterThanOrEqual(checks.count, 20, run.transcript)
+        XCTAssertEqual(checks.filter { !$0.value }.map(\.key), [], run.transcript)
+        XCTAssertEqual(checks["hostile-isolation"], true, run.transcript)
+        XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
+        XCTAssertEqual(report.checks(of: "gp")["load-ran"], true, run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: VM hostile stopped: shutdown (poweroff)"), run.transcript)
+    }
+
+    /// Accepted edge configurations boot to a clean end (Configs/edge): VMs at
+    /// 4 KiB-aligned physical bases mapped entirely in pages, 118 of the 128
+    /// stage-2 table pages in use (this panicked with "raise stage2PagesPerVM"
+    /// when each VM had a fixed 10 pages)...
+    func testVMsMappedInPagesWithMostOfTheTableRegionBoot() throws {
+        let (run, report) = try boot("edge-paged-memory")
+        XCTAssertTrue(run.output.contains("VM 0 rt: memory 0x80000000 (204800 KiB) at physical 0x81001000"), run.transcript)
+        XCTAssertTrue(run.output.contains("VM 1 gp: memory 0x80000000 (16384 KiB) at physical 0x8d802000"), run.transcript)
+        XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
+        XCTAssertEqual(report.checks(of: "gp")["load-ran"], true, run.transcript)
+    }
+
+    /// ...and guest memory right against the guest's GIC on both sides (images
+    /// linked for those bases), with the CPU interface still working for both.
+    func testMemoryRightAgainstTheGuestGICBoots() throws {
+        let (run, report) = try boot("edge-around-gic")
+        XCTAssertTrue(run.output.contains("VM 0 below: memory 0x2be01000 (2048 KiB) at physical 0x81000000"), run.transcript)
+        XCTAssertTrue(run.output.contains("VM 1 above: memory 0x2c004000 (2032 KiB) at physical 0x81200000"), run.transcript)
+        XCTAssertEqual(report.checks(of: "below")["load-ran"], true, run.transcript)
+        XCTAssertEqual(report.checks(of: "above")["load-ran"], true, run.transcript)
+    }
+
+    /// A bad configuration (built without the host check) is refused by the
+    /// hypervisor with the words `apus check` uses, and nothing starts.
+    func testBadConfigurationIsRefusedAtBootWithTheCheckersMessage() throws {
+        for name in ["overlapping-vms", "over-utilization", "memory-over-gic-cpu-interface", "stage2-tables-exhausted",
+                     "entry-in-reserved-page", "label-not-unique", "image-runs-into-reserved-pages"] {
+            let run = try QEMU.boot("systems/refused-\(name).elf", timeout: 60)
+            XCTAssertEqual(run.status, 2, run.transcript)
+            let path = QEMU.repository.appendingPathComponent("Configs/bad/\(name).dts").path
+            guard case .invalid(let failure) = try ConfigCheck.check(path: path, options: CheckOptions()) else {
+                return XCTFail("apus check accepted Configs/bad/\(name).dts")
+            }
+            XCTAssertTrue(run.output.contains("Apus: configuration refused: \(failure.message)"), failure.message + run.transcript)
+            XCTAssertFalse(run.output.contains("Apus: scheduler"), "no VM may start" + run.transcript)
+        }
+    }
+}
