@@ -136,8 +136,9 @@ TEST_SYSTEM_CONFIGS := $(sort $(wildcard Configs/*.dts) $(wildcard Configs/edge/
 TEST_SYSTEMS := $(foreach c,$(TEST_SYSTEM_CONFIGS),$(BUILD)/systems/$(basename $(notdir $(c))).elf)
 VIRT_SYSTEM_CONFIGS := $(sort $(shell grep -L 'device@' $(wildcard Configs/*.dts)) $(wildcard Configs/virt/*.dts))
 VIRT_SYSTEMS := $(foreach c,$(VIRT_SYSTEM_CONFIGS),$(BUILD)/virt/systems/$(basename $(notdir $(c))).elf)
-# ... and the paper's SEDF system on virt as a board image, which U-Boot starts.
-UBOOT_TEST_IMAGE := $(BUILD)/uboot/apus-paper-sedf-virt.uImage
+# ... and the paper's SEDF system on virt as a board image, which U-Boot starts
+# (also built with semihosting, so a refused boot reports its exit status).
+UBOOT_TEST_IMAGES := $(BUILD)/uboot/apus-paper-sedf-virt.uImage $(BUILD)/uboot/apus-paper-sedf-virt-semihosting.uImage
 REFUSED_SYSTEM_CONFIGS := $(addprefix Configs/bad/,overlapping-vms.dts over-utilization.dts \
 	memory-over-gic-cpu-interface.dts stage2-tables-exhausted.dts entry-in-reserved-page.dts \
 	label-not-unique.dts image-runs-into-reserved-pages.dts)
@@ -186,7 +187,7 @@ UBOOT_BIN   := /usr/lib/u-boot/qemu_arm/u-boot.bin
 .PHONY: trace apus-tool guests all help tools debug-tools image-tools uboot-tools run test test-host bench debug image asmcheck clean
 
 all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests $(TEST_SYSTEMS) $(REFUSED_SYSTEMS) \
-	$(VIRT_SYSTEMS) uboot-tools $(UBOOT_TEST_IMAGE) $(BUILD)/uboot/env.img
+	$(VIRT_SYSTEMS) uboot-tools $(UBOOT_TEST_IMAGES) $(BUILD)/uboot/env.img
 
 guests: $(GUEST_BINS)
 
@@ -497,9 +498,11 @@ $(BUILD)/uboot/env.img: | image-tools
 	mkenvimage -s 0x40000 -o $@ $(@D)/env.txt
 	truncate -s 64M $@
 
-# The system the U-Boot integration test boots (UBOOT_TEST_IMAGE, above).
+# The systems the U-Boot integration tests boot (UBOOT_TEST_IMAGES, above).
 $(eval $(call system_rules,$(BUILD)/uboot/paper-sedf,Configs/paper-sedf.dts,check,virt,psci))
 $(eval $(call board_image_rules,$(BUILD)/uboot/paper-sedf,$(BUILD)/uboot/apus-paper-sedf-virt,Apus paper-sedf virt,virt))
+$(eval $(call system_rules,$(BUILD)/uboot/paper-sedf-semihosting,Configs/paper-sedf.dts,check,virt,semihosting))
+$(eval $(call board_image_rules,$(BUILD)/uboot/paper-sedf-semihosting,$(BUILD)/uboot/apus-paper-sedf-virt-semihosting,Apus paper-sedf virt semihosting,virt))
 
 # $(call uboot_qemu_arguments,UIMAGE): QEMU's options that boot UIMAGE through U-Boot.
 uboot_qemu_arguments = -bios $(UBOOT_BIN) -drive if=pflash,unit=1,format=raw,file=$(BUILD)/uboot/env.img \
