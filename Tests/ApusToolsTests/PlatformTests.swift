@@ -14,7 +14,7 @@ final class PlatformTests: XCTestCase {
         images = FileManager.default.temporaryDirectory.appendingPathComponent("apus-platform-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
         for name in ["rt.bin", "load.bin", "hostile.bin", "ping.bin", "paging.bin"] {
-            try Data(repeating: 0xE1, count: 4096).write(to: images.appendingPathComponent(name))
+            try GuestImageFixture.bytes().write(to: images.appendingPathComponent(name))
         }
     }
 
