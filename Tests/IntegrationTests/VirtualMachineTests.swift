@@ -106,6 +106,24 @@ struct SystemChecks {
         XCTAssertTrue(run.output.contains("nothing can wake them:\n  VM stuck waits at pc 0x8"), run.transcript)
     }
 
+    /// SEDF parameters below the scheduling minimum (a 1 us slice every 2 us),
+    /// booted by a test system whose payload lifts the minimum: the decisions
+    /// and switches leave the guests no time at all, and the hypervisor names
+    /// the starved VM and ends the run with exit status 5 instead of spinning
+    /// forever. The same configuration is refused at boot normally (above).
+    func testStarvedVMIsReportedAndTheRunEnds() throws {
+        let run = try QEMU.boot("systems/unchecked-below-scheduling-minimum.elf", timeout: 60,
+                                extraArguments: ["-icount", "shift=0,sleep=off"])
+        XCTAssertFalse(run.timedOut, "livelocked" + run.transcript)
+        XCTAssertEqual(run.status, 5, run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: TEST SYSTEM: the SEDF scheduling minimum is not checked"), run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: VM rt starved: runnable but no guest instruction retired over a whole period"), run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: stopping the system"), run.transcript)
+        // From outside the guests: neither ever made a hypercall (they never ran).
+        XCTAssertTrue(run.output.contains("  VM rt: hypercalls 0,"), run.transcript)
+        XCTAssertTrue(run.output.contains("  VM gp: hypercalls 0,"), run.transcript)
+    }
+
     /// A guest with its own stage-1 MMU and caches keeps its translation and
     /// data across hundreds of VCPU switches (its CP15 state is switched).
     func guestWithItsOwnStage1MMUSurvivesSwitches() throws {

@@ -23,9 +23,6 @@ struct VirtualMachine {
     var vcpu = VCPUContext()
     var vgic = VirtualGIC(ownedPPIs: InterruptSet(), passthroughSPIs: InterruptSet())
     var stopped: StopReason? = nil
-    /// Set while blocked with its virtual timer armed: when to wake it.
-    var timerWake: Instant = .never
-    var blocked = false
     /// Its device windows stage 2 does not map (sub-page virtio transports).
     var forwardedWindows = ForwardedWindows()
 

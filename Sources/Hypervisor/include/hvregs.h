@@ -114,9 +114,10 @@ HV_MCRR(cnthp_cval, 6, c14)
 
 /* Performance monitors: the cycle counter counts instructions under -icount. */
 HV_RW(pmcr, 0, c9, c12, 0)
-HV_MCR(pmcntenset, 0, c9, c12, 1)
-HV_MCR(pmselr, 0, c9, c12, 5)
-HV_MCR(pmxevtyper, 0, c9, c13, 1)
+HV_RW(pmcntenset, 0, c9, c12, 1)
+HV_RW(pmselr, 0, c9, c12, 5)
+HV_RW(pmxevtyper, 0, c9, c13, 1)
+HV_MRC(pmxevcntr, 0, c9, c13, 2)
 HV_MRC(pmccntr, 0, c9, c13, 0)
 
 HV_INLINE uint32_t hv_read_cpsr(void) {

@@ -10,7 +10,8 @@ public struct LoadedConfig {
 extension SystemConfig {
     /// Reads and validates the configuration in `dtb` for `platform`.
     /// A malformed blob is reported as `.malformedTree` with no node.
-    public static func load(dtb: UnsafeRawBufferPointer, platform: Platform) throws(ConfigError) -> LoadedConfig {
+    public static func load(dtb: UnsafeRawBufferPointer, platform: Platform,
+                            minimum: SchedulingMinimum = .measured) throws(ConfigError) -> LoadedConfig {
         let fdt: FDT
         do {
             fdt = try FDT(dtb)
@@ -19,7 +20,7 @@ extension SystemConfig {
         }
         var config = try SystemConfig.read(from: fdt)
         config.placeMemory(on: platform)
-        try config.validate(on: platform)
+        try config.validate(on: platform, minimum: minimum)
         return LoadedConfig(fdt: fdt, config: config)
     }
 }
