@@ -196,12 +196,12 @@ all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGE
 guests: $(GUEST_BINS)
 
 help:
-	@echo "make run     build and boot the hypervisor in QEMU (console on this terminal)"
+	@echo "make run     build and boot the hypervisor in QEMU (console on this terminal; BOOT=uboot on virt)"
 	@echo "make test    build everything and run all tests (host XCTest + QEMU integration)"
 	@echo "make bench   run the benchmarks and print their tables"
 	@echo "make trace   run CONFIG with the trace dump on: build/trace.txt and build/trace.svg"
 	@echo "make debug   boot in QEMU halted, waiting for gdb-multiarch on :1234"
-	@echo "make image   raw binary and U-Boot uImage for boards (EXIT=sysctl)"
+	@echo "make image   raw binary and U-Boot uImage of CONFIG for PLATFORM (the board's EXIT: sysctl or psci)"
 	@echo "make clean   remove build outputs"
 	@echo "options: PLATFORM=vexpress-a15|virt  CONFIG=file.dts  EXIT=semihosting|sysctl|psci  BOOT=kernel|uboot"
 	@echo "         RAM_MB=64..1024  TIMEOUT=seconds  TRACE=0|1  CHECK=0|1"
