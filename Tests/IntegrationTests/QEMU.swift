@@ -72,19 +72,19 @@ enum QEMU {
         return repository.appendingPathComponent("build")
     }
 
-    /// Boots `image` (a file name in the build directory) on `platform`, or on
-    /// `machine` when given (a -M value of that platform's machine). `input` is typed
-    /// on UART0 (QEMU's stdin), all of it at once, as soon as the output
-    /// contains `typeAfter` (at start when nil): the hypervisor resets the
-    /// UART's FIFO when it boots, so bytes typed earlier are lost, as on a board.
-    /// stdin stays open until QEMU exits.
+    /// Boots `image` (a file name in the build directory, or an absolute path)
+    /// on `platform`, or on `machine` when given (a -M value of that platform's
+    /// machine). `input` is typed on UART0 (QEMU's stdin), all of it at once, as
+    /// soon as the output contains `typeAfter` (at start when nil): the
+    /// hypervisor resets the UART's FIFO when it boots, so bytes typed earlier
+    /// are lost, as on a board. stdin stays open until QEMU exits.
     static func boot(
         _ image: String, platform: TestPlatform = .vexpressA15, machine: String? = nil, loader: Loader = .kernel,
         timeout: TimeInterval = 60,
         extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
-        let path = buildDirectory.appendingPathComponent(image).path
+        let path = image.hasPrefix("/") ? image : buildDirectory.appendingPathComponent(image).path
         guard FileManager.default.fileExists(atPath: path) else {
             XCTFail("\(path) does not exist: build the images first (`make test` does)", file: file, line: line)
             throw XCTSkip("missing image")

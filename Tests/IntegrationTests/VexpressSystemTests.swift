@@ -3,8 +3,9 @@ import Foundation
 import XCTest
 
 /// Systems written for vexpress-a15 only, booted there: they pass its UARTs
-/// through or name its physical addresses (Configs/edge), and configurations
-/// the hypervisor itself must refuse.
+/// through or name its physical addresses (Configs/edge), a test system that
+/// lifts the scheduling minimum, and configurations the hypervisor itself must
+/// refuse.
 final class VexpressSystemTests: XCTestCase {
     private let checks = SystemChecks(platform: .vexpressA15)
 
@@ -35,6 +36,35 @@ final class VexpressSystemTests: XCTestCase {
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertEqual(report.checks(of: "gp")["load-ran"], true, run.transcript)
         XCTAssertTrue(run.output.contains("Apus: VM hostile stopped: shutdown (poweroff)"), run.transcript)
+        // From outside the attacker: it swept every page from the end of its
+        // RAM to 0x82000000 (the guest-physical range gp uses, and the addresses
+        // equal to rt's, gp's and its own physical placement), storing the
+        // marker through each. The hypervisor then counted the marker in every
+        // VM's memory: none in rt's or gp's, and the 8 control words (at least)
+        // in the hostile VM's own, which shows the audit sees stores at all.
+        XCTAssertTrue(run.output.contains("[hostile] SWEEP from=0x80400000 to=0x82000000 pages=7168 "), run.transcript)
+        let markers = try XCTUnwrap(HypervisorReport(output: run.output).isolationMarkers, run.transcript)
+        XCTAssertEqual(markers["rt"], 0, "a store crossed into rt's memory" + run.transcript)
+        XCTAssertEqual(markers["gp"], 0, "a store crossed into gp's memory" + run.transcript)
+        XCTAssertGreaterThanOrEqual(markers["hostile"] ?? 0, 8, "the audit missed the control stores" + run.transcript)
+    }
+
+    /// SEDF parameters below the scheduling minimum (a 1 us slice every 2 us),
+    /// booted by a test system whose payload lifts the minimum: the decisions
+    /// and switches leave the guests no time at all, and the hypervisor names
+    /// the starved VM and ends the run with exit status 5 instead of spinning
+    /// forever. The same configuration is refused at boot normally (above).
+    func testStarvedVMIsReportedAndTheRunEnds() throws {
+        let run = try QEMU.boot("systems/unchecked-below-scheduling-minimum.elf", timeout: 60,
+                                extraArguments: ["-icount", "shift=0,sleep=off"])
+        XCTAssertFalse(run.timedOut, "livelocked" + run.transcript)
+        XCTAssertEqual(run.status, 5, run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: TEST SYSTEM: the SEDF scheduling minimum is not checked"), run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: VM rt starved: runnable but no guest instruction retired over a whole period"), run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: stopping the system"), run.transcript)
+        // From outside the guests: neither ever made a hypercall (they never ran).
+        XCTAssertTrue(run.output.contains("  VM rt: hypercalls 0,"), run.transcript)
+        XCTAssertTrue(run.output.contains("  VM gp: hypercalls 0,"), run.transcript)
     }
 
     /// Accepted edge configurations boot to a clean end (Configs/edge): VMs at
@@ -57,24 +87,6 @@ final class VexpressSystemTests: XCTestCase {
         XCTAssertTrue(run.output.contains("VM 1 above: memory 0x2c004000 (2032 KiB) at physical 0x81200000"), run.transcript)
         XCTAssertEqual(report.checks(of: "below")["load-ran"], true, run.transcript)
         XCTAssertEqual(report.checks(of: "above")["load-ran"], true, run.transcript)
-    }
-
-    /// SEDF parameters below the scheduling minimum (a 1 us slice every 2 us),
-    /// booted by a test system whose payload lifts the minimum: the decisions
-    /// and switches leave the guests no time at all, and the hypervisor names
-    /// the starved VM and ends the run with exit status 5 instead of spinning
-    /// forever. The same configuration is refused at boot normally (below).
-    func testStarvedVMIsReportedAndTheRunEnds() throws {
-        let run = try QEMU.boot("systems/unchecked-below-scheduling-minimum.elf", timeout: 60,
-                                extraArguments: ["-icount", "shift=0,sleep=off"])
-        XCTAssertFalse(run.timedOut, "livelocked" + run.transcript)
-        XCTAssertEqual(run.status, 5, run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: TEST SYSTEM: the SEDF scheduling minimum is not checked"), run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: VM rt starved: runnable but no guest instruction retired over a whole period"), run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: stopping the system"), run.transcript)
-        // From outside the guests: neither ever made a hypercall (they never ran).
-        XCTAssertTrue(run.output.contains("  VM rt: hypercalls 0,"), run.transcript)
-        XCTAssertTrue(run.output.contains("  VM gp: hypercalls 0,"), run.transcript)
     }
 
     /// A bad configuration (built without the host check) is refused by the

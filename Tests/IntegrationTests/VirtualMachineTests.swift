@@ -22,7 +22,7 @@ struct SystemChecks {
 
     /// The HYP stack's measured peak stays clear of its end (it sits right
     /// above the stage-2 tables), with a quarter to spare.
-    func assertStackHeadroom(_ run: QEMURun, file: StaticString = #filePath, line: UInt = #line) {
+    private func assertStackHeadroom(_ run: QEMURun, file: StaticString = #filePath, line: UInt = #line) {
         guard let range = run.output.range(of: "HYP stack: peak ") else {
             return XCTFail("no stack report" + run.transcript, file: file, line: line)
         }
@@ -31,6 +31,44 @@ struct SystemChecks {
             return XCTFail("unreadable stack report" + run.transcript, file: file, line: line)
         }
         XCTAssertLessThan(peak, size * 3 / 4, run.transcript, file: file, line: line)
+    }
+
+    /// The hypervisor's own cost between a slice's end and the switch (trap
+    /// entry, decide, VCPU switch: about 2.4k instructions, 2.4 us, in the BENCH
+    /// lines) is charged to the VCPU that was running; SEDF takes it out of
+    /// that VCPU's next period, so at most one such overrun is outstanding when
+    /// the window closes. 20 us bounds it with a wide margin.
+    private let overrunBound = 20
+
+    /// SEDF without extra time, for a VCPU that is always runnable: its periods
+    /// begin at its admission, `offset` before the window opens (nothing ran
+    /// before that). Each period that overlaps the window gives at most
+    /// min(slice, the overlap); each period wholly inside gives exactly the
+    /// slice (EDF with admission meets every VCPU's deadline). The CPU time in
+    /// the window lies between those sums, give or take one overrun.
+    private func sedfBounds(window: Int, offset: Int, period: Int, slice: Int) -> ClosedRange<Int> {
+        var least = 0, most = 0
+        var start = -offset
+        while start < window {
+            let end = start + period
+            most += min(slice, max(0, min(end, window) - max(start, 0)))
+            if start >= 0 && end <= window { least += slice }
+            start = end
+        }
+        return (least - overrunBound)...(most + overrunBound)
+    }
+
+    private func assertSEDFReservation(_ run: QEMURun, vm: String, period: Int, slice: Int,
+                                       file: StaticString = #filePath, line: UInt = #line) throws {
+        let report = HypervisorReport(output: run.output)
+        let window = try XCTUnwrap(report.commonWindow, run.transcript, file: file, line: line)
+        let offset = try XCTUnwrap(report.admittedBeforeWindow?[vm], run.transcript, file: file, line: line)
+        let received = try XCTUnwrap(window.received[vm], run.transcript, file: file, line: line)
+        let allowed = sedfBounds(window: window.length, offset: offset, period: period, slice: slice)
+        XCTAssertTrue(allowed.contains(received),
+                      "\(vm) ran \(received) us in a \(window.length) us window: its slice \(slice) us per \(period) us, "
+                      + "periods from \(offset) us before the window, allows \(allowed) (±\(overrunBound) us overrun)" + run.transcript,
+                      file: file, line: line)
     }
 
     /// Eight VMs, the most a configuration may have, boot and all run.
@@ -47,9 +85,9 @@ struct SystemChecks {
         let (run, report) = try boot("paper-sedf")
         XCTAssertEqual(report.misses(of: "rt"), 0, run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
-        // It received (close to) its reservation of 850 us every 2150 us: 39.5%.
-        let share = try XCTUnwrap(report.rtShare(of: "rt"), run.transcript)
-        XCTAssertEqual(share, 850.0 / 2150.0, accuracy: 0.03, run.transcript)
+        // It received its reservation of 850 us every 2150 us (39.5%), no more
+        // (it has no extra time), no less (it is always runnable).
+        try assertSEDFReservation(run, vm: "rt", period: 2150, slice: 850)
     }
 
     /// ... while credit, giving the same VM at least that share on average, misses.
@@ -57,31 +95,38 @@ struct SystemChecks {
         let (run, report) = try boot("paper-credit")
         XCTAssertGreaterThan(report.misses(of: "rt"), 0, run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], false, run.transcript)
-        let share = try XCTUnwrap(report.rtShare(of: "rt"), run.transcript)
-        XCTAssertGreaterThanOrEqual(share, 850.0 / 2150.0, "credit gave it less than SEDF" + run.transcript)
+        let window = try XCTUnwrap(HypervisorReport(output: run.output).commonWindow, run.transcript)
+        let rt = try XCTUnwrap(window.received["rt"], run.transcript)
+        XCTAssertGreaterThanOrEqual(Double(rt) / Double(window.length), 850.0 / 2150.0,
+                                    "credit gave it less than SEDF reserves" + run.transcript)
     }
 
-    /// Without extra time, each VCPU gets its slice per period (measured by the
-    /// guests; load-guest work figures run about 3% high, hence the tolerance).
+    /// Without extra time, each VCPU gets its slice per period, never more,
+    /// measured by the hypervisor over the common window (the upper bounds
+    /// leave the unreserved 10% idle).
     func sedfGivesEachVCPUItsSlice() throws {
-        let (run, report) = try boot("sedf-slices")
-        let expected = ["a": 2000.0 / 10000, "b": 1500.0 / 5000, "c": 8000.0 / 20000]
-        var total = 0.0
-        for (vm, reserved) in expected {
-            let share = try XCTUnwrap(report.loadShare(of: vm), run.transcript)
-            XCTAssertEqual(share, reserved, accuracy: 0.04, "\(vm)" + run.transcript)
-            total += share
+        let (run, _) = try boot("sedf-slices")
+        for (vm, period, slice) in [("a", 10000, 2000), ("b", 5000, 1500), ("c", 20000, 8000)] {
+            try assertSEDFReservation(run, vm: vm, period: period, slice: slice)
         }
-        XCTAssertLessThan(total, 0.96, "nobody may use the unreserved 10%" + run.transcript)
     }
 
-    /// Credit shares follow weights 512:256 to within 6 points over 600 ms
-    /// (credit accounts in 10 ms ticks and 30 ms slices).
+    /// Credit shares follow weights 512:256 over the common window (~600 ms).
+    /// Credit hands the CPU out in whole 30 ms timeslices, so the error does not
+    /// shrink with time: the core model of this system (admissions a few ms
+    /// apart, the window from the later) stays within
+    /// CreditWeightsBoundTests.creditWeightsBound (20 ms) of the weighted share
+    /// over every such window; 1 ms more covers the hypervisor's switch costs.
     func creditSharesFollowWeights() throws {
-        let (run, report) = try boot("credit-weights")
-        let heavy = try XCTUnwrap(report.loadShare(of: "heavy"), run.transcript)
-        let light = try XCTUnwrap(report.loadShare(of: "light"), run.transcript)
-        XCTAssertEqual(heavy / (heavy + light), 2.0 / 3.0, accuracy: 0.06, run.transcript)
+        let (run, _) = try boot("credit-weights")
+        let window = try XCTUnwrap(HypervisorReport(output: run.output).commonWindow, run.transcript)
+        let heavy = try XCTUnwrap(window.received["heavy"], run.transcript)
+        let light = try XCTUnwrap(window.received["light"], run.transcript)
+        XCTAssertLessThanOrEqual(heavy + light, window.length, "shares over one window add up to at most 100%" + run.transcript)
+        let bound = 21_000
+        XCTAssertLessThanOrEqual(abs(heavy - window.length * 2 / 3), bound,
+                                 "heavy ran \(heavy) us of \(window.length) us; weight 512 of 768 is due "
+                                 + "\(window.length * 2 / 3) us ± \(bound) us (one timeslice's drift, credit's own)" + run.transcript)
     }
 
     /// A guest that crashes is stopped with a report; the others go on.
@@ -106,24 +151,6 @@ struct SystemChecks {
         XCTAssertTrue(run.output.contains("nothing can wake them:\n  VM stuck waits at pc 0x8"), run.transcript)
     }
 
-    /// SEDF parameters below the scheduling minimum (a 1 us slice every 2 us),
-    /// booted by a test system whose payload lifts the minimum: the decisions
-    /// and switches leave the guests no time at all, and the hypervisor names
-    /// the starved VM and ends the run with exit status 5 instead of spinning
-    /// forever. The same configuration is refused at boot normally (above).
-    func testStarvedVMIsReportedAndTheRunEnds() throws {
-        let run = try QEMU.boot("systems/unchecked-below-scheduling-minimum.elf", timeout: 60,
-                                extraArguments: ["-icount", "shift=0,sleep=off"])
-        XCTAssertFalse(run.timedOut, "livelocked" + run.transcript)
-        XCTAssertEqual(run.status, 5, run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: TEST SYSTEM: the SEDF scheduling minimum is not checked"), run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: VM rt starved: runnable but no guest instruction retired over a whole period"), run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: stopping the system"), run.transcript)
-        // From outside the guests: neither ever made a hypercall (they never ran).
-        XCTAssertTrue(run.output.contains("  VM rt: hypercalls 0,"), run.transcript)
-        XCTAssertTrue(run.output.contains("  VM gp: hypercalls 0,"), run.transcript)
-    }
-
     /// A guest with its own stage-1 MMU and caches keeps its translation and
     /// data across hundreds of VCPU switches (its CP15 state is switched).
     func guestWithItsOwnStage1MMUSurvivesSwitches() throws {
@@ -133,8 +160,6 @@ struct SystemChecks {
         XCTAssertGreaterThan(Scanner(string: run.output.components(separatedBy: "decisions ").last ?? "").scanInt() ?? 0, 100,
                              "the guest was switched out and back many times" + run.transcript)
     }
-
-
 }
 
 /// The platform-neutral systems on vexpress-a15.

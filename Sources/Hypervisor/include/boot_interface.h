@@ -79,6 +79,10 @@ HV_INLINE uintptr_t hv_images_start(void) { return (uintptr_t)__images_start; }
 HV_INLINE uintptr_t hv_images_end(void) { return (uintptr_t)__images_end; }
 HV_INLINE uintptr_t hv_stage2_start(void) { return (uintptr_t)__stage2_start; }
 HV_INLINE uintptr_t hv_stage2_end(void) { return (uintptr_t)__stage2_end; }
+/* Boot/payload.S: what the image was built for, as text (not NUL-terminated). */
+extern char __build_info_start[], __build_info_end[];
+HV_INLINE uintptr_t hv_build_info_start(void) { return (uintptr_t)__build_info_start; }
+HV_INLINE uintptr_t hv_build_info_end(void) { return (uintptr_t)__build_info_end; }
 /* Defined only by the payload of a test system built to exceed the SEDF scheduling minimum. */
 extern char __unchecked_scheduling_minimum[] __attribute__((weak));
 HV_INLINE int hv_scheduling_minimum_unchecked(void) { return (uintptr_t)__unchecked_scheduling_minimum != 0; }
