@@ -155,11 +155,11 @@ hv_base_objs = $(patsubst Boot/%.S,$(call hv_dir,$(1),$(2))/boot/%.o,$(BOOT_SRCS
 HV_BASE_OBJS = $(call hv_base_objs,$(PLATFORM),$(EXIT))
 # Systems the integration tests boot: every configuration in Configs/, plus
 # invalid ones (built without the host check) that the hypervisor must refuse.
-# On virt: every configuration in Configs/ that names no device (those are
+# On virt: every configuration in Configs/ that names no device and no Linux kernel (those are
 # platform-neutral) and the virt versions of the others in Configs/virt/.
 TEST_SYSTEM_CONFIGS := $(sort $(wildcard Configs/*.dts) $(wildcard Configs/edge/*.dts))
 TEST_SYSTEMS := $(foreach c,$(TEST_SYSTEM_CONFIGS),$(BUILD)/systems/$(basename $(notdir $(c))).elf)
-VIRT_SYSTEM_CONFIGS := $(sort $(shell grep -L 'device@' $(wildcard Configs/*.dts)) $(wildcard Configs/virt/*.dts))
+VIRT_SYSTEM_CONFIGS := $(sort $(shell grep -L -E 'device@|kernel = ' $(wildcard Configs/*.dts)) $(wildcard Configs/virt/*.dts))
 VIRT_SYSTEMS := $(foreach c,$(VIRT_SYSTEM_CONFIGS),$(BUILD)/virt/systems/$(basename $(notdir $(c))).elf)
 # ... and the paper's SEDF system on virt as a board image, which U-Boot starts
 # (also built with semihosting, so a refused boot reports its exit status).
@@ -212,7 +212,7 @@ IMAGE_TOOLS := mkimage:u-boot-tools mkenvimage:u-boot-tools
 # Debian's U-Boot for QEMU virt (32-bit): BOOT=uboot and the U-Boot boot test.
 UBOOT_BIN   := /usr/lib/u-boot/qemu_arm/u-boot.bin
 
-.PHONY: trace apus-tool guests all help tools debug-tools image-tools uboot-tools run test test-host bench debug image asmcheck clean
+.PHONY: linux trace apus-tool guests all help tools debug-tools image-tools uboot-tools run test test-host bench debug image asmcheck clean
 
 all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests $(TEST_SYSTEMS) $(REFUSED_SYSTEMS) \
 	$(UNCHECKED_SYSTEMS) $(VIRT_SYSTEMS) uboot-tools $(UBOOT_TEST_IMAGES) $(BUILD)/uboot/env.img
@@ -373,9 +373,10 @@ $(1)/config.dtb: $(2) | tools
 	dtc -q -I dts -O dtb -o $$@ $$<
 
 ifeq ($(3),check)
-$(1)/images.pack: $(1)/config.dtb $(GUEST_BINS) $(call option,RAM_MB) | apus-tool
-	$$(APUS_TOOL) check $(2) --images $(BUILD)/guests --ram-mb $(RAM_MB) --platform $(4)
-	$$(APUS_TOOL) pack $(2) --images $(BUILD)/guests --ram-mb $(RAM_MB) --platform $(4) -o $$@
+$(1)/images.pack: $(1)/config.dtb $(GUEST_BINS) $(call option,RAM_MB) $(if $(call linux_config,$(2)),$(LINUX_IMAGES)) | apus-tool
+	$$(APUS_TOOL) check $(2) --images $(BUILD)/guests --large-images $(LINUX_DIR) --ram-mb $(RAM_MB) --platform $(4)
+	$$(APUS_TOOL) pack $(2) --images $(BUILD)/guests --large-images $(LINUX_DIR) --ram-mb $(RAM_MB) --platform $(4) -o $$@ \
+		$(if $(call linux_config,$(2)),--large-output $(1)/large-images.pack)
 else
 $(1)/images.pack: $(3)
 	@mkdir -p $$(@D)
@@ -397,6 +398,23 @@ $(1).elf: $(call hv_base_objs,$(4),$(5)) $(1)/payload.o LinkerScripts/hypervisor
 	$$(LD) -L $(call platform_dir,$(4)) -T LinkerScripts/hypervisor.ld $$(LDFLAGS) -Map $(1).map \
 		$(call hv_base_objs,$(4),$(5)) $(1)/payload.o $$(LIBGCC) -o $$@
 endef
+
+# Linux guests (docs/LINUX.md): Debian's kernels and busybox, fetched into
+# build/linux by Linux/fetch.sh (never committed), and the initramfs built
+# from them. A configuration with `kernel = ...` gets a large-image pack that
+# QEMU's generic loader puts at the configuration's `large-images` address.
+LINUX_DIR    := $(BUILD)/linux
+LINUX_IMAGES := $(LINUX_DIR)/vmlinuz-armmp-lpae $(LINUX_DIR)/vmlinuz-rt-armmp $(LINUX_DIR)/initramfs.cpio.gz
+linux_config = $(shell grep -lE '^[[:space:]]*kernel[[:space:]]*=' $(1) 2>/dev/null)
+large_images_address = $(shell sed -n 's/.*large-images *= *< *\(0x[0-9a-fA-F]*\).*/\1/p' $(1))
+# QEMU arguments that load CONFIG's large-image pack (none for other configurations).
+comma := ,
+LARGE_IMAGES_LOADER = $(if $(call linux_config,$(CONFIG)),-device loader$(comma)file=$(CONFIG_DIR)/large-images.pack$(comma)addr=$(call large_images_address,$(CONFIG))$(comma)force-raw=on)
+
+$(LINUX_IMAGES) &: Linux/fetch.sh Linux/init Linux/inittab Linux/rcS
+	Linux/fetch.sh $(LINUX_DIR)
+
+linux: $(LINUX_IMAGES)
 
 # The system `make run` boots (CONFIG), and every system the tests boot.
 $(eval $(call system_rules,$(CONFIG_DIR),$(CONFIG),$(if $(filter 1,$(CHECK)),check,$(BUILD)/systems/two-vms/images.pack),$(PLATFORM),$(EXIT)))
@@ -477,7 +495,7 @@ $(BUILD)/disk-%.img:
 # image (EXIT=psci: SYSTEM_OFF ends the run, with status 0 only).
 BOOT_FILES_kernel := $(BUILD)/apus.elf
 BOOT_FILES_uboot  := $(IMAGE_BASE).uImage $(BUILD)/uboot/env.img uboot-tools
-BOOT_ARGUMENTS_kernel := -kernel $(BUILD)/apus.elf
+BOOT_ARGUMENTS_kernel = $(LARGE_IMAGES_LOADER) -kernel $(BUILD)/apus.elf
 BOOT_ARGUMENTS_uboot  = $(call uboot_qemu_arguments,$(IMAGE_BASE).uImage)
 
 run: all $(BOOT_FILES_$(BOOT)) $(DISK_SPLIT) $(DISK_DIRECT)

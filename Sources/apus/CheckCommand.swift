@@ -26,6 +26,9 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("platform"), help: ArgumentHelp("The machine: \(PlatformKind.acceptedNames).", valueName: "NAME"))
     var platformName = "vexpress-a15"
 
+    @Option(name: .customLong("large-images"), help: ArgumentHelp("Directory holding Linux kernels and initramfs.", valueName: "DIR"))
+    var largeImagesDirectory = "build/linux"
+
     func validate() throws {
         guard (16...2048).contains(ramMiB) else { throw ValidationError("--ram-mb must be 16..2048") }
         guard PlatformKind(named: platformName) != nil else {
@@ -34,7 +37,8 @@ struct CheckCommand: ParsableCommand {
     }
 
     func run() throws {
-        let options = CheckOptions(imagesDirectory: imagesDirectory, ramMiB: ramMiB, platform: PlatformKind(named: platformName)!)
+        let options = CheckOptions(imagesDirectory: imagesDirectory, ramMiB: ramMiB, platform: PlatformKind(named: platformName)!,
+                                   largeImagesDirectory: largeImagesDirectory)
         let outcome: CheckOutcome
         do {
             outcome = try ConfigCheck.check(path: config, options: options)

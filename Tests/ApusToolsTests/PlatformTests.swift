@@ -105,7 +105,7 @@ final class PlatformTests: XCTestCase {
         var checked = 0
         for name in names {
             let source = try String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)
-            guard !source.contains("device@") else { continue }
+            guard !source.contains("device@"), !source.contains("kernel = ") else { continue }  // Linux VMs: vexpress-a15 only so far
             for kind in Self.platforms {
                 guard case .valid = try check("Configs/\(name)", on: kind) else { return XCTFail("\(name) rejected on \(kind)") }
             }

@@ -52,10 +52,12 @@ struct QEMURun {
     let output: String
     let status: Int32
     let timedOut: Bool
+    /// Stopped because it printed nothing for the `silence` the caller allowed.
+    var silent = false
 
     /// The captured output, for failure messages.
     var transcript: String {
-        "\n--- \(image): exit status \(status)\(timedOut ? " (timed out)" : "") ---\n\(output)\n--- end ---"
+        "\n--- \(image): exit status \(status)\(silent ? " (silent too long)" : timedOut ? " (timed out)" : "") ---\n\(output)\n--- end ---"
     }
 }
 
@@ -77,11 +79,12 @@ enum QEMU {
     /// machine). `input` is typed on UART0 (QEMU's stdin), all of it at once, as
     /// soon as the output contains `typeAfter` (at start when nil): the
     /// hypervisor resets the UART's FIFO when it boots, so bytes typed earlier
-    /// are lost, as on a board. stdin stays open until QEMU exits.
+    /// are lost, as on a board. stdin stays open until QEMU exits. With `silence`,
+    /// a run that prints nothing for that many seconds is stopped and marked silent.
     static func boot(
         _ image: String, platform: TestPlatform = .vexpressA15, machine: String? = nil, loader: Loader = .kernel,
         timeout: TimeInterval = 60,
-        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil,
+        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil, silence: TimeInterval? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
         let path = image.hasPrefix("/") ? image : buildDirectory.appendingPathComponent(image).path
@@ -122,7 +125,15 @@ enum QEMU {
         try process.run()
         reader.start()
         typist.typeIfReady(seen: "")
-        let timedOut = finished.wait(timeout: .now() + timeout) == .timedOut
+        var timedOut = false, silent = false
+        let deadline = Date().addingTimeInterval(timeout)
+        var seen = 0, lastOutput = Date()
+        while finished.wait(timeout: .now() + 0.5) == .timedOut {
+            let count = collected.count
+            if count != seen { seen = count; lastOutput = Date() }
+            if Date() >= deadline { timedOut = true; break }
+            if let silence, Date().timeIntervalSince(lastOutput) >= silence { timedOut = true; silent = true; break }
+        }
         if timedOut {
             process.terminate()
             finished.wait()
@@ -130,7 +141,7 @@ enum QEMU {
         try? keyboard?.fileHandleForWriting.close()
         drained.wait()
         return QEMURun(
-            image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut)
+            image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut, silent: silent)
     }
 }
 
@@ -208,6 +219,12 @@ final class OutputCollector: @unchecked Sendable {
         lock.lock()
         data.append(chunk)
         lock.unlock()
+    }
+
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return data.count
     }
 
     var text: String {

@@ -35,12 +35,14 @@ private let handleHVC: TrapHandler = { frame in
     }
     switch call {
     case .consoleIO: Hypercalls.consoleIO(vm: vm, frame: frame, command: r.0, count: r.1, address: r.2)
-    case .xenVersion: Hypercalls.xenVersion(frame: frame, command: r.0)
+    case .xenVersion: Hypercalls.xenVersion(vm: vm, frame: frame, command: r.0)
     case .schedOp: Hypercalls.schedOp(vm: vm, frame: frame, command: r.0, argument: r.1)
     case .memoryOp: Hypercalls.memoryOp(vm: vm, frame: frame)
     case .eventChannelOp: Hypercalls.eventChannelOp(vm: vm, frame: frame)
     case .grantTableOp: Hypercalls.grantTableOp(vm: vm, frame: frame)
     case .hvmOp: Hypercalls.hvmOp(vm: vm, frame: frame)
+    case .vcpuOp: Hypercalls.vcpuOp(vm: vm, frame: frame)
     default: Hypercalls.fail(frame, .notImplemented)
     }
+    GuestVirtualMemory.finish()
 }

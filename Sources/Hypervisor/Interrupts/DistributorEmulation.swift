@@ -21,19 +21,20 @@ enum DistributorEmulation {
         case 1: width = .halfword
         default: width = .word
         }
-        guard register <= 12 else {
+        // Any register the guest used, SP and LR included (banked by its mode).
+        guard let stored = frame.guestRegister(register) else {
             ignoredAccesses &+= 1
             return
         }
         let offset = address - base
         if isWrite {
-            let result = Machines.table[vm].vgic.write(offset: offset, width: width, value: frame.register(register))
+            let result = Machines.table[vm].vgic.write(offset: offset, width: width, value: stored)
             if case .ignored = result.status { ignoredAccesses &+= 1 }
             VirtualInterrupts.apply(result.effects)
         } else {
             let result = Machines.table[vm].vgic.read(offset: offset, width: width)
             if case .ignored = result.status { ignoredAccesses &+= 1 }
-            frame.setRegister(register, signExtended(result.value, width: width, syndrome: syndrome))
+            _ = frame.setGuestRegister(register, signExtended(result.value, width: width, syndrome: syndrome))
         }
     }
 

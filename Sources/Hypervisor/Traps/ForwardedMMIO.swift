@@ -14,10 +14,11 @@ enum ForwardedMMIO {
     static func handle(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, address: UInt32, syndrome: UInt32) -> Bool {
         guard Machines.table[vm].forwardedWindows.count > 0 else { return false }
         let access = TrappedAccess(address: GuestPhysicalAddress(address), syndrome: syndrome)
-        guard case .forward(let forwarded) = Machines.table[vm].forwardedWindows.decide(access) else { return false }
+        guard case .forward(let forwarded) = Machines.table[vm].forwardedWindows.decide(access),
+              let stored = frame.guestRegister(forwarded.register) else { return false }
         let physical = UInt(truncatingIfNeeded: forwarded.physical.value)
         if forwarded.isWrite {
-            let value = forwarded.stored(frame.register(forwarded.register))
+            let value = forwarded.stored(stored)
             switch forwarded.width {
             case .byte: hv_mmio_write8(physical, UInt8(truncatingIfNeeded: value))
             case .halfword: hv_mmio_write16(physical, UInt16(truncatingIfNeeded: value))
@@ -30,7 +31,7 @@ enum ForwardedMMIO {
             case .halfword: raw = UInt32(truncatingIfNeeded: hv_mmio_read16(physical))
             case .word: raw = hv_mmio_read32(physical)
             }
-            frame.setRegister(forwarded.register, forwarded.loaded(raw))
+            _ = frame.setGuestRegister(forwarded.register, forwarded.loaded(raw))
         }
         Machines.table[vm].forwardedAccesses &+= 1
         return true

@@ -84,7 +84,7 @@ public enum ForwardRefusal: Equatable, Sendable {
     case noSyndrome
     /// A doubleword, or an address not aligned to the access size.
     case unsupportedAccess
-    /// SP, LR or PC as the transfer register: not forwarded.
+    /// PC (or a register number beyond it) as the transfer register: not forwarded.
     case unsupportedRegister
 }
 
@@ -144,7 +144,7 @@ public struct ForwardedWindows: Equatable, Sendable {
         let width = access.width
         let bytes = UInt64(widening: UInt32(width.rawValue))
         guard !access.isDoubleword, physical.value % bytes == 0 else { return .refuse(.unsupportedAccess) }
-        guard access.register <= 12 else { return .refuse(.unsupportedRegister) }
+        guard access.register <= 14 else { return .refuse(.unsupportedRegister) }  // SP and LR: banked, replayed by mode
         // Windows are at least word-aligned, so an aligned access lies in one window.
         return .forward(ForwardedAccess(physical: physical, width: width, isWrite: access.isWrite,
                                         register: access.register, signExtends: access.signExtends && !access.isWrite))
