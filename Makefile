@@ -17,14 +17,39 @@ CC       := $(CROSS)gcc
 LD       := $(CROSS)ld
 OBJCOPY  := $(CROSS)objcopy
 
+# The machine: one of the platform descriptions in Sources/HypervisorCore/Platform
+# (docs/PLATFORMS.md). Its facts reach the boot stub and the link map through
+# $(BUILD)/platform/<name>/board.h and board.ld, which `apus platform` writes.
+PLATFORMS := vexpress-a15 virt
+PLATFORM ?= vexpress-a15
+ifeq ($(filter $(PLATFORM),$(PLATFORMS)),)
+  $(error PLATFORM=$(PLATFORM) is not a known value: use PLATFORM=vexpress-a15 (default) or PLATFORM=virt)
+endif
+# How the machine ends a run (EXIT) and how QEMU starts Apus (BOOT), per platform.
+EXIT_METHODS_vexpress-a15 := semihosting sysctl
+EXIT_METHODS_virt         := semihosting psci
+BOOT_METHODS_vexpress-a15 := kernel
+BOOT_METHODS_virt         := kernel uboot
+QEMU_MACHINE_vexpress-a15 := -M vexpress-a15,virtualization=on -cpu cortex-a15
+QEMU_MACHINE_virt         := -M virt,virtualization=on -cpu cortex-a15
+DEFAULT_CONFIG_vexpress-a15 := Configs/two-vms.dts
+DEFAULT_CONFIG_virt         := Configs/paper-sedf.dts
+# How `make image` builds end a run on the board (no semihosting there).
+BOARD_EXIT_vexpress-a15 := sysctl
+BOARD_EXIT_virt         := psci
+
 # The system to build: a device-tree configuration (docs/CONFIG.md).
-CONFIG   ?= Configs/two-vms.dts
+CONFIG   ?= $(DEFAULT_CONFIG_$(PLATFORM))
 # CHECK=0 skips the host-side `apus check` (only to prove the hypervisor refuses bad configurations too).
 CHECK    ?= 1
 
-# How the hypervisor ends a run: semihosting (QEMU, exact exit status) or
-# sysctl (the motherboard's SYS_CFGCTRL shutdown, for boards).
+# How the hypervisor ends a run: semihosting (QEMU, exact exit status, the
+# default on both platforms), sysctl (vexpress-a15's SYS_CFGCTRL shutdown) or
+# psci (PSCI SYSTEM_OFF, virt and boards with PSCI firmware).
 EXIT     ?= semihosting
+# How QEMU starts Apus: kernel (-kernel apus.elf) or uboot (Debian's U-Boot
+# loads the uImage, virt only).
+BOOT     ?= kernel
 # RAM given to QEMU and assumed by the link map, in MiB.
 RAM_MB   ?= 256
 # TRACE=1 builds a hypervisor that prints its trace ring when all VMs have stopped.
@@ -34,8 +59,17 @@ TIMEOUT  ?= 0
 # Size of newly created disk images (build/disk-*.img), in MiB.
 DISK_MB  ?= 16
 
-ifeq ($(filter $(EXIT),semihosting sysctl),)
-  $(error EXIT=$(EXIT) is not a known value: use EXIT=semihosting (QEMU) or EXIT=sysctl (boards))
+ifeq ($(filter $(EXIT),semihosting sysctl psci),)
+  $(error EXIT=$(EXIT) is not a known value: use EXIT=semihosting (QEMU), EXIT=sysctl (vexpress-a15) or EXIT=psci (virt))
+endif
+ifeq ($(filter $(EXIT),$(EXIT_METHODS_$(PLATFORM))),)
+  $(error EXIT=$(EXIT) does not work on PLATFORM=$(PLATFORM): use EXIT=$(subst $() , or EXIT=,$(EXIT_METHODS_$(PLATFORM))))
+endif
+ifeq ($(filter $(BOOT),kernel uboot),)
+  $(error BOOT=$(BOOT) is not a known value: use BOOT=kernel (default) or BOOT=uboot (PLATFORM=virt))
+endif
+ifeq ($(filter $(BOOT),$(BOOT_METHODS_$(PLATFORM))),)
+  $(error BOOT=$(BOOT) does not work on PLATFORM=$(PLATFORM): use BOOT=$(subst $() , or BOOT=,$(BOOT_METHODS_$(PLATFORM))) (Debian's u-boot-qemu runs on PLATFORM=virt))
 endif
 ifeq ($(shell [[ "$(RAM_MB)" =~ ^[0-9]+$$ ]] && [ "$(RAM_MB)" -ge 64 ] && [ "$(RAM_MB)" -le 1024 ] && echo ok),)
   $(error RAM_MB=$(RAM_MB) is not valid: give a whole number of MiB from 64 to 1024)
@@ -62,16 +96,20 @@ endif
 # CONFIG may be any path: its build folder is named after the file and a hash
 # of its absolute path, so same-named files in different folders never share one.
 CONFIG_PATH := $(abspath $(CONFIG))
-CONFIG_NAME := $(basename $(notdir $(CONFIG)))-$(shell printf '%s' '$(CONFIG_PATH)' | md5sum | cut -c1-8)
-CONFIG_DIR  := $(BUILD)/config/$(CONFIG_NAME)
-# The platform the hypervisor is built for (named in the boot banner).
-BUILD_PLATFORM = $(or $(PLATFORM),vexpress-a15)
+CONFIG_FILE_NAME := $(basename $(notdir $(CONFIG)))
+CONFIG_NAME := $(CONFIG_FILE_NAME)-$(shell printf '%s' '$(CONFIG_PATH)' | md5sum | cut -c1-8)
+CONFIG_DIR  := $(BUILD)/config/$(PLATFORM)/$(CONFIG_NAME)
+# `make image`: the board image of CONFIG for PLATFORM, named after both.
+IMAGE_DIR  := $(BUILD)/image/$(PLATFORM)/$(CONFIG_NAME)
+IMAGE_BASE := $(BUILD)/apus-$(CONFIG_FILE_NAME)-$(PLATFORM)
+IMAGE_NAME := $(shell echo "Apus $(CONFIG_FILE_NAME) $(PLATFORM)" | cut -c1-31)
 
 # Every option that shapes an output has a stamp file, $(BUILD)/options/NAME,
 # holding its value and rewritten only when the value changes; each output
 # depends on the stamps of the options it uses, so changing one rebuilds
 # exactly what it shapes (a new option: add it to BUILD_OPTIONS and to the
-# prerequisites of what it shapes).
+# prerequisites of what it shapes). PLATFORM and EXIT need no stamp where the
+# output's path names them (build/platform/P/E, build/config/P).
 BUILD_OPTIONS := CONFIG_PATH CHECK EXIT RAM_MB TRACE PLATFORM
 option = $(addprefix $(BUILD)/options/,$(1))
 define option_stamp
@@ -82,7 +120,8 @@ $(BUILD)/options/$(1): FORCE
 endef
 $(foreach o,$(BUILD_OPTIONS),$(eval $(call option_stamp,$(o))))
 
-EXIT_DEFINE := $(if $(filter semihosting,$(EXIT)),APUS_SEMIHOSTING,)
+# $(call exit_define,E): what the Swift and assembly code test for exit method E.
+exit_define = $(if $(filter semihosting,$(1)),-D APUS_SEMIHOSTING)
 
 INCLUDE  := Sources/Hypervisor/include
 SWIFT_TARGET_FLAGS := -target armv7-none-none-eabi -enable-experimental-feature Embedded \
@@ -90,13 +129,17 @@ SWIFT_TARGET_FLAGS := -target armv7-none-none-eabi -enable-experimental-feature 
 	-Xfrontend -disable-stack-protector -Xfrontend -function-sections \
 	-target-cpu cortex-a15 -Xcc -mfpu=none -Xcc -mfloat-abi=soft \
 	-no-allocations
-SWIFT_HV_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(INCLUDE) \
-	$(if $(EXIT_DEFINE),-D $(EXIT_DEFINE),) $(if $(filter 1,$(TRACE)),-D APUS_TRACE_DUMP,)
+# $(call platform_dir,P): where platform P's generated files go; $(call hv_dir,P,E):
+# its hypervisor objects for exit method E.
+platform_dir = $(BUILD)/platform/$(1)
+hv_dir = $(BUILD)/platform/$(1)/$(2)
+SWIFT_HV_FLAGS = $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(INCLUDE) \
+	$(if $(filter 1,$(TRACE)),-D APUS_TRACE_DUMP,)
 CFLAGS   := -mcpu=cortex-a15 -marm -mfloat-abi=soft -O2 -g -ffreestanding -fno-builtin \
 	-fno-tree-loop-distribute-patterns -fno-short-enums -Wall -Werror -I $(INCLUDE)
-ASFLAGS  := -mcpu=cortex-a15 -marm -g -I $(INCLUDE) $(if $(EXIT_DEFINE),-D$(EXIT_DEFINE),)
+ASFLAGS  := -mcpu=cortex-a15 -marm -g -I $(INCLUDE)
 LIBGCC    = $(shell $(CC) -mcpu=cortex-a15 -mfloat-abi=soft -print-libgcc-file-name)
-LDFLAGS  := -T LinkerScripts/hypervisor.ld --gc-sections -z noexecstack --no-enum-size-warning \
+LDFLAGS  := --gc-sections -z noexecstack --no-enum-size-warning \
 	--defsym=RAM_SIZE=$(shell echo $$(( $(RAM_MB) * 1024 * 1024 )))
 
 CORE_SRCS := $(shell find Sources/HypervisorCore -name '*.swift' | sort)
@@ -104,15 +147,23 @@ RINGS_SRCS := $(shell find Sources/XenRings -name '*.swift' | sort)
 GUESTKIT_SRCS := $(shell find Sources/GuestKit -name '*.swift' | sort)
 HV_SRCS   := $(shell find Sources/Hypervisor -name '*.swift' | sort)
 BOOT_SRCS := $(filter-out Boot/payload.S,$(sort $(wildcard Boot/*.S)))
-BOOT_OBJS := $(patsubst Boot/%.S,$(BUILD)/boot/%.o,$(BOOT_SRCS))
 TEST_IMAGE_SRCS := $(sort $(wildcard Tests/Images/*.swift))
 TEST_IMAGES := $(patsubst Tests/Images/%.swift,$(BUILD)/test-%.elf,$(TEST_IMAGE_SRCS))
-HV_BASE_OBJS = $(BOOT_OBJS) $(BUILD)/hv/hypervisor.o $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o
-HV_OBJS    = $(HV_BASE_OBJS) $(CONFIG_DIR)/payload.o
+# $(call hv_base_objs,P,E): the hypervisor for platform P and exit method E, without a configuration.
+hv_base_objs = $(patsubst Boot/%.S,$(call hv_dir,$(1),$(2))/boot/%.o,$(BOOT_SRCS)) \
+	$(call hv_dir,$(1),$(2))/hypervisor.o $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o
+HV_BASE_OBJS = $(call hv_base_objs,$(PLATFORM),$(EXIT))
 # Systems the integration tests boot: every configuration in Configs/, plus
 # invalid ones (built without the host check) that the hypervisor must refuse.
+# On virt: every configuration in Configs/ that names no device and no Linux kernel (those are
+# platform-neutral) and the virt versions of the others in Configs/virt/.
 TEST_SYSTEM_CONFIGS := $(sort $(wildcard Configs/*.dts) $(wildcard Configs/edge/*.dts))
 TEST_SYSTEMS := $(foreach c,$(TEST_SYSTEM_CONFIGS),$(BUILD)/systems/$(basename $(notdir $(c))).elf)
+VIRT_SYSTEM_CONFIGS := $(sort $(shell grep -L -E 'device@|kernel = ' $(wildcard Configs/*.dts)) $(wildcard Configs/virt/*.dts))
+VIRT_SYSTEMS := $(foreach c,$(VIRT_SYSTEM_CONFIGS),$(BUILD)/virt/systems/$(basename $(notdir $(c))).elf)
+# ... and the paper's SEDF system on virt as a board image, which U-Boot starts
+# (also built with semihosting, so a refused boot reports its exit status).
+UBOOT_TEST_IMAGES := $(BUILD)/uboot/apus-paper-sedf-virt.uImage $(BUILD)/uboot/apus-paper-sedf-virt-semihosting.uImage
 REFUSED_SYSTEM_CONFIGS := $(addprefix Configs/bad/,overlapping-vms.dts over-utilization.dts \
 	memory-over-gic-cpu-interface.dts stage2-tables-exhausted.dts entry-in-reserved-page.dts \
 	label-not-unique.dts image-runs-into-reserved-pages.dts below-scheduling-minimum.dts)
@@ -133,16 +184,17 @@ RELOCATED_GUEST_BASES := 2be01000 2c004000
 GUEST_BINS  += $(foreach b,$(RELOCATED_GUEST_BASES),$(BUILD)/guests/load-at-$(b).bin)
 GUEST_INCLUDE := Sources/GuestRuntime/include
 SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(BUILD)/guestkit -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
-GUEST_LDFLAGS := -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enum-size-warning
+GUEST_LDFLAGS := -L $(BUILD)/gen -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enum-size-warning
 
 QEMU      := qemu-system-arm
-QEMU_MACHINE := -M vexpress-a15,virtualization=on -cpu cortex-a15 -m $(RAM_MB)M
+QEMU_MACHINE := $(QEMU_MACHINE_$(PLATFORM)) -m $(RAM_MB)M
 # -icount shift=0,sleep=off: one instruction is one nanosecond of virtual time
 # and runs are bit-identical (docs/PLATFORM.md); guests measure CPU work in instructions.
-# Semihosting ends the run with the hypervisor's exit status; a guest can reach
-# it too (docs/CONSOLE.md), so whatever is written through it goes to a file,
-# never to the console.
-QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none -global pl041.audiodev=none \
+# Semihosting on both platforms ends the run with the hypervisor's exit status;
+# a guest can reach it too (docs/CONSOLE.md), so whatever is written through it
+# goes to a file, never to the console.
+QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none \
+	$(if $(filter vexpress-a15,$(PLATFORM)),-global pl041.audiodev=none) \
 	-semihosting-config enable=on,target=native,chardev=semihosting \
 	-chardev file,id=semihosting,path=$(BUILD)/semihosting.log -icount shift=0,sleep=off
 # Block devices and UART1 (docs/BLOCK.md): the first virtio-blk device lands on
@@ -151,7 +203,7 @@ QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none -global pl041.au
 # runs; delete them for fresh disks. UART1 (a passthrough UART) goes to a file.
 DISK_SPLIT  := $(BUILD)/disk-split.img
 DISK_DIRECT := $(BUILD)/disk-direct.img
-QEMU_DEVICES := -serial mon:stdio -serial file:$(BUILD)/uart1.log \
+QEMU_DEVICES := -serial mon:stdio $(if $(filter vexpress-a15,$(PLATFORM)),-serial file:$(BUILD)/uart1.log) \
 	-drive if=none,id=split,format=raw,file=$(DISK_SPLIT) -device virtio-blk-device,drive=split \
 	-drive if=none,id=direct,format=raw,file=$(DISK_DIRECT) -device virtio-blk-device,drive=direct
 
@@ -159,32 +211,34 @@ QEMU_DEVICES := -serial mon:stdio -serial file:$(BUILD)/uart1.log \
 BASE_TOOLS  := arm-none-eabi-gcc:gcc-arm-none-eabi arm-none-eabi-ld:binutils-arm-none-eabi \
 	qemu-system-arm:qemu-system-arm dtc:device-tree-compiler
 DEBUG_TOOLS := gdb-multiarch:gdb-multiarch
-IMAGE_TOOLS := mkimage:u-boot-tools
+IMAGE_TOOLS := mkimage:u-boot-tools mkenvimage:u-boot-tools
+# Debian's U-Boot for QEMU virt (32-bit): BOOT=uboot and the U-Boot boot test.
+UBOOT_BIN   := /usr/lib/u-boot/qemu_arm/u-boot.bin
 
-.PHONY: linux trace apus-tool guests all help tools debug-tools image-tools run test test-host bench debug image asmcheck clean
+.PHONY: linux trace apus-tool guests all help tools debug-tools image-tools uboot-tools run test test-host bench debug image asmcheck clean
 
-all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests $(TEST_SYSTEMS) $(REFUSED_SYSTEMS) $(UNCHECKED_SYSTEMS)
+all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests $(TEST_SYSTEMS) $(REFUSED_SYSTEMS) \
+	$(UNCHECKED_SYSTEMS) $(VIRT_SYSTEMS) uboot-tools $(UBOOT_TEST_IMAGES) $(BUILD)/uboot/env.img
 
 guests: $(GUEST_BINS)
 
 help:
 	@echo "make [all]      build the hypervisor, guests and every system image"
-	@echo "make run        build and boot CONFIG in QEMU (console on this terminal)"
+	@echo "make run        build and boot CONFIG in QEMU on PLATFORM (console on this terminal; BOOT=uboot on virt)"
 	@echo "make test       build everything and run all tests (host XCTest + QEMU integration)"
 	@echo "make test-host  only the host tests (no QEMU)"
 	@echo "make bench      run the benchmarks and print their tables"
 	@echo "make trace      run CONFIG with the trace dump on: build/trace.txt, build/trace.svg (with jobs=report guests' jobs)"
 	@echo "make debug      boot in QEMU halted, waiting for gdb-multiarch on :1234"
-	@echo "make image      raw binary and U-Boot uImage for boards (EXIT=sysctl)"
+	@echo "make image      raw binary and U-Boot uImage of CONFIG for PLATFORM (the board's EXIT: sysctl or psci)"
 	@echo "make asmcheck   fail if swiftc dropped inline assembly (part of every build)"
 	@echo "make guests     only the guest programs (build/guests/*.bin)"
 	@echo "make apus-tool  only the host tool (swift build --product apus)"
 	@echo "make tools      install (as root) or name the missing toolchain packages"
-	@echo "make debug-tools / image-tools   the same for gdb-multiarch / u-boot-tools"
+	@echo "make debug-tools / image-tools / uboot-tools   the same for gdb-multiarch / u-boot-tools / u-boot-qemu"
 	@echo "make clean      remove build outputs"
-	@echo "options: CONFIG=file.dts  EXIT=semihosting|sysctl  RAM_MB=64..1024  TIMEOUT=seconds (124: stopped)"
-	@echo "         TRACE=0|1  CHECK=0|1  DISK_MB=1..4096  BUILD=folder"
-
+	@echo "options: PLATFORM=vexpress-a15|virt  CONFIG=file.dts  EXIT=semihosting|sysctl|psci  BOOT=kernel|uboot"
+	@echo "         RAM_MB=64..1024  TIMEOUT=seconds (124: stopped)  TRACE=0|1  CHECK=0|1  DISK_MB=1..4096  BUILD=folder"
 
 # Install what is missing (as root), or say exactly what to run.
 define require_tools
@@ -210,6 +264,16 @@ debug-tools: tools
 
 image-tools: tools
 	$(call require_tools,$(IMAGE_TOOLS))
+
+uboot-tools: image-tools
+	@if [ ! -f $(UBOOT_BIN) ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing: u-boot-qemu"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq u-boot-qemu >/dev/null || exit 1; \
+	  else \
+	    echo "$(UBOOT_BIN) is missing. Run: sudo apt-get update && sudo apt-get install -y u-boot-qemu" >&2; exit 1; \
+	  fi; \
+	fi
 
 # Each module's object also depends on the list of its sources, so a file moved
 # or removed rebuilds the module (and its .swiftmodule) instead of leaving it stale.
@@ -242,17 +306,46 @@ $(BUILD)/gen/Version.swift: FORCE
 	@printf 'let apusVersion: StaticString = "%s"\n' "$(VERSION)" > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
-$(BUILD)/hv/hypervisor.o: $(HV_SRCS) $(BUILD)/hv/sources.txt $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h) $(call option,EXIT TRACE PLATFORM)
+# The platform's facts for the boot stub, the C module and the link map, from
+# its Swift description; rewritten only when they change.
+# $(call platform_rules,P): the board files of platform P.
+define platform_rules
+$(call platform_dir,$(1))/board.h: FORCE | apus-tool
+	@mkdir -p $$(@D)
+	@$$(APUS_TOOL) platform $(1) --ram-mb $(RAM_MB) --emit-header $$@ --emit-linker-script $$(@D)/board.ld
+
+$(call platform_dir,$(1))/board.ld: $(call platform_dir,$(1))/board.h
+endef
+
+# $(call hypervisor_rules,P,E): the hypervisor objects for platform P and exit method E.
+define hypervisor_rules
+$(call hv_dir,$(1),$(2))/hypervisor.o: $(HV_SRCS) $(BUILD)/hv/sources.txt $(BUILD)/gen/Version.swift \
+		$(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h) $(call platform_dir,$(1))/board.h \
+		$(call option,TRACE)
+	@mkdir -p $$(@D)
+	$$(SWIFTC) $$(SWIFT_HV_FLAGS) $(call exit_define,$(2)) -I $(call platform_dir,$(1)) \
+		-module-cache-path $(call platform_dir,$(1))/module-cache \
+		-module-name Hypervisor -emit-module -emit-module-path $$(@D)/Hypervisor.swiftmodule \
+		-c $(HV_SRCS) $(BUILD)/gen/Version.swift -o $$@
+
+$(call hv_dir,$(1),$(2))/boot/%.o: Boot/%.S $(wildcard $(INCLUDE)/*.h) $(call platform_dir,$(1))/board.h | tools
+	@mkdir -p $$(@D)
+	$$(CC) $$(ASFLAGS) $(subst -D ,-D,$(call exit_define,$(2))) -I $(call platform_dir,$(1)) -c $$< -o $$@
+endef
+$(foreach p,$(PLATFORMS),$(eval $(call platform_rules,$(p))))
+$(foreach p,$(PLATFORMS),$(foreach e,$(EXIT_METHODS_$(p)),$(eval $(call hypervisor_rules,$(p),$(e)))))
+
+$(BUILD)/gen/guest-memory.ld: FORCE | apus-tool
 	@mkdir -p $(@D)
-	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name Hypervisor \
-		-emit-module -emit-module-path $(BUILD)/hv/Hypervisor.swiftmodule \
-		-c $(HV_SRCS) $(BUILD)/gen/Version.swift -o $@
+	@$(APUS_TOOL) platform $(PLATFORM) --emit-guest-linker-script $@
 
 # swiftc silently drops inline asm it cannot assemble (seen with Swift 6.3.1):
 # recompile the IR with clang, which reports it.
-$(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h) $(call option,EXIT TRACE PLATFORM)
+$(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h) \
+		$(call platform_dir,$(PLATFORM))/board.h $(call option,EXIT TRACE PLATFORM)
 	@mkdir -p $(BUILD)/asmcheck
-	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name Hypervisor -emit-ir \
+	$(SWIFTC) $(SWIFT_HV_FLAGS) $(call exit_define,$(EXIT)) -I $(call platform_dir,$(PLATFORM)) \
+		-module-cache-path $(call platform_dir,$(PLATFORM))/module-cache -module-name Hypervisor -emit-ir \
 		$(HV_SRCS) $(BUILD)/gen/Version.swift -o $(BUILD)/asmcheck/hypervisor.ll
 	$(CLANG) --target=armv7-none-none-eabi -mcpu=cortex-a15 -mfloat-abi=soft -c \
 		$(BUILD)/asmcheck/hypervisor.ll -o $(BUILD)/asmcheck/hypervisor.o
@@ -260,16 +353,14 @@ $(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o
 
 asmcheck: $(BUILD)/asmcheck.ok
 
-$(BUILD)/boot/%.o: Boot/%.S $(wildcard $(INCLUDE)/*.h) $(call option,EXIT PLATFORM) | tools
-	@mkdir -p $(@D)
-	$(CC) $(ASFLAGS) -c $< -o $@
-
 # A system image = the hypervisor + one configuration (dtc-compiled, checked
 # by the host tool and packed with its guest images), linked in by
-# Boot/payload.S. $(call system_rules,DIR,DTS,PACK-SOURCE[,PAYLOAD-FLAGS]): PACK-SOURCE
+# Boot/payload.S. $(call system_rules,DIR,DTS,PACK-SOURCE,PLATFORM,EXIT[,PAYLOAD-FLAGS]): PACK-SOURCE
 # "check" checks and packs DTS; otherwise it is an existing pack to reuse
 # (for invalid configurations, which only the hypervisor gets to see).
-# PAYLOAD-FLAGS: extra assembler flags for the payload (test systems only).
+# PLATFORM (4th argument) is the machine it is checked for and linked for, EXIT
+# (5th) how it ends; PAYLOAD-FLAGS (6th): extra assembler flags for the payload
+# (test systems only).
 APUS_TOOL = $(shell $(SWIFT) build --show-bin-path)/apus
 
 # APUS_TOOL=path on the command line uses an apus that is already built (the
@@ -286,8 +377,8 @@ $(1)/config.dtb: $(2) | tools
 
 ifeq ($(3),check)
 $(1)/images.pack: $(1)/config.dtb $(GUEST_BINS) $(call option,RAM_MB) $(if $(call linux_config,$(2)),$(LINUX_IMAGES)) | apus-tool
-	$$(APUS_TOOL) check $(2) --images $(BUILD)/guests --large-images $(LINUX_DIR) --ram-mb $(RAM_MB)
-	$$(APUS_TOOL) pack $(2) --images $(BUILD)/guests --large-images $(LINUX_DIR) -o $$@ \
+	$$(APUS_TOOL) check $(2) --images $(BUILD)/guests --large-images $(LINUX_DIR) --ram-mb $(RAM_MB) --platform $(4)
+	$$(APUS_TOOL) pack $(2) --images $(BUILD)/guests --large-images $(LINUX_DIR) --ram-mb $(RAM_MB) --platform $(4) -o $$@ \
 		$(if $(call linux_config,$(2)),--large-output $(1)/large-images.pack)
 else
 $(1)/images.pack: $(3)
@@ -298,15 +389,17 @@ endif
 # What the boot banner says this image was built for.
 $(1)/build-info.txt: FORCE
 	@mkdir -p $$(@D)
-	@printf '%s' 'config $(2), platform $(BUILD_PLATFORM), EXIT=$(EXIT) RAM_MB=$(RAM_MB) TRACE=$(TRACE)' > $$@.tmp
+	@printf '%s' 'config $(2), platform $(4), EXIT=$(5) RAM_MB=$(RAM_MB) TRACE=$(TRACE)' > $$@.tmp
 	@cmp -s $$@.tmp $$@ && rm $$@.tmp || mv $$@.tmp $$@
 
 $(1)/payload.o: Boot/payload.S $(1)/config.dtb $(1)/images.pack $(1)/build-info.txt
-	$$(CC) $$(ASFLAGS) $(4) -DAPUS_CONFIG_DTB='"$(1)/config.dtb"' -DAPUS_IMAGE_PACK='"$(1)/images.pack"' \
+	$$(CC) $$(ASFLAGS) $(6) -DAPUS_CONFIG_DTB='"$(1)/config.dtb"' -DAPUS_IMAGE_PACK='"$(1)/images.pack"' \
 		-DAPUS_BUILD_INFO='"$(1)/build-info.txt"' -c $$< -o $$@
 
-$(1).elf: $(HV_BASE_OBJS) $(1)/payload.o LinkerScripts/hypervisor.ld $(call option,RAM_MB)
-	$$(LD) $$(LDFLAGS) -Map $(1).map $(HV_BASE_OBJS) $(1)/payload.o $$(LIBGCC) -o $$@
+$(1).elf: $(call hv_base_objs,$(4),$(5)) $(1)/payload.o LinkerScripts/hypervisor.ld $(call platform_dir,$(4))/board.ld \
+		$(call option,RAM_MB)
+	$$(LD) -L $(call platform_dir,$(4)) -T LinkerScripts/hypervisor.ld $$(LDFLAGS) -Map $(1).map \
+		$(call hv_base_objs,$(4),$(5)) $(1)/payload.o $$(LIBGCC) -o $$@
 endef
 
 # Linux guests (docs/LINUX.md): Debian's kernels and busybox, fetched into
@@ -327,18 +420,19 @@ $(LINUX_IMAGES) &: Linux/fetch.sh Linux/init Linux/inittab Linux/rcS
 linux: $(LINUX_IMAGES)
 
 # The system `make run` boots (CONFIG), and every system the tests boot.
-$(eval $(call system_rules,$(CONFIG_DIR),$(CONFIG),$(if $(filter 1,$(CHECK)),check,$(BUILD)/systems/two-vms/images.pack)))
+$(eval $(call system_rules,$(CONFIG_DIR),$(CONFIG),$(if $(filter 1,$(CHECK)),check,$(BUILD)/systems/two-vms/images.pack),$(PLATFORM),$(EXIT)))
 $(CONFIG_DIR)/images.pack: $(call option,CHECK)
-$(foreach c,$(TEST_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/$(basename $(notdir $(c))),$(c),check)))
-$(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/refused-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack)))
-$(foreach c,$(UNCHECKED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/unchecked-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack,-DAPUS_UNCHECKED_SCHEDULING_MINIMUM)))
+$(foreach c,$(TEST_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/$(basename $(notdir $(c))),$(c),check,vexpress-a15,semihosting)))
+$(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/refused-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack,vexpress-a15,semihosting)))
+$(foreach c,$(VIRT_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/virt/systems/$(basename $(notdir $(c))),$(c),check,virt,semihosting)))
+$(foreach c,$(UNCHECKED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/unchecked-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack,vexpress-a15,semihosting,-DAPUS_UNCHECKED_SCHEDULING_MINIMUM)))
 
 $(BUILD)/runtime.o: Sources/Hypervisor/runtime.c | tools
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-# Copied whenever CONFIG names another file, not only when the copy looks older.
-$(BUILD)/apus.elf: $(CONFIG_DIR).elf $(call option,CONFIG_PATH)
+# Copied whenever CONFIG or PLATFORM names another system, not only when the copy looks older.
+$(BUILD)/apus.elf: $(CONFIG_DIR).elf $(call option,CONFIG_PATH PLATFORM)
 	cp $< $@
 	cp $(CONFIG_DIR).map $(BUILD)/apus.map
 	@$(CROSS)size $@
@@ -346,13 +440,17 @@ $(BUILD)/apus.elf: $(CONFIG_DIR).elf $(call option,CONFIG_PATH)
 $(BUILD)/%.dis: $(BUILD)/%.elf
 	$(OBJDUMP) -d --no-show-raw-insn $< | $(DEMANGLE) > $@
 
-# Test images: the hypervisor plus one object that provokes a failure.
-$(BUILD)/tests/%.o: Tests/Images/%.swift $(BUILD)/core/core.o $(call option,EXIT TRACE PLATFORM)
+# Test images: the hypervisor plus one object that provokes a failure, on
+# vexpress-a15 with semihosting (the exit status is what the tests read) and
+# the two-vms system's payload, whatever PLATFORM and EXIT say.
+TEST_IMAGE_OBJS := $(call hv_base_objs,vexpress-a15,semihosting) $(BUILD)/systems/two-vms/payload.o
+$(BUILD)/tests/%.o: Tests/Images/%.swift $(BUILD)/core/core.o $(call platform_dir,vexpress-a15)/board.h $(call option,TRACE)
 	@mkdir -p $(@D)
-	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name $* -c $< -o $@
+	$(SWIFTC) $(SWIFT_HV_FLAGS) $(call exit_define,semihosting) -I $(call platform_dir,vexpress-a15) \
+		-module-cache-path $(call platform_dir,vexpress-a15)/module-cache -module-name $* -c $< -o $@
 
-$(BUILD)/test-%.elf: $(BUILD)/tests/%.o $(HV_OBJS) LinkerScripts/hypervisor.ld $(call option,RAM_MB)
-	$(LD) $(LDFLAGS) $(HV_OBJS) $< $(LIBGCC) -o $@
+$(BUILD)/test-%.elf: $(BUILD)/tests/%.o $(TEST_IMAGE_OBJS) LinkerScripts/hypervisor.ld $(call option,RAM_MB)
+	$(LD) -L $(call platform_dir,vexpress-a15) -T LinkerScripts/hypervisor.ld $(LDFLAGS) $(TEST_IMAGE_OBJS) $< $(LIBGCC) -o $@
 
 # Guest library, guest runtime (one module each) and guest programs (one module each).
 $(BUILD)/guestkit/guestkit.o: $(GUESTKIT_SRCS) $(BUILD)/guestkit/sources.txt $(BUILD)/core/core.o
@@ -382,11 +480,11 @@ $(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guests/$$(call capitalize,$$*)/
 GUEST_LINK_OBJS = $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guestkit/guestkit.o $(BUILD)/core/core.o \
 	$(BUILD)/rings/rings.o $(BUILD)/runtime.o
 
-$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_LINK_OBJS) $(BUILD)/guest-runtime/start.o LinkerScripts/guest.ld
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_LINK_OBJS) $(BUILD)/guest-runtime/start.o LinkerScripts/guest.ld $(BUILD)/gen/guest-memory.ld
 	$(LD) $(GUEST_LDFLAGS) $(BUILD)/guest-runtime/start.o $< $(GUEST_LINK_OBJS) $(LIBGCC) -o $@
 
 # guest.ld links for 0x80000000 unless GUEST_RAM is given.
-$(BUILD)/guests/load-at-%.elf: $(BUILD)/guests/load.o $(GUEST_LINK_OBJS) $(BUILD)/guest-runtime/start.o LinkerScripts/guest.ld
+$(BUILD)/guests/load-at-%.elf: $(BUILD)/guests/load.o $(GUEST_LINK_OBJS) $(BUILD)/guest-runtime/start.o LinkerScripts/guest.ld $(BUILD)/gen/guest-memory.ld
 	$(LD) $(GUEST_LDFLAGS) --defsym=GUEST_RAM=0x$* $(BUILD)/guest-runtime/start.o $< $(GUEST_LINK_OBJS) $(LIBGCC) -o $@
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
@@ -396,11 +494,18 @@ $(BUILD)/disk-%.img:
 	@mkdir -p $(@D)
 	truncate -s $(DISK_MB)M $@
 
-run: all $(DISK_SPLIT) $(DISK_DIRECT)
-	@echo "Booting Apus in QEMU (Ctrl-A X quits; UART1 output goes to $(BUILD)/uart1.log)."
-	@echo "$(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) $(LARGE_IMAGES_LOADER) -kernel $(BUILD)/apus.elf"
+# BOOT=kernel: QEMU loads build/apus.elf. BOOT=uboot: U-Boot loads the board
+# image (EXIT=psci: SYSTEM_OFF ends the run, with status 0 only).
+BOOT_FILES_kernel := $(BUILD)/apus.elf
+BOOT_FILES_uboot  := $(IMAGE_BASE).uImage $(BUILD)/uboot/env.img uboot-tools
+BOOT_ARGUMENTS_kernel = $(LARGE_IMAGES_LOADER) -kernel $(BUILD)/apus.elf
+BOOT_ARGUMENTS_uboot  = $(call uboot_qemu_arguments,$(IMAGE_BASE).uImage)
+
+run: all $(BOOT_FILES_$(BOOT)) $(DISK_SPLIT) $(DISK_DIRECT)
+	@echo "Booting Apus on $(PLATFORM) in QEMU (Ctrl-A X quits$(if $(filter vexpress-a15,$(PLATFORM)),; UART1 output goes to $(BUILD)/uart1.log))."
+	@echo "$(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) $(BOOT_ARGUMENTS_$(BOOT))"
 	@status=0; $(if $(filter-out 0,$(TIMEOUT)),timeout --foreground $(TIMEOUT)) \
-	  $(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) $(LARGE_IMAGES_LOADER) -kernel $(BUILD)/apus.elf || status=$$?; \
+	  $(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) $(BOOT_ARGUMENTS_$(BOOT)) || status=$$?; \
 	  if [ $$status = 124 ] && [ "$(TIMEOUT)" != 0 ]; then echo "QEMU stopped after TIMEOUT=$(TIMEOUT) s (status 124)"; \
 	  else echo "QEMU exited with status $$status"; fi; exit $$status
 
@@ -432,12 +537,47 @@ debug: all debug-tools $(DISK_SPLIT) $(DISK_DIRECT)
 	@echo "  gdb-multiarch -q $(BUILD)/apus.elf -ex 'target remote :1234' -ex 'break apus_main' -ex continue"
 	$(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) -s -S -kernel $(BUILD)/apus.elf
 
-image: image-tools
-	$(MAKE) BUILD=$(BUILD)/board EXIT=sysctl $(BUILD)/board/apus.elf
-	$(OBJCOPY) -O binary $(BUILD)/board/apus.elf $(BUILD)/apus.bin
-	mkimage -A arm -O linux -T kernel -C none -a 0x80000000 -e 0x80000000 \
-		-n "Apus $(VERSION)" -d $(BUILD)/apus.bin $(BUILD)/apus.uImage
-	@echo "Board image: $(BUILD)/apus.bin and $(BUILD)/apus.uImage (load and entry 0x80000000)"
+# A board image of CONFIG for PLATFORM: raw binary and U-Boot uImage, named after
+# both (in the file name and the uImage's 32-byte name field), ending runs the
+# board's way (BOARD_EXIT_*), loaded and started at the start of the board's RAM.
+
+# $(call board_image_rules,SYSTEM-DIR,OUTPUT-BASE,NAME,PLATFORM): OUTPUT-BASE.bin
+# and .uImage (named NAME) of the system built in SYSTEM-DIR for PLATFORM.
+define board_image_rules
+$(2).bin: $(1).elf
+	$$(OBJCOPY) -O binary $$< $$@
+
+$(2).uImage: $(2).bin | image-tools
+	@base=$$$$(sed -n 's/^#define BOARD_RAM_BASE *//p' $(call platform_dir,$(4))/board.h); \
+	  echo "mkimage -A arm -O linux -T kernel -C none -a $$$$base -e $$$$base -n '$(3)' -d $$< $$@"; \
+	  mkimage -A arm -O linux -T kernel -C none -a $$$$base -e $$$$base -n "$(3)" -d $$< $$@ >/dev/null
+endef
+$(eval $(call system_rules,$(IMAGE_DIR),$(CONFIG),check,$(PLATFORM),$(BOARD_EXIT_$(PLATFORM))))
+$(eval $(call board_image_rules,$(IMAGE_DIR),$(IMAGE_BASE),$(IMAGE_NAME),$(PLATFORM)))
+
+image: $(IMAGE_BASE).uImage
+	@echo "Board image: $(IMAGE_BASE).bin and $(IMAGE_BASE).uImage" \
+	  "(load and entry $$(sed -n 's/^#define BOARD_RAM_BASE *//p' $(call platform_dir,$(PLATFORM))/board.h), EXIT=$(BOARD_EXIT_$(PLATFORM)))"
+
+# U-Boot on QEMU virt without interaction: its environment (bootdelay=0,
+# bootcmd=bootm of the uImage QEMU's loader placed at UBOOT_LOAD) in the second
+# flash bank, padded to the bank's 64 MiB.
+UBOOT_LOAD := 0x48000000
+$(BUILD)/uboot/env.img: | image-tools
+	@mkdir -p $(@D)
+	printf 'bootdelay=0\nbootcmd=bootm $(UBOOT_LOAD) - $${fdtcontroladdr}\n' > $(@D)/env.txt
+	mkenvimage -s 0x40000 -o $@ $(@D)/env.txt
+	truncate -s 64M $@
+
+# The systems the U-Boot integration tests boot (UBOOT_TEST_IMAGES, above).
+$(eval $(call system_rules,$(BUILD)/uboot/paper-sedf,Configs/paper-sedf.dts,check,virt,psci))
+$(eval $(call board_image_rules,$(BUILD)/uboot/paper-sedf,$(BUILD)/uboot/apus-paper-sedf-virt,Apus paper-sedf virt,virt))
+$(eval $(call system_rules,$(BUILD)/uboot/paper-sedf-semihosting,Configs/paper-sedf.dts,check,virt,semihosting))
+$(eval $(call board_image_rules,$(BUILD)/uboot/paper-sedf-semihosting,$(BUILD)/uboot/apus-paper-sedf-virt-semihosting,Apus paper-sedf virt semihosting,virt))
+
+# $(call uboot_qemu_arguments,UIMAGE): QEMU's options that boot UIMAGE through U-Boot.
+uboot_qemu_arguments = -bios $(UBOOT_BIN) -drive if=pflash,unit=1,format=raw,file=$(BUILD)/uboot/env.img \
+	-device loader,file=$(1),addr=$(UBOOT_LOAD),force-raw=on -nic none
 
 clean:
 	rm -rf $(BUILD)

@@ -45,6 +45,6 @@ let package = Package(
         .testTarget(name: "InterfaceAnalysisTests", dependencies: ["InterfaceAnalysis", "HypervisorCore"]),
         .testTarget(name: "ApusToolsTests", dependencies: ["ApusTools", "HypervisorCore", "InterfaceAnalysis"]),
         // Boots the images that `make` built under QEMU and asserts on the UART output.
-        .testTarget(name: "IntegrationTests", dependencies: ["ApusTools"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ApusTools", "HypervisorCore"]),
     ]
 )

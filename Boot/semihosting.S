@@ -2,7 +2,8 @@
  * uint32_t apus_semihosting_call(uint32_t operation, const void *argument)
  * The ARM semihosting trap (QEMU -semihosting): r0 = operation, r1 = argument.
  */
-#include "platform.h"
+#include "architecture.h"
+#include "hypervisor_abi.h"
 
     .syntax unified
     .arch armv7-a

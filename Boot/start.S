@@ -6,12 +6,16 @@
  *     in monitor mode (NSACR, GIC groups, SCR.NS|HCE) and ERET to non-secure HYP;
  *   - non-secure HYP (a firmware such as U-Boot that switches to HYP first);
  *   - anything else, or a CPU without the Virtualization Extensions: a clear
- *     message on UART0 and a stop, never a silent hang.
+ *     message on the console UART and a stop, never a silent hang.
+ * The bootloader's r0-r2 (r2: the address of its device tree, or 0) are kept
+ * for apus_main. The board's addresses come from the generated board.h.
  * Secondary CPUs are parked in WFE: Apus runs on CPU 0.
  * Once in HYP: stack, vector base, BSS cleared, stage-1 MMU and caches on
  * (identity map), then apus_main() in Swift, which never returns.
  */
-#include "platform.h"
+#include "architecture.h"
+#include "hypervisor_abi.h"
+#include "board.h"
 
     .syntax unified
     .arch armv7-a
@@ -24,9 +28,12 @@
 _start:
     cpsid   aif
     /* Park every CPU but CPU 0 (MPIDR.Aff0). */
-    mrc     p15, 0, r0, c0, c0, 5
-    ands    r0, r0, #0xff
+    mrc     p15, 0, r3, c0, c0, 5
+    ands    r3, r3, #0xff
     bne     park
+    /* Keep what the bootloader passed (r2: its device tree) for apus_main. */
+    ldr     r3, =apus_boot_registers
+    stmia   r3, {r0-r2}
 
     /* Virtualization Extensions: ID_PFR1[15:12] must be non-zero. */
     mrc     p15, 0, r0, c0, c1, 1
@@ -94,8 +101,11 @@ monitor_smc:
     /* Non-secure access to cp10/cp11 (VFP/NEON) and to the SMP bit. */
     ldr     r0, =NSACR_VALUE
     mcr     p15, 0, r0, c1, c1, 2
+    /* The generic timer's frequency: only the secure side can set CNTFRQ. */
+    ldr     r0, =BOARD_COUNTER_FREQUENCY
+    mcr     p15, 0, r0, c14, c0, 0
     /* Every interrupt in group 1 (non-secure), distributor and CPU interface on. */
-    ldr     r4, =GICD_BASE
+    ldr     r4, =BOARD_GICD_BASE
     ldr     r1, [r4, #GICD_TYPER]
     and     r1, r1, #0x1f               /* ITLinesNumber: (n + 1) group registers */
     add     r1, r1, #1
@@ -106,7 +116,7 @@ monitor_smc:
     bne     1b
     mov     r0, #3
     str     r0, [r4, #GICD_CTLR]
-    ldr     r4, =GICC_BASE
+    ldr     r4, =BOARD_GICC_BASE
     mov     r0, #0xff
     str     r0, [r4, #GICC_PMR]
     /* Non-secure from here on, with HVC enabled; IRQ/FIQ/aborts not to monitor. */
@@ -147,23 +157,29 @@ in_hyp:
 
 /*
  * HYP stage-1 translation: long descriptors, HTCR.T0SZ = 0, so four level-1
- * entries of 1 GiB each cover the 32-bit space: 0-2 GiB device memory (never
- * executable), 2-3 GiB RAM as normal write-back memory, 3-4 GiB unmapped
- * (nothing lives there on vexpress-a15; a stray access faults loudly).
+ * entries of 1 GiB each cover the 32-bit space. board.h says what each block
+ * holds: RAM as normal write-back memory, the board's devices as device memory
+ * (never executable), nothing (a stray access faults loudly).
  */
-enable_hyp_mmu:
-    ldr     r0, =hyp_level1_table
-    ldr     r2, =DEVICE_BLOCK_LO
-    ldr     r3, =DEVICE_BLOCK_HI
-    strd    r2, r3, [r0, #0]            /* 0x00000000 */
-    orr     r2, r2, #0x40000000
-    strd    r2, r3, [r0, #8]            /* 0x40000000 */
-    ldr     r2, =(NORMAL_BLOCK_LO | 0x80000000)
+.macro hyp_block index, kind
+    .if \kind == 2
+    ldr     r2, =(NORMAL_BLOCK_LO | (\index << 30))
     ldr     r3, =NORMAL_BLOCK_HI
-    strd    r2, r3, [r0, #16]           /* 0x80000000 */
+    .elseif \kind == 1
+    ldr     r2, =(DEVICE_BLOCK_LO | (\index << 30))
+    ldr     r3, =DEVICE_BLOCK_HI
+    .else
     mov     r2, #0
     mov     r3, #0
-    strd    r2, r3, [r0, #24]           /* 0xC0000000: invalid */
+    .endif
+    strd    r2, r3, [r0, #(\index * 8)]
+.endm
+enable_hyp_mmu:
+    ldr     r0, =hyp_level1_table
+    hyp_block 0, BOARD_HYP_BLOCK_0
+    hyp_block 1, BOARD_HYP_BLOCK_1
+    hyp_block 2, BOARD_HYP_BLOCK_2
+    hyp_block 3, BOARD_HYP_BLOCK_3
     dsb
 
     ldr     r1, =HMAIR0_VALUE
@@ -197,11 +213,11 @@ park:
     b       park
 
 /*
- * Print the NUL-terminated string at r0 on UART0 with the MMU off, then stop
+ * Print the NUL-terminated string at r0 on the console UART with the MMU off, then stop
  * the CPU. Used only before Swift runs; no stack needed.
  */
 fatal_message:
-    ldr     r1, =UART0_BASE
+    ldr     r1, =BOARD_CONSOLE_BASE
 4:  ldrb    r2, [r0], #1
     cmp     r2, #0
     beq     6f
@@ -255,6 +271,12 @@ msg_main_returned:
     .asciz  "Apus: apus_main returned. Stopped.\r\n"
     .balign 4
     .ltorg
+
+    .section .data.boot_registers, "aw"
+    .balign 4
+    .global apus_boot_registers
+apus_boot_registers:
+    .word   0, 0, 0
 
     .section .bss.hyp_tables, "aw", %nobits
     .balign 4096

@@ -4,7 +4,8 @@
  * dispatcher apus_trap(frame). If it returns, the (possibly edited) frame is
  * restored and ERET resumes: the one way out.
  */
-#include "platform.h"
+#include "architecture.h"
+#include "hypervisor_abi.h"
 
     .syntax unified
     .arch armv7-a

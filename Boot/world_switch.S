@@ -4,7 +4,8 @@
  * guest. Everything else (CP15, timer, vGIC) is switched from Swift through
  * single-instruction accessors.
  */
-#include "platform.h"
+#include "architecture.h"
+#include "hypervisor_abi.h"
 
     .syntax unified
     .arch armv7-a

@@ -1,10 +1,11 @@
 import GuestSupport
+import HypervisorCore
 
-/// The guest's view of the GIC: the distributor at 0x2C001000 (emulated by
-/// the hypervisor) and the CPU interface at 0x2C002000 (the real GICV).
+/// The guest's view of the GIC (GuestMemoryMap): the distributor (emulated by
+/// the hypervisor) and the CPU interface (the real GICV).
 public enum GIC {
-    static let distributor: UInt = 0x2C00_1000
-    static let cpuInterface: UInt = 0x2C00_2000
+    static let distributor = UInt(truncatingIfNeeded: GuestMemoryMap.gicDistributor.base.value)
+    static let cpuInterface = UInt(truncatingIfNeeded: GuestMemoryMap.gicCPUInterface.base.value)
 
     public typealias Handler = @convention(c) (UInt32) -> Void
     nonisolated(unsafe) static var handlers = InlineArray<160, Handler?>(repeating: nil)

@@ -6,8 +6,8 @@ import HypervisorCore
 /// firmware (QEMU) left. As a `TextSink` it takes the same formatting as the
 /// console; `\n` goes out as `\r\n`.
 public struct PL011Port: TextSink {
-    public static let uart0: UInt = 0x1C09_0000
-    public static let uart1: UInt = 0x1C0A_0000
+    public static let uart0 = UInt(VexpressA15Devices.uart0)
+    public static let uart1 = UInt(VexpressA15Devices.uart1)
 
     static let data: UInt = 0x00               // UARTDR
     static let flags: UInt = 0x18              // UARTFR

@@ -1,6 +1,7 @@
 import ApusTools
 import ArgumentParser
 import Foundation
+import HypervisorCore
 
 // `apus check CONFIG [--images DIR] [--ram-mb N]`: the hypervisor's configuration
 // validation, run on the host. Exit 0 valid (summary on stdout), 1 invalid
@@ -22,15 +23,22 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("ram-mb"), help: ArgumentHelp("RAM of the machine in MiB (16..2048).", valueName: "N"))
     var ramMiB = 256
 
+    @Option(name: .customLong("platform"), help: ArgumentHelp("The machine: \(PlatformKind.acceptedNames).", valueName: "NAME"))
+    var platformName = "vexpress-a15"
+
     @Option(name: .customLong("large-images"), help: ArgumentHelp("Directory holding Linux kernels and initramfs.", valueName: "DIR"))
     var largeImagesDirectory = "build/linux"
 
     func validate() throws {
         guard (16...2048).contains(ramMiB) else { throw ValidationError("--ram-mb must be 16..2048") }
+        guard PlatformKind(named: platformName) != nil else {
+            throw ValidationError("unknown platform \"\(platformName)\" (known: \(PlatformKind.acceptedNames))")
+        }
     }
 
     func run() throws {
-        let options = CheckOptions(imagesDirectory: imagesDirectory, ramMiB: ramMiB, largeImagesDirectory: largeImagesDirectory)
+        let options = CheckOptions(imagesDirectory: imagesDirectory, ramMiB: ramMiB, platform: PlatformKind(named: platformName)!,
+                                   largeImagesDirectory: largeImagesDirectory)
         let outcome: CheckOutcome
         do {
             outcome = try ConfigCheck.check(path: config, options: options)

@@ -1,6 +1,7 @@
 import ApusTools
 import ArgumentParser
 import Foundation
+import HypervisorCore
 
 // `apus pack CONFIG --images DIR -o OUT`: writes the image pack (docs/CONFIG.md,
 // "Images") of the guest images the configuration names. The configuration is
@@ -19,6 +20,9 @@ struct PackCommand: ParsableCommand {
     @Option(name: .customLong("ram-mb"), help: ArgumentHelp("RAM of the machine in MiB (16..2048).", valueName: "N"))
     var ramMiB = 256
 
+    @Option(name: .customLong("platform"), help: ArgumentHelp("The machine: \(PlatformKind.acceptedNames).", valueName: "NAME"))
+    var platformName = "vexpress-a15"
+
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the pack.", valueName: "OUT"))
     var output: String
 
@@ -31,10 +35,14 @@ struct PackCommand: ParsableCommand {
 
     func validate() throws {
         guard (16...2048).contains(ramMiB) else { throw ValidationError("--ram-mb must be 16..2048") }
+        guard PlatformKind(named: platformName) != nil else {
+            throw ValidationError("unknown platform \"\(platformName)\" (known: \(PlatformKind.acceptedNames))")
+        }
     }
 
     func run() throws {
-        let options = CheckOptions(imagesDirectory: imagesDirectory, ramMiB: ramMiB, largeImagesDirectory: largeImagesDirectory)
+        let options = CheckOptions(imagesDirectory: imagesDirectory, ramMiB: ramMiB, platform: PlatformKind(named: platformName)!,
+                                   largeImagesDirectory: largeImagesDirectory)
         let blob: [UInt8]
         do {
             blob = try ConfigInput.deviceTreeBlob(path: config)

@@ -1,3 +1,4 @@
+import ApusTools
 import Foundation
 import HypervisorCore
 import XCTest
@@ -21,7 +22,8 @@ final class LinkMapFactsTests: XCTestCase {
     /// Guests record their extent in the image header from these symbols.
     func testGuestLinkMapEndsWithTheImageEnd() throws {
         let text = try script("guest.ld")
-        XCTAssertTrue(text.contains("PROVIDE(GUEST_RAM = 0x80000000);"))
+        XCTAssertTrue(text.contains("INCLUDE guest-memory.ld"))
+        XCTAssertTrue(BoardFiles.guestLinkerScript().contains("PROVIDE(GUEST_RAM = 0x80000000);"))
         XCTAssertTrue(text.contains("__image_end = .;"))
         let start = try String(contentsOf: CheckRulesTests.repository.appendingPathComponent("Boot/Guest/start.S"), encoding: .utf8)
         XCTAssertTrue(start.contains(".ascii  \"\(GuestImageHeader.magic)\""))

@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 /// The boot foundation, observed from outside: what the hypervisor prints on
@@ -14,7 +15,9 @@ final class BootTests: XCTestCase {
         XCTAssertTrue(run.output.contains("MIDR: 0x414fc0f0"), "Cortex-A15 r4p0 expected" + run.transcript)
         XCTAssertTrue(run.output.contains("GIC list registers: 4"), run.transcript)
         XCTAssertTrue(run.output.contains("timer frequency: 62500000 Hz"), run.transcript)
-        XCTAssertTrue(run.output.contains("RAM: 0x80000000 - 0x8fffffff"), run.transcript)
+        XCTAssertTrue(run.output.contains("platform: vexpress-a15"), run.transcript)
+        let ram = TestPlatform.vexpressA15.description.ram
+        XCTAssertTrue(run.output.contains(String(format: "RAM: 0x%08x - 0x%08x", ram.base.value, ram.end - 1)), run.transcript)
         XCTAssertTrue(run.output.contains(" bytes)"), "image size" + run.transcript)
         XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript)
     }
@@ -25,6 +28,30 @@ final class BootTests: XCTestCase {
                                 extraArguments: ["-icount", "shift=0,sleep=off"])
         XCTAssertEqual(run.status, 0, run.transcript)
         XCTAssertTrue(run.output.contains("CPU mode: HYP"), run.transcript)
+    }
+
+    /// On virt (secure off, QEMU's default) Apus is entered in non-secure HYP
+    /// and finds the machine its description names.
+    func testBannerOnVirtReportsItsPlatformAndRAM() throws {
+        let platform = TestPlatform.virt
+        let run = try QEMU.boot(platform.system("paper-sedf"), platform: platform)
+        XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertTrue(run.output.contains("CPU mode: HYP"), run.transcript)
+        XCTAssertTrue(run.output.contains("platform: virt"), run.transcript)
+        XCTAssertTrue(run.output.contains("timer frequency: 62500000 Hz"), run.transcript)
+        let ram = platform.description.ram
+        XCTAssertTrue(run.output.contains(String(format: "RAM: 0x%08x - 0x%08x", ram.base.value, ram.end - 1)), run.transcript)
+    }
+
+    /// virt with TrustZone on starts Apus in secure SVC: the boot stub's monitor
+    /// does the firmware's work (GIC groups, CNTFRQ) with virt's addresses.
+    func testVirtEntryInSecureSVCGoesThroughTheMonitor() throws {
+        let run = try QEMU.boot(TestPlatform.virt.system("paper-sedf"), platform: .virt,
+                                machine: "virt,virtualization=on,secure=on", extraArguments: ["-icount", "shift=0,sleep=off"])
+        XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertTrue(run.output.contains("CPU mode: HYP"), run.transcript)
+        XCTAssertTrue(run.output.contains("timer frequency: 62500000 Hz"), run.transcript)
+        XCTAssertTrue(run.output.contains("[rt] CHECK rt-deadlines passed"), "interrupts reach non-secure HYP" + run.transcript)
     }
 
     /// A CPU without the Virtualization Extensions gets a message, not a hang.

@@ -13,14 +13,16 @@ final class DiskTests: XCTestCase {
 
     private func makeImage() throws -> URL { try DiskImages.make(bytes: 8 << 20, for: self) }
 
-    private func boot(_ system: String, disk: URL?, status: Int32 = 0) throws -> (QEMURun, GuestReport) {
-        try boot(system, disks: disk.map { [$0] } ?? [], status: status)
+    private func boot(_ system: String, disk: URL?, on platform: TestPlatform = .vexpressA15,
+                      status: Int32 = 0) throws -> (QEMURun, GuestReport) {
+        try boot(system, disks: disk.map { [$0] } ?? [], on: platform, status: status)
     }
 
-    /// The first disk lands on transport 3, the second on transport 2.
+    /// The first disk lands on transport 3, the second on transport 2 (on virt: 31 and 30).
     /// `status` 6: the guest fails on purpose (a FAILED check, a crash), and the run must say so.
-    private func boot(_ system: String, disks: [URL], status: Int32 = 0) throws -> (QEMURun, GuestReport) {
-        let run = try QEMU.boot("systems/\(system).elf", timeout: 120,
+    private func boot(_ system: String, disks: [URL], on platform: TestPlatform = .vexpressA15,
+                      status: Int32 = 0) throws -> (QEMURun, GuestReport) {
+        let run = try QEMU.boot(platform.system(system), platform: platform, timeout: 120,
                                 extraArguments: ["-icount", "shift=0,sleep=off"] + DiskImages.arguments(disks))
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         XCTAssertEqual(run.status, status, run.transcript)
@@ -82,7 +84,20 @@ final class DiskTests: XCTestCase {
     }
 
     func testRoundTripsAreTimedAndEveryCompletionInterrupts() throws {
-        let (run, report) = try boot("disk-direct", disk: try makeImage())
+        try roundTrips(on: .vexpressA15)
+    }
+
+    /// The same on virt (Configs/virt/disk-direct.dts): virt's own transport,
+    /// a sub-page window the hypervisor forwards, its own interrupt.
+    func testRoundTripsOnVirtThroughAForwardedTransport() throws {
+        let (run, _) = try roundTrips(on: .virt)
+        XCTAssertTrue(run.output.contains("virtio=0x0a003e00 irq=79 physical-base=0x41000000"), run.transcript)
+        XCTAssertTrue(run.output.contains("forwarded accesses "), run.transcript)
+    }
+
+    @discardableResult
+    private func roundTrips(on platform: TestPlatform) throws -> (QEMURun, GuestReport) {
+        let (run, report) = try boot("disk-direct", disk: try makeImage(), on: platform)
         XCTAssertEqual(report.checks(of: "disk")["disk-roundtrip"], true, run.transcript)
         let bench = try XCTUnwrap(report.records("BENCH", of: "disk").first, run.transcript)
         let value = { (key: String) in Double(bench[key] ?? "") ?? -1 }
@@ -96,6 +111,7 @@ final class DiskTests: XCTestCase {
         let requests = try XCTUnwrap(report.value("requests", "VIRTIO", of: "disk"), run.transcript)
         XCTAssertEqual(requests, 1000, run.transcript)
         XCTAssertEqual(report.value("interrupts", "VIRTIO", of: "disk"), requests, run.transcript)
+        return (run, report)
     }
 
     /// make bench's I/O system (Configs/bench-io-sedf-hog.dts): the guest times

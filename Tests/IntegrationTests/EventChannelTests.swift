@@ -5,8 +5,9 @@ import XCTest
 /// (Configs/events.dts, ping.bin): every check both guests print must pass,
 /// and the client must have timed its round trips.
 final class EventChannelTests: XCTestCase {
-    private func boot(_ system: String) throws -> (QEMURun, GuestReport) {
-        let run = try QEMU.boot("systems/\(system).elf", timeout: 300, extraArguments: ["-icount", "shift=0,sleep=off"])
+    private func boot(_ system: String, on platform: TestPlatform) throws -> (QEMURun, GuestReport) {
+        let run = try QEMU.boot(platform.system(system), platform: platform, timeout: 300,
+                                extraArguments: ["-icount", "shift=0,sleep=off"])
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         XCTAssertEqual(run.status, 0, run.transcript)
         XCTAssertTrue(run.hypervisorOutput.contains("Apus: all VMs stopped"), run.transcript)
@@ -15,7 +16,15 @@ final class EventChannelTests: XCTestCase {
     }
 
     func testServerAndClientPingPongOverAnEventChannelAndAGrantedPage() throws {
-        let (run, report) = try boot("events")
+        try pingPong(on: .vexpressA15)
+    }
+
+    func testServerAndClientPingPongOverAnEventChannelAndAGrantedPageOnVirt() throws {
+        try pingPong(on: .virt)
+    }
+
+    private func pingPong(on platform: TestPlatform) throws {
+        let (run, report) = try boot("events", on: platform)
 
         let client = report.checks(of: "client")
         for name in ["events-bound", "grant-mapped", "grant-readonly-refused", "grant-readonly-write-faults",

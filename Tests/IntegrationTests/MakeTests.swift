@@ -23,8 +23,13 @@ final class MakeTests: XCTestCase {
 
     private func copySharedObjects(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        for item in ["boot", "core", "rings", "guestkit", "hv", "gen", "runtime.o", "guests", "guest-runtime", "options"] {
+        for item in ["platform", "core", "rings", "guestkit", "hv", "gen", "runtime.o", "guests", "guest-runtime", "options"] {
             try run("/bin/cp", ["-a", QEMU.buildDirectory.appendingPathComponent(item).path, folder.path])
+        }
+        // Clang's module caches record their own path: each build makes its own.
+        let platforms = folder.appendingPathComponent("platform")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: platforms.path)) ?? [] {
+            try? FileManager.default.removeItem(at: platforms.appendingPathComponent(name).appendingPathComponent("module-cache"))
         }
     }
 

@@ -1,7 +1,50 @@
 import Foundation
+import HypervisorCore
 import XCTest
 
-/// Boots an image that `make` built under QEMU vexpress-a15, captures the UART
+/// The machines the system tests run on: `make` builds every system that makes
+/// sense there (build/systems for vexpress-a15, build/virt/systems for virt).
+enum TestPlatform: CaseIterable {
+    case vexpressA15
+    case virt
+
+    /// QEMU's -M value.
+    var machine: String {
+        switch self {
+        case .vexpressA15: "vexpress-a15,virtualization=on"
+        case .virt: "virt,virtualization=on"
+        }
+    }
+
+    /// Where `make` put this platform's systems, in the build directory.
+    var systemsDirectory: String {
+        switch self {
+        case .vexpressA15: "systems"
+        case .virt: "virt/systems"
+        }
+    }
+
+    /// The hypervisor's own description of the machine (with QEMU's 256 MiB).
+    var description: Platform {
+        switch self {
+        case .vexpressA15: .vexpressA15(ramSize: 256 << 20)
+        case .virt: .qemuVirt(ramSize: 256 << 20)
+        }
+    }
+
+    /// Options only this machine has devices for.
+    var machineArguments: [String] {
+        switch self {
+        case .vexpressA15: ["-global", "pl041.audiodev=none"]
+        case .virt: []
+        }
+    }
+
+    /// `system` (a configuration's name) as built for this platform.
+    func system(_ name: String) -> String { "\(systemsDirectory)/\(name).elf" }
+}
+
+/// Boots an image that `make` built under QEMU (vexpress-a15 unless told), captures the UART
 /// output and the exit status, and never waits longer than a timeout: a hang
 /// is reported as a failure together with everything the image printed.
 ///
@@ -63,16 +106,16 @@ enum QEMU {
         return repository.appendingPathComponent("build")
     }
 
-    static let machine = "vexpress-a15,virtualization=on"
-
-    /// Boots `image` (a file name in the build directory, or an absolute path).
-    /// `input` is typed on UART0 (QEMU's stdin), all of it at once, as soon as
-    /// the output contains `typeAfter` (at start when nil): the hypervisor
-    /// resets the UART's FIFO when it boots, so bytes typed earlier are lost,
-    /// as on a board. stdin stays open until QEMU exits. With `silence`, a run
-    /// that prints nothing for that many seconds is stopped and marked silent.
+    /// Boots `image` (a file name in the build directory, or an absolute path)
+    /// on `platform`, or on `machine` when given (a -M value of that platform's
+    /// machine). `input` is typed on UART0 (QEMU's stdin), all of it at once, as
+    /// soon as the output contains `typeAfter` (at start when nil): the
+    /// hypervisor resets the UART's FIFO when it boots, so bytes typed earlier
+    /// are lost, as on a board. stdin stays open until QEMU exits. With `silence`,
+    /// a run that prints nothing for that many seconds is stopped and marked silent.
     static func boot(
-        _ image: String, machine: String = machine, timeout: TimeInterval = 60,
+        _ image: String, platform: TestPlatform = .vexpressA15, machine: String? = nil, loader: Loader = .kernel,
+        timeout: TimeInterval = 60,
         extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil, silence: TimeInterval? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
@@ -84,11 +127,10 @@ enum QEMU {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
-            "qemu-system-arm", "-M", machine, "-cpu", "cortex-a15", "-m", "256M",
+            "qemu-system-arm", "-M", machine ?? platform.machine, "-cpu", "cortex-a15", "-m", "256M",
             "-display", "none", "-monitor", "none", "-serial", "stdio",
-            "-audiodev", "none,id=none", "-global", "pl041.audiodev=none",
-            "-semihosting", "-kernel", path,
-        ] + extraArguments
+            "-audiodev", "none,id=none",
+        ] + platform.machineArguments + ["-semihosting"] + (try loader.arguments(image: path)) + extraArguments
         // stderr (QEMU's messages, semihosting output) goes to a file, read once
         // QEMU has exited: kept apart from UART0, with no second reader to run.
         let pipe = Pipe()
@@ -144,6 +186,40 @@ enum QEMU {
         return QEMURun(
             image: image, output: collected.text, emulatorOutput: emulatorOutput,
             emulatorStatus: process.terminationStatus, timedOut: timedOut, silent: silent)
+    }
+}
+
+/// How QEMU starts the image.
+enum Loader {
+    /// `-kernel IMAGE` (an ELF).
+    case kernel
+    /// Debian's U-Boot (`u-boot-qemu`, QEMU virt) starts IMAGE (a uImage) with
+    /// `bootm`, without interaction: its environment is the flash image `make`
+    /// wrote (build/uboot/env.img), which says where QEMU must place the image.
+    case uboot
+
+    static let ubootBinary = "/usr/lib/u-boot/qemu_arm/u-boot.bin"
+
+    func arguments(image: String) throws -> [String] {
+        switch self {
+        case .kernel:
+            return ["-kernel", image]
+        case .uboot:
+            guard FileManager.default.fileExists(atPath: Self.ubootBinary) else {
+                XCTFail("\(Self.ubootBinary) is missing: apt-get install u-boot-qemu (make test installs it as root)")
+                throw XCTSkip("no U-Boot")
+            }
+            let folder = QEMU.buildDirectory.appendingPathComponent("uboot")
+            let environment = try String(contentsOf: folder.appendingPathComponent("env.txt"), encoding: .utf8)
+            guard let command = environment.split(separator: "\n").first(where: { $0.hasPrefix("bootcmd=bootm ") }),
+                  let address = command.split(separator: " ").dropFirst().first else {
+                XCTFail("build/uboot/env.txt has no bootcmd=bootm ADDRESS")
+                throw XCTSkip("no U-Boot environment")
+            }
+            return ["-bios", Self.ubootBinary,
+                    "-drive", "if=pflash,unit=1,format=raw,file=\(folder.appendingPathComponent("env.img").path)",
+                    "-device", "loader,file=\(image),addr=\(address),force-raw=on", "-nic", "none"]
+        }
     }
 }
 

@@ -7,16 +7,20 @@ public struct CheckOptions {
     public var imagesDirectory: String
     /// RAM of the machine in MiB (QEMU's `-m`).
     public var ramMiB: Int
+    /// The machine the system is built for (`--platform`).
+    public var platformKind: PlatformKind
     /// Where Linux VMs' kernels and initramfs are looked up (docs/LINUX.md).
     public var largeImagesDirectory: String
 
-    public init(imagesDirectory: String = "build/guests", ramMiB: Int = 256, largeImagesDirectory: String = "build/linux") {
+    public init(imagesDirectory: String = "build/guests", ramMiB: Int = 256, platform: PlatformKind = .vexpressA15,
+                largeImagesDirectory: String = "build/linux") {
         self.imagesDirectory = imagesDirectory
         self.ramMiB = ramMiB
+        platformKind = platform
         self.largeImagesDirectory = largeImagesDirectory
     }
 
-    public var platform: Platform { Platform.vexpressA15(ramSize: UInt64(max(ramMiB, 0)) * 1024 * 1024) }
+    public var platform: Platform { platformKind.platform(ramSize: UInt64(max(ramMiB, 0)) * 1024 * 1024) }
 }
 
 /// A VM's image as `apus check` found it: file size, and the bytes it uses

@@ -33,7 +33,7 @@ public struct VirtqueueLayout: Equatable, Sendable {
 /// really is (`physicalBase`): without an SMMU a device is handed physical
 /// addresses, physical = ipa - ramBase + physicalBase.
 public struct GuestDMAWindow: Equatable, Sendable {
-    public static let guestRAMBase: UInt32 = 0x8000_0000
+    public static let guestRAMBase = UInt32(truncatingIfNeeded: GuestMemoryMap.ramBase.value)
 
     public let ramBase: UInt32
     /// First address past guest RAM (as a 64-bit value: RAM may end at 4 GiB).

@@ -1,9 +1,10 @@
 import GuestSupport
+import HypervisorCore
 
 /// Timer 1 of the SP804 dual timer passed through to the bench VM (QEMU
 /// clocks it at 1 MHz: one count per microsecond of virtual time).
 enum SP804 {
-    static let base: UInt = 0x1C11_0000
+    static let base = UInt(VexpressA15Devices.sp804Timer0)
     static let interrupt: UInt32 = 34
     static let nanosecondsPerCount: UInt32 = 1_000
 

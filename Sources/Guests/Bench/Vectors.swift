@@ -1,4 +1,5 @@
 import GuestSupport
+import HypervisorCore
 
 // The bench guest's own exception vectors, so the first instructions of its
 // IRQ handler are known: vector (ldr pc), push, then a PMCCNTR read. Every
@@ -70,8 +71,8 @@ let benchInterruptHandler: @convention(c) (UInt32) -> Void = { entryTime in
 
 /// The few GIC facts the handler needs (the runtime's GIC keeps its own private).
 enum GuestGIC {
-    static let distributor: UInt = 0x2C00_1000
-    static let cpuInterface: UInt = 0x2C00_2000
+    static let distributor = UInt(truncatingIfNeeded: GuestMemoryMap.gicDistributor.base.value)
+    static let cpuInterface = UInt(truncatingIfNeeded: GuestMemoryMap.gicCPUInterface.base.value)
     static let virtualTimer: UInt32 = 27
 
     /// GICD_ISENABLERn in the (emulated) distributor.

@@ -11,12 +11,13 @@ func attackInterruptController(_ attempts: inout Attempts) {
     // interrupt this VM owns (its virtual timer, PPI 27), so "reads 0" below
     // means refused, not "the emulation reads 0 for everything".
     let ownTimer: UInt32 = 1 << 27
-    check("hostile-control-gicd-own-ppi", !setBitsStayClear(at: 0x2C00_1100, ownTimer))  // ISENABLER0
-    _ = expectFault { g_mmio_write32(0x2C00_1180, ownTimer) }  // ICENABLER0: leave it as it was
+    let gicd = UInt32(truncatingIfNeeded: GuestMemoryMap.gicDistributor.base.value)
+    check("hostile-control-gicd-own-ppi", !setBitsStayClear(at: gicd + 0x100, ownTimer))  // ISENABLER0
+    _ = expectFault { g_mmio_write32(UInt(gicd + 0x180), ownTimer) }  // ICENABLER0: leave it as it was
 
     let foreign: UInt32 = (1 << (37 - 32)) | (1 << (38 - 32))
-    attempts.record("hostile-gicd-enable-foreign-spi", refused: setBitsStayClear(at: 0x2C00_1104, foreign))  // ISENABLER1
-    attempts.record("hostile-gicd-pend-foreign-spi", refused: setBitsStayClear(at: 0x2C00_1204, foreign))    // ISPENDR1
+    attempts.record("hostile-gicd-enable-foreign-spi", refused: setBitsStayClear(at: gicd + 0x104, foreign))  // ISENABLER1
+    attempts.record("hostile-gicd-pend-foreign-spi", refused: setBitsStayClear(at: gicd + 0x204, foreign))    // ISPENDR1
 }
 
 /// Writes `bits` to a set-register and reads it back: true when the write

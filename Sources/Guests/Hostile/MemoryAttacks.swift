@@ -15,16 +15,22 @@ func attackMemory(_ attempts: inout Attempts, memoryEnd: UInt32, sweepEnd: UInt3
     attempts.record("hostile-past-end-write", refused: writeFaults(memoryEnd))
     // Just below its RAM.
     attempts.record("hostile-below-ram-read", refused: readFaults(guestRAMBase &- 4))
-    // The GIC's virtual interface control (the hypervisor's) and the real
-    // GICV frame (the guest's CPU interface is mapped at 0x2C002000 only).
-    attempts.record("hostile-gich-read", refused: readFaults(0x2C00_4000))
-    attempts.record("hostile-gich-write", refused: writeFaults(0x2C00_4000))
-    attempts.record("hostile-gicv-frame-read", refused: readFaults(0x2C00_6000))
+    // The hostile system runs on vexpress-a15 (Configs/hostile.dts): its
+    // GIC's virtual interface control (the hypervisor's) and the real GICV
+    // frame (the guest's CPU interface is mapped at GuestMemoryMap's only).
+    let board = Platform.vexpressA15(ramSize: 0)
+    let gich = UInt32(truncatingIfNeeded: board.gic.hypInterface.base.value)
+    attempts.record("hostile-gich-read", refused: readFaults(gich))
+    attempts.record("hostile-gich-write", refused: writeFaults(gich))
+    attempts.record("hostile-gicv-frame-read", refused: readFaults(UInt32(truncatingIfNeeded: board.gic.virtualCPUInterface.base.value)))
     // UART0, the hypervisor's console, never passed through.
-    attempts.record("hostile-uart0-read", refused: readFaults(0x1C09_0000))
-    attempts.record("hostile-uart0-write", refused: writeFaults(0x1C09_0000, value: 0x21))
+    attempts.record("hostile-uart0-read", refused: readFaults(VexpressA15Devices.uart0))
+    attempts.record("hostile-uart0-write", refused: writeFaults(VexpressA15Devices.uart0, value: 0x21))
     // The motherboard's SYS_CFGCTRL: this store would power the machine off.
-    attempts.record("hostile-sysctl-poweroff", refused: writeFaults(0x1C01_00A4, value: 0xC080_0000))
+    if case .systemControl(let register, let value) = board.powerOff {
+        attempts.record("hostile-sysctl-poweroff",
+                        refused: writeFaults(UInt32(truncatingIfNeeded: register.value), value: value))
+    }
 }
 
 /// The virtio-mmio MagicValue ("virt", little-endian) at offset 0 of a transport.

@@ -68,8 +68,8 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     }
 }
 
-/// Where every VM's RAM starts, guest-physically (LinkerScripts/guest.ld).
-let guestRAMBase: UInt32 = 0x8000_0000
+/// Where every VM's RAM starts, guest-physically.
+let guestRAMBase = UInt32(truncatingIfNeeded: GuestMemoryMap.ramBase.value)
 
 /// Counts the attempts and the ones that were not refused.
 struct Attempts {

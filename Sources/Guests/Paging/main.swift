@@ -16,6 +16,8 @@ nonisolated(unsafe) var pageTableStorage = InlineArray<8192, UInt32>(repeating: 
 private let sectionNormal: UInt32 = 0b10 | (1 << 2) | (1 << 3) | (0b11 << 10)   // C, B, AP=full
 private let sectionDevice: UInt32 = 0b10 | (1 << 2) | (0b11 << 10)              // shareable device
 private let aliasBase: UInt32 = 0x4000_0000
+/// Where this VM's RAM starts, guest-physically.
+private let ramBase = UInt32(truncatingIfNeeded: GuestMemoryMap.ramBase.value)
 
 @c(guest_main)
 func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
@@ -33,9 +35,11 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
         return UnsafeMutablePointer<UInt32>(bitPattern: address)!
     }
     for megabyte in 0..<4096 { table[megabyte] = 0 }
-    for megabyte in 0x800..<0x804 { table[megabyte] = UInt32(megabyte) << 20 | sectionNormal }  // own RAM
-    table[0x2C0] = 0x2C00_0000 | sectionDevice                                            // GIC
-    table[Int(aliasBase >> 20)] = 0x8000_0000 | sectionNormal                            // alias of 1st MiB
+    let ramSection = Int(ramBase >> 20)
+    for megabyte in ramSection..<ramSection + 4 { table[megabyte] = UInt32(megabyte) << 20 | sectionNormal }  // own RAM
+    let gicSection = UInt32(truncatingIfNeeded: GuestMemoryMap.gic.base.value) & ~0xF_FFFF
+    table[Int(gicSection >> 20)] = gicSection | sectionDevice                            // GIC
+    table[Int(aliasBase >> 20)] = ramBase | sectionNormal                                // alias of 1st MiB
     g_dsb()
     g_write_ttbcr(0)
     g_write_ttbr0(UInt32(UInt(bitPattern: table)) | 0b1001010)  // inner/outer WB, shareable walks
@@ -47,7 +51,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     // A word in RAM, read through the identity map and through the alias.
     let marker = UnsafeMutablePointer<UInt32>.allocateStatic()
     marker.pointee = 0xA905_0001 ^ vm
-    let aliasAddress = aliasBase + (UInt32(UInt(bitPattern: marker)) - 0x8000_0000)
+    let aliasAddress = aliasBase + (UInt32(UInt(bitPattern: marker)) - ramBase)
     check("paging-alias", aliasAddress < aliasBase + 0x10_0000 && g_read32(UInt(aliasAddress)) == marker.pointee)
 
     // Run while the hypervisor switches to other VMs; the MMU state must survive.

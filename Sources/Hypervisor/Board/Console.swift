@@ -1,12 +1,12 @@
 import HVRegs
 import HypervisorCore
 
-/// The hypervisor console on UART0. A zero-sized sink: `var out = Console()`
-/// anywhere, then the TextSink methods (text, decimal, hex, fields). The
-/// hypervisor's own lines never start with `[`: that is a guest line's start
-/// (GuestConsoleOutput).
+/// The hypervisor console on the board's PL011 (board.h). A zero-sized sink:
+/// `var out = Console()` anywhere, then the TextSink methods (text, decimal,
+/// hex, fields). The hypervisor's own lines never start with `[`: that is a
+/// guest line's start (GuestConsoleOutput).
 struct Console: TextSink {
-    static let uart = PL011(base: UInt(UART0_BASE))
+    static let uart = PL011(base: UInt(BOARD_CONSOLE_BASE), clock: UInt32(BOARD_CONSOLE_CLOCK))
 
     static func enable() { uart.enable() }
 

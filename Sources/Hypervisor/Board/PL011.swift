@@ -4,14 +4,19 @@ import HVRegs
 /// serves console input itself (ConsoleInput).
 struct PL011 {
     let base: UInt
+    /// The UART's reference clock (UARTCLK) in Hz.
+    let clock: UInt32
 
-    /// 115200 8N1 with FIFOs, assuming the 24 MHz reference clock of the
-    /// Versatile Express motherboard (QEMU ignores the divisor).
+    static let baudRate: UInt32 = 115_200
+
+    /// 115200 8N1 with FIFOs. The divisor is clock / (16 x baud) in 16.6
+    /// fixed point (24 MHz: 13 + 1/64); QEMU ignores it.
     func enable() {
+        let divisor64 = (clock &* 4 &+ PL011.baudRate / 2) / PL011.baudRate  // 64 x clock / (16 x baud), rounded
         hv_mmio_write32(base + UInt(UART_CR), 0)
         hv_mmio_write32(base + UInt(UART_ICR), 0x7FF)
-        hv_mmio_write32(base + UInt(UART_IBRD), 13)
-        hv_mmio_write32(base + UInt(UART_FBRD), 1)
+        hv_mmio_write32(base + UInt(UART_IBRD), divisor64 >> 6)
+        hv_mmio_write32(base + UInt(UART_FBRD), divisor64 & 0x3F)
         hv_mmio_write32(base + UInt(UART_LCRH), 0x70)  // 8 bits, FIFO on
         hv_mmio_write32(base + UInt(UART_IMSC), 0)
         hv_mmio_write32(base + UInt(UART_CR), 0x301)   // UART, TX, RX enabled

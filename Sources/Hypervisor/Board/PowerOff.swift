@@ -2,9 +2,10 @@ import HVRegs
 import HypervisorCore
 
 /// Ends the machine with an exit status. Under QEMU (built with semihosting,
-/// the default) the status reaches the host as QEMU's exit status; on a board
-/// (EXIT=sysctl) the motherboard's SYS_CFGCTRL shutdown is used, and a failure
-/// status, which a board cannot report, stops the CPU after the message.
+/// the default) the status reaches the host as QEMU's exit status; otherwise
+/// the board's own power-off (its description's method: EXIT=sysctl or
+/// EXIT=psci) is used, and a failure status, which a board cannot report,
+/// stops the CPU after the message.
 enum PowerOff {
     /// The last line is always `Apus: exit status N`: a harness believes the
     /// emulator's exit status only when this hypervisor line agrees (a guest may
@@ -22,7 +23,12 @@ enum PowerOff {
         }
         #else
         if status == 0 {
-            hv_mmio_write32(UInt(SYS_CFGCTRL), UInt32(SYS_CFG_SHUTDOWN))
+            switch Board.platform.powerOff {
+            case .systemControl(let register, let value):
+                hv_mmio_write32(UInt(truncatingIfNeeded: register.value), value)
+            case .psciSystemOff:
+                _ = apus_smc(UInt32(PSCI_SYSTEM_OFF), 0, 0, 0)
+            }
         }
         #endif
         while true { hv_wfi() }

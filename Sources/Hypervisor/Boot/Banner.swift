@@ -20,10 +20,13 @@ enum Banner {
         out.write("  CPU mode: ")
         out.write(processorModeName(hv_read_cpsr()))
         out.newline()
+        out.write("  platform: ")
+        out.write(Board.kind.name)
+        out.newline()
         out.field("MIDR", hex: hv_read_midr())
-        let listRegisters = (hv_mmio_read32(UInt(GICH_BASE + GICH_VTR)) & 0x3F) + 1
+        let listRegisters = (hv_mmio_read32(UInt(BOARD_GICH_BASE + GICH_VTR)) & 0x3F) + 1
         out.field("GIC list registers", decimal: UInt64(widening: listRegisters))
-        let frequency = hv_read_cntfrq()
+        let frequency = Clock.frequency
         out.write("  timer frequency: ")
         out.write(decimal: frequency)
         out.write(" Hz")

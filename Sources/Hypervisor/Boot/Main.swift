@@ -6,7 +6,10 @@ import HypervisorCore
 @c(apus_main)
 func apusMain() -> Never {
     Console.enable()
+    let bootTree = BootDeviceTree.read()
+    Clock.initialize(treeFrequency: bootTree?.timerFrequency)
     Banner.print()
+    BootDeviceTree.check(bootTree)
     apus_selftest()
     SystemBoot.boot()
 }

@@ -1,10 +1,10 @@
 import HVRegs
 import HypervisorCore
 
-/// The guest's GIC distributor at 0x2C001000: stage 2 leaves it unmapped, so
+/// The guest's GIC distributor (GuestMemoryMap.gicDistributor): stage 2 leaves it unmapped, so
 /// every access faults here and the VM's VirtualGIC model answers it.
 enum DistributorEmulation {
-    static let base: UInt32 = 0x2C00_1000
+    static let base = UInt32(truncatingIfNeeded: GuestMemoryMap.gicDistributor.base.value)
     /// Accesses the model refused (bad width, reserved or read-only registers).
     nonisolated(unsafe) static var ignoredAccesses: UInt32 = 0
 

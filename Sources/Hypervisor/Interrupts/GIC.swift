@@ -4,13 +4,13 @@ import HVRegs
 /// priority-drop/deactivate mode (EOImodeNS), so an interrupt passed to a
 /// guest with the list register's HW bit stays active until the guest's EOI.
 enum GIC {
-    static let distributor = UInt(GICD_BASE)
-    static let cpuInterface = UInt(GICC_BASE)
-    static let hypInterface = UInt(GICH_BASE)
+    static let distributor = UInt(BOARD_GICD_BASE)
+    static let cpuInterface = UInt(BOARD_GICC_BASE)
+    static let hypInterface = UInt(BOARD_GICH_BASE)
 
-    static let maintenanceInterrupt: UInt32 = 25
-    static let hypTimerInterrupt: UInt32 = 26
-    static let virtualTimerInterrupt: UInt32 = 27
+    static let maintenanceInterrupt = UInt32(BOARD_MAINTENANCE_INTERRUPT)
+    static let hypTimerInterrupt = UInt32(BOARD_HYP_TIMER_INTERRUPT)
+    static let virtualTimerInterrupt = UInt32(BOARD_VIRTUAL_TIMER_INTERRUPT)
     static let spurious: UInt32 = 1023
 
     static func initialize() {

@@ -35,7 +35,7 @@ enum Interrupts {
             }
             GIC.dropPriority(iar)
             VirtualInterrupts.inject(vm: vm, intid: intid, hardware: true)
-        case UInt32(UART0_INTERRUPT) where ConsoleInput.isServing:
+        case UInt32(BOARD_CONSOLE_INTERRUPT) where ConsoleInput.isServing:
             ConsoleInput.receive()
             complete(iar)
         default:

@@ -7,8 +7,12 @@ enum Clock {
     /// Replaced from CNTFRQ at boot, before anything reads the clock.
     nonisolated(unsafe) static var counter = CounterClock(frequency: 1_000_000_000)
 
-    static func initialize() {
-        counter = CounterClock(frequency: hv_read_cntfrq())
+    /// CNTFRQ is 0 when no firmware set it: then the boot device tree's
+    /// clock-frequency, else the board's description, says (BootDeviceTree).
+    static func initialize(treeFrequency: UInt64?) {
+        let register = hv_read_cntfrq()
+        let fallback = treeFrequency.map { UInt32(truncatingIfNeeded: $0) } ?? UInt32(BOARD_COUNTER_FREQUENCY)
+        counter = CounterClock(frequency: register != 0 ? register : fallback)
     }
 
     static var frequency: UInt64 { counter.frequency }

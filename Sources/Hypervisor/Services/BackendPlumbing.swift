@@ -9,7 +9,7 @@ import HypervisorCore
 enum BackendPlumbing {
     /// The guest frame, in the back end's grant window, of window page `index`.
     static func windowFrame(_ index: Int) -> UInt32 {
-        UInt32(truncatingIfNeeded: GrantWindow.standard.base.value &>> 12) &+ UInt32(truncatingIfNeeded: index)
+        UInt32(truncatingIfNeeded: GuestMemoryMap.grantWindow.base.value &>> 12) &+ UInt32(truncatingIfNeeded: index)
     }
 
     /// Zeroes `frontend`'s page at guest address `page`, grants it read-write

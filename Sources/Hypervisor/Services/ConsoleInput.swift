@@ -14,18 +14,18 @@ enum ConsoleInput {
 
     /// At boot, after the VMs exist: serve input unless a VM owns UART0.
     static func start() {
-        guard Machines.count > 0, VirtualInterrupts.owner(of: UInt32(UART0_INTERRUPT)) == nil else { return }
+        guard Machines.count > 0, VirtualInterrupts.owner(of: UInt32(BOARD_CONSOLE_INTERRUPT)) == nil else { return }
         isServing = true
         Console.uart.enableReceiveInterrupts()
-        GIC.route(UInt32(UART0_INTERRUPT), priority: 0xA0)
-        GIC.enable(UInt32(UART0_INTERRUPT))
+        GIC.route(UInt32(BOARD_CONSOLE_INTERRUPT), priority: 0xA0)
+        GIC.enable(UInt32(BOARD_CONSOLE_INTERRUPT))
         receive()  // bytes typed during boot
     }
 
     /// UART0's receive interrupt: empties the FIFO (which clears it).
     static func receive() {
         while let byte = Console.uart.receive() { take(byte) }
-        hv_mmio_write32(UInt(UART0_BASE) + UInt(UART_ICR), UInt32(UART_INT_RX))
+        hv_mmio_write32(UInt(BOARD_CONSOLE_BASE) + UInt(UART_ICR), UInt32(UART_INT_RX))
     }
 
     private static func take(_ byte: UInt8) {

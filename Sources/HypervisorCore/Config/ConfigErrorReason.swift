@@ -33,7 +33,7 @@ public enum ConfigErrorReason: Equatable, Sendable {
     case overlapsOwnDevice(GuestPhysicalRange, device: FDTNode, deviceRange: GuestPhysicalRange)
     case overlapsVirtualGIC(GuestPhysicalRange, gic: GuestPhysicalRange)
     case overlapsGrantWindow(GuestPhysicalRange, window: GuestPhysicalRange)
-    case notAssignable(PhysicalRange)
+    case notAssignable(PhysicalRange, platform: PlatformKind)
     case deviceAlreadyAssigned(PhysicalRange, other: FDTNode, otherRange: PhysicalRange)
     case interruptNotSPI(UInt32, first: UInt32, last: UInt32)
     case interruptNotOfDevice(UInt32, region: DeviceRegion)
@@ -216,9 +216,10 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(" overlaps the grant window (")
             sink.write(window)
             sink.write("), where pages other VMs grant are mapped")
-        case .notAssignable(let range):
+        case .notAssignable(let range, let platform):
             sink.write(range)
-            sink.write(" is not inside an assignable device region (UARTs, SP804 timers, virtio-mmio)")
+            sink.write(" is not inside an assignable device region of platform ")
+            sink.write(platform.name)
         case .deviceAlreadyAssigned(let range, let other, let otherRange):
             sink.write("device ")
             sink.write(range)

@@ -18,8 +18,26 @@ extension SystemConfig {
         } catch {
             throw ConfigError(node: nil, property: nil, reason: .malformedTree(error))
         }
-        let config = try SystemConfig.read(from: fdt)
+        var config = try SystemConfig.read(from: fdt)
+        config.placeMemory(on: platform)
         try config.validate(on: platform, minimum: minimum)
         return LoadedConfig(fdt: fdt, config: config)
+    }
+}
+
+extension SystemConfig {
+    /// Gives every VM without `physical-base` the first 2 MiB boundary after
+    /// the VM before it (the first one: after the hypervisor's part of RAM),
+    /// so a configuration without physical addresses runs on every platform.
+    /// Validation then checks the result like a given address.
+    public mutating func placeMemory(on platform: Platform) {
+        var next = platform.hypervisorReserved.end
+        for index in 0..<vmCount {
+            if !vms[index].physicalBaseGiven {
+                let base = (next &+ PageSize.block &- 1) & ~(PageSize.block &- 1)
+                vms[index].physicalBase = PhysicalAddress(base)
+            }
+            next = vms[index].physicalMemory.end
+        }
     }
 }

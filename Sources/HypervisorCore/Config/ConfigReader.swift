@@ -88,7 +88,9 @@ struct ConfigReader {
     func readVM(_ node: FDTNode, scheduler: SchedulerKind) throws(ConfigError) -> VMConfig {
         try allowOnly(node, .vm)
         let memory = try region(.memory, of: node)
-        let physicalBase = try alignedAddress(.physicalBase, of: node)
+        // Without physical-base the VM is placed at load time (SystemConfig.placeMemory).
+        let placed = fdt.property("physical-base", of: node) != nil
+        let physicalBase = placed ? try alignedAddress(.physicalBase, of: node) : 0
         if physicalBase > 0x1_0000_0000 - memory.size {
             throw ConfigError(node: node, property: .physicalBase, reason: .beyond4GiB(base: physicalBase, size: memory.size))
         }
@@ -99,6 +101,7 @@ struct ConfigReader {
         let entry = try values(of: try required(.entry, of: node), .entry, in: node, count: 1)[0]
         var vm = VMConfig(node: node, memory: guestMemory,
                           physicalBase: PhysicalAddress(physicalBase), entry: GuestPhysicalAddress(entry))
+        vm.physicalBaseGiven = placed
         vm.image = try string(of: try required(.image, of: node), .image, in: node)
         return try readVMParameters(node, into: vm, scheduler: scheduler)
     }

@@ -134,7 +134,7 @@ extension SystemConfig {
             }
             try checkWindows(of: device, on: platform)
             guard let region = platform.deviceRegion(containing: device.registers) else {
-                throw fail(.reg, .notAssignable(device.registers))
+                throw fail(.reg, .notAssignable(device.registers, platform: platform.kind))
             }
             if let owner = earlierDevice(overlapping: device.registers, before: index, device: d) {
                 throw fail(.reg, .deviceAlreadyAssigned(device.registers, other: owner.node, otherRange: owner.registers))

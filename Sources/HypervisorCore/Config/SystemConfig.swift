@@ -83,6 +83,9 @@ public struct VMConfig: Sendable {
     public var memory: GuestPhysicalRange
     /// Where that RAM really is; same size as `memory`.
     public var physicalBase: PhysicalAddress
+    /// The configuration gave `physical-base`; otherwise the VM was placed
+    /// after the one before it (SystemConfig.placeMemory).
+    public var physicalBaseGiven: Bool
     public var entry: GuestPhysicalAddress
     public var image: FDTSlice
     /// Empty when the VM has no `bootargs`.
@@ -107,6 +110,7 @@ public struct VMConfig: Sendable {
         name = node.name
         self.memory = memory
         self.physicalBase = physicalBase
+        physicalBaseGiven = true
         self.entry = entry
         image = .empty
         bootargs = .empty

@@ -1,0 +1,30 @@
+/*
+ * Numbers the boot stub, the vectors and the Swift hypervisor agree on, and
+ * the exit statuses the test harness reads.
+ */
+#ifndef APUS_HYPERVISOR_ABI_H
+#define APUS_HYPERVISOR_ABI_H
+
+/* Exit statuses of a QEMU run, as the test harness reads them. */
+#define EXIT_STATUS_OK              0
+#define EXIT_STATUS_PANIC           1
+#define EXIT_STATUS_CONFIG_REFUSED  2
+#define EXIT_STATUS_BOOT_FAILURE    3
+#define EXIT_STATUS_STALLED         4   /* every running VM blocked with nothing to wake it */
+#define EXIT_STATUS_STARVED         5   /* a runnable VM retired no instruction over its progress window */
+#define EXIT_STATUS_GUEST_FAILED    6   /* all VMs stopped, and one reported CHECK ... FAILED, crashed or faulted */
+
+/* The HYP stack is painted with this at boot; the first changed word is its peak. */
+#define STACK_PAINT 0x5AC75AC7
+
+/* Trap frame kinds: which HYP vector was taken. */
+#define TRAP_KIND_RESET     0
+#define TRAP_KIND_UNDEFINED 1
+#define TRAP_KIND_SVC       2
+#define TRAP_KIND_PREFETCH  3
+#define TRAP_KIND_DATA      4
+#define TRAP_KIND_HYP_TRAP  5
+#define TRAP_KIND_IRQ       6
+#define TRAP_KIND_FIQ       7
+
+#endif
