@@ -26,8 +26,9 @@ struct VirtualMachine {
     /// Set while blocked with its virtual timer armed: when to wake it.
     var timerWake: Instant = .never
     var blocked = false
-    /// Its device windows stage 2 does not map (sub-page virtio transports).
-    var forwardedWindows = ForwardedWindows()
+    /// What the hypervisor answers of its unmapped guest-physical space: the
+    /// GIC distributor and its sub-page device windows (virtio transports).
+    var mmioRegions = MMIORegionTable()
 
     // Counters for the final report.
     var hypercalls: UInt32 = 0
