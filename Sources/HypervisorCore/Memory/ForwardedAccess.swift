@@ -26,6 +26,7 @@ public struct ForwardedAccess: Equatable, Sendable {
 
     /// Forward a trapped access inside one of the VM's windows, or refuse it
     /// and say why.
+    @inlinable @inline(__always)
     public static func decide(_ access: DataAbortSyndrome) -> MMIORoute {
         let physical = PhysicalAddress(access.address.value)
         guard access.isValid else { return .refuse(.noSyndrome) }
@@ -40,6 +41,7 @@ public struct ForwardedAccess: Equatable, Sendable {
 
     /// What the guest register receives for a load that read `raw` (the
     /// device's value in the low `width` bytes): zero- or sign-extended.
+    @inlinable
     public func loaded(_ raw: UInt32) -> UInt32 {
         switch width {
         case .byte:
@@ -52,6 +54,7 @@ public struct ForwardedAccess: Equatable, Sendable {
     }
 
     /// What a store writes: the register's low `width` bytes.
+    @inlinable
     public func stored(_ register: UInt32) -> UInt32 {
         switch width {
         case .byte: register & 0xFF

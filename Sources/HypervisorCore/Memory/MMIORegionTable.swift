@@ -61,7 +61,7 @@ public struct MMIORegionTable: Equatable, Sendable {
     /// for virtual devices.
     public static let capacity = 8
 
-    private var regions: InlineArray<8, MMIORegion>
+    @usableFromInline var regions: InlineArray<8, MMIORegion>
     public private(set) var count: Int
 
     public init() {
@@ -91,13 +91,18 @@ public struct MMIORegionTable: Equatable, Sendable {
         count += 1
     }
 
-    /// The region holding `address`, if any.
+    /// The region holding `address`, if any. Inlined (with `route`) into the
+    /// trap path so that the table is read in place, never copied.
+    @inlinable @inline(__always)
     public func region(containing address: GuestPhysicalAddress) -> MMIORegion? {
+        // Through the span: subscripting the InlineArray itself copies all of it per read.
+        let regions = self.regions.span
         for i in 0..<count where regions[i].range.contains(address) { return regions[i] }
         return nil
     }
 
     /// Where the trapped access goes.
+    @inlinable @inline(__always)
     public func route(_ access: DataAbortSyndrome) -> MMIORoute {
         guard let region = region(containing: access.address) else { return .refuse(.noRegion) }
         guard access.isValid else { return .refuse(.noSyndrome) }
