@@ -1,4 +1,5 @@
 import HypervisorCore
+import TestSupport
 import XCTest
 
 /// Sub-page device windows (the virtio-mmio transports): which device ranges
@@ -36,7 +37,7 @@ final class ForwardedWindowsTests: XCTestCase {
                 _ = try SystemConfig.load(dtb: raw, platform: platform)
                 return nil
             } catch {
-                var text = TestText()
+                var text = ByteBuffer()
                 error.write(to: &text, fdt: try? FDT(raw))
                 return text.text
             }

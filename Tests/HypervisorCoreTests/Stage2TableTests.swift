@@ -1,4 +1,5 @@
 import HypervisorCore
+import TestSupport
 import XCTest
 
 /// Page-aligned storage for stage-2 tables, freed at the end of a test.
@@ -150,7 +151,7 @@ final class Stage2TableTests: XCTestCase {
     /// reach the same physical page except the shared GICV; none reaches the
     /// hypervisor's RAM or the GIC distributor.
     func testRandomConfigurationsAreIsolated() throws {
-        var random = SplitMix(seed: 0x5EED)
+        var random = SplitMix64(seed: 0x5EED)
         for _ in 0..<40 {
             let config = randomConfig(&random)
             XCTAssertNoThrow(try config.validate(on: platform))
@@ -205,7 +206,7 @@ final class Stage2TableTests: XCTestCase {
 
     /// 1..8 VMs with random sizes (some not 2 MiB multiples), random guest bases,
     /// packed with random gaps after the hypervisor's 16 MiB, and random devices.
-    private func randomConfig(_ random: inout SplitMix) -> SystemConfig {
+    private func randomConfig(_ random: inout SplitMix64) -> SystemConfig {
         var config = SystemConfig(scheduler: .credit)
         var next: UInt64 = 0x8100_0000 + (random.next() % 64) * 0x1000
         var devicePool = Array(0..<platform.deviceRegionCount).shuffled(using: &random)

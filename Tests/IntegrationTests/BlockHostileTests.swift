@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Hostile block front ends (Configs/block-hostile.dts, hostile.bin with
@@ -32,13 +33,7 @@ final class BlockHostileTests: XCTestCase {
     private func makeImage() throws -> URL { try DiskImages.make(bytes: UInt64(imageBytes), for: self) }
 
     private func boot(_ system: String, disk: URL) throws -> (QEMURun, GuestReport) {
-        let run = try QEMU.boot("systems/\(system).elf", timeout: 240, extraArguments: [
-            "-icount", "shift=0,sleep=off",
-        ] + DiskImages.arguments([disk]))
-        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
-        XCTAssertEqual(run.status, 0, run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
-        XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
+        let run = try QEMU.bootExpectingCleanEnd(system, timeout: 240, extraArguments: DiskImages.arguments([disk]))
         return (run, GuestReport(output: run.output))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The split block device (docs/BLOCK.md) and the RT guest's passthrough
@@ -21,11 +22,8 @@ final class BlockTests: XCTestCase {
     private func boot(_ system: String, split: URL, direct: URL) throws -> (QEMURun, GuestReport, String) {
         let uart1 = FileManager.default.temporaryDirectory.appendingPathComponent("apus-uart1-\(UUID().uuidString).log")
         addTeardownBlock { try? FileManager.default.removeItem(at: uart1) }
-        let run = try QEMU.boot("systems/\(system).elf", timeout: 120, extraArguments: [
-            "-icount", "shift=0,sleep=off", "-serial", "file:\(uart1.path)",
-        ] + DiskImages.arguments([split, direct]))
-        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
-        XCTAssertEqual(run.status, 0, run.transcript)
+        let run = try QEMU.bootSystem(system, timeout: 120,
+                                      extraArguments: ["-serial", "file:\(uart1.path)"] + DiskImages.arguments([split, direct]))
         XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
         XCTAssertTrue(run.output.contains("VM consoled stopped: shutdown (poweroff)"), run.transcript)
         let serial = (try? String(contentsOf: uart1, encoding: .utf8)) ?? ""
@@ -82,9 +80,7 @@ final class RTIOTests: XCTestCase {
     private func run(_ system: String) throws -> (QEMURun, GuestReport) {
         let drives = DiskImages.arguments([try DiskImages.make(bytes: 16 << 20, for: self),
                                            try DiskImages.make(bytes: 16 << 20, for: self)])
-        let run = try QEMU.boot("systems/\(system).elf", timeout: 120, extraArguments: ["-icount", "shift=0,sleep=off"] + drives)
-        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
-        XCTAssertEqual(run.status, 0, run.transcript)
+        let run = try QEMU.bootSystem(system, timeout: 120, extraArguments: drives)
         let report = GuestReport(output: run.output)
         XCTAssertEqual(report.checks(of: "rt")["rt-io"], true, "every read succeeded" + run.transcript)
         return (run, report)

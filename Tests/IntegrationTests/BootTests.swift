@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 
 /// The boot foundation, observed from outside: what the hypervisor prints on

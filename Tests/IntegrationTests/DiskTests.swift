@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Passthrough virtio-blk (Configs/disk-direct*.dts, disk.bin): a pattern
@@ -19,12 +20,7 @@ final class DiskTests: XCTestCase {
 
     /// The first disk lands on transport 3, the second on transport 2.
     private func boot(_ system: String, disks: [URL]) throws -> (QEMURun, GuestReport) {
-        let run = try QEMU.boot("systems/\(system).elf", timeout: 120,
-                                extraArguments: ["-icount", "shift=0,sleep=off"] + DiskImages.arguments(disks))
-        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
-        XCTAssertEqual(run.status, 0, run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
-        XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
+        let run = try QEMU.bootExpectingCleanEnd(system, timeout: 120, extraArguments: DiskImages.arguments(disks))
         return (run, GuestReport(output: run.output))
     }
 

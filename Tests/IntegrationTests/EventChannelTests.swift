@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Two VMs talking over Xen's event channels and grant tables
@@ -6,11 +7,7 @@ import XCTest
 /// and the client must have timed its round trips.
 final class EventChannelTests: XCTestCase {
     private func boot(_ system: String) throws -> (QEMURun, GuestReport) {
-        let run = try QEMU.boot("systems/\(system).elf", timeout: 300, extraArguments: ["-icount", "shift=0,sleep=off"])
-        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
-        XCTAssertEqual(run.status, 0, run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
-        XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
+        let run = try QEMU.bootExpectingCleanEnd(system, timeout: 300)
         return (run, GuestReport(output: run.output))
     }
 

@@ -1,16 +1,13 @@
 import ApusTools
 import Foundation
+import TestSupport
 import XCTest
 
 /// Whole systems booted from Configs/*.dts in QEMU under -icount (every run
 /// is deterministic), judged by what the guests report about themselves.
 final class VirtualMachineTests: XCTestCase {
     private func boot(_ system: String) throws -> (QEMURun, GuestReport) {
-        let run = try QEMU.boot("systems/\(system).elf", timeout: 300, extraArguments: ["-icount", "shift=0,sleep=off"])
-        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
-        XCTAssertEqual(run.status, 0, run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
-        XCTAssertFalse(run.output.contains("PANIC"), run.transcript)
+        let run = try QEMU.bootExpectingCleanEnd(system, timeout: 300)
         assertStackHeadroom(run)
         return (run, GuestReport(output: run.output))
     }
@@ -117,9 +114,7 @@ final class VirtualMachineTests: XCTestCase {
     /// A guest blocked for good (interrupts masked, no timer) does not turn
     /// into a silent hang: once nothing can run, the hypervisor says so.
     func testBlockedForeverIsReportedNotAHang() throws {
-        let run = try QEMU.boot("systems/stuck-guest.elf", timeout: 120, extraArguments: ["-icount", "shift=0,sleep=off"])
-        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
-        XCTAssertEqual(run.status, 4, run.transcript)
+        let run = try QEMU.bootSystem("stuck-guest", timeout: 120, expectingStatus: 4)
         XCTAssertEqual(GuestReport(output: run.output).checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertTrue(run.output.contains("nothing can wake them:\n  VM stuck waits at pc 0x8"), run.transcript)
     }

@@ -4,36 +4,36 @@ import XCTest
 /// Boots an image that `make` built under QEMU vexpress-a15, captures the UART
 /// output and the exit status, and never waits longer than a timeout: a hang
 /// is reported as a failure together with everything the image printed.
-struct QEMURun {
-    let image: String
-    let output: String
-    let status: Int32
-    let timedOut: Bool
+public struct QEMURun {
+    public let image: String
+    public let output: String
+    public let status: Int32
+    public let timedOut: Bool
 
     /// The captured output, for failure messages.
-    var transcript: String {
+    public var transcript: String {
         "\n--- \(image): exit status \(status)\(timedOut ? " (timed out)" : "") ---\n\(output)\n--- end ---"
     }
 }
 
-enum QEMU {
+public enum QEMU {
     /// The package's root folder.
-    static let repository = URL(fileURLWithPath: #filePath)
+    public static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Where `make` put the images: $APUS_BUILD_DIR, else build/ in the package.
-    static var buildDirectory: URL {
+    public static var buildDirectory: URL {
         if let dir = ProcessInfo.processInfo.environment["APUS_BUILD_DIR"] {
             return URL(fileURLWithPath: dir)
         }
         return repository.appendingPathComponent("build")
     }
 
-    static let machine = "vexpress-a15,virtualization=on"
+    public static let machine = "vexpress-a15,virtualization=on"
 
     /// Boots `image` (a file name in the build directory). `input` is typed
     /// on UART0 (QEMU's stdin), all of it at once; stdin stays open until QEMU exits.
-    static func boot(
+    public static func boot(
         _ image: String, machine: String = machine, timeout: TimeInterval = 60,
         extraArguments: [String] = [], input: String? = nil, file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
@@ -74,6 +74,38 @@ enum QEMU {
         collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
         return QEMURun(
             image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut)
+    }
+}
+
+/// The boot-and-check block every system test starts with.
+extension QEMU {
+    /// QEMU's arguments for a deterministic run: one instruction per
+    /// nanosecond of virtual time, no sleeping.
+    public static let deterministic = ["-icount", "shift=0,sleep=off"]
+
+    /// Boots `systems/<system>.elf` deterministically and asserts that it
+    /// ended by itself (no timeout) with exit status `status`.
+    public static func bootSystem(
+        _ system: String, timeout: TimeInterval, extraArguments: [String] = [], input: String? = nil,
+        expectingStatus status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> QEMURun {
+        let run = try boot("systems/\(system).elf", timeout: timeout, extraArguments: deterministic + extraArguments,
+                           input: input, file: file, line: line)
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript, file: file, line: line)
+        XCTAssertEqual(run.status, status, run.transcript, file: file, line: line)
+        return run
+    }
+
+    /// `bootSystem` for a system that must end cleanly: status 0, every VM
+    /// stopped, no panic.
+    public static func bootExpectingCleanEnd(
+        _ system: String, timeout: TimeInterval, extraArguments: [String] = [],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> QEMURun {
+        let run = try bootSystem(system, timeout: timeout, extraArguments: extraArguments, file: file, line: line)
+        XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript, file: file, line: line)
+        XCTAssertFalse(run.output.contains("PANIC"), run.transcript, file: file, line: line)
+        return run
     }
 }
 
