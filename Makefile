@@ -86,9 +86,11 @@ HV_BASE_OBJS = $(BOOT_OBJS) $(BUILD)/hv/hypervisor.o $(BUILD)/core/core.o $(BUIL
 HV_OBJS    = $(HV_BASE_OBJS) $(CONFIG_DIR)/payload.o
 # Systems the integration tests boot: every configuration in Configs/, plus
 # invalid ones (built without the host check) that the hypervisor must refuse.
-TEST_SYSTEM_CONFIGS := $(sort $(wildcard Configs/*.dts))
-TEST_SYSTEMS := $(patsubst Configs/%.dts,$(BUILD)/systems/%.elf,$(TEST_SYSTEM_CONFIGS))
-REFUSED_SYSTEM_CONFIGS := Configs/bad/overlapping-vms.dts Configs/bad/over-utilization.dts
+TEST_SYSTEM_CONFIGS := $(sort $(wildcard Configs/*.dts) $(wildcard Configs/edge/*.dts))
+TEST_SYSTEMS := $(foreach c,$(TEST_SYSTEM_CONFIGS),$(BUILD)/systems/$(basename $(notdir $(c))).elf)
+REFUSED_SYSTEM_CONFIGS := $(addprefix Configs/bad/,overlapping-vms.dts over-utilization.dts \
+	memory-over-gic-cpu-interface.dts stage2-tables-exhausted.dts entry-in-reserved-page.dts \
+	label-not-unique.dts image-runs-into-reserved-pages.dts)
 REFUSED_SYSTEMS := $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(BUILD)/systems/refused-$(basename $(notdir $(c))).elf)
 VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$$(git rev-parse --short HEAD)")
 
@@ -97,6 +99,9 @@ VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$
 GUEST_RUNTIME_SRCS := $(sort $(wildcard Sources/GuestRuntime/*.swift))
 GUEST_NAMES := $(notdir $(wildcard Sources/Guests/*))
 GUEST_BINS  := $(foreach g,$(GUEST_NAMES),$(BUILD)/guests/$(shell echo $(g) | tr A-Z a-z).bin)
+# The load guest linked for other guest-physical bases (Configs/edge/edge-around-gic.dts).
+RELOCATED_GUEST_BASES := 2be01000 2c004000
+GUEST_BINS  += $(foreach b,$(RELOCATED_GUEST_BASES),$(BUILD)/guests/load-at-$(b).bin)
 GUEST_INCLUDE := Sources/GuestRuntime/include
 SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(BUILD)/guestkit -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
 GUEST_LDFLAGS := -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enum-size-warning
@@ -295,9 +300,16 @@ $(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guests/$$(call capitalize,$$*)/
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name Guest$(call capitalize,$*) -c $(filter %.swift,$^) -o $@
 
-$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guest-runtime/start.o $(BUILD)/guestkit/guestkit.o $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o LinkerScripts/guest.ld
-	$(LD) $(GUEST_LDFLAGS) $(BUILD)/guest-runtime/start.o $< $(BUILD)/guest-runtime/guestruntime.o \
-		$(BUILD)/guestkit/guestkit.o $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/runtime.o $(LIBGCC) -o $@
+# What every guest links with, after its own object.
+GUEST_LINK_OBJS = $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guestkit/guestkit.o $(BUILD)/core/core.o \
+	$(BUILD)/rings/rings.o $(BUILD)/runtime.o
+
+$(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_LINK_OBJS) $(BUILD)/guest-runtime/start.o LinkerScripts/guest.ld
+	$(LD) $(GUEST_LDFLAGS) $(BUILD)/guest-runtime/start.o $< $(GUEST_LINK_OBJS) $(LIBGCC) -o $@
+
+# guest.ld links for 0x80000000 unless GUEST_RAM is given.
+$(BUILD)/guests/load-at-%.elf: $(BUILD)/guests/load.o $(GUEST_LINK_OBJS) $(BUILD)/guest-runtime/start.o LinkerScripts/guest.ld
+	$(LD) $(GUEST_LDFLAGS) --defsym=GUEST_RAM=0x$* $(BUILD)/guest-runtime/start.o $< $(GUEST_LINK_OBJS) $(LIBGCC) -o $@
 
 $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 	$(OBJCOPY) -O binary $< $@
@@ -355,4 +367,4 @@ FORCE:
 
 # Keep intermediate objects and ELF files for inspection and debugging (not a
 # blanket .SECONDARY, which would stop make from rebuilding a missing system image).
-.PRECIOUS: $(BUILD)/guests/%.o $(BUILD)/guests/%.elf $(BUILD)/tests/%.o
+.PRECIOUS: $(BUILD)/guests/%.o $(BUILD)/guests/%.elf $(BUILD)/guests/load-at-%.elf $(BUILD)/tests/%.o

@@ -11,6 +11,14 @@
     .section .text.boot, "ax"
     .global _start
 _start:
+    b       start_after_header
+    /* The guest image header (HypervisorCore/Images/GuestImageHeader.swift):
+       what the configuration check and the boot need to know of this image. */
+    .ascii  "APUSIMAG"
+    .word   1                               /* header version */
+    .word   _start                          /* load address: linked to run here */
+    .word   __image_end - _start            /* footprint: code, data, BSS, stacks */
+start_after_header:
     mov     r4, r0
     mov     r5, r1
     /* IRQ and abort/undefined stacks, then SVC. */

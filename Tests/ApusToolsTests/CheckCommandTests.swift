@@ -9,7 +9,7 @@ final class CheckCommandTests: XCTestCase {
     override func setUpWithError() throws {
         images = FileManager.default.temporaryDirectory.appendingPathComponent("apus-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-        for name in ["rt.bin", "load.bin"] { try Data(count: 100).write(to: images.appendingPathComponent(name)) }
+        for name in ["rt.bin", "load.bin"] { try GuestImageFixture.bytes(size: 100).write(to: images.appendingPathComponent(name)) }
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: images) }

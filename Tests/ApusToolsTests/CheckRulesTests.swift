@@ -14,7 +14,7 @@ final class CheckRulesTests: XCTestCase {
         images = FileManager.default.temporaryDirectory.appendingPathComponent("apus-check-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
         for name in ["rt.bin", "load.bin", "hostile.bin"] {
-            try Data(repeating: 0xE1, count: 4096).write(to: images.appendingPathComponent(name))
+            try GuestImageFixture.bytes().write(to: images.appendingPathComponent(name))
         }
     }
 
@@ -130,7 +130,7 @@ final class CheckRulesTests: XCTestCase {
     }
     func testMemoryAvoidsVirtualGIC() throws {
         try assertRejects("memory-overlaps-gic", node: "/vm@0", .memory,
-                          .overlapsVirtualGIC(guest(0x2C00_0000, 0x40_0000), gic: guest(0x2C00_1000, 0x2000)))
+                          .overlapsVirtualGIC(guest(0x2C00_0000, 0x40_0000), gic: guest(0x2C00_1000, 0x3000)))
     }
     func testOneConsoleBackend() throws {
         try assertRejects("two-console-backends", node: "/vm@1", .consoleBackend,
@@ -241,12 +241,83 @@ final class CheckRulesTests: XCTestCase {
     }
 
     func testImageFitsMemory() throws {
-        // rt.bin larger than vm@0's 4 MiB less the bootargs page.
-        try Data(count: 0x40_0000 - 0x1000 + 1).write(to: images.appendingPathComponent("rt.bin"))
+        // rt.bin larger than vm@0's 4 MiB less the 16 KiB Apus reserves.
+        try GuestImageFixture.bytes(size: 0x40_0000 - 0x4000 + 1).write(to: images.appendingPathComponent("rt.bin"))
         guard case .invalid(let failure) = try check("two-vms") else { return XCTFail("oversized image accepted") }
         XCTAssertEqual(failure.nodePath, "/vm@0")
         XCTAssertEqual(failure.property, .image)
-        XCTAssertEqual(failure.reason, .imageTooLarge(size: 0x40_0000 - 0x1000 + 1, limit: 0x40_0000 - 0x1000))
+        XCTAssertEqual(failure.reason, .imageTooLarge(size: 0x40_0000 - 0x4000 + 1, limit: 0x40_0000 - 0x4000))
+    }
+
+    /// The image's file fits, but with its BSS and stacks (the header's footprint)
+    /// it runs into the pages Apus reserves: refused, by the same rule at boot.
+    func testImageFootprintStaysBelowTheReservedPages() throws {
+        try GuestImageFixture.bytes(size: 0x8000, footprint: 0x1_0000 + 8).write(to: images.appendingPathComponent("rt.bin"))
+        try assertRejects("image-runs-into-reserved-pages", node: "/vm@0", .image,
+                          .imageRunsIntoReservedPages(guest(0x8000_0000, 0x1_0008), reserved: guest(0x8001_0000, 0x4000)))
+        try GuestImageFixture.bytes(size: 0x8000, footprint: 0x1_0000).write(to: images.appendingPathComponent("rt.bin"))
+        guard case .invalid(let failure) = try check("bad/image-runs-into-reserved-pages") else { return }
+        XCTFail("an image ending right below the reserved pages was refused: \(failure.message)")
+    }
+
+    func testImageNeedsItsHeader() throws {
+        try Data(repeating: 0xE1, count: 4096).write(to: images.appendingPathComponent("rt.bin"))
+        guard case .invalid(let failure) = try check("two-vms") else { return XCTFail("an image without header was accepted") }
+        XCTAssertEqual(failure.reason, .imageWithoutHeader)
+        XCTAssertEqual(failure.message, "/vm@0: property \"image\": image has no guest image header (\"APUSIMAG\" at offset 4, "
+                       + "written by Boot/Guest/start.S), so its memory footprint is unknown")
+    }
+
+    func testImageLinkedForTheMemoryBase() throws {
+        try GuestImageFixture.bytes(loadAddress: 0x4000_0000).write(to: images.appendingPathComponent("rt.bin"))
+        guard case .invalid(let failure) = try check("two-vms") else { return XCTFail("an image linked elsewhere was accepted") }
+        XCTAssertEqual(failure.reason, .imageLinkedElsewhere(loadAddress: 0x4000_0000, memory: guest(0x8000_0000, 0x40_0000)))
+    }
+
+    func testImagePathStaysInsideTheImagesFolder() throws {
+        try assertRejects("image-path-parent", node: "/vm@0", .image, .imagePathOutsideImages)
+        try assertRejects("image-path-absolute", node: "/vm@0", .image, .imagePathOutsideImages)
+    }
+
+    // MARK: What the boot relies on
+
+    func testMemoryAvoidsTheSecondCPUInterfacePage() throws {
+        try assertRejects("memory-over-gic-cpu-interface", node: "/vm@0", .memory,
+                          .overlapsVirtualGIC(guest(0x2C00_3000, 0x40_0000), gic: guest(0x2C00_1000, 0x3000)))
+    }
+
+    func testStage2TablesFitTheRegion() throws {
+        try assertRejects("stage2-tables-exhausted", node: "/vm@1", .memory,
+                          .stage2TablesExceedRegion(vmPages: 24, totalPages: 129, regionPages: 128))
+    }
+
+    func testEntryAligned() throws {
+        try assertRejects("entry-misaligned", node: "/vm@0", .entry, .entryMisaligned(GuestPhysicalAddress(UInt32(0x8000_0002))))
+    }
+
+    func testEntryOutsideReservedPages() throws {
+        try assertRejects("entry-in-reserved-page", node: "/vm@0", .entry,
+                          .entryInReservedPages(GuestPhysicalAddress(UInt32(0x803F_F000)), reserved: guest(0x803F_C000, 0x4000)))
+    }
+
+    func testMemoryHoldsMoreThanTheReservedPages() throws {
+        try assertRejects("memory-too-small", node: "/vm@0", .memory, .memoryTooSmall(size: 0x4000, reserved: 0x4000))
+    }
+
+    func testTraceEntriesWithinTheRing() throws {
+        try assertRejects("too-many-trace-entries", node: "/hypervisor", .traceEntries, .tooManyTraceEntries(100_000, limit: 4096))
+    }
+
+    func testNamesAreUnique() throws {
+        try assertRejects("label-not-unique", node: "/vm@1", .label)
+    }
+
+    func testLabelsUseTheSafeCharacters() throws {
+        try assertRejects("unsafe-label", node: "/vm@0", .label, .unsafeName(length: 24, limit: 31, fromLabel: true))
+    }
+
+    func testDevicesHaveNoChildNodes() throws {
+        try assertRejects("device-child-node", node: "/vm@0/device@1c0a0000/clock", nil, .childNodeOfLeaf)
     }
 
     /// Every file in Configs/bad is covered by a test above (a new bad example needs a test).
@@ -254,6 +325,8 @@ final class CheckRulesTests: XCTestCase {
         let directory = Self.repository.appendingPathComponent("Configs/bad")
         let names = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".dts") }
         XCTAssertGreaterThanOrEqual(names.count, 40)
+        // rt.bin as the real one is: a 40 KiB file using about 97 KiB once running.
+        try GuestImageFixture.bytes(size: 0xA000, footprint: 0x1_8500).write(to: images.appendingPathComponent("rt.bin"))
         for name in names {
             guard case .invalid = try check("bad/" + String(name.dropLast(4))) else { return XCTFail("\(name) accepted") }
         }

@@ -34,8 +34,9 @@ final class PackWriterTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("apus-pack-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        try Data([1, 2, 3]).write(to: directory.appendingPathComponent("rt.bin"))
-        try Data([4, 5]).write(to: directory.appendingPathComponent("load.bin"))
+        let rt = GuestImageFixture.bytes(size: 40, fill: 1), load = GuestImageFixture.bytes(size: 30, fill: 2)
+        try rt.write(to: directory.appendingPathComponent("rt.bin"))
+        try load.write(to: directory.appendingPathComponent("load.bin"))
         try Data([6]).write(to: directory.appendingPathComponent("unused.bin"))
         let config = CheckRulesTests.repository.appendingPathComponent("Configs/two-vms.dts").path
         let blob = try ConfigInput.deviceTreeBlob(path: config)
@@ -44,8 +45,8 @@ final class PackWriterTests: XCTestCase {
         try pack.withUnsafeBytes { raw in
             let reader = try ImagePack(raw)
             XCTAssertEqual(reader.count, 2)
-            XCTAssertEqual(Array(reader.image(at: 0)), [1, 2, 3])
-            XCTAssertEqual(Array(reader.image(at: 1)), [4, 5])
+            XCTAssertEqual(Array(reader.image(at: 0)), Array(rt))
+            XCTAssertEqual(Array(reader.image(at: 1)), Array(load))
         }
         try FileManager.default.removeItem(at: directory.appendingPathComponent("load.bin"))
         guard case .failure(.invalid(let failure)) = ConfigPack.pack(blob: blob, options: options) else {

@@ -113,13 +113,80 @@ final class ConfigModelTests: XCTestCase {
         XCTAssertNil(config.vms[0].sedf)
     }
 
-    /// An image must fit in guest memory below the bootargs page.
-    func testImageSizeLimit() throws {
-        let (config, _) = try load(sampleConfigTree()).get()
-        XCTAssertNoThrow(try config.checkImageSize(0x40_0000 - 0x1000, ofVM: 0))
-        XCTAssertThrowsError(try config.checkImageSize(0x40_0000 - 0x1000 + 1, ofVM: 0)) { error in
-            XCTAssertEqual((error as? ConfigError)?.reason, .imageTooLarge(size: 0x40_0000 - 0x1000 + 1, limit: 0x40_0000 - 0x1000))
-            XCTAssertEqual((error as? ConfigError)?.property, .image)
+    private func vm(replacing name: String, with value: [UInt8]?, index: Int = 0) -> TestNode {
+        var vm = index == 0 ? sampleVM() : sampleVM(index: index, physicalBase: 0x8100_0000 + UInt32(index) * 0x40_0000,
+                                                   sedf: [10000, 1000, 0], devices: [])
+        vm.properties.removeAll { $0.0 == name }
+        if let value { vm.properties.append((name, value)) }
+        return vm
+    }
+
+    /// `image` must stay inside the images folder: relative, no `..`, `.` or empty part.
+    func testImagePaths() {
+        for good in ["rt.bin", "guests/rt.bin", "a..b", ".hidden"] {
+            XCTAssertNil(message(sampleConfigTree(vms: [vm(replacing: "image", with: TestNode.string(good))])), good)
         }
+        for bad in ["/etc/passwd", "../rt.bin", "guests/../../rt.bin", "./rt.bin", "guests//rt.bin", "guests/", ".."] {
+            XCTAssertEqual(message(sampleConfigTree(vms: [vm(replacing: "image", with: TestNode.string(bad))])),
+                           "/vm@0: property \"image\": must be a relative path inside the images folder (no leading \"/\", no \"..\" or empty part)", bad)
+        }
+    }
+
+    /// Labels: [A-Za-z0-9_-], 1 to 31 characters; a VM without one is named by
+    /// its node name, which may also have `,` `.` `+` `@`; names are unique.
+    func testNames() {
+        XCTAssertNil(message(sampleConfigTree(vms: [vm(replacing: "label", with: TestNode.string("Rt_2-b"))])))
+        XCTAssertNil(message(sampleConfigTree(vms: [vm(replacing: "label", with: TestNode.string(String(repeating: "a", count: 31)))])))
+        for bad in ["r t", "rt]", "rt:", "a.b", "rt\u{1b}[2J", String(repeating: "a", count: 32)] {
+            XCTAssertNotNil(message(sampleConfigTree(vms: [vm(replacing: "label", with: TestNode.string(bad))])), bad)
+        }
+        XCTAssertEqual(message(sampleConfigTree(vms: [vm(replacing: "label", with: TestNode.string(String(repeating: "a", count: 32)))])),
+                       "/vm@0: property \"label\": a label is 1 to 31 characters from A-Z a-z 0-9 _ - (found 32)")
+        // Without a label, the node name is the name (vm@0 is fine).
+        let unlabelled = try? load(sampleConfigTree(vms: [vm(replacing: "label", with: nil)])).get()
+        XCTAssertEqual(unlabelled?.1, "vm@0")
+        // A label close to another VM's node name is a different name; two unlabelled VMs differ by node name.
+        let distinct = sampleConfigTree(vms: [vm(replacing: "label", with: nil),
+                                           vm(replacing: "label", with: TestNode.string("vm0"), index: 1)])
+        XCTAssertNil(message(distinct))
+        let unlabelledPair = sampleConfigTree(vms: [vm(replacing: "label", with: nil),
+                                                     vm(replacing: "label", with: nil, index: 1)])
+        XCTAssertNil(message(unlabelledPair))
+        var same = sampleVM(index: 1, physicalBase: 0x8140_0000, devices: [])
+        same.properties.removeAll { $0.0 == "label" }
+        same.properties.append(("label", TestNode.string("rt")))
+        XCTAssertEqual(message(sampleConfigTree(vms: [sampleVM(), same])),
+                       "/vm@1: property \"label\": the VM's name is already the name of /vm@0 (names tell the VMs apart on the console)")
+    }
+
+    /// The hypervisor node takes no children either.
+    func testHypervisorNodeHasNoChildren() {
+        var tree = sampleConfigTree()
+        tree.children[0].children = [TestNode("extra")]
+        XCTAssertEqual(message(tree), "/hypervisor/extra: unknown node (the hypervisor node and devices have no child nodes)")
+    }
+
+    func testTraceEntriesUpToTheRing() {
+        var tree = sampleConfigTree()
+        tree.children[0].properties.append(("trace-entries", TestNode.cells(4096)))
+        XCTAssertNil(message(tree))
+        tree.children[0].properties[1] = ("trace-entries", TestNode.cells(4097))
+        XCTAssertEqual(message(tree), "/hypervisor: property \"trace-entries\": 4097 entries exceed the trace ring the hypervisor holds (4096 entries)")
+    }
+
+    /// The configured bootargs and what the hypervisor appends for the VM's roles
+    /// fit the bootargs page together: the console backend gets " consoles=" and a
+    /// "<domain>:<name>" per other VM appended.
+    func testBootargsLeaveRoomForWhatTheHypervisorAppends() {
+        func tree(bootargsLength: Int) -> TestNode {
+            var backend = vm(replacing: "bootargs", with: TestNode.string(String(repeating: "x", count: bootargsLength)))
+            backend.properties.append(("console-backend", []))
+            return sampleConfigTree(vms: [backend, vm(replacing: "label", with: TestNode.string("gp"), index: 1)])
+        }
+        // " consoles=" (10) + ",1:gp" (5) at most.
+        XCTAssertNil(message(tree(bootargsLength: 4095 - 15)))
+        XCTAssertEqual(message(tree(bootargsLength: 4095 - 14)),
+                       "/vm@0: property \"bootargs\": is 4081 bytes long, at most 4080 fit in the page it is copied to "
+                       + "(with what the hypervisor appends for this VM's roles)")
     }
 }

@@ -153,7 +153,7 @@ final class Stage2TableTests: XCTestCase {
     func testRandomConfigurationsAreIsolated() throws {
         var random = SplitMix64(seed: 0x5EED)
         for _ in 0..<40 {
-            let config = randomConfig(&random)
+            let config = randomSystemConfig(&random, platform: platform)
             XCTAssertNoThrow(try config.validate(on: platform))
             var owners: [UInt64: Int] = [:]  // physical page -> VM
             for index in 0..<config.vmCount {
@@ -202,31 +202,5 @@ final class Stage2TableTests: XCTestCase {
             return platform.gicVirtualCPUInterface.value + (ipa.value - platform.guestGICCPUInterface.base.value)
         }
         return nil
-    }
-
-    /// 1..8 VMs with random sizes (some not 2 MiB multiples), random guest bases,
-    /// packed with random gaps after the hypervisor's 16 MiB, and random devices.
-    private func randomConfig(_ random: inout SplitMix64) -> SystemConfig {
-        var config = SystemConfig(scheduler: .credit)
-        var next: UInt64 = 0x8100_0000 + (random.next() % 64) * 0x1000
-        var devicePool = Array(0..<platform.deviceRegionCount).shuffled(using: &random)
-        let count = 1 + Int(random.next() % 8)
-        for _ in 0..<count {
-            let size = (1 + random.next() % 2048) * 0x1000  // up to 8 MiB
-            let guestBases: [UInt64] = [0x8000_0000, 0x4000_0000, 0x0, 0x8000_0000 + (random.next() % 512) * 0x1000]
-            let guestBase = guestBases[Int(random.next() % 4)]
-            var vm = VMConfig(node: .none, memory: GuestPhysicalRange(base: GuestPhysicalAddress(guestBase), size: size),
-                              physicalBase: PhysicalAddress(next), entry: GuestPhysicalAddress(guestBase))
-            vm.credit = CreditParameters()
-            next += size + (random.next() % 3) * 0x20_0000
-            for _ in 0..<Int(random.next() % 3) {
-                guard let region = devicePool.popLast() else { break }
-                vm.devices[vm.deviceCount] = PassthroughDevice(node: .none, registers: platform.deviceRegions[region].range)
-                vm.deviceCount += 1
-            }
-            config.vms[config.vmCount] = vm
-            config.vmCount += 1
-        }
-        return config
     }
 }

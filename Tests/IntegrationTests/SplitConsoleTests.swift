@@ -28,7 +28,8 @@ final class SplitConsoleTests: XCTestCase {
 final class ConsoleInputTests: XCTestCase {
     func testTypedLinesReachTheSelectedGuestOnly() throws {
         let typed = "hello left\r" + "\u{1D}2" + "hello right\rquit\r" + "\u{1D}9" + "\u{1D}1" + "quit\r"
-        let run = try QEMU.bootSystem("console-input", timeout: 120, input: typed)
+        let run = try QEMU.bootSystem("console-input", timeout: 120, input: typed,
+                                      typeAfter: "[consoled] INPUT -> left dom=1")
         let lines = run.output.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         XCTAssertEqual(lines.filter { $0.hasPrefix("[left] ECHO ") && !$0.contains("ready") },
                        ["[left] ECHO hello left", "[left] ECHO quit"], run.transcript)

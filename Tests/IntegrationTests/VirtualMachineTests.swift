@@ -129,10 +129,33 @@ final class VirtualMachineTests: XCTestCase {
                              "the guest was switched out and back many times" + run.transcript)
     }
 
+    /// Accepted edge configurations boot to a clean end (Configs/edge): VMs at
+    /// 4 KiB-aligned physical bases mapped entirely in pages, 118 of the 128
+    /// stage-2 table pages in use (this panicked with "raise stage2PagesPerVM"
+    /// when each VM had a fixed 10 pages)...
+    func testVMsMappedInPagesWithMostOfTheTableRegionBoot() throws {
+        let (run, report) = try boot("edge-paged-memory")
+        XCTAssertTrue(run.output.contains("VM 0 rt: memory 0x80000000 (204800 KiB) at physical 0x81001000"), run.transcript)
+        XCTAssertTrue(run.output.contains("VM 1 gp: memory 0x80000000 (16384 KiB) at physical 0x8d802000"), run.transcript)
+        XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
+        XCTAssertEqual(report.checks(of: "gp")["load-ran"], true, run.transcript)
+    }
+
+    /// ...and guest memory right against the guest's GIC on both sides (images
+    /// linked for those bases), with the CPU interface still working for both.
+    func testMemoryRightAgainstTheGuestGICBoots() throws {
+        let (run, report) = try boot("edge-around-gic")
+        XCTAssertTrue(run.output.contains("VM 0 below: memory 0x2be01000 (2048 KiB) at physical 0x81000000"), run.transcript)
+        XCTAssertTrue(run.output.contains("VM 1 above: memory 0x2c004000 (2032 KiB) at physical 0x81200000"), run.transcript)
+        XCTAssertEqual(report.checks(of: "below")["load-ran"], true, run.transcript)
+        XCTAssertEqual(report.checks(of: "above")["load-ran"], true, run.transcript)
+    }
+
     /// A bad configuration (built without the host check) is refused by the
     /// hypervisor with the words `apus check` uses, and nothing starts.
     func testBadConfigurationIsRefusedAtBootWithTheCheckersMessage() throws {
-        for name in ["overlapping-vms", "over-utilization"] {
+        for name in ["overlapping-vms", "over-utilization", "memory-over-gic-cpu-interface", "stage2-tables-exhausted",
+                     "entry-in-reserved-page", "label-not-unique", "image-runs-into-reserved-pages"] {
             let run = try QEMU.boot("systems/refused-\(name).elf", timeout: 60)
             XCTAssertEqual(run.status, 2, run.transcript)
             let path = QEMU.repository.appendingPathComponent("Configs/bad/\(name).dts").path

@@ -80,7 +80,7 @@ public func sampleVM(index: Int = 0, physicalBase: UInt32 = 0x8100_0000, sedf: [
                                                                    ("interrupts", TestNode.cells(38))])]) -> TestNode {
     TestNode("vm@\(index)", [
         ("compatible", TestNode.string("apus,vm")),
-        ("label", TestNode.string("rt")),
+        ("label", TestNode.string(index == 0 ? "rt" : "vm\(index)")),
         ("memory", TestNode.cells(0x8000_0000, 0x40_0000)),
         ("physical-base", TestNode.cells(physicalBase)),
         ("entry", TestNode.cells(0x8000_0000)),

@@ -32,10 +32,14 @@ public enum QEMU {
     public static let machine = "vexpress-a15,virtualization=on"
 
     /// Boots `image` (a file name in the build directory). `input` is typed
-    /// on UART0 (QEMU's stdin), all of it at once; stdin stays open until QEMU exits.
+    /// on UART0 (QEMU's stdin), all of it at once, as soon as the output
+    /// contains `typeAfter` (at start when nil): the hypervisor resets the
+    /// UART's FIFO when it boots, so bytes typed earlier are lost, as on a board.
+    /// stdin stays open until QEMU exits.
     public static func boot(
         _ image: String, machine: String = machine, timeout: TimeInterval = 60,
-        extraArguments: [String] = [], input: String? = nil, file: StaticString = #filePath, line: UInt = #line
+        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil,
+        file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
         let path = buildDirectory.appendingPathComponent(image).path
         guard FileManager.default.fileExists(atPath: path) else {
@@ -57,11 +61,13 @@ public enum QEMU {
         process.standardInput = keyboard ?? FileHandle.nullDevice
 
         let collected = OutputCollector()
+        let typist = Typist(keyboard: keyboard, input: input, after: typeAfter)
         pipe.fileHandleForReading.readabilityHandler = { handle in
             collected.append(handle.availableData)
+            typist.typeIfReady(seen: collected.text)
         }
         try process.run()
-        if let keyboard, let input { keyboard.fileHandleForWriting.write(Data(input.utf8)) }
+        typist.typeIfReady(seen: collected.text)
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
         let timedOut = finished.wait(timeout: .now() + timeout) == .timedOut
@@ -87,10 +93,10 @@ extension QEMU {
     /// ended by itself (no timeout) with exit status `status`.
     public static func bootSystem(
         _ system: String, timeout: TimeInterval, extraArguments: [String] = [], input: String? = nil,
-        expectingStatus status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line
+        typeAfter: String? = nil, expectingStatus status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
         let run = try boot("systems/\(system).elf", timeout: timeout, extraArguments: deterministic + extraArguments,
-                           input: input, file: file, line: line)
+                           input: input, typeAfter: typeAfter, file: file, line: line)
         XCTAssertFalse(run.timedOut, "hung" + run.transcript, file: file, line: line)
         XCTAssertEqual(run.status, status, run.transcript, file: file, line: line)
         return run
@@ -106,6 +112,30 @@ extension QEMU {
         XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript, file: file, line: line)
         XCTAssertFalse(run.output.contains("PANIC"), run.transcript, file: file, line: line)
         return run
+    }
+}
+
+/// Types the input once, when the output shows the awaited text.
+final class Typist: @unchecked Sendable {
+    private let keyboard: Pipe?
+    private let input: String?
+    private let after: String?
+    private var typed = false
+    private let lock = NSLock()
+
+    init(keyboard: Pipe?, input: String?, after: String?) {
+        self.keyboard = keyboard
+        self.input = input
+        self.after = after
+    }
+
+    func typeIfReady(seen output: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !typed, let keyboard, let input else { return }
+        if let after, !output.contains(after) { return }
+        typed = true
+        keyboard.fileHandleForWriting.write(Data(input.utf8))
     }
 }
 

@@ -16,6 +16,13 @@ public struct CheckOptions {
     public var platform: Platform { Platform.vexpressA15(ramSize: UInt64(max(ramMiB, 0)) * 1024 * 1024) }
 }
 
+/// A VM's image as `apus check` found it: file size, and the bytes it uses
+/// running (its header's footprint: with BSS and stacks).
+struct ImageFacts {
+    var size: Int
+    var footprint: Int
+}
+
 /// The first thing wrong with a configuration, as the core reported it, with
 /// the node's path resolved and the whole message rendered.
 public struct CheckFailure: Error, Equatable {
@@ -50,8 +57,8 @@ public enum ConfigCheck {
                 return .invalid(failure(error, fdt: try? FDT(raw)))
             }
             do throws(ConfigError) {
-                let sizes = try imageSizes(loaded, directory: options.imagesDirectory)
-                return .valid(summary: ConfigSummary.text(loaded, imageSizes: sizes, options: options))
+                let images = try imageFacts(loaded, directory: options.imagesDirectory)
+                return .valid(summary: ConfigSummary.text(loaded, images: images, options: options))
             } catch {
                 var result = failure(error, fdt: loaded.fdt)
                 if case .imageNotFound = error.reason { result.message += " in \(options.imagesDirectory)" }
@@ -60,10 +67,11 @@ public enum ConfigCheck {
         }
     }
 
-    /// The size of each VM's image file; missing files and images too large for
-    /// their VM are configuration errors, reported exactly as the hypervisor would.
-    static func imageSizes(_ loaded: LoadedConfig, directory: String) throws(ConfigError) -> [Int] {
-        var sizes: [Int] = []
+    /// The size of each VM's image file; missing files and images that do not fit
+    /// their VM (size, header, footprint, entry) are configuration errors,
+    /// reported exactly as the hypervisor would.
+    static func imageFacts(_ loaded: LoadedConfig, directory: String) throws(ConfigError) -> [ImageFacts] {
+        var facts: [ImageFacts] = []
         for index in 0..<loaded.config.vmCount {
             let vm = loaded.config.vms[index]
             let path = (directory as NSString).appendingPathComponent(loaded.fdt.text(vm.image))
@@ -73,10 +81,21 @@ public enum ConfigCheck {
                   let size = (attributes[.size] as? NSNumber)?.intValue else {
                 throw ConfigError(node: vm.node, property: .image, reason: .imageNotFound(vm.image))
             }
-            try loaded.config.checkImageSize(size, ofVM: index)
-            sizes.append(size)
+            let start = FileHandle(forReadingAtPath: path).map { handle in
+                defer { try? handle.close() }
+                return (try? handle.read(upToCount: GuestImageHeader.size)) ?? Data()
+            } ?? Data()
+            let failure: ConfigError? = [UInt8](start).withUnsafeBytes { raw in
+                do throws(ConfigError) {
+                    try loaded.config.checkImage(start: raw, size: size, ofVM: index)
+                    return nil
+                } catch { return error }
+            }
+            if let failure { throw failure }
+            let footprint = [UInt8](start).withUnsafeBytes { GuestImageHeader($0)?.footprint } ?? 0
+            facts.append(ImageFacts(size: size, footprint: Int(footprint)))
         }
-        return sizes
+        return facts
     }
 
     static func failure(_ error: ConfigError, fdt: FDT?) -> CheckFailure {

@@ -2,19 +2,23 @@ import HypervisorCore
 
 /// The short description `apus check` prints for a valid configuration.
 enum ConfigSummary {
-    static func text(_ loaded: LoadedConfig, imageSizes: [Int], options: CheckOptions) -> String {
+    static func text(_ loaded: LoadedConfig, images: [ImageFacts], options: CheckOptions) -> String {
         let config = loaded.config, fdt = loaded.fdt
         var lines: [String] = []
         lines.append("scheduler \(StringSink.render { $0.write(config.scheduler.name) })"
             + (config.scheduler == .sedf ? ", utilization \(utilization(config))" : "")
             + ", trace ring \(config.traceEntries) entries, RAM \(options.ramMiB) MiB")
+        let platform = options.platform
+        let tablePages = (0..<config.vmCount).reduce(0) { $0 + Stage2Tables.pagesNeededWithGrantWindow(for: config.vms[$1], platform: platform) }
+        lines.append("stage-2 tables \(tablePages) of \(platform.stage2TablePages) pages")
         for index in 0..<config.vmCount {
             let vm = config.vms[index]
             lines.append("vm \(index) \"\(fdt.text(vm.name))\" (\(fdt.path(of: vm.node)))")
             lines.append("  memory   \(StringSink.render { $0.write(vm.memory) }) -> physical "
                 + "\(StringSink.render { $0.write(vm.physicalMemory) }) (\(sizeText(vm.memory.size)))")
             lines.append("  entry    \(StringSink.render { $0.write(address: vm.entry.value) })")
-            lines.append("  image    \(fdt.text(vm.image)) (\(imageSizes[index]) bytes)")
+            lines.append("  image    \(fdt.text(vm.image)) (\(images[index].size) bytes; running, it uses \(images[index].footprint) "
+                + "of the \(GuestReservedPages.usableBytes(of: vm.memory)) below the reserved pages)")
             if vm.bootargs.count > 0 { lines.append("  bootargs \"\(fdt.text(vm.bootargs))\"") }
             if config.scheduler == .sedf, let sedf = vm.sedf {
                 lines.append("  sedf     period \(sedf.period.nanoseconds / 1000) us, slice \(sedf.slice.nanoseconds / 1000) us, "

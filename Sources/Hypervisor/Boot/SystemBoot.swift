@@ -18,7 +18,9 @@ enum SystemBoot {
         Clock.initialize()
         Machines.initialize()
         resetCP15.save()  // no guest ran yet: these are the reset values
-        let platform = Platform.vexpressA15(ramSize: UInt64(widening: UInt32(hv_ram_end() - hv_ram_start())))
+        // The stage-2 region really linked: validation refuses VMs whose tables do not fit it.
+        let platform = Platform.vexpressA15(ramSize: UInt64(widening: UInt32(hv_ram_end() - hv_ram_start())),
+                                            stage2TablePages: Int(hv_stage2_end() - hv_stage2_start()) / 4096)
         let loaded: LoadedConfig
         do {
             loaded = try SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform)

@@ -13,7 +13,7 @@ enum Scheduling {
     nonisolated(unsafe) static var credit = CreditScheduler<8>()
     nonisolated(unsafe) static var decisionNeeded = true
     nonisolated(unsafe) static var lastReason = SwitchReason.release
-    nonisolated(unsafe) static var trace = TraceRing<4096>()
+    nonisolated(unsafe) static var trace = HypervisorTraceRing()
     /// Decisions taken.
     nonisolated(unsafe) static var decisions: UInt64 = 0
     /// Instructions (PMU cycles under -icount) per decide() and per VCPU switch.

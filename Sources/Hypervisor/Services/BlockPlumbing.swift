@@ -9,7 +9,7 @@ import XenRings
 /// their bootargs. The hypervisor is not on the data path afterwards.
 enum BlockPlumbing {
     /// The ring page sits below the console ring (RAM end - 12 KiB).
-    static let ringOffsetFromEnd: UInt32 = 4 * 4096
+    static let ringOffsetFromEnd = UInt32(truncatingIfNeeded: GuestReservedPages.blockRingPage * PageSize.small)
     /// Grant 1 (Xen reserves 0-7; 0 is the console ring).
     static let ringReference: UInt32 = 1
     /// Back-end grant window pages 8 + domid hold the rings (0 + domid: consoles).

@@ -5,12 +5,14 @@ import HypervisorCore
 /// string, r1 at entry). The configuration's text is copied there at boot;
 /// the hypervisor then appends what only it knows: the console list for the
 /// console backend (SplitConsole), where the RAM of a VM with a DMA-capable
-/// device really is.
+/// device really is. The configuration check leaves room for all of it
+/// (HypervisorCore's BootargsAppendix.swift bounds each text: keep it in step).
 enum BootArgumentsPage {
     /// A writer positioned at the end of `vm`'s bootargs, or nil when the page
     /// is not inside the VM (never, for a created VM).
     static func appender(vm: Int) -> ByteWriter? {
-        let last = Machines.table[vm].memoryBase &+ Machines.table[vm].memorySize &- 4096
+        let last = Machines.table[vm].memoryBase &+ Machines.table[vm].memorySize
+            &- UInt32(truncatingIfNeeded: GuestReservedPages.bootargsPage * PageSize.small)
         guard let page = Machines.guestBytes(vm: vm, address: last, length: 4096) else { return nil }
         var end = 0
         while end < 4095, page[end] != 0 { end += 1 }

@@ -9,7 +9,7 @@ import HypervisorCore
 /// data path afterwards.
 enum SplitConsole {
     /// The ring page sits below the grant table (RAM end - 8 KiB) and the bootargs (RAM end - 4 KiB).
-    static let ringOffsetFromEnd: UInt32 = 3 * 4096
+    static let ringOffsetFromEnd = UInt32(truncatingIfNeeded: GuestReservedPages.consoleRingPage * PageSize.small)
 
     nonisolated(unsafe) static var backend: Int? = nil
     /// Per frontend VM: its ring page (guest frame), its port, the backend's port for it.

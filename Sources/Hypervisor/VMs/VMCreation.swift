@@ -3,10 +3,6 @@ import HypervisorCore
 
 /// Creating the configured VMs at boot, one at a time.
 enum VMCreation {
-    /// Each VM's stage-2 tables get this many 4 KiB pages of the .stage2 region
-    /// (the examples need 5 or 6, plus 2 reserved for the grant window).
-    static let stage2PagesPerVM = 10
-
     /// Loads one VM: clean memory, image, bootargs, stage 2, VCPU, scheduler.
     static func create(vm index: Int, config: SystemConfig, platform: Platform, pack: ImagePack, fdt: FDT) throws(ConfigError) {
         let vm = config.vms[index]
@@ -15,22 +11,27 @@ enum VMCreation {
         let size = UInt(truncatingIfNeeded: vm.memory.size)
         GuestMemory.clear(physical: physical, size: size)
         GuestMemory.copy(image, toPhysical: physical)
-        let bootargsAddress = UInt32(truncatingIfNeeded: vm.memory.base.value) &+ UInt32(truncatingIfNeeded: size) &- 4096
-        GuestMemory.copyString(fdt.bytes(of: vm.bootargs), toPhysical: physical + size - 4096)
+        let bootargsPage = GuestReservedPages.page(GuestReservedPages.bootargsPage, of: vm.memory)
+        let bootargsAddress = UInt32(truncatingIfNeeded: bootargsPage.value)
+        GuestMemory.copyString(fdt.bytes(of: vm.bootargs),
+                               toPhysical: physical + UInt(truncatingIfNeeded: bootargsPage.value &- vm.memory.base.value))
         GuestMemory.cleanToPointOfCoherency(physical: physical, size: size)
 
-        let tablesStart = hv_stage2_start() + UInt(index * stage2PagesPerVM * 4096)
-        let tables = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: tablesStart), count: stage2PagesPerVM * 4096)
+        // Exactly the pages this VM's stage 2 takes, after the earlier VMs' (the
+        // configuration check made sure all of them fit the region).
+        let budget = Stage2Budget.slice(ofVM: index, in: config, platform: platform)
+        let tablesStart = hv_stage2_start() + UInt(budget.first * 4096)
+        let tables = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: tablesStart), count: budget.count * 4096)
         var stage2: Stage2Tables
         do {
             stage2 = try Stage2Tables.build(for: vm, platform: platform, tables: tables, physicalBase: PhysicalAddress(UInt32(truncatingIfNeeded: tablesStart)))
         } catch {
-            Panic.halt("stage-2 tables do not fit their region (raise stage2PagesPerVM)")
+            Panic.halt("a VM's stage 2 took more table pages than Stage2Budget computed (a hypervisor bug)")
         }
         do {
             try EventAndGrantTables.grants.addDomain(DomainID(truncatingIfNeeded: index), layout: GrantLayout(vm: vm), stage2: &stage2)
         } catch {
-            Panic.halt("the grant window does not fit a VM's stage 2 (raise stage2PagesPerVM)")
+            Panic.halt("a VM's grant window did not fit what Stage2Budget computed (a hypervisor bug)")
         }
         var machine = VirtualMachine()
         machine.index = UInt32(truncatingIfNeeded: index)

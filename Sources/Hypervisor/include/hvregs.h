@@ -203,12 +203,13 @@ extern char __hyp_stack_bottom[], __hyp_stack_top[];
 HV_INLINE uintptr_t hv_stack_bottom(void) { return (uintptr_t)__hyp_stack_bottom; }
 HV_INLINE uintptr_t hv_stack_top(void) { return (uintptr_t)__hyp_stack_top; }
 /* Boot/payload.S: the configuration DTB and the guest image pack. */
-extern char __config_start[], __config_end[], __images_start[], __images_end[], __stage2_start[];
+extern char __config_start[], __config_end[], __images_start[], __images_end[], __stage2_start[], __stage2_end[];
 HV_INLINE uintptr_t hv_config_start(void) { return (uintptr_t)__config_start; }
 HV_INLINE uintptr_t hv_config_end(void) { return (uintptr_t)__config_end; }
 HV_INLINE uintptr_t hv_images_start(void) { return (uintptr_t)__images_start; }
 HV_INLINE uintptr_t hv_images_end(void) { return (uintptr_t)__images_end; }
 HV_INLINE uintptr_t hv_stage2_start(void) { return (uintptr_t)__stage2_start; }
+HV_INLINE uintptr_t hv_stage2_end(void) { return (uintptr_t)__stage2_end; }
 extern char __vm_table_start[], __vm_table_end[], __shared_info_start[];
 HV_INLINE uintptr_t hv_shared_info_start(void) { return (uintptr_t)__shared_info_start; }
 HV_INLINE uintptr_t hv_vm_table_start(void) { return (uintptr_t)__vm_table_start; }

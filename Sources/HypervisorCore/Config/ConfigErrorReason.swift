@@ -63,6 +63,21 @@ public enum ConfigErrorReason: Equatable, Sendable {
     // Guest images.
     case imageNotFound(FDTSlice)
     case imageTooLarge(size: Int, limit: UInt64)
+    case imageWithoutHeader
+    case imageLinkedElsewhere(loadAddress: UInt32, memory: GuestPhysicalRange)
+    case imageFootprintBelowSize(footprint: UInt64, size: Int)
+    case imageRunsIntoReservedPages(GuestPhysicalRange, reserved: GuestPhysicalRange)
+    case imagePathOutsideImages
+    // What the boot relies on (reserved pages, table storage, the trace ring, names).
+    case memoryTooSmall(size: UInt64, reserved: UInt64)
+    case entryMisaligned(GuestPhysicalAddress)
+    case entryInReservedPages(GuestPhysicalAddress, reserved: GuestPhysicalRange)
+    case entryOutsideImage(GuestPhysicalAddress, image: GuestPhysicalRange)
+    case stage2TablesExceedRegion(vmPages: Int, totalPages: Int, regionPages: Int)
+    case tooManyTraceEntries(UInt32, limit: Int)
+    case unsafeName(length: Int, limit: Int, fromLabel: Bool)
+    case nameNotUnique(other: FDTNode)
+    case childNodeOfLeaf
 
     public func write<Sink: TextSink>(to sink: inout Sink, fdt: FDT?) {
         switch self {
@@ -119,7 +134,7 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(count: length)
             sink.write(" bytes long, at most ")
             sink.write(count: limit)
-            sink.write(" fit in the page it is copied to")
+            sink.write(" fit in the page it is copied to (with what the hypervisor appends for this VM's roles)")
         case .imageNameTooLong(let length, let limit):
             sink.write("name is ")
             sink.write(count: length)
@@ -273,7 +288,7 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(count: size)
             sink.write(" bytes, the VM's memory holds ")
             sink.write(decimal: limit)
-            sink.write(" (its last page is for bootargs)")
+            sink.write(" below the 16 KiB Apus reserves at its end (bootargs, grant table, rings)")
         default:
             writeDeviceWindowOrDiskReason(to: &sink, fdt: fdt)
         }
@@ -331,7 +346,7 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(otherSlice)
             sink.write(")")
         default:
-            sink.write("invalid")
+            writeBootReliesOnReason(to: &sink, fdt: fdt)
         }
     }
 }

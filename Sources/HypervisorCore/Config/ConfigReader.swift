@@ -31,7 +31,13 @@ extension SystemConfig {
             if config.vmCount == SystemConfig.maximumVMs {
                 throw ConfigError(node: child, property: nil, reason: .tooManyVMs(limit: SystemConfig.maximumVMs))
             }
-            config.vms[config.vmCount] = try reader.readVM(child, scheduler: config.scheduler)
+            let vm = try reader.readVM(child, scheduler: config.scheduler)
+            // Names tell the VMs apart on the console: no two share one.
+            for earlier in 0..<config.vmCount where fdt.slice(vm.name, equals: config.vms[earlier].name) {
+                throw ConfigError(node: child, property: vm.name == child.name ? nil : .label,
+                                  reason: .nameNotUnique(other: config.vms[earlier].node))
+            }
+            config.vms[config.vmCount] = vm
             config.vmCount += 1
         }
         if config.vmCount == 0 { throw ConfigError(node: root, property: nil, reason: .noVMs) }
@@ -54,6 +60,7 @@ struct ConfigReader {
 
     func readHypervisor(_ node: FDTNode) throws(ConfigError) -> SystemConfig {
         try allowOnly(node, .hypervisor)
+        try refuseChildren(of: node)
         let name = try string(of: try required(.scheduler, of: node), .scheduler, in: node)
         let scheduler: SchedulerKind
         if fdt.slice(name, equals: "sedf") {
@@ -67,6 +74,10 @@ struct ConfigReader {
         if let property = fdt.property("trace-entries", of: node) {
             let entries = try values(of: property, .traceEntries, in: node, count: 1)[0]
             if entries == 0 { throw ConfigError(node: node, property: .traceEntries, reason: .zeroTraceEntries) }
+            if UInt64(widening: entries) > UInt64(clampingNonNegative: SystemConfig.maximumTraceEntries) {
+                throw ConfigError(node: node, property: .traceEntries,
+                                  reason: .tooManyTraceEntries(entries, limit: SystemConfig.maximumTraceEntries))
+            }
             config.traceEntries = entries
         }
         return config
@@ -87,7 +98,11 @@ struct ConfigReader {
             throw ConfigError(node: node, property: .image,
                               reason: .imageNameTooLong(length: vm.image.count, limit: ImagePack.nameCapacity))
         }
+        if !isRelativePathInside(vm.image) {
+            throw ConfigError(node: node, property: .image, reason: .imagePathOutsideImages)
+        }
         if let label = fdt.property("label", of: node) { vm.name = try string(of: label, .label, in: node) }
+        try checkName(vm.name, of: node, fromLabel: fdt.property("label", of: node) != nil)
         if let bootargs = fdt.property("bootargs", of: node), bootargs.value.count > 1 {
             vm.bootargs = try string(of: bootargs, .bootargs, in: node)
             if vm.bootargs.count > SystemConfig.maximumBootargsLength {
@@ -132,6 +147,7 @@ struct ConfigReader {
 
     func readDevice(_ node: FDTNode) throws(ConfigError) -> PassthroughDevice {
         try allowOnly(node, .device)
+        try refuseChildren(of: node)
         // Alignment depends on the region (its window size): ConfigValidation checks it.
         let registers = try region(.reg, of: node, alignment: 1)
         var device = PassthroughDevice(node: node, registers: PhysicalRange(base: PhysicalAddress(registers.base), size: registers.size))
@@ -170,6 +186,55 @@ struct ConfigReader {
         }
         if cells[1] > 100 { throw ConfigError(node: node, property: .credit, reason: .capOutOfRange(cells[1])) }
         return CreditParameters(weight: cells[0], cap: cells[1])
+    }
+
+    // MARK: Names and paths.
+
+    /// Nodes that take no children (the hypervisor node, devices): a child would
+    /// otherwise be ignored silently, like an unknown property.
+    func refuseChildren(of node: FDTNode) throws(ConfigError) {
+        var children = fdt.children(of: node)
+        if let child = children.next() { throw ConfigError(node: child, property: nil, reason: .childNodeOfLeaf) }
+    }
+
+    /// A VM's name is shown on the console and in reports: 1 to 31 characters
+    /// from a set with no space, bracket, colon or control character, so that no
+    /// name can pass for another line's prefix. A label uses [A-Za-z0-9_-]; a node
+    /// name (the default) may also have dtc's `,` `.` `+` `@`.
+    func checkName(_ name: FDTSlice, of node: FDTNode, fromLabel: Bool) throws(ConfigError) {
+        let bytes = fdt.bytes(of: name)
+        var safe = bytes.count >= 1 && bytes.count <= SystemConfig.maximumNameLength
+        for byte in bytes where safe {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"): break
+            case UInt8(ascii: ","), UInt8(ascii: "."), UInt8(ascii: "+"), UInt8(ascii: "@"): safe = !fromLabel
+            default: safe = false
+            }
+        }
+        if !safe {
+            throw ConfigError(node: node, property: fromLabel ? .label : nil,
+                              reason: .unsafeName(length: bytes.count, limit: SystemConfig.maximumNameLength, fromLabel: fromLabel))
+        }
+    }
+
+    /// `image` stays inside the images folder on the host: relative, and no part
+    /// of it empty, `.` or `..`.
+    func isRelativePathInside(_ path: FDTSlice) -> Bool {
+        let bytes = fdt.bytes(of: path)
+        var partStart = 0
+        for index in 0...bytes.count {
+            guard index == bytes.count || bytes[index] == UInt8(ascii: "/") else { continue }
+            let length = index - partStart
+            if length == 0 { return false }
+            if length <= 2 {
+                var dots = true
+                for i in partStart..<index where bytes[i] != UInt8(ascii: ".") { dots = false }
+                if dots { return false }
+            }
+            partStart = index + 1
+        }
+        return true
     }
 
     // MARK: Property shapes.

@@ -7,16 +7,25 @@ extension SystemConfig {
     /// Checks the configuration against `platform` (docs/CONFIG.md, "Rules").
     public func validate(on platform: Platform) throws(ConfigError) {
         var utilization = UtilizationSum()
+        var stage2Pages = 0
         for index in 0..<vmCount {
             let vm = vms[index]
             try validateMemory(of: index, on: platform)
             try validateDevices(of: index, on: platform)
+            // The boot gives each VM exactly the table pages its stage 2 takes (Stage2Budget).
+            let pages = Stage2Tables.pagesNeededWithGrantWindow(for: vm, platform: platform)
+            stage2Pages += pages
+            if stage2Pages > platform.stage2TablePages {
+                throw ConfigError(node: vm.node, property: .memory, reason: .stage2TablesExceedRegion(
+                    vmPages: pages, totalPages: stage2Pages, regionPages: platform.stage2TablePages))
+            }
             if vm.consoleBackend {
                 for earlier in 0..<index where vms[earlier].consoleBackend {
                     throw ConfigError(node: vm.node, property: .consoleBackend, reason: .secondConsoleBackend(first: vms[earlier].node))
                 }
             }
             try validateBlockRoles(of: index, on: platform)
+            try validateBootargsRoom(of: index, on: platform)
             if scheduler == .sedf, let sedf = vm.sedf {
                 // The scheduler's own exact admission arithmetic (ExactUtilization.swift).
                 utilization.add(slice: sedf.slice, period: sedf.period)
@@ -47,11 +56,28 @@ extension SystemConfig {
         for earlier in 0..<index where vms[earlier].physicalMemory.overlaps(placed) {
             throw fail(.physicalBase, .overlapsVMMemory(placed, other: vms[earlier].node, otherRange: vms[earlier].physicalMemory))
         }
+        if vm.memory.size <= GuestReservedPages.bytes {
+            throw fail(.memory, .memoryTooSmall(size: vm.memory.size, reserved: GuestReservedPages.bytes))
+        }
         if !vm.memory.contains(vm.entry) { throw fail(.entry, .entryOutsideMemory(vm.entry, memory: vm.memory)) }
+        if vm.entry.value % 4 != 0 { throw fail(.entry, .entryMisaligned(vm.entry)) }
+        let reserved = GuestReservedPages.range(in: vm.memory)
+        if reserved.contains(vm.entry) { throw fail(.entry, .entryInReservedPages(vm.entry, reserved: reserved)) }
         if vm.memory.overlaps(platform.virtualGIC) { throw fail(.memory, .overlapsVirtualGIC(vm.memory, gic: platform.virtualGIC)) }
         if vm.memory.overlaps(platform.grantWindow) { throw fail(.memory, .overlapsGrantWindow(vm.memory, window: platform.grantWindow)) }
         for d in 0..<vm.deviceCount where vm.memory.overlaps(vm.devices[d].guestRegisters) {
             throw fail(.memory, .overlapsOwnDevice(vm.memory, device: vm.devices[d].node, deviceRange: vm.devices[d].guestRegisters))
+        }
+    }
+
+    /// The configured bootargs and what the hypervisor appends fit the bootargs
+    /// page (`BootargsAppendix.swift`); needs every VM's roles, so it runs after
+    /// the reader's plain length check, once all VMs are known.
+    private func validateBootargsRoom(of index: Int, on platform: Platform) throws(ConfigError) {
+        let vm = vms[index]
+        let limit = SystemConfig.maximumBootargsLength - bootargsAppendixBound(ofVM: index, on: platform)
+        if vm.bootargs.count > limit {
+            throw ConfigError(node: vm.node, property: .bootargs, reason: .bootargsTooLong(length: vm.bootargs.count, limit: limit))
         }
     }
 

@@ -74,7 +74,8 @@ public struct Platform: Sendable {
     /// Device regions that may be passed through; the first `deviceRegionCount` entries are valid.
     public var deviceRegions: InlineArray<12, DeviceRegion>
     public var deviceRegionCount: Int
-    /// Where every guest sees its GIC: distributor (emulated) and CPU interface (the real GICV).
+    /// Where every guest sees its GIC: the distributor (one page, emulated) and,
+    /// right after it, the CPU interface (two pages, the real GICV).
     public var virtualGIC: GuestPhysicalRange
     /// The guest's GIC CPU interface, mapped by stage 2 onto `gicVirtualCPUInterface`.
     public var guestGICCPUInterface: GuestPhysicalRange
@@ -85,19 +86,29 @@ public struct Platform: Sendable {
     /// Shared peripheral interrupts that may be passed through (the GIC has INTIDs 0 up to the end).
     public var firstSPI: UInt32
     public var lastSPI: UInt32
+    /// 4 KiB pages of the hypervisor's stage-2 table region (.stage2 in
+    /// LinkerScripts/hypervisor.ld), shared out among the VMs by `Stage2Budget`.
+    public var stage2TablePages: Int
+
+    /// Pages of the .stage2 region the hypervisor links (LinkerScripts/hypervisor.ld
+    /// says the same number; a host test holds the two together).
+    public static let linkedStage2TablePages = 128
 
     public init(ram: PhysicalRange, hypervisorReservedSize: UInt64, deviceRegions: InlineArray<12, DeviceRegion>,
-                deviceRegionCount: Int, firstSPI: UInt32, lastSPI: UInt32) {
+                deviceRegionCount: Int, firstSPI: UInt32, lastSPI: UInt32,
+                stage2TablePages: Int = Platform.linkedStage2TablePages) {
         self.ram = ram
         hypervisorReserved = PhysicalRange(base: ram.base, size: min(hypervisorReservedSize, ram.size))
         self.deviceRegions = deviceRegions
         self.deviceRegionCount = min(deviceRegionCount, Platform.maximumDeviceRegions)
-        virtualGIC = GuestPhysicalRange(base: GuestPhysicalAddress(UInt32(0x2C00_1000)), size: 0x2000)
         guestGICCPUInterface = GuestPhysicalRange(base: GuestPhysicalAddress(UInt32(0x2C00_2000)), size: 0x2000)
+        virtualGIC = GuestPhysicalRange(base: GuestPhysicalAddress(UInt32(0x2C00_1000)),
+                                        size: guestGICCPUInterface.end - 0x2C00_1000)
         gicVirtualCPUInterface = PhysicalAddress(UInt32(0x2C00_6000))
         grantWindow = GrantWindow.standard
         self.firstSPI = firstSPI
         self.lastSPI = lastSPI
+        self.stage2TablePages = max(stage2TablePages, 0)
     }
 
     /// QEMU vexpress-a15 with `ramSize` bytes of RAM at 0x80000000 (at most 2 GiB).
@@ -105,7 +116,8 @@ public struct Platform: Sendable {
     /// the console's registers. The four virtio-mmio transports (0x200 bytes each)
     /// share one 4 KiB page, the smallest unit stage 2 can map: one region of four
     /// 0x200-byte windows (transport n raises INTID 72 + n), DMA-capable.
-    public static func vexpressA15(ramSize: UInt64) -> Platform {
+    /// `stage2TablePages`: the hypervisor passes the size of the region it really linked.
+    public static func vexpressA15(ramSize: UInt64, stage2TablePages: Int = Platform.linkedStage2TablePages) -> Platform {
         let filler = DeviceRegion(name: "", base: 0, size: 0, firstInterrupt: 0, interruptCount: 0)
         var regions = InlineArray<12, DeviceRegion>(repeating: filler)
         regions[0] = DeviceRegion(name: "UART0 (console)", base: 0x1C09_0000, size: 0x1000, firstInterrupt: 37)
@@ -120,7 +132,7 @@ public struct Platform: Sendable {
         let size = min(ramSize, 0x8000_0000)
         return Platform(ram: PhysicalRange(base: PhysicalAddress(UInt32(0x8000_0000)), size: size),
                         hypervisorReservedSize: 0x100_0000, deviceRegions: regions, deviceRegionCount: 7,
-                        firstSPI: 32, lastSPI: 159)
+                        firstSPI: 32, lastSPI: 159, stage2TablePages: stage2TablePages)
     }
 
     /// The assignable region that contains `address`, if any.

@@ -123,6 +123,10 @@ public struct VMConfig: Sendable {
 public struct SystemConfig: Sendable {
     public static let maximumVMs = 8
     public static let defaultTraceEntries: UInt32 = 4096
+    /// `trace-entries` at most: what the hypervisor's ring holds.
+    public static var maximumTraceEntries: Int { HypervisorTraceRing.storageCapacity }
+    /// The longest VM name (`label`, or the node name): the device-tree limit for node names.
+    public static let maximumNameLength = 31
 
     public var scheduler: SchedulerKind
     public var traceEntries: UInt32

@@ -31,7 +31,7 @@ public struct GrantLayout: Equatable, Sendable {
                 window: GuestPhysicalRange = GrantWindow.standard) {
         self.memory = memory
         self.physicalBase = physicalBase
-        self.table = table ?? GuestPhysicalAddress(memory.end &- 2 &* PageSize.small)
+        self.table = table ?? GuestReservedPages.page(GuestReservedPages.grantTablePage, of: memory)
         self.window = window
     }
 

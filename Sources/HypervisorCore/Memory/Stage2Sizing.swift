@@ -15,16 +15,48 @@ extension Stage2Tables {
         plan.add(platform.guestGICCPUInterface, to: platform.gicVirtualCPUInterface)
         return plan.pages()
     }
+
+    /// Every table page the VM's stage 2 takes: what `build` uses plus the tables
+    /// `GrantTables.addDomain` reserves for the grant window (level 3 always,
+    /// level 2 unless another mapping already made it). Exact, not a bound.
+    public static func pagesNeededWithGrantWindow(for vm: VMConfig, platform: Platform) -> Int {
+        var plan = Stage2Plan()
+        plan.add(vm.memory, to: vm.physicalBase)
+        for i in 0..<vm.deviceCount {
+            if let pages = vm.devices[i].mappedPages { plan.add(pages, to: PhysicalAddress(pages.base.value)) }
+        }
+        plan.add(platform.guestGICCPUInterface, to: platform.gicVirtualCPUInterface)
+        plan.add(platform.grantWindow, to: PhysicalAddress(UInt64(0)), alwaysPages: true)
+        return plan.pages()
+    }
+}
+
+/// How the hypervisor's stage-2 table region is shared out: each VM gets exactly
+/// the pages its stage 2 needs (with its grant window), in configuration order.
+/// The configuration check refuses a system whose VMs need more than the region
+/// holds, so the boot never runs out.
+public enum Stage2Budget {
+    /// The first page of the region and the page count of VM `index`'s tables.
+    public static func slice(ofVM index: Int, in config: SystemConfig, platform: Platform) -> (first: Int, count: Int) {
+        var first = 0
+        for earlier in 0..<min(index, config.vmCount) {
+            first += Stage2Tables.pagesNeededWithGrantWindow(for: config.vms[earlier], platform: platform)
+        }
+        return (first, Stage2Tables.pagesNeededWithGrantWindow(for: config.vms[index], platform: platform))
+    }
 }
 
 /// The regions of one VM's stage 2, as the builder will map them.
 struct Stage2Plan {
-    var regions = InlineArray<6, (ipa: UInt64, size: UInt64, physical: UInt64)>(repeating: (0, 0, 0))
+    /// Memory, 4 devices, the GIC CPU interface, the grant window.
+    var regions = InlineArray<7, (ipa: UInt64, size: UInt64, physical: UInt64, alwaysPages: Bool)>(repeating: (0, 0, 0, false))
     var count = 0
 
-    mutating func add(_ range: GuestPhysicalRange, to physical: PhysicalAddress) {
+    /// `alwaysPages`: the range gets level-3 tables whatever its alignment
+    /// (the grant window, where single pages are mapped later).
+    mutating func add(_ range: GuestPhysicalRange, to physical: PhysicalAddress, alwaysPages: Bool = false) {
         guard count < regions.count, range.size > 0 else { return }
-        regions[count] = (range.base.value, range.size, physical.value)
+        regions[count] = (range.base.value, range.size, physical.value, alwaysPages)
         count += 1
     }
 
@@ -76,6 +108,7 @@ struct Stage2Plan {
         let region = regions[r]
         let start = window * PageSize.block, end = start + PageSize.block
         guard region.ipa < end, start < region.ipa + region.size else { return false }
+        if region.alwaysPages { return true }
         if (region.ipa % PageSize.block) != (region.physical % PageSize.block) { return true }
         return region.ipa > start || region.ipa + region.size < end
     }

@@ -19,15 +19,22 @@ public struct TraceRecord: Equatable, Sendable {
     }
 }
 
+/// The hypervisor's ring (Scheduling.trace): its capacity is the most
+/// `trace-entries` a configuration may ask for (`SystemConfig.maximumTraceEntries`).
+public typealias HypervisorTraceRing = TraceRing<4096>
+
 /// `capacity` is the storage compiled in; `limit` (from the configuration's
 /// `trace-entries`, at most `capacity`) is how many records the ring keeps.
 public struct TraceRing<let capacity: Int> {
     private var records: InlineArray<capacity, TraceRecord>
     private var next = 0
-    /// Records kept: the configured size, clamped to the compiled storage.
+    /// Records kept: the configured size (the configuration check refuses more than the storage; clamped anyway).
     public private(set) var limit: Int
     /// Records appended since boot (the ring keeps the last `limit`).
     public private(set) var total: UInt64 = 0
+
+    /// Records the compiled storage holds.
+    public static var storageCapacity: Int { capacity }
 
     public init(limit: Int = capacity) {
         records = InlineArray(repeating: TraceRecord(time: .zero, event: .switched(from: nil, to: nil, reason: .tick)))
