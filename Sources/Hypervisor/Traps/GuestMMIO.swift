@@ -8,10 +8,8 @@ import HypervisorCore
 enum GuestMMIO {
     static func handle(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, access: DataAbortSyndrome) -> TrapOutcome {
         switch Machines.table[vm].mmioRegions.route(access) {
-        case .emulate(.distributor, let offset, let access):
+        case .distributor(let offset, let access):
             DistributorEmulation.access(vm: vm, frame: frame, offset: offset, access: access)
-        case .emulate(.forwarded, _, _):
-            Panic.report("a forwarded window routed to emulation", frame: frame)
         case .forward(let forwarded):
             forward(vm: vm, frame: frame, forwarded)
         case .refuse:

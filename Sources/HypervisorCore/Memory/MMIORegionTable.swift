@@ -35,8 +35,8 @@ public enum MMIORegionError: Error, Equatable, Sendable {
 
 /// Where a trapped access goes.
 public enum MMIORoute: Equatable, Sendable {
-    /// Emulated by the hypervisor: the region's kind, the offset in it, the access.
-    case emulate(MMIORegionKind, offset: UInt32, access: DataAbortSyndrome)
+    /// Emulated by the VM's virtual GIC distributor, at `offset` in it.
+    case distributor(offset: UInt32, access: DataAbortSyndrome)
     /// Performed on the physical device register.
     case forward(ForwardedAccess)
     /// Not performed: the guest gets a data abort.
@@ -109,7 +109,7 @@ public struct MMIORegionTable: Equatable, Sendable {
         switch region.kind {
         case .distributor:
             let offset = UInt32(truncatingIfNeeded: access.address.value &- region.range.base.value)
-            return .emulate(.distributor, offset: offset, access: access)
+            return .distributor(offset: offset, access: access)
         case .forwarded:
             return ForwardedAccess.decide(access)
         }

@@ -72,7 +72,7 @@ final class MMIORegionTableTests: XCTestCase {
         try table.add(region(0x2C00_1000, 0x1000, .distributor))
         try table.add(region(0x1C13_0600, 0x200))
         let gicd = load(0x2C00_1104, register: 4)
-        XCTAssertEqual(table.route(gicd), .emulate(.distributor, offset: 0x104, access: gicd))
+        XCTAssertEqual(table.route(gicd), .distributor(offset: 0x104, access: gicd))
         XCTAssertEqual(table.route(load(0x2C00_1104, valid: false)), .refuse(.noSyndrome))
         XCTAssertEqual(table.route(load(0x1C13_0604, register: 2)),
                        .forward(ForwardedAccess(physical: PhysicalAddress(UInt32(0x1C13_0604)), width: .word, isWrite: false,
