@@ -6,7 +6,10 @@ import HypervisorCore
 /// emulated GIC distributor, one of the VM's sub-page device windows
 /// (forwarded), or a data abort injected into the guest.
 enum GuestMMIO {
-    static func handle(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, access: DataAbortSyndrome) -> TrapOutcome {
+    /// The stage-2 data abort in `frame` (its view is built here, not by the
+    /// dispatcher, so that no 24-byte argument costs every trap a stack frame).
+    static func handle(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>) -> TrapOutcome {
+        let access = DataAbortSyndrome(syndrome: frame.pointee.hsr, hpfar: hv_read_hpfar(), hdfar: hv_read_hdfar())
         switch Machines.table[vm].mmioRegions.route(access) {
         case .distributor(let offset, let access):
             DistributorEmulation.access(vm: vm, frame: frame, offset: offset, access: access)

@@ -29,8 +29,7 @@ enum Traps {
         case .cp15Mcr:
             outcome = GuestTraps.cp15(vm: vm, frame: frame, access: CP15Access(syndrome: hsr))
         case .dataAbortFromGuest:
-            outcome = GuestMMIO.handle(vm: vm, frame: frame,
-                                       access: DataAbortSyndrome(syndrome: hsr, hpfar: hv_read_hpfar(), hdfar: hv_read_hdfar()))
+            outcome = GuestMMIO.handle(vm: vm, frame: frame)
         case .wfiOrWfe:
             outcome = GuestTraps.wait(vm: vm, wait: WaitSyndrome(syndrome: hsr))
         case .smc:
