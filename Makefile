@@ -90,8 +90,12 @@ TEST_SYSTEM_CONFIGS := $(sort $(wildcard Configs/*.dts) $(wildcard Configs/edge/
 TEST_SYSTEMS := $(foreach c,$(TEST_SYSTEM_CONFIGS),$(BUILD)/systems/$(basename $(notdir $(c))).elf)
 REFUSED_SYSTEM_CONFIGS := $(addprefix Configs/bad/,overlapping-vms.dts over-utilization.dts \
 	memory-over-gic-cpu-interface.dts stage2-tables-exhausted.dts entry-in-reserved-page.dts \
-	label-not-unique.dts image-runs-into-reserved-pages.dts)
+	label-not-unique.dts image-runs-into-reserved-pages.dts below-scheduling-minimum.dts)
 REFUSED_SYSTEMS := $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(BUILD)/systems/refused-$(basename $(notdir $(c))).elf)
+# Test systems whose payload lifts the SEDF scheduling minimum, to show what it
+# prevents: the hypervisor reports the VM it starves (docs/CONFIG.md).
+UNCHECKED_SYSTEM_CONFIGS := Configs/bad/below-scheduling-minimum.dts
+UNCHECKED_SYSTEMS := $(foreach c,$(UNCHECKED_SYSTEM_CONFIGS),$(BUILD)/systems/unchecked-$(basename $(notdir $(c))).elf)
 VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$$(git rev-parse --short HEAD)")
 
 # Guests: Sources/GuestKit (pure guest logic) and Sources/GuestRuntime (hardware
@@ -131,7 +135,7 @@ IMAGE_TOOLS := mkimage:u-boot-tools
 
 .PHONY: trace apus-tool guests all help tools debug-tools image-tools run test test-host bench debug image asmcheck clean
 
-all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests $(TEST_SYSTEMS) $(REFUSED_SYSTEMS)
+all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests $(TEST_SYSTEMS) $(REFUSED_SYSTEMS) $(UNCHECKED_SYSTEMS)
 
 guests: $(GUEST_BINS)
 
@@ -186,6 +190,7 @@ $(BUILD)/core/core.o: $(CORE_SRCS) $(BUILD)/core/sources.txt | tools
 	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name HypervisorCore \
 		-emit-module -emit-module-path $(BUILD)/core/HypervisorCore.swiftmodule \
 		-c $(CORE_SRCS) -o $@
+	@touch $@  # swiftc keeps an unchanged object's old time; its generics' users must still rebuild
 
 # The ring protocol both sides speak, for the target (no dependencies).
 $(BUILD)/rings/rings.o: $(RINGS_SRCS) $(BUILD)/rings/sources.txt | tools
@@ -193,6 +198,7 @@ $(BUILD)/rings/rings.o: $(RINGS_SRCS) $(BUILD)/rings/sources.txt | tools
 	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name XenRings \
 		-emit-module -emit-module-path $(BUILD)/rings/XenRings.swiftmodule \
 		-c $(RINGS_SRCS) -o $@
+	@touch $@
 
 $(BUILD)/gen/Version.swift: FORCE
 	@mkdir -p $(@D)
@@ -223,9 +229,10 @@ $(BUILD)/boot/%.o: Boot/%.S $(wildcard $(INCLUDE)/*.h) | tools
 
 # A system image = the hypervisor + one configuration (dtc-compiled, checked
 # by the host tool and packed with its guest images), linked in by
-# Boot/payload.S. $(call system_rules,DIR,DTS,PACK-SOURCE): PACK-SOURCE
+# Boot/payload.S. $(call system_rules,DIR,DTS,PACK-SOURCE[,PAYLOAD-FLAGS]): PACK-SOURCE
 # "check" checks and packs DTS; otherwise it is an existing pack to reuse
 # (for invalid configurations, which only the hypervisor gets to see).
+# PAYLOAD-FLAGS: extra assembler flags for the payload (test systems only).
 APUS_TOOL = $(shell $(SWIFT) build --show-bin-path)/apus
 
 apus-tool:
@@ -247,7 +254,7 @@ $(1)/images.pack: $(3)
 endif
 
 $(1)/payload.o: Boot/payload.S $(1)/config.dtb $(1)/images.pack
-	$$(CC) $$(ASFLAGS) -DAPUS_CONFIG_DTB='"$(1)/config.dtb"' -DAPUS_IMAGE_PACK='"$(1)/images.pack"' -c $$< -o $$@
+	$$(CC) $$(ASFLAGS) $(4) -DAPUS_CONFIG_DTB='"$(1)/config.dtb"' -DAPUS_IMAGE_PACK='"$(1)/images.pack"' -c $$< -o $$@
 
 $(1).elf: $(HV_BASE_OBJS) $(1)/payload.o LinkerScripts/hypervisor.ld
 	$$(LD) $$(LDFLAGS) -Map $(1).map $(HV_BASE_OBJS) $(1)/payload.o $$(LIBGCC) -o $$@
@@ -257,6 +264,7 @@ endef
 $(eval $(call system_rules,$(CONFIG_DIR),$(CONFIG),$(if $(filter 1,$(CHECK)),check,$(BUILD)/systems/two-vms/images.pack)))
 $(foreach c,$(TEST_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/$(basename $(notdir $(c))),$(c),check)))
 $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/refused-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack)))
+$(foreach c,$(UNCHECKED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/unchecked-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack,-DAPUS_UNCHECKED_SCHEDULING_MINIMUM)))
 
 $(BUILD)/runtime.o: Sources/Hypervisor/runtime.c | tools
 	@mkdir -p $(@D)
@@ -284,12 +292,14 @@ $(BUILD)/guestkit/guestkit.o: $(GUESTKIT_SRCS) $(BUILD)/guestkit/sources.txt $(B
 	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -module-name GuestKit \
 		-emit-module -emit-module-path $(BUILD)/guestkit/GuestKit.swiftmodule \
 		-c $(GUESTKIT_SRCS) -o $@
+	@touch $@
 
 $(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/guestkit/guestkit.o $(wildcard $(GUEST_INCLUDE)/*.h)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name GuestRuntime \
 		-emit-module -emit-module-path $(BUILD)/guest-runtime/GuestRuntime.swiftmodule \
 		-c $(GUEST_RUNTIME_SRCS) -o $@
+	@touch $@
 
 $(BUILD)/guest-runtime/start.o: Boot/Guest/start.S | tools
 	@mkdir -p $(@D)

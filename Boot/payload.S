@@ -8,6 +8,13 @@
 __config_start:
     .incbin APUS_CONFIG_DTB
 __config_end:
+#ifdef APUS_UNCHECKED_SCHEDULING_MINIMUM
+    /* Test systems only: boot SEDF parameters below the scheduling minimum. */
+    .balign 4
+    .global __unchecked_scheduling_minimum
+__unchecked_scheduling_minimum:
+    .word 1
+#endif
     .balign 4096
     .global __images_start, __images_end
 __images_start:

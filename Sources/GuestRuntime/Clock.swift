@@ -1,4 +1,3 @@
-import GuestKit
 import GuestSupport
 import HypervisorCore
 
@@ -8,7 +7,7 @@ public enum GuestClock {
     /// CNTFRQ does not change while the guest runs: read it once.
     nonisolated(unsafe) static var cachedCounter: CounterClock? = nil
 
-    static var counter: CounterClock {
+    public static var counter: CounterClock {
         if let counter = cachedCounter { return counter }
         let counter = CounterClock(frequency: VirtualTimer.frequency)
         cachedCounter = counter

@@ -1,7 +1,8 @@
 import GuestSupport
 
 /// The generic virtual timer (CNTV): the guest's clock and its one interrupt,
-/// PPI 27. Times are counter ticks (62.5 MHz on vexpress-a15: 16 ns each).
+/// PPI 27. Times are counter ticks at CNTFRQ (GuestClock converts them to
+/// nanoseconds).
 public enum VirtualTimer {
     public static let interrupt: UInt32 = 27
 

@@ -45,9 +45,8 @@ public struct VirtioBlock {
     public static let maximumTransfer = 11 * 4096
     /// VIRTIO_BLK_F_FLUSH: the device takes VIRTIO_BLK_T_FLUSH.
     public static let featureFlush: UInt32 = 1 &<< 9
-    /// A request the device has not answered after 1 s (in counter ticks at
-    /// 62.5 MHz) is given up.
-    public static let timeoutTicks: UInt64 = 62_500_000
+    /// A request the device has not answered after 1 s of counter time is given up.
+    public static var timeoutTicks: UInt64 { UInt64(widening: VirtualTimer.frequency) }
 
     static let typeIn: UInt32 = 0
     static let typeOut: UInt32 = 1

@@ -1,7 +1,6 @@
 // Time in the core is integer nanoseconds, always passed in as an argument:
-// nothing in HypervisorCore reads a clock. The hypervisor converts generic-timer
-// ticks to nanoseconds at the edge (62.5 MHz on vexpress-a15: exactly 16 ns a
-// tick). Two types keep points in time and lengths of time apart, so that
+// nothing in HypervisorCore reads a clock. The hypervisor and the guests convert
+// generic-timer ticks to nanoseconds at the edge, with CounterClock. Two types keep points in time and lengths of time apart, so that
 // "deadline + period" compiles and "deadline + deadline" does not.
 
 /// A point on the hypervisor's clock, in nanoseconds since boot.

@@ -230,6 +230,9 @@ final class CheckRulesTests: XCTestCase {
     }
     func testExtratimeFlag() throws { try assertRejects("extratime-not-flag", node: "/vm@0", .sedf, .extratimeNotFlag(2)) }
     func testUtilizationAtMostOne() throws { try assertRejects("over-utilization", node: "/vm@1", .sedf, .overloaded) }
+    func testSchedulingMinimum() throws {
+        try assertRejects("below-scheduling-minimum", node: "/vm@0", .sedf, .periodBelowMinimum(period: 2, minimum: 220))
+    }
     func testCreditWeight() throws { try assertRejects("credit-weight", node: "/vm@0", .credit, .weightOutOfRange(0)) }
     func testCreditCap() throws { try assertRejects("credit-cap", node: "/vm@0", .credit, .capOutOfRange(101)) }
 

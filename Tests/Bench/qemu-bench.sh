@@ -36,7 +36,7 @@ ROWS=(
   "bench/vtimer-wfi|vtimer IRQ, in WFI|the same with the VCPU blocked in WFI until the hypervisor's CNTHP wakes it at CVAL"
   "bench/counter-read|counter read|two back-to-back PMCCNTR reads: the offset removed from the trap samples above"
   "hypervisor/trap-handling|HYP: trap handling|hypervisor's own count: Swift trap dispatcher entry to return, every trap and IRQ"
-  "hypervisor/decide|HYP: decide|hypervisor's own count: one scheduling decision (the scheduler's decide())"
+  "hypervisor/decide|HYP: decide|hypervisor's own count: one decision of the scheduling loop (timer wake-ups, progress watch, the scheduler's decide())"
   "hypervisor/vcpu-switch|HYP: vcpu-switch|hypervisor's own count: save one VCPU, restore another, VTTBR write"
 )
 

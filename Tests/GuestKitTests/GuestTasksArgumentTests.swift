@@ -140,42 +140,4 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertNil(parse("1234"))
     }
 
-    func testCounterClockAt62500kHz() {
-        let clock = CounterClock(frequency: 62_500_000)
-        XCTAssertEqual(clock.instant(ticks: 625), Instant(nanoseconds: 10_000))
-        XCTAssertEqual(clock.ticks(atOrAfter: Instant(nanoseconds: 10_000)), 625)
-        XCTAssertEqual(clock.ticks(atOrAfter: Instant(nanoseconds: 10_001)), 626, "never early")
-        // An hour of ticks (past where ticks * 10^9 would overflow).
-        let hour: UInt64 = 62_500_000 * 3600
-        XCTAssertEqual(clock.instant(ticks: hour), Instant(nanoseconds: 3_600_000_000_000))
-        XCTAssertEqual(clock.ticks(atOrAfter: Instant(nanoseconds: 3_600_000_000_000)), hour)
-        XCTAssertEqual(clock.ticks(atOrAfter: .never), .max)
-        XCTAssertEqual(clock.instant(ticks: .max), .never, "saturates instead of wrapping")
-    }
-
-    // 1 GHz and 62.5 MHz take the whole-nanosecond path, 24 MHz the general
-    // one: both must agree with the exact rational conversion.
-    func testCounterClockPathsAgreeWithExactArithmetic() {
-        var generator = SplitMix64(seed: 0x5EED_0008)
-        for frequency: UInt32 in [1_000_000_000, 62_500_000, 24_000_000, 19_200_000] {
-            let clock = CounterClock(frequency: frequency)
-            for _ in 0..<500 {
-                let ticks = generator.next() % 1_000_000_000_000
-                let exact = ticks.multipliedFullWidth(by: 1_000_000_000)
-                let expected = UInt64(frequency).dividingFullWidth((exact.high, exact.low)).quotient
-                XCTAssertEqual(clock.instant(ticks: ticks).nanoseconds, expected, "\(frequency) Hz, \(ticks) ticks")
-            }
-        }
-    }
-
-    func testCounterClockRoundTripNeverFiresEarly() {
-        let clock = CounterClock(frequency: 24_000_000)   // 41.67 ns a tick
-        var generator = SplitMix64(seed: 0x5EED_0007)
-        for _ in 0..<1000 {
-            let time = Instant(nanoseconds: generator.next() % 10_000_000_000_000)
-            let ticks = clock.ticks(atOrAfter: time)
-            XCTAssertGreaterThanOrEqual(clock.instant(ticks: ticks), time)
-            XCTAssertLessThan(clock.instant(ticks: ticks - 1), time)
-        }
-    }
 }

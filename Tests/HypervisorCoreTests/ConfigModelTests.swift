@@ -89,19 +89,34 @@ final class ConfigModelTests: XCTestCase {
         XCTAssertEqual(config.vms[0].devices[0].interrupts[3], 75)
     }
 
-    /// Admission uses the scheduler's exact arithmetic: exactly 100% is admitted, one microsecond more is not.
+    /// Admission uses the scheduler's exact arithmetic: exactly 100% (in thirds) is admitted, the smallest slice more is not.
     func testUtilizationBoundaryIsExact() {
         let full = sampleConfigTree(vms: [
-            sampleVM(index: 0, sedf: [3, 1, 0], devices: []),
-            sampleVM(index: 1, physicalBase: 0x8140_0000, sedf: [3, 2, 0], devices: []),
+            sampleVM(index: 0, sedf: [3000, 1000, 0], devices: []),
+            sampleVM(index: 1, physicalBase: 0x8140_0000, sedf: [3000, 2000, 0], devices: []),
         ])
         XCTAssertNil(message(full))
         let over = sampleConfigTree(vms: [
             sampleVM(index: 0, sedf: [30000, 10000, 0], devices: []),
             sampleVM(index: 1, physicalBase: 0x8140_0000, sedf: [30000, 20000, 0], devices: []),
-            sampleVM(index: 2, physicalBase: 0x8180_0000, sedf: [1_000_000, 1, 0], devices: []),
+            sampleVM(index: 2, physicalBase: 0x8180_0000, sedf: [1_000_000, 200, 0], devices: []),
         ])
         XCTAssertEqual(message(over), "/vm@2: property \"sedf\": admission refused: the sum of slice/period over this and the earlier VMs exceeds 1")
+    }
+
+    /// The scheduling minimum (SchedulingMinimum.measured): period 220 us and
+    /// slice 200 us are admitted, one microsecond less is refused, period first.
+    func testSchedulingMinimumBoundaries() {
+        func single(_ sedf: [UInt32]) -> String? { message(sampleConfigTree(vms: [sampleVM(index: 0, sedf: sedf, devices: [])])) }
+        XCTAssertNil(single([220, 200, 0]))
+        XCTAssertEqual(single([219, 200, 0]), "/vm@0: property \"sedf\": admission refused: period 219 us is below the minimum of 220 us (the hypervisor spends up to 20 us on the two scheduling events of each period)")
+        XCTAssertEqual(single([220, 199, 0]), "/vm@0: property \"sedf\": admission refused: slice 199 us is below the minimum of 200 us (the hypervisor's 20 us per period must stay within a tenth of the slice)")
+        XCTAssertEqual(single([1, 1, 0]), "/vm@0: property \"sedf\": admission refused: period 1 us is below the minimum of 220 us (the hypervisor spends up to 20 us on the two scheduling events of each period)",
+                       "the livelock of a 1 us slice every 1 us")
+        XCTAssertEqual(SchedulingMinimum.measured, SchedulingMinimum(slice: .microseconds(200), period: .microseconds(220)))
+        XCTAssertNil(SchedulingMinimum.unchecked.violation(by: SEDFParameters(period: .microseconds(1), slice: .microseconds(1))))
+        // Credit has no slices: the minimum does not apply.
+        XCTAssertNil(message(sampleConfigTree(vms: [sampleVM(index: 0, sedf: [1, 1, 0], devices: [])], scheduler: "credit")))
     }
 
     /// Parameters of the scheduler not in use are checked for shape but need not be present.

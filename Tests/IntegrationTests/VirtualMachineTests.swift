@@ -95,6 +95,9 @@ final class VirtualMachineTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(checks.count, 20, run.transcript)
         XCTAssertEqual(checks.filter { !$0.value }.map(\.key), [], run.transcript)
         XCTAssertEqual(checks["hostile-isolation"], true, run.transcript)
+        // It reprogrammed the hypervisor's progress counter: put back, and nobody reported starved.
+        XCTAssertEqual(checks["hostile-progress-counter-restored"], true, run.transcript)
+        XCTAssertFalse(run.output.contains(" starved: "), run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertEqual(report.checks(of: "gp")["load-ran"], true, run.transcript)
         XCTAssertTrue(run.output.contains("Apus: VM hostile stopped: shutdown (poweroff)"), run.transcript)
@@ -117,6 +120,24 @@ final class VirtualMachineTests: XCTestCase {
         let run = try QEMU.bootSystem("stuck-guest", timeout: 120, expectingStatus: 4)
         XCTAssertEqual(GuestReport(output: run.output).checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertTrue(run.output.contains("nothing can wake them:\n  VM stuck waits at pc 0x8"), run.transcript)
+    }
+
+    /// SEDF parameters below the scheduling minimum (a 1 us slice every 2 us),
+    /// booted by a test system whose payload lifts the minimum: the decisions
+    /// and switches leave the guests no time at all, and the hypervisor names
+    /// the starved VM and ends the run with exit status 5 instead of spinning
+    /// forever. The same configuration is refused at boot normally (above).
+    func testStarvedVMIsReportedAndTheRunEnds() throws {
+        let run = try QEMU.boot("systems/unchecked-below-scheduling-minimum.elf", timeout: 60,
+                                extraArguments: ["-icount", "shift=0,sleep=off"])
+        XCTAssertFalse(run.timedOut, "livelocked" + run.transcript)
+        XCTAssertEqual(run.status, 5, run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: TEST SYSTEM: the SEDF scheduling minimum is not checked"), run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: VM rt starved: runnable but no guest instruction retired over a whole period"), run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: stopping the system"), run.transcript)
+        // From outside the guests: neither ever made a hypercall (they never ran).
+        XCTAssertTrue(run.output.contains("  VM rt: hypercalls 0,"), run.transcript)
+        XCTAssertTrue(run.output.contains("  VM gp: hypercalls 0,"), run.transcript)
     }
 
     /// A guest with its own stage-1 MMU and caches keeps its translation and
@@ -155,7 +176,7 @@ final class VirtualMachineTests: XCTestCase {
     /// hypervisor with the words `apus check` uses, and nothing starts.
     func testBadConfigurationIsRefusedAtBootWithTheCheckersMessage() throws {
         for name in ["overlapping-vms", "over-utilization", "memory-over-gic-cpu-interface", "stage2-tables-exhausted",
-                     "entry-in-reserved-page", "label-not-unique", "image-runs-into-reserved-pages"] {
+                     "entry-in-reserved-page", "label-not-unique", "image-runs-into-reserved-pages", "below-scheduling-minimum"] {
             let run = try QEMU.boot("systems/refused-\(name).elf", timeout: 60)
             XCTAssertEqual(run.status, 2, run.transcript)
             let path = QEMU.repository.appendingPathComponent("Configs/bad/\(name).dts").path

@@ -62,22 +62,31 @@ public enum QEMU {
 
         let collected = OutputCollector()
         let typist = Typist(keyboard: keyboard, input: input, after: typeAfter)
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            collected.append(handle.availableData)
-            typist.typeIfReady(seen: collected.text)
+        // One blocking reader until end of file: no readabilityHandler, whose
+        // removal while it runs on another thread can crash Foundation.
+        let drained = DispatchSemaphore(value: 0)
+        let output = pipe.fileHandleForReading
+        let reader = Thread {
+            while true {
+                let chunk = output.availableData
+                if chunk.isEmpty { break }
+                collected.append(chunk)
+                if typist.isWaiting { typist.typeIfReady(seen: collected.text) }
+            }
+            drained.signal()
         }
-        try process.run()
-        typist.typeIfReady(seen: collected.text)
         let finished = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in finished.signal() }
+        try process.run()
+        reader.start()
+        typist.typeIfReady(seen: "")
         let timedOut = finished.wait(timeout: .now() + timeout) == .timedOut
         if timedOut {
             process.terminate()
             finished.wait()
         }
-        pipe.fileHandleForReading.readabilityHandler = nil
         try? keyboard?.fileHandleForWriting.close()
-        collected.append(pipe.fileHandleForReading.readDataToEndOfFile())
+        drained.wait()
         return QEMURun(
             image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut)
     }
@@ -127,6 +136,13 @@ final class Typist: @unchecked Sendable {
         self.keyboard = keyboard
         self.input = input
         self.after = after
+    }
+
+    /// Input is still to be typed (checked before building the text to match).
+    var isWaiting: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return !typed && keyboard != nil && input != nil
     }
 
     func typeIfReady(seen output: String) {

@@ -3,7 +3,8 @@
 // its own periodic jobs by EDF or RM inside the time it gets. Deterministic
 // discrete-event simulation in integer nanoseconds.
 //
-// The loop is the hypervisor's: ask the scheduler who runs and until when, let
+// The loop is the hypervisor's, the same VCPUScheduling value around the same
+// scheduler: ask it who runs and until when, let
 // that VCPU's guest run its most urgent job until the next event (the
 // scheduler's `until`, a job release, completion or deadline, the edge of a
 // block window, the end), then tell the scheduler what changed (block/wake)
@@ -49,25 +50,23 @@ public enum Simulator {
 
 /// One run of the event loop over a concrete scheduler.
 struct SimulationEngine<S: VCPUScheduler> {
-    var scheduler: S
+    /// The hypervisor's scheduling loop (which VCPUs are blocked, the decisions) around `S`.
+    var loop: VCPUScheduling<S, 64>
     let scenario: Scenario
     let name: String
     let end: Instant
     var guests: [GuestJobs]
     var supplies: [SupplyRecord]
-    /// Whether the scheduler currently has each VCPU runnable (not blocked).
-    var runnable: [Bool]
     var trace: TraceWriter?
     var switches: UInt64 = 0
 
     init(scheduler: S, scenario: Scenario, name: String, writeTrace: Bool) {
-        self.scheduler = scheduler
+        loop = VCPUScheduling(scheduler: scheduler)
         self.scenario = scenario
         self.name = name
         end = Instant.zero + scenario.duration
         guests = scenario.vcpus.map { GuestJobs(tasks: $0.tasks, scheduling: $0.guest) }
         supplies = Array(repeating: SupplyRecord(), count: scenario.vcpus.count)
-        runnable = Array(repeating: true, count: scenario.vcpus.count)
         trace = writeTrace ? TraceWriter() : nil
     }
 
@@ -76,14 +75,14 @@ struct SimulationEngine<S: VCPUScheduler> {
         var now = Instant.zero
         for (i, p) in parameters.enumerated() {
             do {
-                try scheduler.insert(VCPUID(UInt32(i)), parameters: p, now: now)
+                try loop.admit(VCPUID(UInt32(i)), parameters: p, progressWindow: .zero, now: now)
             } catch {
                 throw ScenarioError(file: name, line: nil, message: "VCPU '\(scenario.vcpus[i].name)': \(error.reason)")
             }
         }
         releaseJobs(at: now)
-        try updateRunnable(at: now)
-        var decision = scheduler.decide(now: now)
+        updateRunnable(at: now)
+        var decision = loop.decide(now: now)
         if let first = decision.vcpu { recordSwitch(at: now, from: nil, to: first, reason: decision.reason) }
 
         while now < end {
@@ -102,9 +101,9 @@ struct SimulationEngine<S: VCPUScheduler> {
             recordMisses(at: now)
             if now >= end { break }
             releaseJobs(at: now)
-            try updateRunnable(at: now)
+            updateRunnable(at: now)
             let previous = decision.vcpu
-            decision = scheduler.decide(now: now)
+            decision = loop.decide(now: now)
             if decision.vcpu != previous {
                 recordSwitch(at: now, from: previous, to: decision.vcpu, reason: decision.reason)
             }
@@ -116,8 +115,8 @@ struct SimulationEngine<S: VCPUScheduler> {
 
     // MARK: Steps
 
-    private func nextEvent(after now: Instant, decision: SchedulingDecision, running: Int?) -> Instant {
-        var next = min(decision.until, end)
+    private func nextEvent(after now: Instant, decision: Dispatch, running: Int?) -> Instant {
+        var next = min(decision.timer, end)
         for (i, guest) in guests.enumerated() {
             next = min(next, guest.earliestRelease, guest.earliestUnmissedDeadline)
             for pattern in scenario.vcpus[i].blockPatterns { next = min(next, pattern.nextEdge(after: now)) }
@@ -145,18 +144,14 @@ struct SimulationEngine<S: VCPUScheduler> {
     }
 
     /// Blocks VCPUs that stopped wanting the CPU and wakes those that want it again.
-    private mutating func updateRunnable(at now: Instant) throws(ScenarioError) {
+    private mutating func updateRunnable(at now: Instant) {
         for i in guests.indices {
             let vcpu = scenario.vcpus[i]
             let inBlockWindow = vcpu.blockPatterns.contains { $0.blocks(now) }
             let wants = !inBlockWindow && (vcpu.whenIdle == .busy || guests[i].hasPendingJob)
-            guard wants != runnable[i] else { continue }
-            do {
-                if wants { try scheduler.wake(VCPUID(UInt32(i)), now: now) } else { try scheduler.block(VCPUID(UInt32(i)), now: now) }
-            } catch {
-                throw ScenarioError(file: name, line: nil, message: "VCPU '\(vcpu.name)': \(error.reason)")
-            }
-            runnable[i] = wants
+            let id = VCPUID(UInt32(i))
+            guard wants == loop.isBlocked(id) else { continue }
+            if wants { loop.wake(id, now: now) } else { loop.block(id, wakeAt: .never, now: now) }
         }
     }
 

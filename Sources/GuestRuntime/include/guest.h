@@ -45,6 +45,12 @@ G_INLINE void g_dsb(void) { __asm__ volatile("dsb" ::: "memory"); }
 G_INLINE void g_dmb(void) { __asm__ volatile("dmb" ::: "memory"); }
 /* PMU cycle counter: counts instructions under QEMU -icount. */
 G_INLINE uint32_t g_read_pmccntr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c9, c13, 0" : "=r"(v)); return v; }
+/* PMU event counters (the hostile guest reaches for the hypervisor's own). */
+G_INLINE uint32_t g_read_pmcr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c9, c12, 0" : "=r"(v)); return v; }
+G_INLINE void g_write_pmselr(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c9, c12, 5\n\tisb" :: "r"(v) : "memory"); }
+G_INLINE uint32_t g_read_pmxevtyper(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c9, c13, 1" : "=r"(v)); return v; }
+G_INLINE void g_write_pmxevtyper(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c9, c13, 1" :: "r"(v) : "memory"); }
+G_INLINE void g_write_pmcntenclr(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c9, c12, 2" :: "r"(v) : "memory"); }
 G_INLINE uint32_t g_read_midr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c0, c0, 0" : "=r"(v)); return v; }
 G_INLINE void g_undefined_instruction(void) { __asm__ volatile(".word 0xe7f000f0" ::: "memory"); }
 

@@ -1,3 +1,4 @@
+import HypervisorCore
 import GuestRuntime
 import GuestSupport
 
@@ -37,7 +38,7 @@ enum InterruptBenchmarks {
             LastInterrupt.clear()
             let deadline = VirtualTimer.now + delay
             VirtualTimer.arm(at: deadline)
-            awaitInterrupt(wait, spinNanoseconds: UInt32(truncatingIfNeeded: delay) * 16 + 20_000)
+            awaitInterrupt(wait, spinNanoseconds: UInt32(truncatingIfNeeded: GuestClock.counter.instant(ticks: delay).nanoseconds) + 20_000)
             VirtualTimer.disarm()
             if LastInterrupt.intid == GuestGIC.virtualTimer {
                 samples.record(LastInterrupt.entryTime &- alignment.counterValue(atTicks: deadline))

@@ -62,7 +62,7 @@ nonisolated(unsafe) var yieldLoopCode: InlineArray<17, UInt32> = [
 ]
 
 /// `count` (PMCCNTR, CNTVCT low word) pairs read one instruction apart, at
-/// `buffer`; 5 instructions per pair, so 16 pairs see every phase of a tick.
+/// `buffer`; 5 instructions per pair, so a few dozen pairs see every phase of a tick.
 nonisolated(unsafe) var clockPairsCode: InlineArray<6, UInt32> = [
     0xEE19_2F1D,  // 1:  mrc  p15, 0, r2, c9, c13, 0
     0xEC5C_3F1E,  //     mrrc p15, 1, r3, r12, c14    (CNTVCT)

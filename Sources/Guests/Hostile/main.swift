@@ -46,6 +46,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
         attackInterruptController(&attempts)
         attackHypercalls(&attempts, memoryEnd: memoryEnd)
         attackPrivilegedInstructions(&attempts)
+        attackProgressCounter(&attempts)
         attempts.summarize()
     case .blkif(let disk):
         attackBlockBackend(&attempts, disk: disk, vm: vm, memoryEnd: memoryEnd)

@@ -20,6 +20,22 @@ enum EndOfRun {
     }
 
     /// Every VM has stopped (or none can run again): report, dump the trace, power off.
+    /// A runnable VM retired no guest instruction over its whole progress
+    /// window (two SEDF periods, which contain one whole period of its
+    /// reservation): its guarantee is broken, most likely because the
+    /// hypervisor's own scheduling work leaves no time. The run ends with its
+    /// own exit status rather than carrying on without the guarantee.
+    static func starved(vm: Int, since now: Instant) -> Never {
+        var out = Console()
+        out.write("Apus: VM ")
+        Machines.table[vm].writeName(to: &out)
+        out.write(" starved: runnable but no guest instruction retired over a whole period, at ")
+        out.write(decimal: now.nanoseconds / 1000)
+        out.write(" us (scheduling overhead leaves it no CPU time)")
+        out.newline()
+        finish("Apus: stopping the system", status: EXIT_STATUS_STARVED)
+    }
+
     static func finish(_ headline: StaticString = "Apus: all VMs stopped", status: Int32 = EXIT_STATUS_OK) -> Never {
         var out = Console()
         out.write(headline)

@@ -14,6 +14,11 @@ enum SystemBoot {
     nonisolated(unsafe) static var fdt: FDT? = nil
     nonisolated(unsafe) static var resetCP15 = GuestCP15()
 
+    /// The SEDF scheduling minimum, lifted only in the starvation test system (said at boot).
+    static var schedulingMinimum: SchedulingMinimum {
+        hv_scheduling_minimum_unchecked() != 0 ? .unchecked : .measured
+    }
+
     static func boot() -> Never {
         Clock.initialize()
         Machines.initialize()
@@ -23,7 +28,7 @@ enum SystemBoot {
                                             stage2TablePages: Int(hv_stage2_end() - hv_stage2_start()) / 4096)
         let loaded: LoadedConfig
         do {
-            loaded = try SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform)
+            loaded = try SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform, minimum: schedulingMinimum)
         } catch {
             refuse(error, fdt: try? FDT(payload(hv_config_start(), hv_config_end())))
         }
@@ -42,7 +47,8 @@ enum SystemBoot {
         EventAndGrantTables.initialize(ram: platform.ram)
         let config = loaded.config
         Scheduling.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries))
-        Scheduling.policy = config.scheduler == .sedf ? .sedf : .credit
+        Scheduling.start(policy: config.scheduler == .sedf ? .sedf : .credit)
+        GuestInstructions.start()
         for index in 0..<config.vmCount {
             do {
                 try VMCreation.create(vm: index, config: config, platform: platform, pack: pack, fdt: loaded.fdt)
@@ -55,7 +61,6 @@ enum SystemBoot {
         BlockPlumbing.setUp(config: config)
         BootArgumentsPage.appendPhysicalBase(config: config, platform: platform)
         announce(config: config, fdt: loaded.fdt)
-        Scheduling.request(.release)
         let frame = hv_guest_frame()!
         Scheduling.resume(frame)
         VirtualInterrupts.enterGuest(vm: Machines.current ?? 0)
@@ -104,6 +109,10 @@ enum SystemBoot {
 
     private static func announce(config: SystemConfig, fdt: FDT) {
         var out = Console()
+        if schedulingMinimum == .unchecked {
+            out.write("Apus: TEST SYSTEM: the SEDF scheduling minimum is not checked")
+            out.newline()
+        }
         out.write("Apus: scheduler ")
         out.write(config.scheduler.name)
         out.write(", ")

@@ -23,7 +23,7 @@ enum Interrupts {
         case GIC.hypTimerInterrupt:
             HypTimer.stop()
             complete(iar)
-            Scheduling.request(.budget)
+            Scheduling.timerFired()
         case GIC.maintenanceInterrupt:
             // List registers are refilled on the way back into the guest.
             complete(iar)

@@ -18,7 +18,7 @@ enum VirtualInterrupts {
         if Machines.table[vm].vgic.inject(intid, hardware: hardware) == .notOwned, hardware {
             GIC.deactivate(intid)  // never reaches a guest: release the physical interrupt
         }
-        if Machines.table[vm].blocked, Machines.table[vm].vgic.hasDeliverable() {
+        if Scheduling.isBlocked(vm), Machines.table[vm].vgic.hasDeliverable() {
             Scheduling.wake(vm)
         }
     }

@@ -7,8 +7,7 @@ import HypervisorCore
 enum Blocking {
     static func blockUntilInterrupt(vm: Int) {
         if VirtualInterrupts.hasDeliverable(vm: vm) || timerExpired() { return }
-        Machines.table[vm].timerWake = timerDeadline()
-        Scheduling.block(vm)
+        Scheduling.block(vm, wakeAt: timerDeadline())
     }
 
     /// The running VCPU's virtual timer condition is met (it would fire).

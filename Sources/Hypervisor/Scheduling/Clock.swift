@@ -4,40 +4,22 @@ import HypervisorCore
 /// The one time base: the generic timer's physical counter, converted to the
 /// core's nanoseconds at this edge only.
 enum Clock {
-    nonisolated(unsafe) static var frequency: UInt64 = 62_500_000
-    /// Nanoseconds per tick when that is a whole number (62.5 MHz: 16), so the
-    /// trap path multiplies instead of dividing 128-bit values; 0 otherwise.
-    nonisolated(unsafe) static var nanosecondsPerTick: UInt64 = 16
+    /// Replaced from CNTFRQ at boot, before anything reads the clock.
+    nonisolated(unsafe) static var counter = CounterClock(frequency: 1_000_000_000)
 
     static func initialize() {
-        frequency = UInt64(widening: hv_read_cntfrq())
-        nanosecondsPerTick = 1_000_000_000 % frequency == 0 ? 1_000_000_000 / frequency : 0
+        counter = CounterClock(frequency: hv_read_cntfrq())
     }
 
+    static var frequency: UInt64 { counter.frequency }
     static var ticks: UInt64 { hv_read_cntpct() }
-    static var now: Instant { instant(ticks: ticks) }
+    static var now: Instant { counter.instant(ticks: ticks) }
 
-    static func instant(ticks: UInt64) -> Instant {
-        if nanosecondsPerTick != 0 {
-            let (product, overflow) = ticks.multipliedReportingOverflow(by: nanosecondsPerTick)
-            return overflow ? .never : Instant(nanoseconds: product)
-        }
-        let product = ticks.multipliedFullWidth(by: 1_000_000_000)
-        return Instant(nanoseconds: frequency.dividingFullWidth(product).quotient)
-    }
+    static func instant(ticks: UInt64) -> Instant { counter.instant(ticks: ticks) }
 
     /// The first counter value at or after `instant` (rounded up, so a timer
     /// never fires early).
-    static func ticks(at instant: Instant) -> UInt64 {
-        guard instant != .never else { return UInt64.max }
-        if nanosecondsPerTick != 0 {
-            let ticks = instant.nanoseconds / nanosecondsPerTick
-            return instant.nanoseconds % nanosecondsPerTick == 0 ? ticks : ticks &+ 1
-        }
-        let product = instant.nanoseconds.multipliedFullWidth(by: frequency)
-        let (quotient, remainder) = UInt64(1_000_000_000).dividingFullWidth(product)
-        return remainder == 0 ? quotient : quotient &+ 1
-    }
+    static func ticks(at instant: Instant) -> UInt64 { counter.ticks(atOrAfter: instant) }
 }
 
 /// The hypervisor's one-shot timer (CNTHP, PPI 26): the next scheduling event.

@@ -1,87 +1,37 @@
 import HVRegs
 import HypervisorCore
 
-/// Drives the core's scheduler (SEDF or credit, chosen by the configuration)
-/// from the trap path: events mark a decision as needed; on the way back to a
-/// guest, `resume` asks the scheduler, switches VCPU state if the answer
-/// changed, idles if nobody can run, and arms CNTHP for the next event.
+/// The shell around the core's scheduling loop (VCPUScheduling): events from
+/// the trap path go to the loop; on the way back to a guest, `resume` reads
+/// the clock and the guest-instruction counter, takes the loop's decision,
+/// switches VCPU state, arms CNTHP, and idles or reports a stall or a
+/// starved VM.
 enum Scheduling {
-    enum Policy { case sedf, credit }
-
-    nonisolated(unsafe) static var policy = Policy.sedf
-    nonisolated(unsafe) static var sedf = SEDFScheduler<8>()
-    nonisolated(unsafe) static var credit = CreditScheduler<8>()
-    nonisolated(unsafe) static var decisionNeeded = true
-    nonisolated(unsafe) static var lastReason = SwitchReason.release
+    nonisolated(unsafe) static var loop = VCPUScheduling<ConfiguredScheduler<8>, 8>(scheduler: ConfiguredScheduler(policy: .sedf))
     nonisolated(unsafe) static var trace = HypervisorTraceRing()
-    /// Decisions taken.
-    nonisolated(unsafe) static var decisions: UInt64 = 0
-    /// Instructions (PMU cycles under -icount) per decide() and per VCPU switch.
+    /// Instructions (PMU cycles under -icount) per decision and per VCPU switch.
     nonisolated(unsafe) static var decideCost = CostMeter()
     nonisolated(unsafe) static var switchCost = CostMeter()
 
     static func id(_ vm: Int) -> VCPUID { VCPUID(UInt32(truncatingIfNeeded: vm)) }
 
-    static func admit(_ vm: Int, sedf parameters: SEDFParameters) throws(SchedulerError) {
-        try sedf.insert(id(vm), parameters: parameters, now: Clock.now)
+    static var decisions: UInt64 { loop.decisions }
+
+    static func start(policy: SchedulingPolicy) {
+        loop = VCPUScheduling(scheduler: ConfiguredScheduler(policy: policy))
     }
 
-    static func admit(_ vm: Int, credit parameters: CreditParameters) throws(SchedulerError) {
-        try credit.insert(id(vm), parameters: parameters, now: Clock.now)
+    static func admit(_ vm: Int, parameters: PolicyParameters, vms: Int) throws(SchedulerError) {
+        let window = loop.scheduler.progressWindow(for: parameters, vcpus: vms)
+        try loop.admit(id(vm), parameters: parameters, progressWindow: window, now: Clock.now)
     }
 
-    static func block(_ vm: Int) {
-        Machines.table[vm].blocked = true
-        switch policy {
-        case .sedf: try? sedf.block(id(vm), now: Clock.now)
-        case .credit: try? credit.block(id(vm), now: Clock.now)
-        }
-        request(.block)
-    }
-
-    static func wake(_ vm: Int) {
-        guard Machines.table[vm].blocked, Machines.table[vm].isRunnable else { return }
-        Machines.table[vm].blocked = false
-        Machines.table[vm].timerWake = .never
-        switch policy {
-        case .sedf: try? sedf.wake(id(vm), now: Clock.now)
-        case .credit: try? credit.wake(id(vm), now: Clock.now)
-        }
-        request(.wake)
-    }
-
-    static func yield(_ vm: Int) {
-        switch policy {
-        case .sedf: try? sedf.yield(id(vm), now: Clock.now)
-        case .credit: try? credit.yield(id(vm), now: Clock.now)
-        }
-        request(.yield)
-    }
-
-    static func remove(_ vm: Int) {
-        switch policy {
-        case .sedf: try? sedf.remove(id(vm), now: Clock.now)
-        case .credit: try? credit.remove(id(vm), now: Clock.now)
-        }
-        request(.block)
-    }
-
-    static func request(_ reason: SwitchReason) {
-        decisionNeeded = true
-        lastReason = reason
-    }
-
-    private static func decide(now: Instant) -> SchedulingDecision {
-        decisions &+= 1
-        let start = hv_read_pmccntr()
-        let decision: SchedulingDecision
-        switch policy {
-        case .sedf: decision = sedf.decide(now: now)
-        case .credit: decision = credit.decide(now: now)
-        }
-        decideCost.record(hv_read_pmccntr() &- start)
-        return decision
-    }
+    static func isBlocked(_ vm: Int) -> Bool { loop.isBlocked(id(vm)) }
+    static func block(_ vm: Int, wakeAt: Instant) { loop.block(id(vm), wakeAt: wakeAt, now: Clock.now) }
+    static func wake(_ vm: Int) { loop.wake(id(vm), now: Clock.now) }
+    static func yield(_ vm: Int) { loop.yield(id(vm), now: Clock.now) }
+    static func remove(_ vm: Int) { loop.remove(id(vm), now: Clock.now) }
+    static func timerFired() { loop.timerFired() }
 
     /// Called at the end of every trap from a guest (and at the first launch),
     /// with the frame that will be resumed. Returns when a VCPU is loaded into
@@ -89,65 +39,40 @@ enum Scheduling {
     static func resume(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
         while true {
             if Machines.allStopped { EndOfRun.finish() }
-            guard decisionNeeded else { return }
-            decisionNeeded = false
+            guard loop.decisionNeeded else { return }
             let now = Clock.now
-            wakeExpiredTimers(now: now)
-            let decision = decide(now: now)
-            let next = decision.vcpu.map { Int($0.rawValue) }
-            if next != Machines.current {
-                trace.append(TraceRecord(time: now, event: .switched(
-                    from: Machines.current.map { UInt32(truncatingIfNeeded: $0) },
-                    to: decision.vcpu?.rawValue, reason: decision.reason)))
-                let start = hv_read_pmccntr()
-                if let current = Machines.current { Machines.table[current].vcpu.save(from: frame) }
-                if let next {
-                    Machines.table[next].vcpu.restore(into: frame)
-                    hv_write_vttbr(Machines.table[next].vttbr)
-                    hv_isb()
-                }
-                if Machines.current != nil, next != nil { switchCost.record(hv_read_pmccntr() &- start) }
-                Machines.current = next
-            }
-            armTimer(until: decision.until)
-            if next != nil { return }
+            let start = hv_read_pmccntr()
+            let dispatch = loop.decide(now: now, retired: GuestInstructions.count)
+            decideCost.record(hv_read_pmccntr() &- start)
+            if let starved = dispatch.starved { EndOfRun.starved(vm: Int(starved.rawValue), since: now) }
+            if dispatch.switches { switchVCPU(dispatch, now: now, frame: frame) }
+            HypTimer.program(at: dispatch.timer)
+            if dispatch.vcpu != nil { return }
             idle()
         }
     }
 
-    /// The hypervisor timer fires at the scheduler's next event or the
-    /// earliest virtual-timer deadline of a blocked VCPU, whichever is first.
-    private static func armTimer(until: Instant) {
-        var deadline = until
-        for vm in 0..<Machines.count where Machines.table[vm].blocked {
-            deadline = min(deadline, Machines.table[vm].timerWake)
+    private static func switchVCPU(_ dispatch: Dispatch, now: Instant, frame: UnsafeMutablePointer<apus_trap_frame>) {
+        let previous = dispatch.previous.map { Int($0.rawValue) }
+        let next = dispatch.vcpu.map { Int($0.rawValue) }
+        trace.append(TraceRecord(time: now, event: .switched(from: dispatch.previous?.rawValue, to: dispatch.vcpu?.rawValue, reason: dispatch.reason)))
+        let start = hv_read_pmccntr()
+        if let previous { Machines.table[previous].vcpu.save(from: frame) }
+        if let next {
+            Machines.table[next].vcpu.restore(into: frame)
+            hv_write_vttbr(Machines.table[next].vttbr)
+            hv_isb()
         }
-        HypTimer.program(at: deadline)
+        if previous != nil, next != nil { switchCost.record(hv_read_pmccntr() &- start) }
+        Machines.current = next
     }
 
-    /// Every VM that has not stopped is blocked with no timer armed and no
-    /// device interrupt enabled: nothing can ever make one runnable again.
-    private static func nothingCanWake() -> Bool {
-        for vm in 0..<Machines.count where Machines.table[vm].isRunnable {
-            if !Machines.table[vm].blocked || Machines.table[vm].timerWake != .never { return false }
-            if VirtualInterrupts.hasEnabledDevice(vm: vm) { return false }
-        }
-        return true
-    }
-
-    /// Blocked VCPUs whose virtual timer is due become runnable; restoring
-    /// their timer state then raises the interrupt in hardware.
-    private static func wakeExpiredTimers(now: Instant) {
-        for vm in 0..<Machines.count where Machines.table[vm].blocked && Machines.table[vm].timerWake <= now {
-            wake(vm)
-        }
-    }
-
-    /// Nothing can run: wait for an interrupt with IRQs masked (WFI still wakes),
-    /// handle it, and let `resume` decide again.
+    /// Nothing can run: unless nothing could ever wake a VCPU, wait for an
+    /// interrupt with IRQs masked (WFI still wakes), handle it, and let
+    /// `resume` decide again.
     private static func idle() {
-        if nothingCanWake() { EndOfRun.stalled() }
-        while !decisionNeeded {
+        if loop.isStalled(canBeWoken: { VirtualInterrupts.hasEnabledDevice(vm: Int($0.rawValue)) }) { EndOfRun.stalled() }
+        while !loop.decisionNeeded {
             hv_dsb()
             hv_wfi()
             Interrupts.handlePending()

@@ -69,8 +69,8 @@ enum VMCreation {
         Machines.count = index + 1
         do throws(SchedulerError) {
             switch config.scheduler {
-            case .sedf: try Scheduling.admit(index, sedf: vm.sedf!)
-            case .credit: try Scheduling.admit(index, credit: vm.credit!)
+            case .sedf: try Scheduling.admit(index, parameters: .sedf(vm.sedf!), vms: config.vmCount)
+            case .credit: try Scheduling.admit(index, parameters: .credit(vm.credit!), vms: config.vmCount)
             }
         } catch {
             // Validation already checked parameters and admission; a refusal here is a bug.

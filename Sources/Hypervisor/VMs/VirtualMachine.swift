@@ -23,9 +23,6 @@ struct VirtualMachine {
     var vcpu = VCPUContext()
     var vgic = VirtualGIC(ownedPPIs: InterruptSet(), passthroughSPIs: InterruptSet())
     var stopped: StopReason? = nil
-    /// Set while blocked with its virtual timer armed: when to wake it.
-    var timerWake: Instant = .never
-    var blocked = false
     /// What the hypervisor answers of its unmapped guest-physical space: the
     /// GIC distributor and its sub-page device windows (virtio transports).
     var mmioRegions = MMIORegionTable()

@@ -115,9 +115,10 @@ HV_MCRR(cnthp_cval, 6, c14)
 
 /* Performance monitors: the cycle counter counts instructions under -icount. */
 HV_RW(pmcr, 0, c9, c12, 0)
-HV_MCR(pmcntenset, 0, c9, c12, 1)
-HV_MCR(pmselr, 0, c9, c12, 5)
-HV_MCR(pmxevtyper, 0, c9, c13, 1)
+HV_RW(pmcntenset, 0, c9, c12, 1)
+HV_RW(pmselr, 0, c9, c12, 5)
+HV_RW(pmxevtyper, 0, c9, c13, 1)
+HV_MRC(pmxevcntr, 0, c9, c13, 2)
 HV_MRC(pmccntr, 0, c9, c13, 0)
 
 HV_INLINE uint32_t hv_read_cpsr(void) {
@@ -210,6 +211,9 @@ HV_INLINE uintptr_t hv_images_start(void) { return (uintptr_t)__images_start; }
 HV_INLINE uintptr_t hv_images_end(void) { return (uintptr_t)__images_end; }
 HV_INLINE uintptr_t hv_stage2_start(void) { return (uintptr_t)__stage2_start; }
 HV_INLINE uintptr_t hv_stage2_end(void) { return (uintptr_t)__stage2_end; }
+/* Defined only by the payload of a test system built to exceed the SEDF scheduling minimum. */
+extern char __unchecked_scheduling_minimum[] __attribute__((weak));
+HV_INLINE int hv_scheduling_minimum_unchecked(void) { return (uintptr_t)__unchecked_scheduling_minimum != 0; }
 extern char __vm_table_start[], __vm_table_end[], __shared_info_start[];
 HV_INLINE uintptr_t hv_shared_info_start(void) { return (uintptr_t)__shared_info_start; }
 HV_INLINE uintptr_t hv_vm_table_start(void) { return (uintptr_t)__vm_table_start; }

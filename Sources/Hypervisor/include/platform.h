@@ -76,6 +76,7 @@
 #define EXIT_STATUS_CONFIG_REFUSED  2
 #define EXIT_STATUS_BOOT_FAILURE    3
 #define EXIT_STATUS_STALLED         4   /* every running VM blocked with nothing to wake it */
+#define EXIT_STATUS_STARVED         5   /* a runnable VM retired no instruction over its progress window */
 
 /* The HYP stack is painted with this at boot; the first changed word is its peak. */
 #define STACK_PAINT 0x5AC75AC7

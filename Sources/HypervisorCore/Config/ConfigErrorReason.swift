@@ -58,6 +58,8 @@ public enum ConfigErrorReason: Equatable, Sendable {
     case secondConsoleBackend(first: FDTNode)
     case overloaded
     case utilizationNotRepresentable
+    case periodBelowMinimum(period: UInt32, minimum: UInt32)
+    case sliceBelowMinimum(slice: UInt32, minimum: UInt32)
     case weightOutOfRange(UInt32)
     case capOutOfRange(UInt32)
     // Guest images.
@@ -271,6 +273,18 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write("admission refused: the sum of slice/period over this and the earlier VMs exceeds 1")
         case .utilizationNotRepresentable:
             sink.write("admission refused: utilization sum too large to compute exactly")
+        case .periodBelowMinimum(let period, let minimum):
+            sink.write("admission refused: period ")
+            sink.write(decimal: period)
+            sink.write(" us is below the minimum of ")
+            sink.write(decimal: minimum)
+            sink.write(" us (the hypervisor spends up to 20 us on the two scheduling events of each period)")
+        case .sliceBelowMinimum(let slice, let minimum):
+            sink.write("admission refused: slice ")
+            sink.write(decimal: slice)
+            sink.write(" us is below the minimum of ")
+            sink.write(decimal: minimum)
+            sink.write(" us (the hypervisor's 20 us per period must stay within a tenth of the slice)")
         case .weightOutOfRange(let weight):
             sink.write("weight ")
             sink.write(decimal: weight)

@@ -10,7 +10,8 @@ public struct LoadedConfig {
 extension SystemConfig {
     /// Reads and validates the configuration in `dtb` for `platform`.
     /// A malformed blob is reported as `.malformedTree` with no node.
-    public static func load(dtb: UnsafeRawBufferPointer, platform: Platform) throws(ConfigError) -> LoadedConfig {
+    public static func load(dtb: UnsafeRawBufferPointer, platform: Platform,
+                            minimum: SchedulingMinimum = .measured) throws(ConfigError) -> LoadedConfig {
         let fdt: FDT
         do {
             fdt = try FDT(dtb)
@@ -18,7 +19,7 @@ extension SystemConfig {
             throw ConfigError(node: nil, property: nil, reason: .malformedTree(error))
         }
         let config = try SystemConfig.read(from: fdt)
-        try config.validate(on: platform)
+        try config.validate(on: platform, minimum: minimum)
         return LoadedConfig(fdt: fdt, config: config)
     }
 }

@@ -5,7 +5,8 @@
 
 extension SystemConfig {
     /// Checks the configuration against `platform` (docs/CONFIG.md, "Rules").
-    public func validate(on platform: Platform) throws(ConfigError) {
+    /// `minimum` is the SEDF scheduling minimum; only a test system lowers it.
+    public func validate(on platform: Platform, minimum: SchedulingMinimum = .measured) throws(ConfigError) {
         var utilization = UtilizationSum()
         var stage2Pages = 0
         for index in 0..<vmCount {
@@ -27,6 +28,7 @@ extension SystemConfig {
             try validateBlockRoles(of: index, on: platform)
             try validateBootargsRoom(of: index, on: platform)
             if scheduler == .sedf, let sedf = vm.sedf {
+                if let reason = minimum.violation(by: sedf) { throw ConfigError(node: vm.node, property: .sedf, reason: reason) }
                 // The scheduler's own exact admission arithmetic (ExactUtilization.swift).
                 utilization.add(slice: sedf.slice, period: sedf.period)
                 switch utilization.checkFitsOneCPU() {

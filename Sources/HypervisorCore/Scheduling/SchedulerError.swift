@@ -25,6 +25,8 @@ public enum SchedulerError: Error, Equatable, Sendable {
     case capacityExceeded
     /// No VCPU with this id is inserted.
     case unknownVCPU
+    /// Parameters of one policy given to a scheduler running the other.
+    case wrongPolicy
 
     public var reason: StaticString {
         switch self {
@@ -38,6 +40,7 @@ public enum SchedulerError: Error, Equatable, Sendable {
         case .invalidConfiguration: "scheduler tick, accounting period and timeslice must be in 1 ns...2^40 ns"
         case .duplicateVCPU: "a VCPU with this id already exists"
         case .capacityExceeded: "scheduler is full (capacity reached)"
+        case .wrongPolicy: "parameters of the other scheduling policy"
         case .unknownVCPU: "no such VCPU"
         }
     }

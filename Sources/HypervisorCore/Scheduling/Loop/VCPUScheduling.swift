@@ -1,0 +1,183 @@
+// The scheduling loop around a VCPU scheduler, as pure logic: the hypervisor's
+// shell reads the clock, arms its one-shot timer, switches VCPU state and
+// idles; everything it decides with is here, with host tests.
+//
+// Events (block, wake, yield, remove, the timer firing) only mark a decision
+// as needed; the shell then calls `decide(now:retired:)` on the way back to a
+// guest. A decision wakes the blocked VCPUs whose virtual timer is due, asks
+// the scheduler, and answers who runs, when to arm the timer (the scheduler's
+// next event or the earliest wake-up of a blocked VCPU) and whether a
+// runnable VCPU has starved. When nobody runs, `isStalled` says whether
+// anything can still wake a VCPU. Fixed capacity, no allocation.
+
+/// What the shell does after a decision.
+public struct Dispatch: Equatable, Sendable {
+    /// The VCPU to run; nil: idle until an interrupt.
+    public var vcpu: VCPUID?
+    /// The VCPU that ran before; differs from `vcpu` when state must be switched.
+    public var previous: VCPUID?
+    public var reason: SwitchReason
+    /// When to arm the hypervisor timer (`.never`: leave it off).
+    public var timer: Instant
+    /// A runnable VCPU that retired no guest instruction over its whole
+    /// progress window (see `ConfiguredScheduler.progressWindow`), if any.
+    public var starved: VCPUID?
+
+    public var switches: Bool { vcpu != previous }
+}
+
+public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
+    struct Slot {
+        var present = false
+        var blocked = false
+        /// While blocked: when its virtual timer fires (`.never`: not armed).
+        var wakeAt = Instant.never
+        /// Starved when runnable since `watchedSince` with no instruction retired for `window`.
+        var window = TimeSpan.zero
+        var watchedSince = Instant.zero
+    }
+
+    public private(set) var scheduler: S
+    var slots: InlineArray<capacity, Slot>
+    /// Slots 0..<used have ever held a VCPU: the loops stop there.
+    var used = 0
+    /// The VCPU the last decision chose.
+    public private(set) var running: VCPUID? = nil
+    /// An event happened since the last decision.
+    public private(set) var decisionNeeded = true
+    /// Decisions taken.
+    public private(set) var decisions: UInt64 = 0
+    /// The instruction count the previous decision saw (nil: no counter).
+    var lastRetired: UInt64? = nil
+
+    public init(scheduler: S) {
+        self.scheduler = scheduler
+        slots = InlineArray(repeating: Slot())
+    }
+
+    @inline(__always)
+    static func index(_ vcpu: VCPUID) -> Int { Int(vcpu.rawValue) }
+
+    /// Adds a runnable VCPU (ids are 0..<capacity). `progressWindow` zero: never watched.
+    public mutating func admit(_ vcpu: VCPUID, parameters: S.Parameters, progressWindow: TimeSpan, now: Instant) throws(SchedulerError) {
+        let i = Self.index(vcpu)
+        guard i < capacity else { throw .capacityExceeded }
+        try scheduler.insert(vcpu, parameters: parameters, now: now)
+        slots[i] = Slot(present: true, window: progressWindow, watchedSince: now)
+        used = max(used, i + 1)
+        decisionNeeded = true
+    }
+
+    /// The VCPU waits for an interrupt, or until `wakeAt` (its virtual timer).
+    public mutating func block(_ vcpu: VCPUID, wakeAt: Instant, now: Instant) {
+        let i = Self.index(vcpu)
+        guard i < capacity, slots[i].present else { return }
+        slots[i].blocked = true
+        slots[i].wakeAt = wakeAt
+        try? scheduler.block(vcpu, now: now)
+        decisionNeeded = true
+    }
+
+    /// An interrupt makes a blocked VCPU runnable. Nothing for a VCPU that is
+    /// runnable or removed.
+    public mutating func wake(_ vcpu: VCPUID, now: Instant) {
+        let i = Self.index(vcpu)
+        guard i < capacity, slots[i].present, slots[i].blocked else { return }
+        slots[i].blocked = false
+        slots[i].wakeAt = .never
+        slots[i].watchedSince = now
+        try? scheduler.wake(vcpu, now: now)
+        decisionNeeded = true
+    }
+
+    public mutating func yield(_ vcpu: VCPUID, now: Instant) {
+        guard Self.index(vcpu) < capacity, slots[Self.index(vcpu)].present else { return }
+        try? scheduler.yield(vcpu, now: now)
+        decisionNeeded = true
+    }
+
+    /// The VCPU's VM stopped: it never runs again.
+    public mutating func remove(_ vcpu: VCPUID, now: Instant) {
+        let i = Self.index(vcpu)
+        guard i < capacity, slots[i].present else { return }
+        slots[i] = Slot()
+        try? scheduler.remove(vcpu, now: now)
+        decisionNeeded = true
+    }
+
+    /// The hypervisor timer fired: the scheduler's event (or a blocked VCPU's timer) is due.
+    public mutating func timerFired() { decisionNeeded = true }
+
+    /// Takes a decision at `now`. `retired` is a running count of guest
+    /// instructions (any origin, wrapping) when the machine can count them:
+    /// what it gained since the previous decision was retired by the VCPU
+    /// that decision chose. One pass over the VCPUs wakes those whose timer
+    /// is due, finds the earliest timer still pending and a starved VCPU.
+    public mutating func decide(now: Instant, retired: UInt64? = nil) -> Dispatch {
+        decisionNeeded = false
+        decisions &+= 1
+        let watching = creditProgress(now: now, retired: retired)
+        var earliestWake = Instant.never
+        var starved: VCPUID? = nil
+        for i in 0..<used where slots[i].present {
+            if slots[i].blocked {
+                guard slots[i].wakeAt <= now else {
+                    earliestWake = min(earliestWake, slots[i].wakeAt)
+                    continue
+                }
+                slots[i].blocked = false
+                slots[i].wakeAt = .never
+                slots[i].watchedSince = now
+                try? scheduler.wake(VCPUID(UInt32(truncatingIfNeeded: i)), now: now)
+            }
+            if watching, starved == nil, slots[i].window != .zero, now.since(slots[i].watchedSince) >= slots[i].window {
+                starved = VCPUID(UInt32(truncatingIfNeeded: i))
+            }
+        }
+        let decision = scheduler.decide(now: now)
+        let previous = running
+        running = decision.vcpu
+        return Dispatch(vcpu: decision.vcpu, previous: previous, reason: decision.reason,
+                        timer: min(decision.until, earliestWake), starved: starved)
+    }
+
+    /// Credits the instructions retired since the previous decision to the
+    /// VCPU that ran. False without an instruction count: nothing is watched.
+    mutating func creditProgress(now: Instant, retired: UInt64?) -> Bool {
+        defer { lastRetired = retired }
+        guard let retired else { return false }
+        guard let last = lastRetired else {
+            // The first decision with a count: every watch starts now, not at
+            // admission (booting the other VMs is not time they were denied).
+            for i in 0..<used { slots[i].watchedSince = now }
+            return false
+        }
+        if retired != last, let ran = running, Self.index(ran) < capacity {
+            slots[Self.index(ran)].watchedSince = now
+        }
+        return true
+    }
+
+    // The queries below are `mutating` although they change nothing: read
+    // through a global, a non-mutating call copies the whole loop (schedulers
+    // included, over a kilobyte) first; a mutating one reads it in place.
+    // isBlocked runs on every injected interrupt.
+
+    @inline(__always)
+    public mutating func isBlocked(_ vcpu: VCPUID) -> Bool {
+        let i = Self.index(vcpu)
+        return i < capacity && slots[i].blocked
+    }
+
+    /// Nobody runs and nothing can change that: every VCPU left is blocked
+    /// with no timer armed, and `canBeWoken` (device interrupts the shell
+    /// knows of) is false for each. True also when no VCPU is left.
+    @inline(__always)
+    public mutating func isStalled(canBeWoken: (VCPUID) -> Bool) -> Bool {
+        for i in 0..<used where slots[i].present {
+            let vcpu = VCPUID(UInt32(truncatingIfNeeded: i))
+            if !slots[i].blocked || slots[i].wakeAt != .never || canBeWoken(vcpu) { return false }
+        }
+        return true
+    }
+}
