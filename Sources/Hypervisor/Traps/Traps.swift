@@ -55,8 +55,9 @@ enum Traps {
     /// The VM whose VCPU was interrupted. Every exception from a guest comes
     /// from the VCPU on the CPU, so none is a hypervisor bug.
     @inline(__always)
-    static func currentVM(_ frame: UnsafeMutablePointer<apus_trap_frame>) -> Int {
-        guard let vm = Machines.current else { Panic.report("exception from a guest with no current VCPU", frame: frame) }
+    static func currentVM(_ frame: UnsafeMutablePointer<apus_trap_frame>,
+                          _ otherwise: StaticString = "trap from a guest with no current VCPU") -> Int {
+        guard let vm = Machines.current else { Panic.report(otherwise, frame: frame) }
         return vm
     }
 }
@@ -74,10 +75,10 @@ func apusTrap(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
         Scheduling.resume(frame)
         VirtualInterrupts.enterGuest(vm: Traps.currentVM(frame))
     case TRAP_KIND_IRQ where frame.pointee.spsr & UInt32(PSR_MODE_MASK) != UInt32(PSR_MODE_HYP):
-        VirtualInterrupts.exitGuest(vm: Traps.currentVM(frame))
+        VirtualInterrupts.exitGuest(vm: Traps.currentVM(frame, "interrupt from a guest with no current VCPU"))
         Interrupts.handlePending()
         Scheduling.resume(frame)
-        VirtualInterrupts.enterGuest(vm: Traps.currentVM(frame))
+        VirtualInterrupts.enterGuest(vm: Traps.currentVM(frame, "interrupt from a guest with no current VCPU"))
     case TRAP_KIND_UNDEFINED where isSwiftRuntimeTrap(at: frame.pointee.elr):
         Panic.report("Swift runtime trap (precondition, bounds or overflow check) in the hypervisor", frame: frame)
     default:
