@@ -4,25 +4,18 @@
 // -icount are instruction counts.
 
 public struct CostMeter: Equatable, Sendable {
-    @usableFromInline var recorded: UInt64 = 0
-    @usableFromInline var smallest: UInt32 = .max
-    @usableFromInline var largest: UInt32 = 0
-    @usableFromInline var sum: UInt64 = 0
-
-    public var count: UInt64 { recorded }
-    public var minimum: UInt32 { smallest }
-    public var maximum: UInt32 { largest }
-    public var total: UInt64 { sum }
+    public private(set) var count: UInt64 = 0
+    public private(set) var minimum: UInt32 = .max
+    public private(set) var maximum: UInt32 = 0
+    public private(set) var total: UInt64 = 0
 
     public init() {}
 
-    /// Inlined: it runs on every trap, and a call would be part of what it measures.
-    @inlinable @inline(__always)
     public mutating func record(_ cost: UInt32) {
-        recorded &+= 1
-        sum &+= UInt64(widening: cost)
-        smallest = min(smallest, cost)
-        largest = max(largest, cost)
+        count &+= 1
+        total &+= UInt64(widening: cost)
+        minimum = min(minimum, cost)
+        maximum = max(maximum, cost)
     }
 
     /// Mean rounded down; 0 before the first record.
