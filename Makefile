@@ -31,12 +31,17 @@ RAM_MB   ?= 256
 TRACE    ?= 0
 # Seconds a QEMU run may take in `make run` before it is stopped (0: no limit).
 TIMEOUT  ?= 0
+# Size of newly created disk images (build/disk-*.img), in MiB.
+DISK_MB  ?= 16
 
 ifeq ($(filter $(EXIT),semihosting sysctl),)
   $(error EXIT=$(EXIT) is not a known value: use EXIT=semihosting (QEMU) or EXIT=sysctl (boards))
 endif
 ifeq ($(shell [[ "$(RAM_MB)" =~ ^[0-9]+$$ ]] && [ "$(RAM_MB)" -ge 64 ] && [ "$(RAM_MB)" -le 1024 ] && echo ok),)
   $(error RAM_MB=$(RAM_MB) is not valid: give a whole number of MiB from 64 to 1024)
+endif
+ifeq ($(shell [[ "$(DISK_MB)" =~ ^[0-9]+$$ ]] && [ "$(DISK_MB)" -ge 1 ] && [ "$(DISK_MB)" -le 4096 ] && echo ok),)
+  $(error DISK_MB=$(DISK_MB) is not valid: give a whole number of MiB from 1 to 4096 for new disk images)
 endif
 ifeq ($(shell [[ "$(TIMEOUT)" =~ ^[0-9]+$$ ]] && echo ok),)
   $(error TIMEOUT=$(TIMEOUT) is not valid: give a whole number of seconds (0 = no limit))
@@ -54,8 +59,28 @@ endif
 ifeq ($(filter $(CHECK),0 1),)
   $(error CHECK=$(CHECK) is not a known value: use CHECK=1 (default) or CHECK=0)
 endif
-CONFIG_NAME := $(basename $(notdir $(CONFIG)))
+# CONFIG may be any path: its build folder is named after the file and a hash
+# of its absolute path, so same-named files in different folders never share one.
+CONFIG_PATH := $(abspath $(CONFIG))
+CONFIG_NAME := $(basename $(notdir $(CONFIG)))-$(shell printf '%s' '$(CONFIG_PATH)' | md5sum | cut -c1-8)
 CONFIG_DIR  := $(BUILD)/config/$(CONFIG_NAME)
+# The platform the hypervisor is built for (named in the boot banner).
+BUILD_PLATFORM = $(or $(PLATFORM),vexpress-a15)
+
+# Every option that shapes an output has a stamp file, $(BUILD)/options/NAME,
+# holding its value and rewritten only when the value changes; each output
+# depends on the stamps of the options it uses, so changing one rebuilds
+# exactly what it shapes (a new option: add it to BUILD_OPTIONS and to the
+# prerequisites of what it shapes).
+BUILD_OPTIONS := CONFIG_PATH CHECK EXIT RAM_MB TRACE PLATFORM
+option = $(addprefix $(BUILD)/options/,$(1))
+define option_stamp
+$(BUILD)/options/$(1): FORCE
+	@mkdir -p $$(@D)
+	@printf '%s\n' '$$($(1))' > $$@.tmp
+	@cmp -s $$@.tmp $$@ && rm $$@.tmp || mv $$@.tmp $$@
+endef
+$(foreach o,$(BUILD_OPTIONS),$(eval $(call option_stamp,$(o))))
 
 EXIT_DEFINE := $(if $(filter semihosting,$(EXIT)),APUS_SEMIHOSTING,)
 
@@ -113,7 +138,7 @@ GUEST_LDFLAGS := -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enu
 QEMU      := qemu-system-arm
 QEMU_MACHINE := -M vexpress-a15,virtualization=on -cpu cortex-a15 -m $(RAM_MB)M
 # -icount shift=0,sleep=off: one instruction is one nanosecond of virtual time
-# and runs are bit-identical (PLATFORM.md); guests measure CPU work in instructions.
+# and runs are bit-identical (docs/PLATFORM.md); guests measure CPU work in instructions.
 QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none -global pl041.audiodev=none -semihosting \
 	-icount shift=0,sleep=off
 # Block devices and UART1 (docs/BLOCK.md): the first virtio-blk device lands on
@@ -122,7 +147,6 @@ QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none -global pl041.au
 # runs; delete them for fresh disks. UART1 (a passthrough UART) goes to a file.
 DISK_SPLIT  := $(BUILD)/disk-split.img
 DISK_DIRECT := $(BUILD)/disk-direct.img
-DISK_MB     ?= 16
 QEMU_DEVICES := -serial mon:stdio -serial file:$(BUILD)/uart1.log \
 	-drive if=none,id=split,format=raw,file=$(DISK_SPLIT) -device virtio-blk-device,drive=split \
 	-drive if=none,id=direct,format=raw,file=$(DISK_DIRECT) -device virtio-blk-device,drive=direct
@@ -140,14 +164,23 @@ all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGE
 guests: $(GUEST_BINS)
 
 help:
-	@echo "make run     build and boot the hypervisor in QEMU (console on this terminal)"
-	@echo "make test    build everything and run all tests (host XCTest + QEMU integration)"
-	@echo "make bench   run the benchmarks and print their tables"
-	@echo "make trace   run CONFIG with the trace dump on: build/trace.txt and build/trace.svg"
-	@echo "make debug   boot in QEMU halted, waiting for gdb-multiarch on :1234"
-	@echo "make image   raw binary and U-Boot uImage for boards (EXIT=sysctl)"
-	@echo "make clean   remove build outputs"
-	@echo "options: CONFIG=file.dts  EXIT=semihosting|sysctl  RAM_MB=64..1024  TIMEOUT=seconds  TRACE=0|1  CHECK=0|1"
+	@echo "make [all]      build the hypervisor, guests and every system image"
+	@echo "make run        build and boot CONFIG in QEMU (console on this terminal)"
+	@echo "make test       build everything and run all tests (host XCTest + QEMU integration)"
+	@echo "make test-host  only the host tests (no QEMU)"
+	@echo "make bench      run the benchmarks and print their tables"
+	@echo "make trace      run CONFIG with the trace dump on: build/trace.txt, build/trace.svg (with jobs=report guests' jobs)"
+	@echo "make debug      boot in QEMU halted, waiting for gdb-multiarch on :1234"
+	@echo "make image      raw binary and U-Boot uImage for boards (EXIT=sysctl)"
+	@echo "make asmcheck   fail if swiftc dropped inline assembly (part of every build)"
+	@echo "make guests     only the guest programs (build/guests/*.bin)"
+	@echo "make apus-tool  only the host tool (swift build --product apus)"
+	@echo "make tools      install (as root) or name the missing toolchain packages"
+	@echo "make debug-tools / image-tools   the same for gdb-multiarch / u-boot-tools"
+	@echo "make clean      remove build outputs"
+	@echo "options: CONFIG=file.dts  EXIT=semihosting|sysctl  RAM_MB=64..1024  TIMEOUT=seconds (124: stopped)"
+	@echo "         TRACE=0|1  CHECK=0|1  DISK_MB=1..4096  BUILD=folder"
+
 
 # Install what is missing (as root), or say exactly what to run.
 define require_tools
@@ -185,7 +218,7 @@ SOURCES_OF_guestkit := GUESTKIT_SRCS
 SOURCES_OF_hv := HV_SRCS
 
 # The pure core, for the target, under -no-allocations.
-$(BUILD)/core/core.o: $(CORE_SRCS) $(BUILD)/core/sources.txt | tools
+$(BUILD)/core/core.o: $(CORE_SRCS) $(BUILD)/core/sources.txt $(call option,PLATFORM) | tools
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name HypervisorCore \
 		-emit-module -emit-module-path $(BUILD)/core/HypervisorCore.swiftmodule \
@@ -205,15 +238,15 @@ $(BUILD)/gen/Version.swift: FORCE
 	@printf 'let apusVersion: StaticString = "%s"\n' "$(VERSION)" > $@.tmp
 	@cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 
-$(BUILD)/hv/hypervisor.o: $(HV_SRCS) $(BUILD)/hv/sources.txt $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h)
+$(BUILD)/hv/hypervisor.o: $(HV_SRCS) $(BUILD)/hv/sources.txt $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h) $(call option,EXIT TRACE PLATFORM)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name Hypervisor \
 		-emit-module -emit-module-path $(BUILD)/hv/Hypervisor.swiftmodule \
 		-c $(HV_SRCS) $(BUILD)/gen/Version.swift -o $@
 
-# swiftc silently drops inline asm it cannot assemble (EMBEDDED-SWIFT.md):
+# swiftc silently drops inline asm it cannot assemble (seen with Swift 6.3.1):
 # recompile the IR with clang, which reports it.
-$(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h)
+$(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h) $(call option,EXIT TRACE PLATFORM)
 	@mkdir -p $(BUILD)/asmcheck
 	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name Hypervisor -emit-ir \
 		$(HV_SRCS) $(BUILD)/gen/Version.swift -o $(BUILD)/asmcheck/hypervisor.ll
@@ -223,7 +256,7 @@ $(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o
 
 asmcheck: $(BUILD)/asmcheck.ok
 
-$(BUILD)/boot/%.o: Boot/%.S $(wildcard $(INCLUDE)/*.h) | tools
+$(BUILD)/boot/%.o: Boot/%.S $(wildcard $(INCLUDE)/*.h) $(call option,EXIT PLATFORM) | tools
 	@mkdir -p $(@D)
 	$(CC) $(ASFLAGS) -c $< -o $@
 
@@ -235,8 +268,12 @@ $(BUILD)/boot/%.o: Boot/%.S $(wildcard $(INCLUDE)/*.h) | tools
 # PAYLOAD-FLAGS: extra assembler flags for the payload (test systems only).
 APUS_TOOL = $(shell $(SWIFT) build --show-bin-path)/apus
 
+# APUS_TOOL=path on the command line uses an apus that is already built (the
+# make-level test does, from inside `swift test`, which holds SwiftPM's lock).
 apus-tool:
+ifneq ($(origin APUS_TOOL),command line)
 	$(SWIFT) build --product apus
+endif
 
 define system_rules
 $(1)/config.dtb: $(2) | tools
@@ -244,7 +281,7 @@ $(1)/config.dtb: $(2) | tools
 	dtc -q -I dts -O dtb -o $$@ $$<
 
 ifeq ($(3),check)
-$(1)/images.pack: $(1)/config.dtb $(GUEST_BINS) | apus-tool
+$(1)/images.pack: $(1)/config.dtb $(GUEST_BINS) $(call option,RAM_MB) | apus-tool
 	$$(APUS_TOOL) check $(2) --images $(BUILD)/guests --ram-mb $(RAM_MB)
 	$$(APUS_TOOL) pack $(2) --images $(BUILD)/guests -o $$@
 else
@@ -253,15 +290,23 @@ $(1)/images.pack: $(3)
 	cp $$< $$@
 endif
 
-$(1)/payload.o: Boot/payload.S $(1)/config.dtb $(1)/images.pack
-	$$(CC) $$(ASFLAGS) $(4) -DAPUS_CONFIG_DTB='"$(1)/config.dtb"' -DAPUS_IMAGE_PACK='"$(1)/images.pack"' -c $$< -o $$@
+# What the boot banner says this image was built for.
+$(1)/build-info.txt: FORCE
+	@mkdir -p $$(@D)
+	@printf '%s' 'config $(2), platform $(BUILD_PLATFORM), EXIT=$(EXIT) RAM_MB=$(RAM_MB) TRACE=$(TRACE)' > $$@.tmp
+	@cmp -s $$@.tmp $$@ && rm $$@.tmp || mv $$@.tmp $$@
 
-$(1).elf: $(HV_BASE_OBJS) $(1)/payload.o LinkerScripts/hypervisor.ld
+$(1)/payload.o: Boot/payload.S $(1)/config.dtb $(1)/images.pack $(1)/build-info.txt
+	$$(CC) $$(ASFLAGS) $(4) -DAPUS_CONFIG_DTB='"$(1)/config.dtb"' -DAPUS_IMAGE_PACK='"$(1)/images.pack"' \
+		-DAPUS_BUILD_INFO='"$(1)/build-info.txt"' -c $$< -o $$@
+
+$(1).elf: $(HV_BASE_OBJS) $(1)/payload.o LinkerScripts/hypervisor.ld $(call option,RAM_MB)
 	$$(LD) $$(LDFLAGS) -Map $(1).map $(HV_BASE_OBJS) $(1)/payload.o $$(LIBGCC) -o $$@
 endef
 
 # The system `make run` boots (CONFIG), and every system the tests boot.
 $(eval $(call system_rules,$(CONFIG_DIR),$(CONFIG),$(if $(filter 1,$(CHECK)),check,$(BUILD)/systems/two-vms/images.pack)))
+$(CONFIG_DIR)/images.pack: $(call option,CHECK)
 $(foreach c,$(TEST_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/$(basename $(notdir $(c))),$(c),check)))
 $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/refused-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack)))
 $(foreach c,$(UNCHECKED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/unchecked-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack,-DAPUS_UNCHECKED_SCHEDULING_MINIMUM)))
@@ -270,7 +315,8 @@ $(BUILD)/runtime.o: Sources/Hypervisor/runtime.c | tools
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/apus.elf: $(CONFIG_DIR).elf
+# Copied whenever CONFIG names another file, not only when the copy looks older.
+$(BUILD)/apus.elf: $(CONFIG_DIR).elf $(call option,CONFIG_PATH)
 	cp $< $@
 	cp $(CONFIG_DIR).map $(BUILD)/apus.map
 	@$(CROSS)size $@
@@ -279,11 +325,11 @@ $(BUILD)/%.dis: $(BUILD)/%.elf
 	$(OBJDUMP) -d --no-show-raw-insn $< | $(DEMANGLE) > $@
 
 # Test images: the hypervisor plus one object that provokes a failure.
-$(BUILD)/tests/%.o: Tests/Images/%.swift $(BUILD)/core/core.o
+$(BUILD)/tests/%.o: Tests/Images/%.swift $(BUILD)/core/core.o $(call option,EXIT TRACE PLATFORM)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_HV_FLAGS) -module-name $* -c $< -o $@
 
-$(BUILD)/test-%.elf: $(BUILD)/tests/%.o $(HV_OBJS) LinkerScripts/hypervisor.ld
+$(BUILD)/test-%.elf: $(BUILD)/tests/%.o $(HV_OBJS) LinkerScripts/hypervisor.ld $(call option,RAM_MB)
 	$(LD) $(LDFLAGS) $(HV_OBJS) $< $(LIBGCC) -o $@
 
 # Guest library, guest runtime (one module each) and guest programs (one module each).
@@ -294,7 +340,7 @@ $(BUILD)/guestkit/guestkit.o: $(GUESTKIT_SRCS) $(BUILD)/guestkit/sources.txt $(B
 		-c $(GUESTKIT_SRCS) -o $@
 	@touch $@
 
-$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/guestkit/guestkit.o $(wildcard $(GUEST_INCLUDE)/*.h)
+$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/guestkit/guestkit.o $(wildcard $(GUEST_INCLUDE)/*.h) $(call option,PLATFORM)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name GuestRuntime \
 		-emit-module -emit-module-path $(BUILD)/guest-runtime/GuestRuntime.swiftmodule \
@@ -333,7 +379,8 @@ run: all $(DISK_SPLIT) $(DISK_DIRECT)
 	@echo "$(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) -kernel $(BUILD)/apus.elf"
 	@status=0; $(if $(filter-out 0,$(TIMEOUT)),timeout --foreground $(TIMEOUT)) \
 	  $(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) -kernel $(BUILD)/apus.elf || status=$$?; \
-	  echo "QEMU exited with status $$status"; exit $$status
+	  if [ $$status = 124 ] && [ "$(TIMEOUT)" != 0 ]; then echo "QEMU stopped after TIMEOUT=$(TIMEOUT) s (status 124)"; \
+	  else echo "QEMU exited with status $$status"; fi; exit $$status
 
 # The trace of a run of CONFIG, as text and as an SVG Gantt chart.
 trace: tools $(DISK_SPLIT) $(DISK_DIRECT)
@@ -342,7 +389,7 @@ trace: tools $(DISK_SPLIT) $(DISK_DIRECT)
 	  tr -d '\r' < $(BUILD)/trace.log | sed -n '/^--- apus-trace begin ---$$/,/^--- apus-trace end ---$$/p' | sed '1d;$$d' > $(BUILD)/trace.txt; \
 	  echo "QEMU exited with status $$status; console in $(BUILD)/trace.log, trace in $(BUILD)/trace.txt"; \
 	  [ $$status = 0 ] || exit $$status
-	$(APUS_TOOL) trace $(BUILD)/trace.txt --svg $(BUILD)/trace.svg
+	$(APUS_TOOL) trace $(BUILD)/trace.txt --jobs $(BUILD)/trace.log --svg $(BUILD)/trace.svg
 
 # All tests: host unit/property tests and QEMU integration tests, in one XCTest run.
 # (XCTest only: the suites use no swift-testing, whose empty run would close the log.)

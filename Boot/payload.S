@@ -20,3 +20,9 @@ __unchecked_scheduling_minimum:
 __images_start:
     .incbin APUS_IMAGE_PACK
 __images_end:
+    /* What the image was built for (configuration file, platform, options): the boot banner prints it. */
+    .section .rodata.payload, "a"
+    .global __build_info_start, __build_info_end
+__build_info_start:
+    .incbin APUS_BUILD_INFO
+__build_info_end:

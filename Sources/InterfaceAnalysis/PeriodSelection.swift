@@ -2,7 +2,7 @@
 // reserved bandwidth (Θ + overhead) / Π wins, compared exactly in integers.
 // Ties go to the LONGER period: the same bandwidth with fewer context
 // switches and timer interrupts, and less exposure to timer lateness, which
-// is charged per period (SCHEDULING.md §5.4).
+// is charged per period (docs/SCHEDULING.md §5.4).
 
 extension InterfaceAnalysis {
     /// The cheapest interface with a period in `periods` (period >= 1), or nil

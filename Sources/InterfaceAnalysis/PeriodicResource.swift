@@ -1,6 +1,6 @@
 // Shin & Lee's periodic resource Γ(Π, Θ): Θ units of CPU in every aligned
 // window of Π. Its worst case for the guest is no supply for 2(Π - Θ), then Θ,
-// a gap of Π - Θ, Θ, ... (SCHEDULING.md §4); sbf is the supply of that pattern.
+// a gap of Π - Θ, Θ, ... (docs/SCHEDULING.md §4); sbf is the supply of that pattern.
 
 /// A periodic resource Γ(period, budget), 0 <= budget <= period, period > 0.
 public struct PeriodicResource: Equatable, Hashable, Sendable {

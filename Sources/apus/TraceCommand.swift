@@ -2,8 +2,9 @@ import ApusTools
 import ArgumentParser
 import Foundation
 
-// `apus trace FILE [--json] [--svg OUT [--from T] [--to T]]`: reads a trace (docs/TRACE.md),
-// prints its summary statistics and optionally draws it as an SVG Gantt chart.
+// `apus trace FILE [--jobs LOG] [--json] [--svg OUT [--from T] [--to T]]`: reads a trace
+// (docs/TRACE.md), adds the guests' jobs from a console log when given one, prints its
+// summary statistics and optionally draws it as an SVG Gantt chart.
 // Bad input of any kind prints one line on stderr and exits 2; the window bounds are taken
 // as strings and parsed here so that a malformed number also exits 2, not ArgumentParser's 64.
 struct TraceCommand: ParsableCommand {
@@ -23,6 +24,9 @@ struct TraceCommand: ParsableCommand {
 
     @Option(help: ArgumentHelp("End of the drawn window in ns (default: end of the trace).", valueName: "T"))
     var to: String?
+
+    @Option(help: ArgumentHelp("Add the jobs that RT guests run with jobs=report printed (JOBS and DONE lines) in this console log.", valueName: "LOG"))
+    var jobs: String?
 
     @Flag(help: "Print the statistics as JSON instead of tables.")
     var json = false
@@ -58,13 +62,31 @@ struct TraceCommand: ParsableCommand {
 
     private func readTrace() throws -> Trace {
         do {
-            return try TraceReader.read(path: file)
+            guard let jobs else { return try TraceReader.read(path: file) }
+            let merged: String
+            do {
+                merged = try TraceGuestJobs.merge(trace: try text(of: file), log: try text(of: jobs))
+            } catch let error as TraceGuestJobs.LogError {
+                try fail("\(jobs):\(error.line): \(error.reason)", prefixed: false)
+            }
+            do {
+                return try TraceReader.parse(merged)
+            } catch {
+                try fail("\(file) with the jobs of \(jobs): \(error.reason)")
+            }
         } catch let error as TraceError {
             // Compiler style, so editors and terminals can jump to the line.
             try fail("\(file):\(error.line): \(error.reason)", prefixed: false)
         } catch let error as TraceFileError {
             try fail(error.description)
         }
+    }
+
+    private func text(of path: String) throws -> String {
+        guard let bytes = try? TraceFileIO.read(path), let text = String(validating: bytes, as: UTF8.self) else {
+            try fail("\(path): cannot read it as UTF-8 text")
+        }
+        return text
     }
 
     private func nanoseconds(_ text: String, option: String) throws -> UInt64 {

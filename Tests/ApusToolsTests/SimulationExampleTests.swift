@@ -1,4 +1,4 @@
-// The examples the project exists to show (SCHEDULING.md §1 and §2), run from
+// The examples the project exists to show (docs/SCHEDULING.md §1 and §2), run from
 // the scenario files in Examples/scenarios/.
 @testable import ApusTools
 import HypervisorCore

@@ -41,6 +41,23 @@ final class TraceSVGTests: XCTestCase {
         XCTAssertEqual(svg.count(class: "row vcpu"), 2)
     }
 
+    /// A hypervisor trace has switches but no job records: the chart and the
+    /// report must not claim "0 deadline misses" for a run whose guest missed.
+    func testTraceWithoutJobRecordsDoesNotClaimZeroMisses() throws {
+        let trace = try TraceExamples.load("ring-dump-microseconds.trace")
+        XCTAssertTrue(trace.jobs.isEmpty)
+        let svg = try SVGSummary(GanttChart.render(trace, window: GanttWindow(covering: trace), options: GanttOptions(title: "hv")))
+        let subtitle = try XCTUnwrap(svg.texts(class: "subtitle").first)
+        XCTAssertTrue(subtitle.hasSuffix(TraceReport.noJobRecords), subtitle)
+        XCTAssertFalse(subtitle.contains("0 deadline misses"), subtitle)
+        let report = TraceReport.text(TraceStatistics(trace), title: "hv")
+        XCTAssertTrue(report.contains(TraceReport.noJobRecords), report)
+
+        let withJobs = try TraceExamples.load("credit-30ms-misses.trace")
+        let jobsSVG = try SVGSummary(GanttChart.render(withJobs, window: GanttWindow(covering: withJobs), options: GanttOptions(title: "c")))
+        XCTAssertTrue(try XCTUnwrap(jobsSVG.texts(class: "subtitle").first).hasSuffix("4 deadline misses"))
+    }
+
     func testWindowZoomsOnPartOfTheTrace() throws {
         let trace = try TraceExamples.load("credit-30ms-misses.trace")
         let window = try XCTUnwrap(GanttWindow(from: 35 * ms, to: 55 * ms))

@@ -37,6 +37,9 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertFalse(try bootArguments("policy=edf tasks=5:2 duration=1 idle=sleep") { try RTGuestArguments($0) }.backgroundWork)
         XCTAssertTrue(try bootArguments("policy=edf tasks=5:2 duration=1 idle=work") { try RTGuestArguments($0) }.backgroundWork)
         XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 idle=spin").map { "\($0.key)" }, "idle")
+        XCTAssertFalse(try bootArguments("policy=edf tasks=5:2 duration=1") { try RTGuestArguments($0) }.reportJobs)
+        XCTAssertTrue(try bootArguments("policy=edf tasks=5:2 duration=1 jobs=report") { try RTGuestArguments($0) }.reportJobs)
+        XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 jobs=all").map { "\($0.key)" }, "jobs")
     }
 
     func testRTArgumentErrorsNameTheKey() {
@@ -96,10 +99,10 @@ final class GuestTasksArgumentTests: XCTestCase {
 
     func testHostileArguments() throws {
         let plain = try bootArguments("duration=50") { try HostileGuestArguments($0) }
-        XCTAssertNil(plain.victim)
+        XCTAssertNil(plain.sweepEnd)
         XCTAssertEqual(plain.crash, .none)
-        let full = try bootArguments("victim=0x81000000 duration=50 crash=vector") { try HostileGuestArguments($0) }
-        XCTAssertEqual(full.victim, 0x8100_0000)
+        let full = try bootArguments("sweep-end=0x82000000 duration=50 crash=vector") { try HostileGuestArguments($0) }
+        XCTAssertEqual(full.sweepEnd, 0x8200_0000)
         XCTAssertEqual(full.crash, .brokenVectors)
         XCTAssertEqual(try bootArguments("duration=1 crash=undef") { try HostileGuestArguments($0) }.crash, .undefinedInstruction)
         XCTAssertNil(plain.ownWindow)
@@ -117,8 +120,8 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertEqual(blkif.attack, .blkif(BlockFrontendArguments(backend: 0, ring: 0x803F_C000, port: 2, sectors: 1024)))
         let abandon = try bootArguments("duration=1 attack=abandon blkif=0:0x803fc000:2:1024") { try HostileGuestArguments($0) }
         XCTAssertEqual(abandon.attack, .abandon(BlockFrontendArguments(backend: 0, ring: 0x803F_C000, port: 2, sectors: 1024)))
-        for (text, key) in [("victim=81000000 duration=1", "victim"), ("victim=0x81000002 duration=1", "victim"),
-                            ("duration=1 crash=yes", "crash"), ("victim=0x0", "duration"),
+        for (text, key) in [("sweep-end=82000000 duration=1", "sweep-end"), ("sweep-end=0x81000004 duration=1", "sweep-end"),
+                            ("duration=1 crash=yes", "crash"), ("sweep-end=0x0", "duration"),
                             ("duration=1 own-window=0x1c130601", "own-window"), ("duration=1 foreign-window=x", "foreign-window"),
                             ("duration=1 attack=disk", "attack"), ("duration=1 attack=blkif", "blkif"), ("duration=1 attack=abandon", "blkif"),
                             ("duration=1 attack=blkif blkif=0:0x803fc000:0:1024", "blkif")] {

@@ -1,5 +1,5 @@
 // The wake rule: the CBS-style rule keeps the periodic-resource guarantee;
-// Xen's short-block forfeit loses supply (SCHEDULING.md §1).
+// Xen's short-block forfeit loses supply (docs/SCHEDULING.md §1).
 import HypervisorCore
 import XCTest
 

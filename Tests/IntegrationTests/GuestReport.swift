@@ -40,21 +40,6 @@ struct GuestReport {
         return result
     }
 
-    /// CPU share a load guest measured: work done over wall time elapsed.
-    func loadShare(of vm: String) -> Double? {
-        guard let work = value("work_us", "RESULT", of: vm), let elapsed = value("elapsed", "RESULT", of: vm), elapsed > 0
-        else { return nil }
-        return work / elapsed
-    }
-
-    /// CPU share the RT guest received: job work plus background work over wall time.
-    func rtShare(of vm: String) -> Double? {
-        guard let work = value("work", "SUPPLY", of: vm), let background = value("background", "SUPPLY", of: vm),
-              let elapsed = value("elapsed", "SUPPLY", of: vm), elapsed > 0
-        else { return nil }
-        return (work + background) / elapsed
-    }
-
     /// Deadline misses over every task of the RT guest.
     func misses(of vm: String) -> Int {
         records("RESULT", of: vm).compactMap { $0["misses"].flatMap { Int($0) } }.reduce(0, +)

@@ -50,9 +50,9 @@ final class VirtualMachineTests: XCTestCase {
         let (run, report) = try boot("paper-sedf")
         XCTAssertEqual(report.misses(of: "rt"), 0, run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
-        // It received (close to) its reservation of 850 us every 2150 us: 39.5%.
-        let share = try XCTUnwrap(report.rtShare(of: "rt"), run.transcript)
-        XCTAssertEqual(share, 850.0 / 2150.0, accuracy: 0.03, run.transcript)
+        // It received its reservation of 850 us every 2150 us (39.5%), no more
+        // (it has no extra time), no less (it is always runnable).
+        try assertSEDFReservation(run, vm: "rt", period: 2150, slice: 850)
     }
 
     /// ... while credit, giving the same VM at least that share on average, misses.
@@ -60,31 +60,76 @@ final class VirtualMachineTests: XCTestCase {
         let (run, report) = try boot("paper-credit")
         XCTAssertGreaterThan(report.misses(of: "rt"), 0, run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], false, run.transcript)
-        let share = try XCTUnwrap(report.rtShare(of: "rt"), run.transcript)
-        XCTAssertGreaterThanOrEqual(share, 850.0 / 2150.0, "credit gave it less than SEDF" + run.transcript)
+        let window = try XCTUnwrap(HypervisorReport(output: run.output).commonWindow, run.transcript)
+        let rt = try XCTUnwrap(window.received["rt"], run.transcript)
+        XCTAssertGreaterThanOrEqual(Double(rt) / Double(window.length), 850.0 / 2150.0,
+                                    "credit gave it less than SEDF reserves" + run.transcript)
     }
 
-    /// Without extra time, each VCPU gets its slice per period (measured by the
-    /// guests; load-guest work figures run about 3% high, hence the tolerance).
-    func testSEDFGivesEachVCPUItsSlice() throws {
-        let (run, report) = try boot("sedf-slices")
-        let expected = ["a": 2000.0 / 10000, "b": 1500.0 / 5000, "c": 8000.0 / 20000]
-        var total = 0.0
-        for (vm, reserved) in expected {
-            let share = try XCTUnwrap(report.loadShare(of: vm), run.transcript)
-            XCTAssertEqual(share, reserved, accuracy: 0.04, "\(vm)" + run.transcript)
-            total += share
+    /// The hypervisor's own cost between a slice's end and the switch (trap
+    /// entry, decide, VCPU switch: about 2.4k instructions, 2.4 us, in the BENCH
+    /// lines) is charged to the VCPU that was running; SEDF takes it out of
+    /// that VCPU's next period, so at most one such overrun is outstanding when
+    /// the window closes. 20 us bounds it with a wide margin.
+    private let overrunBound = 20
+
+    /// SEDF without extra time, for a VCPU that is always runnable: its periods
+    /// begin at its admission, `offset` before the window opens (nothing ran
+    /// before that). Each period that overlaps the window gives at most
+    /// min(slice, the overlap); each period wholly inside gives exactly the
+    /// slice (EDF with admission meets every VCPU's deadline). The CPU time in
+    /// the window lies between those sums, give or take one overrun.
+    private func sedfBounds(window: Int, offset: Int, period: Int, slice: Int) -> ClosedRange<Int> {
+        var least = 0, most = 0
+        var start = -offset
+        while start < window {
+            let end = start + period
+            most += min(slice, max(0, min(end, window) - max(start, 0)))
+            if start >= 0 && end <= window { least += slice }
+            start = end
         }
-        XCTAssertLessThan(total, 0.96, "nobody may use the unreserved 10%" + run.transcript)
+        return (least - overrunBound)...(most + overrunBound)
     }
 
-    /// Credit shares follow weights 512:256 to within 6 points over 600 ms
-    /// (credit accounts in 10 ms ticks and 30 ms slices).
+    private func assertSEDFReservation(_ run: QEMURun, vm: String, period: Int, slice: Int,
+                                       file: StaticString = #filePath, line: UInt = #line) throws {
+        let report = HypervisorReport(output: run.output)
+        let window = try XCTUnwrap(report.commonWindow, run.transcript, file: file, line: line)
+        let offset = try XCTUnwrap(report.admittedBeforeWindow?[vm], run.transcript, file: file, line: line)
+        let received = try XCTUnwrap(window.received[vm], run.transcript, file: file, line: line)
+        let allowed = sedfBounds(window: window.length, offset: offset, period: period, slice: slice)
+        XCTAssertTrue(allowed.contains(received),
+                      "\(vm) ran \(received) us in a \(window.length) us window: its slice \(slice) us per \(period) us, "
+                      + "periods from \(offset) us before the window, allows \(allowed) (±\(overrunBound) us overrun)" + run.transcript,
+                      file: file, line: line)
+    }
+
+    /// Without extra time, each VCPU gets its slice per period, never more,
+    /// measured by the hypervisor over the common window (the upper bounds
+    /// leave the unreserved 10% idle).
+    func testSEDFGivesEachVCPUItsSlice() throws {
+        let (run, _) = try boot("sedf-slices")
+        for (vm, period, slice) in [("a", 10000, 2000), ("b", 5000, 1500), ("c", 20000, 8000)] {
+            try assertSEDFReservation(run, vm: vm, period: period, slice: slice)
+        }
+    }
+
+    /// Credit shares follow weights 512:256 over the common window (~600 ms).
+    /// Credit hands the CPU out in whole 30 ms timeslices, so the error does not
+    /// shrink with time: the core model of this system (admissions a few ms
+    /// apart, the window from the later) stays within
+    /// CreditWeightsBoundTests.creditWeightsBound (20 ms) of the weighted share
+    /// over every such window; 1 ms more covers the hypervisor's switch costs.
     func testCreditSharesFollowWeights() throws {
-        let (run, report) = try boot("credit-weights")
-        let heavy = try XCTUnwrap(report.loadShare(of: "heavy"), run.transcript)
-        let light = try XCTUnwrap(report.loadShare(of: "light"), run.transcript)
-        XCTAssertEqual(heavy / (heavy + light), 2.0 / 3.0, accuracy: 0.06, run.transcript)
+        let (run, _) = try boot("credit-weights")
+        let window = try XCTUnwrap(HypervisorReport(output: run.output).commonWindow, run.transcript)
+        let heavy = try XCTUnwrap(window.received["heavy"], run.transcript)
+        let light = try XCTUnwrap(window.received["light"], run.transcript)
+        XCTAssertLessThanOrEqual(heavy + light, window.length, "shares over one window add up to at most 100%" + run.transcript)
+        let bound = 21_000
+        XCTAssertLessThanOrEqual(abs(heavy - window.length * 2 / 3), bound,
+                                 "heavy ran \(heavy) us of \(window.length) us; weight 512 of 768 is due "
+                                 + "\(window.length * 2 / 3) us ± \(bound) us (one timeslice's drift, credit's own)" + run.transcript)
     }
 
     /// Isolation: every attack of the hostile guest fails, visibly to it, and
@@ -101,6 +146,17 @@ final class VirtualMachineTests: XCTestCase {
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertEqual(report.checks(of: "gp")["load-ran"], true, run.transcript)
         XCTAssertTrue(run.output.contains("Apus: VM hostile stopped: shutdown (poweroff)"), run.transcript)
+        // From outside the attacker: it swept every page from the end of its
+        // RAM to 0x82000000 (the guest-physical range gp uses, and the addresses
+        // equal to rt's, gp's and its own physical placement), storing the
+        // marker through each. The hypervisor then counted the marker in every
+        // VM's memory: none in rt's or gp's, and the 8 control words (at least)
+        // in the hostile VM's own, which shows the audit sees stores at all.
+        XCTAssertTrue(run.output.contains("[hostile] SWEEP from=0x80400000 to=0x82000000 pages=7168 "), run.transcript)
+        let markers = try XCTUnwrap(HypervisorReport(output: run.output).isolationMarkers, run.transcript)
+        XCTAssertEqual(markers["rt"], 0, "a store crossed into rt's memory" + run.transcript)
+        XCTAssertEqual(markers["gp"], 0, "a store crossed into gp's memory" + run.transcript)
+        XCTAssertGreaterThanOrEqual(markers["hostile"] ?? 0, 8, "the audit missed the control stores" + run.transcript)
     }
 
     /// A guest that crashes is stopped with a report; the others go on.

@@ -1,10 +1,10 @@
-// Minimal budgets: SCHEDULING.md's examples, hand-worked cases, "no interface", limits.
+// Minimal budgets: docs/SCHEDULING.md's examples, hand-worked cases, "no interface", limits.
 import HypervisorCore
 import InterfaceAnalysis
 import XCTest
 
 final class AnalysisBudgetTests: XCTestCase {
-    /// SCHEDULING.md §4: {(10,2),(20,5)} under EDF: Π=2 -> 1, 5 -> 3, 10 -> 7, 20 -> 16.
+    /// docs/SCHEDULING.md §4: {(10,2),(20,5)} under EDF: Π=2 -> 1, 5 -> 3, 10 -> 7, 20 -> 16.
     /// All four agree with the exact test (also checked by brute force below).
     func testPublishedEDFExample() throws {
         let set = taskList((10, 2), (20, 5))
@@ -13,7 +13,7 @@ final class AnalysisBudgetTests: XCTestCase {
         }
     }
 
-    /// SCHEDULING.md §5.3: {(10,1),(40,8)} with Π=20 needs Θ=16 (utilization 0.3).
+    /// docs/SCHEDULING.md §5.3: {(10,1),(40,8)} with Π=20 needs Θ=16 (utilization 0.3).
     /// By hand: Θ=16 gives B=4, sbf(10)=2 >= dbf(10)=1, sbf(20)=12 >= 2, sbf(30)=18 >= 3,
     /// sbf(40)=28 >= 12; Θ=15 gives B=5, sbf(40)=25 >= 12 but sbf(10)=0 < 1
     /// (the blackout 2B=10 swallows the first deadline).

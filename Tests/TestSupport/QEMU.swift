@@ -31,17 +31,17 @@ public enum QEMU {
 
     public static let machine = "vexpress-a15,virtualization=on"
 
-    /// Boots `image` (a file name in the build directory). `input` is typed
-    /// on UART0 (QEMU's stdin), all of it at once, as soon as the output
-    /// contains `typeAfter` (at start when nil): the hypervisor resets the
-    /// UART's FIFO when it boots, so bytes typed earlier are lost, as on a board.
-    /// stdin stays open until QEMU exits.
+    /// Boots `image` (a file name in the build directory, or an absolute path).
+    /// `input` is typed on UART0 (QEMU's stdin), all of it at once, as soon as
+    /// the output contains `typeAfter` (at start when nil): the hypervisor
+    /// resets the UART's FIFO when it boots, so bytes typed earlier are lost,
+    /// as on a board. stdin stays open until QEMU exits.
     public static func boot(
         _ image: String, machine: String = machine, timeout: TimeInterval = 60,
         extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
-        let path = buildDirectory.appendingPathComponent(image).path
+        let path = image.hasPrefix("/") ? image : buildDirectory.appendingPathComponent(image).path
         guard FileManager.default.fileExists(atPath: path) else {
             XCTFail("\(path) does not exist: build the images first (`make test` does)", file: file, line: line)
             throw XCTSkip("missing image")

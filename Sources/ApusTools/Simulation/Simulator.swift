@@ -200,7 +200,7 @@ struct SimulationEngine<S: VCPUScheduler> {
     }
 }
 
-/// The periodic resource model's supply bound function (SCHEDULING.md §4).
+/// The periodic resource model's supply bound function (docs/SCHEDULING.md §4).
 enum SupplyBound {
     static func sbf(_ t: TimeSpan, period: TimeSpan, slice: TimeSpan) -> TimeSpan {
         let p = period.nanoseconds, q = slice.nanoseconds, t = t.nanoseconds

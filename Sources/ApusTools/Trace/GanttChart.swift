@@ -35,7 +35,7 @@ public enum GanttChart {
         svg.element("rect", [("width", "100%"), ("height", "100%"), ("fill", "#ffffff")])
         svg.element("text", [("x", "20"), ("y", "26"), ("font-size", "17"), ("font-weight", "bold"), ("class", "title")],
                     text: options.title)
-        svg.element("text", [("x", "20"), ("y", "46"), ("fill", "#555555")], text: subtitle(trace, window: window))
+        svg.element("text", [("x", "20"), ("y", "46"), ("fill", "#555555"), ("class", "subtitle")], text: subtitle(trace, window: window))
 
         GanttAxis.gridAndAxis(&svg, geometry: geometry, top: rowsTop, bottom: rowsBottom)
         for (index, row) in rows.enumerated() {
@@ -50,7 +50,10 @@ public enum GanttChart {
         let misses = trace.jobs.filter { $0.miss.map(window.contains) ?? false }.count
         let switches = trace.switches.filter { window.contains($0.time) && $0.from != $0.to }.count
         let vcpus = trace.vcpus.count == 1 ? "1 VCPU" : "\(trace.vcpus.count) VCPUs"
-        let missText = misses == 1 ? "1 deadline miss" : "\(misses) deadline misses"
+        // A trace without job records (the hypervisor's own) cannot know about
+        // deadlines: say so rather than claim "0 deadline misses".
+        let missText = trace.jobs.isEmpty ? TraceReport.noJobRecords
+            : misses == 1 ? "1 deadline miss" : "\(misses) deadline misses"
         return "\(vcpus) · \(window.from) to \(window.to) ns (\(TraceDuration.human(window.to - window.from)))"
             + " · \(switches) switches · \(missText)"
     }

@@ -4,6 +4,10 @@ import Foundation
 // nanoseconds). Both show the same numbers.
 
 public enum TraceReport {
+    /// What the report and the chart say about a trace without job records,
+    /// such as the hypervisor's (it records scheduling, not the guests' jobs).
+    public static let noJobRecords = "no job records: deadline misses unknown (the guests' RESULT lines have them)"
+
     public static func text(_ stats: TraceStatistics, title: String) -> String {
         var out = "trace \(title): \(stats.start) ns .. \(stats.end) ns (span \(TraceDuration.human(stats.span)))\n\n"
         var cpu = TraceTextTable(header: ["vcpu", "name", "run", "share", "scheduled", "longest gap"],
@@ -17,7 +21,9 @@ public enum TraceReport {
                      TraceDuration.human(row.longestGap)])
         }
         out += cpu.render()
-        if stats.tasks.isEmpty { return out + "\nno tasks\n" }
+        if stats.tasks.isEmpty || stats.tasks.allSatisfy({ $0.jobs == 0 }) {
+            return out + "\n\(noJobRecords)\n"
+        }
         var jobs = TraceTextTable(header: ["vcpu", "task", "name", "jobs", "completed", "misses", "worst response"],
                              rightAligned: [false, false, false, true, true, true, true])
         for row in stats.tasks {

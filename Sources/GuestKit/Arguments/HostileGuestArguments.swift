@@ -1,8 +1,10 @@
 // Bootargs of the hostile guest:
-//   duration=<ms> [victim=0x<guest-physical address>] [crash=none|undef|vector|block]
+//   duration=<ms> [sweep-end=0x<guest-physical address>] [crash=none|undef|vector|block]
 //   [own-window=0x<address> foreign-window=0x<address>]
-// `victim` names memory the guest must not reach (another VM's guest-physical
-// placement, say); `crash` ends the run with a deliberate fault.
+// `sweep-end`: the guest probes every 4 KiB page from the end of its RAM up to
+// this address (the guest-physical range other VMs use, and the addresses equal
+// to other VMs' physical placement), storing `IsolationProbe.marker` through
+// each; `crash` ends the run with a deliberate fault.
 // `own-window` is a virtio-mmio transport the VM owns (a sub-page window the
 // hypervisor forwards): reading its MagicValue must work; `foreign-window` is
 // another VM's transport in the same page: reading it must fault.
@@ -39,7 +41,7 @@ public struct HostileGuestArguments: Sendable {
 
     public var duration: TimeSpan
     public var attack: Attack
-    public var victim: UInt32?
+    public var sweepEnd: UInt32?
     public var crash: Crash
     public var ownWindow: UInt32?
     public var foreignWindow: UInt32?
@@ -50,14 +52,9 @@ public struct HostileGuestArguments: Sendable {
             "duration", limit: RTGuestArguments.maximumDurationMilliseconds, detail: "milliseconds, 1..10000000")
         duration = .milliseconds(milliseconds)
 
-        if let text = arguments.value("victim") {
-            guard let address = parseHex32(text) else {
-                throw GuestArgumentError("victim", .malformed, "expected 0x and up to 8 hex digits")
-            }
-            guard address & 3 == 0 else { throw GuestArgumentError("victim", .outOfRange, "must be 4-byte aligned") }
-            victim = address
-        } else {
-            victim = nil
+        sweepEnd = try Self.window("sweep-end", in: arguments)
+        if let sweepEnd, sweepEnd & 0xFFF != 0 {
+            throw GuestArgumentError("sweep-end", .outOfRange, "must be 4 KiB aligned")
         }
 
         ownWindow = try Self.window("own-window", in: arguments)

@@ -1,10 +1,13 @@
 // Bootargs of the RT guest:
 //   policy=edf|rm tasks=<p>:<e>[,<p>:<e>...] duration=<ms> [late=keep|drop] [idle=sleep|work]
+//   [jobs=none|report]
 //   and its devices: [output=...] [io=...] (RTGuestIO.swift)
 // idle=work runs background work instead of waiting when no job is ready, so the
-// VCPU never blocks (the setting of SCHEDULING.md §2's credit example).
+// VCPU never blocks (the setting of docs/SCHEDULING.md §2's credit example).
 // Periods and costs are microseconds (a cost is CPU work: see docs/GUESTS.md),
-// the duration is milliseconds of wall time.
+// the duration is milliseconds of wall time. jobs=report prints every job's
+// release and completion after the run (JOBS and DONE lines), for
+// `apus trace --jobs` to add to the hypervisor's trace (docs/TRACE.md).
 import HypervisorCore
 
 public struct RTGuestArguments: Sendable {
@@ -16,6 +19,8 @@ public struct RTGuestArguments: Sendable {
     public var taskCount: Int
     public var duration: TimeSpan
     public var io: RTGuestIO
+    /// Print every job's release and completion after the run (`jobs=report`).
+    public var reportJobs: Bool
 
     /// Longest period accepted: 1000 s (keeps every sum far from overflow).
     public static let maximumPeriodMicroseconds: UInt64 = 1_000_000_000
@@ -84,6 +89,14 @@ public struct RTGuestArguments: Sendable {
             "duration", limit: Self.maximumDurationMilliseconds, detail: "milliseconds, 1..10000000")
         duration = .milliseconds(milliseconds)
         io = try RTGuestIO(arguments, taskCount: count)
+
+        if arguments.value("jobs") == nil || arguments.value("jobs", equals: "none") {
+            reportJobs = false
+        } else if arguments.value("jobs", equals: "report") {
+            reportJobs = true
+        } else {
+            throw GuestArgumentError("jobs", .unknownValue, "expected none or report")
+        }
     }
 
     /// A task executive holding these tasks.

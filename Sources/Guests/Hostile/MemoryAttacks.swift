@@ -6,16 +6,9 @@ import HypervisorCore
 /// nothing there, so each access must come back as a data abort injected
 /// into the guest (caught by Faults.expect). A value read or a store that
 /// completes means the access reached something it must not.
-func attackMemory(_ attempts: inout Attempts, memoryEnd: UInt32, victim: UInt32?) {
-    if let victim {
-        if victim >= guestRAMBase, victim < memoryEnd {
-            note("victim address is inside this VM's own memory: not an attack")
-            attempts.record("hostile-victim-outside-own-memory", refused: false)
-        } else {
-            attempts.record("hostile-victim-read", refused: readFaults(victim))
-            attempts.record("hostile-victim-write", refused: writeFaults(victim))
-        }
-    }
+/// `sweepEnd`: see `sweep`.
+func attackMemory(_ attempts: inout Attempts, memoryEnd: UInt32, sweepEnd: UInt32?) {
+    if let sweepEnd { sweep(&attempts, from: memoryEnd, to: sweepEnd) }
     // The first page past its RAM (the next VM's memory may be right there
     // physically, but not guest-physically).
     attempts.record("hostile-past-end-read", refused: readFaults(memoryEnd))
@@ -102,4 +95,48 @@ func note(_ text: StaticString) {
     out.write("NOTE ")
     out.write(text)
     out.newline()
+}
+
+/// The markers stored into this VM's own memory: the hypervisor's audit must
+/// find all of them (a control that the audit sees stores at all).
+nonisolated(unsafe) var auditControl: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (0, 0, 0, 0, 0, 0, 0, 0)
+let auditControlWords = 8
+
+/// Every 4 KiB page from the end of its RAM up to `end`: the guest-physical
+/// range other VMs use and the addresses equal to other VMs' (and its own)
+/// physical placement. A load and a store of `IsolationProbe.marker` at each
+/// must fault. The attacker's view alone cannot prove isolation (a wrong
+/// stage 2 could send a store somewhere that does not fault), so the markers
+/// are what the hypervisor counts in every VM's memory at power-off
+/// (`isolation marker words`, checked by the tests from outside this VM).
+func sweep(_ attempts: inout Attempts, from start: UInt32, to end: UInt32) {
+    withUnsafeMutableBytes(of: &auditControl) { words in
+        for index in 0..<auditControlWords {
+            g_mmio_write32(UInt(bitPattern: words.baseAddress!) + UInt(index * 4), IsolationProbe.marker)
+        }
+    }
+    var pages: UInt32 = 0, readsThrough: UInt32 = 0, writesThrough: UInt32 = 0
+    var page = start
+    while page < end {
+        if !readFaults(page) { readsThrough += 1 }
+        if !writeFaults(page, value: IsolationProbe.marker) { writesThrough += 1 }
+        pages += 1
+        page &+= 0x1000
+    }
+    var out = GuestConsole()
+    out.write("SWEEP from=")
+    out.write(hex: start)
+    out.write(" to=")
+    out.write(hex: end)
+    out.write(" pages=")
+    out.write(decimal: pages)
+    out.write(" reads_through=")
+    out.write(decimal: readsThrough)
+    out.write(" writes_through=")
+    out.write(decimal: writesThrough)
+    out.write(" control_words=")
+    out.write(decimal: UInt32(auditControlWords))
+    out.newline()
+    attempts.record("hostile-sweep-read", refused: pages > 0 && readsThrough == 0)
+    attempts.record("hostile-sweep-write", refused: pages > 0 && writesThrough == 0)
 }

@@ -3,7 +3,7 @@ import GuestRuntime
 import GuestSupport
 import HypervisorCore
 
-/// The hostile guest (bootargs `duration=ms [victim=0x...]
+/// The hostile guest (bootargs `duration=ms [sweep-end=0x...]
 /// [crash=none|undef|vector] [attack=isolation|blkif|abandon]`): tries to reach memory, devices, interrupts
 /// and hypervisor state it was not given and reports each attempt as
 /// `CHECK <name> passed|FAILED` (passed = the attempt was refused), keeps
@@ -40,7 +40,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     var attempts = Attempts()
     switch arguments.attack {
     case .isolation:
-        attackMemory(&attempts, memoryEnd: memoryEnd, victim: arguments.victim)
+        attackMemory(&attempts, memoryEnd: memoryEnd, sweepEnd: arguments.sweepEnd)
         attackWindows(&attempts, own: arguments.ownWindow, foreign: arguments.foreignWindow,
                       physicalBase: arguments.physicalBase)
         attackInterruptController(&attempts)

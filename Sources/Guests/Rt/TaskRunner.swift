@@ -14,6 +14,8 @@ struct TaskRunner {
     var executive: TaskExecutive
     var start = Instant.zero
     var end = Instant.zero
+    /// The last look at the clock: misses are counted up to here.
+    var finished = Instant.zero
     /// Job work executed (instructions, as nanoseconds at 1 instruction/ns).
     var work = TimeSpan.zero
     /// Wall time spent waiting for a release.
@@ -44,7 +46,10 @@ struct TaskRunner {
         while true {
             let now = GuestClock.now
             executive.release(now: now)
-            guard now < end else { break }
+            guard now < end else {
+                finished = now
+                break
+            }
             if let job = executive.pick() {
                 if job.task == ioTask, job.release != lastIORelease, io != nil {
                     lastIORelease = job.release
@@ -54,7 +59,10 @@ struct TaskRunner {
                 work += done
                 // A remainder below one loop iteration counts as done.
                 if executive.account(job.task, executed: max(done, TimeSpan(nanoseconds: 2))) {
-                    executive.complete(job.task, at: GuestClock.now)
+                    let now = GuestClock.now
+                    executive.complete(job.task, at: now)
+                    let period = executive.task(job.task).period.nanoseconds
+                    JobLog.completed(task: job.task, job: job.release.since(start).nanoseconds / period, at: now)
                 }
             } else if backgroundWork {
                 background += CPUWork.perform(Self.chunk)

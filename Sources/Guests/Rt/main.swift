@@ -46,6 +46,7 @@ func run<Sink: TextSink>(_ runner: inout TaskRunner, _ arguments: RTGuestArgumen
     Calibration.report(to: &out)
     runner.run(for: arguments.duration)
     Report.write(runner, to: &out)
+    if arguments.reportJobs { JobLog.write(runner, to: &out) }
 }
 
 /// `RT vm=0 policy=edf late=keep idle=sleep tasks=2 duration=1000`: what this run is.

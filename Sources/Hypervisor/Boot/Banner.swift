@@ -9,6 +9,14 @@ enum Banner {
         out.write(apusVersion)
         out.write(" - real-time micro-hypervisor for ARMv7-A (Embedded Swift)")
         out.newline()
+        // The build's own record of its configuration and options (Makefile: build-info.txt).
+        out.write("  built for: ")
+        var address = hv_build_info_start()
+        while address < hv_build_info_end() {
+            out.write(byte: UnsafePointer<UInt8>(bitPattern: address)!.pointee)
+            address += 1
+        }
+        out.newline()
         out.write("  CPU mode: ")
         out.write(processorModeName(hv_read_cpsr()))
         out.newline()

@@ -65,6 +65,8 @@ enum EndOfRun {
         out.write(", ignored distributor accesses ")
         out.write(decimal: DistributorEmulation.ignoredAccesses)
         out.newline()
+        writeCommonWindow(to: &out)
+        IsolationAudit.write(to: &out)
         writeStackPeak(to: &out)
         Traps.cost.write(name: "trap-handling", to: &out)
         Scheduling.decideCost.write(name: "decide", to: &out)
@@ -73,6 +75,34 @@ enum EndOfRun {
         dumpTrace(to: &out)
         #endif
         PowerOff.exit(status: status)
+    }
+
+    /// `  common window N us: a N us, b N us`: the CPU time each VM got while
+    /// all of them competed (first dispatch to the first VM's stop), the one
+    /// window over which shares are comparable; then `  admitted before the
+    /// window: a N us, b N us`, where each VM's first period began (README,
+    /// "Reading the output").
+    static func writeCommonWindow(to out: inout Console) {
+        out.write("  common window ")
+        out.write(decimal: Scheduling.window.length.nanoseconds / 1000)
+        out.write(" us:")
+        for vm in 0..<Machines.count {
+            out.write(vm == 0 ? " " : ", ")
+            Machines.table[vm].writeName(to: &out)
+            out.write(" ")
+            out.write(decimal: Scheduling.window.received(vm).nanoseconds / 1000)
+            out.write(" us")
+        }
+        out.newline()
+        out.write("  admitted before the window:")
+        for vm in 0..<Machines.count {
+            out.write(vm == 0 ? " " : ", ")
+            Machines.table[vm].writeName(to: &out)
+            out.write(" ")
+            out.write(decimal: Scheduling.window.admittedBefore(vm).nanoseconds / 1000)
+            out.write(" us")
+        }
+        out.newline()
     }
 
     /// The deepest the HYP stack went: the first word from the bottom that no

@@ -12,6 +12,8 @@ enum Scheduling {
     /// Instructions (PMU cycles under -icount) per decision and per VCPU switch.
     nonisolated(unsafe) static var decideCost = CostMeter()
     nonisolated(unsafe) static var switchCost = CostMeter()
+    /// CPU time per VM from the first dispatch to the first VM's stop (the power-off report's common window).
+    nonisolated(unsafe) static var window = CPUWindow<8>()
 
     static func id(_ vm: Int) -> VCPUID { VCPUID(UInt32(truncatingIfNeeded: vm)) }
 
@@ -22,15 +24,21 @@ enum Scheduling {
     }
 
     static func admit(_ vm: Int, parameters: PolicyParameters, vms: Int) throws(SchedulerError) {
-        let window = loop.scheduler.progressWindow(for: parameters, vcpus: vms)
-        try loop.admit(id(vm), parameters: parameters, progressWindow: window, now: Clock.now)
+        let progressWindow = loop.scheduler.progressWindow(for: parameters, vcpus: vms)
+        let now = Clock.now
+        try loop.admit(id(vm), parameters: parameters, progressWindow: progressWindow, now: now)
+        window.admitted(vm, at: now)
     }
 
     static func isBlocked(_ vm: Int) -> Bool { loop.isBlocked(id(vm)) }
     static func block(_ vm: Int, wakeAt: Instant) { loop.block(id(vm), wakeAt: wakeAt, now: Clock.now) }
     static func wake(_ vm: Int) { loop.wake(id(vm), now: Clock.now) }
     static func yield(_ vm: Int) { loop.yield(id(vm), now: Clock.now) }
-    static func remove(_ vm: Int) { loop.remove(id(vm), now: Clock.now) }
+    static func remove(_ vm: Int) {
+        let now = Clock.now
+        window.close(at: now)
+        loop.remove(id(vm), now: now)
+    }
     static func timerFired() { loop.timerFired() }
 
     /// Called at the end of every trap from a guest (and at the first launch),
@@ -65,6 +73,7 @@ enum Scheduling {
         }
         if previous != nil, next != nil { switchCost.record(hv_read_pmccntr() &- start) }
         Machines.current = next
+        window.switched(to: next, at: now)
     }
 
     /// Nothing can run: unless nothing could ever wake a VCPU, wait for an

@@ -214,6 +214,10 @@ HV_INLINE uintptr_t hv_stage2_end(void) { return (uintptr_t)__stage2_end; }
 /* Defined only by the payload of a test system built to exceed the SEDF scheduling minimum. */
 extern char __unchecked_scheduling_minimum[] __attribute__((weak));
 HV_INLINE int hv_scheduling_minimum_unchecked(void) { return (uintptr_t)__unchecked_scheduling_minimum != 0; }
+/* Boot/payload.S: what the image was built for, as text (not NUL-terminated). */
+extern char __build_info_start[], __build_info_end[];
+HV_INLINE uintptr_t hv_build_info_start(void) { return (uintptr_t)__build_info_start; }
+HV_INLINE uintptr_t hv_build_info_end(void) { return (uintptr_t)__build_info_end; }
 extern char __vm_table_start[], __vm_table_end[], __shared_info_start[];
 HV_INLINE uintptr_t hv_shared_info_start(void) { return (uintptr_t)__shared_info_start; }
 HV_INLINE uintptr_t hv_vm_table_start(void) { return (uintptr_t)__vm_table_start; }

@@ -2,7 +2,7 @@
  * QEMU vexpress-a15 (Cortex-A15 with the Virtualization Extensions) and the
  * architectural constants the boot stub and the hypervisor share. Plain
  * #defines so both the assembler and Swift (through the HVRegs module) read them.
- * Addresses verified on QEMU 7.2; see ../shared/docs/PLATFORM.md.
+ * Addresses verified on QEMU 7.2; see docs/PLATFORM.md.
  */
 #ifndef APUS_PLATFORM_H
 #define APUS_PLATFORM_H

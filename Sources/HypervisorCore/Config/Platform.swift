@@ -1,6 +1,6 @@
 // The facts about the machine that validation needs, as a value so tests can
 // vary them (RAM size, regions). `vexpressA15(ramSize:)` is QEMU's vexpress-a15
-// as measured in docs PLATFORM.md.
+// as measured in docs/PLATFORM.md.
 
 /// A block of device registers that may be passed through, with the GIC
 /// interrupts (INTIDs) it raises: `interruptCount` consecutive INTIDs from

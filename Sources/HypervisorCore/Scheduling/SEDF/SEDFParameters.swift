@@ -24,7 +24,7 @@ public struct SEDFParameters: Equatable, Sendable {
 
 /// What happens to a VCPU's deadline and budget when it wakes up.
 public enum SEDFWakeRule: Sendable {
-    /// Constant-bandwidth-server rule (SCHEDULING.md §1): on wake at w with
+    /// Constant-bandwidth-server rule (docs/SCHEDULING.md §1): on wake at w with
     /// budget q left and deadline d, keep (q, d) if q * period <= (d - w) * slice,
     /// else start a new period at w. Keeps the VCPU a sporadic task of bandwidth
     /// slice/period, so the admission test stays exact and the guest keeps sbf.

@@ -1,0 +1,53 @@
+import Foundation
+
+/// What the hypervisor itself reports at power-off (docs/GUESTS.md, "Reading
+/// the output"), read from outside every guest: the CPU time each VM got over
+/// the common window, and the isolation audit's marker counts.
+struct HypervisorReport {
+    let output: String
+
+    /// `  common window N us: a N us, b N us`: the window's length and each
+    /// VM's CPU time in it, in microseconds.
+    var commonWindow: (length: Int, received: [String: Int])? {
+        guard let line = line(startingWith: "  common window ") else { return nil }
+        let parts = line.dropFirst("  common window ".count).split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let length = Int(parts[0].split(separator: " ")[0]) else { return nil }
+        var received: [String: Int] = [:]
+        for entry in parts[1].split(separator: ",") {
+            let words = entry.split(separator: " ")
+            guard words.count == 3, words[2] == "us", let time = Int(words[1]) else { return nil }
+            received[String(words[0])] = time
+        }
+        return (length, received)
+    }
+
+    /// `  admitted before the window: a N us, b N us`: how long before the
+    /// window opened each VM was admitted (its first period began), in microseconds.
+    var admittedBeforeWindow: [String: Int]? {
+        guard let line = line(startingWith: "  admitted before the window: ") else { return nil }
+        var offsets: [String: Int] = [:]
+        for entry in line.dropFirst("  admitted before the window: ".count).split(separator: ",") {
+            let words = entry.split(separator: " ")
+            guard words.count == 3, words[2] == "us", let offset = Int(words[1]) else { return nil }
+            offsets[String(words[0])] = offset
+        }
+        return offsets
+    }
+
+    /// `  isolation marker words: a N, b N`: per VM, the words of its memory
+    /// holding the hostile guest's probe marker, counted by the hypervisor.
+    var isolationMarkers: [String: Int]? {
+        guard let line = line(startingWith: "  isolation marker words: ") else { return nil }
+        var counts: [String: Int] = [:]
+        for entry in line.dropFirst("  isolation marker words: ".count).split(separator: ",") {
+            let words = entry.split(separator: " ")
+            guard words.count == 2, let count = Int(words[1]) else { return nil }
+            counts[String(words[0])] = count
+        }
+        return counts
+    }
+
+    private func line(startingWith prefix: String) -> String? {
+        output.split(separator: "\n").first { $0.hasPrefix(prefix) }.map { String($0).trimmingCharacters(in: .newlines) }
+    }
+}
