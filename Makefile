@@ -157,7 +157,7 @@ BASE_TOOLS  := arm-none-eabi-gcc:gcc-arm-none-eabi arm-none-eabi-ld:binutils-arm
 DEBUG_TOOLS := gdb-multiarch:gdb-multiarch
 IMAGE_TOOLS := mkimage:u-boot-tools
 
-.PHONY: trace apus-tool guests all help tools debug-tools image-tools run test test-host bench debug image asmcheck clean
+.PHONY: linux trace apus-tool guests all help tools debug-tools image-tools run test test-host bench debug image asmcheck clean
 
 all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests $(TEST_SYSTEMS) $(REFUSED_SYSTEMS) $(UNCHECKED_SYSTEMS)
 
@@ -281,9 +281,10 @@ $(1)/config.dtb: $(2) | tools
 	dtc -q -I dts -O dtb -o $$@ $$<
 
 ifeq ($(3),check)
-$(1)/images.pack: $(1)/config.dtb $(GUEST_BINS) $(call option,RAM_MB) | apus-tool
-	$$(APUS_TOOL) check $(2) --images $(BUILD)/guests --ram-mb $(RAM_MB)
-	$$(APUS_TOOL) pack $(2) --images $(BUILD)/guests -o $$@
+$(1)/images.pack: $(1)/config.dtb $(GUEST_BINS) $(call option,RAM_MB) $(if $(call linux_config,$(2)),$(LINUX_IMAGES)) | apus-tool
+	$$(APUS_TOOL) check $(2) --images $(BUILD)/guests --large-images $(LINUX_DIR) --ram-mb $(RAM_MB)
+	$$(APUS_TOOL) pack $(2) --images $(BUILD)/guests --large-images $(LINUX_DIR) -o $$@ \
+		$(if $(call linux_config,$(2)),--large-output $(1)/large-images.pack)
 else
 $(1)/images.pack: $(3)
 	@mkdir -p $$(@D)
@@ -303,6 +304,23 @@ $(1)/payload.o: Boot/payload.S $(1)/config.dtb $(1)/images.pack $(1)/build-info.
 $(1).elf: $(HV_BASE_OBJS) $(1)/payload.o LinkerScripts/hypervisor.ld $(call option,RAM_MB)
 	$$(LD) $$(LDFLAGS) -Map $(1).map $(HV_BASE_OBJS) $(1)/payload.o $$(LIBGCC) -o $$@
 endef
+
+# Linux guests (docs/LINUX.md): Debian's kernels and busybox, fetched into
+# build/linux by Linux/fetch.sh (never committed), and the initramfs built
+# from them. A configuration with `kernel = ...` gets a large-image pack that
+# QEMU's generic loader puts at the configuration's `large-images` address.
+LINUX_DIR    := $(BUILD)/linux
+LINUX_IMAGES := $(LINUX_DIR)/vmlinuz-armmp-lpae $(LINUX_DIR)/vmlinuz-rt-armmp $(LINUX_DIR)/initramfs.cpio.gz
+linux_config = $(shell grep -lE '^[[:space:]]*kernel[[:space:]]*=' $(1) 2>/dev/null)
+large_images_address = $(shell sed -n 's/.*large-images *= *< *\(0x[0-9a-fA-F]*\).*/\1/p' $(1))
+# QEMU arguments that load CONFIG's large-image pack (none for other configurations).
+comma := ,
+LARGE_IMAGES_LOADER = $(if $(call linux_config,$(CONFIG)),-device loader$(comma)file=$(CONFIG_DIR)/large-images.pack$(comma)addr=$(call large_images_address,$(CONFIG))$(comma)force-raw=on)
+
+$(LINUX_IMAGES) &: Linux/fetch.sh Linux/init Linux/inittab Linux/rcS
+	Linux/fetch.sh $(LINUX_DIR)
+
+linux: $(LINUX_IMAGES)
 
 # The system `make run` boots (CONFIG), and every system the tests boot.
 $(eval $(call system_rules,$(CONFIG_DIR),$(CONFIG),$(if $(filter 1,$(CHECK)),check,$(BUILD)/systems/two-vms/images.pack)))
@@ -376,9 +394,9 @@ $(BUILD)/disk-%.img:
 
 run: all $(DISK_SPLIT) $(DISK_DIRECT)
 	@echo "Booting Apus in QEMU (Ctrl-A X quits; UART1 output goes to $(BUILD)/uart1.log)."
-	@echo "$(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) -kernel $(BUILD)/apus.elf"
+	@echo "$(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) $(LARGE_IMAGES_LOADER) -kernel $(BUILD)/apus.elf"
 	@status=0; $(if $(filter-out 0,$(TIMEOUT)),timeout --foreground $(TIMEOUT)) \
-	  $(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) -kernel $(BUILD)/apus.elf || status=$$?; \
+	  $(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) $(LARGE_IMAGES_LOADER) -kernel $(BUILD)/apus.elf || status=$$?; \
 	  if [ $$status = 124 ] && [ "$(TIMEOUT)" != 0 ]; then echo "QEMU stopped after TIMEOUT=$(TIMEOUT) s (status 124)"; \
 	  else echo "QEMU exited with status $$status"; fi; exit $$status
 

@@ -22,12 +22,15 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("ram-mb"), help: ArgumentHelp("RAM of the machine in MiB (16..2048).", valueName: "N"))
     var ramMiB = 256
 
+    @Option(name: .customLong("large-images"), help: ArgumentHelp("Directory holding Linux kernels and initramfs.", valueName: "DIR"))
+    var largeImagesDirectory = "build/linux"
+
     func validate() throws {
         guard (16...2048).contains(ramMiB) else { throw ValidationError("--ram-mb must be 16..2048") }
     }
 
     func run() throws {
-        let options = CheckOptions(imagesDirectory: imagesDirectory, ramMiB: ramMiB)
+        let options = CheckOptions(imagesDirectory: imagesDirectory, ramMiB: ramMiB, largeImagesDirectory: largeImagesDirectory)
         let outcome: CheckOutcome
         do {
             outcome = try ConfigCheck.check(path: config, options: options)

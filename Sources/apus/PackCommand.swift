@@ -22,12 +22,19 @@ struct PackCommand: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Where to write the pack.", valueName: "OUT"))
     var output: String
 
+    @Option(name: .customLong("large-images"), help: ArgumentHelp("Directory holding Linux kernels and initramfs.", valueName: "DIR"))
+    var largeImagesDirectory = "build/linux"
+
+    @Option(name: .customLong("large-output"),
+            help: ArgumentHelp("Where to write the large-image pack (Linux VMs; docs/LINUX.md).", valueName: "OUT"))
+    var largeOutput: String?
+
     func validate() throws {
         guard (16...2048).contains(ramMiB) else { throw ValidationError("--ram-mb must be 16..2048") }
     }
 
     func run() throws {
-        let options = CheckOptions(imagesDirectory: imagesDirectory, ramMiB: ramMiB)
+        let options = CheckOptions(imagesDirectory: imagesDirectory, ramMiB: ramMiB, largeImagesDirectory: largeImagesDirectory)
         let blob: [UInt8]
         do {
             blob = try ConfigInput.deviceTreeBlob(path: config)
@@ -40,6 +47,25 @@ struct PackCommand: ParsableCommand {
                 fail("apus pack: \(output): cannot write the file", status: 2)
             }
             print("wrote \(output) (\(pack.count) bytes)")
+            writeLargeImages(blob: blob, options: options)
+        case .failure(.invalid(let failure)):
+            fail("\(config): \(failure.message)", status: 1)
+        case .failure(.unusable(let message)):
+            fail("apus pack: \(message)", status: 2)
+        }
+    }
+
+    /// The large-image pack, when the configuration has Linux VMs (then --large-output is required).
+    private func writeLargeImages(blob: [UInt8], options: CheckOptions) {
+        switch ConfigPack.packLargeImages(blob: blob, options: options) {
+        case .success(nil):
+            return
+        case .success(let pack?):
+            guard let largeOutput else { fail("apus pack: \(config) has Linux VMs: give --large-output OUT", status: 2) }
+            guard FileManager.default.createFile(atPath: largeOutput, contents: Data(pack)) else {
+                fail("apus pack: \(largeOutput): cannot write the file", status: 2)
+            }
+            print("wrote \(largeOutput) (\(pack.count) bytes)")
         case .failure(.invalid(let failure)):
             fail("\(config): \(failure.message)", status: 1)
         case .failure(.unusable(let message)):

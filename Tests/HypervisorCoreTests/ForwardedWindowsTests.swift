@@ -203,8 +203,19 @@ final class ForwardedWindowsTests: XCTestCase {
         XCTAssertEqual(decide(w, 0x1C13_0602, syndrome(size: 2, register: 1, write: false)), .refuse(.unsupportedAccess))
         XCTAssertEqual(decide(w, 0x1C13_0601, syndrome(size: 1, register: 1, write: false)), .refuse(.unsupportedAccess))
         XCTAssertEqual(decide(w, 0x1C13_0600, syndrome(size: 3, register: 1, write: false)), .refuse(.unsupportedAccess))
-        XCTAssertEqual(decide(w, 0x1C13_0600, syndrome(size: 2, register: 13, write: false)), .refuse(.unsupportedRegister))
         XCTAssertEqual(decide(w, 0x1C13_0600, syndrome(size: 2, register: 15, write: true)), .refuse(.unsupportedRegister))
+    }
+
+    /// SP and LR are forwarded too: the hypervisor reads and writes them in the
+    /// bank of the guest's mode (GuestRegisterBank).
+    func testStackPointerAndLinkRegisterAreForwarded() throws {
+        let w = try windows()
+        for register: UInt32 in [13, 14] {
+            guard case .forward(let access) = decide(w, 0x1C13_0600, syndrome(size: 2, register: register, write: true)) else {
+                return XCTFail("r\(register) is a transfer register the hypervisor replays")
+            }
+            XCTAssertEqual(access.register, register)
+        }
     }
 
     func testLoadsAreZeroOrSignExtendedAndStoresTruncated() {

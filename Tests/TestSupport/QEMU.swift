@@ -9,10 +9,12 @@ public struct QEMURun {
     public let output: String
     public let status: Int32
     public let timedOut: Bool
+    /// Stopped because it printed nothing for the `silence` the caller allowed.
+    public var silent = false
 
     /// The captured output, for failure messages.
     public var transcript: String {
-        "\n--- \(image): exit status \(status)\(timedOut ? " (timed out)" : "") ---\n\(output)\n--- end ---"
+        "\n--- \(image): exit status \(status)\(silent ? " (silent too long)" : timedOut ? " (timed out)" : "") ---\n\(output)\n--- end ---"
     }
 }
 
@@ -35,10 +37,11 @@ public enum QEMU {
     /// `input` is typed on UART0 (QEMU's stdin), all of it at once, as soon as
     /// the output contains `typeAfter` (at start when nil): the hypervisor
     /// resets the UART's FIFO when it boots, so bytes typed earlier are lost,
-    /// as on a board. stdin stays open until QEMU exits.
+    /// as on a board. stdin stays open until QEMU exits. With `silence`, a run
+    /// that prints nothing for that many seconds is stopped and marked silent.
     public static func boot(
         _ image: String, machine: String = machine, timeout: TimeInterval = 60,
-        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil,
+        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil, silence: TimeInterval? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
         let path = image.hasPrefix("/") ? image : buildDirectory.appendingPathComponent(image).path
@@ -80,7 +83,15 @@ public enum QEMU {
         try process.run()
         reader.start()
         typist.typeIfReady(seen: "")
-        let timedOut = finished.wait(timeout: .now() + timeout) == .timedOut
+        var timedOut = false, silent = false
+        let deadline = Date().addingTimeInterval(timeout)
+        var seen = 0, lastOutput = Date()
+        while finished.wait(timeout: .now() + 0.5) == .timedOut {
+            let count = collected.count
+            if count != seen { seen = count; lastOutput = Date() }
+            if Date() >= deadline { timedOut = true; break }
+            if let silence, Date().timeIntervalSince(lastOutput) >= silence { timedOut = true; silent = true; break }
+        }
         if timedOut {
             process.terminate()
             finished.wait()
@@ -88,7 +99,7 @@ public enum QEMU {
         try? keyboard?.fileHandleForWriting.close()
         drained.wait()
         return QEMURun(
-            image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut)
+            image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut, silent: silent)
     }
 }
 
@@ -164,6 +175,12 @@ final class OutputCollector: @unchecked Sendable {
         lock.lock()
         data.append(chunk)
         lock.unlock()
+    }
+
+    var count: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return data.count
     }
 
     var text: String {

@@ -7,10 +7,13 @@ public struct CheckOptions {
     public var imagesDirectory: String
     /// RAM of the machine in MiB (QEMU's `-m`).
     public var ramMiB: Int
+    /// Where Linux VMs' kernels and initramfs are looked up (docs/LINUX.md).
+    public var largeImagesDirectory: String
 
-    public init(imagesDirectory: String = "build/guests", ramMiB: Int = 256) {
+    public init(imagesDirectory: String = "build/guests", ramMiB: Int = 256, largeImagesDirectory: String = "build/linux") {
         self.imagesDirectory = imagesDirectory
         self.ramMiB = ramMiB
+        self.largeImagesDirectory = largeImagesDirectory
     }
 
     public var platform: Platform { Platform.vexpressA15(ramSize: UInt64(max(ramMiB, 0)) * 1024 * 1024) }
@@ -57,11 +60,12 @@ public enum ConfigCheck {
                 return .invalid(failure(error, fdt: try? FDT(raw)))
             }
             do throws(ConfigError) {
-                let images = try imageFacts(loaded, directory: options.imagesDirectory)
+                let images = try imageFacts(loaded, options: options)
                 return .valid(summary: ConfigSummary.text(loaded, images: images, options: options))
             } catch {
                 var result = failure(error, fdt: loaded.fdt)
                 if case .imageNotFound = error.reason { result.message += " in \(options.imagesDirectory)" }
+                if case .linux(.fileNotFound) = error.reason { result.message += " in \(options.largeImagesDirectory)" }
                 return .invalid(result)
             }
         }
@@ -69,11 +73,18 @@ public enum ConfigCheck {
 
     /// The size of each VM's image file; missing files and images that do not fit
     /// their VM (size, header, footprint, entry) are configuration errors,
-    /// reported exactly as the hypervisor would.
-    static func imageFacts(_ loaded: LoadedConfig, directory: String) throws(ConfigError) -> [ImageFacts] {
+    /// reported exactly as the hypervisor would. A Linux VM's kernel and
+    /// initramfs are checked by LinuxImageFiles.
+    static func imageFacts(_ loaded: LoadedConfig, options: CheckOptions) throws(ConfigError) -> [ImageFacts] {
+        let directory = options.imagesDirectory
         var facts: [ImageFacts] = []
         for index in 0..<loaded.config.vmCount {
             let vm = loaded.config.vms[index]
+            if vm.isLinux {
+                let size = try LinuxImageFiles.check(loaded, vm: index, directory: options.largeImagesDirectory).kernelSize
+                facts.append(ImageFacts(size: size, footprint: size))
+                continue
+            }
             let path = (directory as NSString).appendingPathComponent(loaded.fdt.text(vm.image))
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,

@@ -17,7 +17,7 @@ public enum ConfigPack {
         let names: [String] = blob.withUnsafeBytes { raw in
             guard let loaded = try? SystemConfig.load(dtb: raw, platform: options.platform) else { return [] }
             var names: [String] = []
-            for index in 0..<loaded.config.vmCount {
+            for index in 0..<loaded.config.vmCount where !loaded.config.vms[index].isLinux {
                 let name = loaded.fdt.text(loaded.config.vms[index].image)
                 if !names.contains(name) { names.append(name) }
             }
@@ -36,6 +36,19 @@ public enum ConfigPack {
             return .success(try ImagePackWriter.pack(images))
         } catch {
             return .failure(.unusable(error.message))
+        }
+    }
+
+    /// The large-image pack of a (valid) configuration's Linux VMs; nil when it has none.
+    public static func packLargeImages(blob: [UInt8], options: CheckOptions) -> Result<[UInt8]?, Failure> {
+        if case .invalid(let failure) = ConfigCheck.check(blob: blob, options: options) { return .failure(.invalid(failure)) }
+        return blob.withUnsafeBytes { raw -> Result<[UInt8]?, Failure> in
+            guard let loaded = try? SystemConfig.load(dtb: raw, platform: options.platform) else { return .success(nil) }
+            do throws(PackError) {
+                return .success(try LinuxImageFiles.pack(loaded, directory: options.largeImagesDirectory))
+            } catch {
+                return .failure(.unusable(error.message))
+            }
         }
     }
 }

@@ -16,9 +16,13 @@ enum ConfigSummary {
             lines.append("vm \(index) \"\(fdt.text(vm.name))\" (\(fdt.path(of: vm.node)))")
             lines.append("  memory   \(StringSink.render { $0.write(vm.memory) }) -> physical "
                 + "\(StringSink.render { $0.write(vm.physicalMemory) }) (\(sizeText(vm.memory.size)))")
-            lines.append("  entry    \(StringSink.render { $0.write(address: vm.entry.value) })")
-            lines.append("  image    \(fdt.text(vm.image)) (\(images[index].size) bytes; running, it uses \(images[index].footprint) "
-                + "of the \(GuestReservedPages.usableBytes(of: vm.memory)) below the reserved pages)")
+            if vm.isLinux {
+                lines.append(contentsOf: linuxLines(loaded, vm: index, options: options))
+            } else {
+                lines.append("  entry    \(StringSink.render { $0.write(address: vm.entry.value) })")
+                lines.append("  image    \(fdt.text(vm.image)) (\(images[index].size) bytes; running, it uses \(images[index].footprint) "
+                    + "of the \(GuestReservedPages.usableBytes(of: vm.memory)) below the reserved pages)")
+            }
             if vm.bootargs.count > 0 { lines.append("  bootargs \"\(fdt.text(vm.bootargs))\"") }
             if config.scheduler == .sedf, let sedf = vm.sedf {
                 lines.append("  sedf     period \(sedf.period.nanoseconds / 1000) us, slice \(sedf.slice.nanoseconds / 1000) us, "
@@ -47,6 +51,21 @@ enum ConfigSummary {
             }
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Where a Linux VM's pieces go (the files were checked before).
+    static func linuxLines(_ loaded: LoadedConfig, vm index: Int, options: CheckOptions) -> [String] {
+        let vm = loaded.config.vms[index], fdt = loaded.fdt
+        guard let checked = try? LinuxImageFiles.check(loaded, vm: index, directory: options.largeImagesDirectory) else { return [] }
+        let layout = checked.layout
+        func at(_ address: GuestPhysicalAddress) -> String { StringSink.render { $0.write(address: address.value) } }
+        var lines = ["  kernel   \(fdt.text(vm.kernel)) (\(checked.kernelSize) bytes) at \(at(layout.kernel.base)), entry there"]
+        if let size = checked.initramfsSize {
+            lines.append("  initrd   \(fdt.text(vm.initramfs)) (\(size) bytes) at \(at(layout.initramfs.base))")
+        }
+        lines.append("  dtb      at \(at(layout.deviceTree.base)) (r0 = 0, r1 = ~0, r2 = its address); Linux gets "
+            + StringSink.render { $0.write(layout.usableMemory) })
+        return lines
     }
 
     /// The SEDF reservation of all VMs together, as a percentage of one CPU.

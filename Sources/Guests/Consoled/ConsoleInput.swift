@@ -21,9 +21,10 @@ enum ConsoleInput {
     nonisolated(unsafe) static var discarded: UInt32 = 0
 
     /// Routes IRQ 37 (received bytes) and says where input goes.
-    static func attach() {
+    static func attach(focusing domain: UInt16?) {
         GIC.attach(UART.interrupt, receiveInterrupt)
         UART.enableReceiving()
+        for index in 0..<Consoles.count where Consoles.table[index]?.entry.domain == domain { focus = index }
         if Consoles.count > 0 { announceFocus() }
     }
 

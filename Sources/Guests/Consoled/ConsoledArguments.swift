@@ -9,7 +9,7 @@ struct ConsoleEntry {
 }
 
 /// Bootargs of the driver domain:
-///   [poll=<us>] [timeout=<ms>] [virtio=<transport> irq=<intid>]
+///   [poll=<us>] [timeout=<ms>] [focus=<domid>] [virtio=<transport> irq=<intid>]
 ///   consoles=<domid>:<name>[,...]  [disks=<domid>:<ring>:<port>:<first>:<sectors>[,...]]
 ///   [physical-base=<address>]
 /// The hypervisor appends `consoles=` (docs/CONSOLE.md), `disks=` and
@@ -18,7 +18,8 @@ struct ConsoleEntry {
 /// VM for the block back end. `poll` is the fallback tick
 /// (default 2000 us). `timeout` bounds the whole run for systems whose
 /// frontends might never stop; without it the backend serves until every
-/// frontend is gone.
+/// frontend is gone. `focus` names the domain that gets typed input first
+/// (default: the first console).
 struct ConsoledArguments {
     static let maximumConsoles = 7
     /// Domain ids are VM indexes; Apus runs at most 8 VMs.
@@ -36,6 +37,7 @@ struct ConsoledArguments {
     var virtio: UInt32? = nil
     var interrupt: UInt32? = nil
     var physicalBase: UInt32? = nil
+    var focus: UInt16? = nil
 
     init(_ arguments: BootArguments) throws(GuestArgumentError) {
         if arguments.value("poll") != nil {
@@ -49,6 +51,12 @@ struct ConsoledArguments {
                   milliseconds <= Self.maximumTimeout
             else { throw GuestArgumentError("timeout", .outOfRange, "milliseconds, 1..10000000") }
             timeout = .milliseconds(milliseconds)
+        }
+        if arguments.value("focus") != nil {
+            guard let domain = arguments.integer("focus"), domain <= Self.maximumDomain else {
+                throw GuestArgumentError("focus", .outOfRange, "a domain id, 0..7")
+            }
+            focus = UInt16(truncatingIfNeeded: domain)
         }
         disks = try BlockBackendArguments(arguments)
         if let text = arguments.value("virtio") {

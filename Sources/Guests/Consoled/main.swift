@@ -32,7 +32,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     BlockBackend.attach(arguments, memoryEnd: UInt64(widening: UInt32(UInt(bitPattern: bootargs)) | 0xFFF) + 1)
 
     Service.attachTimer()
-    ConsoleInput.attach()
+    ConsoleInput.attach(focusing: arguments.focus)
     EventChannels.attachUpcall()
     GIC.enable()
     let finished = Service.run(tick: arguments.poll, timeout: arguments.timeout)

@@ -43,6 +43,16 @@ enum SystemBoot {
             out.newline()
             PowerOff.exit(status: EXIT_STATUS_CONFIG_REFUSED)
         }
+        var largePack: ImagePack? = nil
+        if let region = loaded.config.largeImages {
+            do {
+                largePack = try loaded.config.largeImagePack(UnsafeRawBufferPointer(
+                    start: UnsafeRawPointer(bitPattern: UInt(truncatingIfNeeded: region.base.value)),
+                    count: Int(truncatingIfNeeded: region.size)))
+            } catch {
+                refuse(error, fdt: loaded.fdt)
+            }
+        }
         configureHYP()
         EventAndGrantTables.initialize(ram: platform.ram)
         let config = loaded.config
@@ -51,7 +61,7 @@ enum SystemBoot {
         GuestInstructions.start()
         for index in 0..<config.vmCount {
             do {
-                try VMCreation.create(vm: index, config: config, platform: platform, pack: pack, fdt: loaded.fdt)
+                try VMCreation.create(vm: index, config: config, platform: platform, pack: pack, largePack: largePack, fdt: loaded.fdt)
             } catch {
                 refuse(error, fdt: loaded.fdt)
             }

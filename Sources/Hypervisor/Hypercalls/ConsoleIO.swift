@@ -12,17 +12,13 @@ extension Hypercalls {
         case .read:
             Hypercalls.result(frame, 0)  // no console input for guests yet
         case .write:
-            let validated = validateConsoleWrite(
-                address: address, count: count, memoryBase: Machines.table[vm].memoryBase, memorySize: Machines.table[vm].memorySize)
-            let buffer: GuestBuffer
-            switch validated {
-            case .failure(let error):
-                Hypercalls.fail(frame, error)
+            // A guest virtual address (GuestVirtualMemory); at most maximumConsoleWrite bytes are taken.
+            let buffer = GuestBuffer(address: address, length: min(count, maximumConsoleWrite))
+            guard buffer.length > 0 else {
+                Hypercalls.result(frame, 0)
                 return
-            case .success(let valid):
-                buffer = valid
             }
-            guard let bytes = Machines.guestBytes(vm: vm, address: buffer.address, length: Int(buffer.length)) else {
+            guard let bytes = GuestVirtualMemory.bytes(vm: vm, virtual: buffer.address, length: Int(buffer.length), write: false) else {
                 Hypercalls.fail(frame, .fault)
                 return
             }

@@ -9,7 +9,7 @@ extension Hypercalls {
             Hypercalls.fail(frame, .notImplemented)
             return
         }
-        guard let arguments = Machines.guestBytes(vm: vm, address: frame.pointee.r.1, length: size) else {
+        guard let arguments = GuestVirtualMemory.bytes(vm: vm, virtual: frame.pointee.r.1, length: size, write: true) else {
             Hypercalls.fail(frame, .fault)
             return
         }

@@ -10,7 +10,7 @@ extension Hypercalls {
             Hypercalls.fail(frame, .notImplemented)
             return
         }
-        guard let arguments = Machines.guestBytes(vm: vm, address: frame.pointee.r.1, length: size),
+        guard let arguments = GuestVirtualMemory.bytes(vm: vm, virtual: frame.pointee.r.1, length: size, write: true),
               var stage2 = Machines.table[vm].stage2
         else {
             Hypercalls.fail(frame, .fault)
@@ -21,7 +21,7 @@ extension Hypercalls {
             stage2: &stage2
         ) { address, length in
             guard address < 0x1_0000_0000 else { return nil }
-            return Machines.guestBytes(vm: vm, address: UInt32(truncatingIfNeeded: address), length: length)
+            return GuestVirtualMemory.bytes(vm: vm, virtual: UInt32(truncatingIfNeeded: address), length: length, write: true)
         }
         Machines.table[vm].stage2 = stage2
         if outcome.invalidateTLB {

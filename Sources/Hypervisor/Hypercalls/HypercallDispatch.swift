@@ -22,14 +22,16 @@ enum Hypercalls {
         }
         switch call {
         case .consoleIO: consoleIO(vm: vm, frame: frame, command: r.0, count: r.1, address: r.2)
-        case .xenVersion: xenVersion(frame: frame, command: r.0)
+        case .xenVersion: xenVersion(vm: vm, frame: frame, command: r.0)
         case .schedOp: schedOp(vm: vm, frame: frame, command: r.0, argument: r.1)
         case .memoryOp: memoryOp(vm: vm, frame: frame)
         case .eventChannelOp: eventChannelOp(vm: vm, frame: frame)
         case .grantTableOp: grantTableOp(vm: vm, frame: frame)
         case .hvmOp: hvmOp(vm: vm, frame: frame)
+        case .vcpuOp: vcpuOp(vm: vm, frame: frame)
         default: fail(frame, .notImplemented)
         }
+        GuestVirtualMemory.finish()
         return .resume
     }
 

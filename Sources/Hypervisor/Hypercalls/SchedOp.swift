@@ -12,7 +12,7 @@ extension Hypercalls {
             Hypercalls.result(frame, 0)
             Blocking.blockUntilInterrupt(vm: vm)
         case .shutdown:
-            guard let request = Machines.guestBytes(vm: vm, address: argument, length: 4) else {
+            guard let request = GuestVirtualMemory.bytes(vm: vm, virtual: argument, length: 4, write: false) else {
                 Hypercalls.fail(frame, .fault)
                 return
             }

@@ -11,18 +11,19 @@ enum DistributorEmulation {
     /// Performs the decoded access (ISV set) at `offset` in the distributor.
     static func access(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, offset: UInt32, access: DataAbortSyndrome) {
         let register = access.register, width = access.width
-        guard register <= 12 else {
+        // Any register the guest used, SP and LR included (banked by its mode).
+        guard let stored = frame.guestRegister(register) else {
             ignoredAccesses &+= 1
             return
         }
         if access.isWrite {
-            let result = Machines.table[vm].vgic.write(offset: offset, width: width, value: frame.register(register))
+            let result = Machines.table[vm].vgic.write(offset: offset, width: width, value: stored)
             if case .ignored = result.status { ignoredAccesses &+= 1 }
             VirtualInterrupts.apply(result.effects)
         } else {
             let result = Machines.table[vm].vgic.read(offset: offset, width: width)
             if case .ignored = result.status { ignoredAccesses &+= 1 }
-            frame.setRegister(register, access.loaded(result.value))
+            _ = frame.setGuestRegister(register, access.loaded(result.value))
         }
     }
 }

@@ -32,7 +32,10 @@ enum Scheduling {
 
     static func isBlocked(_ vm: Int) -> Bool { loop.isBlocked(id(vm)) }
     static func block(_ vm: Int, wakeAt: Instant) { loop.block(id(vm), wakeAt: wakeAt, now: Clock.now) }
-    static func wake(_ vm: Int) { loop.wake(id(vm), now: Clock.now) }
+    static func wake(_ vm: Int) {
+        if isBlocked(vm) { RunstateArea.enter(vm: vm, .runnable) }
+        loop.wake(id(vm), now: Clock.now)
+    }
     static func yield(_ vm: Int) { loop.yield(id(vm), now: Clock.now) }
     static func remove(_ vm: Int) {
         let now = Clock.now
@@ -65,11 +68,16 @@ enum Scheduling {
         let next = dispatch.vcpu.map { Int($0.rawValue) }
         trace.append(TraceRecord(time: now, event: .switched(from: dispatch.previous?.rawValue, to: dispatch.vcpu?.rawValue, reason: dispatch.reason)))
         let start = hv_read_pmccntr()
-        if let previous { Machines.table[previous].vcpu.save(from: frame) }
+        if let previous {
+            Machines.table[previous].vcpu.save(from: frame)
+            RunstateArea.enter(vm: previous, isBlocked(previous) ? .blocked : .runnable)
+        }
         if let next {
             Machines.table[next].vcpu.restore(into: frame)
             hv_write_vttbr(Machines.table[next].vttbr)
             hv_isb()
+            RunstateArea.enter(vm: next, .running)
+            RunstateArea.update(vm: next)  // the guest's stage 1 is live now
         }
         if previous != nil, next != nil { switchCost.record(hv_read_pmccntr() &- start) }
         Machines.current = next

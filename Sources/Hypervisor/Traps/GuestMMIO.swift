@@ -14,7 +14,11 @@ enum GuestMMIO {
         case .distributor(let offset, let access):
             DistributorEmulation.access(vm: vm, frame: frame, offset: offset, access: access)
         case .forward(let forwarded):
-            forward(vm: vm, frame: frame, forwarded)
+            // Any transfer register, SP and LR banked by the guest's mode.
+            guard let stored = frame.guestRegister(forwarded.register) else {
+                return ExceptionInjection.injectDataAbort(vm: vm, frame: frame, address: access.virtualAddress, write: access.isWrite)
+            }
+            forward(vm: vm, frame: frame, forwarded, stored: stored)
         case .refuse:
             return ExceptionInjection.injectDataAbort(vm: vm, frame: frame, address: access.virtualAddress, write: access.isWrite)
         }
@@ -24,10 +28,10 @@ enum GuestMMIO {
     /// Performs the access on the physical register through the hypervisor's
     /// device mapping (the HYP stage-1 map covers 0-2 GiB as device memory,
     /// Boot/start.S) and hands a load's value to the guest register.
-    private static func forward(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, _ forwarded: ForwardedAccess) {
+    private static func forward(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, _ forwarded: ForwardedAccess, stored: UInt32) {
         let physical = UInt(truncatingIfNeeded: forwarded.physical.value)
         if forwarded.isWrite {
-            let value = forwarded.stored(frame.register(forwarded.register))
+            let value = forwarded.stored(stored)
             switch forwarded.width {
             case .byte: hv_mmio_write8(physical, UInt8(truncatingIfNeeded: value))
             case .halfword: hv_mmio_write16(physical, UInt16(truncatingIfNeeded: value))
@@ -40,7 +44,7 @@ enum GuestMMIO {
             case .halfword: raw = UInt32(truncatingIfNeeded: hv_mmio_read16(physical))
             case .word: raw = hv_mmio_read32(physical)
             }
-            frame.setRegister(forwarded.register, forwarded.loaded(raw))
+            _ = frame.setGuestRegister(forwarded.register, forwarded.loaded(raw))
         }
         Machines.table[vm].forwardedAccesses &+= 1
     }

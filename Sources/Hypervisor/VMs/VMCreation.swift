@@ -4,15 +4,27 @@ import HypervisorCore
 /// Creating the configured VMs at boot, one at a time.
 enum VMCreation {
     /// Loads one VM: clean memory, image, bootargs, stage 2, VCPU, scheduler.
-    static func create(vm index: Int, config: SystemConfig, platform: Platform, pack: ImagePack, fdt: FDT) throws(ConfigError) {
+    static func create(vm index: Int, config: SystemConfig, platform: Platform, pack: ImagePack, largePack: ImagePack?,
+                       fdt: FDT) throws(ConfigError) {
         let vm = config.vms[index]
-        let image = try config.image(ofVM: index, in: pack, fdt: fdt)
         let physical = UInt(truncatingIfNeeded: vm.physicalBase.value)
         let size = UInt(truncatingIfNeeded: vm.memory.size)
-        GuestMemory.clear(physical: physical, size: size)
-        GuestMemory.copy(image, toPhysical: physical)
         let bootargsPage = GuestReservedPages.page(GuestReservedPages.bootargsPage, of: vm.memory)
         let bootargsAddress = UInt32(truncatingIfNeeded: bootargsPage.value)
+        // Entry registers: an Apus guest gets its id and bootargs; Linux what a boot loader gives it.
+        let start: (entry: UInt32, r0: UInt32, r1: UInt32, r2: UInt32)
+        if vm.isLinux {
+            guard let largePack else {
+                throw ConfigError(node: vm.node, property: .kernel, reason: .linux(.noLargeImagesRegion))
+            }
+            let tree = try LinuxLoader.load(vm: index, config: config, platform: platform, pack: largePack, fdt: fdt)
+            start = (UInt32(truncatingIfNeeded: vm.entry.value), 0, 0xFFFF_FFFF, tree)
+        } else {
+            let image = try config.image(ofVM: index, in: pack, fdt: fdt)
+            GuestMemory.clear(physical: physical, size: size)
+            GuestMemory.copy(image, toPhysical: physical)
+            start = (UInt32(truncatingIfNeeded: vm.entry.value), UInt32(truncatingIfNeeded: index), bootargsAddress, 0)
+        }
         GuestMemory.copyString(fdt.bytes(of: vm.bootargs),
                                toPhysical: physical + UInt(truncatingIfNeeded: bootargsPage.value &- vm.memory.base.value))
         GuestMemory.cleanToPointOfCoherency(physical: physical, size: size)
@@ -27,6 +39,13 @@ enum VMCreation {
             stage2 = try Stage2Tables.build(for: vm, platform: platform, tables: tables, physicalBase: PhysicalAddress(UInt32(truncatingIfNeeded: tablesStart)))
         } catch {
             Panic.halt("a VM's stage 2 took more table pages than Stage2Budget computed (a hypervisor bug)")
+        }
+        if vm.isLinux {
+            do {
+                try stage2.reserveTables(for: LinuxGuestLayout.grantFrames)
+            } catch {
+                Panic.halt("a Linux VM's grant-frame region took more table pages than Stage2Budget computed (a hypervisor bug)")
+            }
         }
         do {
             try EventAndGrantTables.grants.addDomain(DomainID(truncatingIfNeeded: index), layout: GrantLayout(vm: vm), stage2: &stage2)
@@ -46,9 +65,9 @@ enum VMCreation {
         } catch {
             Panic.halt("a VM's MMIO regions overlap or exceed MMIORegionTable.capacity although the configuration check forbids it")
         }
-        machine.vcpu = VCPUContext(
-            entry: UInt32(truncatingIfNeeded: vm.entry.value), r0: UInt32(truncatingIfNeeded: index),
-            r1: bootargsAddress, resetCP15: SystemBoot.resetCP15)
+        machine.vcpu = VCPUContext(entry: start.entry, r0: start.r0, r1: start.r1, resetCP15: SystemBoot.resetCP15)
+        machine.vcpu.frame.r.2 = start.r2
+        machine.isLinux = vm.isLinux
         var passthrough = InterruptSet()
         for device in 0..<vm.deviceCount {
             for interrupt in 0..<vm.devices[device].interruptCount {

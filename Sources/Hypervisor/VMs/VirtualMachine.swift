@@ -26,6 +26,13 @@ struct VirtualMachine {
     /// What the hypervisor answers of its unmapped guest-physical space: the
     /// GIC distributor and its sub-page device windows (virtio transports).
     var mmioRegions = MMIORegionTable()
+    /// It boots a Linux kernel (docs/LINUX.md).
+    var isLinux = false
+    /// Where the guest moved its vcpu_info (VCPUOP_register_vcpu_info), through the identity map.
+    var vcpuInfo: UnsafeMutableRawPointer? = nil
+    /// Its runstate, and the guest virtual address it asked to see it at (0: none).
+    var runstate = RunstateAccount(now: 0)
+    var runstateArea: UInt32 = 0
 
     // Counters for the final report.
     var hypercalls: UInt32 = 0

@@ -80,6 +80,8 @@ public enum ConfigErrorReason: Equatable, Sendable {
     case unsafeName(length: Int, limit: Int, fromLabel: Bool)
     case nameNotUnique(other: FDTNode)
     case childNodeOfLeaf
+    // Linux VMs and the large-image pack (LinuxConfigProblem.swift).
+    case linux(LinuxConfigProblem)
 
     public func write<Sink: TextSink>(to sink: inout Sink, fdt: FDT?) {
         switch self {
@@ -142,6 +144,8 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(count: length)
             sink.write(" bytes long, the image pack allows ")
             sink.write(count: limit)
+        case .linux(let problem):
+            problem.write(to: &sink, fdt: fdt)
         default:
             writeAddressOrSchedulingReason(to: &sink, fdt: fdt)
         }

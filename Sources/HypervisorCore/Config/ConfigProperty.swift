@@ -7,8 +7,9 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
     case label, memory, physicalBase, entry, image, bootargs, sedf, credit
     case reg, interrupts
     case consoleBackend, blockBackend, disk
+    case kernel, initramfs, largeImages
 
-    static let count: UInt8 = 18
+    static let count: UInt8 = 21
 
     public var name: StaticString {
         switch self {
@@ -30,6 +31,9 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
         case .consoleBackend: "console-backend"
         case .blockBackend: "block-backend"
         case .disk: "disk"
+        case .kernel: "kernel"
+        case .initramfs: "initramfs"
+        case .largeImages: "large-images"
         }
     }
 
@@ -46,8 +50,9 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
         switch self {
         case .compatible: kind == .root || kind == .vm
         case .addressCells, .sizeCells: kind == .root
-        case .scheduler, .traceEntries: kind == .hypervisor
-        case .label, .memory, .physicalBase, .entry, .image, .bootargs, .sedf, .credit, .consoleBackend, .blockBackend, .disk:
+        case .scheduler, .traceEntries, .largeImages: kind == .hypervisor
+        case .label, .memory, .physicalBase, .entry, .image, .bootargs, .sedf, .credit, .consoleBackend, .blockBackend, .disk,
+             .kernel, .initramfs:
             kind == .vm
         case .reg, .interrupts: kind == .device
         }

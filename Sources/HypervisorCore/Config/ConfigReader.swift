@@ -80,6 +80,8 @@ struct ConfigReader {
             }
             config.traceEntries = entries
         }
+        config.largeImages = try largeImagesRegion(of: node)
+        config.hypervisorNode = node
         return config
     }
 
@@ -90,15 +92,25 @@ struct ConfigReader {
         if physicalBase > 0x1_0000_0000 - memory.size {
             throw ConfigError(node: node, property: .physicalBase, reason: .beyond4GiB(base: physicalBase, size: memory.size))
         }
+        let guestMemory = GuestPhysicalRange(base: GuestPhysicalAddress(memory.base), size: memory.size)
+        if let linux = try linuxVM(node, memory: guestMemory, physicalBase: PhysicalAddress(physicalBase)) {
+            return try readVMParameters(node, into: linux, scheduler: scheduler)
+        }
         let entry = try values(of: try required(.entry, of: node), .entry, in: node, count: 1)[0]
-        var vm = VMConfig(node: node, memory: GuestPhysicalRange(base: GuestPhysicalAddress(memory.base), size: memory.size),
+        var vm = VMConfig(node: node, memory: guestMemory,
                           physicalBase: PhysicalAddress(physicalBase), entry: GuestPhysicalAddress(entry))
         vm.image = try string(of: try required(.image, of: node), .image, in: node)
-        if vm.image.count > ImagePack.nameCapacity {
+        return try readVMParameters(node, into: vm, scheduler: scheduler)
+    }
+
+    /// What every VM may have, whatever it boots: name, bootargs, roles, disk, scheduling, devices.
+    func readVMParameters(_ node: FDTNode, into vm: VMConfig, scheduler: SchedulerKind) throws(ConfigError) -> VMConfig {
+        var vm = vm
+        if !vm.isLinux, vm.image.count > ImagePack.nameCapacity {
             throw ConfigError(node: node, property: .image,
                               reason: .imageNameTooLong(length: vm.image.count, limit: ImagePack.nameCapacity))
         }
-        if !isRelativePathInside(vm.image) {
+        if !vm.isLinux, !isRelativePathInside(vm.image) {
             throw ConfigError(node: node, property: .image, reason: .imagePathOutsideImages)
         }
         if let label = fdt.property("label", of: node) { vm.name = try string(of: label, .label, in: node) }

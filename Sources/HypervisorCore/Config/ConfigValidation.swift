@@ -40,6 +40,7 @@ extension SystemConfig {
                 }
             }
         }
+        try validateLargeImages(on: platform)
     }
 
     private func validateMemory(of index: Int, on platform: Platform) throws(ConfigError) {

@@ -98,6 +98,9 @@ public struct VMConfig: Sendable {
     public var disk: DiskSlice?
     public var devices: InlineArray<4, PassthroughDevice>
     public var deviceCount: Int
+    /// A Linux VM's zImage and initramfs (names in the large-image pack); empty otherwise (docs/LINUX.md).
+    public var kernel: FDTSlice
+    public var initramfs: FDTSlice
 
     public init(node: FDTNode, memory: GuestPhysicalRange, physicalBase: PhysicalAddress, entry: GuestPhysicalAddress) {
         self.node = node
@@ -114,7 +117,12 @@ public struct VMConfig: Sendable {
         disk = nil
         devices = InlineArray(repeating: PassthroughDevice(node: node, registers: PhysicalRange(base: PhysicalAddress(UInt64(0)), size: 0)))
         deviceCount = 0
+        kernel = .empty
+        initramfs = .empty
     }
+
+    /// The VM boots a Linux kernel (`kernel`) instead of an Apus guest image.
+    public var isLinux: Bool { kernel.count > 0 }
 
     /// Guest memory where it really is.
     public var physicalMemory: PhysicalRange { PhysicalRange(base: physicalBase, size: memory.size) }
@@ -132,6 +140,11 @@ public struct SystemConfig: Sendable {
     public var traceEntries: UInt32
     public var vms: InlineArray<8, VMConfig>
     public var vmCount: Int
+    /// Where the boot loader puts the pack of large images (Linux kernels and
+    /// initramfs), in physical RAM outside the hypervisor and every VM.
+    public var largeImages: PhysicalRange?
+    /// The `hypervisor` node (errors about its properties name it).
+    public var hypervisorNode: FDTNode
 
     public init(scheduler: SchedulerKind, traceEntries: UInt32 = SystemConfig.defaultTraceEntries) {
         self.scheduler = scheduler
@@ -139,6 +152,8 @@ public struct SystemConfig: Sendable {
         vms = InlineArray(repeating: VMConfig(node: .none, memory: GuestPhysicalRange(base: GuestPhysicalAddress(UInt64(0)), size: 0),
                                               physicalBase: PhysicalAddress(UInt64(0)), entry: GuestPhysicalAddress(UInt64(0))))
         vmCount = 0
+        largeImages = nil
+        hypervisorNode = .none
     }
 }
 

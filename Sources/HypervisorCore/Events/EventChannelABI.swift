@@ -30,7 +30,8 @@ public enum EventChannelCommand: UInt32, Sendable {
         case .bindVirq: return BindVirqArguments.size
         case .close, .send, .unmask: return PortArgument.size
         case .status: return StatusArguments.size
-        case .bindPirq, .bindIPI, .bindVCPU, .reset, .initControl, .expandArray, .setPriority:
+        case .bindVCPU: return EventChannelTable.bindVCPUArgumentSize
+        case .bindPirq, .bindIPI, .reset, .initControl, .expandArray, .setPriority:
             return nil
         }
     }

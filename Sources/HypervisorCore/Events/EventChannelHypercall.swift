@@ -50,7 +50,11 @@ extension EventChannelTable {
             return performOnPort(arguments) { table, port in table.unmask(caller: caller, port: port) }
         case .status:
             return performStatus(caller, arguments)
-        case .bindPirq, .bindIPI, .bindVCPU, .reset, .initControl, .expandArray, .setPriority:
+        case .bindVCPU:
+            guard arguments.count >= EventChannelTable.bindVCPUArgumentSize else { return .failure(.fault) }
+            let port = EventArgumentBytes.uint32(arguments, at: 0), vcpu = EventArgumentBytes.uint32(arguments, at: 4)
+            return Self.outcome(bindVCPU(caller: caller, port: port, vcpu: vcpu), nil)
+        case .bindPirq, .bindIPI, .reset, .initControl, .expandArray, .setPriority:
             return .failure(.notImplemented)
         }
     }

@@ -68,7 +68,7 @@ extension GrantTables {
         }
         let granter = side.domain == domainSelf ? caller : side.domain
         guard isPresent(granter) else { throw .badDomain }
-        guard side.value < UInt64(widening: GrantTables.entriesPerTable) else { throw .badReference }
+        guard side.value < UInt64(widening: domains[Int(granter)].layout.entryCount) else { throw .badReference }
         let reference = UInt32(truncatingIfNeeded: side.value)
         let entry = try entry(granter: granter, reference: reference)
         let frame = try checkGrant(entry, granter: granter, grantee: caller, write: write)
@@ -78,13 +78,14 @@ extension GrantTables {
 }
 
 extension GrantTables {
-    /// GNTTABOP_setup_table: the guest frame numbers of `domain`'s table pages
-    /// (one). `domain` must be the caller or DOMID_SELF; `frames` is nr_frames.
+    /// GNTTABOP_setup_table: the guest frame number of the first of `domain`'s
+    /// table pages (the others follow it). `domain` must be the caller or
+    /// DOMID_SELF; `frames` is nr_frames.
     public mutating func setupTable(for domain: DomainID, frames: UInt32, by caller: DomainID) throws(GrantError) -> UInt64 {
         let target = domain == domainSelf ? caller : domain
         guard target == caller else { throw .notPermitted }
         guard let layout = layout(of: target) else { throw .badDomain }
-        guard frames <= GrantTables.tableFrames else { throw .tooManyFrames }
+        guard frames <= layout.frames else { throw .tooManyFrames }
         return layout.tableFrame
     }
 
@@ -92,7 +93,7 @@ extension GrantTables {
     public mutating func querySize(for domain: DomainID, by caller: DomainID) throws(GrantError) -> (frames: UInt32, maximum: UInt32) {
         let target = domain == domainSelf ? caller : domain
         guard target == caller else { throw .notPermitted }
-        guard isPresent(target) else { throw .badDomain }
-        return (GrantTables.tableFrames, GrantTables.tableFrames)
+        guard let layout = layout(of: target) else { throw .badDomain }
+        return (layout.frames, layout.frames)
     }
 }

@@ -26,19 +26,31 @@ public struct GrantLayout: Equatable, Sendable {
     public var table: GuestPhysicalAddress
     /// Where the domain maps pages granted to it.
     public var window: GuestPhysicalRange
+    /// Consecutive table pages from `table` (query_size's nr_frames and max_nr_frames).
+    public var frames: UInt32
 
     public init(memory: GuestPhysicalRange, physicalBase: PhysicalAddress, table: GuestPhysicalAddress? = nil,
-                window: GuestPhysicalRange = GrantWindow.standard) {
+                window: GuestPhysicalRange = GrantWindow.standard, frames: UInt32 = 1) {
         self.memory = memory
         self.physicalBase = physicalBase
         self.table = table ?? GuestReservedPages.page(GuestReservedPages.grantTablePage, of: memory)
         self.window = window
+        self.frames = frames
     }
 
-    /// The default layout of a configured VM.
+    /// The layout of a configured VM: one table page, or for a Linux VM the
+    /// two frames Linux needs at least (LinuxGuestLayout).
     public init(vm: VMConfig) {
-        self.init(memory: vm.memory, physicalBase: vm.physicalBase)
+        if vm.isLinux {
+            self.init(memory: vm.memory, physicalBase: vm.physicalBase, table: LinuxGuestLayout.grantTable(memory: vm.memory),
+                      frames: LinuxGuestLayout.grantFrameCount)
+        } else {
+            self.init(memory: vm.memory, physicalBase: vm.physicalBase)
+        }
     }
+
+    /// Entries in the table: 512 grant_entry_v1 per page.
+    public var entryCount: UInt32 { frames &* GrantTables.entriesPerTable }
 
     /// Where the page at guest-physical `page` (page aligned) really is, if it is RAM of this domain.
     public func physicalPage(_ page: GuestPhysicalAddress) -> PhysicalAddress? {
@@ -52,6 +64,6 @@ public struct GrantLayout: Equatable, Sendable {
         return physicalPage(GuestPhysicalAddress(frame &<< 12))
     }
 
-    /// The guest-physical frame number of the grant table page.
+    /// The guest-physical frame number of the (first) grant table page.
     public var tableFrame: UInt64 { table.value &>> 12 }
 }

@@ -90,8 +90,8 @@ extension GrantTables {
                 do throws(GrantError) {
                     let frame = try setupTable(for: request.domain, frames: request.frames, by: caller)
                     if request.frames > 0 {
-                        if let list = guestBuffer(request.frameList, 8) {
-                            GuestStruct(list).setU64(0, frame)
+                        if let list = guestBuffer(request.frameList, Int(truncatingIfNeeded: request.frames) &* 8) {
+                            for i in 0..<Int(truncatingIfNeeded: request.frames) { GuestStruct(list).setU64(i * 8, frame &+ UInt64(clampingNonNegative: i)) }
                             GrantSetupTableRequest.encodeStatus(.okay, into: s)
                         } else {
                             GrantSetupTableRequest.encodeStatus(.badVirtualAddress, into: s)

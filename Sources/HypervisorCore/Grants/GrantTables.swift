@@ -105,10 +105,8 @@ struct GrantDomainState {
 
 public struct GrantTables {
     public static let maximumDomains = 8
-    /// Entries in a table: one page of 8-byte grant_entry_v1.
+    /// Entries in one table page of 8-byte grant_entry_v1 (a domain has `GrantLayout.frames` pages).
     public static let entriesPerTable: UInt32 = 512
-    /// Table pages per domain (query_size's nr_frames and max_nr_frames).
-    public static let tableFrames: UInt32 = 1
 
     /// Grant-mapped pages: Normal write-back memory, never executable; read-only or read/write.
     public static let readOnlyAttributes = Stage2Attributes(memoryAttributes: 0b1111, access: 0b01, shareability: 0b11, executeNever: true)
@@ -131,7 +129,9 @@ public struct GrantTables {
     /// `Stage2Tables.reservePagesNeeded(for: layout.window)` more table pages).
     public mutating func addDomain(_ id: DomainID, layout: GrantLayout, stage2: inout Stage2Tables) throws(GrantSetupError) {
         guard Int(id) < GrantTables.maximumDomains, !domains[Int(id)].present else { throw .badDomain }
-        guard let table = layout.physicalPage(layout.table), memory.contains(table, length: 4096) else {
+        guard layout.frames > 0, let table = layout.physicalPage(layout.table),
+              memory.contains(table, length: Int(truncatingIfNeeded: layout.frames) &* 4096),
+              layout.memory.contains(GuestPhysicalAddress(layout.table.value &+ UInt64(widening: layout.frames) &* PageSize.small &- 1)) else {
             throw .tableOutsideMemory
         }
         let window = layout.window
@@ -174,7 +174,7 @@ public struct GrantTables {
     /// The entry, if `granter` exists and `reference` is inside its table.
     public mutating func entry(granter: DomainID, reference: UInt32) throws(GrantError) -> GrantEntry {
         guard isPresent(granter) else { throw .badDomain }
-        guard reference < GrantTables.entriesPerTable else { throw .badReference }
+        guard reference < domains[Int(granter)].layout.entryCount else { throw .badReference }
         guard let address = entryAddress(granter: granter, reference: reference),
               let entry = memory.loadEntry(at: address) else { throw .badReference }
         return entry

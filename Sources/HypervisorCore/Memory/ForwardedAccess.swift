@@ -12,7 +12,7 @@ public struct ForwardedAccess: Equatable, Sendable {
     public var physical: PhysicalAddress
     public var width: AccessWidth
     public var isWrite: Bool
-    /// The guest register loaded or stored (r0-r12).
+    /// The guest register loaded or stored (r0-r14; SP and LR banked by the guest's mode).
     public var register: UInt32
     public var signExtends: Bool
 
@@ -33,7 +33,7 @@ public struct ForwardedAccess: Equatable, Sendable {
         let width = access.width
         let bytes = UInt64(widening: UInt32(width.rawValue))
         guard !access.isDoubleword, physical.value % bytes == 0 else { return .refuse(.unsupportedAccess) }
-        guard access.register <= 12 else { return .refuse(.unsupportedRegister) }
+        guard access.register <= 14 else { return .refuse(.unsupportedRegister) }  // SP and LR: banked, replayed by mode
         // Windows are at least word-aligned, so an aligned access lies in one window.
         return .forward(ForwardedAccess(physical: physical, width: width, isWrite: access.isWrite,
                                         register: access.register, signExtends: access.signExtends && !access.isWrite))

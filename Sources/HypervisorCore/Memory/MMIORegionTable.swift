@@ -51,7 +51,7 @@ public enum MMIORefusal: Equatable, Sendable {
     case noSyndrome
     /// A doubleword, or an address not aligned to the access size.
     case unsupportedAccess
-    /// SP, LR or PC as the transfer register: not forwarded.
+    /// PC (or a register number beyond it) as the transfer register: not forwarded.
     case unsupportedRegister
 }
 

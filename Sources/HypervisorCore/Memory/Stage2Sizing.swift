@@ -18,7 +18,8 @@ extension Stage2Tables {
 
     /// Every table page the VM's stage 2 takes: what `build` uses plus the tables
     /// `GrantTables.addDomain` reserves for the grant window (level 3 always,
-    /// level 2 unless another mapping already made it). Exact, not a bound.
+    /// level 2 unless another mapping already made it) and, for a Linux VM, those
+    /// of its grant-frame region. Exact, not a bound.
     public static func pagesNeededWithGrantWindow(for vm: VMConfig, platform: Platform) -> Int {
         var plan = Stage2Plan()
         plan.add(vm.memory, to: vm.physicalBase)
@@ -27,6 +28,8 @@ extension Stage2Tables {
         }
         plan.add(platform.guestGICCPUInterface, to: platform.gicVirtualCPUInterface)
         plan.add(platform.grantWindow, to: PhysicalAddress(UInt64(0)), alwaysPages: true)
+        // A Linux VM's grant-table frames appear there on request (GrantFrameMapping).
+        if vm.isLinux { plan.add(LinuxGuestLayout.grantFrames, to: PhysicalAddress(UInt64(0)), alwaysPages: true) }
         return plan.pages()
     }
 }
@@ -48,8 +51,8 @@ public enum Stage2Budget {
 
 /// The regions of one VM's stage 2, as the builder will map them.
 struct Stage2Plan {
-    /// Memory, 4 devices, the GIC CPU interface, the grant window.
-    var regions = InlineArray<7, (ipa: UInt64, size: UInt64, physical: UInt64, alwaysPages: Bool)>(repeating: (0, 0, 0, false))
+    /// Memory, 4 devices, the GIC CPU interface, the grant window, a Linux VM's grant frames.
+    var regions = InlineArray<8, (ipa: UInt64, size: UInt64, physical: UInt64, alwaysPages: Bool)>(repeating: (0, 0, 0, false))
     var count = 0
 
     /// `alwaysPages`: the range gets level-3 tables whatever its alignment

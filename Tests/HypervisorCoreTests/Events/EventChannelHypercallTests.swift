@@ -57,12 +57,25 @@ final class EventChannelHypercallTests: XCTestCase {
 
     func testUnimplementedUnknownAndShortArguments() {
         var table = makeEventTable(pages, domains: 1)
-        for command: EventChannelCommand in [.bindPirq, .bindIPI, .bindVCPU, .reset, .initControl, .expandArray, .setPriority] {
+        for command: EventChannelCommand in [.bindPirq, .bindIPI, .reset, .initControl, .expandArray, .setPriority] {
             XCTAssertEqual(perform(&table, command, caller: 0, []).0.result, -38, "\(command)")
         }
         let unknown = withEventArguments([]) { table.perform(command: 99, caller: 0, arguments: $0) }.0
         XCTAssertEqual(unknown.result, -38)
         XCTAssertEqual(perform(&table, .send, caller: 0, [1, 0, 0]).0.result, -14)
         XCTAssertEqual(perform(&table, .status, caller: 0, [UInt8](repeating: 0, count: 20)).0.result, -14)
+        XCTAssertEqual(perform(&table, .bindVCPU, caller: 0, [1, 0, 0, 0]).0.result, -14, "bind_vcpu is 8 bytes")
+    }
+
+    /// bind_vcpu: one VCPU per domain, so only VCPU 0, and only for a bound port (Xen's errors otherwise).
+    func testBindVCPUToTheOnlyVCPU() {
+        var table = makeEventTable(pages, domains: 2)
+        let allocated = perform(&table, .allocUnbound, caller: 0, eventLE16(0x7FF0) + eventLE16(1) + eventLE32(0))
+        XCTAssertEqual(allocated.0.result, 0)
+        let port = UInt32(allocated.1[4]) | UInt32(allocated.1[5]) << 8
+        XCTAssertEqual(perform(&table, .bindVCPU, caller: 0, eventLE32(port) + eventLE32(0)).0.result, 0)
+        XCTAssertEqual(perform(&table, .bindVCPU, caller: 0, eventLE32(port) + eventLE32(1)).0.result, -XenError.noEntry.rawValue)
+        XCTAssertEqual(perform(&table, .bindVCPU, caller: 0, eventLE32(port + 1) + eventLE32(0)).0.result, -XenError.invalid.rawValue)
+        XCTAssertEqual(perform(&table, .bindVCPU, caller: 0, eventLE32(4096) + eventLE32(0)).0.result, -XenError.noEntry.rawValue)
     }
 }
