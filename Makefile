@@ -139,8 +139,12 @@ QEMU      := qemu-system-arm
 QEMU_MACHINE := -M vexpress-a15,virtualization=on -cpu cortex-a15 -m $(RAM_MB)M
 # -icount shift=0,sleep=off: one instruction is one nanosecond of virtual time
 # and runs are bit-identical (docs/PLATFORM.md); guests measure CPU work in instructions.
-QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none -global pl041.audiodev=none -semihosting \
-	-icount shift=0,sleep=off
+# Semihosting ends the run with the hypervisor's exit status; a guest can reach
+# it too (docs/CONSOLE.md), so whatever is written through it goes to a file,
+# never to the console.
+QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none -global pl041.audiodev=none \
+	-semihosting-config enable=on,target=native,chardev=semihosting \
+	-chardev file,id=semihosting,path=$(BUILD)/semihosting.log -icount shift=0,sleep=off
 # Block devices and UART1 (docs/BLOCK.md): the first virtio-blk device lands on
 # transport 3 (0x1C130600, the driver domain's by convention), the second on
 # transport 2 (0x1C130400, a guest's by passthrough). The images persist between
@@ -406,7 +410,7 @@ trace: tools $(DISK_SPLIT) $(DISK_DIRECT)
 	@status=0; $(QEMU) $(QEMU_FLAGS) $(QEMU_DEVICES) -kernel $(BUILD)/trace/apus.elf > $(BUILD)/trace.log || status=$$?; \
 	  tr -d '\r' < $(BUILD)/trace.log | sed -n '/^--- apus-trace begin ---$$/,/^--- apus-trace end ---$$/p' | sed '1d;$$d' > $(BUILD)/trace.txt; \
 	  echo "QEMU exited with status $$status; console in $(BUILD)/trace.log, trace in $(BUILD)/trace.txt"; \
-	  [ $$status = 0 ] || exit $$status
+	  [ $$status = 0 ] || [ $$status = 6 ] || exit $$status  # 6: a guest failed (missed deadlines): still a trace to draw
 	$(APUS_TOOL) trace $(BUILD)/trace.txt --jobs $(BUILD)/trace.log --svg $(BUILD)/trace.svg
 
 # All tests: host unit/property tests and QEMU integration tests, in one XCTest run.

@@ -212,7 +212,18 @@ fatal_message:
     b       4b
 6:
 #ifdef APUS_SEMIHOSTING
-    /* Under QEMU, end the run with exit status 3 so scripts do not wait. */
+    /* Under QEMU, end the run with exit status 3 so scripts do not wait,
+     * saying so on the last line as PowerOff does (the harness checks both). */
+    adr     r0, msg_exit_status
+8:  ldrb    r2, [r0], #1
+    cmp     r2, #0
+    beq     9f
+10: ldr     r3, [r1, #UART_FR]
+    tst     r3, #UART_FR_TXFF
+    bne     10b
+    str     r2, [r1, #UART_DR]
+    b       8b
+9:
     mov     r0, #SEMIHOSTING_SYS_EXIT_EXTENDED
     adr     r1, fatal_exit_block
     svc     #SEMIHOSTING_SVC
@@ -225,6 +236,13 @@ fatal_message:
 fatal_exit_block:
     .word   SEMIHOSTING_ADP_STOPPED_APPLICATION_EXIT
     .word   EXIT_STATUS_BOOT_FAILURE
+#define APUS_STRING(x) #x
+#define APUS_DECIMAL(x) APUS_STRING(x)
+msg_exit_status:
+    .ascii  "Apus: exit status "
+    .ascii  APUS_DECIMAL(EXIT_STATUS_BOOT_FAILURE)
+    .asciz  "\r\n"
+    .balign 4
 #endif
 
 msg_no_virt:

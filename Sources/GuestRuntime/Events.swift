@@ -66,6 +66,15 @@ public enum EventChannels {
         return result < 0 ? result : Int32(bitPattern: arguments[2])
     }
 
+    /// EVTCHNOP_bind_virq: a port for virtual IRQ `virq` on VCPU 0 (or -errno).
+    public static func bindVirq(_ virq: UInt32) -> Int32 {
+        // { uint32 virq @0, vcpu @4; OUT port @8 }
+        var arguments = InlineArray<3, UInt32>(repeating: 0)
+        arguments[0] = virq
+        let result = operation(.bindVirq, &arguments)
+        return result < 0 ? result : Int32(bitPattern: arguments[2])
+    }
+
     /// EVTCHNOP_send: raises the event at the other end of `port`.
     public static func send(_ port: UInt32) -> Int32 { portOperation(.send, port) }
 

@@ -79,7 +79,17 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertEqual(hog.duration, .milliseconds(300))
         let periodic = try bootArguments("mode=periodic duration=5 block=700:300") { try LoadGuestArguments($0) }
         XCTAssertEqual(periodic.mode, .periodic(run: .microseconds(700), block: .microseconds(300)))
+        XCTAssertNil(hog.reboot.map { $0.how })
+        let reboot = try bootArguments("mode=hog duration=40 reboot=psci reboot-before=60") { try LoadGuestArguments($0) }
+        XCTAssertEqual(reboot.reboot?.how, .psci)
+        XCTAssertEqual(reboot.reboot?.before, .milliseconds(60))
+        let schedOp = try bootArguments("mode=hog duration=40 reboot=sched reboot-before=1") { try LoadGuestArguments($0) }
+        XCTAssertEqual(schedOp.reboot?.how, .schedOp)
         let cases: [(String, String, GuestArgumentError.Problem)] = [
+            ("mode=hog duration=5 reboot=psci", "reboot-before", .missing),
+            ("mode=hog duration=5 reboot=kexec reboot-before=5", "reboot", .unknownValue),
+            ("mode=hog duration=5 reboot-before=5", "reboot-before", .notAllowedHere),
+            ("mode=hog duration=5 reboot=sched reboot-before=0", "reboot-before", .outOfRange),
             ("duration=5", "mode", .missing),
             ("mode=idle duration=5", "mode", .unknownValue),
             ("mode=hog", "duration", .missing),

@@ -329,6 +329,28 @@ final class GrantTableTests: XCTestCase {
         XCTAssertEqual(f.entry(6, of: 0).flags, 0)
     }
 
+    /// A restarting VM's mappings all go: its window is empty, the granters' flags are clear,
+    /// and the other VMs' mappings stay.
+    func testUnmapAllReleasesEveryMappingOfOneDomainOnly() throws {
+        let f = try GrantFixture()
+        f.grant(1, by: 0, to: 1, page: 1)
+        f.grant(2, by: 2, to: 1, page: 2, readOnly: true)
+        f.grant(3, by: 0, to: 2, page: 3)
+        _ = try f.map(1, of: 0, by: 1, at: 0)
+        _ = try f.map(1, of: 0, by: 1, at: 1, readOnly: true)
+        _ = try f.map(2, of: 2, by: 1, at: 2, readOnly: true)
+        _ = try f.map(3, of: 0, by: 2, at: 0)
+        XCTAssertEqual(f.grants.unmapAll(by: 1, stage2: &f.stage2[1]), 3)
+        XCTAssertEqual(f.grants.maptrack(of: 1)?.count, 0)
+        for slot in 0..<3 { XCTAssertNil(f.translate(1, slot: slot)) }
+        XCTAssertEqual(f.entry(1, of: 0).flags, GrantEntryFlags.permitAccess)
+        XCTAssertEqual(f.entry(2, of: 2).flags, GrantEntryFlags.permitAccess | GrantEntryFlags.readOnly)
+        XCTAssertEqual(f.translate(2, slot: 0)?.physical, f.physical(domain: 0, page: 3))
+        XCTAssertEqual(f.grants.unmapAll(by: 1, stage2: &f.stage2[1]), 0)
+        // Its window takes new mappings again.
+        XCTAssertEqual(try f.map(1, of: 0, by: 1, at: 0).handle, 0)
+    }
+
     func testWritingClearsWithTheLastWritableMappingAndReadingWithTheLast() throws {
         let f = try GrantFixture()
         f.grant(1, by: 0, to: 1, page: 1)

@@ -32,14 +32,21 @@ final class BlockHostileTests: XCTestCase {
 
     private func makeImage() throws -> URL { try DiskImages.make(bytes: UInt64(imageBytes), for: self) }
 
-    private func boot(_ system: String, disk: URL) throws -> (QEMURun, GuestReport) {
-        let run = try QEMU.bootExpectingCleanEnd(system, timeout: 240, extraArguments: DiskImages.arguments([disk]))
+    /// `status` 6: block-hostile's quitter crashes on purpose, and the run must say so.
+    private func boot(_ system: String, disk: URL, status: Int32 = 0) throws -> (QEMURun, GuestReport) {
+        let run = try QEMU.boot("systems/\(system).elf", timeout: 240, extraArguments: [
+            "-icount", "shift=0,sleep=off",
+        ] + DiskImages.arguments([disk]))
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, status, run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: all VMs stopped"), run.transcript)
+        XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript)
         return (run, GuestReport(output: run.output))
     }
 
     func testHostileFrontendIsRefusedWhileTheOthersAreServedAndKeepTheirDeadlines() throws {
         let image = try makeImage()
-        let (run, report) = try boot("block-hostile", disk: image)
+        let (run, report) = try boot("block-hostile", disk: image, status: 6)
 
         // Every attack refused, with the expected status; the controls served.
         let hostile = report.checks(of: "hostile")
@@ -51,18 +58,18 @@ final class BlockHostileTests: XCTestCase {
         let summary = report.records("HOSTILE", of: "hostile").first { $0["attempts"] != nil }
         XCTAssertEqual(summary?["attempts"], "\(attacks.count)", run.transcript)
         XCTAssertEqual(summary?["not_refused"], "0", run.transcript)
-        XCTAssertTrue(run.output.contains("[hostile] BLKIF hostile-blkif-operation-2 status=-2"), run.transcript)
-        XCTAssertTrue(run.output.contains("[hostile] BLKIF hostile-blkif-write-foreign-grant status=-1"), run.transcript)
+        XCTAssertTrue(run.output.contains("\n[hostile] BLKIF hostile-blkif-operation-2 status=-2"), run.transcript)
+        XCTAssertTrue(run.output.contains("\n[hostile] BLKIF hostile-blkif-write-foreign-grant status=-1"), run.transcript)
         XCTAssertEqual(report.value("block", "STORM", of: "hostile"), 20_000, run.transcript)
         XCTAssertEqual(report.value("console", "STORM", of: "hostile"), 20_000, run.transcript)
         XCTAssertEqual(report.value("errors", "STORM", of: "hostile"), 0, run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: VM hostile stopped: shutdown (poweroff)"), run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: VM hostile stopped: shutdown (poweroff)"), run.transcript)
 
         // The driver domain dropped the overrun ring, kept serving, and stopped normally.
-        XCTAssertTrue(run.output.contains("[consoled] OVERRUN disk dom=3 "), run.transcript)
+        XCTAssertTrue(run.output.contains("\n[consoled] OVERRUN disk dom=3 "), run.transcript)
         XCTAssertTrue(run.output.contains(": dropped"), run.transcript)
         XCTAssertEqual(report.checks(of: "consoled")["consoled-served"], true, run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: VM consoled stopped: shutdown (poweroff)"), run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: VM consoled stopped: shutdown (poweroff)"), run.transcript)
 
         // The others: the store wrote its pattern, the RT guest met every deadline.
         let store = report.checks(of: "store")
@@ -73,8 +80,8 @@ final class BlockHostileTests: XCTestCase {
         // The quitter stopped with eight writes in flight; the driver domain
         // carried on (its console and the others' disks above).
         XCTAssertEqual(report.checks(of: "quitter")["hostile-abandon"], true, run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: VM quitter stopped: shutdown (crash)"), run.transcript)
-        XCTAssertTrue(run.output.contains("[consoled] BLOCK disks=3 "), run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: VM quitter stopped: shutdown (crash)"), run.transcript)
+        XCTAssertTrue(run.output.contains("\n[consoled] BLOCK disks=3 "), run.transcript)
 
         // On the host: the store's sectors hold its pattern; every other byte
         // of the image, the hostile guest's slice included, is still zero,

@@ -19,12 +19,16 @@ final class BlockTests: XCTestCase {
 
     /// Boots `system` with the split disk on transport 3, the direct disk on
     /// transport 2 and UART1 in a file; returns the run and UART1's text.
-    private func boot(_ system: String, split: URL, direct: URL) throws -> (QEMURun, GuestReport, String) {
+    /// `status` 6: a guest fails on purpose (a FAILED check), and the run must say so.
+    private func boot(_ system: String, split: URL, direct: URL, status: Int32 = 0) throws -> (QEMURun, GuestReport, String) {
         let uart1 = FileManager.default.temporaryDirectory.appendingPathComponent("apus-uart1-\(UUID().uuidString).log")
         addTeardownBlock { try? FileManager.default.removeItem(at: uart1) }
-        let run = try QEMU.bootSystem(system, timeout: 120,
-                                      extraArguments: ["-serial", "file:\(uart1.path)"] + DiskImages.arguments([split, direct]))
-        XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript)
+        let run = try QEMU.boot("systems/\(system).elf", timeout: 120, extraArguments: [
+            "-icount", "shift=0,sleep=off", "-serial", "file:\(uart1.path)",
+        ] + DiskImages.arguments([split, direct]))
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, status, run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: all VMs stopped"), run.transcript)
         XCTAssertTrue(run.output.contains("VM consoled stopped: shutdown (poweroff)"), run.transcript)
         let serial = (try? String(contentsOf: uart1, encoding: .utf8)) ?? ""
         return (run, GuestReport(output: run.output), serial.replacingOccurrences(of: "\r", with: ""))
@@ -43,8 +47,8 @@ final class BlockTests: XCTestCase {
         XCTAssertGreaterThan(Int(block.first?["served"] ?? "") ?? 0, 0, first.transcript)
         XCTAssertEqual(block.first?["refused"], "0", first.transcript)
         // The RT guest's report went to its own UART1, not to the console.
-        XCTAssertTrue(first.output.contains("[rt] RT reports on UART1"), first.transcript)
-        XCTAssertFalse(first.output.contains("[rt] RESULT"), first.transcript)
+        XCTAssertTrue(first.output.contains("\n[rt] RT reports on UART1"), first.transcript)
+        XCTAssertFalse(first.output.contains("\n[rt] RESULT"), first.transcript)
         for line in ["CHECK rt-deadlines passed", "CHECK rt-io passed", "IO path=direct requests=20 errors=0"] {
             XCTAssertTrue(firstUART1.contains(line), "UART1: \(line)\n\(firstUART1)")
         }
@@ -63,15 +67,15 @@ final class BlockTests: XCTestCase {
         XCTAssertEqual(secondReport.checks(of: "store")["disk-verify"], true, second.transcript)
         XCTAssertEqual(secondReport.checks(of: "rt")["rt-deadlines"], true, second.transcript)
         XCTAssertEqual(secondReport.checks(of: "rt")["rt-io"], true, second.transcript)
-        XCTAssertTrue(second.output.contains("[rt] IO path=split requests=20 errors=0"), second.transcript)
-        XCTAssertTrue(second.output.contains("[consoled] BLOCK disks=2 served="), second.transcript)
+        XCTAssertTrue(second.output.contains("\n[rt] IO path=split requests=20 errors=0"), second.transcript)
+        XCTAssertTrue(second.output.contains("\n[consoled] BLOCK disks=2 served="), second.transcript)
     }
 
     func testVerifyOnAFreshDiskFails() throws {
         let split = try makeImage(), direct = try makeImage()
-        let (run, report, _) = try boot("block-verify", split: split, direct: direct)
+        let (run, report, _) = try boot("block-verify", split: split, direct: direct, status: 6)
         XCTAssertEqual(report.checks(of: "store")["disk-verify"], false, run.transcript)
-        XCTAssertTrue(run.output.contains("[store] MISMATCH sector=0"), run.transcript)
+        XCTAssertTrue(run.output.contains("\n[store] MISMATCH sector=0"), run.transcript)
     }
 }
 
@@ -81,10 +85,13 @@ final class BlockTests: XCTestCase {
 /// split path, where each read blocks the RT guest until the driver domain
 /// has answered, makes it miss.
 final class RTIOTests: XCTestCase {
-    private func run(_ system: String) throws -> (QEMURun, GuestReport) {
+    /// `status` 6: the RT guest reports missed deadlines (CHECK rt-deadlines FAILED).
+    private func run(_ system: String, status: Int32 = 0) throws -> (QEMURun, GuestReport) {
         let drives = DiskImages.arguments([try DiskImages.make(bytes: 16 << 20, for: self),
                                            try DiskImages.make(bytes: 16 << 20, for: self)])
-        let run = try QEMU.bootSystem(system, timeout: 120, extraArguments: drives)
+        let run = try QEMU.boot("systems/\(system).elf", timeout: 120, extraArguments: ["-icount", "shift=0,sleep=off"] + drives)
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, status, run.transcript)
         let report = GuestReport(output: run.output)
         XCTAssertEqual(report.checks(of: "rt")["rt-io"], true, "every read succeeded" + run.transcript)
         return (run, report)
@@ -99,7 +106,7 @@ final class RTIOTests: XCTestCase {
     }
 
     func testCreditMissesDeadlinesWhenTheReadsGoThroughTheDriverDomain() throws {
-        let (run, report) = try run("bench-rtio-credit-split")
+        let (run, report) = try run("bench-rtio-credit-split", status: 6)
         XCTAssertGreaterThan(report.misses(of: "rt"), 0, run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], false, run.transcript)
     }

@@ -14,13 +14,19 @@ final class DiskTests: XCTestCase {
 
     private func makeImage() throws -> URL { try DiskImages.make(bytes: 8 << 20, for: self) }
 
-    private func boot(_ system: String, disk: URL?) throws -> (QEMURun, GuestReport) {
-        try boot(system, disks: disk.map { [$0] } ?? [])
+    private func boot(_ system: String, disk: URL?, status: Int32 = 0) throws -> (QEMURun, GuestReport) {
+        try boot(system, disks: disk.map { [$0] } ?? [], status: status)
     }
 
     /// The first disk lands on transport 3, the second on transport 2.
-    private func boot(_ system: String, disks: [URL]) throws -> (QEMURun, GuestReport) {
-        let run = try QEMU.bootExpectingCleanEnd(system, timeout: 120, extraArguments: DiskImages.arguments(disks))
+    /// `status` 6: the guest fails on purpose (a FAILED check, a crash), and the run must say so.
+    private func boot(_ system: String, disks: [URL], status: Int32 = 0) throws -> (QEMURun, GuestReport) {
+        let run = try QEMU.boot("systems/\(system).elf", timeout: 120,
+                                extraArguments: ["-icount", "shift=0,sleep=off"] + DiskImages.arguments(disks))
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, status, run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: all VMs stopped"), run.transcript)
+        XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript)
         return (run, GuestReport(output: run.output))
     }
 
@@ -36,7 +42,18 @@ final class DiskTests: XCTestCase {
         XCTAssertEqual(writeReport.value("read_status", "GRANTCOPY", of: "disk"), 0, written.transcript)
         XCTAssertEqual(writeReport.value("write_status", "GRANTCOPY", of: "disk"), 0, written.transcript)
         XCTAssertEqual(writeReport.value("readonly_status", "GRANTCOPY", of: "disk"), -1, written.transcript)
-        XCTAssertTrue(written.output.contains("Apus: VM disk stopped: shutdown (poweroff)"), written.transcript)
+        // Batches of 1, 16, 17 and 100 copies in one hypercall each (the hypervisor restarts
+        // the call every 16): every operation's status and bytes right, as the guest saw them...
+        XCTAssertEqual(writeChecks["disk-grant-batches"], true, written.transcript)
+        for count in [1, 16, 17, 100] {
+            let batch = writeReport.records("GRANTBATCH", of: "disk").first { $0["count"] == "\(count)" }
+            XCTAssertEqual(batch?["result"], "0", "batch of \(count)" + written.transcript)
+            XCTAssertEqual(batch?["right"], "\(count)", "batch of \(count)" + written.transcript)
+        }
+        // ...and as the hypervisor counted them: setup_table, the 3 single copies, 1 + 16 + 17 + 100.
+        XCTAssertTrue(written.output.split(separator: "\n").contains { $0.hasPrefix("  VM disk: ") && $0.hasSuffix(", grant operations 138") },
+                      written.transcript)
+        XCTAssertTrue(written.hypervisorOutput.contains("Apus: VM disk stopped: shutdown (poweroff)"), written.transcript)
 
         // On the host: sector n starts with the words n and seed; around the range, zeros.
         let data = try Data(contentsOf: image)
@@ -59,7 +76,7 @@ final class DiskTests: XCTestCase {
     }
 
     func testVerifyFailsOnAFreshImage() throws {
-        let (run, report) = try boot("disk-direct-verify", disk: try makeImage())
+        let (run, report) = try boot("disk-direct-verify", disk: try makeImage(), status: 6)
         XCTAssertEqual(report.checks(of: "disk")["disk-device"], true, run.transcript)
         XCTAssertEqual(report.checks(of: "disk")["disk-verify"], false, run.transcript)
         XCTAssertEqual(report.value("sector", "MISMATCH", of: "disk"), Double(first), run.transcript)
@@ -70,7 +87,7 @@ final class DiskTests: XCTestCase {
         XCTAssertEqual(report.checks(of: "disk")["disk-roundtrip"], true, run.transcript)
         let bench = try XCTUnwrap(report.records("BENCH", of: "disk").first, run.transcript)
         let value = { (key: String) in Double(bench[key] ?? "") ?? -1 }
-        XCTAssertTrue(run.output.contains("[disk] BENCH guest disk-read-4k-direct n=1000 "), run.transcript)
+        XCTAssertTrue(run.output.contains("\n[disk] BENCH guest disk-read-4k-direct n=1000 "), run.transcript)
         XCTAssertGreaterThan(value("min"), 0, run.transcript)
         XCTAssertLessThanOrEqual(value("min"), value("mean"), run.transcript)
         XCTAssertLessThanOrEqual(value("mean"), value("max"), run.transcript)
@@ -91,25 +108,25 @@ final class DiskTests: XCTestCase {
         XCTAssertEqual(checks["disk-roundtrip"], true, run.transcript)
         XCTAssertEqual(checks["disk-interrupts"], true, run.transcript)
         XCTAssertFalse(run.output.contains("FAILED"), run.transcript)
-        XCTAssertTrue(run.output.contains("[disk] DISK vm=1 mode=roundtrip path=both virtio=0x1c130400 irq=74"),
+        XCTAssertTrue(run.output.contains("\n[disk] DISK vm=1 mode=roundtrip path=both virtio=0x1c130400 irq=74"),
                       run.transcript)
         let lines = ["disk-read-4k-direct n=200 ", "disk-read-4k-split n=200 ", "console-line-ring n=20 ",
                      "console-line-hypercall n=20 "]
         let positions = try lines.map { line in
-            try XCTUnwrap(run.output.range(of: "[disk] BENCH guest " + line), line + run.transcript).lowerBound
+            try XCTUnwrap(run.output.range(of: "\n[disk] BENCH guest " + line), line + run.transcript).lowerBound
         }
         XCTAssertEqual(positions, positions.sorted(), run.transcript)
-        XCTAssertTrue(run.output.contains("[consoled] BLOCK disks=1 served=200 refused=0"), run.transcript)
-        let diskStopped = try XCTUnwrap(run.output.range(of: "Apus: VM disk stopped: shutdown (poweroff)"), run.transcript)
-        let hogStopped = try XCTUnwrap(run.output.range(of: "Apus: VM hog stopped"), run.transcript)
+        XCTAssertTrue(run.output.contains("\n[consoled] BLOCK disks=1 served=200 refused=0"), run.transcript)
+        let diskStopped = try XCTUnwrap(run.output.range(of: "\nApus: VM disk stopped: shutdown (poweroff)"), run.transcript)
+        let hogStopped = try XCTUnwrap(run.output.range(of: "\nApus: VM hog stopped"), run.transcript)
         XCTAssertLessThan(diskStopped.lowerBound, hogStopped.lowerBound, "the hog outlives the measurement" + run.transcript)
     }
 
     func testWithoutADiskTheGuestSaysWhatIsMissing() throws {
-        let (run, report) = try boot("disk-direct", disk: nil)
+        let (run, report) = try boot("disk-direct", disk: nil, status: 6)
         XCTAssertEqual(report.checks(of: "disk")["disk-device"], false, run.transcript)
-        XCTAssertTrue(run.output.contains("[disk] ERROR virtio: device id 0 (no device behind the transport), expected 2"),
+        XCTAssertTrue(run.output.contains("\n[disk] ERROR virtio: device id 0 (no device behind the transport), expected 2"),
                       run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: VM disk stopped: shutdown (crash)"), run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: VM disk stopped: shutdown (crash)"), run.transcript)
     }
 }

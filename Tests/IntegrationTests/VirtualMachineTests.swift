@@ -6,8 +6,13 @@ import XCTest
 /// Whole systems booted from Configs/*.dts in QEMU under -icount (every run
 /// is deterministic), judged by what the guests report about themselves.
 final class VirtualMachineTests: XCTestCase {
-    private func boot(_ system: String) throws -> (QEMURun, GuestReport) {
-        let run = try QEMU.bootExpectingCleanEnd(system, timeout: 300)
+    /// `status` 6: a guest fails on purpose (a FAILED check, a crash), and the run must say so.
+    private func boot(_ system: String, status: Int32 = 0) throws -> (QEMURun, GuestReport) {
+        let run = try QEMU.boot("systems/\(system).elf", timeout: 300, extraArguments: ["-icount", "shift=0,sleep=off"])
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+        XCTAssertEqual(run.status, status, run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: all VMs stopped"), run.transcript)
+        XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript)
         assertStackHeadroom(run)
         return (run, GuestReport(output: run.output))
     }
@@ -38,8 +43,8 @@ final class VirtualMachineTests: XCTestCase {
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertEqual(report.checks(of: "gp")["load-ran"], true, run.transcript)
         // The hog reports progress while the RT guest is still running its tasks.
-        let progress = try XCTUnwrap(run.output.range(of: "[gp] PROGRESS 1"), run.transcript)
-        let rtResult = try XCTUnwrap(run.output.range(of: "[rt] RESULT"), run.transcript)
+        let progress = try XCTUnwrap(run.output.range(of: "\n[gp] PROGRESS 1"), run.transcript)
+        let rtResult = try XCTUnwrap(run.output.range(of: "\n[rt] RESULT"), run.transcript)
         XCTAssertLessThan(progress.lowerBound, rtResult.lowerBound, run.transcript)
         XCTAssertGreaterThan(report.value("wakeups", "SUPPLY", of: "rt") ?? 0, 0, "virtual timer wake-ups" + run.transcript)
     }
@@ -57,9 +62,11 @@ final class VirtualMachineTests: XCTestCase {
 
     /// ... while credit, giving the same VM at least that share on average, misses.
     func testCreditMissesDeadlinesOfTheSameVMWithAtLeastTheSameShare() throws {
-        let (run, report) = try boot("paper-credit")
+        let (run, report) = try boot("paper-credit", status: 6)
         XCTAssertGreaterThan(report.misses(of: "rt"), 0, run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], false, run.transcript)
+        // The hypervisor saw the failed check in rt's own lines: exit status 6 (boot above).
+        XCTAssertTrue(run.hypervisorOutput.contains("\nApus: VM rt failed: 1 failed checks\n"), run.transcript)
         let window = try XCTUnwrap(HypervisorReport(output: run.output).commonWindow, run.transcript)
         let rt = try XCTUnwrap(window.received["rt"], run.transcript)
         XCTAssertGreaterThanOrEqual(Double(rt) / Double(window.length), 850.0 / 2150.0,
@@ -145,14 +152,14 @@ final class VirtualMachineTests: XCTestCase {
         XCTAssertFalse(run.output.contains(" starved: "), run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertEqual(report.checks(of: "gp")["load-ran"], true, run.transcript)
-        XCTAssertTrue(run.output.contains("Apus: VM hostile stopped: shutdown (poweroff)"), run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: VM hostile stopped: shutdown (poweroff)"), run.transcript)
         // From outside the attacker: it swept every page from the end of its
         // RAM to 0x82000000 (the guest-physical range gp uses, and the addresses
         // equal to rt's, gp's and its own physical placement), storing the
         // marker through each. The hypervisor then counted the marker in every
         // VM's memory: none in rt's or gp's, and the 8 control words (at least)
         // in the hostile VM's own, which shows the audit sees stores at all.
-        XCTAssertTrue(run.output.contains("[hostile] SWEEP from=0x80400000 to=0x82000000 pages=7168 "), run.transcript)
+        XCTAssertTrue(run.output.contains("\n[hostile] SWEEP from=0x80400000 to=0x82000000 pages=7168 "), run.transcript)
         let markers = try XCTUnwrap(HypervisorReport(output: run.output).isolationMarkers, run.transcript)
         XCTAssertEqual(markers["rt"], 0, "a store crossed into rt's memory" + run.transcript)
         XCTAssertEqual(markers["gp"], 0, "a store crossed into gp's memory" + run.transcript)
@@ -161,13 +168,44 @@ final class VirtualMachineTests: XCTestCase {
 
     /// A guest that crashes is stopped with a report; the others go on.
     func testCrashingGuestsAreStoppedAndTheOthersRunOn() throws {
-        let (run, report) = try boot("crashing-guests")
-        XCTAssertTrue(run.output.contains("Apus: VM undef stopped: shutdown (crash)"), run.transcript)
-        let fault = try XCTUnwrap(run.output.range(of: "Apus: VM vectors stopped: fault: "), run.transcript)
+        let (run, report) = try boot("crashing-guests", status: 6)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: VM undef stopped: shutdown (crash)"), run.transcript)
+        let fault = try XCTUnwrap(run.output.range(of: "\nApus: VM vectors stopped: fault: "), run.transcript)
         XCTAssertTrue(run.output[fault.upperBound...].hasPrefix("instruction fetch outside its memory"), run.transcript)
-        let rtResult = try XCTUnwrap(run.output.range(of: "[rt] RESULT"), run.transcript)
+        let rtResult = try XCTUnwrap(run.output.range(of: "\n[rt] RESULT"), run.transcript)
         XCTAssertLessThan(fault.lowerBound, rtResult.lowerBound, "the RT VM outlived both" + run.transcript)
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
+        // Both crashes reach the exit status (6, boot above), each named; the RT VM did not fail.
+        XCTAssertTrue(run.hypervisorOutput.contains("\nApus: VM undef failed: 0 failed checks, shut down with reason crash\n"),
+                      run.transcript)
+        XCTAssertTrue(run.hypervisorOutput.contains("\nApus: VM vectors failed: 0 failed checks, stopped for a fault\n"),
+                      run.transcript)
+        XCTAssertFalse(run.hypervisorOutput.contains("Apus: VM rt failed"), run.transcript)
+    }
+
+    /// A reset restarts the VM from its image while the others run on
+    /// (Configs/reboot.dts): `a` through PSCI SYSTEM_RESET, `b` through
+    /// SCHEDOP_shutdown(reboot); each runs again from its entry point with its
+    /// bootargs, is scheduled with the same parameters, and powers off.
+    func testResetRestartsTheVMFromItsImageWhileTheOthersRunOn() throws {
+        let (run, report) = try boot("reboot")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        for (vm, how) in [("a", "PSCI SYSTEM_RESET"), ("b", "SCHEDOP_shutdown reboot")] {
+            let restarted = "Apus: VM \(vm) restarted (\(how), restart 1)"
+            XCTAssertEqual(lines.filter { $0 == restarted }.count, 1, restarted + run.transcript)
+            // Two whole runs, the second after the restart, each starting from the image's entry.
+            let starts = lines.indices.filter { lines[$0].hasPrefix("[\(vm)] LOAD vm=") }
+            XCTAssertEqual(starts.count, 2, run.transcript)
+            let restart = try XCTUnwrap(lines.firstIndex(of: restarted))
+            XCTAssertTrue(starts[0] < restart && restart < starts[1], run.transcript)
+            XCTAssertEqual(report.records("RESULT", of: vm).count, 2, run.transcript)
+            XCTAssertEqual(report.lines(of: vm).filter { $0.hasPrefix("REBOOT ") }.count, 1, "one reboot only" + run.transcript)
+            XCTAssertTrue(lines.contains("Apus: VM \(vm) stopped: shutdown (poweroff)"), run.transcript)
+            XCTAssertTrue(lines.contains { $0.hasPrefix("  VM \(vm): ") && $0.contains(", restarts 1") }, run.transcript)
+        }
+        // The RT VM ran on through both restarts and kept its deadlines.
+        XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
+        XCTAssertFalse(run.hypervisorOutput.contains("Apus: VM rt restarted"), run.transcript)
     }
 
     /// A guest blocked for good (interrupts masked, no timer) does not turn
@@ -239,8 +277,8 @@ final class VirtualMachineTests: XCTestCase {
             guard case .invalid(let failure) = try ConfigCheck.check(path: path, options: CheckOptions()) else {
                 return XCTFail("apus check accepted Configs/bad/\(name).dts")
             }
-            XCTAssertTrue(run.output.contains("Apus: configuration refused: \(failure.message)"), failure.message + run.transcript)
-            XCTAssertFalse(run.output.contains("Apus: scheduler"), "no VM may start" + run.transcript)
+            XCTAssertTrue(run.hypervisorOutput.contains("Apus: configuration refused: \(failure.message)"), failure.message + run.transcript)
+            XCTAssertFalse(run.hypervisorOutput.contains("Apus: scheduler"), "no VM may start" + run.transcript)
         }
     }
 }

@@ -4,17 +4,49 @@ import XCTest
 /// Boots an image that `make` built under QEMU vexpress-a15, captures the UART
 /// output and the exit status, and never waits longer than a timeout: a hang
 /// is reported as a failure together with everything the image printed.
+///
+/// What a guest cannot forge (docs/CONSOLE.md, "Whose line is it"): UART0 is
+/// QEMU's stdout and nothing else; QEMU's own messages and any semihosting
+/// output (which a guest can reach) arrive on stderr, kept apart. Every guest
+/// line starts with `[`; the other lines are the hypervisor's. QEMU's exit
+/// status counts only when the hypervisor's last line, `Apus: exit status N`,
+/// says the same: a guest that ends the run through semihosting gets
+/// `unconfirmedStatus`, never 0.
 public struct QEMURun {
     public let image: String
+    /// UART0: the hypervisor's lines and the guests' `[name] ` lines.
     public let output: String
-    public let status: Int32
+    /// QEMU's stderr: its own warnings and anything written through semihosting.
+    public let emulatorOutput: String
+    /// The exit status QEMU reported.
+    public let emulatorStatus: Int32
     public let timedOut: Bool
     /// Stopped because it printed nothing for the `silence` the caller allowed.
     public var silent = false
 
+    public static let unconfirmedStatus: Int32 = -1
+
+    /// The exit status, when the hypervisor's last line confirms it; else `unconfirmedStatus`.
+    public var status: Int32 { hypervisorExitStatus == emulatorStatus ? emulatorStatus : QEMURun.unconfirmedStatus }
+
+    /// N from the last UART line when it is `Apus: exit status N`.
+    public var hypervisorExitStatus: Int32? {
+        let prefix = "Apus: exit status "
+        guard let last = output.split(separator: "\n").last, last.hasPrefix(prefix) else { return nil }
+        return Int32(last.dropFirst(prefix.count))
+    }
+
+    /// The hypervisor's lines only (every line that does not start with `[`), newline-separated.
+    public var hypervisorOutput: String {
+        output.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("[") }.joined(separator: "\n")
+    }
+
     /// The captured output, for failure messages.
     public var transcript: String {
-        "\n--- \(image): exit status \(status)\(silent ? " (silent too long)" : timedOut ? " (timed out)" : "") ---\n\(output)\n--- end ---"
+        let confirmation = hypervisorExitStatus == emulatorStatus ? "" : " (not confirmed by the hypervisor's last line)"
+        let ending = silent ? " (silent too long)" : timedOut ? " (timed out)" : ""
+        return "\n--- \(image): exit status \(emulatorStatus)\(confirmation)\(ending) ---\n\(output)\n"
+            + (emulatorOutput.isEmpty ? "" : "--- stderr ---\n\(emulatorOutput)\n") + "--- end ---"
     }
 }
 
@@ -57,9 +89,19 @@ public enum QEMU {
             "-audiodev", "none,id=none", "-global", "pl041.audiodev=none",
             "-semihosting", "-kernel", path,
         ] + extraArguments
+        // stderr (QEMU's messages, semihosting output) goes to a file, read once
+        // QEMU has exited: kept apart from UART0, with no second reader to run.
         let pipe = Pipe()
+        let errorsFile = FileManager.default.temporaryDirectory
+            .appendingPathComponent("apus-qemu-stderr-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+        _ = FileManager.default.createFile(atPath: errorsFile.path, contents: nil)
+        let errors = try FileHandle(forWritingTo: errorsFile)
+        defer {
+            try? errors.close()
+            try? FileManager.default.removeItem(at: errorsFile)
+        }
         process.standardOutput = pipe
-        process.standardError = pipe
+        process.standardError = errors
         let keyboard = input.map { _ in Pipe() }
         process.standardInput = keyboard ?? FileHandle.nullDevice
 
@@ -98,11 +140,14 @@ public enum QEMU {
         }
         try? keyboard?.fileHandleForWriting.close()
         drained.wait()
+        let emulatorOutput = String(decoding: (try? Data(contentsOf: errorsFile)) ?? Data(), as: UTF8.self)
         return QEMURun(
-            image: image, output: collected.text, status: process.terminationStatus, timedOut: timedOut, silent: silent)
+            image: image, output: collected.text, emulatorOutput: emulatorOutput,
+            emulatorStatus: process.terminationStatus, timedOut: timedOut, silent: silent)
     }
 }
 
+/// Types the input once, when the output shows the awaited text.
 /// The boot-and-check block every system test starts with.
 extension QEMU {
     /// QEMU's arguments for a deterministic run: one instruction per
@@ -123,19 +168,18 @@ extension QEMU {
     }
 
     /// `bootSystem` for a system that must end cleanly: status 0, every VM
-    /// stopped, no panic.
+    /// stopped, no panic (in what the hypervisor itself wrote).
     public static func bootExpectingCleanEnd(
         _ system: String, timeout: TimeInterval, extraArguments: [String] = [],
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
         let run = try bootSystem(system, timeout: timeout, extraArguments: extraArguments, file: file, line: line)
-        XCTAssertTrue(run.output.contains("Apus: all VMs stopped"), run.transcript, file: file, line: line)
-        XCTAssertFalse(run.output.contains("PANIC"), run.transcript, file: file, line: line)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: all VMs stopped"), run.transcript, file: file, line: line)
+        XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript, file: file, line: line)
         return run
     }
 }
 
-/// Types the input once, when the output shows the awaited text.
 final class Typist: @unchecked Sendable {
     private let keyboard: Pipe?
     private let input: String?

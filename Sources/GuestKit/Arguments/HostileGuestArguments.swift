@@ -10,10 +10,12 @@
 // another VM's transport in the same page: reading it must fault.
 // `physical-base=0x...` is appended by the hypervisor to the bootargs of a VM
 // that owns a DMA-capable device (where its RAM really is); the guest reports it.
-// `attack=isolation|blkif|abandon` picks the attacks (default isolation: memory,
-// devices, interrupts, hypercalls, instructions); `blkif` attacks the block
-// back end through the VM's own disk instead and needs the `blkif=` the
-// hypervisor appends for a VM with a `disk` (docs/GUESTS.md).
+// `attack=isolation|blkif|abandon|console` picks the attacks (default isolation:
+// memory, devices, interrupts, hypercalls, instructions); `blkif` attacks the
+// block back end through the VM's own disk instead and needs the `blkif=` the
+// hypervisor appends for a VM with a `disk`; `console` tries to forge and hide
+// other sources' console lines (docs/GUESTS.md). `crash=semihosting-exit`
+// tries to end the whole run through QEMU semihosting with status 0.
 import HypervisorCore
 
 public struct HostileGuestArguments: Sendable {
@@ -26,6 +28,9 @@ public struct HostileGuestArguments: Sendable {
         /// Blocks for good: interrupts masked, no timer armed (the hypervisor
         /// must notice that nothing can wake it rather than idle forever).
         case blockForever
+        /// SYS_EXIT_EXTENDED(0) through QEMU semihosting: ends the run if the
+        /// emulator lets a guest do it (the test harness must not believe it).
+        case semihostingExit
     }
 
     public enum Attack: Equatable, Sendable {
@@ -37,6 +42,9 @@ public struct HostileGuestArguments: Sendable {
         /// Posts valid block writes and crashes before any is answered: the
         /// driver domain must survive a front end that stops with requests in flight.
         case abandon(BlockFrontendArguments)
+        /// Console lines that pretend to be another VM's or the hypervisor's,
+        /// and an unfinished line that would absorb the next VM's.
+        case console
     }
 
     public var duration: TimeSpan
@@ -68,8 +76,10 @@ public struct HostileGuestArguments: Sendable {
                 throw GuestArgumentError("blkif", .missing, "missing: this attack needs a `disk` (docs/CONFIG.md)")
             }
             attack = arguments.value("attack", equals: "blkif") ? .blkif(disk) : .abandon(disk)
+        } else if arguments.value("attack", equals: "console") {
+            attack = .console
         } else {
-            throw GuestArgumentError("attack", .unknownValue, "expected isolation, blkif or abandon")
+            throw GuestArgumentError("attack", .unknownValue, "expected isolation, blkif, abandon or console")
         }
 
         if arguments.value("crash") == nil || arguments.value("crash", equals: "none") {
@@ -80,8 +90,10 @@ public struct HostileGuestArguments: Sendable {
             crash = .brokenVectors
         } else if arguments.value("crash", equals: "block") {
             crash = .blockForever
+        } else if arguments.value("crash", equals: "semihosting-exit") {
+            crash = .semihostingExit
         } else {
-            throw GuestArgumentError("crash", .unknownValue, "expected none, undef, vector or block")
+            throw GuestArgumentError("crash", .unknownValue, "expected none, undef, vector, block or semihosting-exit")
         }
     }
 

@@ -3,6 +3,10 @@
 //   mode=periodic duration=<ms> block=<run us>:<block us>
 // A hog never blocks; a periodic load alternates `run` microseconds of CPU
 // work with `block` microseconds asleep.
+// [reboot=psci|sched reboot-before=<ms>]: at the end, while the machine has
+// been up less than `reboot-before` ms, restart the VM (PSCI SYSTEM_RESET or
+// SCHEDOP_shutdown(reboot)) instead of powering it off: the restarted run,
+// started later, powers off.
 import HypervisorCore
 
 public struct LoadGuestArguments: Sendable {
@@ -11,8 +15,12 @@ public struct LoadGuestArguments: Sendable {
         case periodic(run: TimeSpan, block: TimeSpan)
     }
 
+    public enum Reboot: Equatable, Sendable { case psci, schedOp }
+
     public var mode: Mode
     public var duration: TimeSpan
+    /// How to restart, and until when (time since the machine started).
+    public var reboot: (how: Reboot, before: TimeSpan)?
 
     public static let maximumPhaseMicroseconds: UInt64 = 1_000_000_000
 
@@ -42,6 +50,25 @@ public struct LoadGuestArguments: Sendable {
             throw GuestArgumentError("mode", .missing, "missing (hog or periodic)")
         } else {
             throw GuestArgumentError("mode", .unknownValue, "expected hog or periodic")
+        }
+
+        if arguments.value("reboot") == nil {
+            guard arguments.value("reboot-before") == nil else {
+                throw GuestArgumentError("reboot-before", .notAllowedHere, "only with reboot=psci|sched")
+            }
+            reboot = nil
+        } else {
+            let how: Reboot
+            if arguments.value("reboot", equals: "psci") {
+                how = .psci
+            } else if arguments.value("reboot", equals: "sched") {
+                how = .schedOp
+            } else {
+                throw GuestArgumentError("reboot", .unknownValue, "expected psci or sched")
+            }
+            let before = try arguments.requiredInteger(
+                "reboot-before", limit: RTGuestArguments.maximumDurationMilliseconds, detail: "milliseconds, 1..10000000")
+            reboot = (how, .milliseconds(before))
         }
     }
 }

@@ -53,6 +53,21 @@ G_INLINE void g_write_pmxevtyper(uint32_t v) { __asm__ volatile("mcr p15, 0, %0,
 G_INLINE void g_write_pmcntenclr(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c9, c12, 2" :: "r"(v) : "memory"); }
 G_INLINE uint32_t g_read_midr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c0, c0, 0" : "=r"(v)); return v; }
 G_INLINE void g_undefined_instruction(void) { __asm__ volatile(".word 0xe7f000f0" ::: "memory"); }
+/* A PSCI call over HVC #0 (SMC calling convention: function in r0, result in r0). */
+G_INLINE int32_t g_psci_call(uint32_t function, uint32_t argument) {
+    register uint32_t r0 __asm__("r0") = function;
+    register uint32_t r1 __asm__("r1") = argument;
+    __asm__ volatile("hvc #0" : "+r"(r0) : "r"(r1) : "r2", "r3", "memory");
+    return (int32_t)r0;
+}
+/* An ARM semihosting call (SVC 0x123456) from guest PL1: the hostile guest tries whether the
+ * emulator honours it for a guest (docs/GUESTS.md). */
+G_INLINE uint32_t g_semihosting_call(uint32_t operation, const void *argument) {
+    register uint32_t r0 __asm__("r0") = operation;
+    register const void *r1 __asm__("r1") = argument;
+    __asm__ volatile("svc #0x123456" : "+r"(r0) : "r"(r1) : "memory");
+    return r0;
+}
 
 /* Stage-1 MMU of the guest (short descriptors), for guests that page. */
 G_INLINE void g_write_ttbr0(uint32_t v) { __asm__ volatile("mcr p15, 0, %0, c2, c0, 0" :: "r"(v) : "memory"); }

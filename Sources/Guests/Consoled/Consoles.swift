@@ -49,7 +49,21 @@ enum Consoles {
     /// Drains every ring still served.
     static func serveAll() {
         var uart = UART()
-        for index in 0..<count { lines &+= table[index]?.drain(to: &uart) ?? 0 }
+        for index in 0..<count {
+            // Drained out of the table, so the others' lines can be written meanwhile.
+            guard var console = table[index] else { continue }
+            lines &+= console.drain(to: &uart) { writeUnfinished(except: index) }
+            table[index] = console
+        }
+    }
+
+    /// Every other console's unfinished line goes out as a piece before a line
+    /// of `index`'s: the UART stays in order and no line has two authors.
+    static func writeUnfinished(except index: Int) {
+        var uart = UART()
+        for other in 0..<count where other != index && table[other]?.line.isPending == true {
+            lines &+= table[other]?.flush(to: &uart) ?? 0
+        }
     }
 
     /// EVTCHNOP_status on each served port: one that is no longer

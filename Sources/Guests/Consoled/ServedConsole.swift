@@ -3,14 +3,13 @@ import HypervisorCore
 import XenRings
 
 /// One frontend's console as the backend serves it: the `out` stream of its
-/// ring page, and the line being assembled from it. Lines go to the UART
-/// whole, each starting `[name] `, so two consoles never share a line.
+/// ring page, and the line being assembled from it (GuestLineBuffer: lines go
+/// to the UART whole as `[name] text`, pieces as `[name]~ text`, the
+/// frontend's bytes escaped), so two consoles never share a line.
 struct ServedConsole {
     enum State { case serving, gone, dropped }
     enum Delivery { case delivered, full, closed }
 
-    /// A line longer than this is cut and written as one line.
-    static let lineLimit = 160
     /// Bytes taken from one ring per drain: one console producing without
     /// pause cannot starve the others.
     static let drainLimit = 2048
@@ -18,8 +17,7 @@ struct ServedConsole {
     let entry: ConsoleEntry
     let port: UInt32
     var ring: ConsoleBackend<SharedPageBarriers>
-    var line = InlineArray<160, UInt8>(repeating: 0)
-    var length = 0
+    var line = GuestLineBuffer()
     var state = State.serving
 
     init(entry: ConsoleEntry, port: UInt32, page: UnsafeMutableRawPointer) {
@@ -29,9 +27,11 @@ struct ServedConsole {
     }
 
     /// Moves what the frontend has published to the UART; returns the lines
-    /// written. A ring whose indices are not believable (RingOverrun) is
-    /// reported once and the console dropped: its page is not read again.
-    mutating func drain(to uart: inout UART) -> UInt32 {
+    /// written. `beforeWriting` runs before each line (the other consoles'
+    /// unfinished lines go out first). A ring whose indices are not believable
+    /// (RingOverrun) is reported once and the console dropped: its page is not
+    /// read again.
+    mutating func drain(to uart: inout UART, beforeWriting: () -> Void = {}) -> UInt32 {
         guard state == .serving else { return 0 }
         var lines: UInt32 = 0
         var chunk = InlineArray<64, UInt8>(repeating: 0)
@@ -45,7 +45,11 @@ struct ServedConsole {
                 return lines
             case .moved(let count):
                 guard count > 0 else { return lines }
-                for index in 0..<count { lines &+= take(chunk[index], to: &uart) }
+                for index in 0..<count where line.append(chunk[index]) {
+                    beforeWriting()
+                    writeLine(to: &uart)
+                    lines &+= 1
+                }
                 taken += count
             }
         }
@@ -74,38 +78,16 @@ struct ServedConsole {
         return lines
     }
 
-    /// Writes a pending partial line (the frontend stopped or was dropped
-    /// before its newline); returns the lines written (0 or 1).
+    /// Writes a pending unfinished line as a piece (the frontend stopped, was
+    /// dropped, or another console writes); returns the lines written (0 or 1).
     mutating func flush(to uart: inout UART) -> UInt32 {
-        guard length > 0 else { return 0 }
+        guard line.isPending else { return 0 }
         writeLine(to: &uart)
         return 1
     }
 
-    /// Adds one byte to the line; returns 1 when that completed a line.
-    private mutating func take(_ byte: UInt8, to uart: inout UART) -> UInt32 {
-        switch byte {
-        case 0x0A:  // "\n" ends the line (the UART adds the "\r")
-            writeLine(to: &uart)
-            return 1
-        case 0x0D:  // a frontend's own "\r" would double the one the UART adds
-            return 0
-        default:
-            line[length] = byte
-            length += 1
-            guard length == Self.lineLimit else { return 0 }
-            writeLine(to: &uart)
-            return 1
-        }
-    }
-
     private mutating func writeLine(to uart: inout UART) {
-        uart.write("[")
-        for byte in entry.name { uart.write(byte: byte) }
-        uart.write("] ")
-        for index in 0..<length { uart.write(byte: line[index]) }
-        uart.newline()
-        length = 0
+        line.write(label: entry.name, to: &uart)
     }
 
     /// `OVERRUN console=<name> dom=<d> prod=<p> cons=<c>: dropped`, through

@@ -51,6 +51,7 @@ enum GrantCopyCheck {
             }
         }
         let unchanged = grantedBytes[0] == 1
+        let batches = GrantCopyBatches.run(reference: writableReference, domain: domain, granted: granted, local: local, to: &out)
         let revoked = GrantTable.endAccess(reference: writableReference) && GrantTable.endAccess(reference: readOnlyReference)
 
         out.write("GRANTCOPY read_result=")
@@ -64,5 +65,6 @@ enum GrantCopyCheck {
         out.newline()
         check("disk-grant-copy", read.succeeded && write.succeeded && copiedRight
               && refused.result == 0 && refused.status != 0 && unchanged && revoked)
+        check("disk-grant-batches", batches)
     }
 }

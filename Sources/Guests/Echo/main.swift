@@ -2,20 +2,26 @@ import GuestRuntime
 import GuestSupport
 import HypervisorCore
 
-/// The echo guest (docs/GUESTS.md): reads lines typed for it on the split
-/// console (the `in` stream of its console ring) and prints each back as
-/// `ECHO <line>`; the line `quit` powers it off. It has no bootargs. Without
-/// a console backend there is no input, which it reports and stops.
+/// The echo guest (docs/GUESTS.md): reads lines typed for it, from the split
+/// console (the `in` stream of its console ring) or, without a console
+/// backend, from the hypervisor (console_io read, woken by VIRQ_CONSOLE), and
+/// prints each back as `ECHO <line>`; the line `quit` powers it off. It has
+/// no bootargs.
 @c(guest_main)
 func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     var out = GuestConsole()
     let registered = withUnsafeMutableBytes(of: &sharedInfoStorage) { EventChannels.registerSharedInfo(in: $0) }
-    guard registered == 0, let port = GuestConsole.inputPort else {
-        out.write("ERROR no console ring to read input from (needs a console-backend VM)")
+    let inputPort = GuestConsole.inputPort.map { Int32(bitPattern: $0) } ?? EventChannels.bindVirq(VirtualIRQ.console)
+    guard registered == 0, inputPort > 0 else {
+        out.write("ERROR no console input: shared_info ")
+        out.write(signed: Int64(widening: Int(registered)))
+        out.write(", port ")
+        out.write(signed: Int64(widening: Int(inputPort)))
         out.newline()
         check("echo-input", false)
         Hypervisor.shutdown(.crash)
     }
+    let port = UInt32(bitPattern: inputPort)
     EventChannels.setHandler(port: port, inputEvent)
     EventChannels.attachUpcall()
     GIC.enable()

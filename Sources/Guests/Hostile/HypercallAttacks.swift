@@ -27,6 +27,12 @@ func attackHypercalls(_ attempts: inout Attempts, memoryEnd: UInt32) {
     // A shutdown whose argument is outside memory must be refused, not obeyed.
     attempts.record("hostile-shutdown-bad-pointer",
                     refused: Hypervisor.call(.schedOp, SchedOpCommand.shutdown.rawValue, memoryEnd) == fault)
+    // Calls Apus does not support are answered as Xen answers them, never with a
+    // success that does nothing: a VIRQ it never raises.
+    attempts.record("hostile-virq-never-raised-refused",
+                    refused: EventChannels.bindVirq(VirtualIRQ.timer) == -XenError.invalid.rawValue)
+    attempts.record("hostile-console-read-outside-memory",
+                    refused: Hypervisor.call(.consoleIO, ConsoleIOCommand.read.rawValue, 16, memoryEnd) == fault)
     // After all that, the hypercall path still answers properly.
     attempts.record("hostile-hypercalls-still-work",
                     refused: UInt32(bitPattern: Hypervisor.xenVersion()) == reportedXenVersion)

@@ -4,7 +4,8 @@ import GuestSupport
 import HypervisorCore
 
 /// The hostile guest (bootargs `duration=ms [sweep-end=0x...]
-/// [crash=none|undef|vector] [attack=isolation|blkif|abandon]`): tries to reach memory, devices, interrupts
+/// [crash=none|undef|vector|block|semihosting-exit]
+/// [attack=isolation|blkif|abandon|console]`): tries to reach memory, devices, interrupts
 /// and hypervisor state it was not given and reports each attempt as
 /// `CHECK <name> passed|FAILED` (passed = the attempt was refused), keeps
 /// running for `duration`, then shuts down or crashes on purpose
@@ -53,6 +54,8 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
         attempts.summarize(check: "hostile-blkif")
     case .abandon(let disk):
         abandonRequests(disk: disk)
+    case .console:
+        ConsoleAttacks.run(hides: 6)
     }
 
     keepRunning(for: arguments.duration)
@@ -61,6 +64,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     case .undefinedInstruction: crashWithUndefinedInstruction()
     case .brokenVectors: crashInsideExceptionEntry(vectors: memoryEnd)
     case .blockForever: blockForever()
+    case .semihostingExit: ConsoleAttacks.semihostingExit()
     }
 }
 

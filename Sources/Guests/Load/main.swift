@@ -4,9 +4,9 @@ import GuestSupport
 import HypervisorCore
 
 /// The general-purpose load (bootargs `mode=hog|periodic duration=ms
-/// [block=run_us:block_us]`): burns CPU, optionally alternating with sleep,
-/// reports progress about every 100 ms and its total work at the end
-/// (docs/GUESTS.md).
+/// [block=run_us:block_us] [reboot=psci|sched reboot-before=ms]`): burns CPU,
+/// optionally alternating with sleep, reports progress about every 100 ms and
+/// its total work at the end, then powers off or restarts (docs/GUESTS.md).
 @c(guest_main)
 func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     var out = GuestConsole()
@@ -41,5 +41,21 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     case .periodic(let run, let block): load.alternate(run: run, block: block)
     }
     load.report(to: &out)
+    if let reboot = arguments.reboot, GuestClock.now < Instant.zero + reboot.before {
+        switch reboot.how {
+        case .psci:
+            out.write("REBOOT via=psci")
+            out.newline()
+            let result = g_psci_call(PSCIFunction.systemReset.rawValue, 0)
+            out.write("ERROR PSCI SYSTEM_RESET returned ")
+            out.write(signed: Int64(widening: Int(result)))
+            out.newline()
+            check("load-reboot", false)
+        case .schedOp:
+            out.write("REBOOT via=sched")
+            out.newline()
+            Hypervisor.shutdown(.reboot)
+        }
+    }
     Hypervisor.shutdown(.powerOff)
 }

@@ -36,10 +36,12 @@ enum EndOfRun {
         finish("Apus: stopping the system", status: EXIT_STATUS_STARVED)
     }
 
+    /// A clean end (status 0) becomes EXIT_STATUS_GUEST_FAILED when a guest failed.
     static func finish(_ headline: StaticString = "Apus: all VMs stopped", status: Int32 = EXIT_STATUS_OK) -> Never {
         var out = Console()
         out.write(headline)
         out.newline()
+        let failed = writeFailures(to: &out)
         for vm in 0..<Machines.count {
             let machine = Machines.table[vm]
             out.write("  VM ")
@@ -52,6 +54,14 @@ enum EndOfRun {
             out.write(decimal: machine.interrupts)
             out.write(", faults injected ")
             out.write(decimal: machine.injectedFaults)
+            if machine.restarts != 0 {
+                out.write(", restarts ")
+                out.write(decimal: machine.restarts)
+            }
+            if machine.grantOperations != 0 {
+                out.write(", grant operations ")
+                out.write(decimal: machine.grantOperations)
+            }
             if machine.forwardedAccesses != 0 {
                 out.write(", forwarded accesses ")
                 out.write(decimal: machine.forwardedAccesses)
@@ -74,7 +84,28 @@ enum EndOfRun {
         #if APUS_TRACE_DUMP
         dumpTrace(to: &out)
         #endif
-        PowerOff.exit(status: status)
+        PowerOff.exit(status: failed && status == EXIT_STATUS_OK ? EXIT_STATUS_GUEST_FAILED : status)
+    }
+
+    /// `Apus: VM x failed: ...` for each VM that reported a failed check,
+    /// crashed or faulted; true when there was one.
+    static func writeFailures(to out: inout Console) -> Bool {
+        var failed = false
+        for vm in 0..<Machines.count where Machines.table[vm].hasFailed {
+            failed = true
+            out.write("Apus: VM ")
+            Machines.table[vm].writeName(to: &out)
+            out.write(" failed: ")
+            out.write(decimal: Machines.table[vm].failedChecks)
+            out.write(" failed checks")
+            switch Machines.table[vm].stopped {
+            case .shutdown(.crash): out.write(", shut down with reason crash")
+            case .fault: out.write(", stopped for a fault")
+            default: break
+            }
+            out.newline()
+        }
+        return failed
     }
 
     /// `  common window N us: a N us, b N us`: the CPU time each VM got while

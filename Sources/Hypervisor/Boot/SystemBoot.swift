@@ -12,6 +12,7 @@ enum SystemBoot {
     /// HSTR: trap CP15 c15 (implementation-defined) accesses.
     static let guestHSTR: UInt32 = 1 << 15
     nonisolated(unsafe) static var fdt: FDT? = nil
+    nonisolated(unsafe) static var platform: Platform? = nil
     nonisolated(unsafe) static var resetCP15 = GuestCP15()
 
     /// The SEDF scheduling minimum, lifted only in the starvation test system (said at boot).
@@ -33,6 +34,7 @@ enum SystemBoot {
             refuse(error, fdt: try? FDT(payload(hv_config_start(), hv_config_end())))
         }
         fdt = loaded.fdt
+        self.platform = platform
         let pack: ImagePack
         do {
             pack = try ImagePack(payload(hv_images_start(), hv_images_end()))
@@ -71,10 +73,21 @@ enum SystemBoot {
         BlockPlumbing.setUp(config: config)
         BootArgumentsPage.appendPhysicalBase(config: config, platform: platform)
         announce(config: config, fdt: loaded.fdt)
+        ConsoleInput.start()
         let frame = hv_guest_frame()!
         Scheduling.resume(frame)
         VirtualInterrupts.enterGuest(vm: Machines.current ?? 0)
         apus_resume(frame)
+    }
+
+    /// The configuration and the image pack once more (they sit unchanged in
+    /// the hypervisor image), for a VM that restarts; nil only if they no longer parse.
+    static func reloadPayload() -> (config: SystemConfig, fdt: FDT, pack: ImagePack)? {
+        guard let platform,
+              let loaded = try? SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform),
+              let pack = try? ImagePack(payload(hv_images_start(), hv_images_end()))
+        else { return nil }
+        return (loaded.config, loaded.fdt, pack)
     }
 
     private static func payload(_ start: UInt, _ end: UInt) -> UnsafeRawBufferPointer {

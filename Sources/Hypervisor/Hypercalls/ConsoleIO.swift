@@ -2,7 +2,8 @@ import HVRegs
 import HypervisorCore
 
 extension Hypercalls {
-    /// console_io: a guest writes to the hypervisor console (no input yet).
+    /// console_io: a guest writes to the hypervisor console, or reads the
+    /// input typed for it (ConsoleInput; none with a console driver domain).
     static func consoleIO(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, command: UInt32, count: UInt32, address: UInt32) {
         guard let command = ConsoleIOCommand(rawValue: command) else {
             Hypercalls.fail(frame, .notImplemented)  // as Xen answers an unknown command
@@ -10,7 +11,17 @@ extension Hypercalls {
         }
         switch command {
         case .read:
-            Hypercalls.result(frame, 0)  // no console input for guests yet
+            // A guest virtual address like a write's; at most maximumConsoleWrite bytes are filled.
+            let length = Int(min(count, maximumConsoleWrite))
+            guard length > 0 else {
+                Hypercalls.result(frame, 0)
+                return
+            }
+            guard let bytes = GuestVirtualMemory.bytes(vm: vm, virtual: address, length: length, write: true) else {
+                Hypercalls.fail(frame, .fault)
+                return
+            }
+            Hypercalls.result(frame, UInt32(truncatingIfNeeded: ConsoleInput.read(vm: vm, into: bytes)))
         case .write:
             // A guest virtual address (GuestVirtualMemory); at most maximumConsoleWrite bytes are taken.
             let buffer = GuestBuffer(address: address, length: min(count, maximumConsoleWrite))

@@ -6,6 +6,10 @@ extension Hypercalls {
     /// the TLB is invalidated when a mapping went away.
     static func grantTableOp(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>) {
         let command = frame.pointee.r.0, count = frame.pointee.r.2
+        guard GrantTables.isValidCount(count) else {
+            Hypercalls.fail(frame, .invalid)
+            return
+        }
         guard let size = GrantTables.argumentBytes(command: command, count: count) else {
             Hypercalls.fail(frame, .notImplemented)
             return
@@ -24,6 +28,7 @@ extension Hypercalls {
             return GuestVirtualMemory.bytes(vm: vm, virtual: UInt32(truncatingIfNeeded: address), length: length, write: true)
         }
         Machines.table[vm].stage2 = stage2
+        Machines.table[vm].grantOperations &+= outcome.done
         if outcome.invalidateTLB {
             hv_write_tlbiallnsnh(0)
             hv_dsb()
@@ -33,8 +38,7 @@ extension Hypercalls {
         }
         if outcome.remaining > 0 {
             // Continuation: the rest of the batch is the same call, restarted.
-            let per = UInt32(truncatingIfNeeded: size) / max(count, 1)
-            frame.pointee.r.1 &+= outcome.done &* per
+            frame.pointee.r.1 = GrantTables.continuationAddress(command: command, address: frame.pointee.r.1, done: outcome.done)
             frame.pointee.r.2 = outcome.remaining
             frame.pointee.elr &-= 4
         } else {

@@ -1,8 +1,10 @@
 import HVRegs
 import HypervisorCore
 
-/// PSCI for guests with one VCPU: version, features, and the calls that end
-/// the VM. Anything else is answered NOT_SUPPORTED.
+/// PSCI for guests with one VCPU: version, features, the calls that end the
+/// VM, and SYSTEM_RESET, which restarts it (VMRestart) where it can restart
+/// and is neither advertised nor obeyed where it cannot (a split-driver
+/// role). Anything else is answered NOT_SUPPORTED.
 enum PSCI {
     /// Handles the call in r0 if it is a PSCI function; false otherwise.
     static func handle(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>) -> Bool {
@@ -19,14 +21,17 @@ enum PSCI {
         case .features:
             let supported: Bool
             switch PSCIFunction(rawValue: frame.pointee.r.1) {
-            case .version, .features, .cpuOff, .systemOff, .systemReset: supported = true
+            case .version, .features, .cpuOff, .systemOff: supported = true
+            case .systemReset: supported = VMRestart.canRestart(vm: vm)
             default: supported = false
             }
             frame.pointee.r.0 = UInt32(bitPattern: supported ? PSCIResult.success.rawValue : PSCIResult.notSupported.rawValue)
         case .systemOff, .cpuOff:
             VMStop.stop(vm: vm, frame: frame, reason: .psciSystemOff)
         case .systemReset:
-            VMStop.stop(vm: vm, frame: frame, reason: .shutdown(.reboot))
+            if !VMRestart.restart(vm: vm, frame: frame, because: "PSCI SYSTEM_RESET") {
+                frame.pointee.r.0 = UInt32(bitPattern: PSCIResult.notSupported.rawValue)
+            }
         case .cpuOn, .cpuSuspend, .affinityInfo:
             frame.pointee.r.0 = UInt32(bitPattern: PSCIResult.notSupported.rawValue)
         }

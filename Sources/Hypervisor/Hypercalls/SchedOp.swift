@@ -21,6 +21,9 @@ extension Hypercalls {
                 return
             }
             Hypercalls.result(frame, 0)
+            // A reboot restarts the VM where it can; elsewhere it stops with reason reboot
+            // (what Xen's toolstack does with on_reboot="destroy").
+            if reason == .reboot, VMRestart.restart(vm: vm, frame: frame, because: "SCHEDOP_shutdown reboot") { return }
             VMStop.stop(vm: vm, frame: frame, reason: .shutdown(reason))
         case .poll, nil:
             Hypercalls.fail(frame, .notImplemented)

@@ -35,6 +35,9 @@ enum Interrupts {
             }
             GIC.dropPriority(iar)
             VirtualInterrupts.inject(vm: vm, intid: intid, hardware: true)
+        case UInt32(UART0_INTERRUPT) where ConsoleInput.isServing:
+            ConsoleInput.receive()
+            complete(iar)
         default:
             if let owner = VirtualInterrupts.owner(of: intid) {
                 GIC.dropPriority(iar)

@@ -88,7 +88,11 @@ enum Scheduling {
     /// interrupt with IRQs masked (WFI still wakes), handle it, and let
     /// `resume` decide again.
     private static func idle() {
-        if loop.isStalled(canBeWoken: { VirtualInterrupts.hasEnabledDevice(vm: Int($0.rawValue)) }) { EndOfRun.stalled() }
+        // A device interrupt or typed console input (VIRQ_CONSOLE bound) may still wake a VCPU.
+        let canBeWoken = { (vcpu: VCPUID) -> Bool in
+            VirtualInterrupts.hasEnabledDevice(vm: Int(vcpu.rawValue)) || ConsoleInput.canWake(vm: Int(vcpu.rawValue))
+        }
+        if loop.isStalled(canBeWoken: canBeWoken) { EndOfRun.stalled() }
         while !loop.decisionNeeded {
             hv_dsb()
             hv_wfi()

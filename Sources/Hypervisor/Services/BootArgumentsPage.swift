@@ -22,12 +22,15 @@ enum BootArgumentsPage {
     /// ` physical-base=0x<hex>` for every VM that owns a DMA-capable device
     /// (docs/CONFIG.md): the guest must hand devices physical addresses.
     static func appendPhysicalBase(config: SystemConfig, platform: Platform) {
-        for vm in 0..<config.vmCount where config.vms[vm].ownsDMACapableDevice(on: platform) {
-            guard var sink = appender(vm: vm) else { continue }
-            sink.write(" physical-base=")
-            sink.write(hex: Machines.table[vm].physicalBase)
-            sink.finish()
-        }
+        for vm in 0..<config.vmCount { appendPhysicalBase(vm: vm, config: config, platform: platform) }
+    }
+
+    /// The same for one VM (at boot, and when it restarts).
+    static func appendPhysicalBase(vm: Int, config: SystemConfig, platform: Platform) {
+        guard config.vms[vm].ownsDMACapableDevice(on: platform), var sink = appender(vm: vm) else { return }
+        sink.write(" physical-base=")
+        sink.write(hex: Machines.table[vm].physicalBase)
+        sink.finish()
     }
 }
 

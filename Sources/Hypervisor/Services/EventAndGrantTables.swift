@@ -25,11 +25,14 @@ enum EventAndGrantTables {
     /// of the hypervisor's, so channels can be bound (and events raised)
     /// before the guest registers its own page; registering copies it over.
     static func attachBootPages(vms: Int) {
-        for vm in 0..<vms {
-            let page = UnsafeMutableRawPointer(bitPattern: hv_shared_info_start() + UInt(vm) * 4096)!
-            page.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
-            _ = events.attach(domain: UInt16(truncatingIfNeeded: vm), page: EventPage(sharedInfo: page))
-        }
+        for vm in 0..<vms { attachBootPage(vm: vm) }
+    }
+
+    /// One VM's boot-time shared_info page, zeroed (at boot, and when it restarts).
+    static func attachBootPage(vm: Int) {
+        let page = UnsafeMutableRawPointer(bitPattern: hv_shared_info_start() + UInt(vm) * 4096)!
+        page.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
+        _ = events.attach(domain: UInt16(truncatingIfNeeded: vm), page: EventPage(sharedInfo: page))
     }
 
     static func deliver(_ notification: EventNotification?) {

@@ -1,33 +1,14 @@
 import HVRegs
 import HypervisorCore
 
-/// Creating the configured VMs at boot, one at a time.
+/// Creating the configured VMs at boot, one at a time (and loading one again
+/// when it restarts: VMRestart).
 enum VMCreation {
     /// Loads one VM: clean memory, image, bootargs, stage 2, VCPU, scheduler.
     static func create(vm index: Int, config: SystemConfig, platform: Platform, pack: ImagePack, largePack: ImagePack?,
                        fdt: FDT) throws(ConfigError) {
         let vm = config.vms[index]
-        let physical = UInt(truncatingIfNeeded: vm.physicalBase.value)
-        let size = UInt(truncatingIfNeeded: vm.memory.size)
-        let bootargsPage = GuestReservedPages.page(GuestReservedPages.bootargsPage, of: vm.memory)
-        let bootargsAddress = UInt32(truncatingIfNeeded: bootargsPage.value)
-        // Entry registers: an Apus guest gets its id and bootargs; Linux what a boot loader gives it.
-        let start: (entry: UInt32, r0: UInt32, r1: UInt32, r2: UInt32)
-        if vm.isLinux {
-            guard let largePack else {
-                throw ConfigError(node: vm.node, property: .kernel, reason: .linux(.noLargeImagesRegion))
-            }
-            let tree = try LinuxLoader.load(vm: index, config: config, platform: platform, pack: largePack, fdt: fdt)
-            start = (UInt32(truncatingIfNeeded: vm.entry.value), 0, 0xFFFF_FFFF, tree)
-        } else {
-            let image = try config.image(ofVM: index, in: pack, fdt: fdt)
-            GuestMemory.clear(physical: physical, size: size)
-            GuestMemory.copy(image, toPhysical: physical)
-            start = (UInt32(truncatingIfNeeded: vm.entry.value), UInt32(truncatingIfNeeded: index), bootargsAddress, 0)
-        }
-        GuestMemory.copyString(fdt.bytes(of: vm.bootargs),
-                               toPhysical: physical + UInt(truncatingIfNeeded: bootargsPage.value &- vm.memory.base.value))
-        GuestMemory.cleanToPointOfCoherency(physical: physical, size: size)
+        let start = try loadMemory(vm: index, config: config, platform: platform, pack: pack, largePack: largePack, fdt: fdt)
 
         // Exactly the pages this VM's stage 2 takes, after the earlier VMs' (the
         // configuration check made sure all of them fit the region).
@@ -65,27 +46,77 @@ enum VMCreation {
         } catch {
             Panic.halt("a VM's MMIO regions overlap or exceed MMIORegionTable.capacity although the configuration check forbids it")
         }
-        machine.vcpu = VCPUContext(entry: start.entry, r0: start.r0, r1: start.r1, resetCP15: SystemBoot.resetCP15)
-        machine.vcpu.frame.r.2 = start.r2
+        machine.vcpu = freshVCPU(start)
         machine.isLinux = vm.isLinux
-        var passthrough = InterruptSet()
         for device in 0..<vm.deviceCount {
             for interrupt in 0..<vm.devices[device].interruptCount {
-                let intid = vm.devices[device].interrupts[interrupt]
-                passthrough.insert(intid)
                 do {
-                    try VirtualInterrupts.assign(intid, to: index)
+                    try VirtualInterrupts.assign(vm.devices[device].interrupts[interrupt], to: index)
                 } catch {
                     Panic.halt("an interrupt is assigned twice although the configuration check forbids it")
                 }
             }
         }
+        machine.vgic = virtualGIC(for: vm)
+        Machines.table[index] = machine
+        Machines.count = index + 1
+        admit(index, config: config)
+    }
+
+    /// The registers a VM starts with.
+    typealias Start = (entry: UInt32, r0: UInt32, r1: UInt32, r2: UInt32)
+
+    /// Clean memory, the image (or a Linux kernel from `largePack`), the
+    /// bootargs; returns the entry registers: an Apus guest gets its id and
+    /// bootargs, Linux what a boot loader gives it.
+    static func loadMemory(vm index: Int, config: SystemConfig, platform: Platform, pack: ImagePack, largePack: ImagePack?,
+                           fdt: FDT) throws(ConfigError) -> Start {
+        let vm = config.vms[index]
+        let physical = UInt(truncatingIfNeeded: vm.physicalBase.value)
+        let size = UInt(truncatingIfNeeded: vm.memory.size)
+        let bootargsPage = GuestReservedPages.page(GuestReservedPages.bootargsPage, of: vm.memory)
+        let bootargsAddress = UInt32(truncatingIfNeeded: bootargsPage.value)
+        let start: Start
+        if vm.isLinux {
+            guard let largePack else {
+                throw ConfigError(node: vm.node, property: .kernel, reason: .linux(.noLargeImagesRegion))
+            }
+            let tree = try LinuxLoader.load(vm: index, config: config, platform: platform, pack: largePack, fdt: fdt)
+            start = (UInt32(truncatingIfNeeded: vm.entry.value), 0, 0xFFFF_FFFF, tree)
+        } else {
+            let image = try config.image(ofVM: index, in: pack, fdt: fdt)
+            GuestMemory.clear(physical: physical, size: size)
+            GuestMemory.copy(image, toPhysical: physical)
+            start = (UInt32(truncatingIfNeeded: vm.entry.value), UInt32(truncatingIfNeeded: index), bootargsAddress, 0)
+        }
+        GuestMemory.copyString(fdt.bytes(of: vm.bootargs),
+                               toPhysical: physical + UInt(truncatingIfNeeded: bootargsPage.value &- vm.memory.base.value))
+        GuestMemory.cleanToPointOfCoherency(physical: physical, size: size)
+        return start
+    }
+
+    /// A VCPU at reset, about to run from `start`.
+    static func freshVCPU(_ start: Start) -> VCPUContext {
+        var vcpu = VCPUContext(entry: start.entry, r0: start.r0, r1: start.r1, resetCP15: SystemBoot.resetCP15)
+        vcpu.frame.r.2 = start.r2
+        return vcpu
+    }
+
+    /// A fresh virtual GIC: its own timer and event PPIs, its devices' SPIs passed through.
+    static func virtualGIC(for vm: VMConfig) -> VirtualGIC {
+        var passthrough = InterruptSet()
+        for device in 0..<vm.deviceCount {
+            for interrupt in 0..<vm.devices[device].interruptCount { passthrough.insert(vm.devices[device].interrupts[interrupt]) }
+        }
         var ppis = InterruptSet()
         ppis.insert(VirtualGIC.virtualTimerPPI)
         ppis.insert(VirtualGIC.eventChannelPPI)
-        machine.vgic = VirtualGIC(ownedPPIs: ppis, passthroughSPIs: passthrough)
-        Machines.table[index] = machine
-        Machines.count = index + 1
+        return VirtualGIC(ownedPPIs: ppis, passthroughSPIs: passthrough)
+    }
+
+    /// Into the scheduler with the configured parameters.
+    static func admit(_ index: Int, config: SystemConfig) {
+        let vm = config.vms[index]
         do throws(SchedulerError) {
             switch config.scheduler {
             case .sedf: try Scheduling.admit(index, parameters: .sedf(vm.sedf!), vms: config.vmCount)

@@ -7,6 +7,7 @@ enum VMStop {
     static func stop(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>?, reason: StopReason) {
         guard Machines.table[vm].isRunnable else { return }
         Machines.table[vm].stopped = reason
+        GuestConsoleOutput.finish(vm: vm)
         Scheduling.remove(vm)
         VirtualInterrupts.release(vm: vm)
         EventAndGrantTables.release(vm: vm)

@@ -26,6 +26,10 @@ struct VirtualMachine {
     /// What the hypervisor answers of its unmapped guest-physical space: the
     /// GIC distributor and its sub-page device windows (virtio transports).
     var mmioRegions = MMIORegionTable()
+    /// Its console_io output since the last line it finished (GuestConsoleOutput).
+    var consoleLine = GuestLineBuffer()
+    /// Typed input for it, until its console_io read takes it (ConsoleInput).
+    var consoleInput = ConsoleInputQueue()
     /// It boots a Linux kernel (docs/LINUX.md).
     var isLinux = false
     /// Where the guest moved its vcpu_info (VCPUOP_register_vcpu_info), through the identity map.
@@ -43,13 +47,30 @@ struct VirtualMachine {
     var interrupts: UInt32 = 0
     /// Accesses to its sub-page device windows the hypervisor performed for it.
     var forwardedAccesses: UInt32 = 0
+    /// Whole `CHECK <name> FAILED` lines it wrote through console_io (GuestConsoleOutput).
+    var failedChecks: UInt32 = 0
+    /// Times it restarted (VMRestart).
+    var restarts: UInt32 = 0
+    /// grant_table_op argument structs handled for it (every batch, across continuations).
+    var grantOperations: UInt32 = 0
 
     init() {}
 
     var isRunnable: Bool { stopped == nil }
 
+    /// It reported a failed check, crashed (SHUTDOWN_crash) or was stopped
+    /// for a fault: the run ends with EXIT_STATUS_GUEST_FAILED.
+    var hasFailed: Bool {
+        if failedChecks > 0 { return true }
+        switch stopped {
+        case .shutdown(.crash), .fault: return true
+        default: return false
+        }
+    }
+
+    /// The label as configured (the validator allows only safe characters); escaped all the same.
     func writeName<Sink: TextSink>(to sink: inout Sink) {
-        for byte in name { sink.write(byte: byte) }
+        for byte in name { GuestLineBuffer.writeEscaped(byte, to: &sink) }
     }
 }
 

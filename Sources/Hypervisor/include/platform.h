@@ -50,6 +50,9 @@
 #define UART_ICR        0x44
 #define UART_FR_TXFF    0x20
 #define UART_FR_BUSY    0x08
+#define UART_FR_RXFE    0x10
+#define UART_INT_RX     0x50        /* UARTIMSC/ICR: RXIM (bit 4) | RTIM (bit 6) */
+#define UART0_INTERRUPT 37
 
 /* Motherboard system registers: SYS_CFGCTRL shutdown. */
 #define SYS_CFGCTRL     0x1C0100A4
@@ -77,6 +80,7 @@
 #define EXIT_STATUS_BOOT_FAILURE    3
 #define EXIT_STATUS_STALLED         4   /* every running VM blocked with nothing to wake it */
 #define EXIT_STATUS_STARVED         5   /* a runnable VM retired no instruction over its progress window */
+#define EXIT_STATUS_GUEST_FAILED    6   /* all VMs stopped, and one reported CHECK ... FAILED, crashed or faulted */
 
 /* The HYP stack is painted with this at boot; the first changed word is its peak. */
 #define STACK_PAINT 0x5AC75AC7

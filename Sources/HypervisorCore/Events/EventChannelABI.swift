@@ -69,6 +69,12 @@ public enum VirtualIRQ {
     /// NR_VIRQS.
     public static let count: UInt32 = 24
 
+    /// Whether Apus ever raises `virq`. EVTCHNOP_bind_virq refuses the others
+    /// with -EINVAL, as Xen refuses a VIRQ number it does not know, rather than
+    /// hand out a port that never fires. VIRQ_CONSOLE is raised when console
+    /// input arrives for the VM (only without a console driver domain).
+    public static func isRaisedByApus(_ virq: UInt32) -> Bool { virq == console }
+
     /// Per-VCPU VIRQs ("V." in xen.h) may be bound once per VCPU; every other
     /// number (including the ARM arch VIRQs 16..23) is global and binds on VCPU 0.
     public static func isGlobal(_ virq: UInt32) -> Bool {

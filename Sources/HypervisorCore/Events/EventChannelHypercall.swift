@@ -96,6 +96,7 @@ extension EventChannelTable {
         switch BindVirqArguments.decode(bytes) {
         case .failure(let error): return .failure(error)
         case .success(var arguments):
+            guard VirtualIRQ.isRaisedByApus(arguments.virq) else { return .failure(.invalid) }
             switch bindVirq(caller: caller, virq: arguments.virq, vcpu: arguments.vcpu) {
             case .failure(let error): return .failure(error)
             case .success(let port):

@@ -121,6 +121,11 @@ extension EventChannelTable {
         return deliver(domain, port)
     }
 
+    /// Whether `domain` has a port bound to `virq`.
+    public mutating func isVirqBound(domain: UInt16, virq: UInt32) -> Bool {
+        exists(domain) && virq < VirtualIRQ.count && virqPorts[Self.virqIndex(domain, virq)] != 0
+    }
+
     /// Sets `port` of `domain` pending; the notification when the VCPU needs the upcall.
     mutating func deliver(_ domain: UInt16, _ port: UInt32) -> EventNotification? {
         guard let page = pages[Int(domain)], page.setPending(port) else { return nil }

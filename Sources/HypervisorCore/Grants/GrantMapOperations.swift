@@ -62,3 +62,21 @@ extension GrantTables {
         return GrantUnmapping(hostAddress: mapping.hostAddress, frame: mapping.frame)
     }
 }
+
+extension GrantTables {
+    /// Unmaps every grant `caller` holds (the VM restarts): each page leaves
+    /// its grant window and the granters' entries lose the flags its mappings
+    /// held, as if it had unmapped them one by one. Returns how many there were.
+    public mutating func unmapAll(by caller: DomainID, stage2: inout Stage2Tables) -> Int {
+        guard isPresent(caller) else { return 0 }
+        var count = 0
+        for handle in 0..<UInt32(Maptrack.capacity) {
+            guard let mapping = domains[Int(caller)].maptrack.entry(handle) else { continue }
+            do throws(GrantError) {
+                _ = try unmap(GrantUnmapRequest(hostAddress: mapping.hostAddress.value, handle: handle), by: caller, stage2: &stage2)
+                count += 1
+            } catch {}
+        }
+        return count
+    }
+}

@@ -3,9 +3,10 @@
 // A batch is bounded: at most `operationsPerCall` structs are handled per
 // trap, so a guest cannot hold the CPU in the hypervisor for long (a real-time
 // VM may be waiting). When more remain the outcome says so and the hypervisor
-// restarts the hypercall Xen-style: r1 advanced by `done * size`, r2 set to
-// `remaining`, and the HVC executed again (return address moved back by one
-// instruction), so the guest sees a single call.
+// restarts the hypercall Xen-style: r1 advanced past the `done` structs
+// (`continuationAddress`), r2 set to `remaining`, and the HVC executed again
+// (return address moved back by one instruction), so the guest sees a single
+// call: every struct handled once, in order, each status written.
 //
 // How the hypervisor calls it (r0 = command, r1 = guest address, r2 = count):
 //   guard let bytes = GrantTables.argumentBytes(command: r0, count: r2) else { r0 = -ENOSYS }
@@ -13,7 +14,10 @@
 //   let outcome = grants.perform(command: r0, arguments: buffer, count: r2, caller: vm,
 //                                stage2: &stage2[vm]) { address, length in buffer-or-nil }
 //   if outcome.invalidateTLB { invalidate the caller VMID's TLB entries }
-//   if outcome.remaining > 0 { restart as above } else { r0 = outcome.result }
+//   if outcome.remaining > 0 {
+//       r1 = GrantTables.continuationAddress(command: r0, address: r1, done: outcome.done)
+//       r2 = outcome.remaining; pc -= 4
+//   } else { r0 = outcome.result }
 
 public struct GrantOpOutcome: Equatable, Sendable {
     /// The value for r0 (0, or a negated errno) once `remaining` is 0.
@@ -43,6 +47,17 @@ extension GrantTables {
               let size = GrantArgumentLayout.size(of: command) else { return nil }
         return Int(min(count, operationsPerCall)) * size
     }
+
+    /// Where a restarted batch's arguments start: `done` whole structs of
+    /// `command` past `address` (the stride is one struct, whatever the count).
+    public static func continuationAddress(command: UInt32, address: UInt32, done: UInt32) -> UInt32 {
+        guard let command = GrantTableCommand(rawValue: command),
+              let size = GrantArgumentLayout.size(of: command) else { return address }
+        return address &+ done &* UInt32(truncatingIfNeeded: size)
+    }
+
+    /// Xen refuses a count that is negative as a C int (`(int)count < 0`) with -EINVAL.
+    public static func isValidCount(_ count: UInt32) -> Bool { count <= UInt32(Int32.max) }
 
     /// Runs up to `operationsPerCall` of the `count` structs in `arguments` for
     /// `caller`, whose stage 2 is `stage2`. `guestBuffer(address, length)` gives
