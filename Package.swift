@@ -37,14 +37,15 @@ let package = Package(
                 "ApusTools", "HypervisorCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        // Helpers shared by the host test targets (seeded generator, text sink).
+        // Helpers shared by the test targets: the one seeded generator, the FDT
+        // builder, a text sink, and the QEMU boot-and-check helper.
         .target(name: "TestSupport", dependencies: ["HypervisorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "HypervisorCoreTests", dependencies: ["HypervisorCore", "TestSupport"]),
-        .testTarget(name: "XenRingsTests", dependencies: ["XenRings"]),
+        .testTarget(name: "XenRingsTests", dependencies: ["XenRings", "TestSupport"]),
         .testTarget(name: "GuestKitTests", dependencies: ["GuestKit", "HypervisorCore", "TestSupport"]),
-        .testTarget(name: "InterfaceAnalysisTests", dependencies: ["InterfaceAnalysis", "HypervisorCore"]),
-        .testTarget(name: "ApusToolsTests", dependencies: ["ApusTools", "HypervisorCore", "InterfaceAnalysis"]),
+        .testTarget(name: "InterfaceAnalysisTests", dependencies: ["InterfaceAnalysis", "HypervisorCore", "TestSupport"]),
+        .testTarget(name: "ApusToolsTests", dependencies: ["ApusTools", "HypervisorCore", "InterfaceAnalysis", "TestSupport"]),
         // Boots the images that `make` built under QEMU and asserts on the UART output.
-        .testTarget(name: "IntegrationTests", dependencies: ["ApusTools", "HypervisorCore"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["ApusTools", "HypervisorCore", "TestSupport"]),
     ]
 )

@@ -4,6 +4,7 @@
 import ApusTools
 import HypervisorCore
 import InterfaceAnalysis
+import TestSupport
 import XCTest
 
 final class InterfaceSupplySimulationTests: XCTestCase {
@@ -38,7 +39,7 @@ final class InterfaceSupplySimulationTests: XCTestCase {
     /// The property of the issue: Θ meets every deadline over the hyperperiod on the
     /// worst-case supply, Θ - 1 misses one. Seeded random sets, both policies.
     func testMinimalBudgetIsTightOnTheWorstCaseSupply() throws {
-        var random = InterfaceRandom(seed: 0xC0FFEE)
+        var random = SplitMix64(seed: 0xC0FFEE)
         var tight = 0
         for _ in 0..<400 {
             let count = random.next(in: 1...4)
@@ -71,20 +72,3 @@ final class InterfaceSupplySimulationTests: XCTestCase {
     }
 }
 
-/// SplitMix64, seeded: deterministic test cases.
-struct InterfaceRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next(in range: ClosedRange<UInt64>) -> UInt64 {
-        range.lowerBound + next() % (range.upperBound - range.lowerBound + 1)
-    }
-}

@@ -7,11 +7,12 @@
 @testable import ApusTools
 import HypervisorCore
 import InterfaceAnalysis
+import TestSupport
 import XCTest
 
 final class SimulationAnalysisPropertyTests: XCTestCase {
     func testAnalysisSchedulableMeansNoMissesUnderSEDF() throws {
-        var rng = SimulationRandom(seed: 0xA9A1)
+        var rng = SplitMix64(seed: 0xA9A1)
         let periodsMs: [UInt64] = [4, 5, 8, 10, 16, 20, 25, 40, 50]
         var checked = 0
         for round in 0..<60 {

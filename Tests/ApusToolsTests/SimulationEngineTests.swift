@@ -2,6 +2,7 @@
 // patterns, idle behaviour, determinism and the min-supply computation.
 @testable import ApusTools
 import HypervisorCore
+import TestSupport
 import XCTest
 
 final class SimulationEngineTests: XCTestCase {
@@ -100,7 +101,7 @@ final class SimulationEngineTests: XCTestCase {
     }
 
     func testMinimumSupplyMatchesBruteForce() {
-        var rng = SimulationRandom(seed: 99)
+        var rng = SplitMix64(seed: 99)
         for _ in 0..<200 {
             var record = SupplyRecord()
             var t: UInt64 = 0

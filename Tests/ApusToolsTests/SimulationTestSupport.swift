@@ -41,20 +41,3 @@ extension SimulationResult {
     func vcpu(_ name: String) -> VCPUResult? { vcpus.first { $0.name == name } }
 }
 
-/// SplitMix64 for seeded random scenarios (as in HypervisorCoreTests).
-struct SimulationRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func next(in range: ClosedRange<UInt64>) -> UInt64 {
-        range.lowerBound + next() % (range.upperBound - range.lowerBound + 1)
-    }
-}

@@ -1,4 +1,5 @@
 import HypervisorCore
+import TestSupport
 import XCTest
 
 /// The rules the boot relies on, each a rule of the shared validator (docs/CONFIG.md):
@@ -173,7 +174,7 @@ final class ConfigBootRulesTests: XCTestCase {
     /// configuration generator of the stage-2 tests, with memory up to 64 MiB
     /// and a region small enough that some systems do not fit.
     func testAcceptedConfigurationsBuildWithinTheirBudgets() throws {
-        var random = SplitMix(seed: 0xB0D6E7)
+        var random = SplitMix64(seed: 0xB0D6E7)
         let ram = Platform.vexpressA15(ramSize: 1 << 30)
         var accepted = 0, refused = 0
         for round in 0..<150 {

@@ -1,4 +1,5 @@
 import HypervisorCore
+import TestSupport
 import XCTest
 
 /// The configuration reader and validator on trees built in the test (the
@@ -24,7 +25,7 @@ final class ConfigModelTests: XCTestCase {
                 _ = try SystemConfig.load(dtb: raw, platform: platform ?? self.platform)
                 return nil
             } catch {
-                var text = TestText()
+                var text = ByteBuffer()
                 error.write(to: &text, fdt: try? FDT(raw))
                 return text.text
             }
@@ -57,7 +58,7 @@ final class ConfigModelTests: XCTestCase {
             do throws(ConfigError) { _ = try SystemConfig.load(dtb: raw, platform: platform); return nil } catch { return error }
         }
         XCTAssertEqual(error, ConfigError(node: nil, property: nil, reason: .malformedTree(.badMagic(found: 0xFF0D_FEED))))
-        var text = TestText()
+        var text = ByteBuffer()
         error?.write(to: &text, fdt: nil)
         XCTAssertEqual(text.text, "invalid device tree: not a device tree blob (magic 0xff0dfeed, expected 0xd00dfeed)")
     }

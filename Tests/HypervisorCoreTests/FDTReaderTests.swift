@@ -57,10 +57,10 @@ final class FDTReaderTests: XCTestCase {
             XCTAssertEqual(fdt.node(atPath: "/")?.offset, fdt.root.offset)
             XCTAssertEqual(fdt.child("c", of: fdt.root)?.offset, fdt.node(atPath: "/c")?.offset)
 
-            var path = TestText()
+            var path = ByteBuffer()
             fdt.writePath(of: b.offset, to: &path)
             XCTAssertEqual(path.text, "/a/b@10")
-            var rootPath = TestText()
+            var rootPath = ByteBuffer()
             fdt.writePath(of: fdt.root.offset, to: &rootPath)
             XCTAssertEqual(rootPath.text, "/")
         }
@@ -153,7 +153,7 @@ final class FDTReaderTests: XCTestCase {
     /// crash or read out of bounds; they either open (and then every accessor,
     /// including the whole configuration reader, works) or return an error.
     func testRandomCorruptionsNeverCrash() {
-        var generator = SplitMix(seed: 0xA9F5)
+        var generator = SplitMix64(seed: 0xA9F5)
         let tree = sampleConfigTree(vms: [sampleVM(index: 0), sampleVM(index: 1, physicalBase: 0x8140_0000, devices: [])])
         let layouts = [tree.blob(), tree.blob(stringsFirst: true)]
         XCTAssertNotNil(layouts[1].withUnsafeBytes { try? SystemConfig.read(from: try FDT($0)) })
@@ -197,7 +197,7 @@ final class FDTReaderTests: XCTestCase {
         var visited = 0
         while let node = pending.popLast(), visited < 10_000 {
             visited += 1
-            var sink = TestText()
+            var sink = ByteBuffer()
             fdt.writePath(of: node.offset, to: &sink)
             var properties = fdt.properties(of: node)
             while let property = properties.next() {
@@ -212,15 +212,3 @@ final class FDTReaderTests: XCTestCase {
     }
 }
 
-/// A small deterministic random generator (SplitMix64), so failures reproduce.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -1,4 +1,5 @@
 import HypervisorCore
+import TestSupport
 import XCTest
 
 /// Sub-page device windows (the virtio-mmio transports): which device ranges
@@ -36,7 +37,7 @@ final class ForwardedWindowsTests: XCTestCase {
                 _ = try SystemConfig.load(dtb: raw, platform: platform)
                 return nil
             } catch {
-                var text = TestText()
+                var text = ByteBuffer()
                 error.write(to: &text, fdt: try? FDT(raw))
                 return text.text
             }
@@ -146,15 +147,15 @@ final class ForwardedWindowsTests: XCTestCase {
         let storage2 = TableStorage(pages: 16)
         let mapped = try Stage2Tables.build(for: whole, platform: platform, tables: storage2.buffer, physicalBase: PhysicalAddress(UInt32(0x8010_0000)))
         XCTAssertEqual(mapped.translate(GuestPhysicalAddress(UInt32(0x1C13_0600)))?.attributes, .device)
-        XCTAssertTrue(ForwardedWindows(vm: whole).isEmpty)
+        XCTAssertEqual(try MMIORegionTable(vm: whole, platform: platform).count, 1, "the distributor only")
     }
 
     // MARK: Forwarding decisions
 
-    private func windows() throws -> ForwardedWindows {
+    private func windows() throws -> MMIORegionTable {
         let config = try load([vm(0, devices: [device(0x1C13_0600, 0x200, 75), device(0x1C0B_0000, 0x1000, 39)]),
                                vm(1, devices: [device(0x1C13_0400, 0x200, 74)])]).get()
-        return ForwardedWindows(vm: config.vms[0])
+        return try MMIORegionTable(vm: config.vms[0], platform: platform)
     }
 
     /// HSR of a data abort with ISV: size (0 byte, 1 halfword, 2 word), SSE, SRT, WnR.
@@ -162,13 +163,14 @@ final class ForwardedWindowsTests: XCTestCase {
         (0x24 << 26) | (valid ? 1 << 24 : 0) | (size << 22) | (signExtend ? 1 << 21 : 0) | (register << 16) | (write ? 1 << 6 : 0) | 0x7
     }
 
-    private func decide(_ windows: ForwardedWindows, _ address: UInt32, _ syndrome: UInt32) -> ForwardDecision {
-        windows.decide(TrappedAccess(address: GuestPhysicalAddress(address), syndrome: syndrome))
+    private func decide(_ regions: MMIORegionTable, _ address: UInt32, _ syndrome: UInt32) -> MMIORoute {
+        regions.route(DataAbortSyndrome(syndrome: syndrome, address: GuestPhysicalAddress(address)))
     }
 
     func testOwnWindowIsForwarded() throws {
         let w = try windows()
-        XCTAssertEqual(w.count, 1)
+        XCTAssertEqual(w.count, 2, "the distributor and the VM's one sub-page window")
+        XCTAssertEqual(w[1], MMIORegion(range: GuestPhysicalRange(base: GuestPhysicalAddress(UInt32(0x1C13_0600)), size: 0x200), kind: .forwarded))
         XCTAssertEqual(decide(w, 0x1C13_0600, syndrome(size: 2, register: 3, write: false)),
                        .forward(ForwardedAccess(physical: PhysicalAddress(UInt32(0x1C13_0600)), width: .word, isWrite: false,
                                                 register: 3, signExtends: false)))
@@ -186,13 +188,13 @@ final class ForwardedWindowsTests: XCTestCase {
     func testOtherVMsWindowAndOutsideAreRefused() throws {
         let w = try windows()
         let load = syndrome(size: 2, register: 1, write: false)
-        XCTAssertEqual(decide(w, 0x1C13_0400, load), .refuse(.outsideWindows))   // the other VM's transport
-        XCTAssertEqual(decide(w, 0x1C13_05FC, load), .refuse(.outsideWindows))
-        XCTAssertEqual(decide(w, 0x1C13_0800, load), .refuse(.outsideWindows))   // one past its window
-        XCTAssertEqual(decide(w, 0x1C13_0000, load), .refuse(.outsideWindows))   // nobody's transport
-        XCTAssertEqual(decide(w, 0x1C0B_0000, load), .refuse(.outsideWindows))   // a mapped whole-page device is not forwarded
-        XCTAssertEqual(decide(w, 0x9000_0000, load), .refuse(.outsideWindows))
-        XCTAssertEqual(decide(ForwardedWindows(), 0x1C13_0600, load), .refuse(.outsideWindows))
+        XCTAssertEqual(decide(w, 0x1C13_0400, load), .refuse(.noRegion))   // the other VM's transport
+        XCTAssertEqual(decide(w, 0x1C13_05FC, load), .refuse(.noRegion))
+        XCTAssertEqual(decide(w, 0x1C13_0800, load), .refuse(.noRegion))   // one past its window
+        XCTAssertEqual(decide(w, 0x1C13_0000, load), .refuse(.noRegion))   // nobody's transport
+        XCTAssertEqual(decide(w, 0x1C0B_0000, load), .refuse(.noRegion))   // a mapped whole-page device is not forwarded
+        XCTAssertEqual(decide(w, 0x9000_0000, load), .refuse(.noRegion))
+        XCTAssertEqual(decide(MMIORegionTable(), 0x1C13_0600, load), .refuse(.noRegion))
     }
 
     func testAccessesThatCannotBeReplayedAreRefused() throws {

@@ -9,19 +9,6 @@ import XCTest
 /// maptracks never exceed their capacity; a successful unmap leaves the page
 /// unmapped; and GTF_reading / GTF_writing say exactly whether mappings exist.
 final class GrantPropertyTests: XCTestCase {
-    /// SplitMix64: reproducible from the seed.
-    private struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     private struct Held: Hashable {
         var caller: Int, slot: Int, handle: UInt32, granter: Int, ref: Int, frame: PhysicalAddress, writable: Bool
     }
@@ -36,7 +23,7 @@ final class GrantPropertyTests: XCTestCase {
 
     private func run(seed: UInt64, steps: Int) throws {
         let f = try GrantFixture()
-        var random = Generator(state: seed)
+        var random = SplitMix64(seed: seed)
         var held: [Held] = []
         var everGiven = Set<Given>()
         let refs = 6, slots = 40, domains = 3

@@ -1,4 +1,5 @@
 import HypervisorCore
+import TestSupport
 import XCTest
 
 /// The image pack reader on hand-assembled packs (the host writer's round trip
@@ -81,7 +82,7 @@ final class ImagePackReaderTests: XCTestCase {
 
     /// Random corruptions of a valid pack never crash: they open or fail.
     func testRandomCorruptionsNeverCrash() {
-        var random = SplitMix(seed: 77)
+        var random = SplitMix64(seed: 77)
         let good = samplePack()
         for round in 0..<2000 {
             var bytes = good

@@ -1,5 +1,6 @@
 import XCTest
 @testable import HypervisorCore
+import TestSupport
 
 /// The core pieces a Linux VM boots with: its memory layout, the device tree
 /// the hypervisor writes for it, and the configuration rules (docs/LINUX.md).

@@ -1,4 +1,5 @@
 import HypervisorCore
+import TestSupport
 
 /// 1..8 VMs with random sizes (some not 2 MiB multiples), random guest bases
 /// (among them memory right against the guest's GIC on either side),
@@ -6,7 +7,7 @@ import HypervisorCore
 /// physical bases (so most memory maps in pages), and random devices. Sizes
 /// go up to `maximumPages` 4 KiB pages. Shared by the stage-2 isolation test
 /// and the budget property test.
-func randomSystemConfig(_ random: inout SplitMix, platform: Platform, maximumPages: UInt64 = 2048) -> SystemConfig {
+func randomSystemConfig(_ random: inout SplitMix64, platform: Platform, maximumPages: UInt64 = 2048) -> SystemConfig {
     var config = SystemConfig(scheduler: .credit)
     var next: UInt64 = 0x8100_0000 + (random.next() % 64) * 0x1000
     var devicePool = Array(0..<platform.deviceRegionCount).shuffled(using: &random)

@@ -1,4 +1,5 @@
 import HypervisorCore
+import TestSupport
 import XCTest
 
 /// Page-aligned storage for stage-2 tables, freed at the end of a test.
@@ -150,7 +151,7 @@ final class Stage2TableTests: XCTestCase {
     /// reach the same physical page except the shared GICV; none reaches the
     /// hypervisor's RAM or the GIC distributor.
     func testRandomConfigurationsAreIsolated() throws {
-        var random = SplitMix(seed: 0x5EED)
+        var random = SplitMix64(seed: 0x5EED)
         for _ in 0..<40 {
             let config = randomSystemConfig(&random, platform: platform)
             XCTAssertNoThrow(try config.validate(on: platform))

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Hostile block front ends (Configs/block-hostile.dts, hostile.bin with

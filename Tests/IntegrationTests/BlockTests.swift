@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The split block device (docs/BLOCK.md) and the RT guest's passthrough

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The boot foundation, observed from outside: what the hypervisor prints on

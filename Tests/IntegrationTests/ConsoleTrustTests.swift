@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Whose line is it (docs/CONSOLE.md): a hostile guest (Configs/console-forgery.dts,

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Disk images for the virtio-blk systems: sparse, zeroed files in the

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Passthrough virtio-blk (Configs/disk-direct*.dts, disk.bin): a pattern

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Two VMs each own one virtio-mmio transport of the page the four share

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Stock Debian kernels as Xen guests (docs/LINUX.md), beside the RT guest

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The build runs what you asked for: `make` in a scratch build folder (a copy

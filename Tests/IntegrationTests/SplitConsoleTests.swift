@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The split console (docs/CONSOLE.md): a driver domain that owns UART0
@@ -6,9 +7,7 @@ import XCTest
 /// without a single console_io hypercall.
 final class SplitConsoleTests: XCTestCase {
     func testGuestsPrintThroughTheirRingsAndTheDriverDomain() throws {
-        let run = try QEMU.boot("systems/split-console.elf", timeout: 120, extraArguments: ["-icount", "shift=0,sleep=off"])
-        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
-        XCTAssertEqual(run.status, 0, run.transcript)
+        let run = try QEMU.bootSystem("split-console", timeout: 120)
         let report = GuestReport(output: run.output)
         XCTAssertTrue(run.output.contains("\n[consoled] CONSOLE name=rt dom=1"), run.transcript)
         XCTAssertTrue(run.output.contains("\n[consoled] CONSOLE name=gp dom=2"), run.transcript)
@@ -29,11 +28,8 @@ final class SplitConsoleTests: XCTestCase {
 final class ConsoleInputTests: XCTestCase {
     func testTypedLinesReachTheSelectedGuestOnly() throws {
         let typed = "hello left\r" + "\u{1D}2" + "hello right\rquit\r" + "\u{1D}9" + "\u{1D}1" + "quit\r"
-        let run = try QEMU.boot("systems/console-input.elf", timeout: 120,
-                                extraArguments: ["-icount", "shift=0,sleep=off"], input: typed,
-                                typeAfter: "[consoled] INPUT -> left dom=1")
-        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
-        XCTAssertEqual(run.status, 0, run.transcript)
+        let run = try QEMU.bootSystem("console-input", timeout: 120, input: typed,
+                                      typeAfter: "[consoled] INPUT -> left dom=1")
         let lines = run.output.components(separatedBy: "\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         XCTAssertEqual(lines.filter { $0.hasPrefix("[left] ECHO ") && !$0.contains("ready") },
                        ["[left] ECHO hello left", "[left] ECHO quit"], run.transcript)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// A real bootloader: Debian's U-Boot for QEMU virt starts the board image of

@@ -1,5 +1,6 @@
 import ApusTools
 import Foundation
+import TestSupport
 import XCTest
 
 /// Systems written for vexpress-a15 only, booted there: they pass its UARTs

@@ -1,5 +1,6 @@
 import ApusTools
 import Foundation
+import TestSupport
 import XCTest
 
 /// Whole systems booted from Configs/*.dts in QEMU under -icount (every run

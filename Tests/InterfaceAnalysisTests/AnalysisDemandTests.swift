@@ -1,6 +1,7 @@
 // dbf and rbf: hand-worked values and the boundary rules (floor vs ceil).
 import HypervisorCore
 import InterfaceAnalysis
+import TestSupport
 import XCTest
 
 final class AnalysisDemandTests: XCTestCase {
@@ -42,7 +43,7 @@ final class AnalysisDemandTests: XCTestCase {
     }
 
     func testDemandMatchesBruteForce() throws {
-        var random = AnalysisRandom(seed: 0xD3AD)
+        var random = SplitMix64(seed: 0xD3AD)
         for _ in 0..<200 {
             let tasks = random.taskSet(maxTasks: 4, maxPeriod: 15)
             for t: UInt64 in 0...60 {

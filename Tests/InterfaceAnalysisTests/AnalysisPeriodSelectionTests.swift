@@ -1,6 +1,7 @@
 // Choosing Π over a range: cheapest (Θ + overhead) / Π, ties to the longer period.
 import HypervisorCore
 import InterfaceAnalysis
+import TestSupport
 import XCTest
 
 final class AnalysisPeriodSelectionTests: XCTestCase {
@@ -50,7 +51,7 @@ final class AnalysisPeriodSelectionTests: XCTestCase {
 
     /// Against the obvious search: every period's minimal budget, compared as fractions.
     func testAgreesWithExhaustiveSearch() throws {
-        var random = AnalysisRandom(seed: 2024)
+        var random = SplitMix64(seed: 2024)
         for _ in 0..<150 {
             let tasks = random.taskSet(maxTasks: 3, maxPeriod: 30)
             let low = random.next(in: 1...20)

@@ -2,12 +2,13 @@
 // brute-force oracles that count demand and supply unit by unit.
 import HypervisorCore
 import InterfaceAnalysis
+import TestSupport
 import XCTest
 
 final class AnalysisPropertyTests: XCTestCase {
     /// Minimal Θ is schedulable, Θ - 1 is not, and every Θ above it is (monotone).
     func testMinimalBudgetIsMinimalAndMonotone() throws {
-        var random = AnalysisRandom(seed: 42)
+        var random = SplitMix64(seed: 42)
         var withInterface = 0
         for _ in 0..<300 {
             let tasks = random.taskSet(maxTasks: 4, maxPeriod: 24)
@@ -28,7 +29,7 @@ final class AnalysisPropertyTests: XCTestCase {
     /// integer t up to lcm(L, Π) + Π, a horizon that covers the blackout and all
     /// phases of Π against L; the RM test agrees with every integer t in 1...p_i.
     func testExactTestsAgreeWithBruteForce() throws {
-        var random = AnalysisRandom(seed: 7)
+        var random = SplitMix64(seed: 7)
         var verdicts = [false: 0, true: 0]
         for _ in 0..<250 {
             let tasks = random.taskSet(maxTasks: 3, maxPeriod: 12)
@@ -51,7 +52,7 @@ final class AnalysisPropertyTests: XCTestCase {
 
     /// RM-schedulable implies EDF-schedulable on the same interface: Θ_rm >= Θ_edf.
     func testRMNeedsAtLeastTheEDFBudget() throws {
-        var random = AnalysisRandom(seed: 0x5EED)
+        var random = SplitMix64(seed: 0x5EED)
         var compared = 0
         for _ in 0..<400 {
             let tasks = random.taskSet(maxTasks: 5, maxPeriod: 40)
@@ -72,7 +73,7 @@ final class AnalysisPropertyTests: XCTestCase {
     /// Harmonic nanosecond-sized sets: the minimal budget scales with the unit when
     /// every period is scaled (units are arbitrary), up to rounding of Θ.
     func testUnitScalingOfHarmonicSets() throws {
-        var random = AnalysisRandom(seed: 99)
+        var random = SplitMix64(seed: 99)
         for _ in 0..<60 {
             let base = random.next(in: 2...6)
             let tasks = (0..<random.next(in: 1...3)).map { k -> AnalysisTask in

@@ -2,28 +2,9 @@
 // brute-force oracles that share no code with the analysis under test.
 import HypervisorCore
 import InterfaceAnalysis
+import TestSupport
 
-/// SplitMix64 (Steele, Lea, Flood): tiny, deterministic, good enough to pick test cases.
-/// (Own copy under its own name: the scheduling tests keep theirs.)
-struct AnalysisRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in `range` (modulo bias is irrelevant for picking test cases).
-    mutating func next(in range: ClosedRange<UInt64>) -> UInt64 {
-        range.lowerBound + next() % (range.upperBound - range.lowerBound + 1)
-    }
-}
-
-extension AnalysisRandom {
+extension SplitMix64 {
     /// 1...maxTasks tasks with periods in 2...maxPeriod, each execution at most
     /// its share so that some sets are schedulable and some are not.
     mutating func taskSet(maxTasks: UInt64, maxPeriod: UInt64) -> [AnalysisTask] {

@@ -1,8 +1,8 @@
-// The seeded generator the host tests draw their cases from (one copy for
-// every test target that needs it).
+// The seeded generator every host test target draws its cases from (one copy
+// for all of them): failures replay exactly from the seed.
 
-/// SplitMix64: tiny, deterministic, good enough to draw test cases.
-public struct SplitMix64 {
+/// SplitMix64 (Steele, Lea, Flood): tiny, deterministic, good enough to draw test cases.
+public struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
     public init(seed: UInt64) { state = seed }
 
@@ -18,6 +18,14 @@ public struct SplitMix64 {
     public mutating func next(in range: ClosedRange<UInt64>) -> UInt64 {
         range.lowerBound + next() % (range.upperBound - range.lowerBound + 1)
     }
+
+    /// In 0..<bound (modulo bias is irrelevant for tests).
+    public mutating func below<Bound: BinaryInteger>(_ bound: Bound) -> Bound {
+        Bound(next() % UInt64(bound))
+    }
+
+    /// The low 32 bits of the next value.
+    public mutating func word() -> UInt32 { UInt32(truncatingIfNeeded: next()) }
 
     public mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
 }

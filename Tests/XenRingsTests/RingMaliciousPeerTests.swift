@@ -1,4 +1,5 @@
 import XenRings
+import TestSupport
 import XCTest
 
 final class RingMaliciousPeerTests: XCTestCase {
@@ -109,7 +110,7 @@ final class RingMaliciousPeerTests: XCTestCase {
     }
 
     func testGarbageSlotsAreCopiedAndJudgedNeverTrusted() throws {
-        var generator = SeededGenerator(seed: 0xB10C)
+        var generator = SplitMix64(seed: 0xB10C)
         let page = TestPage()
         var back = try XCTUnwrap(BlkifBackRing(attaching: page.bytes, barriers: NoRingBarriers()))
         var outcomes: [String: Int] = [:]

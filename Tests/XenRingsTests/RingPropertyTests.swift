@@ -1,4 +1,5 @@
 import XenRings
+import TestSupport
 import XCTest
 
 /// Random interleavings of both ends' operations on one ring: entries are
@@ -18,7 +19,7 @@ final class RingPropertyTests: XCTestCase {
     }
 
     private func run(seed: UInt64, start: UInt32, steps: Int) throws {
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let page = TestPage(size: eightSlotPageSize)
         let memory = page.memory
         for (offset, value) in [(0, start), (4, start &+ 1), (8, start), (12, start &+ 1)] {

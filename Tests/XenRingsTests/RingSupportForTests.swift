@@ -54,15 +54,3 @@ typealias TestBack = BackRing<TestEntry, TestEntry, NoRingBarriers>
 /// A page holding an 8-slot ring of TestEntry (64-byte header + 8 x 16).
 let eightSlotPageSize = 64 + 8 * 16
 
-/// SplitMix64: a small seeded generator so property tests replay exactly.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

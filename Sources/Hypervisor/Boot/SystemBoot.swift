@@ -126,8 +126,6 @@ enum SystemBoot {
         hv_dsb()
         hv_isb()
         GIC.initialize()
-        Hypercalls.register()
-        GuestTraps.register()
     }
 
     private static func announce(config: SystemConfig, fdt: FDT) {

@@ -4,7 +4,8 @@ import HypervisorCore
 /// What happens to a guest that does something it may not: an exception is
 /// injected into it (its own handler decides), or, when it cannot handle one
 /// (a fault while entering or inside its own exception handler), the VM is
-/// stopped (VMStop). The other VMs run on either way.
+/// stopped (VMStop). The other VMs run on either way. Each returns which of
+/// the two happened, as the trap's outcome.
 enum ExceptionInjection {
     private static let vectorUndefined: UInt32 = 0x04
     private static let vectorPrefetchAbort: UInt32 = 0x0C
@@ -14,37 +15,41 @@ enum ExceptionInjection {
 
     /// Undefined instruction at the trapped instruction (e.g. an HVC with a
     /// foreign immediate or an unknown CP15 access).
-    static func injectUndefined(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, instructionAddress: UInt32) {
+    @discardableResult
+    static func injectUndefined(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, instructionAddress: UInt32) -> TrapOutcome {
         let thumb = frame.pointee.spsr & (1 << 5) != 0
         hv_write_spsr_und(frame.pointee.spsr)
         hv_write_lr_und(instructionAddress &+ (thumb ? 2 : 4))
         enter(vm: vm, frame: frame, mode: UInt32(PSR_MODE_UND), vector: vectorUndefined, maskAborts: false)
+        return .injectedFault
     }
 
     /// Data abort for an access outside the guest's memory (stage-2 fault).
-    static func injectDataAbort(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, address: UInt32, write: Bool) {
+    static func injectDataAbort(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, address: UInt32, write: Bool) -> TrapOutcome {
         if inOwnHandler(frame) {
             VMStop.stop(vm: vm, frame: frame, reason: .fault("data abort inside its own exception handler"))
-            return
+            return .vcpuStopped
         }
         hv_write_dfar(address)
         hv_write_dfsr(externalAbortStatus | (write ? 1 << 11 : 0))
         hv_write_spsr_abt(frame.pointee.spsr)
         hv_write_lr_abt(frame.pointee.elr &+ 8)
         enter(vm: vm, frame: frame, mode: UInt32(PSR_MODE_ABT), vector: vectorDataAbort, maskAborts: true)
+        return .injectedFault
     }
 
     /// Instruction fetch outside the guest's memory.
-    static func injectPrefetchAbort(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, address: UInt32) {
+    static func injectPrefetchAbort(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, address: UInt32) -> TrapOutcome {
         if inOwnHandler(frame) || isVector(address) {
             VMStop.stop(vm: vm, frame: frame, reason: .fault("instruction fetch outside its memory while handling an exception"))
-            return
+            return .vcpuStopped
         }
         hv_write_ifar(address)
         hv_write_ifsr(externalAbortStatus)
         hv_write_spsr_abt(frame.pointee.spsr)
         hv_write_lr_abt(frame.pointee.elr &+ 4)
         enter(vm: vm, frame: frame, mode: UInt32(PSR_MODE_ABT), vector: vectorPrefetchAbort, maskAborts: true)
+        return .injectedFault
     }
 
     /// The guest was already in an abort or undefined handler (its own

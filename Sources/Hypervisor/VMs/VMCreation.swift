@@ -41,7 +41,11 @@ enum VMCreation {
         machine.physicalBase = UInt32(truncatingIfNeeded: vm.physicalBase.value)
         machine.vttbr = stage2.vttbr(vmid: UInt8(truncatingIfNeeded: index + 1))
         machine.stage2 = stage2
-        machine.forwardedWindows = ForwardedWindows(vm: vm)
+        do {
+            machine.mmioRegions = try MMIORegionTable(vm: vm, platform: platform)
+        } catch {
+            Panic.halt("a VM's MMIO regions overlap or exceed MMIORegionTable.capacity although the configuration check forbids it")
+        }
         machine.vcpu = freshVCPU(start)
         machine.isLinux = vm.isLinux
         for device in 0..<vm.deviceCount {

@@ -23,8 +23,9 @@ struct VirtualMachine {
     var vcpu = VCPUContext()
     var vgic = VirtualGIC(ownedPPIs: InterruptSet(), passthroughSPIs: InterruptSet())
     var stopped: StopReason? = nil
-    /// Its device windows stage 2 does not map (sub-page virtio transports).
-    var forwardedWindows = ForwardedWindows()
+    /// What the hypervisor answers of its unmapped guest-physical space: the
+    /// GIC distributor and its sub-page device windows (virtio transports).
+    var mmioRegions = MMIORegionTable()
     /// Its console_io output since the last line it finished (GuestConsoleOutput).
     var consoleLine = GuestLineBuffer()
     /// Typed input for it, until its console_io read takes it (ConsoleInput).

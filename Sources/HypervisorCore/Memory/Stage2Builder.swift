@@ -4,7 +4,7 @@
 // emulates them; the hypervisor's own memory is never mapped. A page a device
 // covers only in part (a sub-page window, e.g. one virtio-mmio transport) is
 // not mapped either: its accesses fault and the hypervisor forwards those
-// inside the VM's own windows (ForwardedWindows.swift).
+// inside the VM's own windows (MMIORegionTable.swift, ForwardedAccess.swift).
 
 extension Stage2Tables {
     /// Builds `vm`'s tables into `tables` (seen by the MMU at `physicalBase`).

@@ -24,8 +24,31 @@ public enum ExceptionClass: UInt8, Sendable {
     case dataAbortInHyp = 0x25
 
     /// Decodes a syndrome; nil for classes this architecture does not define.
+    /// Inlinable, and written out, so that the trap dispatcher's switch over
+    /// the class compiles to one jump on EC (no call on the fast path).
+    @inlinable @inline(__always)
     public init?(syndrome hsr: UInt32) {
-        self.init(rawValue: UInt8(truncatingIfNeeded: hsr >> 26))
+        switch hsr >> 26 {
+        case 0x00: self = .unknown
+        case 0x01: self = .wfiOrWfe
+        case 0x03: self = .cp15Mcr
+        case 0x04: self = .cp15Mcrr
+        case 0x05: self = .cp14Mcr
+        case 0x06: self = .cp14Ldc
+        case 0x07: self = .floatingPointAccess
+        case 0x08: self = .cp10Vmrs
+        case 0x0A: self = .branchToJazelle
+        case 0x0C: self = .cp14Mrrc
+        case 0x0E: self = .illegalState
+        case 0x11: self = .svcFromHyp
+        case 0x12: self = .hvc
+        case 0x13: self = .smc
+        case 0x20: self = .prefetchAbortFromGuest
+        case 0x21: self = .prefetchAbortInHyp
+        case 0x24: self = .dataAbortFromGuest
+        case 0x25: self = .dataAbortInHyp
+        default: return nil
+        }
     }
 
     /// The class in words, for panic reports and traces.
@@ -49,6 +72,20 @@ public enum ExceptionClass: UInt8, Sendable {
         case .prefetchAbortInHyp: return "prefetch abort in HYP mode"
         case .dataAbortFromGuest: return "data abort from a guest (stage 2)"
         case .dataAbortInHyp: return "data abort in HYP mode"
+        }
+    }
+
+    /// Whether the syndrome carries CV/COND [24:20] for a conditional
+    /// instruction (ARM ARM B3.13.6: the instruction traps EC 0x01-0x0C, and SMC): a trapped one
+    /// whose condition failed is skipped, whatever its class, before dispatch.
+    @inlinable @inline(__always)
+    public var hasConditionField: Bool {
+        switch self {
+        case .wfiOrWfe, .cp15Mcr, .cp15Mcrr, .cp14Mcr, .cp14Ldc, .floatingPointAccess, .cp10Vmrs,
+             .branchToJazelle, .cp14Mrrc, .smc:
+            return true
+        default:
+            return false
         }
     }
 

@@ -5,12 +5,14 @@
 // and [26:25]; conditions per A8.3.)
 
 /// The PC and CPSR after the guest instruction at `pc` completes.
+@inlinable
 public func stepPastTrappedInstruction(pc: UInt32, cpsr: UInt32, syndrome: UInt32) -> (pc: UInt32, cpsr: UInt32) {
     let length: UInt32 = syndrome & (1 << 25) != 0 ? 4 : 2
     return (pc &+ length, advancingITState(cpsr))
 }
 
 /// CPSR with the IT state advanced by one instruction (unchanged outside an IT block).
+@inlinable
 public func advancingITState(_ cpsr: UInt32) -> UInt32 {
     let thumb = cpsr & (1 << 5) != 0
     var it = ((cpsr >> 8) & 0xFC) | ((cpsr >> 25) & 0x3)
@@ -25,6 +27,7 @@ public func advancingITState(_ cpsr: UInt32) -> UInt32 {
 }
 
 /// Whether condition `cond` (0...14, 15 = always) holds for the flags in `cpsr`.
+@inlinable
 public func conditionPasses(_ cond: UInt32, cpsr: UInt32) -> Bool {
     let n = cpsr & (1 << 31) != 0
     let z = cpsr & (1 << 30) != 0
@@ -53,6 +56,7 @@ public func conditionPasses(_ cond: UInt32, cpsr: UInt32) -> Bool {
 /// (CV) says whether COND [23:20] is valid; without it the instruction was
 /// unconditional (or the condition already passed). In a Thumb IT block the
 /// condition comes from the IT state.
+@inlinable
 public func trappedInstructionConditionPassed(syndrome: UInt32, cpsr: UInt32) -> Bool {
     let conditionValid = syndrome & (1 << 24) != 0
     guard conditionValid else { return true }

@@ -8,23 +8,6 @@ import HypervisorCore
 import TestSupport
 import XCTest
 
-/// SplitMix64 for the event-channel property tests.
-struct EventRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: UInt32) -> UInt32 { UInt32(next() % UInt64(bound)) }
-    mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
-}
-
 /// Xen's rules over dictionaries, written independently of the table.
 struct EventChannelModel {
     struct Key: Hashable { var domain: UInt16; var port: UInt32 }
@@ -105,7 +88,7 @@ final class EventChannelPropertyTests: XCTestCase {
     var binds = 0, deliveredSends = 0, droppedSends = 0, peerCloses = 0, dispatched = 0, detaches = 0
 
     func testRandomOperationsKeepInvariantsAndFollowXensRules() {
-        var rng = EventRandom(seed: 0xE7C4_0001)
+        var rng = SplitMix64(seed: 0xE7C4_0001)
         for _ in 0..<20 {
             let pages = EventPages(count: domainCount)
             var table = makeEventTable(pages, domains: domainCount)
@@ -133,23 +116,23 @@ final class EventChannelPropertyTests: XCTestCase {
 
     /// A domain id to act as or talk to: usually a present one, sometimes an
     /// absent id, sometimes DOMID_SELF.
-    func randomDomain(_ rng: inout EventRandom, allowSelf: Bool) -> UInt16 {
+    func randomDomain(_ rng: inout SplitMix64, allowSelf: Bool) -> UInt16 {
         if allowSelf && rng.chance(25) { return EventChannelABI.domainSelf }
         return rng.chance(5) ? 5 : UInt16(rng.below(UInt32(domainCount)))
     }
 
     /// A port: usually a valid one, sometimes 0 or out of range.
-    func randomPort(_ rng: inout EventRandom) -> UInt32 {
+    func randomPort(_ rng: inout SplitMix64) -> UInt32 {
         rng.chance(5) ? 64 + rng.below(4) : rng.below(EventChannelTable.portsPerDomain)
     }
 
     /// Mostly one of the caller's bound ports (where the interesting paths are), else any port.
-    func boundOrRandomPort(_ rng: inout EventRandom, _ model: EventChannelModel, _ caller: UInt16) -> UInt32 {
+    func boundOrRandomPort(_ rng: inout SplitMix64, _ model: EventChannelModel, _ caller: UInt16) -> UInt32 {
         let bound = (1..<EventChannelTable.portsPerDomain).filter { model.state(caller, $0).isBound }
         return !bound.isEmpty && rng.chance(75) ? bound[Int(rng.below(UInt32(bound.count)))] : randomPort(&rng)
     }
 
-    func perform(randomStep rng: inout EventRandom, _ table: inout EventChannelTable,
+    func perform(randomStep rng: inout SplitMix64, _ table: inout EventChannelTable,
                  _ model: inout EventChannelModel, _ pages: EventPages) {
         let caller = randomDomain(&rng, allowSelf: false)
         switch rng.below(100) {
@@ -174,7 +157,7 @@ final class EventChannelPropertyTests: XCTestCase {
                 XCTAssertEqual(n.domain, caller)
             }
         case 40..<48:
-            let virq = rng.chance(90) ? rng.below(6) : rng.below(30)
+            let virq: UInt32 = rng.chance(90) ? rng.below(6) : rng.below(30)
             let vcpu = rng.chance(85) ? 0 : 1 as UInt32
             XCTAssertEqual(table.bindVirq(caller: caller, virq: virq, vcpu: vcpu), model.bindVirq(caller, virq, vcpu))
         case 48..<63:

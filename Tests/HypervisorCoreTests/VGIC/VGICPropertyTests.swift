@@ -1,11 +1,12 @@
 // Seeded property tests: a hostile guest cannot reach interrupts it does not
 // own, and the list register policy keeps its promises under random traffic.
 import HypervisorCore
+import TestSupport
 import XCTest
 
 final class VGICPropertyTests: XCTestCase {
     /// A random VM: some of the PPIs, up to 16 SPIs.
-    private func randomGIC(_ random: inout VGICRandom) -> VirtualGIC {
+    private func randomGIC(_ random: inout SplitMix64) -> VirtualGIC {
         var ppis = InterruptSet()
         for ppi: UInt32 in 16..<32 where random.chance(30) { ppis.insert(ppi) }
         var spis = InterruptSet()
@@ -15,7 +16,7 @@ final class VGICPropertyTests: XCTestCase {
     }
 
     /// An offset a hostile guest might try: mostly inside real registers, sometimes anywhere.
-    private func randomOffset(_ random: inout VGICRandom) -> UInt32 {
+    private func randomOffset(_ random: inout SplitMix64) -> UInt32 {
         let bases: [UInt32] = [0x000, 0x080, 0x100, 0x180, 0x200, 0x280, 0x300, 0x380,
                                0x400, 0x500, 0x800, 0x900, 0xC00, 0xF00, 0xF10, 0xF20]
         if random.chance(70) {
@@ -25,7 +26,7 @@ final class VGICPropertyTests: XCTestCase {
         return random.below(0x1200)
     }
 
-    private func randomWidth(_ random: inout VGICRandom) -> AccessWidth {
+    private func randomWidth(_ random: inout SplitMix64) -> AccessWidth {
         switch random.below(10) {
         case 0: return .halfword
         case 1..<4: return .byte
@@ -33,7 +34,7 @@ final class VGICPropertyTests: XCTestCase {
         }
     }
 
-    private func randomValue(_ random: inout VGICRandom) -> UInt32 {
+    private func randomValue(_ random: inout SplitMix64) -> UInt32 {
         random.chance(30) ? 0xFFFF_FFFF : random.word()
     }
 
@@ -68,7 +69,7 @@ final class VGICPropertyTests: XCTestCase {
 
     func testRandomGuestWritesNeverReachUnownedInterrupts() {
         for seed: UInt64 in 1...60 {
-            var random = VGICRandom(seed: seed)
+            var random = SplitMix64(seed: seed)
             var gic = randomGIC(&random)
             let owned = gic.owned
             var cpu = FakeCPUInterface(gic.fillListRegisters())
@@ -114,7 +115,7 @@ final class VGICPropertyTests: XCTestCase {
         // Whatever the guest writes, applying the effects to a shadow physical
         // distributor keeps it equal to the virtual enable bits of the owned SPIs.
         for seed: UInt64 in 1...100 {
-            var random = VGICRandom(seed: seed)
+            var random = SplitMix64(seed: seed)
             var gic = randomGIC(&random)
             var physical = InterruptSet()
             for _ in 0..<200 {
@@ -131,7 +132,7 @@ final class VGICPropertyTests: XCTestCase {
 
     func testListRegisterPolicyUnderRandomTraffic() {
         for seed: UInt64 in 1...60 {
-            var random = VGICRandom(seed: seed)
+            var random = SplitMix64(seed: seed)
             var gic = VirtualGIC(ownedPPIs: VirtualGIC.standardPPIs, passthroughSPIs: InterruptSet(first: 32, count: 12))
             _ = gic.write(offset: 0x000, width: .word, value: 1)
             let candidates = gic.owned.members

@@ -5,24 +5,6 @@ import HypervisorCore
 import TestSupport
 import XCTest
 
-/// SplitMix64 for the vGIC property tests.
-struct VGICRandom {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func below(_ bound: UInt32) -> UInt32 { UInt32(next() % UInt64(bound)) }
-    mutating func word() -> UInt32 { UInt32(truncatingIfNeeded: next()) }
-    mutating func chance(_ percent: UInt64) -> Bool { next() % 100 < percent }
-}
-
 extension InterruptSet {
     init(_ intids: [UInt32]) {
         self.init()

@@ -2,25 +2,25 @@ import HypervisorCore
 
 /// Builds flattened device trees in tests (no dtc needed): a node with
 /// properties and children, serialised to a version-17 DTB.
-struct TestNode {
-    var name: String
-    var properties: [(String, [UInt8])] = []
-    var children: [TestNode] = []
+public struct TestNode {
+    public var name: String
+    public var properties: [(String, [UInt8])] = []
+    public var children: [TestNode] = []
 
-    init(_ name: String, _ properties: [(String, [UInt8])] = [], children: [TestNode] = []) {
+    public init(_ name: String, _ properties: [(String, [UInt8])] = [], children: [TestNode] = []) {
         self.name = name
         self.properties = properties
         self.children = children
     }
 
-    static func cells(_ values: UInt32...) -> [UInt8] { values.flatMap(bigEndian) }
-    static func string(_ text: String) -> [UInt8] { Array(text.utf8) + [0] }
-    static func strings(_ texts: String...) -> [UInt8] { texts.flatMap { Array($0.utf8) + [0] } }
+    public static func cells(_ values: UInt32...) -> [UInt8] { values.flatMap(bigEndian) }
+    public static func string(_ text: String) -> [UInt8] { Array(text.utf8) + [0] }
+    public static func strings(_ texts: String...) -> [UInt8] { texts.flatMap { Array($0.utf8) + [0] } }
 
     /// The DTB bytes. dtc puts the strings block last; `stringsFirst` puts the
     /// structure block at the very end of the blob instead, so that a reader
     /// running off the structure block runs off the buffer.
-    func blob(stringsFirst: Bool = false) -> [UInt8] {
+    public func blob(stringsFirst: Bool = false) -> [UInt8] {
         var structure: [UInt8] = []
         var strings: [UInt8] = []
         var nameOffsets: [String: Int] = [:]
@@ -58,7 +58,7 @@ struct TestNode {
     }
 }
 
-func bigEndian(_ value: UInt32) -> [UInt8] {
+public func bigEndian(_ value: UInt32) -> [UInt8] {
     [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
 }
 
@@ -67,7 +67,7 @@ private func pad(_ bytes: inout [UInt8]) {
 }
 
 /// A small valid configuration: one SEDF VM with UART1.
-func sampleConfigTree(vms: [TestNode]? = nil, scheduler: String = "sedf") -> TestNode {
+public func sampleConfigTree(vms: [TestNode]? = nil, scheduler: String = "sedf") -> TestNode {
     TestNode("", [
         ("compatible", TestNode.string("apus,system")),
         ("#address-cells", TestNode.cells(1)),
@@ -75,7 +75,7 @@ func sampleConfigTree(vms: [TestNode]? = nil, scheduler: String = "sedf") -> Tes
     ], children: [TestNode("hypervisor", [("scheduler", TestNode.string(scheduler))])] + (vms ?? [sampleVM()]))
 }
 
-func sampleVM(index: Int = 0, physicalBase: UInt32 = 0x8100_0000, sedf: [UInt32] = [10000, 4000, 0],
+public func sampleVM(index: Int = 0, physicalBase: UInt32 = 0x8100_0000, sedf: [UInt32] = [10000, 4000, 0],
               devices: [TestNode] = [TestNode("device@1c0a0000", [("reg", TestNode.cells(0x1C0A_0000, 0x1000)),
                                                                    ("interrupts", TestNode.cells(38))])]) -> TestNode {
     TestNode("vm@\(index)", [
@@ -89,11 +89,4 @@ func sampleVM(index: Int = 0, physicalBase: UInt32 = 0x8100_0000, sedf: [UInt32]
         ("sedf", sedf.flatMap(bigEndian)),
         ("credit", TestNode.cells(256, 0)),
     ], children: devices)
-}
-
-/// Collects TextSink output as a String.
-struct TestText: TextSink {
-    var bytes: [UInt8] = []
-    mutating func write(byte: UInt8) { bytes.append(byte) }
-    var text: String { String(decoding: bytes, as: UTF8.self) }
 }

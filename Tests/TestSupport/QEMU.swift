@@ -4,12 +4,12 @@ import XCTest
 
 /// The machines the system tests run on: `make` builds every system that makes
 /// sense there (build/systems for vexpress-a15, build/virt/systems for virt).
-enum TestPlatform: CaseIterable {
+public enum TestPlatform: CaseIterable, Sendable {
     case vexpressA15
     case virt
 
     /// QEMU's -M value.
-    var machine: String {
+    public var machine: String {
         switch self {
         case .vexpressA15: "vexpress-a15,virtualization=on"
         case .virt: "virt,virtualization=on"
@@ -17,7 +17,7 @@ enum TestPlatform: CaseIterable {
     }
 
     /// Where `make` put this platform's systems, in the build directory.
-    var systemsDirectory: String {
+    public var systemsDirectory: String {
         switch self {
         case .vexpressA15: "systems"
         case .virt: "virt/systems"
@@ -25,7 +25,7 @@ enum TestPlatform: CaseIterable {
     }
 
     /// The hypervisor's own description of the machine (with QEMU's 256 MiB).
-    var description: Platform {
+    public var description: Platform {
         switch self {
         case .vexpressA15: .vexpressA15(ramSize: 256 << 20)
         case .virt: .qemuVirt(ramSize: 256 << 20)
@@ -33,7 +33,7 @@ enum TestPlatform: CaseIterable {
     }
 
     /// Options only this machine has devices for.
-    var machineArguments: [String] {
+    public var machineArguments: [String] {
         switch self {
         case .vexpressA15: ["-global", "pl041.audiodev=none"]
         case .virt: []
@@ -41,7 +41,7 @@ enum TestPlatform: CaseIterable {
     }
 
     /// `system` (a configuration's name) as built for this platform.
-    func system(_ name: String) -> String { "\(systemsDirectory)/\(name).elf" }
+    public func system(_ name: String) -> String { "\(systemsDirectory)/\(name).elf" }
 }
 
 /// Boots an image that `make` built under QEMU (vexpress-a15 unless told), captures the UART
@@ -55,37 +55,37 @@ enum TestPlatform: CaseIterable {
 /// status counts only when the hypervisor's last line, `Apus: exit status N`,
 /// says the same: a guest that ends the run through semihosting gets
 /// `unconfirmedStatus`, never 0.
-struct QEMURun {
-    let image: String
+public struct QEMURun {
+    public let image: String
     /// UART0: the hypervisor's lines and the guests' `[name] ` lines.
-    let output: String
+    public let output: String
     /// QEMU's stderr: its own warnings and anything written through semihosting.
-    let emulatorOutput: String
+    public let emulatorOutput: String
     /// The exit status QEMU reported.
-    let emulatorStatus: Int32
-    let timedOut: Bool
+    public let emulatorStatus: Int32
+    public let timedOut: Bool
     /// Stopped because it printed nothing for the `silence` the caller allowed.
-    var silent = false
+    public var silent = false
 
-    static let unconfirmedStatus: Int32 = -1
+    public static let unconfirmedStatus: Int32 = -1
 
     /// The exit status, when the hypervisor's last line confirms it; else `unconfirmedStatus`.
-    var status: Int32 { hypervisorExitStatus == emulatorStatus ? emulatorStatus : QEMURun.unconfirmedStatus }
+    public var status: Int32 { hypervisorExitStatus == emulatorStatus ? emulatorStatus : QEMURun.unconfirmedStatus }
 
     /// N from the last UART line when it is `Apus: exit status N`.
-    var hypervisorExitStatus: Int32? {
+    public var hypervisorExitStatus: Int32? {
         let prefix = "Apus: exit status "
         guard let last = output.split(separator: "\n").last, last.hasPrefix(prefix) else { return nil }
         return Int32(last.dropFirst(prefix.count))
     }
 
     /// The hypervisor's lines only (every line that does not start with `[`), newline-separated.
-    var hypervisorOutput: String {
+    public var hypervisorOutput: String {
         output.split(separator: "\n", omittingEmptySubsequences: false).filter { !$0.hasPrefix("[") }.joined(separator: "\n")
     }
 
     /// The captured output, for failure messages.
-    var transcript: String {
+    public var transcript: String {
         let confirmation = hypervisorExitStatus == emulatorStatus ? "" : " (not confirmed by the hypervisor's last line)"
         let ending = silent ? " (silent too long)" : timedOut ? " (timed out)" : ""
         return "\n--- \(image): exit status \(emulatorStatus)\(confirmation)\(ending) ---\n\(output)\n"
@@ -93,13 +93,13 @@ struct QEMURun {
     }
 }
 
-enum QEMU {
+public enum QEMU {
     /// The package's root folder.
-    static let repository = URL(fileURLWithPath: #filePath)
+    public static let repository = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     /// Where `make` put the images: $APUS_BUILD_DIR, else build/ in the package.
-    static var buildDirectory: URL {
+    public static var buildDirectory: URL {
         if let dir = ProcessInfo.processInfo.environment["APUS_BUILD_DIR"] {
             return URL(fileURLWithPath: dir)
         }
@@ -113,7 +113,7 @@ enum QEMU {
     /// hypervisor resets the UART's FIFO when it boots, so bytes typed earlier
     /// are lost, as on a board. stdin stays open until QEMU exits. With `silence`,
     /// a run that prints nothing for that many seconds is stopped and marked silent.
-    static func boot(
+    public static func boot(
         _ image: String, platform: TestPlatform = .vexpressA15, machine: String? = nil, loader: Loader = .kernel,
         timeout: TimeInterval = 60,
         extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil, silence: TimeInterval? = nil,
@@ -190,7 +190,7 @@ enum QEMU {
 }
 
 /// How QEMU starts the image.
-enum Loader {
+public enum Loader: Sendable {
     /// `-kernel IMAGE` (an ELF).
     case kernel
     /// Debian's U-Boot (`u-boot-qemu`, QEMU virt) starts IMAGE (a uImage) with
@@ -198,9 +198,9 @@ enum Loader {
     /// wrote (build/uboot/env.img), which says where QEMU must place the image.
     case uboot
 
-    static let ubootBinary = "/usr/lib/u-boot/qemu_arm/u-boot.bin"
+    public static let ubootBinary = "/usr/lib/u-boot/qemu_arm/u-boot.bin"
 
-    func arguments(image: String) throws -> [String] {
+    public func arguments(image: String) throws -> [String] {
         switch self {
         case .kernel:
             return ["-kernel", image]
@@ -220,6 +220,38 @@ enum Loader {
                     "-drive", "if=pflash,unit=1,format=raw,file=\(folder.appendingPathComponent("env.img").path)",
                     "-device", "loader,file=\(image),addr=\(address),force-raw=on", "-nic", "none"]
         }
+    }
+}
+
+/// The boot-and-check block every system test starts with.
+extension QEMU {
+    /// QEMU's arguments for a deterministic run: one instruction per
+    /// nanosecond of virtual time, no sleeping.
+    public static let deterministic = ["-icount", "shift=0,sleep=off"]
+
+    /// Boots `systems/<system>.elf` deterministically and asserts that it
+    /// ended by itself (no timeout) with exit status `status`.
+    public static func bootSystem(
+        _ system: String, timeout: TimeInterval, extraArguments: [String] = [], input: String? = nil,
+        typeAfter: String? = nil, expectingStatus status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line
+    ) throws -> QEMURun {
+        let run = try boot("systems/\(system).elf", timeout: timeout, extraArguments: deterministic + extraArguments,
+                           input: input, typeAfter: typeAfter, file: file, line: line)
+        XCTAssertFalse(run.timedOut, "hung" + run.transcript, file: file, line: line)
+        XCTAssertEqual(run.status, status, run.transcript, file: file, line: line)
+        return run
+    }
+
+    /// `bootSystem` for a system that must end cleanly: status 0, every VM
+    /// stopped, no panic (in what the hypervisor itself wrote).
+    public static func bootExpectingCleanEnd(
+        _ system: String, timeout: TimeInterval, extraArguments: [String] = [],
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws -> QEMURun {
+        let run = try bootSystem(system, timeout: timeout, extraArguments: extraArguments, file: file, line: line)
+        XCTAssertTrue(run.hypervisorOutput.contains("Apus: all VMs stopped"), run.transcript, file: file, line: line)
+        XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript, file: file, line: line)
+        return run
     }
 }
 
