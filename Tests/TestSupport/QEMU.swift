@@ -232,10 +232,12 @@ extension QEMU {
     /// Boots `systems/<system>.elf` deterministically and asserts that it
     /// ended by itself (no timeout) with exit status `status`.
     public static func bootSystem(
-        _ system: String, timeout: TimeInterval, extraArguments: [String] = [], input: String? = nil,
-        typeAfter: String? = nil, expectingStatus status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line
+        _ system: String, on platform: TestPlatform = .vexpressA15, timeout: TimeInterval, extraArguments: [String] = [],
+        input: String? = nil, typeAfter: String? = nil, expectingStatus status: Int32 = 0,
+        file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
-        let run = try boot("systems/\(system).elf", timeout: timeout, extraArguments: deterministic + extraArguments,
+        let run = try boot(platform.system(system), platform: platform, timeout: timeout,
+                           extraArguments: deterministic + extraArguments,
                            input: input, typeAfter: typeAfter, file: file, line: line)
         XCTAssertFalse(run.timedOut, "hung" + run.transcript, file: file, line: line)
         XCTAssertEqual(run.status, status, run.transcript, file: file, line: line)
