@@ -3,11 +3,15 @@ import HypervisorCore
 
 /// Glue between the physical GIC's virtualization interface (GICH) and each
 /// VM's pure VirtualGIC model: the model decides, this file moves the values.
-/// On every exit from a guest the list registers are folded back into the
-/// model (`exitGuest`); on every entry they are derived from it (`enterGuest`).
+/// On every exit from a guest the list registers the guest can have changed
+/// are folded back into the model (`exitGuest`); on entry they are derived
+/// from it (`enterGuest`) when it changed or another VM's were loaded.
 enum VirtualInterrupts {
     /// Which VM owns each physical SPI (from the configuration).
     nonisolated(unsafe) static var routing = InterruptRouting()
+    /// The VM whose list registers and GICH_HCR the hardware holds, as its model's
+    /// last fill wrote them (nil: cleared, VCPUContext.save).
+    nonisolated(unsafe) static var loaded: Int? = nil
 
     static func owner(of intid: UInt32) -> Int? { routing.owner(of: intid) }
 
@@ -24,19 +28,28 @@ enum VirtualInterrupts {
     }
 
     /// Exit from `vm`: what the guest did with its list registers goes back into its model.
+    /// Only list registers that held something can have changed; the others read as zero.
     static func exitGuest(vm: Int) {
+        let live = Machines.table[vm].vgic.liveListRegisters
+        guard live != 0 else { return }
         let gich = GIC.hypInterface
         var values = InlineArray<4, UInt32>(repeating: 0)
-        for index in 0..<4 { values[index] = hv_mmio_read32(gich + 0x100 + UInt(index) * 4) }
-        _ = Machines.table[vm].vgic.sync(fromHardware: values)
+        for index in 0..<4 where live & (1 &<< UInt8(index)) != 0 {
+            values[index] = hv_mmio_read32(gich + 0x100 + UInt(index) * 4)
+        }
+        Machines.table[vm].vgic.sync(fromHardware: values)
     }
 
-    /// Entry into `vm`: list registers and GICH_HCR from its model.
+    /// Entry into `vm`: list registers and GICH_HCR from its model. Nothing to do when
+    /// the hardware holds `vm`'s and its model has not changed since it filled them
+    /// (a model replaced by a restart starts changed).
     static func enterGuest(vm: Int) {
+        if loaded == vm && !Machines.table[vm].vgic.changedSinceFill { return }
         let load = Machines.table[vm].vgic.fillListRegisters()
         let gich = GIC.hypInterface
         for index in 0..<4 { hv_mmio_write32(gich + 0x100 + UInt(index) * 4, load.values[index]) }
         hv_mmio_write32(gich + 0x000, load.control)
+        loaded = vm
     }
 
     /// Whether the running VM has an interrupt its virtual CPU interface would signal.

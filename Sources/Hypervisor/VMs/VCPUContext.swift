@@ -46,6 +46,7 @@ struct VCPUContext {
         // The list registers were folded into the VM's VirtualGIC on exit.
         for index in 0..<4 { hv_mmio_write32(gich + 0x100 + UInt(index) * 4, 0) }
         hv_mmio_write32(gich + 0x000, 0)  // GICH_HCR: virtual CPU interface off
+        VirtualInterrupts.loaded = nil
     }
 
     /// Puts this context on the CPU; the caller then resumes `liveFrame`.

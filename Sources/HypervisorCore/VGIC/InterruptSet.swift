@@ -74,10 +74,12 @@ public struct InterruptSet: Equatable, Sendable {
         if member { insert(intid) } else { remove(intid) }
     }
 
+    @inline(__always)
     public var isEmpty: Bool {
         (words[0] | words[1] | words[2] | words[3] | words[4]) == 0
     }
 
+    @inline(__always)
     public var count: Int {
         var total = 0
         for index in 0..<InterruptSet.wordCount { total += words[index].nonzeroBitCount }
@@ -92,18 +94,21 @@ public struct InterruptSet: Equatable, Sendable {
         return nil
     }
 
+    @inline(__always)
     public func union(_ other: InterruptSet) -> InterruptSet {
         var result = self
         for index in 0..<InterruptSet.wordCount { result.words[index] |= other.words[index] }
         return result
     }
 
+    @inline(__always)
     public func intersection(_ other: InterruptSet) -> InterruptSet {
         var result = self
         for index in 0..<InterruptSet.wordCount { result.words[index] &= other.words[index] }
         return result
     }
 
+    @inline(__always)
     public func subtracting(_ other: InterruptSet) -> InterruptSet {
         var result = self
         for index in 0..<InterruptSet.wordCount { result.words[index] &= ~other.words[index] }

@@ -7,7 +7,7 @@ struct ListRegisterFile: Sendable {
 
     /// INTID held by each list register, `none` when free.
     var intids: InlineArray<4, UInt32>
-    /// The value the hardware list register holds.
+    /// The value the hardware list register holds (VirtualGIC.recordHardware sets it).
     var hardware: InlineArray<4, UInt32>
     /// The INTIDs in `intids`, as a set.
     var occupied: InterruptSet
@@ -18,22 +18,26 @@ struct ListRegisterFile: Sendable {
         occupied = InterruptSet()
     }
 
+    @inline(__always)
     mutating func free(_ slot: Int) {
         if intids[slot] != ListRegisterFile.none { occupied.remove(intids[slot]) }
         intids[slot] = ListRegisterFile.none
     }
 
+    @inline(__always)
     mutating func put(_ intid: UInt32, in slot: Int) {
         intids[slot] = intid
         occupied.insert(intid)
     }
 
+    @inline(__always)
     var firstFree: Int? {
         for slot in 0..<ListRegisterFile.count where intids[slot] == ListRegisterFile.none { return slot }
         return nil
     }
 
     /// The list register holding `intid`.
+    @inline(__always)
     func slot(of intid: UInt32) -> Int? {
         for slot in 0..<ListRegisterFile.count where intids[slot] == intid { return slot }
         return nil

@@ -14,6 +14,7 @@ extension VirtualGIC {
     /// only the low eight bits of `value` count.
     public mutating func write(offset: UInt32, width: AccessWidth, value: UInt32, vcpu: Int = 0) -> DistributorWrite {
         VirtualGIC.checkVCPU(vcpu)
+        changedSinceFill = true
         var effects = DistributorEffects()
         if let fault = VirtualGIC.accessFault(offset: offset, width: width) {
             return DistributorWrite(effects: effects, status: .ignored(fault))

@@ -27,6 +27,7 @@ extension VirtualGIC {
             return .notOwned
         }
         counters.injected &+= 1
+        changedSinceFill = true
         if hardware && intid >= 16 { pendingFromHardware.insert(intid) }
         if pending.contains(intid) { return .alreadyPending }
         pending.insert(intid)
@@ -34,6 +35,7 @@ extension VirtualGIC {
     }
 
     /// Pending interrupts the distributor would signal: pending, enabled, distributor on.
+    @inline(__always)
     var signallable: InterruptSet {
         distributorEnabled ? pending.intersection(enabled) : InterruptSet()
     }
@@ -56,14 +58,19 @@ extension VirtualGIC {
         return false
     }
 
+    // The fill's helpers below are `mutating` although they only read: on armv7 a
+    // read of an InlineArray element (`priorities`) through a borrowed `self` copies
+    // the whole array first (Swift 6.3.1 -Osize), while an inout `self` is read in place.
+
     /// Orders interrupts for delivery: lower priority value first, then lower INTID.
     @inline(__always)
-    func urgency(_ intid: UInt32) -> UInt32 {
+    mutating func urgency(_ intid: UInt32) -> UInt32 {
         UInt32(priorities[Int(intid)]) &<< 8 | intid
     }
 
     /// The most urgent INTID of `set`.
-    func mostUrgent(in set: InterruptSet) -> UInt32? {
+    @inline(__always)
+    mutating func mostUrgent(in set: InterruptSet) -> UInt32? {
         var best = UInt32.max
         for index in 0..<InterruptSet.wordCount {
             var bits = set.word(index)

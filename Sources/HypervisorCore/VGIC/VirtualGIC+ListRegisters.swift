@@ -56,7 +56,7 @@ extension VirtualGIC {
             let value = intid == ListRegisterFile.none ? 0 : encode(intid, requestEOI: waiting > 0)
             values[slot] = value
             if value != listRegisters.hardware[slot] { changed |= 1 &<< UInt8(truncatingIfNeeded: slot) }
-            listRegisters.hardware[slot] = value
+            recordHardware(value, in: slot)
             if ListRegisterValue(rawValue: value).state.isPending { somePending = true }
         }
 
@@ -65,6 +65,7 @@ extension VirtualGIC {
             control |= HypervisorControl.underflowInterrupt
             if somePending { control |= HypervisorControl.noPendingInterrupt }
         }
+        changedSinceFill = false
         return ListRegisterLoad(values: values, control: control, changed: changed, waiting: waiting)
     }
 
@@ -72,15 +73,17 @@ extension VirtualGIC {
     /// a pending entry the guest took becomes active (and is counted delivered), an
     /// entry that went invalid was completed and frees its list register, one still
     /// pending or active stays where it is. Entries whose VirtualID is not the INTID
-    /// the model put there are ignored (and rewritten by the next fill).
+    /// the model put there are ignored (and rewritten by the next fill). An entry read
+    /// back unchanged changes nothing (the fill that wrote it made it agree with the model).
     @discardableResult
     public mutating func sync(fromHardware values: InlineArray<4, UInt32>, vcpu: Int = 0) -> ListRegisterSync {
         VirtualGIC.checkVCPU(vcpu)
         var report = ListRegisterSync()
-        for slot in 0..<ListRegisterFile.count {
+        for slot in 0..<ListRegisterFile.count where values[slot] != listRegisters.hardware[slot] {
+            changedSinceFill = true
             let written = ListRegisterValue(rawValue: listRegisters.hardware[slot])
             let read = ListRegisterValue(rawValue: values[slot])
-            listRegisters.hardware[slot] = values[slot]
+            recordHardware(values[slot], in: slot)
             let intid = listRegisters.intids[slot]
             guard intid != ListRegisterFile.none, read.virtualID == intid else { continue }
 
@@ -106,6 +109,14 @@ extension VirtualGIC {
         return report
     }
 
+    /// What the hardware list register `slot` holds now (written by a fill or read by a sync).
+    @inline(__always)
+    mutating func recordHardware(_ value: UInt32, in slot: Int) {
+        listRegisters.hardware[slot] = value
+        let bit: UInt8 = 1 &<< UInt8(truncatingIfNeeded: slot)
+        liveListRegisters = value != 0 ? liveListRegisters | bit : liveListRegisters & ~bit
+    }
+
     /// The list register holding `intid` after the last fill or sync, if any.
     public func listRegister(holding intid: UInt32, vcpu: Int = 0) -> Int? {
         VirtualGIC.checkVCPU(vcpu)
@@ -113,7 +124,8 @@ extension VirtualGIC {
     }
 
     /// The state and HW bit a list register holding `intid` shows.
-    func listRegisterState(of intid: UInt32) -> (state: ListRegisterState, hardware: Bool) {
+    @inline(__always)
+    mutating func listRegisterState(of intid: UInt32) -> (state: ListRegisterState, hardware: Bool) {
         let signalled = distributorEnabled && enabled.contains(intid) && pending.contains(intid)
         if active.contains(intid) {
             let hardwareActive = activeFromHardware.contains(intid)
@@ -123,7 +135,9 @@ extension VirtualGIC {
         return (signalled ? .pending : .invalid, pendingFromHardware.contains(intid))
     }
 
-    func encode(_ intid: UInt32, requestEOI: Bool) -> UInt32 {
+    /// `mutating` to read `priorities` in place (VirtualGIC+Injection.swift).
+    @inline(__always)
+    mutating func encode(_ intid: UInt32, requestEOI: Bool) -> UInt32 {
         let (state, hardware) = listRegisterState(of: intid)
         let priority = priorities[Int(intid)]
         if hardware {
@@ -134,7 +148,8 @@ extension VirtualGIC {
     }
 
     /// The occupied list register whose interrupt is only pending and least urgent.
-    func leastUrgentPendingOnlySlot() -> Int? {
+    @inline(__always)
+    mutating func leastUrgentPendingOnlySlot() -> Int? {
         var victim: Int? = nil
         var worst: UInt32 = 0
         for slot in 0..<ListRegisterFile.count {

@@ -24,6 +24,8 @@
 //   priorities           GICD_IPRIORITYR bytes, low three bits zero.
 //   eoiNotification      INTIDs whose completion the hypervisor wants to hear about.
 //   listRegisters        which INTID each of the four list registers holds.
+//   changedSinceFill     set by every change to the above, cleared by a fill: the
+//                        hypervisor skips the fill (and the GICH writes) while it is clear.
 //
 // Invariants (kept by every mutating method, checked by the property tests):
 //   - enabled, pending, active and both hardware sets are subsets of `owned`;
@@ -61,6 +63,14 @@ public struct VirtualGIC: Sendable {
     var priorities: InlineArray<160, UInt8>
     var eoiNotification: InterruptSet
     var listRegisters: ListRegisterFile
+    /// Whether anything changed since the last `fillListRegisters` (an injection, a
+    /// distributor write, a list register the guest changed): a fill is idempotent,
+    /// so while this is false another fill would load exactly what the hardware holds.
+    public internal(set) var changedSinceFill: Bool
+    /// Bit n set: list register n held a nonzero value when last written or read; the
+    /// others still read as zero (the guest cannot change an invalid list register).
+    /// Stored, so that the hypervisor reads it without copying the model.
+    public internal(set) var liveListRegisters: UInt8
     public internal(set) var counters: VGICCounters
 
     /// A VM that owns all SGIs, `ownedPPIs` (only INTIDs 16..31 count) and
@@ -80,6 +90,8 @@ public struct VirtualGIC: Sendable {
         priorities = InlineArray(repeating: 0)
         eoiNotification = InterruptSet()
         listRegisters = ListRegisterFile()
+        changedSinceFill = true
+        liveListRegisters = 0
         counters = VGICCounters()
     }
 
@@ -109,6 +121,7 @@ public struct VirtualGIC: Sendable {
     public mutating func setEOINotification(_ intid: UInt32, _ on: Bool) {
         guard owned.contains(intid) else { return }
         eoiNotification.update(intid, to: on)
+        changedSinceFill = true
     }
 
     /// The invariants of the design comment; for tests and debug checks in the hypervisor.

@@ -214,4 +214,65 @@ final class VGICPropertyTests: XCTestCase {
             XCTAssertEqual(gic.counters.delivered, acknowledgements, "seed \(seed)")
         }
     }
+
+    /// The hypervisor's shortcuts (read back only live list registers on exit, skip the
+    /// fill while nothing changed since the last one) show the guest exactly what a full
+    /// sync and fill on every exit and entry would, and leave the model in the same state.
+    func testSkippedSyncsAndFillsChangeNothingTheGuestSees() {
+        for seed: UInt64 in 1...60 {
+            var random = SplitMix64(seed: seed)
+            var full = randomGIC(&random)
+            var short = full
+            var fullLoad = full.fillListRegisters()
+            var shortLoad = short.fillListRegisters()
+            var fullCPU = FakeCPUInterface(fullLoad)
+            var shortCPU = FakeCPUInterface(shortLoad)
+            var skipped = 0
+            for step in 0..<300 {
+                let context = "seed \(seed) step \(step)"
+                switch random.below(6) {
+                case 0:
+                    let intid: UInt32 = random.below(170)
+                    let hardware = random.chance(50)
+                    full.inject(intid, hardware: hardware)
+                    short.inject(intid, hardware: hardware)
+                case 1:
+                    let offset = randomOffset(&random), width = randomWidth(&random), value = randomValue(&random)
+                    XCTAssertEqual(full.write(offset: offset, width: width, value: value).effects,
+                                   short.write(offset: offset, width: width, value: value).effects, context)
+                case 2, 3:
+                    // The guest runs: the same acknowledgements and completions on both.
+                    for _ in 0..<random.below(3) { XCTAssertEqual(fullCPU.acknowledge(), shortCPU.acknowledge(), context) }
+                    for slot in 0..<4 where random.chance(50) {
+                        XCTAssertEqual(fullCPU.complete(fullCPU.lrs[slot] & 0x3FF), shortCPU.complete(shortCPU.lrs[slot] & 0x3FF), context)
+                    }
+                default:
+                    // Exit and entry. The full path reads all four and fills; the short one reads the live ones.
+                    full.sync(fromHardware: fullCPU.lrs)
+                    fullLoad = full.fillListRegisters()
+                    fullCPU = FakeCPUInterface(fullLoad)
+                    var read = InlineArray<4, UInt32>(repeating: 0)
+                    for slot in 0..<4 {
+                        if short.liveListRegisters & (1 << slot) != 0 { read[slot] = shortCPU.lrs[slot] }
+                        else { XCTAssertEqual(shortCPU.lrs[slot], 0, "\(context): a list register not live changed") }
+                    }
+                    short.sync(fromHardware: read)
+                    if short.changedSinceFill {
+                        shortLoad = short.fillListRegisters()
+                        shortCPU = FakeCPUInterface(shortLoad)
+                    } else {
+                        skipped += 1
+                        XCTAssertEqual(fullLoad.changed, 0, "\(context): a skipped fill would have changed a list register")
+                    }
+                    for slot in 0..<4 { XCTAssertEqual(fullCPU.lrs[slot], shortCPU.lrs[slot], "\(context): LR\(slot)") }
+                    XCTAssertEqual(fullLoad.control, shortLoad.control, "\(context): GICH_HCR")
+                }
+                for intid in 0..<InterruptSet.capacity {
+                    XCTAssertEqual(full.isPending(intid), short.isPending(intid), "\(context): pending \(intid)")
+                    XCTAssertEqual(full.isActive(intid), short.isActive(intid), "\(context): active \(intid)")
+                }
+            }
+            XCTAssertGreaterThan(skipped, 0, "seed \(seed): the shortcut was never taken")
+        }
+    }
 }
