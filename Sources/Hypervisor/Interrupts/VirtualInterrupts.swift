@@ -17,7 +17,7 @@ enum VirtualInterrupts {
 
     /// Makes `intid` pending for `vm` and wakes it if it waits for an interrupt.
     static func inject(vm: Int, intid: UInt32, hardware: Bool) {
-        Scheduling.trace.append(TraceRecord(time: Clock.now, event: .interrupt(vcpu: UInt32(truncatingIfNeeded: vm), intid: intid)))
+        Scheduling.record(.interrupt(vcpu: UInt32(truncatingIfNeeded: vm), intid: intid), at: Clock.now)
         Machines.table[vm].interrupts &+= 1
         if Machines.table[vm].vgic.inject(intid, hardware: hardware) == .notOwned, hardware {
             GIC.deactivate(intid)  // never reaches a guest: release the physical interrupt

@@ -17,6 +17,16 @@ enum Scheduling {
 
     static func id(_ vm: Int) -> VCPUID { VCPUID(UInt32(truncatingIfNeeded: vm)) }
 
+    /// Appends to the trace ring in builds that dump it (TRACE=1, APUS_TRACE_DUMP); in
+    /// the others nothing ever reads the ring, so the trap path does not fill it
+    /// (nor read the clock for it).
+    @inline(__always)
+    static func record(_ event: TraceEvent, at time: @autoclosure () -> Instant) {
+        #if APUS_TRACE_DUMP
+        trace.append(TraceRecord(time: time(), event: event))
+        #endif
+    }
+
     static var decisions: UInt64 { loop.decisions }
 
     static func start(policy: SchedulingPolicy) {
@@ -66,7 +76,7 @@ enum Scheduling {
     private static func switchVCPU(_ dispatch: Dispatch, now: Instant, frame: UnsafeMutablePointer<apus_trap_frame>) {
         let previous = dispatch.previous.map { Int($0.rawValue) }
         let next = dispatch.vcpu.map { Int($0.rawValue) }
-        trace.append(TraceRecord(time: now, event: .switched(from: dispatch.previous?.rawValue, to: dispatch.vcpu?.rawValue, reason: dispatch.reason)))
+        record(.switched(from: dispatch.previous?.rawValue, to: dispatch.vcpu?.rawValue, reason: dispatch.reason), at: now)
         let start = hv_read_pmccntr()
         if let previous {
             Machines.table[previous].vcpu.save(from: frame)
