@@ -86,8 +86,9 @@ enum RunstateArea {
         GuestVirtualMemory.finish()
     }
 
-    /// The VCPU of `vm` changes state now (switch, block, wake).
-    static func enter(vm: Int, _ state: RunstateState) {
-        Machines.table[vm].runstate.enter(state, at: Clock.now.nanoseconds)
+    /// The VCPU of `vm` changes state at `time` (switch, block, wake); a VCPU switch
+    /// passes its decision's instant, so both VCPUs change state at the same moment.
+    static func enter(vm: Int, _ state: RunstateState, at time: Instant = Clock.now) {
+        Machines.table[vm].runstate.enter(state, at: time.nanoseconds)
     }
 }

@@ -80,13 +80,13 @@ enum Scheduling {
         let start = hv_read_pmccntr()
         if let previous {
             Machines.table[previous].vcpu.save(from: frame)
-            RunstateArea.enter(vm: previous, isBlocked(previous) ? .blocked : .runnable)
+            RunstateArea.enter(vm: previous, isBlocked(previous) ? .blocked : .runnable, at: now)
         }
         if let next {
             Machines.table[next].vcpu.restore(into: frame)
             hv_write_vttbr(Machines.table[next].vttbr)
             hv_isb()
-            RunstateArea.enter(vm: next, .running)
+            RunstateArea.enter(vm: next, .running, at: now)
             RunstateArea.update(vm: next)  // the guest's stage 1 is live now
         }
         if previous != nil, next != nil { switchCost.record(hv_read_pmccntr() &- start) }
