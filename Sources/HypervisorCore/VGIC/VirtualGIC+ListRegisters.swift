@@ -26,6 +26,9 @@ extension VirtualGIC {
     /// The GICH list registers and GICH_HCR to load before entering `vcpu`.
     public mutating func fillListRegisters(vcpu: Int = 0) -> ListRegisterLoad {
         VirtualGIC.checkVCPU(vcpu)
+        // What the list registers should show; freeing list registers below does not change it.
+        let shown = signallable.union(active)
+        if listRegisters.occupied.isEmpty && shown.isEmpty { return emptyLoad() }
         for slot in 0..<ListRegisterFile.count {
             let intid = listRegisters.intids[slot]
             if intid != ListRegisterFile.none && listRegisterState(of: intid).state == .invalid {
@@ -33,7 +36,7 @@ extension VirtualGIC {
             }
         }
 
-        var candidates = signallable.union(active).subtracting(listRegisters.occupied)
+        var candidates = shown.subtracting(listRegisters.occupied)
         while let best = mostUrgent(in: candidates) {
             if let slot = listRegisters.firstFree {
                 listRegisters.put(best, in: slot)
@@ -46,7 +49,7 @@ extension VirtualGIC {
             }
             candidates.remove(best)
         }
-        let waiting = signallable.union(active).subtracting(listRegisters.occupied).count
+        let waiting = shown.subtracting(listRegisters.occupied).count
 
         var values = InlineArray<4, UInt32>(repeating: 0)
         var changed: UInt8 = 0
@@ -67,6 +70,19 @@ extension VirtualGIC {
         }
         changedSinceFill = false
         return ListRegisterLoad(values: values, control: control, changed: changed, waiting: waiting)
+    }
+
+    /// What the general fill gives when no list register holds anything and nothing is
+    /// active or signallable (the common case on a VCPU switch): four invalid list
+    /// registers, GICH_HCR with only En; without its set arithmetic.
+    mutating func emptyLoad() -> ListRegisterLoad {
+        var changed: UInt8 = 0
+        for slot in 0..<ListRegisterFile.count {
+            if listRegisters.hardware[slot] != 0 { changed |= 1 &<< UInt8(truncatingIfNeeded: slot) }
+            recordHardware(0, in: slot)
+        }
+        changedSinceFill = false
+        return ListRegisterLoad(values: InlineArray(repeating: 0), control: HypervisorControl.enable, changed: changed, waiting: 0)
     }
 
     /// Folds the list registers read back on exit from `vcpu` into the model:
