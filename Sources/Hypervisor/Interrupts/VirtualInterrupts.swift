@@ -29,9 +29,15 @@ enum VirtualInterrupts {
 
     /// Exit from `vm`: what the guest did with its list registers goes back into its model.
     /// Only list registers that held something can have changed; the others read as zero.
+    /// The check is inlined into the trap path; the fold is not.
+    @inline(__always)
     static func exitGuest(vm: Int) {
         let live = Machines.table[vm].vgic.liveListRegisters
-        guard live != 0 else { return }
+        if live != 0 { fold(vm: vm, live: live) }
+    }
+
+    @inline(never)
+    private static func fold(vm: Int, live: UInt8) {
         let gich = GIC.hypInterface
         var values = InlineArray<4, UInt32>(repeating: 0)
         for index in 0..<4 where live & (1 &<< UInt8(index)) != 0 {
@@ -43,8 +49,13 @@ enum VirtualInterrupts {
     /// Entry into `vm`: list registers and GICH_HCR from its model. Nothing to do when
     /// the hardware holds `vm`'s and its model has not changed since it filled them
     /// (a model replaced by a restart starts changed).
+    @inline(__always)
     static func enterGuest(vm: Int) {
-        if loaded == vm && !Machines.table[vm].vgic.changedSinceFill { return }
+        if loaded != vm || Machines.table[vm].vgic.changedSinceFill { refill(vm: vm) }
+    }
+
+    @inline(never)
+    private static func refill(vm: Int) {
         let load = Machines.table[vm].vgic.fillListRegisters()
         let gich = GIC.hypInterface
         for index in 0..<4 { hv_mmio_write32(gich + 0x100 + UInt(index) * 4, load.values[index]) }

@@ -57,7 +57,14 @@ enum Scheduling {
     /// Called at the end of every trap from a guest (and at the first launch),
     /// with the frame that will be resumed. Returns when a VCPU is loaded into
     /// `frame`; powers off when every VM has stopped.
+    /// The usual answer (no decision needed, a VM still running) is inlined into the trap path.
+    @inline(__always)
     static func resume(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
+        if loop.decisionNeeded || Machines.allStopped { decideAndResume(frame) }
+    }
+
+    @inline(never)
+    private static func decideAndResume(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
         while true {
             if Machines.allStopped { EndOfRun.finish() }
             guard loop.decisionNeeded else { return }
