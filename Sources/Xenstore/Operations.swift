@@ -132,8 +132,7 @@ extension Xenstore {
     /// Replaces a node's permission list; only its owner (or the privileged
     /// domain) may, and only the privileged domain may give it away (EPERM).
     mutating func setPermissions(_ path: Bytes, list: Bytes, domain: UInt16, transaction: Int) throws(XenstoreError) {
-        try noteAccess(path, transaction: transaction)
-        let existing = try requireNode(path, domain: domain, transaction: transaction, need: .owner)
+        // The list is checked before the node, as xenstored does.
         var fields = PayloadFields(list)
         var count = 0
         var newOwner: UInt16 = 0
@@ -144,6 +143,8 @@ extension Xenstore {
         }
         guard fields.isEmpty && count >= 1 else { throw .EINVAL }
         guard count <= capacities.permissionsPerNode else { throw .ENOSPC }
+        try noteAccess(path, transaction: transaction)
+        let existing = try requireNode(path, domain: domain, transaction: transaction, need: .owner)
         guard isPrivileged(domain) || newOwner == permissions(of: existing)[0].domain else { throw .EPERM }
         let slot = try changeableCopy(of: existing, transaction: transaction)
         fields = PayloadFields(list)
