@@ -187,7 +187,8 @@ extension Xenstore {
         var end = ancestorLength + 1
         while end <= path.count {
             if end == path.count || path[end] == 0x2F {
-                let slot = claimSlot()!
+                // A node this transaction removed comes back in its removed record.
+                let slot = transactionSlot(path.prefix(end), transaction: transaction) ?? claimSlot()!
                 fill(slot, path: path.prefix(end), value: path.prefix(0), permissions: UnsafePointer(permissions(of: parent)),
                      permissionCount: permissionCount(of: parent), state: transaction == 0 ? .committed : .pending,
                      transaction: transaction)
