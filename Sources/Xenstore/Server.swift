@@ -122,16 +122,17 @@ extension Xenstore {
     /// others), and a connection; fires @introduceDomain. Nil when no
     /// connection or node is left.
     public mutating func introduceDomain(_ domain: UInt16) -> Int? {
-        var writer = ByteWriter(firePath, capacity: capacities.pathBytes)
+        guard let connection = connect(domain: domain) else { return nil }
+        var writer = ByteWriter(requestPath, capacity: capacities.pathBytes)
         Self.appendHome(of: domain, to: &writer)
-        for index in 0..<writer.count { requestPath[index] = firePath[index] }
-        let home = Bytes(requestPath, count: writer.count)
+        let home = writer.written
         do throws(XenstoreError) {
             try mkdir(home, domain: privilegedDomain, transaction: 0)
         } catch {
+            disconnect(connection)
             return nil
         }
-        guard let slot = committedSlot(home), let connection = connect(domain: domain) else { return nil }
+        let slot = committedSlot(home)!
         permissions(of: slot)[0] = XenstorePermission(domain: domain, access: .noAccess)
         nodes[slot].permissionCount = 1
         pendingFire = nil
