@@ -63,11 +63,17 @@ public struct XenstoreCapacities: Equatable, Sendable {
         self.quota = quota
     }
 
-    /// Sizes for a driver domain serving a handful of guests (docs/XENSTORE.md).
+    /// Sizes for a driver domain serving up to eight guests, of which four
+    /// hostile ones together cannot fill the node table (docs/XENSTORE.md).
     public static let standard = XenstoreCapacities(
-        nodes: 512, pathBytes: 128, valueBytes: 256, permissionsPerNode: 4, watches: 64, tokenBytes: 32,
-        transactions: 16, accessesPerTransaction: 64, connections: 9, outputBytes: 8192,
-        quota: XenstoreQuota(nodes: 128, valueBytes: 256, watches: 16, transactions: 4))
+        nodes: 1024, pathBytes: 96, valueBytes: 128, permissionsPerNode: 4, watches: 64, tokenBytes: 32,
+        transactions: 16, accessesPerTransaction: 32, connections: 9, outputBytes: 8192,
+        quota: XenstoreQuota(nodes: 128, valueBytes: 128, watches: 8, transactions: 2))
+
+    /// Node slots one unprivileged domain can occupy at most: the nodes it
+    /// owns plus private copies in its open transactions (each copy is a path
+    /// the transaction depends on).
+    public var worstCaseNodesPerGuest: Int { quota.nodes + quota.transactions * accessesPerTransaction }
 
     /// Why these capacities cannot work, if they cannot.
     public var isUsable: Bool {

@@ -41,6 +41,7 @@ extension Xenstore {
         nodes[slot].state = state
         nodes[slot].transaction = UInt16(transaction)
         nodes[slot].pathLength = UInt16(path.count)
+        nodes[slot].pathHash = path.hash
         nodes[slot].permissionCount = UInt8(permissionCount)
         setValue(slot, value)
     }
@@ -55,7 +56,10 @@ extension Xenstore {
 
     /// The committed node at `path`.
     func committedSlot(_ path: Bytes) -> Int? {
-        for slot in 0..<capacities.nodes where nodes[slot].state == .committed && path.equals(self.path(of: slot)) {
+        let hash = path.hash
+        for slot in 0..<capacities.nodes where nodes[slot].state == .committed && nodes[slot].pathHash == hash
+            && path.equals(self.path(of: slot))
+        {
             return slot
         }
         return nil
@@ -64,10 +68,11 @@ extension Xenstore {
     /// The pending or removed record `transaction` holds for `path`.
     func transactionSlot(_ path: Bytes, transaction: Int) -> Int? {
         guard transaction != 0 else { return nil }
+        let hash = path.hash
         for slot in 0..<capacities.nodes {
             let record = nodes[slot]
             if (record.state == .pending || record.state == .removed) && Int(record.transaction) == transaction
-                && path.equals(self.path(of: slot))
+                && record.pathHash == hash && path.equals(self.path(of: slot))
             {
                 return slot
             }
@@ -88,7 +93,7 @@ extension Xenstore {
         switch nodes[slot].state {
         case .free, .removed: return false
         case .pending: return Int(nodes[slot].transaction) == transaction
-        case .committed: return transactionSlot(path(of: slot), transaction: transaction) == nil
+        case .committed: return transaction == 0 || transactionSlot(path(of: slot), transaction: transaction) == nil
         }
     }
 

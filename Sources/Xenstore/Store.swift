@@ -21,6 +21,8 @@ struct NodeRecord {
     var valueLength: UInt16 = 0
     /// The store's generation when this node (or its list of children) last changed.
     var generation: UInt32 = 0
+    /// The path's hash: lookups compare it before the bytes, transactions remember paths by it.
+    var pathHash: UInt32 = 0
 }
 
 public struct Xenstore {

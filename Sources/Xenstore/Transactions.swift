@@ -68,7 +68,7 @@ extension Xenstore {
     /// The generation of the committed node whose path hashes to `hash` (0: none).
     private func committedGeneration(hash: UInt32) -> UInt32 {
         var newest: UInt32 = 0
-        for slot in 0..<capacities.nodes where nodes[slot].state == .committed && path(of: slot).hash == hash {
+        for slot in 0..<capacities.nodes where nodes[slot].state == .committed && nodes[slot].pathHash == hash {
             newest = max(newest, nodes[slot].generation)
         }
         return newest

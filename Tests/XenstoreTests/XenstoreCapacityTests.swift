@@ -4,7 +4,7 @@ import XCTest
 
 final class XenstoreCapacityTests: XCTestCase {
     func testTheStandardCapacitiesNeedTheDocumentedBytes() {
-        XCTAssertEqual(XenstoreCapacities.standard.byteCount, 345_496)  // docs/XENSTORE.md
+        XCTAssertEqual(XenstoreCapacities.standard.byteCount, 390_488)  // docs/XENSTORE.md
     }
 
     func testAStoreRefusesTooLittleMemoryOrUnusableCapacities() {
@@ -35,5 +35,15 @@ final class XenstoreCapacityTests: XCTestCase {
         XCTAssertNil(h.store.introduceDomain(4))
         h.store.disconnect(last!)
         XCTAssertNotNil(h.store.introduceDomain(4))
+    }
+}
+
+extension XenstoreCapacityTests {
+    /// The standard sizes keep room for the privileged domain's own nodes
+    /// even when four guests use all their quotas (docs/XENSTORE.md).
+    func testFourHostileGuestsCannotFillTheStandardNodeTable() {
+        let standard = XenstoreCapacities.standard
+        XCTAssertEqual(standard.worstCaseNodesPerGuest, 192)
+        XCTAssertGreaterThanOrEqual(standard.nodes - 4 * standard.worstCaseNodesPerGuest, 256)
     }
 }

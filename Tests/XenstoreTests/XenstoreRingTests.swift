@@ -62,7 +62,7 @@ final class XenstoreRingTests: XCTestCase {
     }
 
     func testLargeValuesWrapAroundBothRings() {
-        let value = String(repeating: "v", count: 250)
+        let value = String(repeating: "v", count: 120)
         var stream: [UInt8] = []
         for index in 0..<20 {
             stream += encodeMessage(.write, requestID: UInt32(index), fields("k\(index % 3)") + Array(value.utf8))
