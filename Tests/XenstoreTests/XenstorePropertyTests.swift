@@ -34,6 +34,11 @@ final class XenstorePropertyTests: XCTestCase {
         var clients: [(connection: Int, domain: UInt16)] = [(h.store.connect(domain: 0)!, 0)]
         for guest in Self.guests { clients.append((h.store.introduceDomain(guest)!, guest)) }
         var open: [Int: [UInt32]] = [:]
+        // The privileged domain watches everything: after each request it
+        // must have exactly the events for what that request committed.
+        let watcher = clients[0].connection
+        XCTAssertEqual(h.watch(watcher, "/", "all"), "OK|")
+        XCTAssertEqual(h.events(watcher), ["/|all|"])
 
         for step in 0..<steps {
             let (connection, domain) = clients[random.below(clients.count)]
@@ -42,17 +47,26 @@ final class XenstorePropertyTests: XCTestCase {
             let path = randomPath(&random, domain: domain)
             let context = "seed \(seed) step \(step) domain \(domain) tx \(tx) path \(path)"
             let kind = random.below(100)
+            let absolute = try? model.canonical(path, domain)
+            let existed = absolute.map { model.visible($0, nil) != nil } ?? false
+            var committedPaths: Set<String> = []
+            var outcome = ""
             switch kind {
             case 0..<22:
                 let value = String(repeating: "v", count: random.below(16))
-                check(h.write(connection, path, value, tx: tx),
-                               model.write(domain, path, Array(value.utf8), tx: tx), context)
+                outcome = model.write(domain, path, Array(value.utf8), tx: tx)
+                check(h.write(connection, path, value, tx: tx), outcome, context)
+                if outcome == "OK|" && tx == 0 { committedPaths = [absolute!] }
             case 22..<37:
                 check(h.read(connection, path, tx: tx), model.read(domain, path, tx: tx), context)
             case 37..<45:
-                check(h.mkdir(connection, path, tx: tx), model.mkdir(domain, path, tx: tx), context)
+                outcome = model.mkdir(domain, path, tx: tx)
+                check(h.mkdir(connection, path, tx: tx), outcome, context)
+                if outcome == "OK|" && tx == 0 && !existed { committedPaths = [absolute!] }
             case 45..<53:
-                check(h.rm(connection, path, tx: tx), model.rm(domain, path, tx: tx), context)
+                outcome = model.rm(domain, path, tx: tx)
+                check(h.rm(connection, path, tx: tx), outcome, context)
+                if outcome == "OK|" && tx == 0 && existed { committedPaths = [absolute!] }
             case 53..<61:
                 let mine = h.directory(connection, path, tx: tx)
                 let sorted = mine.hasSuffix("|") ? mine.split(separator: "|").map { $0 + "|" }.sorted().joined() : mine
@@ -66,8 +80,9 @@ final class XenstorePropertyTests: XCTestCase {
                     letters[random.below(4)] + "\(owners[random.below(owners.count)])"
                 }
                 if random.chance(5) { list.append("q1") }
-                check(h.setPerms(connection, path, list, tx: tx),
-                               model.setPerms(domain, path, list, tx: tx), context)
+                outcome = model.setPerms(domain, path, list, tx: tx)
+                check(h.setPerms(connection, path, list, tx: tx), outcome, context)
+                if outcome == "OK|" && tx == 0 { committedPaths = [absolute!] }
             case 74..<84:
                 let (id, error) = h.start(connection)
                 let (expectedID, expectedError) = model.start(connection, domain)
@@ -78,11 +93,21 @@ final class XenstorePropertyTests: XCTestCase {
                 guard let ids = open[connection], !ids.isEmpty else { continue }
                 let id = ids[random.below(ids.count)]
                 let commit = random.chance(80)
-                check(h.end(connection, id, commit: commit), model.end(connection, id, commit: commit),
-                               context)
+                let overlay = model.transactions[id]?.overlay ?? [:]
+                outcome = model.end(connection, id, commit: commit)
+                check(h.end(connection, id, commit: commit), outcome, context)
+                if outcome == "OK|" && commit {
+                    // Changed nodes, and each removed subtree once, at its top.
+                    committedPaths = Set(overlay.filter { path, node in
+                        node != nil || path == "/" || overlay[model.parent(path)].map { $0 != nil } ?? true
+                    }.keys)
+                }
                 open[connection]!.removeAll { $0 == id }
             }
-            _ = h.events(connection)
+            if connection != watcher { _ = h.events(connection) }
+            let events = h.events(watcher).filter { $0 != "/|all|" || committedPaths.contains("/") }
+            XCTAssertEqual(Set(events), Set(committedPaths.map { $0 + "|all|" }), context + " (events)")
+            XCTAssertEqual(events.count, committedPaths.count, context + " (event count)")
         }
         XCTAssertEqual(treeAsRead(h, clients[0].connection), model.committed.mapValues {
             model.text($0.value) + " " + $0.perms.map(model.describe).joined(separator: ",")
