@@ -64,10 +64,8 @@ extension Xenstore {
         case .getPermissions:
             try getPermissions(try path(payload, domain), domain: domain, transaction: transaction, into: &reply)
         case .write:
-            var fields = PayloadFields(payload)
-            guard let name = fields.next() else { throw .EINVAL }
-            let path = try canonicalPath(name, domain: domain, into: requestPath)
-            try write(path, value: fields.remainder(), domain: domain, transaction: transaction)
+            let (path, value) = try pathAndRest(payload, domain)
+            try write(path, value: value, domain: domain, transaction: transaction)
             reply.append("OK\0")
         case .mkdir:
             try mkdir(try path(payload, domain), domain: domain, transaction: transaction)
@@ -76,10 +74,8 @@ extension Xenstore {
             try rm(try path(payload, domain), domain: domain, transaction: transaction)
             reply.append("OK\0")
         case .setPermissions:
-            var fields = PayloadFields(payload)
-            guard let name = fields.next() else { throw .EINVAL }
-            let path = try canonicalPath(name, domain: domain, into: requestPath)
-            try setPermissions(path, list: fields.remainder(), domain: domain, transaction: transaction)
+            let (path, list) = try pathAndRest(payload, domain)
+            try setPermissions(path, list: list, domain: domain, transaction: transaction)
             reply.append("OK\0")
         case .unwatch:
             var fields = PayloadFields(payload)
@@ -107,6 +103,13 @@ extension Xenstore {
     /// The absolute path a one-argument request names.
     private func path(_ payload: Bytes, _ domain: UInt16) throws(XenstoreError) -> Bytes {
         try canonicalPath(try Self.onlyArgument(payload), domain: domain, into: requestPath)
+    }
+
+    /// The absolute path a payload starts with and the bytes after its NUL.
+    private func pathAndRest(_ payload: Bytes, _ domain: UInt16) throws(XenstoreError) -> (Bytes, Bytes) {
+        var fields = PayloadFields(payload)
+        guard let name = fields.next() else { throw .EINVAL }
+        return (try canonicalPath(name, domain: domain, into: requestPath), fields.remainder())
     }
 
     /// The single NUL-terminated string a payload must consist of.
