@@ -75,13 +75,14 @@ public struct XenstoreCapacities: Equatable, Sendable {
     /// the transaction depends on).
     public var worstCaseNodesPerGuest: Int { quota.nodes + quota.transactions * accessesPerTransaction }
 
-    /// Why these capacities cannot work, if they cannot.
+    /// Whether the store can work with these sizes (and its 16-bit record fields hold them).
     public var isUsable: Bool {
         nodes >= 4 && pathBytes >= 32 && pathBytes <= XenstoreLimits.absolutePathMax
             && valueBytes >= 1 && valueBytes <= XenstoreLimits.payloadMax
             && permissionsPerNode >= 1 && permissionsPerNode <= 255
             && watches >= 0 && tokenBytes >= 1 && tokenBytes <= XenstoreLimits.payloadMax
-            && transactions >= 0 && accessesPerTransaction >= 1 && connections >= 1
+            && transactions >= 0 && transactions < Int(UInt16.max)
+            && accessesPerTransaction >= 1 && accessesPerTransaction <= Int(UInt16.max) && connections >= 1
             && connections <= Int(UInt16.max) && outputBytes >= XenstoreLimits.messageMax
             && quota.nodes >= 0 && quota.valueBytes >= 0 && quota.watches >= 0 && quota.transactions >= 0
     }
