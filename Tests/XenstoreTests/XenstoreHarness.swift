@@ -55,7 +55,7 @@ final class StoreHarness {
         return drain(connection)
     }
 
-    /// The single reply to a request (events after it are left for `drain`... and returned as the rest).
+    /// The one reply to a request; watch events queued with it are kept for `events`.
     func reply(_ connection: Int, _ type: XenstoreMessageType, tx: UInt32 = 0, _ payload: [UInt8]) -> Message {
         let messages = send(connection, type, tx: tx, payload)
         let replies = messages.filter { $0.type != XenstoreMessageType.watchEvent.rawValue }
