@@ -6,7 +6,8 @@
 # counts, for every stretch of HYP-mode instructions between two guest
 # instructions (one "window": vector entry to ERET), the instructions spent
 # in each function that the trap dispatcher apus_trap calls (one level
-# deeper under Scheduling.resume), callees included. Counted, not
+# deeper under Scheduling.decideAndResume), callees included; what is
+# inlined into apus_trap counts as apus_trap. Counted, not
 # estimated: one log line is one executed instruction (a line QEMU rewinds
 # for an I/O access is dropped).
 #
@@ -101,7 +102,7 @@ function hyp(pc, sym,    i, found, phase) {
   for (i = 1; i <= depth; i++) {
     if (nameOf(stack[i]) == "apus_trap") {
       phase = (i < depth) ? nameOf(stack[i + 1]) : "apus_trap (dispatch, inlined handlers)"
-      if (i + 1 < depth && nameOf(stack[i + 1]) == "Scheduling.resume") phase = "Scheduling.resume > " nameOf(stack[i + 2])
+      if (i + 1 < depth && nameOf(stack[i + 1]) ~ /^Scheduling\.(resume|decideAndResume)$/) phase = nameOf(stack[i + 1]) " > " nameOf(stack[i + 2])
       break
     }
   }
