@@ -8,27 +8,88 @@ import XCTest
 /// from the console (Linux's own answers, the RT guest's report) and from the
 /// hypervisor (why each VM stopped, its counters).
 final class LinuxTests: XCTestCase {
+    /// A Linux system and what is typed into its shell.
+    struct Session {
+        let system: String
+        let commands: String
+    }
+
+    static let stockKernel = Session(system: "linux", commands: "uname -a\ncat /proc/interrupts\npoweroff\n")
+    static let realtimeKernel = Session(system: "linux-rt", commands: "uname -a\ncat /sys/kernel/realtime\npoweroff\n")
+    static let busyLinux = Session(system: "linux-hog", commands: "uname -r\nsleep 2\nhead -1 /proc/stat\npoweroff\n")
+
+    /// Where Configs/linux*.dts (vexpress-a15) and Configs/virt/linux*.dts put the large-image pack.
+    static func largeImagesAddress(on platform: TestPlatform) -> String {
+        switch platform {
+        case .vexpressA15: "0x81800000"
+        case .virt: "0x41800000"
+        }
+    }
+
     /// Boots a Linux system with its large-image pack loaded where the
-    /// configuration says, types `commands` once the driver domain gives Linux
-    /// the input, and fails on a panic or oops (with Linux's last lines) and on
-    /// a Linux that stays silent for `silence` seconds.
-    func bootLinux(_ system: String, typing commands: String, largeImages: String = "0x81800000",
-                   timeout: TimeInterval = 400, silence: TimeInterval = 90,
-                   file: StaticString = #filePath, line: UInt = #line) throws -> QEMURun {
-        let pack = QEMU.buildDirectory.appendingPathComponent("systems/\(system)/large-images.pack").path
-        let run = try QEMU.boot("systems/\(system).elf", timeout: timeout,
-                                extraArguments: ["-icount", "shift=0,sleep=off",
-                                                 "-device", "loader,file=\(pack),addr=\(largeImages),force-raw=on"],
-                                input: commands, typeAfter: "[consoled] INPUT -> linux", silence: silence,
-                                file: file, line: line)
+    /// configuration says and types the session's commands once the driver
+    /// domain gives Linux the input. Asserts nothing (it may run on any thread).
+    static func run(_ session: Session, on platform: TestPlatform, timeout: TimeInterval = 400,
+                    silence: TimeInterval = 90) throws -> QEMURun {
+        let pack = QEMU.buildDirectory.appendingPathComponent("\(platform.systemsDirectory)/\(session.system)/large-images.pack").path
+        return try QEMU.boot(platform.system(session.system), platform: platform, timeout: timeout,
+                             extraArguments: QEMU.deterministic + [
+                                 "-device", "loader,file=\(pack),addr=\(largeImagesAddress(on: platform)),force-raw=on"],
+                             input: session.commands, typeAfter: "[consoled] INPUT -> linux", silence: silence)
+    }
+
+    /// Fails on a panic or oops (with Linux's last lines), on a Linux that
+    /// stayed silent for `silence` seconds and on a hang.
+    func assertBooted(_ run: QEMURun, silence: TimeInterval = 90, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertFalse(run.silent, "Linux printed nothing for \(Int(silence)) s" + LinuxConsole(run.output).tail, file: file, line: line)
         XCTAssertFalse(run.timedOut, "hung" + run.transcript, file: file, line: line)
         if let oops = LinuxConsole(run.output).oops { XCTFail("Linux oopsed or panicked:\n\(oops)", file: file, line: line) }
+    }
+
+    /// `run` and `assertBooted`.
+    func bootLinux(_ session: Session, on platform: TestPlatform = .vexpressA15,
+                   file: StaticString = #filePath, line: UInt = #line) throws -> QEMURun {
+        let run = try Self.run(session, on: platform)
+        assertBooted(run, file: file, line: line)
         return run
     }
 
+    /// Boots the sessions side by side (each QEMU runs on one host thread), then asserts each booted.
+    func bootLinux(_ sessions: [Session], on platform: TestPlatform) throws -> [QEMURun] {
+        let results = ConcurrentResults<QEMURun>(count: sessions.count)
+        DispatchQueue.concurrentPerform(iterations: sessions.count) { index in
+            results.set(index, Result { try Self.run(sessions[index], on: platform) })
+        }
+        let runs = try results.values.map { try $0.get() }
+        for run in runs { assertBooted(run) }
+        return runs
+    }
+
     func testStockKernelShellAnswersAndPowersOff() throws {
-        let run = try bootLinux("linux", typing: "uname -a\ncat /proc/interrupts\npoweroff\n")
+        assertStockKernelAnswersAndPowersOff(try bootLinux(Self.stockKernel))
+    }
+
+    func testPreemptRTKernelIsRealtime() throws {
+        assertRealtimeKernel(try bootLinux(Self.realtimeKernel))
+    }
+
+    /// apus.hog=1: Linux's init spins a shell loop; the RT guest (SEDF with its
+    /// analysed interface) keeps every deadline anyway, and Linux sees the time
+    /// it waited as steal time.
+    func testRTGuestKeepsDeadlinesBesideABusyLinux() throws {
+        assertDeadlinesKeptBesideBusyLinux(try bootLinux(Self.busyLinux))
+    }
+
+    /// The same three systems on virt (Configs/virt/linux*.dts: the driver
+    /// domain owns virt's PL011), booted side by side, with the same assertions.
+    func testStockRealtimeAndBusyKernelsOnVirt() throws {
+        let runs = try bootLinux([Self.stockKernel, Self.realtimeKernel, Self.busyLinux], on: .virt)
+        assertStockKernelAnswersAndPowersOff(runs[0])
+        assertRealtimeKernel(runs[1])
+        assertDeadlinesKeptBesideBusyLinux(runs[2])
+    }
+
+    private func assertStockKernelAnswersAndPowersOff(_ run: QEMURun) {
         let console = LinuxConsole(run.output)
         XCTAssertEqual(run.status, 0, run.transcript)
         let uname = console.lines.first { $0.hasPrefix("Linux apus-linux ") } ?? ""
@@ -47,8 +108,7 @@ final class LinuxTests: XCTestCase {
         XCTAssertEqual(report.misses(of: "rt"), 0, run.transcript)
     }
 
-    func testPreemptRTKernelIsRealtime() throws {
-        let run = try bootLinux("linux-rt", typing: "uname -a\ncat /sys/kernel/realtime\npoweroff\n")
+    private func assertRealtimeKernel(_ run: QEMURun) {
         let console = LinuxConsole(run.output)
         XCTAssertEqual(run.status, 0, run.transcript)
         let uname = console.lines.first { $0.hasPrefix("Linux apus-linux ") } ?? ""
@@ -59,11 +119,7 @@ final class LinuxTests: XCTestCase {
         XCTAssertEqual(GuestReport(output: run.output).checks(of: "rt")["rt-deadlines"], true, run.transcript)
     }
 
-    /// apus.hog=1: Linux's init spins a shell loop; the RT guest (SEDF with its
-    /// analysed interface) keeps every deadline anyway, and Linux sees the time
-    /// it waited as steal time.
-    func testRTGuestKeepsDeadlinesBesideABusyLinux() throws {
-        let run = try bootLinux("linux-hog", typing: "uname -r\nsleep 2\nhead -1 /proc/stat\npoweroff\n")
+    private func assertDeadlinesKeptBesideBusyLinux(_ run: QEMURun) {
         XCTAssertEqual(run.status, 0, run.transcript)
         // Steal time comes from the runstate area Apus keeps: Linux waited runnable
         // while the RT guest and the driver domain ran (8th field of the cpu line).
@@ -137,4 +193,24 @@ struct LinuxConsole {
 
     /// The last 40 lines, for failure messages.
     var tail: String { "\n--- Linux's last lines ---\n" + lines.suffix(40).joined(separator: "\n") }
+}
+
+/// One result per index, set from concurrent threads.
+final class ConcurrentResults<Value>: @unchecked Sendable {
+    private var slots: [Result<Value, Error>?]
+    private let lock = NSLock()
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<Value, Error>) {
+        lock.lock()
+        slots[index] = result
+        lock.unlock()
+    }
+
+    var values: [Result<Value, Error>] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.map { $0 ?? .failure(CancellationError()) }
+    }
 }
