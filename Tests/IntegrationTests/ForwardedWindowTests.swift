@@ -38,7 +38,8 @@ final class ForwardedWindowTests: XCTestCase {
         let run = try QEMU.bootSystem("windows", on: platform, timeout: 300, extraArguments: DiskImages.arguments(disks))
         XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript)
         let report = GuestReport(output: run.output)
-        for (vm, physical) in [(first.vm, first.physicalBase), (second.vm, second.physicalBase)] {
+        for window in [first, second] {
+            let vm = window.vm, physical = window.physicalBase
             let checks = report.checks(of: vm)
             XCTAssertEqual(checks["hostile-own-window-magic"], true, vm + run.transcript)
             XCTAssertEqual(checks["hostile-own-window-narrow"], true, vm + run.transcript)

@@ -54,39 +54,47 @@ final class LinuxTests: XCTestCase {
         return run
     }
 
-    /// Boots the sessions side by side (each QEMU runs on one host thread), then asserts each booted.
-    func bootLinux(_ sessions: [Session], on platform: TestPlatform) throws -> [QEMURun] {
-        let results = ConcurrentResults<QEMURun>(count: sessions.count)
-        DispatchQueue.concurrentPerform(iterations: sessions.count) { index in
-            results.set(index, Result { try Self.run(sessions[index], on: platform) })
-        }
-        let runs = try results.values.map { try $0.get() }
-        for run in runs { assertBooted(run) }
-        return runs
+    /// The sessions the tests below assert on. The first test that asks for one
+    /// on a platform boots all of them there side by side (each QEMU runs on one
+    /// host thread), so they take the time of about two boots, not three.
+    static let sharedSessions = [stockKernel, realtimeKernel, busyLinux]
+    private static let sharedRuns = SharedRuns()
+
+    /// `session`'s run from the shared boot on `platform`, asserted booted.
+    func sharedRun(_ session: Session, on platform: TestPlatform,
+                   file: StaticString = #filePath, line: UInt = #line) throws -> QEMURun {
+        let run = try Self.sharedRuns.run(session, on: platform)
+        assertBooted(run, file: file, line: line)
+        return run
     }
 
     func testStockKernelShellAnswersAndPowersOff() throws {
-        assertStockKernelAnswersAndPowersOff(try bootLinux(Self.stockKernel))
+        assertStockKernelAnswersAndPowersOff(try sharedRun(Self.stockKernel, on: .vexpressA15))
     }
 
     func testPreemptRTKernelIsRealtime() throws {
-        assertRealtimeKernel(try bootLinux(Self.realtimeKernel))
+        assertRealtimeKernel(try sharedRun(Self.realtimeKernel, on: .vexpressA15))
     }
 
     /// apus.hog=1: Linux's init spins a shell loop; the RT guest (SEDF with its
     /// analysed interface) keeps every deadline anyway, and Linux sees the time
     /// it waited as steal time.
     func testRTGuestKeepsDeadlinesBesideABusyLinux() throws {
-        assertDeadlinesKeptBesideBusyLinux(try bootLinux(Self.busyLinux))
+        assertDeadlinesKeptBesideBusyLinux(try sharedRun(Self.busyLinux, on: .vexpressA15))
     }
 
-    /// The same three systems on virt (Configs/virt/linux*.dts: the driver
-    /// domain owns virt's PL011), booted side by side, with the same assertions.
-    func testStockRealtimeAndBusyKernelsOnVirt() throws {
-        let runs = try bootLinux([Self.stockKernel, Self.realtimeKernel, Self.busyLinux], on: .virt)
-        assertStockKernelAnswersAndPowersOff(runs[0])
-        assertRealtimeKernel(runs[1])
-        assertDeadlinesKeptBesideBusyLinux(runs[2])
+    /// The same three on virt (Configs/virt/linux*.dts: the driver domain owns
+    /// virt's PL011), with the same assertions.
+    func testStockKernelShellAnswersAndPowersOffOnVirt() throws {
+        assertStockKernelAnswersAndPowersOff(try sharedRun(Self.stockKernel, on: .virt))
+    }
+
+    func testPreemptRTKernelIsRealtimeOnVirt() throws {
+        assertRealtimeKernel(try sharedRun(Self.realtimeKernel, on: .virt))
+    }
+
+    func testRTGuestKeepsDeadlinesBesideABusyLinuxOnVirt() throws {
+        assertDeadlinesKeptBesideBusyLinux(try sharedRun(Self.busyLinux, on: .virt))
     }
 
     private func assertStockKernelAnswersAndPowersOff(_ run: QEMURun) {
@@ -195,22 +203,46 @@ struct LinuxConsole {
     var tail: String { "\n--- Linux's last lines ---\n" + lines.suffix(40).joined(separator: "\n") }
 }
 
-/// One result per index, set from concurrent threads.
-final class ConcurrentResults<Value>: @unchecked Sendable {
-    private var slots: [Result<Value, Error>?]
+/// The runs of `LinuxTests.sharedSessions`, booted side by side once per platform.
+final class SharedRuns: @unchecked Sendable {
+    private var runs: [TestPlatform: [Result<QEMURun, Error>]] = [:]
     private let lock = NSLock()
 
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<Value, Error>) {
-        lock.lock()
-        slots[index] = result
-        lock.unlock()
-    }
-
-    var values: [Result<Value, Error>] {
+    func run(_ session: LinuxTests.Session, on platform: TestPlatform) throws -> QEMURun {
+        let sessions = LinuxTests.sharedSessions
+        guard let index = sessions.firstIndex(where: { $0.system == session.system }) else {
+            throw NSError(domain: "LinuxTests", code: 1,
+                          userInfo: [NSLocalizedDescriptionKey: "\(session.system) is not in LinuxTests.sharedSessions"])
+        }
         lock.lock()
         defer { lock.unlock() }
-        return slots.map { $0 ?? .failure(CancellationError()) }
+        if runs[platform] == nil {
+            let slots = Slots(count: sessions.count)
+            DispatchQueue.concurrentPerform(iterations: sessions.count) { index in
+                slots.set(index, Result { try LinuxTests.run(sessions[index], on: platform) })
+            }
+            runs[platform] = slots.values
+        }
+        return try runs[platform]![index].get()
+    }
+
+    /// One result per index, set from concurrent threads.
+    private final class Slots: @unchecked Sendable {
+        private var results: [Result<QEMURun, Error>?]
+        private let lock = NSLock()
+
+        init(count: Int) { results = Array(repeating: nil, count: count) }
+
+        func set(_ index: Int, _ result: Result<QEMURun, Error>) {
+            lock.lock()
+            results[index] = result
+            lock.unlock()
+        }
+
+        var values: [Result<QEMURun, Error>] {
+            lock.lock()
+            defer { lock.unlock() }
+            return results.map { $0 ?? .failure(CancellationError()) }
+        }
     }
 }
