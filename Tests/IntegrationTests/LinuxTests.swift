@@ -12,14 +12,14 @@ final class LinuxTests: XCTestCase {
     /// configuration says, types `commands` once the driver domain gives Linux
     /// the input, and fails on a panic or oops (with Linux's last lines) and on
     /// a Linux that stays silent for `silence` seconds.
-    func bootLinux(_ system: String, typing commands: String, largeImages: String = "0x81800000",
-                   timeout: TimeInterval = 400, silence: TimeInterval = 90,
+    func bootLinux(_ system: String, typing commands: String, then more: [(after: String, input: String)] = [],
+                   largeImages: String = "0x81800000", timeout: TimeInterval = 400, silence: TimeInterval = 90,
                    file: StaticString = #filePath, line: UInt = #line) throws -> QEMURun {
         let pack = QEMU.buildDirectory.appendingPathComponent("systems/\(system)/large-images.pack").path
         let run = try QEMU.boot("systems/\(system).elf", timeout: timeout,
                                 extraArguments: ["-icount", "shift=0,sleep=off",
                                                  "-device", "loader,file=\(pack),addr=\(largeImages),force-raw=on"],
-                                input: commands, typeAfter: "[consoled] INPUT -> linux", silence: silence,
+                                input: commands, typeAfter: "[consoled] INPUT -> linux", then: more, silence: silence,
                                 file: file, line: line)
         XCTAssertFalse(run.silent, "Linux printed nothing for \(Int(silence)) s" + LinuxConsole(run.output).tail, file: file, line: line)
         XCTAssertFalse(run.timedOut, "hung" + run.transcript, file: file, line: line)
@@ -85,19 +85,48 @@ final class LinuxTests: XCTestCase {
                       run.transcript)
     }
 
-    /// A panic is seen (the helper would fail a test with it), the VM ends
-    /// through panic=1's reboot, and the RT guest misses nothing.
+    /// `reboot` restarts Linux alone (the hypervisor says so): the same
+    /// kernel boots again from the large-image pack with cleared memory, its
+    /// console still goes through the driver domain, and a second shell
+    /// answers; the RT guest keeps every deadline throughout.
+    func testRebootRestartsLinuxAndASecondShellAnswers() throws {
+        let run = try bootLinux("linux", typing: "uname -r\nreboot\n", then: [
+            (after: "Apus: VM linux restarted", input: "uname -a\npoweroff\n"),
+        ], timeout: 600)
+        XCTAssertEqual(run.status, 0, run.transcript)
+        let restarts = run.output.components(separatedBy: "\n").filter { $0.contains("Apus: VM linux restarted (") }
+        XCTAssertEqual(restarts.count, 1, run.transcript)
+        XCTAssertTrue(restarts.first?.contains("restart 1)") ?? false, run.transcript)
+        let console = LinuxConsole(run.output)
+        // The kernel printed its banner twice: it booted again from its image.
+        XCTAssertEqual(console.lines.filter { $0.contains("Linux version ") }.count, 2, run.transcript)
+        guard let restartLine = console.lines.lastIndex(where: { $0.contains("Linux version ") }) else { return }
+        let uname = console.lines[restartLine...].first { $0.hasPrefix("Linux apus-linux ") } ?? ""
+        XCTAssertTrue(uname.hasSuffix("armv7l GNU/Linux"), "the second shell answers uname -a: \(uname)" + run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: VM linux stopped: shutdown (poweroff)"), run.transcript)
+        XCTAssertFalse(run.output.contains("OVERRUN console=linux"), run.transcript)
+        let report = GuestReport(output: run.output)
+        XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
+        XCTAssertEqual(report.misses(of: "rt"), 0, run.transcript)
+    }
+
+    /// A panic is seen (the helper would fail a test with it), panic=1's
+    /// reboot restarts Linux, whose second shell powers it off, and the RT
+    /// guest misses nothing.
     func testKernelPanicIsReportedAndOthersRunOn() throws {
         let pack = QEMU.buildDirectory.appendingPathComponent("systems/linux/large-images.pack").path
         let run = try QEMU.boot("systems/linux.elf", timeout: 400,
                                 extraArguments: ["-icount", "shift=0,sleep=off",
                                                  "-device", "loader,file=\(pack),addr=0x81800000,force-raw=on"],
-                                input: "echo c > /proc/sysrq-trigger\n", typeAfter: "[consoled] INPUT -> linux", silence: 90)
+                                input: "echo c > /proc/sysrq-trigger\n", typeAfter: "[consoled] INPUT -> linux",
+                                then: [(after: "Apus: VM linux restarted", input: "poweroff\n")], silence: 90)
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         let oops = LinuxConsole(run.output).oops ?? ""
         XCTAssertTrue(oops.contains("Kernel panic"), "the panic and the lines before it are reported: \(oops)" + run.transcript)
         XCTAssertTrue(oops.contains("sysrq"), oops)
-        XCTAssertTrue(run.output.contains("Apus: VM linux stopped: shutdown (reboot)"), run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: VM linux restarted (SCHEDOP_shutdown reboot, restart 1)")
+                      || run.output.contains("Apus: VM linux restarted (PSCI SYSTEM_RESET, restart 1)"), run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: VM linux stopped: shutdown (poweroff)"), run.transcript)
         XCTAssertEqual(GuestReport(output: run.output).checks(of: "rt")["rt-deadlines"], true, run.transcript)
     }
 }

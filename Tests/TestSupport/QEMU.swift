@@ -109,14 +109,16 @@ public enum QEMU {
     /// Boots `image` (a file name in the build directory, or an absolute path)
     /// on `platform`, or on `machine` when given (a -M value of that platform's
     /// machine). `input` is typed on UART0 (QEMU's stdin), all of it at once, as
-    /// soon as the output contains `typeAfter` (at start when nil): the
+    /// soon as the output contains `typeAfter` (at start when nil), then each of
+    /// `more` when its text appears after the previous input was typed: the
     /// hypervisor resets the UART's FIFO when it boots, so bytes typed earlier
     /// are lost, as on a board. stdin stays open until QEMU exits. With `silence`,
     /// a run that prints nothing for that many seconds is stopped and marked silent.
     public static func boot(
         _ image: String, platform: TestPlatform = .vexpressA15, machine: String? = nil, loader: Loader = .kernel,
         timeout: TimeInterval = 60,
-        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil, silence: TimeInterval? = nil,
+        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil,
+        then more: [(after: String, input: String)] = [], silence: TimeInterval? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
         let path = image.hasPrefix("/") ? image : buildDirectory.appendingPathComponent(image).path
@@ -148,7 +150,7 @@ public enum QEMU {
         process.standardInput = keyboard ?? FileHandle.nullDevice
 
         let collected = OutputCollector()
-        let typist = Typist(keyboard: keyboard, input: input, after: typeAfter)
+        let typist = Typist(keyboard: keyboard, input: input, after: typeAfter, then: more)
         // One blocking reader until end of file: no readabilityHandler, whose
         // removal while it runs on another thread can crash Foundation.
         let drained = DispatchSemaphore(value: 0)
@@ -255,34 +257,41 @@ extension QEMU {
     }
 }
 
-/// Types the input once, when the output shows the awaited text.
+/// Types each step's input once, in order, when the output shows its awaited
+/// text (the first step's at start when nil; a later step's text must appear
+/// after the previous step was typed).
 final class Typist: @unchecked Sendable {
     private let keyboard: Pipe?
-    private let input: String?
-    private let after: String?
-    private var typed = false
+    private let steps: [(after: String?, input: String)]
+    private var next = 0
+    /// Output length when the previous step was typed: later steps look only past it.
+    private var typedAt = 0
     private let lock = NSLock()
 
-    init(keyboard: Pipe?, input: String?, after: String?) {
+    init(keyboard: Pipe?, input: String?, after: String?, then more: [(after: String, input: String)] = []) {
         self.keyboard = keyboard
-        self.input = input
-        self.after = after
+        steps = (input.map { [(after: after, input: $0)] } ?? []) + more.map { (after: Optional($0.after), input: $0.input) }
     }
 
     /// Input is still to be typed (checked before building the text to match).
     var isWaiting: Bool {
         lock.lock()
         defer { lock.unlock() }
-        return !typed && keyboard != nil && input != nil
+        return next < steps.count && keyboard != nil
     }
 
     func typeIfReady(seen output: String) {
         lock.lock()
         defer { lock.unlock() }
-        guard !typed, let keyboard, let input else { return }
-        if let after, !output.contains(after) { return }
-        typed = true
-        keyboard.fileHandleForWriting.write(Data(input.utf8))
+        guard next < steps.count, let keyboard else { return }
+        let step = steps[next]
+        if let after = step.after {
+            let unseen = output.utf8.count > typedAt ? String(output.utf8.dropFirst(typedAt)) ?? output : ""
+            if !unseen.contains(after) { return }
+        }
+        next += 1
+        typedAt = output.utf8.count
+        keyboard.fileHandleForWriting.write(Data(step.input.utf8))
     }
 }
 

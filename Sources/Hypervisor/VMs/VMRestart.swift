@@ -2,21 +2,20 @@ import HVRegs
 import HypervisorCore
 
 /// Restarting one VM (PSCI SYSTEM_RESET, SCHEDOP_shutdown(reboot)) while the
-/// others run on: its memory cleared and its image, bootargs and VCPU loaded
-/// as at boot, its event channels closed and its shared_info page fresh, the
-/// grants it had mapped unmapped, the same scheduler parameters. Only the
-/// VM that asks is touched; it resumes at its entry point.
+/// others run on: its memory cleared and its image (or Linux kernel,
+/// initramfs and device tree), bootargs and VCPU loaded as at boot, its event
+/// channels closed and its shared_info page fresh, its vcpu_info and runstate
+/// registrations forgotten, the grants it had mapped and its grant frames
+/// unmapped, the same scheduler parameters. A console front end keeps its
+/// ring page, grant 0 and the back end's port (SplitConsole.reconnect). Only
+/// the VM that asks is touched; it resumes at its entry point.
 enum VMRestart {
-    /// Split-driver roles are wired once, at boot, between two VMs (a ring
-    /// page, a grant, a channel both sides learnt then): a VM in one cannot
-    /// come back on its own. With a console driver domain every VM has one.
-    /// A Linux VM is not restarted either (its kernel, device tree and
-    /// grant-frame region are laid out at boot only).
+    /// A back end cannot come back on its own: its front ends learnt its
+    /// mappings and ports at boot. Neither can a block front end (its ring and
+    /// data pages are wired at boot and the back end keeps request state).
     static func canRestart(vm: Int, config: SystemConfig) -> Bool {
         let machine = config.vms[vm]
-        guard !machine.isLinux, !machine.consoleBackend, !machine.blockBackend, machine.disk == nil else { return false }
-        for other in 0..<config.vmCount where config.vms[other].consoleBackend { return false }
-        return true
+        return !machine.consoleBackend && !machine.blockBackend && machine.disk == nil
     }
 
     /// Whether `vm` may restart (PSCI FEATURES answers from this).
@@ -39,8 +38,10 @@ enum VMRestart {
         EventAndGrantTables.attachBootPage(vm: vm)
         if var stage2 = Machines.table[vm].stage2 {
             _ = EventAndGrantTables.grants.unmapAll(by: DomainID(truncatingIfNeeded: vm), stage2: &stage2)
+            if Machines.table[vm].isLinux { unmapGrantFrames(&stage2) }
             Machines.table[vm].stage2 = stage2
         }
+        SplitConsole.keepRing(of: vm)
         hv_write_tlbiallnsnh(0)
         hv_dsb()
         hv_isb()
@@ -48,11 +49,12 @@ enum VMRestart {
         let start: VMCreation.Start
         do {
             start = try VMCreation.loadMemory(vm: vm, config: config, platform: platform, pack: payload.pack,
-                                              largePack: nil, fdt: payload.fdt)
+                                              largePack: payload.largePack, fdt: payload.fdt)
         } catch {
             Panic.halt("a VM's image no longer loads although it loaded at boot")
         }
         BootArgumentsPage.appendPhysicalBase(vm: vm, config: config, platform: platform)
+        SplitConsole.reconnect(vm: vm, config: config)
         Machines.table[vm].vcpu = VMCreation.freshVCPU(start)
         Machines.table[vm].vgic = VMCreation.virtualGIC(for: config.vms[vm])
         Machines.table[vm].vcpuInfo = nil
@@ -74,5 +76,16 @@ enum VMRestart {
         out.newline()
         VMCreation.admit(vm, config: config)
         return true
+    }
+
+    /// The grant-table frames Linux placed with add_to_physmap leave its
+    /// grant-frame region (their tables stay reserved; unmapped pages are skipped).
+    private static func unmapGrantFrames(_ stage2: inout Stage2Tables) {
+        let region = LinuxGuestLayout.grantFrames
+        var offset: UInt64 = 0
+        while offset < region.size {
+            _ = stage2.unmapPage(GuestPhysicalAddress(region.base.value &+ offset))
+            offset &+= PageSize.small
+        }
     }
 }
