@@ -43,6 +43,8 @@ enum Scheduling {
         loop.remove(id(vm), now: now)
     }
     static func timerFired() { loop.timerFired() }
+    /// After the hypervisor held the CPU for long (VMRestart): no VM was starved by the scheduler.
+    static func restartWatches() { loop.restartWatches(now: Clock.now) }
 
     /// Called at the end of every trap from a guest (and at the first launch),
     /// with the frame that will be resumed. Returns when a VCPU is loaded into

@@ -141,6 +141,12 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
                         timer: min(decision.until, earliestWake), starved: starved)
     }
 
+    /// The hypervisor itself held the CPU (a VM restart loading its images):
+    /// that time was not denied by the scheduler, so every watch starts again now.
+    public mutating func restartWatches(now: Instant) {
+        for i in 0..<used { slots[i].watchedSince = now }
+    }
+
     /// Credits the instructions retired since the previous decision to the
     /// VCPU that ran. False without an instruction count: nothing is watched.
     mutating func creditProgress(now: Instant, retired: UInt64?) -> Bool {
