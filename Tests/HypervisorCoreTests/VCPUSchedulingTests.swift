@@ -114,6 +114,22 @@ final class VCPUSchedulingTests: XCTestCase {
         XCTAssertLessThan(now.nanoseconds, 2700, "at the first decision after them")
     }
 
+    /// A long hypervisor stall (a VM restart loading its images) is not
+    /// starvation once the watches restart; without that it would be reported.
+    func testRestartedWatchesForgiveAHypervisorStall() throws {
+        func stalledLoop(restarting: Bool) throws -> VCPUID? {
+            var loop = try sedfLoop([SEDFParameters(period: ms(10), slice: ms(4)), SEDFParameters(period: ms(10), slice: ms(4))])
+            _ = loop.decide(now: .zero, retired: 0)
+            _ = loop.decide(now: at(ms: 1), retired: 100)
+            // 80 ms in the hypervisor: no guest instruction retired meanwhile.
+            if restarting { loop.restartWatches(now: at(ms: 81)) }
+            loop.timerFired()
+            return loop.decide(now: at(ms: 81), retired: 100).starved
+        }
+        XCTAssertNotNil(try stalledLoop(restarting: false))
+        XCTAssertNil(try stalledLoop(restarting: true))
+    }
+
     func testProgressBlockingAndMissingCounterPreventTheReport() throws {
         // Retiring instructions: never reported, however long it runs.
         var loop = try sedfLoop([SEDFParameters(period: us(100), slice: us(50)), SEDFParameters(period: us(100), slice: us(50))])
