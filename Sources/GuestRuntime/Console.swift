@@ -70,11 +70,25 @@ public struct GuestConsole: TextSink {
     public static func throughHypercall(_ body: () -> Void) {
         flush()
         if case .unknown = ring { ring = ConsoleRingState.discover() }
+        waitUntilTheBackendHasTakenEverything()
         let saved = ring
         ring = .none
         body()
         flush()
         ring = saved
+    }
+
+    /// The backend writes the ring's lines on the UART the hypervisor writes
+    /// console_io lines on: before switching paths, let it take (and print)
+    /// every byte published, so the two paths' lines do not interleave.
+    private static func waitUntilTheBackendHasTakenEverything() {
+        guard case .ring(let frontend, _) = ring else { return }
+        var patience = 10_000
+        while frontend.output.unconsumed != 0, patience > 0 {
+            patience -= 1
+            Hypervisor.yield()
+        }
+        Hypervisor.yield()
     }
 
     /// The console ring's event channel port; nil when output goes through console_io.

@@ -70,6 +70,9 @@ public struct ConsoleProducer<Barriers: RingBarriers> {
         producer = memory.load32(stream.producerOffset)
     }
 
+    /// Bytes published that the consumer has not taken yet (as its index says now).
+    public var unconsumed: UInt32 { producer &- memory.load32(stream.consumerOffset) }
+
     /// Copies as many of `bytes` as fit and publishes them.
     public mutating func write(_ bytes: UnsafeRawBufferPointer) -> ConsoleTransfer {
         let consumer = memory.load32(stream.consumerOffset)
