@@ -34,13 +34,8 @@ final class BlockHostileTests: XCTestCase {
 
     /// `status` 6: block-hostile's quitter crashes on purpose, and the run must say so.
     private func boot(_ system: String, disk: URL, status: Int32 = 0) throws -> (QEMURun, GuestReport) {
-        let run = try QEMU.boot("systems/\(system).elf", timeout: 240, extraArguments: [
-            "-icount", "shift=0,sleep=off",
-        ] + DiskImages.arguments([disk]))
-        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
-        XCTAssertEqual(run.status, status, run.transcript)
-        XCTAssertTrue(run.hypervisorOutput.contains("Apus: all VMs stopped"), run.transcript)
-        XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript)
+        let run = try QEMU.bootExpectingCleanEnd(system, timeout: 240, extraArguments: DiskImages.arguments([disk]),
+                                                 expectingStatus: status)
         return (run, GuestReport(output: run.output))
     }
 

@@ -23,12 +23,8 @@ final class DiskTests: XCTestCase {
     /// `status` 6: the guest fails on purpose (a FAILED check, a crash), and the run must say so.
     private func boot(_ system: String, disks: [URL], on platform: TestPlatform = .vexpressA15,
                       status: Int32 = 0) throws -> (QEMURun, GuestReport) {
-        let run = try QEMU.boot(platform.system(system), platform: platform, timeout: 120,
-                                extraArguments: ["-icount", "shift=0,sleep=off"] + DiskImages.arguments(disks))
-        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
-        XCTAssertEqual(run.status, status, run.transcript)
-        XCTAssertTrue(run.hypervisorOutput.contains("Apus: all VMs stopped"), run.transcript)
-        XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript)
+        let run = try QEMU.bootExpectingCleanEnd(system, on: platform, timeout: 120,
+                                                 extraArguments: DiskImages.arguments(disks), expectingStatus: status)
         return (run, GuestReport(output: run.output))
     }
 

@@ -12,12 +12,7 @@ struct SystemChecks {
 
     /// `status` 6: a guest fails on purpose (a FAILED check, a crash), and the run must say so.
     func boot(_ system: String, status: Int32 = 0) throws -> (QEMURun, GuestReport) {
-        let run = try QEMU.boot(platform.system(system), platform: platform, timeout: 300,
-                                extraArguments: ["-icount", "shift=0,sleep=off"])
-        XCTAssertFalse(run.timedOut, "hung" + run.transcript)
-        XCTAssertEqual(run.status, status, run.transcript)
-        XCTAssertTrue(run.hypervisorOutput.contains("Apus: all VMs stopped"), run.transcript)
-        XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript)
+        let run = try QEMU.bootExpectingCleanEnd(system, on: platform, timeout: 300, expectingStatus: status)
         assertStackHeadroom(run)
         return (run, GuestReport(output: run.output))
     }

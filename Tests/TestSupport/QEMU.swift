@@ -234,23 +234,27 @@ extension QEMU {
     /// Boots `systems/<system>.elf` deterministically and asserts that it
     /// ended by itself (no timeout) with exit status `status`.
     public static func bootSystem(
-        _ system: String, timeout: TimeInterval, extraArguments: [String] = [], input: String? = nil,
-        typeAfter: String? = nil, expectingStatus status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line
+        _ system: String, on platform: TestPlatform = .vexpressA15, timeout: TimeInterval, extraArguments: [String] = [],
+        input: String? = nil, typeAfter: String? = nil, expectingStatus status: Int32 = 0,
+        file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
-        let run = try boot("systems/\(system).elf", timeout: timeout, extraArguments: deterministic + extraArguments,
+        let run = try boot(platform.system(system), platform: platform, timeout: timeout,
+                           extraArguments: deterministic + extraArguments,
                            input: input, typeAfter: typeAfter, file: file, line: line)
         XCTAssertFalse(run.timedOut, "hung" + run.transcript, file: file, line: line)
         XCTAssertEqual(run.status, status, run.transcript, file: file, line: line)
         return run
     }
 
-    /// `bootSystem` for a system that must end cleanly: status 0, every VM
-    /// stopped, no panic (in what the hypervisor itself wrote).
+    /// `bootSystem` for a system that must end by itself: every VM stopped, no
+    /// panic (in what the hypervisor itself wrote), exit status `status` (0, or
+    /// 6 where a guest fails on purpose and the run must say so).
     public static func bootExpectingCleanEnd(
-        _ system: String, timeout: TimeInterval, extraArguments: [String] = [],
-        file: StaticString = #filePath, line: UInt = #line
+        _ system: String, on platform: TestPlatform = .vexpressA15, timeout: TimeInterval, extraArguments: [String] = [],
+        expectingStatus status: Int32 = 0, file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
-        let run = try bootSystem(system, timeout: timeout, extraArguments: extraArguments, file: file, line: line)
+        let run = try bootSystem(system, on: platform, timeout: timeout, extraArguments: extraArguments,
+                                 expectingStatus: status, file: file, line: line)
         XCTAssertTrue(run.hypervisorOutput.contains("Apus: all VMs stopped"), run.transcript, file: file, line: line)
         XCTAssertFalse(run.hypervisorOutput.contains("PANIC"), run.transcript, file: file, line: line)
         return run

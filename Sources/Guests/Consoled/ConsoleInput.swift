@@ -20,7 +20,7 @@ enum ConsoleInput {
     nonisolated(unsafe) static var delivered: UInt32 = 0
     nonisolated(unsafe) static var discarded: UInt32 = 0
 
-    /// Routes IRQ 37 (received bytes) and says where input goes.
+    /// Routes the UART's interrupt (received bytes) and says where input goes.
     static func attach(focusing domain: UInt16?) {
         GIC.attach(UART.interrupt, receiveInterrupt)
         UART.enableReceiving()
@@ -98,6 +98,6 @@ enum ConsoleInput {
     }
 }
 
-/// IRQ 37: masks the level-triggered receive interrupt; the main loop,
+/// The UART's interrupt: masks the level-triggered receive interrupt; the main loop,
 /// woken by it, reads the FIFO.
 func receiveInterrupt(_ intid: UInt32) { UART.maskReceiving() }

@@ -11,7 +11,7 @@ struct ConsoleEntry {
 /// Bootargs of the driver domain:
 ///   [poll=<us>] [timeout=<ms>] [focus=<domid>] [virtio=<transport> irq=<intid>]
 ///   consoles=<domid>:<name>[,...]  [disks=<domid>:<ring>:<port>:<first>:<sectors>[,...]]
-///   [physical-base=<address>]
+///   [physical-base=<address>] [uart=<address> uart-irq=<intid>]
 /// The hypervisor appends `consoles=` (docs/CONSOLE.md), `disks=` and
 /// `physical-base=` (docs/BLOCK.md); without them there is nothing to serve.
 /// `virtio` and `irq` name the virtio-blk transport passed through to this
@@ -19,7 +19,9 @@ struct ConsoleEntry {
 /// (default 2000 us). `timeout` bounds the whole run for systems whose
 /// frontends might never stop; without it the backend serves until every
 /// frontend is gone. `focus` names the domain that gets typed input first
-/// (default: the first console).
+/// (default: the first console). `uart` and `uart-irq` name the PL011 passed
+/// through as the console (default vexpress-a15's UART0 and IRQ 37; on QEMU
+/// virt `uart=0x09000000 uart-irq=33`).
 struct ConsoledArguments {
     static let maximumConsoles = 7
     /// Domain ids are VM indexes; Apus runs at most 8 VMs.
@@ -38,6 +40,10 @@ struct ConsoledArguments {
     var interrupt: UInt32? = nil
     var physicalBase: UInt32? = nil
     var focus: UInt16? = nil
+    /// vexpress-a15's UART0 raises SPI 5.
+    static let vexpressUART0Interrupt: UInt32 = 37
+    var uart = VexpressA15Devices.uart0
+    var uartInterrupt = vexpressUART0Interrupt
 
     init(_ arguments: BootArguments) throws(GuestArgumentError) {
         if arguments.value("poll") != nil {
@@ -76,6 +82,18 @@ struct ConsoledArguments {
                 throw GuestArgumentError("physical-base", .malformed, "0x and up to 8 hex digits")
             }
             physicalBase = base
+        }
+        if let text = arguments.value("uart") {
+            guard let base = parseHex32(text), base & 0xFFF == 0 else {
+                throw GuestArgumentError("uart", .malformed, "a page-aligned PL011 address such as 0x09000000")
+            }
+            uart = base
+        }
+        if arguments.value("uart-irq") != nil {
+            guard let intid = arguments.integer("uart-irq"), intid >= 32, intid < 160 else {
+                throw GuestArgumentError("uart-irq", .outOfRange, "an SPI, 32..159")
+            }
+            uartInterrupt = UInt32(truncatingIfNeeded: intid)
         }
         guard let list = arguments.value("consoles") else { return }
         try parse(list)

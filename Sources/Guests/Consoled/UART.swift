@@ -1,14 +1,20 @@
 import GuestRuntime
 import GuestSupport
 
-/// UART0, a PL011 passed through to this VM (the runtime's PL011Port).
+/// The console UART, a PL011 passed through to this VM (the runtime's
+/// PL011Port), at the address and interrupt its bootargs name (`uart=`,
+/// `uart-irq=`; without them vexpress-a15's UART0, IRQ 37).
 /// Output is polled: the backend writes whole lines from its main loop.
-/// Input raises IRQ 37, which only wakes the loop; the loop reads the
-/// receive FIFO itself (ConsoleInput).
+/// Input raises the UART's interrupt, which only wakes the loop; the loop
+/// reads the receive FIFO itself (ConsoleInput).
 typealias UART = PL011Port
 
 extension PL011Port {
-    init() { self.init(base: PL011Port.uart0) }
+    /// Set once from the bootargs, before the first line is written.
+    nonisolated(unsafe) static var consoleBase = PL011Port.uart0
+    nonisolated(unsafe) static var interrupt: UInt32 = ConsoledArguments.vexpressUART0Interrupt
+
+    init() { self.init(base: PL011Port.consoleBase) }
 
     static let control: UInt = 0x30        // UARTCR
     static let interruptMask: UInt = 0x38  // UARTIMSC
@@ -16,22 +22,21 @@ extension PL011Port {
     static let receiveEnable: UInt32 = 1 << 9  // UARTCR.RXE
     /// UARTIMSC.RXIM and RTIM: a byte arrived, or bytes wait in the FIFO.
     static let receiveInterrupts: UInt32 = (1 << 4) | (1 << 6)
-    static let interrupt: UInt32 = 37
 
-    /// The next byte received on UART0, or nil when its FIFO is empty.
+    /// The next byte received on the console UART, or nil when its FIFO is empty.
     static func receive() -> UInt8? { UART().read() }
 
-    /// Turns UART0's receiver on and lets received bytes raise IRQ 37.
+    /// Turns the console UART's receiver on and lets received bytes raise its interrupt.
     static func enableReceiving() {
-        g_mmio_write32(uart0 + control, g_mmio_read32(uart0 + control) | receiveEnable)
+        g_mmio_write32(consoleBase + control, g_mmio_read32(consoleBase + control) | receiveEnable)
         unmaskReceiving()
     }
 
-    static func unmaskReceiving() { g_mmio_write32(uart0 + interruptMask, receiveInterrupts) }
+    static func unmaskReceiving() { g_mmio_write32(consoleBase + interruptMask, receiveInterrupts) }
 
     /// The receive interrupt is level-triggered: masked until the loop has read the FIFO.
     static func maskReceiving() {
-        g_mmio_write32(uart0 + interruptMask, 0)
-        g_mmio_write32(uart0 + interruptClear, receiveInterrupts)
+        g_mmio_write32(consoleBase + interruptMask, 0)
+        g_mmio_write32(consoleBase + interruptClear, receiveInterrupts)
     }
 }

@@ -19,6 +19,8 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
         check("consoled-bootargs", false)
         Hypervisor.shutdown(.crash)
     }
+    UART.consoleBase = UInt(arguments.uart)
+    UART.interrupt = arguments.uartInterrupt
     let registered = registerSharedInfo()
     guard registered == 0 else {
         out.write("ERROR shared_info registration returned ")
