@@ -38,29 +38,24 @@ enum SplitConsole {
         appendConsoleList(backend: backend)
     }
 
-    /// A restarting front end's ring page, kept across its memory clear: it is
-    /// the console device's state, shared with the back end, which keeps its
-    /// own copies of the indices (and drains what the old kernel left).
-    nonisolated(unsafe) private static var keptRing = InlineArray<4096, UInt8>(repeating: 0)
-
-    /// Before `vm`'s memory is cleared for a restart.
-    static func keepRing(of vm: Int) {
+    /// The physical address of `vm`'s ring page, which its restart leaves
+    /// uncleared (nil when `vm` has no ring): it is the console device's state,
+    /// shared with the back end, which keeps its own copies of the indices (and
+    /// drains what the old kernel left).
+    static func ringPage(of vm: Int) -> UInt? {
         guard let backend, vm != backend,
-              let page = Machines.guestBytes(vm: vm, address: ringFrame[vm] &<< 12, length: 4096)
-        else { return }
-        withUnsafeMutableBytes(of: &keptRing) { $0.copyMemory(from: UnsafeRawBufferPointer(page)) }
+              let page = Machines.guestBytes(vm: vm, address: ringFrame[vm] &<< 12, length: 4096),
+              let address = page.baseAddress
+        else { return nil }
+        return UInt(bitPattern: address)
     }
 
-    /// After `vm` is loaded again: the ring page back, grant 0 written again
-    /// (the back end's mapping of the page never went), and a new port of
-    /// `vm` bound to the back end's same port, which hvm_op get_param now names.
+    /// After `vm` is loaded again: grant 0 written again (the back end's
+    /// mapping of the ring page never went), and a new port of `vm` bound to
+    /// the back end's same port, which hvm_op get_param now names.
     static func reconnect(vm: Int, config: SystemConfig) {
         guard let backend, vm != backend else { return }
-        let ring = ringFrame[vm] &<< 12
-        guard let page = Machines.guestBytes(vm: vm, address: ring, length: 4096)
-        else { Panic.halt("a console ring page lies outside its VM") }
-        withUnsafeBytes(of: &keptRing) { page.copyMemory(from: $0) }
-        BackendPlumbing.grant(page: ring, of: vm, config: config, reference: 0, to: backend)
+        BackendPlumbing.grant(page: ringFrame[vm] &<< 12, of: vm, config: config, reference: 0, to: backend)
         frontendPort[vm] = BackendPlumbing.rebind(frontend: vm, backend: backend, backendPort: backendPort[vm])
     }
 
