@@ -11,9 +11,9 @@ final class LinuxTests: XCTestCase {
     /// Boots a Linux system with its large-image pack loaded where the
     /// configuration says, types `commands` once the driver domain gives Linux
     /// the input, and fails on a panic or oops (with Linux's last lines) and on
-    /// a Linux that stays silent for `silence` seconds.
+    /// a Linux that stays silent for `silence` seconds of virtual time.
     func bootLinux(_ system: String, typing commands: String, then more: [(after: String, input: String)] = [],
-                   largeImages: String = "0x81800000", timeout: TimeInterval = 400, silence: TimeInterval = 90,
+                   largeImages: String = "0x81800000", timeout: TimeInterval = 400, silence: TimeInterval = 20,
                    file: StaticString = #filePath, line: UInt = #line) throws -> QEMURun {
         let pack = QEMU.buildDirectory.appendingPathComponent("systems/\(system)/large-images.pack").path
         let run = try QEMU.boot("systems/\(system).elf", timeout: timeout,
@@ -21,7 +21,7 @@ final class LinuxTests: XCTestCase {
                                                  "-device", "loader,file=\(pack),addr=\(largeImages),force-raw=on"],
                                 input: commands, typeAfter: "[consoled] INPUT -> linux", then: more, silence: silence,
                                 file: file, line: line)
-        XCTAssertFalse(run.silent, "Linux printed nothing for \(Int(silence)) s" + LinuxConsole(run.output).tail, file: file, line: line)
+        XCTAssertFalse(run.silent, "Linux printed nothing for \(Int(silence)) s of virtual time" + LinuxConsole(run.output).tail, file: file, line: line)
         XCTAssertFalse(run.timedOut, "hung" + run.transcript, file: file, line: line)
         if let oops = LinuxConsole(run.output).oops { XCTFail("Linux oopsed or panicked:\n\(oops)", file: file, line: line) }
         return run
@@ -144,7 +144,7 @@ final class LinuxTests: XCTestCase {
                                 extraArguments: ["-icount", "shift=0,sleep=off",
                                                  "-device", "loader,file=\(pack),addr=0x81800000,force-raw=on"],
                                 input: "echo c > /proc/sysrq-trigger\n", typeAfter: "[consoled] INPUT -> linux",
-                                then: [(after: "Apus: VM linux restarted", input: "poweroff\n")], silence: 90)
+                                then: [(after: "Apus: VM linux restarted", input: "poweroff\n")], silence: 20)
         XCTAssertFalse(run.timedOut, "hung" + run.transcript)
         let oops = LinuxConsole(run.output).oops ?? ""
         XCTAssertTrue(oops.contains("Kernel panic"), "the panic and the lines before it are reported: \(oops)" + run.transcript)

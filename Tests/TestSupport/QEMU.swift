@@ -113,7 +113,10 @@ public enum QEMU {
     /// `more` when its text appears after the previous input was typed: the
     /// hypervisor resets the UART's FIFO when it boots, so bytes typed earlier
     /// are lost, as on a board. stdin stays open until QEMU exits. With `silence`,
-    /// a run that prints nothing for that many seconds is stopped and marked silent.
+    /// a run that prints nothing for that many seconds of virtual time is stopped
+    /// and marked silent: the run must use `-icount shift=0` (one instruction,
+    /// one nanosecond), and QEMU's instruction count is read over QMP, so a
+    /// slow or busy host never counts as silence.
     public static func boot(
         _ image: String, platform: TestPlatform = .vexpressA15, machine: String? = nil, loader: Loader = .kernel,
         timeout: TimeInterval = 60,
@@ -133,6 +136,15 @@ public enum QEMU {
             "-display", "none", "-monitor", "none", "-serial", "stdio",
             "-audiodev", "none,id=none",
         ] + platform.machineArguments + ["-semihosting"] + (try loader.arguments(image: path)) + extraArguments
+        let qmpPath = QMPInstructionCount.socketPath()
+        if silence != nil {
+            guard extraArguments.contains(where: { $0.hasPrefix("shift=0") }) else {
+                XCTFail("silence is virtual time: the run needs -icount shift=0", file: file, line: line)
+                throw XCTSkip("no -icount shift=0")
+            }
+            process.arguments! += ["-qmp", "unix:\(qmpPath),server=on,wait=off"]
+        }
+        defer { try? FileManager.default.removeItem(atPath: qmpPath) }
         // stderr (QEMU's messages, semihosting output) goes to a file, read once
         // QEMU has exited: kept apart from UART0, with no second reader to run.
         let pipe = Pipe()
@@ -171,12 +183,17 @@ public enum QEMU {
         typist.typeIfReady(seen: "")
         var timedOut = false, silent = false
         let deadline = Date().addingTimeInterval(timeout)
-        var seen = 0, lastOutput = Date()
+        let counter = silence == nil ? nil : QMPInstructionCount(path: qmpPath)
+        if silence != nil, counter == nil, process.isRunning {
+            XCTFail("QEMU's QMP socket did not answer: silence cannot be measured", file: file, line: line)
+        }
+        var seen = 0, lastOutput: UInt64 = counter?.instructions() ?? 0
         while finished.wait(timeout: .now() + 0.5) == .timedOut {
-            let count = collected.count
-            if count != seen { seen = count; lastOutput = Date() }
             if Date() >= deadline { timedOut = true; break }
-            if let silence, Date().timeIntervalSince(lastOutput) >= silence { timedOut = true; silent = true; break }
+            guard let silence, let counter, let now = counter.instructions() else { continue }
+            let count = collected.count
+            if count != seen { seen = count; lastOutput = now }
+            if now &- lastOutput >= UInt64(silence * 1e9) { timedOut = true; silent = true; break }
         }
         if timedOut {
             process.terminate()
