@@ -190,10 +190,19 @@ struct SystemChecks {
 
     /// A guest with its own stage-1 MMU and caches keeps its translation and
     /// data across hundreds of VCPU switches (its CP15 state is switched).
+    /// Hypercall buffers go through that stage 1: unmapped, or read-only where
+    /// the hypervisor writes, they get -EFAULT, no fault is injected, and the
+    /// guest runs on to its clean power-off.
     func guestWithItsOwnStage1MMUSurvivesSwitches() throws {
         let (run, report) = try boot("paging")
         let checks = report.checks(of: "paging")
-        XCTAssertEqual(checks, ["paging-mmu-on": true, "paging-alias": true, "paging-survives-switches": true], run.transcript)
+        XCTAssertEqual(checks, ["paging-mmu-on": true, "paging-alias": true, "paging-efault": true,
+                                "paging-survives-switches": true], run.transcript)
+        XCTAssertTrue(run.output.contains("EFAULT unmapped=-14 read-only=-14 untouched=yes writable=0 console-unmapped=-14"),
+                      run.transcript)
+        let counters = run.output.components(separatedBy: "\n").first { $0.hasPrefix("  VM paging: ") } ?? ""
+        XCTAssertTrue(counters.contains("faults injected 0"), counters + run.transcript)
+        XCTAssertTrue(run.output.contains("Apus: VM paging stopped: shutdown (poweroff)"), run.transcript)
         XCTAssertGreaterThan(Scanner(string: run.output.components(separatedBy: "decisions ").last ?? "").scanInt() ?? 0, 100,
                              "the guest was switched out and back many times" + run.transcript)
     }
