@@ -27,6 +27,8 @@ enum VMRestart {
     }
 
     nonisolated(unsafe) static var pending = InlineArray<8, Pending?>(repeating: nil)
+    /// Which VMs have a load under way: read on every return to a guest, so a flag, not `pending`.
+    nonisolated(unsafe) static var loading = InlineArray<8, Bool>(repeating: false)
 
     /// A back end cannot come back on its own: its front ends learnt its
     /// mappings and ports at boot. Neither can a block front end (its ring and
@@ -43,7 +45,7 @@ enum VMRestart {
     }
 
     @inline(__always)
-    static func isRestarting(_ vm: Int) -> Bool { pending[vm] != nil }
+    static func isRestarting(_ vm: Int) -> Bool { loading[vm] }
 
     /// Begins restarting `vm`, the running VM whose trap `frame` is: the old
     /// VCPU goes at once and the load is planned, to run later in steps
@@ -76,6 +78,7 @@ enum VMRestart {
         Machines.table[vm].consoleInput = ConsoleInputQueue()
         Machines.table[vm].vcpu.restore(into: frame)
         pending[vm] = Pending(load: load, why: why, requested: Clock.now)
+        loading[vm] = true
         return true
     }
 
@@ -96,6 +99,7 @@ enum VMRestart {
         guard let restart = pending[vm], let payload = SystemBoot.reloadPayload(), let platform = SystemBoot.platform
         else { Panic.halt("a restarting VM's configuration no longer parses") }
         pending[vm] = nil
+        loading[vm] = false
         // Its channels and grants go only now, and the console's come back at
         // once: a back end never sees its front end's port closed.
         EventAndGrantTables.release(vm: vm)
