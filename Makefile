@@ -526,10 +526,11 @@ test: all
 test-host:
 	$(SWIFT) test --disable-swift-testing --skip IntegrationTests
 
-# Host benchmarks (apus bench), then the hypervisor measured in QEMU by the
+# Host benchmarks (apus bench), the hypervisor image's text by module, then the hypervisor measured in QEMU by the
 # bench systems (Configs/bench-*.dts) that `all` builds (docs/BENCHMARKS.md).
 bench: all
 	$(SWIFT) run -c release apus bench
+	DEMANGLE=$(DEMANGLE) Tests/Bench/text-size.sh $(BUILD)/apus.elf $(HV_BASE_OBJS)
 	BUILD=$(BUILD) RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/qemu-bench.sh
 
 debug: all debug-tools $(DISK_SPLIT) $(DISK_DIRECT)
