@@ -5,12 +5,15 @@
 # types `poweroff` once the driver domain hands the console to Linux (the
 # shell runs it when it first reads), and prints the hypervisor's census: traps
 # and interrupts by kind and VM, the instructions HYP spent on each kind, and
-# HYP's share of all instructions retired. Fails, with the captured console,
+# HYP's share of all instructions retired. All instructions are the sum of the
+# hypervisor's two PMU counters (guest modes, Hyp mode); HYP's are those the
+# Hyp counter saw inside apus_trap only: QEMU splits instructions between the
+# two counters unreliably across mode changes (docs/BENCHMARKS.md). Fails, with the captured console,
 # when the run does not end with status 0 or prints no census.
 #
 # Environment: BUILD (the measuring build, default build/measure), RAM_MB
 # (default 256), QEMU (default qemu-system-arm), BENCH_TIMEOUT (seconds,
-# default 600).
+# default 600), CENSUS_CONSOLE (a file to keep the whole console in).
 set -u -o pipefail
 
 BUILD=${BUILD:-build/measure}
@@ -44,6 +47,7 @@ wait "$qemu"
 status=$?
 exec 3>&-
 output=$(tr -d '\r' < "$work/out")
+[ -n "${CENSUS_CONSOLE-}" ] && printf '%s\n' "$output" > "$CENSUS_CONSOLE"
 
 fail() {
   echo "linux-census: $1" >&2
@@ -57,7 +61,8 @@ printf '%s\n' "$output" | grep -q '^CENSUS instructions hyp=' || fail "no census
 
 echo "Linux's view: Configs/linux.dts (stock Debian kernel, RT guest, console driver domain), booted to its"
 echo "shell and powered off, measuring build, -icount shift=0,sleep=off. Traps and interrupts by kind and VM;"
-echo "HYP instructions: retired in HYP from apus_trap's entry to its return, all VMs (vector stubs not included)."
+echo "HYP instr: instructions retired in HYP from apus_trap's entry to its return (idle time retires none),"
+echo "summed over every VM's traps of the kind."
 printf '%s\n' "$output" | awk '
   $1 == "CENSUS" && $2 == "trap" {
     vm = $3; kind = $4
@@ -67,7 +72,8 @@ printf '%s\n' "$output" | awk '
   }
   $1 == "CENSUS" && $2 == "hyp" { hyp[$3] = $4; hypTraps += $4 }
   $1 == "CENSUS" && $2 == "instructions" {
-    split($3, h, "="); split($4, g, "="); hypAll = h[2]; guestAll = g[2]
+    split($3, h, "="); split($4, g, "="); split($5, hb, "="); split($6, gb, "=")
+    hypAll = h[2]; guestAll = g[2]; hypBoot = hb[2]; guestBoot = gb[2]
   }
   END {
     printf "%-24s", "kind"
@@ -77,11 +83,13 @@ printf '%s\n' "$output" | awk '
       kind = kinds[k]
       printf "%-24s", kind
       for (v = 1; v <= nv; v++) printf " %10d", count[vms[v], kind]
-      printf " %10d %14d %9d\n", total[kind], hyp[kind], total[kind] ? hyp[kind] / total[kind] : 0
+      printf " %10d %14.0f %9d\n", total[kind], hyp[kind], total[kind] ? hyp[kind] / total[kind] : 0
     }
     printf "%-24s", "all traps"
     for (v = 1; v <= nv; v++) { s = 0; for (k = 1; k <= nk; k++) s += count[vms[v], kinds[k]]; printf " %10d", s }
-    printf " %10d %14d %9d\n", all, hypTraps, all ? hypTraps / all : 0
-    printf "instructions retired: guests %d, HYP %d (%d in trap handling): HYP %.2f %% of all\n",
-      guestAll, hypAll, hypTraps, 100 * hypAll / (hypAll + guestAll)
+    printf " %10d %14.0f %9d\n", all, hypTraps, all ? hypTraps / all : 0
+    all = (hypAll - hypBoot) + (guestAll - guestBoot)
+    printf "before the first trap: HYP %.0f instructions (creating the VMs, loading their images)\n", hypBoot
+    printf "from the first trap to power-off: %.0f instructions retired (guests and HYP), %.0f of them in\n", all, hypTraps
+    printf "apus_trap: HYP %.2f %% of all (vector stubs, about 20 instructions per trap, not included)\n", 100 * hypTraps / all
   }'

@@ -21,10 +21,16 @@ enum TrapCensus {
     nonisolated(unsafe) static var guestInstructions: UInt64 = 0
     nonisolated(unsafe) static var lastHyp: UInt32 = 0
     nonisolated(unsafe) static var lastGuest: UInt32 = 0
+    /// HYP's and the guests' instructions before the first trap: creating the
+    /// VMs and loading their images, then the first guest's first stretch.
+    nonisolated(unsafe) static var beforeFirstTrap: (hyp: UInt64, guest: UInt64)? = nil
+    /// When counting began (virtual time: 1 ns per instruction under -icount shift=0, plus idle time).
+    nonisolated(unsafe) static var startedAt = Instant.zero
 
-    /// INST_RETIRED, counted in Hyp mode only: P, U, NSK, NSU set (no PL1,
-    /// no PL0, secure or not), NSH set (Hyp).
-    static let hypOnlyInstructions: UInt32 = 0x08 | 0xF800_0000
+    /// INST_RETIRED, counted in Hyp mode only: P and U set, NSK and NSU
+    /// clear (Non-secure PL1 and PL0 are counted only when NSK and NSU equal
+    /// P and U), NSH set (Hyp).
+    static let hypOnlyInstructions: UInt32 = 0x08 | 1 << 31 | 1 << 30 | 1 << 27
 
     /// After GuestInstructions.start: takes the counter below its counter.
     static func start() {
@@ -36,6 +42,7 @@ enum TrapCensus {
         hv_write_pmcntenset(1 &<< index)
         hv_isb()
         hypCounter = index
+        startedAt = Clock.now
         lastHyp = readHyp()
         lastGuest = UInt32(truncatingIfNeeded: GuestInstructions.count ?? 0)
     }
@@ -62,6 +69,7 @@ enum TrapCensus {
         }
         counts[vm * TrapKind.count + kind.rawValue] &+= 1
         widen()
+        if beforeFirstTrap == nil { beforeFirstTrap = (hypInstructions, guestInstructions) }
         return (kind, readHyp())
     }
 
@@ -72,7 +80,8 @@ enum TrapCensus {
     }
 
     /// `CENSUS trap <vm> <kind> <count>` for every kind a VM had, `CENSUS hyp
-    /// <kind> <instructions>`, and `CENSUS instructions hyp=… guest=…`.
+    /// <kind> <instructions>`, and `CENSUS instructions hyp=… guest=…
+    /// hyp-before-first-trap=… guest-before-first-trap=…` (totals include those).
     static func write(to out: inout Console) {
         widen()
         for vm in 0..<Machines.count {
@@ -102,6 +111,12 @@ enum TrapCensus {
         out.write(decimal: hypInstructions)
         out.write(" guest=")
         out.write(decimal: guestInstructions)
+        out.write(" hyp-before-first-trap=")
+        out.write(decimal: beforeFirstTrap?.hyp ?? hypInstructions)
+        out.write(" guest-before-first-trap=")
+        out.write(decimal: beforeFirstTrap?.guest ?? guestInstructions)
+        out.write(" elapsed-ns=")
+        out.write(decimal: Clock.now.since(startedAt).nanoseconds)
         out.newline()
     }
 
