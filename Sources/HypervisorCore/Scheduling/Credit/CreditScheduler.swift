@@ -46,11 +46,15 @@
 // Lazy accounting. Between two changes of the active set or of an active
 // VCPU's weight or cap, every active VCPU gets the same share at every
 // accounting, and only the running one spends credit. So a VCPU that does not
-// run earns `share` per accounting, and the accounting at which it next changes
-// priority, parking or activity is known in advance (`nextChange`): its credit
-// is kept as of `settledEpoch` accountings, brought up to date when it is read
-// or starts running (`settle`), and it waits in `pending` for that accounting.
-// An accounting then touches the running VCPU and the VCPUs due in `pending`.
+// run earns `share` per accounting, and the accounting at which it next
+// changes priority, parking or activity is known in advance
+// (`accountingsToNextChange`): its credit is kept as of `settledEpoch`
+// accountings, brought up to date when it is read or starts running
+// (`settle`), and it waits in `pending` for that accounting.
+// An accounting then touches the running VCPU, the VCPUs that stopped running,
+// woke or got new parameters since the last one (`unfiled`, a bitmap: the
+// switch, wake and block paths set a bit and do no heap work), and the VCPUs
+// due in `pending`.
 // Only the first accounting after a change of the active set or of an active
 // VCPU's parameters recomputes the shares (the water-filling, in slot order as
 // the shares depend on it) and re-files every active VCPU: O(active * passes).
@@ -59,9 +63,10 @@
 // Tests/HypervisorCoreTests/ReferenceSchedulers, does that).
 //
 // wake, block, yield, charge and decide are O(log n); an accounting is
-// O((1 + VCPUs changing) * log n) while the shares stand, O(active VCPUs *
-// water-filling passes) after they changed. insert, remove and setParameters
-// are O(n) (the id map).
+// O((1 + VCPUs that ran, woke or changed since the last one + VCPUs whose
+// priority, parking or activity changes) * log n) while the shares stand,
+// O(active VCPUs * water-filling passes) after they changed. insert, remove
+// and setParameters are O(n) (the id map).
 
 public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     public typealias Parameters = CreditParameters
@@ -104,6 +109,10 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     /// Active VCPUs other than the running one, by the accounting (epoch) at
     /// which their priority, parking or activity changes next.
     var pending = SlotHeap<capacity>()
+    /// Active VCPUs that stopped running, woke or got new parameters since
+    /// the last accounting: the next one settles and files each that is not
+    /// running (a bit here is all the switch, wake and block paths pay).
+    var unfiled = SlotSet<capacity>()
     /// Accountings done so far.
     var epoch: UInt64 = 0
     /// The active set or an active VCPU's weight or cap changed since the
@@ -154,6 +163,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         }
         if slots[i].active { sharesStale = true }
         pending.remove(i)
+        unfiled.update(i, member: false)
         slots[i].inUse = false
         index.remove(vcpu)
         vcpuCount -= 1
@@ -168,7 +178,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         if parameters.cap == 0 { slots[i].parked = false }
         if slots[i].active { sharesStale = true }
         sync(i)
-        file(i)
+        fileAtNextAccounting(i)
     }
 
     public func parameters(of vcpu: VCPUID) -> CreditParameters? {
@@ -200,7 +210,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         slots[i].blocked = false
         if slots[i].priority == .under && !slots[i].parked {
             slots[i].priority = .boost
-            file(i) // the next accounting ends the boost
+            fileAtNextAccounting(i) // which ends the boost
         }
         slots[i].ticket = takeTicket()
         causes.woke = true
@@ -301,9 +311,10 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     private mutating func dispatch(_ i: Int, now: Instant) {
         if running != i {
             stopRunning()
-            // Running, it spends credit: its account is kept current from now on.
-            settle(i)
-            pending.remove(i)
+            // Running, it spends credit: its account is kept current from now
+            // on. (A bit left in `unfiled` is dropped by the next accounting.)
+            if slots[i].settledEpoch != epoch { settle(i) }
+            if pending.contains(i) { pending.remove(i) }
             running = i
         }
         dispatchedAt = now
@@ -311,10 +322,11 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     /// The running VCPU leaves the CPU; if active, it now earns lazily.
+    @inline(__always)
     private mutating func stopRunning() {
         guard let r = running else { return }
         running = nil
-        file(r)
+        fileAtNextAccounting(r)
     }
 
     /// Highest priority, then earliest ticket, among runnable VCPUs.
@@ -394,6 +406,19 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         }
         epoch += 1
         if let r = running, slots[r].active { applyAccounting(r) }
+        // The unfiled first: filing one moves it in `pending` past this accounting.
+        for w in 0..<unfiled.wordsInUse {
+            var bits = unfiled.word(w)
+            while bits != 0 {
+                let i = w * 64 + bits.trailingZeroBitCount
+                bits &= bits - 1
+                unfiled.update(i, member: false)
+                if slots[i].inUse && slots[i].active && running != i {
+                    applyAccounting(i)
+                    file(i)
+                }
+            }
+        }
         while let i = pending.first, pending.key(of: i) <= epoch {
             applyAccounting(i)
             file(i)
@@ -487,6 +512,13 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
                                           accountings: target - slots[i].settledEpoch, floor: periodWorth)
         }
         slots[i].settledEpoch = target
+    }
+
+    /// Leaves slot `i` to the next accounting, the earliest at which it can
+    /// change: that one settles it and files it exactly (`file`).
+    @inline(__always)
+    private mutating func fileAtNextAccounting(_ i: Int) {
+        unfiled.update(i, member: true)
     }
 
     /// Files slot `i` in `pending` under the accounting at which it next
