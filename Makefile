@@ -150,6 +150,7 @@ LDFLAGS  := --gc-sections -z noexecstack --no-enum-size-warning \
 
 CORE_SRCS := $(shell find Sources/HypervisorCore -name '*.swift' | sort)
 RINGS_SRCS := $(shell find Sources/XenRings -name '*.swift' | sort)
+XENSTORE_SRCS := $(shell find Sources/Xenstore -name '*.swift' | sort)
 GUESTKIT_SRCS := $(shell find Sources/GuestKit -name '*.swift' | sort)
 HV_SRCS   := $(shell find Sources/Hypervisor -name '*.swift' | sort)
 BOOT_SRCS := $(filter-out Boot/payload.S,$(sort $(wildcard Boot/*.S)))
@@ -223,7 +224,7 @@ UBOOT_BIN   := /usr/lib/u-boot/qemu_arm/u-boot.bin
 
 .PHONY: linux trace apus-tool guests all help tools debug-tools image-tools uboot-tools run test test-host bench debug image asmcheck clean
 
-all: tools $(BUILD)/apus.elf $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests $(TEST_SYSTEMS) $(REFUSED_SYSTEMS) \
+all: tools $(BUILD)/apus.elf $(BUILD)/xenstore/xenstore.o $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests $(TEST_SYSTEMS) $(REFUSED_SYSTEMS) \
 	$(UNCHECKED_SYSTEMS) $(VIRT_SYSTEMS) uboot-tools $(UBOOT_TEST_IMAGES) $(BUILD)/uboot/env.img
 
 guests: $(GUEST_BINS)
@@ -288,6 +289,7 @@ $(BUILD)/%/sources.txt: FORCE
 	@echo '$($(SOURCES_OF_$*))' > $@.tmp; cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@
 SOURCES_OF_core := CORE_SRCS
 SOURCES_OF_rings := RINGS_SRCS
+SOURCES_OF_xenstore := XENSTORE_SRCS
 SOURCES_OF_guestkit := GUESTKIT_SRCS
 SOURCES_OF_hv := HV_SRCS
 
@@ -305,6 +307,14 @@ $(BUILD)/rings/rings.o: $(RINGS_SRCS) $(BUILD)/rings/sources.txt | tools
 	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -module-name XenRings \
 		-emit-module -emit-module-path $(BUILD)/rings/XenRings.swiftmodule \
 		-c $(RINGS_SRCS) -o $@
+	@touch $@
+
+# Xenstore for the driver domain, for the target (uses the ring protocol).
+$(BUILD)/xenstore/xenstore.o: $(XENSTORE_SRCS) $(BUILD)/xenstore/sources.txt $(BUILD)/rings/rings.o | tools
+	@mkdir -p $(@D)
+	$(SWIFTC) $(SWIFT_TARGET_FLAGS) -I $(BUILD)/rings -module-name Xenstore \
+		-emit-module -emit-module-path $(BUILD)/xenstore/Xenstore.swiftmodule \
+		-c $(XENSTORE_SRCS) -o $@
 	@touch $@
 
 $(BUILD)/gen/Version.swift: FORCE

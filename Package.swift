@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "apus", targets: ["apus"]),
         .library(name: "HypervisorCore", targets: ["HypervisorCore"]),
         .library(name: "XenRings", targets: ["XenRings"]),
+        .library(name: "Xenstore", targets: ["Xenstore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,6 +23,10 @@ let package = Package(
         // and back rings, the console ring, blkif): no dependencies, so the
         // hypervisor, the guests and the host tests use it alike.
         .target(name: "XenRings"),
+        // Xenstore for the driver domain: the tree, permissions, quotas,
+        // watches, transactions and Xen's wire and ring protocol; pure and
+        // allocation-free over a region the caller sizes from its configuration.
+        .target(name: "Xenstore", dependencies: ["XenRings"]),
         // Guest-only logic, pure and host-tested: bootargs parsers, the RT
         // guest's task executive, virtqueue layout. The Makefile compiles it for
         // armv7 and links it into every guest; the hypervisor never imports it.
@@ -42,6 +47,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["HypervisorCore"], path: "Tests/TestSupport"),
         .testTarget(name: "HypervisorCoreTests", dependencies: ["HypervisorCore", "TestSupport"]),
         .testTarget(name: "XenRingsTests", dependencies: ["XenRings", "TestSupport"]),
+        .testTarget(name: "XenstoreTests", dependencies: ["Xenstore", "XenRings", "TestSupport"]),
         .testTarget(name: "GuestKitTests", dependencies: ["GuestKit", "HypervisorCore", "TestSupport"]),
         .testTarget(name: "InterfaceAnalysisTests", dependencies: ["InterfaceAnalysis", "HypervisorCore", "TestSupport"]),
         .testTarget(name: "ApusToolsTests", dependencies: ["ApusTools", "HypervisorCore", "InterfaceAnalysis", "TestSupport"]),
