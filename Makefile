@@ -543,14 +543,16 @@ test-host:
 	$(SWIFT) test --disable-swift-testing --skip IntegrationTests
 
 # Host benchmarks (apus bench), the hypervisor image's text by module, the
-# hypervisor measured in QEMU by the bench systems (Configs/bench-*.dts) that
-# `all` builds, then Linux's view: Configs/linux.dts booted from a measuring
-# build (MEASURE=1, in $(BUILD)/measure) with its traps counted (docs/BENCHMARKS.md).
+# hypervisor measured in QEMU by the bench systems (Configs/bench-*.dts, on virt
+# Configs/virt/bench-*.dts) that `all` builds, then Linux's view: Configs/linux.dts
+# booted on vexpress-a15 from a measuring build (MEASURE=1, in $(BUILD)/measure)
+# with its traps counted (docs/BENCHMARKS.md).
 bench: all
 	$(SWIFT) run -c release apus bench
 	DEMANGLE=$(DEMANGLE) Tests/Bench/text-size.sh $(BUILD)/apus.elf $(HV_BASE_OBJS)
-	BUILD=$(BUILD) RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/qemu-bench.sh
-	$(MAKE) BUILD=$(BUILD)/measure MEASURE=1 LINUX_DIR=$(abspath $(LINUX_DIR)) $(BUILD)/measure/systems/linux.elf
+	BUILD=$(BUILD) PLATFORM=$(PLATFORM) RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/qemu-bench.sh
+	$(MAKE) PLATFORM=vexpress-a15 EXIT=semihosting BOOT=kernel BUILD=$(BUILD)/measure MEASURE=1 \
+		LINUX_DIR=$(abspath $(LINUX_DIR)) $(BUILD)/measure/systems/linux.elf
 	BUILD=$(BUILD)/measure RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/linux-census.sh
 
 debug: all debug-tools $(DISK_SPLIT) $(DISK_DIRECT)

@@ -8,27 +8,96 @@ import XCTest
 /// from the console (Linux's own answers, the RT guest's report) and from the
 /// hypervisor (why each VM stopped, its counters).
 final class LinuxTests: XCTestCase {
+    /// A Linux system and what is typed into its shell.
+    struct Session {
+        let system: String
+        let commands: String
+    }
+
+    static let stockKernel = Session(system: "linux", commands: "uname -a\ncat /proc/interrupts\npoweroff\n")
+    static let realtimeKernel = Session(system: "linux-rt", commands: "uname -a\ncat /sys/kernel/realtime\npoweroff\n")
+    static let busyLinux = Session(system: "linux-hog", commands: "uname -r\nsleep 2\nhead -1 /proc/stat\npoweroff\n")
+
+    /// Where Configs/linux*.dts (vexpress-a15) and Configs/virt/linux*.dts put the large-image pack.
+    static func largeImagesAddress(on platform: TestPlatform) -> String {
+        switch platform {
+        case .vexpressA15: "0x81800000"
+        case .virt: "0x41800000"
+        }
+    }
+
     /// Boots a Linux system with its large-image pack loaded where the
-    /// configuration says, types `commands` once the driver domain gives Linux
-    /// the input, and fails on a panic or oops (with Linux's last lines) and on
-    /// a Linux that stays silent for `silence` seconds.
-    func bootLinux(_ system: String, typing commands: String, largeImages: String = "0x81800000",
-                   timeout: TimeInterval = 400, silence: TimeInterval = 90,
-                   file: StaticString = #filePath, line: UInt = #line) throws -> QEMURun {
-        let pack = QEMU.buildDirectory.appendingPathComponent("systems/\(system)/large-images.pack").path
-        let run = try QEMU.boot("systems/\(system).elf", timeout: timeout,
-                                extraArguments: ["-icount", "shift=0,sleep=off",
-                                                 "-device", "loader,file=\(pack),addr=\(largeImages),force-raw=on"],
-                                input: commands, typeAfter: "[consoled] INPUT -> linux", silence: silence,
-                                file: file, line: line)
+    /// configuration says and types the session's commands once the driver
+    /// domain gives Linux the input. Asserts nothing (it may run on any thread).
+    static func run(_ session: Session, on platform: TestPlatform, timeout: TimeInterval = 400,
+                    silence: TimeInterval = 90) throws -> QEMURun {
+        let pack = QEMU.buildDirectory.appendingPathComponent("\(platform.systemsDirectory)/\(session.system)/large-images.pack").path
+        return try QEMU.boot(platform.system(session.system), platform: platform, timeout: timeout,
+                             extraArguments: QEMU.deterministic + [
+                                 "-device", "loader,file=\(pack),addr=\(largeImagesAddress(on: platform)),force-raw=on"],
+                             input: session.commands, typeAfter: "[consoled] INPUT -> linux", silence: silence)
+    }
+
+    /// Fails on a panic or oops (with Linux's last lines), on a Linux that
+    /// stayed silent for `silence` seconds and on a hang.
+    func assertBooted(_ run: QEMURun, silence: TimeInterval = 90, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertFalse(run.silent, "Linux printed nothing for \(Int(silence)) s" + LinuxConsole(run.output).tail, file: file, line: line)
         XCTAssertFalse(run.timedOut, "hung" + run.transcript, file: file, line: line)
         if let oops = LinuxConsole(run.output).oops { XCTFail("Linux oopsed or panicked:\n\(oops)", file: file, line: line) }
+    }
+
+    /// `run` and `assertBooted`.
+    func bootLinux(_ session: Session, on platform: TestPlatform = .vexpressA15,
+                   file: StaticString = #filePath, line: UInt = #line) throws -> QEMURun {
+        let run = try Self.run(session, on: platform)
+        assertBooted(run, file: file, line: line)
+        return run
+    }
+
+    /// The sessions the tests below assert on. The first test that asks for one
+    /// on a platform boots all of them there side by side (each QEMU runs on one
+    /// host thread), so they take the time of about two boots, not three.
+    static let sharedSessions = [stockKernel, realtimeKernel, busyLinux]
+    private static let sharedRuns = SharedRuns()
+
+    /// `session`'s run from the shared boot on `platform`, asserted booted.
+    func sharedRun(_ session: Session, on platform: TestPlatform,
+                   file: StaticString = #filePath, line: UInt = #line) throws -> QEMURun {
+        let run = try Self.sharedRuns.run(session, on: platform)
+        assertBooted(run, file: file, line: line)
         return run
     }
 
     func testStockKernelShellAnswersAndPowersOff() throws {
-        let run = try bootLinux("linux", typing: "uname -a\ncat /proc/interrupts\npoweroff\n")
+        assertStockKernelAnswersAndPowersOff(try sharedRun(Self.stockKernel, on: .vexpressA15))
+    }
+
+    func testPreemptRTKernelIsRealtime() throws {
+        assertRealtimeKernel(try sharedRun(Self.realtimeKernel, on: .vexpressA15))
+    }
+
+    /// apus.hog=1: Linux's init spins a shell loop; the RT guest (SEDF with its
+    /// analysed interface) keeps every deadline anyway, and Linux sees the time
+    /// it waited as steal time.
+    func testRTGuestKeepsDeadlinesBesideABusyLinux() throws {
+        assertDeadlinesKeptBesideBusyLinux(try sharedRun(Self.busyLinux, on: .vexpressA15))
+    }
+
+    /// The same three on virt (Configs/virt/linux*.dts: the driver domain owns
+    /// virt's PL011), with the same assertions.
+    func testStockKernelShellAnswersAndPowersOffOnVirt() throws {
+        assertStockKernelAnswersAndPowersOff(try sharedRun(Self.stockKernel, on: .virt))
+    }
+
+    func testPreemptRTKernelIsRealtimeOnVirt() throws {
+        assertRealtimeKernel(try sharedRun(Self.realtimeKernel, on: .virt))
+    }
+
+    func testRTGuestKeepsDeadlinesBesideABusyLinuxOnVirt() throws {
+        assertDeadlinesKeptBesideBusyLinux(try sharedRun(Self.busyLinux, on: .virt))
+    }
+
+    private func assertStockKernelAnswersAndPowersOff(_ run: QEMURun) {
         let console = LinuxConsole(run.output)
         XCTAssertEqual(run.status, 0, run.transcript)
         let uname = console.lines.first { $0.hasPrefix("Linux apus-linux ") } ?? ""
@@ -47,8 +116,7 @@ final class LinuxTests: XCTestCase {
         XCTAssertEqual(report.misses(of: "rt"), 0, run.transcript)
     }
 
-    func testPreemptRTKernelIsRealtime() throws {
-        let run = try bootLinux("linux-rt", typing: "uname -a\ncat /sys/kernel/realtime\npoweroff\n")
+    private func assertRealtimeKernel(_ run: QEMURun) {
         let console = LinuxConsole(run.output)
         XCTAssertEqual(run.status, 0, run.transcript)
         let uname = console.lines.first { $0.hasPrefix("Linux apus-linux ") } ?? ""
@@ -59,11 +127,7 @@ final class LinuxTests: XCTestCase {
         XCTAssertEqual(GuestReport(output: run.output).checks(of: "rt")["rt-deadlines"], true, run.transcript)
     }
 
-    /// apus.hog=1: Linux's init spins a shell loop; the RT guest (SEDF with its
-    /// analysed interface) keeps every deadline anyway, and Linux sees the time
-    /// it waited as steal time.
-    func testRTGuestKeepsDeadlinesBesideABusyLinux() throws {
-        let run = try bootLinux("linux-hog", typing: "uname -r\nsleep 2\nhead -1 /proc/stat\npoweroff\n")
+    private func assertDeadlinesKeptBesideBusyLinux(_ run: QEMURun) {
         XCTAssertEqual(run.status, 0, run.transcript)
         // Steal time comes from the runstate area Apus keeps: Linux waited runnable
         // while the RT guest and the driver domain ran (8th field of the cpu line).
@@ -137,4 +201,48 @@ struct LinuxConsole {
 
     /// The last 40 lines, for failure messages.
     var tail: String { "\n--- Linux's last lines ---\n" + lines.suffix(40).joined(separator: "\n") }
+}
+
+/// The runs of `LinuxTests.sharedSessions`, booted side by side once per platform.
+final class SharedRuns: @unchecked Sendable {
+    private var runs: [TestPlatform: [Result<QEMURun, Error>]] = [:]
+    private let lock = NSLock()
+
+    func run(_ session: LinuxTests.Session, on platform: TestPlatform) throws -> QEMURun {
+        let sessions = LinuxTests.sharedSessions
+        guard let index = sessions.firstIndex(where: { $0.system == session.system }) else {
+            throw NSError(domain: "LinuxTests", code: 1,
+                          userInfo: [NSLocalizedDescriptionKey: "\(session.system) is not in LinuxTests.sharedSessions"])
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        if runs[platform] == nil {
+            let slots = Slots(count: sessions.count)
+            DispatchQueue.concurrentPerform(iterations: sessions.count) { index in
+                slots.set(index, Result { try LinuxTests.run(sessions[index], on: platform) })
+            }
+            runs[platform] = slots.values
+        }
+        return try runs[platform]![index].get()
+    }
+
+    /// One result per index, set from concurrent threads.
+    private final class Slots: @unchecked Sendable {
+        private var results: [Result<QEMURun, Error>?]
+        private let lock = NSLock()
+
+        init(count: Int) { results = Array(repeating: nil, count: count) }
+
+        func set(_ index: Int, _ result: Result<QEMURun, Error>) {
+            lock.lock()
+            results[index] = result
+            lock.unlock()
+        }
+
+        var values: [Result<QEMURun, Error>] {
+            lock.lock()
+            defer { lock.unlock() }
+            return results.map { $0 ?? .failure(CancellationError()) }
+        }
+    }
 }
