@@ -14,20 +14,12 @@ struct SlotSet<let capacity: Int> {
     private var wordCount: Int { (capacity + 63) / 64 }
 
     @inline(__always)
-    mutating func contains(_ slot: Int) -> Bool { words[slot / 64] & Self.bit(slot % 64) != 0 }
+    mutating func contains(_ slot: Int) -> Bool { words[slot / 64] & (UInt64(1) &<< UInt64(clampingNonNegative: slot % 64)) != 0 }
 
     @inline(__always)
     mutating func update(_ slot: Int, member: Bool) {
-        let bit = Self.bit(slot % 64)
+        let bit = UInt64(1) &<< UInt64(clampingNonNegative: slot % 64)
         if member { words[slot / 64] |= bit } else { words[slot / 64] &= ~bit }
-    }
-
-    /// 1 << shift built from 32-bit shifts: a 64-bit shift by a variable
-    /// amount is a library call on 32-bit ARM.
-    @inline(__always)
-    private static func bit(_ shift: Int) -> UInt64 {
-        let low = UInt32(1) &<< UInt32(truncatingIfNeeded: shift & 31)
-        return shift < 32 ? UInt64(widening: low) : UInt64(widening: low) &<< (32 as UInt64)
     }
 
     var isEmpty: Bool {
