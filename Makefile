@@ -54,6 +54,9 @@ BOOT     ?= kernel
 RAM_MB   ?= 256
 # TRACE=1 builds a hypervisor that prints its trace ring when all VMs have stopped.
 TRACE    ?= 0
+# MEASURE=1 builds a hypervisor that counts traps by kind and the instructions
+# retired in HYP and in guests, and prints them at the end (make bench's Linux census).
+MEASURE  ?= 0
 # Seconds a QEMU run may take in `make run` before it is stopped (0: no limit).
 TIMEOUT  ?= 0
 # Size of newly created disk images (build/disk-*.img), in MiB.
@@ -90,6 +93,9 @@ endif
 ifeq ($(filter $(TRACE),0 1),)
   $(error TRACE=$(TRACE) is not a known value: use TRACE=0 (default) or TRACE=1)
 endif
+ifeq ($(filter $(MEASURE),0 1),)
+  $(error MEASURE=$(MEASURE) is not a known value: use MEASURE=0 (default) or MEASURE=1)
+endif
 ifeq ($(filter $(CHECK),0 1),)
   $(error CHECK=$(CHECK) is not a known value: use CHECK=1 (default) or CHECK=0)
 endif
@@ -110,7 +116,7 @@ IMAGE_NAME := $(shell echo "Apus $(CONFIG_FILE_NAME) $(PLATFORM)" | cut -c1-31)
 # exactly what it shapes (a new option: add it to BUILD_OPTIONS and to the
 # prerequisites of what it shapes). PLATFORM and EXIT need no stamp where the
 # output's path names them (build/platform/P/E, build/config/P).
-BUILD_OPTIONS := CONFIG_PATH CHECK EXIT RAM_MB TRACE PLATFORM
+BUILD_OPTIONS := CONFIG_PATH CHECK EXIT RAM_MB TRACE MEASURE PLATFORM
 option = $(addprefix $(BUILD)/options/,$(1))
 define option_stamp
 $(BUILD)/options/$(1): FORCE
@@ -134,7 +140,7 @@ SWIFT_TARGET_FLAGS := -target armv7-none-none-eabi -enable-experimental-feature 
 platform_dir = $(BUILD)/platform/$(1)
 hv_dir = $(BUILD)/platform/$(1)/$(2)
 SWIFT_HV_FLAGS = $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(INCLUDE) \
-	$(if $(filter 1,$(TRACE)),-D APUS_TRACE_DUMP,)
+	$(if $(filter 1,$(TRACE)),-D APUS_TRACE_DUMP,) $(if $(filter 1,$(MEASURE)),-D APUS_MEASURE,)
 CFLAGS   := -mcpu=cortex-a15 -marm -mfloat-abi=soft -O2 -g -ffreestanding -fno-builtin \
 	-fno-tree-loop-distribute-patterns -fno-short-enums -Wall -Werror -I $(INCLUDE)
 ASFLAGS  := -mcpu=cortex-a15 -marm -g -I $(INCLUDE)
@@ -240,7 +246,7 @@ help:
 	@echo "make debug-tools / image-tools / uboot-tools   the same for gdb-multiarch / u-boot-tools / u-boot-qemu"
 	@echo "make clean      remove build outputs"
 	@echo "options: PLATFORM=vexpress-a15|virt  CONFIG=file.dts  EXIT=semihosting|sysctl|psci  BOOT=kernel|uboot"
-	@echo "         RAM_MB=64..1024  TIMEOUT=seconds (124: stopped)  TRACE=0|1  CHECK=0|1  DISK_MB=1..4096  BUILD=folder"
+	@echo "         RAM_MB=64..1024  TIMEOUT=seconds (124: stopped)  TRACE=0|1  MEASURE=0|1  CHECK=0|1  DISK_MB=1..4096  BUILD=folder"
 
 # Install what is missing (as root), or say exactly what to run.
 define require_tools
@@ -332,7 +338,7 @@ endef
 define hypervisor_rules
 $(call hv_dir,$(1),$(2))/hypervisor.o: $(HV_SRCS) $(BUILD)/hv/sources.txt $(BUILD)/gen/Version.swift \
 		$(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h) $(call platform_dir,$(1))/board.h \
-		$(call option,TRACE)
+		$(call option,TRACE MEASURE)
 	@mkdir -p $$(@D)
 	$$(SWIFTC) $$(SWIFT_HV_FLAGS) $(call exit_define,$(2)) -I $(call platform_dir,$(1)) \
 		-module-cache-path $(call platform_dir,$(1))/module-cache \
@@ -353,7 +359,7 @@ $(BUILD)/gen/guest-memory.ld: FORCE | apus-tool
 # swiftc silently drops inline asm it cannot assemble (seen with Swift 6.3.1):
 # recompile the IR with clang, which reports it.
 $(BUILD)/asmcheck.ok: $(HV_SRCS) $(BUILD)/gen/Version.swift $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(wildcard $(INCLUDE)/*.h) \
-		$(call platform_dir,$(PLATFORM))/board.h $(call option,EXIT TRACE PLATFORM)
+		$(call platform_dir,$(PLATFORM))/board.h $(call option,EXIT TRACE MEASURE PLATFORM)
 	@mkdir -p $(BUILD)/asmcheck
 	$(SWIFTC) $(SWIFT_HV_FLAGS) $(call exit_define,$(EXIT)) -I $(call platform_dir,$(PLATFORM)) \
 		-module-cache-path $(call platform_dir,$(PLATFORM))/module-cache -module-name Hypervisor -emit-ir \
@@ -537,12 +543,18 @@ test: all
 test-host:
 	$(SWIFT) test --disable-swift-testing --skip IntegrationTests
 
-# Host benchmarks (apus bench), then the hypervisor measured in QEMU by the
-# bench systems (Configs/bench-*.dts, on virt Configs/virt/bench-*.dts) that
-# `all` builds (docs/BENCHMARKS.md).
+# Host benchmarks (apus bench), the hypervisor image's text by module, the
+# hypervisor measured in QEMU by the bench systems (Configs/bench-*.dts, on virt
+# Configs/virt/bench-*.dts) that `all` builds, then Linux's view: Configs/linux.dts
+# booted on vexpress-a15 from a measuring build (MEASURE=1, in $(BUILD)/measure)
+# with its traps counted (docs/BENCHMARKS.md).
 bench: all
 	$(SWIFT) run -c release apus bench
+	DEMANGLE=$(DEMANGLE) Tests/Bench/text-size.sh $(BUILD)/apus.elf $(HV_BASE_OBJS)
 	BUILD=$(BUILD) PLATFORM=$(PLATFORM) RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/qemu-bench.sh
+	$(MAKE) PLATFORM=vexpress-a15 EXIT=semihosting BOOT=kernel BUILD=$(BUILD)/measure MEASURE=1 \
+		LINUX_DIR=$(abspath $(LINUX_DIR)) $(BUILD)/measure/systems/linux.elf
+	BUILD=$(BUILD)/measure RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/linux-census.sh
 
 debug: all debug-tools $(DISK_SPLIT) $(DISK_DIRECT)
 	@echo "QEMU is waiting for gdb on :1234. In another terminal:"

@@ -62,7 +62,8 @@ public struct BenchReport: Sendable {
             let ratios = sized.map { "\($0.benchCase.vcpus): " + String(format: "%.1fx", $0.timing.median / one.timing.median) }
             return "\(policy.rawValue): \(most.benchCase.vcpus) VCPUs cost "
                 + String(format: "%.1fx", most.timing.median / one.timing.median)
-                + " of 1 VCPU per charge+decide (" + ratios.joined(separator: ", ") + "; heap queues, O(log n))"
+                + " of 1 VCPU per charge+decide (" + ratios.joined(separator: ", ")
+                + (policy == .credit ? "; heap queue, lazy accounting, O(log n))" : "; heap queues, O(log n))")
         }
     }
 

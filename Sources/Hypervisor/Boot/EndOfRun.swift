@@ -85,6 +85,9 @@ enum EndOfRun {
         #if APUS_TRACE_DUMP
         dumpTrace(to: &out)
         #endif
+        #if APUS_MEASURE
+        TrapCensus.write(to: &out)
+        #endif
         PowerOff.exit(status: failed && status == EXIT_STATUS_OK ? EXIT_STATUS_GUEST_FAILED : status)
     }
 

@@ -59,6 +59,9 @@ enum SystemBoot {
         Scheduling.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries))
         Scheduling.start(policy: config.scheduler == .sedf ? .sedf : .credit)
         GuestInstructions.start()
+        #if APUS_MEASURE
+        TrapCensus.start()
+        #endif
         for index in 0..<config.vmCount {
             do {
                 try VMCreation.create(vm: index, config: config, platform: platform, pack: pack, largePack: largePack, fdt: loaded.fdt)

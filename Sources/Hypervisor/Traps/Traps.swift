@@ -67,6 +67,10 @@ enum Traps {
 func apusTrap(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
     let start = hv_read_pmccntr()
     defer { Traps.cost.record(hv_read_pmccntr() &- start) }
+    #if APUS_MEASURE
+    let census = TrapCensus.enter(frame)
+    defer { TrapCensus.leave(census) }
+    #endif
     switch Int32(frame.pointee.kind) {
     case TRAP_KIND_HYP_TRAP:
         let vm = Traps.currentVM(frame)

@@ -18,6 +18,9 @@
 //   parked     `parkedSet`, a bitmap: capped VCPUs that went OVER; back at an
 //              accounting with credit >= 0
 //   blocked    on no queue
+//   pending    `pending`, a heap of the active VCPUs that are not running, by
+//              the accounting at which their priority, parking or active flag
+//              next changes (see "Lazy accounting" below)
 // The VCPU id -> slot map is sorted (VCPUIndex).
 //
 // Timers at fixed multiples of the tick (10 ms) and accounting period (30 ms)
@@ -39,11 +42,31 @@
 // Simplified against Xen's sched_credit.c: one CPU per scheduler (no load
 // balancing or migration), every VCPU its own domain, credit in nanoseconds,
 // no system-wide credit balance/peak adjustment, parking only at accounting.
-// wake, block, yield, charge and decide are O(log n) plus, every accounting
-// period, the accounting: O(active VCPUs * water-filling passes), each pass
-// over the active VCPUs in slot order as before. insert, remove and
-// setParameters are O(n) (the id map). The scan-based version this replaced
-// is the reference model of the tests (Tests/HypervisorCoreTests/ReferenceSchedulers).
+//
+// Lazy accounting. Between two changes of the active set or of an active
+// VCPU's weight or cap, every active VCPU gets the same share at every
+// accounting, and only the running one spends credit. So a VCPU that does not
+// run earns `share` per accounting, and the accounting at which it next
+// changes priority, parking or activity is known in advance
+// (`accountingsToNextChange`): its credit is kept as of `settledEpoch`
+// accountings, brought up to date when it is read or starts running
+// (`settle`), and it waits in `pending` for that accounting.
+// An accounting then touches the running VCPU, the VCPUs that stopped running,
+// woke or got new parameters since the last one (`unfiled`, a bitmap: the
+// switch, wake and block paths set a bit and do no heap work), and the VCPUs
+// due in `pending`.
+// Only the first accounting after a change of the active set or of an active
+// VCPU's parameters recomputes the shares (the water-filling, in slot order as
+// the shares depend on it) and re-files every active VCPU: O(active * passes).
+// Credits, priorities and decisions are exactly those of accounting every
+// active VCPU every time (the scan-based reference model of the tests,
+// Tests/HypervisorCoreTests/ReferenceSchedulers, does that).
+//
+// wake, block, yield, charge and decide are O(log n); an accounting is
+// O((1 + VCPUs that ran, woke or changed since the last one + VCPUs whose
+// priority, parking or activity changes) * log n) while the shares stand,
+// O(active VCPUs * water-filling passes) after they changed. insert, remove
+// and setParameters are O(n) (the id map).
 
 public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     public typealias Parameters = CreditParameters
@@ -60,9 +83,13 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         var parked = false
         /// Position in the run queue: smaller is earlier (FIFO within a priority).
         var ticket: UInt64 = 0
-        /// Accounting scratch: share fixed at the cap this round.
+        /// Water-filling scratch: share fixed at the cap.
         var shareFixed = false
+        /// Credit earned per accounting while the shares stand (active VCPUs).
         var share: UInt64 = 0
+        /// Accountings `credit` includes; an active VCPU that does not run earns
+        /// `share` at each later one (`settle`).
+        var settledEpoch: UInt64 = 0
 
         var runnable: Bool { inUse && !blocked && !parked }
     }
@@ -79,6 +106,18 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     var earning = SlotSet<capacity>()
     /// Parked VCPUs.
     var parkedSet = SlotSet<capacity>()
+    /// Active VCPUs other than the running one, by the accounting (epoch) at
+    /// which their priority, parking or activity changes next.
+    var pending = SlotHeap<capacity>()
+    /// Active VCPUs that stopped running, woke or got new parameters since
+    /// the last accounting: the next one settles and files each that is not
+    /// running (a bit here is all the switch, wake and block paths pay).
+    var unfiled = SlotSet<capacity>()
+    /// Accountings done so far.
+    var epoch: UInt64 = 0
+    /// The active set or an active VCPU's weight or cap changed since the
+    /// shares were computed: the next accounting recomputes them.
+    var sharesStale = false
     public private(set) var vcpuCount = 0
     public let configuration: CreditConfiguration
     var running: Int? = nil
@@ -110,7 +149,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
             nextTick = Instant.zero.firstBoundary(after: now, period: configuration.tick)
             nextAccounting = Instant.zero.firstBoundary(after: now, period: configuration.accountingPeriod)
         }
-        slots[free] = Slot(inUse: true, vcpu: vcpu, parameters: parameters, ticket: takeTicket())
+        slots[free] = Slot(inUse: true, vcpu: vcpu, parameters: parameters, ticket: takeTicket(), settledEpoch: epoch)
         index.insert(vcpu, slot: free)
         vcpuCount += 1
         sync(free)
@@ -122,6 +161,9 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
         }
+        if slots[i].active { sharesStale = true }
+        pending.remove(i)
+        unfiled.update(i, member: false)
         slots[i].inUse = false
         index.remove(vcpu)
         vcpuCount -= 1
@@ -131,9 +173,12 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     public mutating func setParameters(_ parameters: CreditParameters, for vcpu: VCPUID, now: Instant) throws(SchedulerError) {
         try parameters.validate()
         guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
+        settle(i)
         slots[i].parameters = parameters
         if parameters.cap == 0 { slots[i].parked = false }
+        if slots[i].active { sharesStale = true }
         sync(i)
+        fileAtNextAccounting(i)
     }
 
     public func parameters(of vcpu: VCPUID) -> CreditParameters? {
@@ -150,8 +195,11 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         else if slot.parked { state = .parked }
         else if running == i { state = .running }
         else { state = .queued }
+        let credit = slot.active && running != i
+            ? Self.credit(slot.credit, share: slot.share, accountings: epoch - slot.settledEpoch, floor: periodWorth)
+            : slot.credit
         return CreditStatus(vcpu: slot.vcpu, parameters: slot.parameters, state: state,
-                            priority: slot.priority, credit: slot.credit, active: slot.active)
+                            priority: slot.priority, credit: credit, active: slot.active)
     }
 
     // MARK: Events
@@ -160,7 +208,10 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         guard slots[i].blocked else { return }
         slots[i].blocked = false
-        if slots[i].priority == .under && !slots[i].parked { slots[i].priority = .boost }
+        if slots[i].priority == .under && !slots[i].parked {
+            slots[i].priority = .boost
+            fileAtNextAccounting(i) // which ends the boost
+        }
         slots[i].ticket = takeTicket()
         causes.woke = true
         sync(i)
@@ -171,7 +222,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         guard !slots[i].blocked else { return }
         if running == i {
             charge(now: now)
-            running = nil
+            stopRunning()
             causes.blocked = true
         }
         slots[i].blocked = true
@@ -182,7 +233,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         guard running == i else { return }
         charge(now: now)
-        running = nil
+        stopRunning()
         slots[i].ticket = takeTicket()
         sync(i)
         causes.yielded = true
@@ -233,7 +284,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
             if let next = bestRunnable(excluding: nil) {
                 dispatch(next, now: now)
             } else {
-                running = nil
+                stopRunning()
             }
             if causes.blocked { reason = .block }
             else if causes.yielded { reason = .yield }
@@ -258,9 +309,24 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     // MARK: Internals
 
     private mutating func dispatch(_ i: Int, now: Instant) {
-        running = i
+        if running != i {
+            stopRunning()
+            // Running, it spends credit: its account is kept current from now
+            // on. (A bit left in `unfiled` is dropped by the next accounting.)
+            if slots[i].settledEpoch != epoch { settle(i) }
+            if pending.contains(i) { pending.remove(i) }
+            running = i
+        }
         dispatchedAt = now
         sliceEnds = now + configuration.timeslice
+    }
+
+    /// The running VCPU leaves the CPU; if active, it now earns lazily.
+    @inline(__always)
+    private mutating func stopRunning() {
+        guard let r = running else { return }
+        running = nil
+        fileAtNextAccounting(r)
     }
 
     /// Highest priority, then earliest ticket, among runnable VCPUs.
@@ -319,23 +385,57 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
 
     private mutating func tick() {
         guard let r = running else { return }
-        slots[r].active = true
+        if !slots[r].active {
+            slots[r].active = true
+            slots[r].settledEpoch = epoch
+            sharesStale = true
+        }
         if slots[r].priority == .boost { slots[r].priority = .under }
         sync(r)
     }
 
     private mutating func account() {
+        if earning.isEmpty { return }
+        if sharesStale {
+            // Everyone's credit up to now at the old shares, then the new
+            // shares, then each one's next change under them.
+            forEachEarning { s, i in s.settle(i) }
+            computeShares()
+            forEachEarning { s, i in s.file(i) }
+            sharesStale = false
+        }
+        epoch += 1
+        if let r = running, slots[r].active { applyAccounting(r) }
+        // The unfiled first: filing one moves it in `pending` past this accounting.
+        for w in 0..<unfiled.wordsInUse {
+            var bits = unfiled.word(w)
+            while bits != 0 {
+                let i = w * 64 + bits.trailingZeroBitCount
+                bits &= bits - 1
+                unfiled.update(i, member: false)
+                if slots[i].inUse && slots[i].active && running != i {
+                    applyAccounting(i)
+                    file(i)
+                }
+            }
+        }
+        while let i = pending.first, pending.key(of: i) <= epoch {
+            applyAccounting(i)
+            file(i)
+        }
+    }
+
+    /// Shares one period's CPU time (30 ms) among the active VCPUs by weight.
+    /// Water-filling: a capped VCPU whose weighted share exceeds its cap gets
+    /// the cap; what it leaves is shared among the rest. Each pass fixes at
+    /// least one VCPU or ends. Slot order, as the shares depend on it.
+    private mutating func computeShares() {
         let period = configuration.accountingPeriod.nanoseconds
         var remainingWeight: UInt64 = 0
         forEachEarning { s, i in
             remainingWeight += UInt64(widening: s.slots[i].parameters.weight)
             s.slots[i].shareFixed = false
         }
-        if remainingWeight == 0 { return }
-
-        // Water-filling: a capped VCPU whose weighted share exceeds its cap gets
-        // the cap; what it leaves is shared among the rest. Each pass fixes at
-        // least one VCPU or ends. Slot order, as the shares depend on it.
         var remainingCredit = period
         var changed = true
         while changed && remainingWeight > 0 {
@@ -354,33 +454,105 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
                 }
             }
         }
-
-        let periodWorth = Int64(bitPattern: period)
         forEachEarning { s, i in
-            let priorityBefore = s.slots[i].priority, parkedBefore = s.slots[i].parked
             if !s.slots[i].shareFixed {
                 s.slots[i].share = remainingCredit * UInt64(widening: s.slots[i].parameters.weight) / remainingWeight
             }
-            var credit = s.slots[i].credit + Int64(bitPattern: s.slots[i].share)
-            if credit < -periodWorth { credit = -periodWorth }
-            if credit < 0 {
-                s.slots[i].priority = .over
-                if s.slots[i].parameters.cap > 0 { s.slots[i].parked = true }
-            } else {
-                s.slots[i].priority = .under
-                s.slots[i].parked = false
-                if credit > periodWorth {
-                    // Not using what it earns: stop earning, keep half as a head start.
-                    s.slots[i].active = false
-                    credit /= 2
-                }
-            }
-            s.slots[i].credit = credit
-            // Only a new priority or parking, or leaving the active set, moves it.
-            if priorityBefore != s.slots[i].priority || parkedBefore != s.slots[i].parked || !s.slots[i].active {
-                s.sync(i)
+        }
+    }
+
+    /// Accounting number `epoch` for active slot `i`, whose credit is settled
+    /// up to the one before: its share, the clip at minus one period's worth,
+    /// then OVER (capped: parked) below zero, UNDER at or above, and above one
+    /// period's worth it leaves the active set with half its credit.
+    private mutating func applyAccounting(_ i: Int) {
+        settle(i, upTo: epoch - 1)
+        let priorityBefore = slots[i].priority, parkedBefore = slots[i].parked
+        var credit = slots[i].credit + Int64(bitPattern: slots[i].share)
+        if credit < -periodWorth { credit = -periodWorth }
+        if credit < 0 {
+            slots[i].priority = .over
+            if slots[i].parameters.cap > 0 { slots[i].parked = true }
+        } else {
+            slots[i].priority = .under
+            slots[i].parked = false
+            if credit > periodWorth {
+                // Not using what it earns: stop earning, keep half as a head start.
+                slots[i].active = false
+                sharesStale = true
+                credit /= 2
             }
         }
+        slots[i].credit = credit
+        slots[i].settledEpoch = epoch
+        // Only a new priority or parking, or leaving the active set, moves it.
+        if priorityBefore != slots[i].priority || parkedBefore != slots[i].parked || !slots[i].active {
+            sync(i)
+        }
+    }
+
+    /// One accounting period's worth of credit.
+    private var periodWorth: Int64 { Int64(bitPattern: configuration.accountingPeriod.nanoseconds) }
+
+    /// Credit `credit` after `accountings` more accountings at `share` each,
+    /// when none of them changes the VCPU's priority, parking or activity:
+    /// only the first can clip (after it the credit is >= -floor and grows).
+    private static func credit(_ credit: Int64, share: UInt64, accountings: UInt64, floor: Int64) -> Int64 {
+        if accountings == 0 { return credit }
+        let s = Int64(bitPattern: share)
+        return max(credit + s, -floor) + Int64(bitPattern: accountings - 1) * s
+    }
+
+    /// Brings an active, not running slot's credit up to accounting `upTo`
+    /// (default: now).
+    private mutating func settle(_ i: Int, upTo: UInt64? = nil) {
+        let target = upTo ?? epoch
+        if slots[i].active && running != i && slots[i].settledEpoch < target {
+            slots[i].credit = Self.credit(slots[i].credit, share: slots[i].share,
+                                          accountings: target - slots[i].settledEpoch, floor: periodWorth)
+        }
+        slots[i].settledEpoch = target
+    }
+
+    /// Leaves slot `i` to the next accounting, the earliest at which it can
+    /// change: that one settles it and files it exactly (`file`).
+    @inline(__always)
+    private mutating func fileAtNextAccounting(_ i: Int) {
+        unfiled.update(i, member: true)
+    }
+
+    /// Files slot `i` in `pending` under the accounting at which it next
+    /// changes, or takes it out (running, inactive, or never changing).
+    private mutating func file(_ i: Int) {
+        guard slots[i].inUse && slots[i].active && running != i else {
+            pending.remove(i)
+            return
+        }
+        settle(i)
+        if let steps = accountingsToNextChange(i) {
+            pending.set(i, key: epoch + steps, tie: UInt64(clampingNonNegative: i))
+        } else {
+            pending.remove(i)
+        }
+    }
+
+    /// How many accountings from now until the first that changes settled,
+    /// active slot `i`'s priority, parking or activity (what `applyAccounting`
+    /// would do), nil if none ever does at the current share.
+    private mutating func accountingsToNextChange(_ i: Int) -> UInt64? {
+        let share = Int64(bitPattern: slots[i].share)
+        let first = max(slots[i].credit + share, -periodWorth)
+        let priority = slots[i].priority, parked = slots[i].parked
+        if first < 0 {
+            if priority != .over || (slots[i].parameters.cap > 0 && !parked) { return 1 }
+            if share == 0 { return nil }
+            // OVER until the credit reaches 0.
+            return 1 + UInt64(bitPattern: (-first + share - 1) / share)
+        }
+        if priority != .under || parked || first > periodWorth { return 1 }
+        if share == 0 { return nil }
+        // UNDER until the credit exceeds one period's worth.
+        return 2 + UInt64(bitPattern: (periodWorth - first) / share)
     }
 
     /// Calls `body` for every active VCPU in slot order; `body` may change

@@ -25,6 +25,10 @@ struct SlotHeap<let capacity: Int> {
     @inline(__always)
     var first: Int? { mutating get { count > 0 ? heap[0] : nil } }
 
+    /// Whether `slot` is in the heap.
+    @inline(__always)
+    mutating func contains(_ slot: Int) -> Bool { position[slot] >= 0 }
+
     /// The key `slot` was filed under (meaningful while it is in the heap).
     @inline(__always)
     mutating func key(of slot: Int) -> UInt64 { keys[slot] }
