@@ -11,17 +11,9 @@ import XCTest
 final class BenchScriptTests: XCTestCase {
     func testEveryVirtBenchSystemRunsToItsTableRows() throws {
         let script = QEMU.repository.appendingPathComponent("Tests/Bench/qemu-bench.sh")
-        let process = Process()
-        process.executableURL = script
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["BUILD": QEMU.buildDirectory.path, "PLATFORM": "virt"]) { _, new in new }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, output)
+        let run = try runCommand(script, environment: ["BUILD": QEMU.buildDirectory.path, "PLATFORM": "virt"])
+        let output = run.output
+        XCTAssertEqual(run.status, 0, output)
 
         let lines = output.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
         XCTAssertTrue(lines.contains { $0.hasPrefix("QEMU (hypervisor): not measured on virt (") }, output)

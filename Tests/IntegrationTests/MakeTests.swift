@@ -40,21 +40,12 @@ final class MakeTests: XCTestCase {
 
     @discardableResult
     private func run(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = arguments
-        process.currentDirectoryURL = QEMU.repository
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw NSError(domain: "MakeTests", code: Int(process.terminationStatus),
-                          userInfo: [NSLocalizedDescriptionKey: "\(tool) \(arguments.joined(separator: " ")) failed:\n\(output)"])
+        let run = try runCommand(URL(fileURLWithPath: tool), arguments)
+        guard run.status == 0 else {
+            throw NSError(domain: "MakeTests", code: Int(run.status),
+                          userInfo: [NSLocalizedDescriptionKey: "\(tool) \(arguments.joined(separator: " ")) failed:\n\(run.output)"])
         }
-        return output
+        return run.output
     }
 
     /// `make BUILD=scratch OPTIONS scratch/apus.elf`, then boots it.
