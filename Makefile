@@ -184,7 +184,7 @@ GUEST_BINS  := $(foreach g,$(GUEST_NAMES),$(BUILD)/guests/$(shell echo $(g) | tr
 RELOCATED_GUEST_BASES := 2be01000 2c004000
 GUEST_BINS  += $(foreach b,$(RELOCATED_GUEST_BASES),$(BUILD)/guests/load-at-$(b).bin)
 GUEST_INCLUDE := Sources/GuestRuntime/include
-SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(BUILD)/guestkit -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
+SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(BUILD)/xenstore -I $(BUILD)/guestkit -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
 GUEST_LDFLAGS := -L $(BUILD)/gen -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enum-size-warning
 
 QEMU      := qemu-system-arm
@@ -482,13 +482,14 @@ $(BUILD)/guest-runtime/start.o: Boot/Guest/start.S | tools
 	$(CC) $(ASFLAGS) -c $< -o $@
 
 .SECONDEXPANSION:
-$(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guests/$$(call capitalize,$$*)/*.swift)) $(BUILD)/guest-runtime/guestruntime.o
+$(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guests/$$(call capitalize,$$*)/*.swift)) $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/xenstore/xenstore.o
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name Guest$(call capitalize,$*) -c $(filter %.swift,$^) -o $@
 
-# What every guest links with, after its own object.
+# What every guest links with, after its own object (the xenstore only ends up
+# in the driver domain: --gc-sections drops it from guests that do not use it).
 GUEST_LINK_OBJS = $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guestkit/guestkit.o $(BUILD)/core/core.o \
-	$(BUILD)/rings/rings.o $(BUILD)/runtime.o
+	$(BUILD)/rings/rings.o $(BUILD)/xenstore/xenstore.o $(BUILD)/runtime.o
 
 $(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_LINK_OBJS) $(BUILD)/guest-runtime/start.o LinkerScripts/guest.ld $(BUILD)/gen/guest-memory.ld
 	$(LD) $(GUEST_LDFLAGS) $(BUILD)/guest-runtime/start.o $< $(GUEST_LINK_OBJS) $(LIBGCC) -o $@

@@ -13,12 +13,13 @@ final class LinuxTests: XCTestCase {
     /// the input, and fails on a panic or oops (with Linux's last lines) and on
     /// a Linux that stays silent for `silence` seconds.
     func bootLinux(_ system: String, typing commands: String, largeImages: String = "0x81800000",
-                   timeout: TimeInterval = 400, silence: TimeInterval = 90,
+                   disks: [URL] = [], timeout: TimeInterval = 400, silence: TimeInterval = 90,
                    file: StaticString = #filePath, line: UInt = #line) throws -> QEMURun {
         let pack = QEMU.buildDirectory.appendingPathComponent("systems/\(system)/large-images.pack").path
         let run = try QEMU.boot("systems/\(system).elf", timeout: timeout,
                                 extraArguments: ["-icount", "shift=0,sleep=off",
-                                                 "-device", "loader,file=\(pack),addr=\(largeImages),force-raw=on"],
+                                                 "-device", "loader,file=\(pack),addr=\(largeImages),force-raw=on"]
+                                    + DiskImages.arguments(disks),
                                 input: commands, typeAfter: "[consoled] INPUT -> linux", silence: silence,
                                 file: file, line: line)
         XCTAssertFalse(run.silent, "Linux printed nothing for \(Int(silence)) s" + LinuxConsole(run.output).tail, file: file, line: line)
@@ -27,10 +28,19 @@ final class LinuxTests: XCTestCase {
         return run
     }
 
+    /// Also the xenstore: Linux's xenbus connects over its ring (in the
+    /// driver domain) and finds the disk the toolstack part published as
+    /// device/vbd/51712 (xvda).
     func testStockKernelShellAnswersAndPowersOff() throws {
-        let run = try bootLinux("linux", typing: "uname -a\ncat /proc/interrupts\npoweroff\n")
+        let disk = try DiskImages.make(bytes: 16 << 20, for: self)
+        let run = try bootLinux("linux", typing: "uname -a\ncat /proc/interrupts\nls /sys/bus/xen/devices\npoweroff\n",
+                                disks: [disk])
         let console = LinuxConsole(run.output)
         XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertTrue(run.output.contains("[consoled] XENSTORE dom=2 port="), run.transcript)
+        XCTAssertTrue(run.output.contains("[consoled] DISK dom=2 "), run.transcript)
+        XCTAssertEqual(console.answer(to: "ls /sys/bus/xen/devices"), "vbd-51712", run.transcript)
+        XCTAssertFalse(run.output.contains("ERROR xenstore"), run.transcript)
         let uname = console.lines.first { $0.hasPrefix("Linux apus-linux ") } ?? ""
         XCTAssertTrue(uname.contains("armmp-lpae") && uname.contains("Debian") && uname.hasSuffix("armv7l GNU/Linux"),
                       "uname -a: \(uname)" + run.transcript)
