@@ -505,6 +505,15 @@ $(BUILD)/disk-%.img:
 	@mkdir -p $(@D)
 	truncate -s $(DISK_MB)M $@
 
+# A Linux configuration's `disk = <first count>`: a new split image gets an ext4
+# filesystem over that slice holding apus.txt (Linux/make-disk.sh, docs/LINUX.md).
+linux_disk = $(shell sed -n 's/^[[:space:]]*disk *= *< *\([0-9a-fA-Fx]*\) *\([0-9a-fA-Fx]*\) *>.*/\1 \2/p' $(1) | head -1)
+$(DISK_SPLIT):
+	@mkdir -p $(@D)
+	$(if $(and $(call linux_config,$(CONFIG)),$(call linux_disk,$(CONFIG))),\
+	  Linux/make-disk.sh $@ $(call linux_disk,$(CONFIG)) $(DISK_MB) || { rm -f $@; exit 1; },\
+	  truncate -s $(DISK_MB)M $@)
+
 # BOOT=kernel: QEMU loads build/apus.elf. BOOT=uboot: U-Boot loads the board
 # image (EXIT=psci: SYSTEM_OFF ends the run, with status 0 only).
 BOOT_FILES_kernel := $(BUILD)/apus.elf

@@ -244,7 +244,7 @@ final class CheckRulesTests: XCTestCase {
     }
 
     func testImageFitsMemory() throws {
-        // rt.bin larger than vm@0's 4 MiB less the 16 KiB Apus reserves.
+        // rt.bin larger than vm@0's 4 MiB less the 20 KiB Apus reserves.
         try GuestImageFixture.bytes(size: 0x40_0000 - 0x4000 + 1).write(to: images.appendingPathComponent("rt.bin"))
         guard case .invalid(let failure) = try check("two-vms") else { return XCTFail("oversized image accepted") }
         XCTAssertEqual(failure.nodePath, "/vm@0")

@@ -28,19 +28,33 @@ final class LinuxTests: XCTestCase {
         return run
     }
 
-    /// Also the xenstore: Linux's xenbus connects over its ring (in the
-    /// driver domain) and finds the disk the toolstack part published as
-    /// device/vbd/51712 (xvda).
+    /// Also the disk: Linux's xenbus connects to the driver domain's xenstore,
+    /// finds device/vbd/51712 (xvda), and the kernel's own xen-blkfront
+    /// negotiates with the block back end and mounts the ext4 filesystem the
+    /// host made on Linux's slice (Linux/make-disk.sh, as `make run` does).
     func testStockKernelShellAnswersAndPowersOff() throws {
         let disk = try DiskImages.make(bytes: 16 << 20, for: self)
-        let run = try bootLinux("linux", typing: "uname -a\ncat /proc/interrupts\nls /sys/bus/xen/devices\npoweroff\n",
+        try makeLinuxDisk(disk, first: 2048, sectors: 8192)
+        let before = try Data(contentsOf: disk)
+        let run = try bootLinux("linux", typing: "uname -a\ncat /proc/interrupts\nls /sys/bus/xen/devices\ncat /mnt/apus.txt\npoweroff\n",
                                 disks: [disk])
         let console = LinuxConsole(run.output)
         XCTAssertEqual(run.status, 0, run.transcript)
         XCTAssertTrue(run.output.contains("[consoled] XENSTORE dom=2 port="), run.transcript)
-        XCTAssertTrue(run.output.contains("[consoled] DISK dom=2 "), run.transcript)
+        XCTAssertTrue(run.output.contains("[consoled] DISK dom=2 first=2048 sectors=8192"), run.transcript)
         XCTAssertEqual(console.answer(to: "ls /sys/bus/xen/devices"), "vbd-51712", run.transcript)
-        XCTAssertFalse(run.output.contains("ERROR xenstore"), run.transcript)
+        XCTAssertFalse(run.output.contains("ERROR xenstore") || run.output.contains("ERROR vbd"), run.transcript)
+        // The back end saw the handshake (Linux's own ring and port) and Linux mounted the disk.
+        XCTAssertTrue(run.output.contains("[consoled] VBD dom=2 ring-ref="), run.transcript)
+        XCTAssertTrue(run.output.contains("apus-init: /dev/xvda mounted on /mnt"), run.transcript)
+        XCTAssertEqual(console.answer(to: "cat /mnt/apus.txt"), "written by the host", run.transcript)
+        let block = run.output.components(separatedBy: "\n").first { $0.contains("[consoled] BLOCK disks=1 ") } ?? ""
+        XCTAssertTrue(block.contains("refused=0") && !block.contains("served=0 "), "requests served: \(block)" + run.transcript)
+        // Nothing outside Linux's slice (sectors 2048..10239) changed.
+        let after = try Data(contentsOf: disk)
+        XCTAssertEqual(after.count, before.count)
+        XCTAssertEqual(after.prefix(2048 * 512), before.prefix(2048 * 512), "bytes before the slice changed")
+        XCTAssertEqual(after.suffix(from: 10240 * 512), before.suffix(from: 10240 * 512), "bytes after the slice changed")
         let uname = console.lines.first { $0.hasPrefix("Linux apus-linux ") } ?? ""
         XCTAssertTrue(uname.contains("armmp-lpae") && uname.contains("Debian") && uname.hasSuffix("armv7l GNU/Linux"),
                       "uname -a: \(uname)" + run.transcript)
@@ -84,6 +98,17 @@ final class LinuxTests: XCTestCase {
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertEqual(report.misses(of: "rt"), 0, run.transcript)
         XCTAssertTrue(run.output.contains("Apus: VM linux stopped: shutdown (poweroff)"), run.transcript)
+    }
+
+    /// Linux/make-disk.sh: an ext4 filesystem over sectors first..first+sectors-1 of `image`.
+    func makeLinuxDisk(_ image: URL, first: Int, sectors: Int) throws {
+        let process = Process()
+        process.executableURL = QEMU.repository.appendingPathComponent("Linux/make-disk.sh")
+        process.arguments = [image.path, String(first), String(sectors)]
+        process.currentDirectoryURL = QEMU.repository
+        try process.run()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0, "Linux/make-disk.sh failed")
     }
 
     /// Without the large-image pack where the configuration says, nothing

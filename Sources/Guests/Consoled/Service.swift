@@ -21,8 +21,7 @@ enum Service {
         let end = timeout.map { start + $0 } ?? .never
         var nextCheck = start + tick
         while true {
-            XenstoreService.serveAll()
-            XenstoreLocal.takeEvents()
+            XenstoreService.serveAndNegotiate()
             BlockBackend.serveAll()
             Consoles.serveAll()
             ConsoleInput.route()

@@ -1,3 +1,4 @@
+import GuestKit
 import GuestRuntime
 import GuestSupport
 import HypervisorCore
@@ -17,8 +18,36 @@ enum XenstoreLocal {
 
     /// Sends one message whose payload `build` writes; true when the reply is not an XS_ERROR.
     /// On an error, `ERROR xenstore <what>: <errno name>` is printed.
+    /// The payload length of the last reply (in localReplyStorage after the header).
+    nonisolated(unsafe) static var replyLength = 0
+
+    /// READ: the value (valid until the next request), or nil when the node
+    /// is missing or unreadable (no line printed: absent keys are normal).
+    static func read(_ build: (inout ByteWriter) -> Void) -> Bytes? {
+        let found = request(.read, "read", quiet: true) { w in
+            build(&w)
+            w.append(0)
+        }
+        guard found else { return nil }
+        let base = withUnsafeBytes(of: &localReplyStorage) { $0.baseAddress! }
+        return Bytes(base.assumingMemoryBound(to: UInt8.self) + XenstoreLimits.headerSize, count: replyLength)
+    }
+
+    /// READ of a decimal value that fits 32 bits.
+    static func readDecimal(_ build: (inout ByteWriter) -> Void) -> UInt32? {
+        guard let value = read(build) else { return nil }
+        return decimal(value)
+    }
+
+    /// A decimal that fits 32 bits (GuestKit's parser: digits only, no overflow).
+    static func decimal(_ value: Bytes) -> UInt32? {
+        guard let parsed = parseDecimal(UnsafeRawBufferPointer(start: value.start, count: value.count)),
+              parsed <= 0xFFFF_FFFF else { return nil }
+        return UInt32(truncatingIfNeeded: parsed)
+    }
+
     @discardableResult
-    static func request(_ type: XenstoreMessageType, _ what: StaticString,
+    static func request(_ type: XenstoreMessageType, _ what: StaticString, quiet: Bool = false,
                         _ build: (inout ByteWriter) -> Void) -> Bool {
         guard XenstoreService.store != nil, XenstoreService.local >= 0 else { return false }
         let requestID = nextRequestID
@@ -30,17 +59,19 @@ enum XenstoreLocal {
             let header = XenstoreHeader(type: type, requestID: requestID, transactionID: 0, length: UInt32(payload.count))
             XenstoreService.store!.handle(connection: XenstoreService.local, header: header,
                                           payload: Bytes(UnsafePointer(base + XenstoreLimits.headerSize), count: payload.count))
-            return readReply(to: requestID, what)
+            return readReply(to: requestID, what, quiet: quiet)
         }
         return succeeded
     }
 
     /// Reads the local connection's queued messages up to the reply to `requestID`.
-    private static func readReply(to requestID: UInt32, _ what: StaticString) -> Bool {
+    private static func readReply(to requestID: UInt32, _ what: StaticString, quiet: Bool) -> Bool {
         while let header = takeMessage() {
             if header.type == .watchEvent { watchFired = true; continue }
             guard header.requestID == requestID else { continue }
+            replyLength = Int(header.length)
             guard header.type == .error else { return true }
+            if quiet { return false }
             var out = GuestConsole()
             out.write("ERROR xenstore ")
             out.write(what)

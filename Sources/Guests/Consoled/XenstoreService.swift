@@ -129,3 +129,17 @@ extension XenstoreService {
         out.newline()
     }
 }
+
+extension XenstoreService {
+    /// Serves the rings; when a watch of the block back end fired, lets it
+    /// act and serves again (its writes fire the front ends' watches).
+    static func serveAndNegotiate() {
+        while true {
+            serveAll()
+            XenstoreLocal.takeEvents()
+            guard XenstoreLocal.watchFired else { return }
+            XenstoreLocal.watchFired = false
+            BlkifNegotiation.update()
+        }
+    }
+}
