@@ -547,10 +547,11 @@ test-host:
 	$(SWIFT) test --disable-swift-testing --skip IntegrationTests
 
 # Host benchmarks (apus bench), then the hypervisor measured in QEMU by the
-# bench systems (Configs/bench-*.dts) that `all` builds (docs/BENCHMARKS.md).
+# bench systems (Configs/bench-*.dts, on virt Configs/virt/bench-*.dts) that
+# `all` builds (docs/BENCHMARKS.md).
 bench: all
 	$(SWIFT) run -c release apus bench
-	BUILD=$(BUILD) RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/qemu-bench.sh
+	BUILD=$(BUILD) PLATFORM=$(PLATFORM) RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/qemu-bench.sh
 
 debug: all debug-tools $(DISK_SPLIT) $(DISK_DIRECT)
 	@echo "QEMU is waiting for gdb on :1234. In another terminal:"

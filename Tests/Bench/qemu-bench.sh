@@ -9,19 +9,38 @@
 # Then the I/O experiment (docs/BENCHMARKS.md, "Split vs passthrough I/O"):
 # boots Configs/bench-io-{sedf,credit}-{idle,hog}.dts, each with two fresh
 # 16 MiB disk images (the driver domain's on transport 3, the measuring
-# guest's own on transport 2), and Configs/events.dts, and prints a second
-# table: block round trips per path x load x scheduler, console line cost,
-# event notification.
+# guest's own on transport 2; on virt 31 and 30), and Configs/events.dts, and
+# prints a second table: block round trips per path x load x scheduler,
+# console line cost, event notification.
 #
-# Environment: BUILD (default build), RAM_MB (default 256, as make's),
-# QEMU (default qemu-system-arm), BENCH_TIMEOUT (seconds per run, default 120).
+# PLATFORM=virt boots the virt versions (build/virt/systems, from
+# Configs/virt/) on -M virt: the I/O, event and RT-with-I/O tables. The first
+# table needs bench-sedf and bench-credit, which time a passed-through SP804
+# timer: virt has none, so that table is vexpress-a15's only.
+#
+# Environment: BUILD (default build), PLATFORM (vexpress-a15, the default, or
+# virt), RAM_MB (default 256, as make's), QEMU (default qemu-system-arm),
+# BENCH_TIMEOUT (seconds per run, default 120).
 set -u -o pipefail
 
 BUILD=${BUILD:-build}
+PLATFORM=${PLATFORM:-vexpress-a15}
 RAM_MB=${RAM_MB:-256}
 QEMU=${QEMU:-qemu-system-arm}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-120}
-SYSTEMS=(sedf credit)
+case $PLATFORM in
+  vexpress-a15)
+    SYSTEMS_DIR=$BUILD/systems
+    MACHINE=(-M vexpress-a15,virtualization=on -global pl041.audiodev=none)
+    SYSTEMS=(sedf credit) ;;
+  virt)
+    SYSTEMS_DIR=$BUILD/virt/systems
+    MACHINE=(-M virt,virtualization=on)
+    SYSTEMS=() ;;
+  *)
+    echo "qemu-bench: PLATFORM=$PLATFORM is not a known value: use PLATFORM=vexpress-a15 (default) or PLATFORM=virt" >&2
+    exit 1 ;;
+esac
 
 # source/name | measurement | what it measures (one line)
 ROWS=(
@@ -46,14 +65,14 @@ fail() {
   exit 1
 }
 
-# Boots $BUILD/systems/<name>.elf (extra QEMU arguments after the name) and
+# Boots $SYSTEMS_DIR/<name>.elf (extra QEMU arguments after the name) and
 # leaves its console, with CR removed, in RUN_OUTPUT.
 boot() {
-  local name=$1 elf="$BUILD/systems/$1.elf" status
+  local name=$1 elf="$SYSTEMS_DIR/$1.elf" status
   shift
   [ -f "$elf" ] || fail "$elf is missing: run make (or make bench) first"
-  RUN_OUTPUT=$(timeout "$BENCH_TIMEOUT" "$QEMU" -M vexpress-a15,virtualization=on -cpu cortex-a15 -m "${RAM_MB}M" \
-    -nographic -audiodev none,id=none -global pl041.audiodev=none -semihosting \
+  RUN_OUTPUT=$(timeout "$BENCH_TIMEOUT" "$QEMU" "${MACHINE[@]}" -cpu cortex-a15 -m "${RAM_MB}M" \
+    -nographic -audiodev none,id=none -semihosting \
     -icount shift=0,sleep=off "$@" -kernel "$elf" </dev/null 2>/dev/null | tr -d '\r')
   status=$?
   [ $status -eq 124 ] && fail "$name: no power-off within ${BENCH_TIMEOUT}s" "$RUN_OUTPUT"
@@ -68,41 +87,50 @@ boot() {
   return 0
 }
 
-# One run per system: its console in OUTPUT[system].
-declare -A OUTPUT
-for system in "${SYSTEMS[@]}"; do
-  boot "bench-$system"
-  OUTPUT[$system]=$RUN_OUTPUT
-done
+# The hypervisor table, from bench-sedf and bench-credit (vexpress-a15 only).
+hypervisor_table() {
+  # One run per system: its console in OUTPUT[system].
+  declare -A OUTPUT
+  for system in "${SYSTEMS[@]}"; do
+    boot "bench-$system"
+    OUTPUT[$system]=$RUN_OUTPUT
+  done
 
-# The fields of one BENCH line: "n min mean max".
-fields() {
-  local source=${1%%/*} name=${1#*/} prefix
-  if [ "$source" = hypervisor ]; then prefix="BENCH hypervisor $name "; else prefix="[$source] BENCH guest $name "; fi
-  grep -F -- "$prefix" <<<"$2" | head -n 1 |
-    sed -n 's/.* n=\([0-9]*\) min=\([0-9]*\) mean=\([0-9]*\) max=\([0-9]*\)$/\1 \2 \3 \4/p'
+  # The fields of one BENCH line: "n min mean max".
+  fields() {
+    local source=${1%%/*} name=${1#*/} prefix
+    if [ "$source" = hypervisor ]; then prefix="BENCH hypervisor $name "; else prefix="[$source] BENCH guest $name "; fi
+    grep -F -- "$prefix" <<<"$2" | head -n 1 |
+      sed -n 's/.* n=\([0-9]*\) min=\([0-9]*\) mean=\([0-9]*\) max=\([0-9]*\)$/\1 \2 \3 \4/p'
+  }
+
+  TABLE=()
+  for row in "${ROWS[@]}"; do
+    IFS='|' read -r key label explanation <<<"$row"
+    for system in "${SYSTEMS[@]}"; do
+      values=$(fields "$key" "${OUTPUT[$system]}")
+      [ -n "$values" ] || fail "bench-$system: no BENCH line for $key" "${OUTPUT[$system]}"
+      read -r n min mean max <<<"$values"
+      [ "$n" -gt 0 ] || fail "bench-$system: $key has no samples (n=0)" "${OUTPUT[$system]}"
+      TABLE+=("$label|$system|$n|$min|$mean|$max|$explanation")
+    done
+  done
+
+  echo "QEMU (hypervisor): instructions under -icount shift=0,sleep=off (1 instruction = 1 ns of virtual time)"
+  width=$(for line in "${TABLE[@]}"; do label=${line%%|*}; echo ${#label}; done | sort -n | tail -n 1)
+  format="%-${width}s  %-9s %5s %7s %7s %7s  %s\n"
+  printf "$format" measurement scheduler n min mean max "what it measures"
+  for line in "${TABLE[@]}"; do
+    IFS='|' read -r label system n min mean max explanation <<<"$line"
+    printf "$format" "$label" "$system" "$n" "$min" "$mean" "$max" "$explanation"
+  done
 }
 
-TABLE=()
-for row in "${ROWS[@]}"; do
-  IFS='|' read -r key label explanation <<<"$row"
-  for system in "${SYSTEMS[@]}"; do
-    values=$(fields "$key" "${OUTPUT[$system]}")
-    [ -n "$values" ] || fail "bench-$system: no BENCH line for $key" "${OUTPUT[$system]}"
-    read -r n min mean max <<<"$values"
-    [ "$n" -gt 0 ] || fail "bench-$system: $key has no samples (n=0)" "${OUTPUT[$system]}"
-    TABLE+=("$label|$system|$n|$min|$mean|$max|$explanation")
-  done
-done
-
-echo "QEMU (hypervisor): instructions under -icount shift=0,sleep=off (1 instruction = 1 ns of virtual time)"
-width=$(for line in "${TABLE[@]}"; do label=${line%%|*}; echo ${#label}; done | sort -n | tail -n 1)
-format="%-${width}s  %-9s %5s %7s %7s %7s  %s\n"
-printf "$format" measurement scheduler n min mean max "what it measures"
-for line in "${TABLE[@]}"; do
-  IFS='|' read -r label system n min mean max explanation <<<"$line"
-  printf "$format" "$label" "$system" "$n" "$min" "$mean" "$max" "$explanation"
-done
+if [ ${#SYSTEMS[@]} -gt 0 ]; then
+  hypervisor_table
+else
+  echo "QEMU (hypervisor): not measured on $PLATFORM (bench-sedf and bench-credit time a passed-through SP804 timer, which $PLATFORM lacks)"
+fi
 
 # ---- Split vs passthrough I/O (docs/BENCHMARKS.md, "Split vs passthrough I/O") ----
 IO_SCHEDULERS=(sedf credit)

@@ -33,15 +33,25 @@ final class BlockHostileTests: XCTestCase {
     private func makeImage() throws -> URL { try DiskImages.make(bytes: UInt64(imageBytes), for: self) }
 
     /// `status` 6: block-hostile's quitter crashes on purpose, and the run must say so.
-    private func boot(_ system: String, disk: URL, status: Int32 = 0) throws -> (QEMURun, GuestReport) {
-        let run = try QEMU.bootExpectingCleanEnd(system, timeout: 240, extraArguments: DiskImages.arguments([disk]),
+    private func boot(_ system: String, disk: URL, on platform: TestPlatform, status: Int32 = 0) throws -> (QEMURun, GuestReport) {
+        let run = try QEMU.bootExpectingCleanEnd(system, on: platform, timeout: 240, extraArguments: DiskImages.arguments([disk]),
                                                  expectingStatus: status)
         return (run, GuestReport(output: run.output))
     }
 
     func testHostileFrontendIsRefusedWhileTheOthersAreServedAndKeepTheirDeadlines() throws {
+        try hostileFrontendIsRefused(on: .vexpressA15)
+    }
+
+    /// The same on virt (Configs/virt/block-hostile.dts): the driver domain
+    /// owns virt's PL011 and transport 31.
+    func testHostileFrontendIsRefusedOnVirt() throws {
+        try hostileFrontendIsRefused(on: .virt)
+    }
+
+    private func hostileFrontendIsRefused(on platform: TestPlatform) throws {
         let image = try makeImage()
-        let (run, report) = try boot("block-hostile", disk: image, status: 6)
+        let (run, report) = try boot("block-hostile", disk: image, on: platform, status: 6)
 
         // Every attack refused, with the expected status; the controls served.
         let hostile = report.checks(of: "hostile")
@@ -97,7 +107,7 @@ final class BlockHostileTests: XCTestCase {
         XCTAssertNil(after, "a byte changed after the store's sectors, at sector \((after ?? 0) / 512)")
 
         // A new boot on the same image: the store's pattern reads back intact.
-        let (verified, verifyReport) = try boot("block-verify", disk: image)
+        let (verified, verifyReport) = try boot("block-verify", disk: image, on: platform)
         XCTAssertEqual(verifyReport.checks(of: "store")["disk-verify"], true, verified.transcript)
         XCTAssertTrue(verifyReport.records("MISMATCH", of: "store").isEmpty, verified.transcript)
     }

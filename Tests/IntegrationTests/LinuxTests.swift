@@ -8,53 +8,164 @@ import XCTest
 /// from the console (Linux's own answers, the RT guest's report) and from the
 /// hypervisor (why each VM stopped, its counters).
 final class LinuxTests: XCTestCase {
+    /// A Linux system and what is typed into its shell; `disk`: Linux's slice
+    /// (first sector, sectors) of a fresh image made with Linux/make-disk.sh,
+    /// attached as the first virtio-blk device, on `diskPlatforms`.
+    struct Session {
+        let system: String
+        let commands: String
+        var disk: (first: Int, sectors: Int)? = nil
+        var diskPlatforms: [TestPlatform] = []
+
+        func usesDisk(on platform: TestPlatform) -> Bool { disk != nil && diskPlatforms.contains(platform) }
+
+        /// Where the session's disk image is, per platform (made fresh by each run).
+        func diskImage(on platform: TestPlatform) -> URL {
+            FileManager.default.temporaryDirectory
+                .appendingPathComponent("apus-\(system)-\(platform.systemsDirectory.replacingOccurrences(of: "/", with: "-"))-\(ProcessInfo.processInfo.processIdentifier).img")
+        }
+    }
+
+    /// Configs/linux.dts gives Linux sectors 2048..10239 of the split disk (virt's has no disk yet).
+    static let stockKernel = Session(system: "linux",
+                                     commands: "uname -a\ncat /proc/interrupts\nls /sys/bus/xen/devices\ncat /mnt/apus.txt\npoweroff\n",
+                                     disk: (first: 2048, sectors: 8192), diskPlatforms: [.vexpressA15])
+    static let realtimeKernel = Session(system: "linux-rt", commands: "uname -a\ncat /sys/kernel/realtime\npoweroff\n")
+    static let busyLinux = Session(system: "linux-hog", commands: "uname -r\nsleep 2\nhead -1 /proc/stat\npoweroff\n")
+
+    /// Where Configs/linux*.dts (vexpress-a15) and Configs/virt/linux*.dts put the large-image pack.
+    static func largeImagesAddress(on platform: TestPlatform) -> String {
+        switch platform {
+        case .vexpressA15: "0x81800000"
+        case .virt: "0x41800000"
+        }
+    }
+
     /// Boots a Linux system with its large-image pack loaded where the
-    /// configuration says, types `commands` once the driver domain gives Linux
-    /// the input, and fails on a panic or oops (with Linux's last lines) and on
-    /// a Linux that stays silent for `silence` seconds.
-    func bootLinux(_ system: String, typing commands: String, largeImages: String = "0x81800000",
-                   disks: [URL] = [], timeout: TimeInterval = 400, silence: TimeInterval = 90,
-                   file: StaticString = #filePath, line: UInt = #line) throws -> QEMURun {
-        let pack = QEMU.buildDirectory.appendingPathComponent("systems/\(system)/large-images.pack").path
-        let run = try QEMU.boot("systems/\(system).elf", timeout: timeout,
-                                extraArguments: ["-icount", "shift=0,sleep=off",
-                                                 "-device", "loader,file=\(pack),addr=\(largeImages),force-raw=on"]
-                                    + DiskImages.arguments(disks),
-                                input: commands, typeAfter: "[consoled] INPUT -> linux", silence: silence,
-                                file: file, line: line)
+    /// configuration says and types the session's commands once the driver
+    /// domain gives Linux the input. Asserts nothing (it may run on any thread).
+    static func run(_ session: Session, on platform: TestPlatform, timeout: TimeInterval = 400,
+                    silence: TimeInterval = 90) throws -> QEMURun {
+        let pack = QEMU.buildDirectory.appendingPathComponent("\(platform.systemsDirectory)/\(session.system)/large-images.pack").path
+        var disks: [URL] = []
+        if session.usesDisk(on: platform), let slice = session.disk {
+            let image = session.diskImage(on: platform)
+            try? FileManager.default.removeItem(at: image)
+            try makeLinuxDisk(image, first: slice.first, sectors: slice.sectors)
+            disks.append(image)
+        }
+        return try QEMU.boot(platform.system(session.system), platform: platform, timeout: timeout,
+                             extraArguments: QEMU.deterministic + [
+                                 "-device", "loader,file=\(pack),addr=\(largeImagesAddress(on: platform)),force-raw=on"]
+                                 + DiskImages.arguments(disks),
+                             input: session.commands, typeAfter: "[consoled] INPUT -> linux", silence: silence)
+    }
+
+    /// Fails on a panic or oops (with Linux's last lines), on a Linux that
+    /// stayed silent for `silence` seconds and on a hang.
+    func assertBooted(_ run: QEMURun, silence: TimeInterval = 90, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertFalse(run.silent, "Linux printed nothing for \(Int(silence)) s" + LinuxConsole(run.output).tail, file: file, line: line)
         XCTAssertFalse(run.timedOut, "hung" + run.transcript, file: file, line: line)
         if let oops = LinuxConsole(run.output).oops { XCTFail("Linux oopsed or panicked:\n\(oops)", file: file, line: line) }
+    }
+
+    /// Linux/make-disk.sh: a new 16 MiB image with an ext4 filesystem over
+    /// sectors first..first+sectors-1 (the script writes nothing else).
+    static func makeLinuxDisk(_ image: URL, first: Int, sectors: Int) throws {
+        let process = Process()
+        process.executableURL = QEMU.repository.appendingPathComponent("Linux/make-disk.sh")
+        process.arguments = [image.path, String(first), String(sectors)]
+        process.currentDirectoryURL = QEMU.repository
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw NSError(domain: "LinuxTests", code: Int(process.terminationStatus),
+                          userInfo: [NSLocalizedDescriptionKey: "Linux/make-disk.sh failed"])
+        }
+    }
+
+    /// `run` and `assertBooted`.
+    func bootLinux(_ session: Session, on platform: TestPlatform = .vexpressA15,
+                   file: StaticString = #filePath, line: UInt = #line) throws -> QEMURun {
+        let run = try Self.run(session, on: platform)
+        assertBooted(run, file: file, line: line)
         return run
     }
 
-    /// Also the disk: Linux's xenbus connects to the driver domain's xenstore,
-    /// finds device/vbd/51712 (xvda), and the kernel's own xen-blkfront
-    /// negotiates with the block back end and mounts the ext4 filesystem the
-    /// host made on Linux's slice (Linux/make-disk.sh, as `make run` does).
+    /// The sessions the tests below assert on. The first test that asks for one
+    /// on a platform boots all of them there side by side (each QEMU runs on one
+    /// host thread), so they take the time of about two boots, not three.
+    static let sharedSessions = [stockKernel, realtimeKernel, busyLinux]
+    private static let sharedRuns = SharedRuns()
+
+    /// `session`'s run from the shared boot on `platform`, asserted booted.
+    func sharedRun(_ session: Session, on platform: TestPlatform,
+                   file: StaticString = #filePath, line: UInt = #line) throws -> QEMURun {
+        let run = try Self.sharedRuns.run(session, on: platform)
+        assertBooted(run, file: file, line: line)
+        return run
+    }
+
     func testStockKernelShellAnswersAndPowersOff() throws {
-        let disk = try DiskImages.make(bytes: 16 << 20, for: self)
-        try makeLinuxDisk(disk, first: 2048, sectors: 8192)
-        let before = try Data(contentsOf: disk)
-        let run = try bootLinux("linux", typing: "uname -a\ncat /proc/interrupts\nls /sys/bus/xen/devices\ncat /mnt/apus.txt\npoweroff\n",
-                                disks: [disk])
+        assertStockKernelAnswersAndPowersOff(try sharedRun(Self.stockKernel, on: .vexpressA15))
+    }
+
+    /// Linux's xenbus connects to the driver domain's xenstore and finds
+    /// device/vbd/51712 (xvda); the kernel's own xen-blkfront negotiates with
+    /// the block back end and init mounts the ext4 filesystem the host made on
+    /// Linux's slice (Linux/make-disk.sh, as `make run` does). The host then
+    /// finds every byte outside the slice still zero.
+    func testStockKernelMountsTheDiskServedByTheDriverDomain() throws {
+        let session = Self.stockKernel
+        let run = try sharedRun(session, on: .vexpressA15)
         let console = LinuxConsole(run.output)
-        XCTAssertEqual(run.status, 0, run.transcript)
         XCTAssertTrue(run.output.contains("[consoled] XENSTORE dom=2 port="), run.transcript)
         XCTAssertTrue(run.output.contains("[consoled] DISK dom=2 port=3 first=2048 sectors=8192\n"), run.transcript)
         XCTAssertEqual(console.answer(to: "ls /sys/bus/xen/devices"), "vbd-51712", run.transcript)
         XCTAssertFalse(run.output.contains("ERROR xenstore") || run.output.contains("ERROR vbd"), run.transcript)
-        // The back end saw the handshake (Linux's own ring and port) and Linux mounted the disk.
+        // The back end saw the handshake (Linux's own ring and port), and Linux mounted the disk.
         XCTAssertTrue(run.output.contains("[consoled] VBD dom=2 ring-ref="), run.transcript)
         XCTAssertTrue(run.output.contains("apus-init: /dev/xvda mounted on /mnt"), run.transcript)
         XCTAssertEqual(console.answer(to: "cat /mnt/apus.txt"), "written by the host", run.transcript)
         let block = run.output.components(separatedBy: "\n").first { $0.contains("[consoled] BLOCK disks=1 ") } ?? ""
-        XCTAssertTrue(block.contains("refused=0") && !block.contains("served=0 "), "requests served: \(block)" + run.transcript)
-        // Nothing outside Linux's slice (sectors 2048..10239) changed.
-        let after = try Data(contentsOf: disk)
-        XCTAssertEqual(after.count, before.count)
-        XCTAssertEqual(after.prefix(2048 * 512), before.prefix(2048 * 512), "bytes before the slice changed")
-        XCTAssertEqual(after.suffix(from: 10240 * 512), before.suffix(from: 10240 * 512), "bytes after the slice changed")
+        XCTAssertTrue(block.contains("refused=0") && !block.contains("served=0 "), "requests: \(block)" + run.transcript)
+        // Nothing outside Linux's slice was written (the image was zero there when made).
+        let image = try Data(contentsOf: session.diskImage(on: .vexpressA15))
+        try? FileManager.default.removeItem(at: session.diskImage(on: .vexpressA15))
+        XCTAssertEqual(image.count, 16 << 20)
+        let sliceStart = 2048 * 512, sliceEnd = (2048 + 8192) * 512
+        XCTAssertNil(image[..<sliceStart].firstIndex { $0 != 0 }, "a byte before the slice changed")
+        XCTAssertNil(image[sliceEnd...].firstIndex { $0 != 0 }, "a byte after the slice changed")
+    }
+
+    func testPreemptRTKernelIsRealtime() throws {
+        assertRealtimeKernel(try sharedRun(Self.realtimeKernel, on: .vexpressA15))
+    }
+
+    /// apus.hog=1: Linux's init spins a shell loop; the RT guest (SEDF with its
+    /// analysed interface) keeps every deadline anyway, and Linux sees the time
+    /// it waited as steal time.
+    func testRTGuestKeepsDeadlinesBesideABusyLinux() throws {
+        assertDeadlinesKeptBesideBusyLinux(try sharedRun(Self.busyLinux, on: .vexpressA15))
+    }
+
+    /// The same three on virt (Configs/virt/linux*.dts: the driver domain owns
+    /// virt's PL011), with the same assertions.
+    func testStockKernelShellAnswersAndPowersOffOnVirt() throws {
+        assertStockKernelAnswersAndPowersOff(try sharedRun(Self.stockKernel, on: .virt))
+    }
+
+    func testPreemptRTKernelIsRealtimeOnVirt() throws {
+        assertRealtimeKernel(try sharedRun(Self.realtimeKernel, on: .virt))
+    }
+
+    func testRTGuestKeepsDeadlinesBesideABusyLinuxOnVirt() throws {
+        assertDeadlinesKeptBesideBusyLinux(try sharedRun(Self.busyLinux, on: .virt))
+    }
+
+    private func assertStockKernelAnswersAndPowersOff(_ run: QEMURun) {
+        let console = LinuxConsole(run.output)
+        XCTAssertEqual(run.status, 0, run.transcript)
         let uname = console.lines.first { $0.hasPrefix("Linux apus-linux ") } ?? ""
         XCTAssertTrue(uname.contains("armmp-lpae") && uname.contains("Debian") && uname.hasSuffix("armv7l GNU/Linux"),
                       "uname -a: \(uname)" + run.transcript)
@@ -71,8 +182,7 @@ final class LinuxTests: XCTestCase {
         XCTAssertEqual(report.misses(of: "rt"), 0, run.transcript)
     }
 
-    func testPreemptRTKernelIsRealtime() throws {
-        let run = try bootLinux("linux-rt", typing: "uname -a\ncat /sys/kernel/realtime\npoweroff\n")
+    private func assertRealtimeKernel(_ run: QEMURun) {
         let console = LinuxConsole(run.output)
         XCTAssertEqual(run.status, 0, run.transcript)
         let uname = console.lines.first { $0.hasPrefix("Linux apus-linux ") } ?? ""
@@ -83,11 +193,7 @@ final class LinuxTests: XCTestCase {
         XCTAssertEqual(GuestReport(output: run.output).checks(of: "rt")["rt-deadlines"], true, run.transcript)
     }
 
-    /// apus.hog=1: Linux's init spins a shell loop; the RT guest (SEDF with its
-    /// analysed interface) keeps every deadline anyway, and Linux sees the time
-    /// it waited as steal time.
-    func testRTGuestKeepsDeadlinesBesideABusyLinux() throws {
-        let run = try bootLinux("linux-hog", typing: "uname -r\nsleep 2\nhead -1 /proc/stat\npoweroff\n")
+    private func assertDeadlinesKeptBesideBusyLinux(_ run: QEMURun) {
         XCTAssertEqual(run.status, 0, run.transcript)
         // Steal time comes from the runstate area Apus keeps: Linux waited runnable
         // while the RT guest and the driver domain ran (8th field of the cpu line).
@@ -98,17 +204,6 @@ final class LinuxTests: XCTestCase {
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertEqual(report.misses(of: "rt"), 0, run.transcript)
         XCTAssertTrue(run.output.contains("Apus: VM linux stopped: shutdown (poweroff)"), run.transcript)
-    }
-
-    /// Linux/make-disk.sh: an ext4 filesystem over sectors first..first+sectors-1 of `image`.
-    func makeLinuxDisk(_ image: URL, first: Int, sectors: Int) throws {
-        let process = Process()
-        process.executableURL = QEMU.repository.appendingPathComponent("Linux/make-disk.sh")
-        process.arguments = [image.path, String(first), String(sectors)]
-        process.currentDirectoryURL = QEMU.repository
-        try process.run()
-        process.waitUntilExit()
-        XCTAssertEqual(process.terminationStatus, 0, "Linux/make-disk.sh failed")
     }
 
     /// Without the large-image pack where the configuration says, nothing
@@ -172,4 +267,48 @@ struct LinuxConsole {
 
     /// The last 40 lines, for failure messages.
     var tail: String { "\n--- Linux's last lines ---\n" + lines.suffix(40).joined(separator: "\n") }
+}
+
+/// The runs of `LinuxTests.sharedSessions`, booted side by side once per platform.
+final class SharedRuns: @unchecked Sendable {
+    private var runs: [TestPlatform: [Result<QEMURun, Error>]] = [:]
+    private let lock = NSLock()
+
+    func run(_ session: LinuxTests.Session, on platform: TestPlatform) throws -> QEMURun {
+        let sessions = LinuxTests.sharedSessions
+        guard let index = sessions.firstIndex(where: { $0.system == session.system }) else {
+            throw NSError(domain: "LinuxTests", code: 1,
+                          userInfo: [NSLocalizedDescriptionKey: "\(session.system) is not in LinuxTests.sharedSessions"])
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        if runs[platform] == nil {
+            let slots = Slots(count: sessions.count)
+            DispatchQueue.concurrentPerform(iterations: sessions.count) { index in
+                slots.set(index, Result { try LinuxTests.run(sessions[index], on: platform) })
+            }
+            runs[platform] = slots.values
+        }
+        return try runs[platform]![index].get()
+    }
+
+    /// One result per index, set from concurrent threads.
+    private final class Slots: @unchecked Sendable {
+        private var results: [Result<QEMURun, Error>?]
+        private let lock = NSLock()
+
+        init(count: Int) { results = Array(repeating: nil, count: count) }
+
+        func set(_ index: Int, _ result: Result<QEMURun, Error>) {
+            lock.lock()
+            results[index] = result
+            lock.unlock()
+        }
+
+        var values: [Result<QEMURun, Error>] {
+            lock.lock()
+            defer { lock.unlock() }
+            return results.map { $0 ?? .failure(CancellationError()) }
+        }
+    }
 }
