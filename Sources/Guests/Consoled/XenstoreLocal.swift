@@ -87,6 +87,7 @@ enum XenstoreLocal {
 
     /// Takes every queued event off the local connection (the loop calls it after serving the rings).
     static func takeEvents() {
+        guard XenstoreService.store != nil, XenstoreService.local >= 0 else { return }
         while let header = takeMessage() {
             if header.type == .watchEvent { watchFired = true }
         }

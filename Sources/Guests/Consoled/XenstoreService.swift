@@ -20,6 +20,10 @@ enum XenstoreService {
     nonisolated(unsafe) static var domains = InlineArray<7, UInt16>(repeating: 0)
     nonisolated(unsafe) static var reportedDrop = InlineArray<7, Bool>(repeating: false)
     nonisolated(unsafe) static var ringCount = 0
+    /// Where each ring is (in the grant window), until the store starts.
+    nonisolated(unsafe) static var pages = InlineArray<7, UInt32>(repeating: 0)
+    /// The disks the toolstack part publishes when the store starts.
+    nonisolated(unsafe) static var disks: BlockBackendArguments? = nil
     /// This domain's own connection (privileged, as dom0's is).
     nonisolated(unsafe) static var local = -1
     nonisolated(unsafe) static var ownDomain: UInt16 = 0
@@ -28,20 +32,53 @@ enum XenstoreService {
 
     static let frameLimit: UInt64 = 0x10_0000
 
-    /// Sets the store up and attaches the ring of every domain in `domains`:
+    /// Finds the ring of every domain in `domains` and takes its port:
     /// `XENSTORE dom=<d> port=<p> ring=<address>` each, or an `ERROR xenstore ...` line.
+    /// The store itself starts when a guest first sends it a request
+    /// (`startIfAsked`): setting it up and publishing the toolstack's entries
+    /// costs milliseconds of this domain's budget, which systems whose guests
+    /// never use xenstore keep for their I/O.
     static func attach(own: UInt16, domains list: ConsoledArguments) {
-        var out = GuestConsole()
+        ownDomain = own
+        disks = list.disks
+        for index in 0..<list.count { attachRing(of: list.entries[index].domain) }
+    }
+
+    /// Once a guest has put a request on its ring (req_prod moved; the events
+    /// the boot-time binding leaves pending do not count): the store, every
+    /// domain introduced with its ring port, the toolstack's entries, the
+    /// block back end's watches. Once.
+    static func startIfAsked() {
+        guard store == nil, ringCount > 0 else { return }
+        var asked = false
+        for index in 0..<ringCount where SharedMemory(UnsafeMutableRawPointer(bitPattern: UInt(pages[index]))!)
+            .load32(XenstoreRingLayout.requests.producerOffset) != 0 { asked = true }
+        guard asked else { return }
         let memory = withUnsafeMutableBytes(of: &xenstoreStorage) { $0 }
-        guard let made = Xenstore(capacities: .standard, privilegedDomain: own, memory: memory) else {
+        guard let made = Xenstore(capacities: .standard, privilegedDomain: ownDomain, memory: memory) else {
+            var out = GuestConsole()
             out.write("ERROR xenstore: the standard capacities do not fit its region")
             out.newline()
+            ringCount = 0
             return
         }
         store = made
-        ownDomain = own
-        local = store!.connect(domain: own) ?? -1
-        for index in 0..<list.count { attachRing(of: list.entries[index].domain) }
+        local = store!.connect(domain: ownDomain) ?? -1
+        for index in 0..<ringCount {
+            guard let connection = store!.introduceDomain(domains[index]) else {
+                var out = GuestConsole()
+                out.write("ERROR xenstore dom=")
+                out.write(decimal: UInt32(domains[index]))
+                out.write(": no connection left")
+                out.newline()
+                reportedDrop[index] = true
+                continue
+            }
+            rings[index] = XenstoreRingPort(page: UnsafeMutableRawPointer(bitPattern: UInt(pages[index]))!,
+                                            connection: connection, barriers: SharedPageBarriers())
+        }
+        if let disks { XenstoreToolstack.publish(disks) }
+        BlkifNegotiation.start()
     }
 
     private static func attachRing(of domain: UInt16) {
@@ -60,17 +97,9 @@ enum XenstoreService {
             out.newline()
             return
         }
-        guard let connection = store!.introduceDomain(domain) else {
-            out.write("ERROR xenstore dom=")
-            out.write(decimal: UInt32(domain))
-            out.write(": no connection left")
-            out.newline()
-            return
-        }
         let address = UInt32(truncatingIfNeeded: frame.value) &<< 12
         let portNumber = UInt32(truncatingIfNeeded: port.value)
-        rings[ringCount] = XenstoreRingPort(page: UnsafeMutableRawPointer(bitPattern: UInt(address))!,
-                                            connection: connection, barriers: SharedPageBarriers())
+        pages[ringCount] = address
         ports[ringCount] = portNumber
         domains[ringCount] = domain
         ringCount += 1
@@ -92,7 +121,7 @@ enum XenstoreService {
         var busy = true
         while busy {
             busy = false
-            for index in 0..<ringCount {
+            for index in 0..<ringCount where rings[index] != nil {
                 switch rings[index]!.service(&store!) {
                 case .served(let notify):
                     if notify {
@@ -118,12 +147,14 @@ enum XenstoreService {
 func xenstoreEvent(_ port: UInt32) { XenstoreService.events &+= 1 }
 
 extension XenstoreService {
-    /// `XENSTORE rings=<n> events=<n>` at the end, when the store ran.
+    /// `XENSTORE rings=<n> events=<n>` at the end (rings 0: no guest used xenstore, the store never started).
     static func report() {
-        guard store != nil else { return }
+        guard ringCount > 0 else { return }
+        var started = 0
+        for index in 0..<ringCount where rings[index] != nil { started += 1 }
         var out = GuestConsole()
         out.write("XENSTORE rings=")
-        out.write(decimal: UInt32(truncatingIfNeeded: ringCount))
+        out.write(decimal: UInt32(truncatingIfNeeded: started))
         out.write(" events=")
         out.write(decimal: events)
         out.newline()
@@ -134,6 +165,8 @@ extension XenstoreService {
     /// Serves the rings; when a watch of the block back end fired, lets it
     /// act and serves again (its writes fire the front ends' watches).
     static func serveAndNegotiate() {
+        startIfAsked()
+        guard store != nil else { return }
         while true {
             serveAll()
             XenstoreLocal.takeEvents()

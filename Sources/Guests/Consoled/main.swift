@@ -33,8 +33,6 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     // The bootargs sit in the last page of RAM: its end is the first address not ours.
     BlockBackend.attach(arguments, memoryEnd: UInt64(widening: UInt32(UInt(bitPattern: bootargs)) | 0xFFF) + 1)
     XenstoreService.attach(own: UInt16(truncatingIfNeeded: vm), domains: arguments)
-    XenstoreToolstack.publish(arguments.disks)
-    BlkifNegotiation.start()
 
     Service.attachTimer()
     ConsoleInput.attach(focusing: arguments.focus)
