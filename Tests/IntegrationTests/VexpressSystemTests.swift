@@ -105,4 +105,25 @@ final class VexpressSystemTests: XCTestCase {
             XCTAssertFalse(run.hypervisorOutput.contains("Apus: scheduler"), "no VM may start" + run.transcript)
         }
     }
+
+    /// The Linux rules, refused with the checker's words too: memory too
+    /// small for Linux from the configuration alone, a kernel that is not a
+    /// zImage once the large-image pack lies where the configuration says (the
+    /// stock pack, whose initramfs that configuration names as its kernel).
+    func testBadLinuxConfigurationIsRefusedAtBootWithTheCheckersMessage() throws {
+        let pack = QEMU.buildDirectory.appendingPathComponent("systems/linux/large-images.pack").path
+        let options = CheckOptions(largeImagesDirectory: QEMU.buildDirectory.appendingPathComponent("linux").path)
+        for name in ["linux-memory-too-small", "linux-kernel-not-a-zimage"] {
+            let run = try QEMU.boot("systems/refused-\(name).elf", timeout: 60,
+                                    extraArguments: QEMU.deterministic + ["-device", "loader,file=\(pack),addr=0x81800000,force-raw=on"])
+            XCTAssertEqual(run.status, 2, run.transcript)
+            let path = QEMU.repository.appendingPathComponent("Configs/bad/\(name).dts").path
+            guard case .invalid(let failure) = try ConfigCheck.check(path: path, options: options) else {
+                return XCTFail("apus check accepted Configs/bad/\(name).dts")
+            }
+            XCTAssertTrue(failure.message.hasPrefix("/vm@0: property "), failure.message)
+            XCTAssertTrue(run.hypervisorOutput.contains("Apus: configuration refused: \(failure.message)"), failure.message + run.transcript)
+            XCTAssertFalse(run.hypervisorOutput.contains("Apus: scheduler"), "no VM may start" + run.transcript)
+        }
+    }
 }

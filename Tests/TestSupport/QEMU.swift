@@ -109,14 +109,19 @@ public enum QEMU {
     /// Boots `image` (a file name in the build directory, or an absolute path)
     /// on `platform`, or on `machine` when given (a -M value of that platform's
     /// machine). `input` is typed on UART0 (QEMU's stdin), all of it at once, as
-    /// soon as the output contains `typeAfter` (at start when nil): the
+    /// soon as the output contains `typeAfter` (at start when nil), then each of
+    /// `more` when its text appears after the previous input was typed: the
     /// hypervisor resets the UART's FIFO when it boots, so bytes typed earlier
     /// are lost, as on a board. stdin stays open until QEMU exits. With `silence`,
-    /// a run that prints nothing for that many seconds is stopped and marked silent.
+    /// a run that prints nothing for that many seconds of virtual time is stopped
+    /// and marked silent: the run must use `-icount shift=0` (one instruction,
+    /// one nanosecond), and QEMU's instruction count is read over QMP, so a
+    /// slow or busy host never counts as silence.
     public static func boot(
         _ image: String, platform: TestPlatform = .vexpressA15, machine: String? = nil, loader: Loader = .kernel,
         timeout: TimeInterval = 60,
-        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil, silence: TimeInterval? = nil,
+        extraArguments: [String] = [], input: String? = nil, typeAfter: String? = nil,
+        then more: [(after: String, input: String)] = [], silence: TimeInterval? = nil,
         file: StaticString = #filePath, line: UInt = #line
     ) throws -> QEMURun {
         let path = image.hasPrefix("/") ? image : buildDirectory.appendingPathComponent(image).path
@@ -131,6 +136,15 @@ public enum QEMU {
             "-display", "none", "-monitor", "none", "-serial", "stdio",
             "-audiodev", "none,id=none",
         ] + platform.machineArguments + ["-semihosting"] + (try loader.arguments(image: path)) + extraArguments
+        let qmpPath = QMPInstructionCount.socketPath()
+        if silence != nil {
+            guard extraArguments.contains(where: { $0.hasPrefix("shift=0") }) else {
+                XCTFail("silence is virtual time: the run needs -icount shift=0", file: file, line: line)
+                throw XCTSkip("no -icount shift=0")
+            }
+            process.arguments! += ["-qmp", "unix:\(qmpPath),server=on,wait=off"]
+        }
+        defer { try? FileManager.default.removeItem(atPath: qmpPath) }
         // stderr (QEMU's messages, semihosting output) goes to a file, read once
         // QEMU has exited: kept apart from UART0, with no second reader to run.
         let pipe = Pipe()
@@ -148,7 +162,7 @@ public enum QEMU {
         process.standardInput = keyboard ?? FileHandle.nullDevice
 
         let collected = OutputCollector()
-        let typist = Typist(keyboard: keyboard, input: input, after: typeAfter)
+        let typist = Typist(keyboard: keyboard, input: input, after: typeAfter, then: more)
         // One blocking reader until end of file: no readabilityHandler, whose
         // removal while it runs on another thread can crash Foundation.
         let drained = DispatchSemaphore(value: 0)
@@ -169,12 +183,17 @@ public enum QEMU {
         typist.typeIfReady(seen: "")
         var timedOut = false, silent = false
         let deadline = Date().addingTimeInterval(timeout)
-        var seen = 0, lastOutput = Date()
+        let counter = silence == nil ? nil : QMPInstructionCount(path: qmpPath)
+        if silence != nil, counter == nil, process.isRunning {
+            XCTFail("QEMU's QMP socket did not answer: silence cannot be measured", file: file, line: line)
+        }
+        var seen = 0, lastOutput: UInt64 = counter?.instructions() ?? 0
         while finished.wait(timeout: .now() + 0.5) == .timedOut {
-            let count = collected.count
-            if count != seen { seen = count; lastOutput = Date() }
             if Date() >= deadline { timedOut = true; break }
-            if let silence, Date().timeIntervalSince(lastOutput) >= silence { timedOut = true; silent = true; break }
+            guard let silence, let counter, let now = counter.instructions() else { continue }
+            let count = collected.count
+            if count != seen { seen = count; lastOutput = now }
+            if now &- lastOutput >= UInt64(silence * 1e9) { timedOut = true; silent = true; break }
         }
         if timedOut {
             process.terminate()
@@ -259,34 +278,41 @@ extension QEMU {
     }
 }
 
-/// Types the input once, when the output shows the awaited text.
+/// Types each step's input once, in order, when the output shows its awaited
+/// text (the first step's at start when nil; a later step's text must appear
+/// after the previous step was typed).
 final class Typist: @unchecked Sendable {
     private let keyboard: Pipe?
-    private let input: String?
-    private let after: String?
-    private var typed = false
+    private let steps: [(after: String?, input: String)]
+    private var next = 0
+    /// Output length when the previous step was typed: later steps look only past it.
+    private var typedAt = 0
     private let lock = NSLock()
 
-    init(keyboard: Pipe?, input: String?, after: String?) {
+    init(keyboard: Pipe?, input: String?, after: String?, then more: [(after: String, input: String)] = []) {
         self.keyboard = keyboard
-        self.input = input
-        self.after = after
+        steps = (input.map { [(after: after, input: $0)] } ?? []) + more.map { (after: Optional($0.after), input: $0.input) }
     }
 
     /// Input is still to be typed (checked before building the text to match).
     var isWaiting: Bool {
         lock.lock()
         defer { lock.unlock() }
-        return !typed && keyboard != nil && input != nil
+        return next < steps.count && keyboard != nil
     }
 
     func typeIfReady(seen output: String) {
         lock.lock()
         defer { lock.unlock() }
-        guard !typed, let keyboard, let input else { return }
-        if let after, !output.contains(after) { return }
-        typed = true
-        keyboard.fileHandleForWriting.write(Data(input.utf8))
+        guard next < steps.count, let keyboard else { return }
+        let step = steps[next]
+        if let after = step.after {
+            let unseen = output.utf8.count > typedAt ? String(output.utf8.dropFirst(typedAt)) ?? output : ""
+            if !unseen.contains(after) { return }
+        }
+        next += 1
+        typedAt = output.utf8.count
+        keyboard.fileHandleForWriting.write(Data(step.input.utf8))
     }
 }
 

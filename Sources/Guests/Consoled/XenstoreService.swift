@@ -84,6 +84,8 @@ enum XenstoreService {
     private static func attachRing(of domain: UInt16) {
         var out = GuestConsole()
         let frame = HVMParameters.get(domain: domain, index: HVMParameters.storePageFrame)
+        // -ENOENT: the hypervisor gives that domain no xenstore ring (it may restart).
+        if frame.result == -2 { return }
         let port = HVMParameters.get(domain: domain, index: HVMParameters.storePort)
         guard frame.result == 0, port.result == 0, frame.value != 0, frame.value < frameLimit,
               port.value != 0, port.value < UInt64(clampingNonNegative: EventChannels.handledPorts)

@@ -76,6 +76,7 @@ enum EndOfRun {
         out.write(decimal: DistributorEmulation.ignoredAccesses)
         out.newline()
         writeCommonWindow(to: &out)
+        writeLongestWaits(to: &out)
         IsolationAudit.write(to: &out)
         writeStackPeak(to: &out)
         Traps.cost.write(name: "trap-handling", to: &out)
@@ -131,6 +132,22 @@ enum EndOfRun {
             Machines.table[vm].writeName(to: &out)
             out.write(" ")
             out.write(decimal: Scheduling.window.admittedBefore(vm).nanoseconds / 1000)
+            out.write(" us")
+        }
+        out.newline()
+    }
+
+    /// `  longest runnable wait: a N us, b N us`: for each VM, the longest
+    /// it was runnable (woken, its timer due, or preempted) before the
+    /// scheduler gave it the CPU. Under SEDF a VM that keeps its guarantee
+    /// waits at most 2 (period - slice) plus the hypervisor's own latency.
+    static func writeLongestWaits(to out: inout Console) {
+        out.write("  longest runnable wait:")
+        for vm in 0..<Machines.count {
+            out.write(vm == 0 ? " " : ", ")
+            Machines.table[vm].writeName(to: &out)
+            out.write(" ")
+            out.write(decimal: Scheduling.longestWait(vm).nanoseconds / 1000)
             out.write(" us")
         }
         out.newline()

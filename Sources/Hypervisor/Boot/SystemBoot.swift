@@ -81,12 +81,18 @@ enum SystemBoot {
 
     /// The configuration and the image pack once more (they sit unchanged in
     /// the hypervisor image), for a VM that restarts; nil only if they no longer parse.
-    static func reloadPayload() -> (config: SystemConfig, fdt: FDT, pack: ImagePack)? {
+    static func reloadPayload() -> (config: SystemConfig, fdt: FDT, pack: ImagePack, largePack: ImagePack?)? {
         guard let platform,
               let loaded = try? SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform),
               let pack = try? ImagePack(payload(hv_images_start(), hv_images_end()))
         else { return nil }
-        return (loaded.config, loaded.fdt, pack)
+        guard let region = loaded.config.largeImages else { return (loaded.config, loaded.fdt, pack, nil) }
+        // The boot loader's large-image pack stays where it was put (no VM's RAM covers it).
+        guard let largePack = try? loaded.config.largeImagePack(UnsafeRawBufferPointer(
+                start: UnsafeRawPointer(bitPattern: UInt(truncatingIfNeeded: region.base.value)),
+                count: Int(truncatingIfNeeded: region.size)))
+        else { return nil }
+        return (loaded.config, loaded.fdt, pack, largePack)
     }
 
     private static func payload(_ start: UInt, _ end: UInt) -> UnsafeRawBufferPointer {

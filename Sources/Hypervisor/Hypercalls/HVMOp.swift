@@ -35,7 +35,8 @@ extension Hypercalls {
             Hypercalls.fail(frame, .noSuchDomain)
             return
         }
-        guard let server = isConsole ? SplitConsole.backend : XenstorePlumbing.server, target != server else {
+        guard let server = isConsole ? SplitConsole.backend : XenstorePlumbing.server, target != server,
+              isConsole || XenstorePlumbing.ringFrame[target] != 0 else {
             Hypercalls.fail(frame, .noEntry)
             return
         }

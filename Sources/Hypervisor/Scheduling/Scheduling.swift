@@ -43,14 +43,23 @@ enum Scheduling {
         loop.remove(id(vm), now: now)
     }
     static func timerFired() { loop.timerFired() }
+    static func longestWait(_ vm: Int) -> TimeSpan { loop.longestWait(id(vm)) }
 
     /// Called at the end of every trap from a guest (and at the first launch),
     /// with the frame that will be resumed. Returns when a VCPU is loaded into
-    /// `frame`; powers off when every VM has stopped.
+    /// `frame`; powers off when every VM has stopped. A restarting VM given
+    /// the CPU runs its load a step at a time until an interrupt or event
+    /// calls for a decision, or the load is complete.
     static func resume(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
         while true {
             if Machines.allStopped { EndOfRun.finish() }
-            guard loop.decisionNeeded else { return }
+            guard loop.decisionNeeded else {
+                guard let vm = Machines.current, VMRestart.isRestarting(vm) else { return }
+                VMRestart.work(vm: vm)
+                loop.progressed(id(vm), now: Clock.now)  // loading is progress, not starvation
+                Interrupts.handlePending()
+                continue
+            }
             let now = Clock.now
             let start = hv_read_pmccntr()
             let dispatch = loop.decide(now: now, retired: GuestInstructions.count)
@@ -58,7 +67,7 @@ enum Scheduling {
             if let starved = dispatch.starved { EndOfRun.starved(vm: Int(starved.rawValue), since: now) }
             if dispatch.switches { switchVCPU(dispatch, now: now, frame: frame) }
             HypTimer.program(at: dispatch.timer)
-            if dispatch.vcpu != nil { return }
+            if dispatch.vcpu != nil { continue }
             idle()
         }
     }

@@ -38,6 +38,27 @@ enum SplitConsole {
         appendConsoleList(backend: backend)
     }
 
+    /// The physical address of `vm`'s ring page, which its restart leaves
+    /// uncleared (nil when `vm` has no ring): it is the console device's state,
+    /// shared with the back end, which keeps its own copies of the indices (and
+    /// drains what the old kernel left).
+    static func ringPage(of vm: Int) -> UInt? {
+        guard let backend, vm != backend,
+              let page = Machines.guestBytes(vm: vm, address: ringFrame[vm] &<< 12, length: 4096),
+              let address = page.baseAddress
+        else { return nil }
+        return UInt(bitPattern: address)
+    }
+
+    /// After `vm` is loaded again: grant 0 written again (the back end's
+    /// mapping of the ring page never went), and a new port of `vm` bound to
+    /// the back end's same port, which hvm_op get_param now names.
+    static func reconnect(vm: Int, config: SystemConfig) {
+        guard let backend, vm != backend else { return }
+        BackendPlumbing.grant(page: ringFrame[vm] &<< 12, of: vm, config: config, reference: 0, to: backend)
+        frontendPort[vm] = BackendPlumbing.rebind(frontend: vm, backend: backend, backendPort: backendPort[vm])
+    }
+
     /// ` consoles=<domid>:<name>,...` after the backend's bootargs (last page of its memory).
     private static func appendConsoleList(backend: Int) {
         guard var sink = BootArgumentsPage.appender(vm: backend) else { return }

@@ -1,8 +1,8 @@
 import HVRegs
 import HypervisorCore
 
-/// Creating the configured VMs at boot, one at a time (and loading one again
-/// when it restarts: VMRestart).
+/// Creating the configured VMs at boot, one at a time (a restarting VM is
+/// loaded again in steps: VMRestart).
 enum VMCreation {
     /// Loads one VM: clean memory, image, bootargs, stage 2, VCPU, scheduler.
     static func create(vm index: Int, config: SystemConfig, platform: Platform, pack: ImagePack, largePack: ImagePack?,
@@ -67,32 +67,12 @@ enum VMCreation {
     typealias Start = (entry: UInt32, r0: UInt32, r1: UInt32, r2: UInt32)
 
     /// Clean memory, the image (or a Linux kernel from `largePack`), the
-    /// bootargs; returns the entry registers: an Apus guest gets its id and
-    /// bootargs, Linux what a boot loader gives it.
+    /// bootargs, all at once (MemoryLoad); returns the entry registers.
     static func loadMemory(vm index: Int, config: SystemConfig, platform: Platform, pack: ImagePack, largePack: ImagePack?,
                            fdt: FDT) throws(ConfigError) -> Start {
-        let vm = config.vms[index]
-        let physical = UInt(truncatingIfNeeded: vm.physicalBase.value)
-        let size = UInt(truncatingIfNeeded: vm.memory.size)
-        let bootargsPage = GuestReservedPages.page(GuestReservedPages.bootargsPage, of: vm.memory)
-        let bootargsAddress = UInt32(truncatingIfNeeded: bootargsPage.value)
-        let start: Start
-        if vm.isLinux {
-            guard let largePack else {
-                throw ConfigError(node: vm.node, property: .kernel, reason: .linux(.noLargeImagesRegion))
-            }
-            let tree = try LinuxLoader.load(vm: index, config: config, platform: platform, pack: largePack, fdt: fdt)
-            start = (UInt32(truncatingIfNeeded: vm.entry.value), 0, 0xFFFF_FFFF, tree)
-        } else {
-            let image = try config.image(ofVM: index, in: pack, fdt: fdt)
-            GuestMemory.clear(physical: physical, size: size)
-            GuestMemory.copy(image, toPhysical: physical)
-            start = (UInt32(truncatingIfNeeded: vm.entry.value), UInt32(truncatingIfNeeded: index), bootargsAddress, 0)
-        }
-        GuestMemory.copyString(fdt.bytes(of: vm.bootargs),
-                               toPhysical: physical + UInt(truncatingIfNeeded: bootargsPage.value &- vm.memory.base.value))
-        GuestMemory.cleanToPointOfCoherency(physical: physical, size: size)
-        return start
+        var load = try MemoryLoad(vm: index, config: config, pack: pack, largePack: largePack, fdt: fdt)
+        load.finish(platform: platform)
+        return load.start
     }
 
     /// A VCPU at reset, about to run from `start`.

@@ -2,21 +2,40 @@ import HVRegs
 import HypervisorCore
 
 /// Restarting one VM (PSCI SYSTEM_RESET, SCHEDOP_shutdown(reboot)) while the
-/// others run on: its memory cleared and its image, bootargs and VCPU loaded
-/// as at boot, its event channels closed and its shared_info page fresh, the
-/// grants it had mapped unmapped, the same scheduler parameters. Only the
-/// VM that asks is touched; it resumes at its entry point.
+/// others run on: its memory cleared and its image (or Linux kernel,
+/// initramfs and device tree), bootargs and VCPU loaded as at boot, its event
+/// channels closed and its shared_info page fresh, its vcpu_info and runstate
+/// registrations forgotten, the grants it had mapped and its grant frames
+/// unmapped, the same scheduler parameters. A console front end keeps its
+/// ring page, grant 0 and the back end's port (SplitConsole.reconnect). Only
+/// the VM that asks is touched.
+///
+/// The load is the VM's own work: it stays admitted with its parameters and,
+/// whenever the scheduler gives it the CPU, its VCPU runs load steps
+/// (MemoryLoad, each bounded) instead of guest code, so SEDF and credit
+/// charge the load to its budget and any scheduling event preempts it between
+/// two steps. It resumes at its entry point once the load is complete.
 enum VMRestart {
-    /// Split-driver roles are wired once, at boot, between two VMs (a ring
-    /// page, a grant, a channel both sides learnt then): a VM in one cannot
-    /// come back on its own. With a console driver domain every VM has one.
-    /// A Linux VM is not restarted either (its kernel, device tree and
-    /// grant-frame region are laid out at boot only).
+    /// A restart under way: the load and what is reported when it is done.
+    struct Pending {
+        var load: MemoryLoad
+        let why: StaticString
+        let requested: Instant
+        /// CPU time the steps took, and the longest step.
+        var worked = TimeSpan.zero
+        var longestStep = TimeSpan.zero
+    }
+
+    nonisolated(unsafe) static var pending = InlineArray<8, Pending?>(repeating: nil)
+    /// Which VMs have a load under way: read on every return to a guest, so a flag, not `pending`.
+    nonisolated(unsafe) static var loading = InlineArray<8, Bool>(repeating: false)
+
+    /// A back end cannot come back on its own: its front ends learnt its
+    /// mappings and ports at boot. Neither can a block front end (its ring and
+    /// data pages are wired at boot and the back end keeps request state).
     static func canRestart(vm: Int, config: SystemConfig) -> Bool {
         let machine = config.vms[vm]
-        guard !machine.isLinux, !machine.consoleBackend, !machine.blockBackend, machine.disk == nil else { return false }
-        for other in 0..<config.vmCount where config.vms[other].consoleBackend { return false }
-        return true
+        return !machine.consoleBackend && !machine.blockBackend && machine.disk == nil
     }
 
     /// Whether `vm` may restart (PSCI FEATURES answers from this).
@@ -25,54 +44,105 @@ enum VMRestart {
         return canRestart(vm: vm, config: payload.config)
     }
 
-    /// Restarts `vm`, the running VM whose trap `frame` is; false (and nothing
-    /// changed) when it cannot restart.
+    @inline(__always)
+    static func isRestarting(_ vm: Int) -> Bool { loading[vm] }
+
+    /// Begins restarting `vm`, the running VM whose trap `frame` is: the old
+    /// VCPU goes at once and the load is planned, to run later in steps
+    /// (`work`); its channels and grants go when the load is complete. False
+    /// (and nothing changed) when it cannot restart.
     static func restart(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>, because why: StaticString) -> Bool {
-        guard let payload = SystemBoot.reloadPayload(), let platform = SystemBoot.platform,
-              canRestart(vm: vm, config: payload.config), Machines.current == vm else { return false }
-        let config = payload.config
+        guard let payload = SystemBoot.reloadPayload(),
+              canRestart(vm: vm, config: payload.config), Machines.current == vm, !isRestarting(vm) else { return false }
+        let load: MemoryLoad
+        do {
+            load = try MemoryLoad(vm: vm, config: payload.config, pack: payload.pack, largePack: payload.largePack,
+                                  fdt: payload.fdt, keeping: SplitConsole.ringPage(of: vm))
+        } catch {
+            Panic.halt("a VM's image no longer loads although it loaded at boot")
+        }
         GuestConsoleOutput.finish(vm: vm)
         // The old VCPU leaves the CPU as in a switch (timer off, list registers folded away).
         Machines.table[vm].vcpu.save(from: frame)
-        Scheduling.remove(vm)
+        // The new VCPU, at reset, is the one on the CPU from now on; it runs
+        // no guest instruction before the load is complete (Scheduling.resume).
+        Machines.table[vm].vcpu = VMCreation.freshVCPU(load.start)
+        Machines.table[vm].vgic = VMCreation.virtualGIC(for: payload.config.vms[vm])
+        // Nothing the hypervisor does may write into the RAM being loaded:
+        // events raised meanwhile go to the boot-time shared_info page
+        // (hypervisor memory), not the kernel's shared_info or vcpu_info.
+        EventAndGrantTables.attachBootPage(vm: vm)
+        Machines.table[vm].vcpuInfo = nil
+        Machines.table[vm].runstateArea = 0
+        Machines.table[vm].runstate = RunstateAccount(now: Clock.now.nanoseconds)
+        Machines.table[vm].consoleInput = ConsoleInputQueue()
+        Machines.table[vm].vcpu.restore(into: frame)
+        pending[vm] = Pending(load: load, why: why, requested: Clock.now)
+        loading[vm] = true
+        return true
+    }
+
+    /// One step of `vm`'s load, on its own CPU time (`vm` is the VCPU the
+    /// scheduler chose); when it was the last, `vm` is ready to run its new kernel.
+    static func work(vm: Int) {
+        guard var restart = pending[vm], let platform = SystemBoot.platform else { return }
+        let began = Clock.now
+        restart.load.step(platform: platform)
+        let took = Clock.now.since(began)
+        restart.worked += took
+        restart.longestStep = max(restart.longestStep, took)
+        pending[vm] = restart
+        if restart.load.isDone { complete(vm: vm) }
+    }
+
+    private static func complete(vm: Int) {
+        guard let restart = pending[vm], let payload = SystemBoot.reloadPayload(), let platform = SystemBoot.platform
+        else { Panic.halt("a restarting VM's configuration no longer parses") }
+        pending[vm] = nil
+        loading[vm] = false
+        // Its channels and grants go only now, and the console's come back at
+        // once: a back end never sees its front end's port closed.
         EventAndGrantTables.release(vm: vm)
         EventAndGrantTables.attachBootPage(vm: vm)
         if var stage2 = Machines.table[vm].stage2 {
             _ = EventAndGrantTables.grants.unmapAll(by: DomainID(truncatingIfNeeded: vm), stage2: &stage2)
+            if Machines.table[vm].isLinux { unmapGrantFrames(&stage2) }
             Machines.table[vm].stage2 = stage2
         }
         hv_write_tlbiallnsnh(0)
         hv_dsb()
         hv_isb()
-
-        let start: VMCreation.Start
-        do {
-            start = try VMCreation.loadMemory(vm: vm, config: config, platform: platform, pack: payload.pack,
-                                              largePack: nil, fdt: payload.fdt)
-        } catch {
-            Panic.halt("a VM's image no longer loads although it loaded at boot")
-        }
-        BootArgumentsPage.appendPhysicalBase(vm: vm, config: config, platform: platform)
-        Machines.table[vm].vcpu = VMCreation.freshVCPU(start)
-        Machines.table[vm].vgic = VMCreation.virtualGIC(for: config.vms[vm])
-        Machines.table[vm].vcpuInfo = nil
-        Machines.table[vm].runstateArea = 0
-        Machines.table[vm].runstate = RunstateAccount(now: Clock.now.nanoseconds)
-        Machines.table[vm].consoleInput = ConsoleInputQueue()
+        Machines.table[vm].vgic = VMCreation.virtualGIC(for: payload.config.vms[vm])  // nothing the old channels raised
+        BootArgumentsPage.appendPhysicalBase(vm: vm, config: payload.config, platform: platform)
+        SplitConsole.reconnect(vm: vm, config: payload.config)
         Machines.table[vm].restarts &+= 1
-        // The new VCPU is the one on the CPU now.
-        Machines.table[vm].vcpu.restore(into: frame)
 
+        // `Apus: VM linux restarted (why, restart 1): loaded in <n> us of its own CPU time (longest step <n> us), <n> us after the request`
         var out = Console()
         out.write("Apus: VM ")
         Machines.table[vm].writeName(to: &out)
         out.write(" restarted (")
-        out.write(why)
+        out.write(restart.why)
         out.write(", restart ")
         out.write(decimal: Machines.table[vm].restarts)
-        out.write(")")
+        out.write("): loaded in ")
+        out.write(decimal: restart.worked.nanoseconds / 1_000)
+        out.write(" us of its own CPU time (longest step ")
+        out.write(decimal: restart.longestStep.nanoseconds / 1_000)
+        out.write(" us), ")
+        out.write(decimal: Clock.now.since(restart.requested).nanoseconds / 1_000)
+        out.write(" us after the request")
         out.newline()
-        VMCreation.admit(vm, config: config)
-        return true
+    }
+
+    /// The grant-table frames Linux placed with add_to_physmap leave its
+    /// grant-frame region (their tables stay reserved; unmapped pages are skipped).
+    private static func unmapGrantFrames(_ stage2: inout Stage2Tables) {
+        let region = LinuxGuestLayout.grantFrames
+        var offset: UInt64 = 0
+        while offset < region.size {
+            _ = stage2.unmapPage(GuestPhysicalAddress(region.base.value &+ offset))
+            offset &+= PageSize.small
+        }
     }
 }

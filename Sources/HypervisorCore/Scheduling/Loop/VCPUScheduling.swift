@@ -35,6 +35,8 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         /// Starved when runnable since `watchedSince` with no instruction retired for `window`.
         var window = TimeSpan.zero
         var watchedSince = Instant.zero
+        /// Runnable but not chosen since then (`.never`: running or blocked).
+        var waitingSince = Instant.never
     }
 
     public private(set) var scheduler: S
@@ -49,10 +51,15 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     public private(set) var decisions: UInt64 = 0
     /// The instruction count the previous decision saw (nil: no counter).
     var lastRetired: UInt64? = nil
+    /// Per VCPU id, the longest it waited runnable before a decision chose it
+    /// (from its wake-up, its virtual timer's due time or its preemption);
+    /// kept when it is removed and admitted again (a VM restart).
+    var longestWaits: InlineArray<capacity, TimeSpan>
 
     public init(scheduler: S) {
         self.scheduler = scheduler
         slots = InlineArray(repeating: Slot())
+        longestWaits = InlineArray(repeating: .zero)
     }
 
     @inline(__always)
@@ -63,7 +70,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         let i = Self.index(vcpu)
         guard i < capacity else { throw .capacityExceeded }
         try scheduler.insert(vcpu, parameters: parameters, now: now)
-        slots[i] = Slot(present: true, window: progressWindow, watchedSince: now)
+        slots[i] = Slot(present: true, window: progressWindow, watchedSince: now, waitingSince: now)
         used = max(used, i + 1)
         decisionNeeded = true
     }
@@ -74,6 +81,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         guard i < capacity, slots[i].present else { return }
         slots[i].blocked = true
         slots[i].wakeAt = wakeAt
+        slots[i].waitingSince = .never
         try? scheduler.block(vcpu, now: now)
         decisionNeeded = true
     }
@@ -86,6 +94,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         slots[i].blocked = false
         slots[i].wakeAt = .never
         slots[i].watchedSince = now
+        slots[i].waitingSince = now
         try? scheduler.wake(vcpu, now: now)
         decisionNeeded = true
     }
@@ -116,6 +125,10 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     public mutating func decide(now: Instant, retired: UInt64? = nil) -> Dispatch {
         decisionNeeded = false
         decisions &+= 1
+        if decisions == 1 {
+            // Loading the VMs at boot was not waiting for the CPU: waits start now.
+            for i in 0..<used where slots[i].waitingSince != .never { slots[i].waitingSince = now }
+        }
         let watching = creditProgress(now: now, retired: retired)
         var earliestWake = Instant.never
         var starved: VCPUID? = nil
@@ -126,6 +139,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
                     continue
                 }
                 slots[i].blocked = false
+                slots[i].waitingSince = slots[i].wakeAt  // it waits from when its timer was due
                 slots[i].wakeAt = .never
                 slots[i].watchedSince = now
                 try? scheduler.wake(VCPUID(UInt32(truncatingIfNeeded: i)), now: now)
@@ -137,8 +151,37 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         let decision = scheduler.decide(now: now)
         let previous = running
         running = decision.vcpu
+        accountWaits(previous: previous, chosen: decision.vcpu, now: now)
         return Dispatch(vcpu: decision.vcpu, previous: previous, reason: decision.reason,
                         timer: min(decision.until, earliestWake), starved: starved)
+    }
+
+    /// The running VCPU made progress other than retiring guest instructions
+    /// (a restarting VM's load runs on its VCPU's time): its watch starts again.
+    public mutating func progressed(_ vcpu: VCPUID, now: Instant) {
+        let i = Self.index(vcpu)
+        guard i < capacity, slots[i].present else { return }
+        slots[i].watchedSince = now
+    }
+
+    /// The VCPU that ran and is still runnable starts waiting if another is
+    /// chosen; the chosen one stops waiting, and its wait is measured.
+    mutating func accountWaits(previous: VCPUID?, chosen: VCPUID?, now: Instant) {
+        if let previous, previous != chosen, Self.index(previous) < capacity {
+            let i = Self.index(previous)
+            if slots[i].present, !slots[i].blocked, slots[i].waitingSince == .never { slots[i].waitingSince = now }
+        }
+        guard let chosen, Self.index(chosen) < capacity else { return }
+        let i = Self.index(chosen)
+        if slots[i].waitingSince != .never, slots[i].waitingSince < now {
+            longestWaits[i] = max(longestWaits[i], now.since(slots[i].waitingSince))
+        }
+        slots[i].waitingSince = .never
+    }
+
+    /// The longest `vcpu` waited runnable before it was given the CPU.
+    public mutating func longestWait(_ vcpu: VCPUID) -> TimeSpan {
+        Self.index(vcpu) < capacity ? longestWaits[Self.index(vcpu)] : .zero
     }
 
     /// Credits the instructions retired since the previous decision to the
