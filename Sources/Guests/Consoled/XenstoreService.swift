@@ -48,6 +48,8 @@ enum XenstoreService {
     /// the boot-time binding leaves pending do not count): the store, every
     /// domain introduced with its ring port, the toolstack's entries, the
     /// block back end's watches. Once.
+    /// Called from the loop itself, not deeper: the toolstack's requests need
+    /// much of the 8 KiB SVC stack.
     static func startIfAsked() {
         guard store == nil, ringCount > 0 else { return }
         var asked = false
@@ -167,7 +169,6 @@ extension XenstoreService {
     /// Serves the rings; when a watch of the block back end fired, lets it
     /// act and serves again (its writes fire the front ends' watches).
     static func serveAndNegotiate() {
-        startIfAsked()
         guard store != nil else { return }
         while true {
             serveAll()
