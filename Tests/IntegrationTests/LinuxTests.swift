@@ -8,13 +8,29 @@ import XCTest
 /// from the console (Linux's own answers, the RT guest's report) and from the
 /// hypervisor (why each VM stopped, its counters).
 final class LinuxTests: XCTestCase {
-    /// A Linux system and what is typed into its shell.
+    /// A Linux system and what is typed into its shell; `disk`: Linux's slice
+    /// (first sector, sectors) of a fresh image made with Linux/make-disk.sh,
+    /// attached as the first virtio-blk device, on `diskPlatforms`.
     struct Session {
         let system: String
         let commands: String
+        var disk: (first: Int, sectors: Int)? = nil
+        var diskPlatforms: [TestPlatform] = []
+
+        func usesDisk(on platform: TestPlatform) -> Bool { disk != nil && diskPlatforms.contains(platform) }
+
+        /// Where the session's disk image is, per platform (made fresh by each run).
+        func diskImage(on platform: TestPlatform) -> URL {
+            FileManager.default.temporaryDirectory
+                .appendingPathComponent("apus-\(system)-\(platform.systemsDirectory.replacingOccurrences(of: "/", with: "-"))-\(ProcessInfo.processInfo.processIdentifier).img")
+        }
     }
 
     static let stockKernel = Session(system: "linux", commands: "uname -a\ncat /proc/interrupts\npoweroff\n")
+    /// Configs/linux-disk.dts gives Linux sectors 2048..10239 of the split disk (vexpress-a15 only so far).
+    static let diskKernel = Session(system: "linux-disk",
+                                    commands: "ls /sys/bus/xen/devices\ncat /mnt/apus.txt\npoweroff\n",
+                                    disk: (first: 2048, sectors: 8192), diskPlatforms: [.vexpressA15])
     static let realtimeKernel = Session(system: "linux-rt", commands: "uname -a\ncat /sys/kernel/realtime\npoweroff\n")
     static let busyLinux = Session(system: "linux-hog", commands: "uname -r\nsleep 2\nhead -1 /proc/stat\npoweroff\n")
 
@@ -34,9 +50,17 @@ final class LinuxTests: XCTestCase {
     static func run(_ session: Session, on platform: TestPlatform, timeout: TimeInterval = 400,
                     silence: TimeInterval = 20, then more: [(after: String, input: String)] = []) throws -> QEMURun {
         let pack = QEMU.buildDirectory.appendingPathComponent("\(platform.systemsDirectory)/\(session.system)/large-images.pack").path
+        var disks: [URL] = []
+        if session.usesDisk(on: platform), let slice = session.disk {
+            let image = session.diskImage(on: platform)
+            try? FileManager.default.removeItem(at: image)
+            try makeLinuxDisk(image, first: slice.first, sectors: slice.sectors)
+            disks.append(image)
+        }
         return try QEMU.boot(platform.system(session.system), platform: platform, timeout: timeout,
                              extraArguments: QEMU.deterministic + [
-                                 "-device", "loader,file=\(pack),addr=\(largeImagesAddress(on: platform)),force-raw=on"],
+                                 "-device", "loader,file=\(pack),addr=\(largeImagesAddress(on: platform)),force-raw=on"]
+                                 + DiskImages.arguments(disks),
                              input: session.commands, typeAfter: "[consoled] INPUT -> linux", then: more, silence: silence)
     }
 
@@ -47,6 +71,21 @@ final class LinuxTests: XCTestCase {
                        file: file, line: line)
         XCTAssertFalse(run.timedOut, "hung" + run.transcript, file: file, line: line)
         if let oops = LinuxConsole(run.output).oops { XCTFail("Linux oopsed or panicked:\n\(oops)", file: file, line: line) }
+    }
+
+    /// Linux/make-disk.sh: a new 16 MiB image with an ext4 filesystem over
+    /// sectors first..first+sectors-1 (the script writes nothing else).
+    static func makeLinuxDisk(_ image: URL, first: Int, sectors: Int) throws {
+        let process = Process()
+        process.executableURL = QEMU.repository.appendingPathComponent("Linux/make-disk.sh")
+        process.arguments = [image.path, String(first), String(sectors)]
+        process.currentDirectoryURL = QEMU.repository
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw NSError(domain: "LinuxTests", code: Int(process.terminationStatus),
+                          userInfo: [NSLocalizedDescriptionKey: "Linux/make-disk.sh failed"])
+        }
     }
 
     /// `run` and `assertBooted`.
@@ -73,6 +112,34 @@ final class LinuxTests: XCTestCase {
 
     func testStockKernelShellAnswersAndPowersOff() throws {
         assertStockKernelAnswersAndPowersOff(try sharedRun(Self.stockKernel, on: .vexpressA15))
+    }
+
+    /// Linux's xenbus connects to the driver domain's xenstore and finds
+    /// device/vbd/51712 (xvda); the kernel's own xen-blkfront negotiates with
+    /// the block back end and init mounts the ext4 filesystem the host made on
+    /// Linux's slice (Linux/make-disk.sh, as `make run` does). The host then
+    /// finds every byte outside the slice still zero.
+    func testStockKernelMountsTheDiskServedByTheDriverDomain() throws {
+        let session = Self.diskKernel
+        let run = try bootLinux(session)
+        let console = LinuxConsole(run.output)
+        XCTAssertTrue(run.output.contains("[consoled] XENSTORE dom=2 port="), run.transcript)
+        XCTAssertTrue(run.output.contains("[consoled] DISK dom=2 port=3 first=2048 sectors=8192\n"), run.transcript)
+        XCTAssertEqual(console.answer(to: "ls /sys/bus/xen/devices"), "vbd-51712", run.transcript)
+        XCTAssertFalse(run.output.contains("ERROR xenstore") || run.output.contains("ERROR vbd"), run.transcript)
+        // The back end saw the handshake (Linux's own ring and port), and Linux mounted the disk.
+        XCTAssertTrue(run.output.contains("[consoled] VBD dom=2 ring-ref="), run.transcript)
+        XCTAssertTrue(run.output.contains("apus-init: /dev/xvda mounted on /mnt"), run.transcript)
+        XCTAssertEqual(console.answer(to: "cat /mnt/apus.txt"), "written by the host", run.transcript)
+        let block = run.output.components(separatedBy: "\n").first { $0.contains("[consoled] BLOCK disks=1 ") } ?? ""
+        XCTAssertTrue(block.contains("refused=0") && !block.contains("served=0 "), "requests: \(block)" + run.transcript)
+        // Nothing outside Linux's slice was written (the image was zero there when made).
+        let image = try Data(contentsOf: session.diskImage(on: .vexpressA15))
+        try? FileManager.default.removeItem(at: session.diskImage(on: .vexpressA15))
+        XCTAssertEqual(image.count, 16 << 20)
+        let sliceStart = 2048 * 512, sliceEnd = (2048 + 8192) * 512
+        XCTAssertNil(image[..<sliceStart].firstIndex { $0 != 0 }, "a byte before the slice changed")
+        XCTAssertNil(image[sliceEnd...].firstIndex { $0 != 0 }, "a byte after the slice changed")
     }
 
     func testPreemptRTKernelIsRealtime() throws {
