@@ -161,9 +161,29 @@ final class RTIOTests: XCTestCase {
         }
     }
 
+    /// Under credit the hypervisor keeps the RT guest off the CPU for longer
+    /// than its 10 ms period in every run (woken by the driver domain's reply
+    /// with its credit spent, it waits behind the hog's 30 ms slice). Whether
+    /// that wait lands on a job's deadline depends on when QEMU completes the
+    /// reads (host time), so a run must miss in one of three.
     private func creditMissesDeadlinesOnTheSplitPath(on platform: TestPlatform) throws {
-        let (run, report) = try run("bench-rtio-credit-split", on: platform, status: 6)
-        XCTAssertGreaterThan(report.misses(of: "rt"), 0, run.transcript)
-        XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], false, run.transcript)
+        var runsWithoutMisses: [String] = []
+        for _ in 0..<3 {
+            let drives = DiskImages.arguments([try DiskImages.make(bytes: 16 << 20, for: self),
+                                               try DiskImages.make(bytes: 16 << 20, for: self)])
+            let run = try QEMU.boot(platform.system("bench-rtio-credit-split"), platform: platform, timeout: 120,
+                                    extraArguments: QEMU.deterministic + drives)
+            let report = GuestReport(output: run.output)
+            XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+            XCTAssertEqual(report.checks(of: "rt")["rt-io"], true, "every read succeeded" + run.transcript)
+            XCTAssertGreaterThan(report.longestRunnableWait(of: "rt") ?? 0, 10_000, run.transcript)
+            if report.misses(of: "rt") > 0 {
+                XCTAssertEqual(run.status, 6, run.transcript)
+                XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], false, run.transcript)
+                return
+            }
+            runsWithoutMisses.append(run.transcript)
+        }
+        XCTFail("credit kept every deadline in three runs\n" + runsWithoutMisses.joined(separator: "\n"))
     }
 }
