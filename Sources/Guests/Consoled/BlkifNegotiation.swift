@@ -54,6 +54,7 @@ enum BlkifNegotiation {
 
     /// A watch fired: every disk's front end state is read and acted on.
     static func update() {
+        lookups &+= 1
         for index in 0..<BlockBackend.count {
             guard let disk = BlockBackend.disks[index]?.disk, backendState[index] != .unknown else { continue }
             let front = UInt32(disk.domain)
@@ -115,6 +116,7 @@ enum BlkifNegotiation {
         mapHandle[index] = mapping.handle
         boundPort[index] = localPort
         connected[index] = true
+        everConnected[index] = true
         connections &+= 1
         setState(index, .connected)
         var out = GuestConsole()

@@ -5,7 +5,7 @@ import HypervisorCore
 import XenRings
 import Xenstore
 
-/// 400,000 bytes of BSS for the store's region (XenstoreCapacities.standard needs 390,488).
+/// 400,000 bytes of BSS for the store's region (XenstoreCapacities.standard needs 390,592).
 nonisolated(unsafe) var xenstoreStorage = InlineArray<50_000, UInt64>(repeating: 0)
 
 /// The system's one xenstore (docs/XENSTORE.md), served by this driver
@@ -162,6 +162,7 @@ extension XenstoreService {
         out.write(" events=")
         out.write(decimal: events)
         out.newline()
+        reportClients()
     }
 }
 

@@ -51,6 +51,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     out.newline()
     XenstoreService.report()
     BlockBackend.report()
+    BlkifNegotiation.reportWaiting()
     out.write("CONSOLED lines=")
     out.write(decimal: Consoles.lines)
     out.write(" consoles=")
