@@ -134,9 +134,11 @@ final class GuestTasksArgumentTests: XCTestCase {
                        .xenstore(victim: 2, end: .oversizedHeader))
         XCTAssertEqual(try bootArguments("duration=1 attack=xenstore victim=0 end=ring-index") { try HostileGuestArguments($0) }.attack,
                        .xenstore(victim: 0, end: .ringIndex))
+        XCTAssertEqual(plain.startDelay, .zero)
+        XCTAssertEqual(try bootArguments("duration=1 after=2500") { try HostileGuestArguments($0) }.startDelay, .milliseconds(2500))
         for (text, key) in [("duration=1 attack=xenstore end=oversize", "victim"), ("duration=1 attack=xenstore victim=x end=oversize", "victim"),
                             ("duration=1 attack=xenstore victim=40000 end=oversize", "victim"), ("duration=1 attack=xenstore victim=2", "end"),
-                            ("duration=1 attack=xenstore victim=2 end=later", "end"),
+                            ("duration=1 attack=xenstore victim=2 end=later", "end"), ("duration=1 after=soon", "after"),
                             ("sweep-end=82000000 duration=1", "sweep-end"), ("sweep-end=0x81000004 duration=1", "sweep-end"),
                             ("duration=1 crash=yes", "crash"), ("sweep-end=0x0", "duration"),
                             ("duration=1 own-window=0x1c130601", "own-window"), ("duration=1 foreign-window=x", "foreign-window"),

@@ -20,6 +20,7 @@
 // domain's xenstore through the VM's own ring (it needs one: a VM with a `disk`
 // gets it), aiming at `victim`'s entries, and ends with a header longer than
 // XENSTORE_PAYLOAD_MAX or with impossible ring indices.
+// `after=<ms>` idles that long before the attacks (default 0).
 import HypervisorCore
 
 public struct HostileGuestArguments: Sendable {
@@ -70,12 +71,18 @@ public struct HostileGuestArguments: Sendable {
     public var ownWindow: UInt32?
     public var foreignWindow: UInt32?
     public var physicalBase: UInt32?
+    /// How long it idles before attacking.
+    public var startDelay: TimeSpan = .zero
 
     public init(_ arguments: BootArguments) throws(GuestArgumentError) {
         let milliseconds = try arguments.requiredInteger(
             "duration", limit: RTGuestArguments.maximumDurationMilliseconds, detail: "milliseconds, 1..10000000")
         duration = .milliseconds(milliseconds)
 
+        if arguments.value("after") != nil {
+            startDelay = .milliseconds(try arguments.requiredInteger(
+                "after", from: 0, to: RTGuestArguments.maximumDurationMilliseconds, detail: "milliseconds, 0..10000000"))
+        }
         sweepEnd = try Self.window("sweep-end", in: arguments)
         if let sweepEnd, sweepEnd & 0xFFF != 0 {
             throw GuestArgumentError("sweep-end", .outOfRange, "must be 4 KiB aligned")

@@ -38,6 +38,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     // allowed one, so reading its own memory must not fault.
     check("hostile-control-own-memory", expectFault { _ = g_mmio_read32(UInt(guestRAMBase)) } == nil)
 
+    idle(for: arguments.startDelay)
     var attempts = Attempts()
     switch arguments.attack {
     case .isolation:
