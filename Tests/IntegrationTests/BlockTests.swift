@@ -166,6 +166,13 @@ final class RTIOTests: XCTestCase {
     /// with its credit spent, it waits behind the hog's 30 ms slice). Whether
     /// that wait lands on a job's deadline depends on when QEMU completes the
     /// reads (host time), so a run must miss in one of three.
+    /// The RT guest starts its tasks 40 ms after boot (`start=40`), so the hog
+    /// runs alone at the first ticks and credit accounts it: credit only
+    /// starts accounting a VCPU that a 10 ms tick finds running, and the RT
+    /// guest, boosted by each read's reply until the next tick, is the one
+    /// found at every tick once its jobs run. Without the head start, who ran
+    /// at the first tick during boot decided whether the hog was ever
+    /// accounted (docs/BENCHMARKS.md, "RT guest with I/O").
     private func creditMissesDeadlinesOnTheSplitPath(on platform: TestPlatform) throws {
         var runsWithoutMisses: [String] = []
         for _ in 0..<3 {

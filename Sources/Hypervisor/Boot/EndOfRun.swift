@@ -121,23 +121,8 @@ enum EndOfRun {
         out.write("  common window ")
         out.write(decimal: Scheduling.window.length.nanoseconds / 1000)
         out.write(" us:")
-        for vm in 0..<Machines.count {
-            out.write(vm == 0 ? " " : ", ")
-            Machines.table[vm].writeName(to: &out)
-            out.write(" ")
-            out.write(decimal: Scheduling.window.received(vm).nanoseconds / 1000)
-            out.write(" us")
-        }
-        out.newline()
-        out.write("  admitted before the window:")
-        for vm in 0..<Machines.count {
-            out.write(vm == 0 ? " " : ", ")
-            Machines.table[vm].writeName(to: &out)
-            out.write(" ")
-            out.write(decimal: Scheduling.window.admittedBefore(vm).nanoseconds / 1000)
-            out.write(" us")
-        }
-        out.newline()
+        writePerVM("", .received, to: &out)
+        writePerVM("  admitted before the window:", .admittedBefore, to: &out)
     }
 
     /// `  longest runnable wait: a N us, b N us`: for each VM, the longest
@@ -145,12 +130,30 @@ enum EndOfRun {
     /// scheduler gave it the CPU. Under SEDF a VM that keeps its guarantee
     /// waits at most 2 (period - slice) plus the hypervisor's own latency.
     static func writeLongestWaits(to out: inout Console) {
-        out.write("  longest runnable wait:")
+        writePerVM("  longest runnable wait:", .longestWait, to: &out)
+    }
+
+    /// The times the end-of-run report lists per VM, in µs.
+    enum PerVMFigure {
+        case received, admittedBefore, longestWait
+
+        func value(of vm: Int) -> UInt64 {
+            switch self {
+            case .received: Scheduling.window.received(vm).nanoseconds / 1000
+            case .admittedBefore: Scheduling.window.admittedBefore(vm).nanoseconds / 1000
+            case .longestWait: Scheduling.longestWait(vm).nanoseconds / 1000
+            }
+        }
+    }
+
+    /// `TITLE a N us, b N us`: one figure per VM, on one line.
+    static func writePerVM(_ title: StaticString, _ figure: PerVMFigure, to out: inout Console) {
+        out.write(title)
         for vm in 0..<Machines.count {
             out.write(vm == 0 ? " " : ", ")
             Machines.table[vm].writeName(to: &out)
             out.write(" ")
-            out.write(decimal: Scheduling.longestWait(vm).nanoseconds / 1000)
+            out.write(decimal: figure.value(of: vm))
             out.write(" us")
         }
         out.newline()
