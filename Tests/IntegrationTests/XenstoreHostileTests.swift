@@ -78,6 +78,11 @@ final class XenstoreHostileTests: XCTestCase {
         let consoled = report.lines(of: "consoled")
         XCTAssertEqual(report.checks(of: hostile)["hostile-xenstore"], true,
                        report.lines(of: hostile).joined(separator: "\n") + run.transcript, file: file, line: line)
+        // Its controls too (its own subtree answered), so the refusals are answers to the attacks.
+        let checks = report.checks(of: hostile)
+        XCTAssertEqual(checks.filter { !$0.value }.keys.sorted(), [], run.transcript, file: file, line: line)
+        XCTAssertEqual(checks["xs-control-write-own"], true, file: file, line: line)
+        XCTAssertEqual(checks["xs-control-backend-id"], true, file: file, line: line)
         let own = report.records("XSTORE", of: hostile).first ?? [:]
         let served = consoled.first { $0.hasPrefix("XENSTORE dom=\(domain) requests=") } ?? ""
         let fields = Self.fields(served)
