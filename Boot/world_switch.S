@@ -1,7 +1,8 @@
 /*
  * The parts of a VCPU switch that only assembly can do: the banked registers
  * of the guest's modes, the VFP/NEON registers, and the first entry into a
- * guest. Everything else (CP15, timer, vGIC) is switched from Swift through
+ * guest; and the register frame's copy, which Swift would make with a
+ * memmove call. Everything else (CP15, timer, vGIC) is switched from Swift through
  * single-instruction accessors.
  */
 #include "architecture.h"
@@ -101,6 +102,17 @@ apus_restore_vfp:
     ldmia   r0, {r2, r3}
     vmsr    fpscr, r2
     vmsr    fpexc, r3
+    bx      lr
+
+/* void apus_copy_frame(apus_trap_frame *r0, const apus_trap_frame *r1): 20 words. */
+    .global apus_copy_frame
+apus_copy_frame:
+    push    {r4-r11}
+    ldmia   r1!, {r2-r11}
+    stmia   r0!, {r2-r11}
+    ldmia   r1, {r2-r11}
+    stmia   r0, {r2-r11}
+    pop     {r4-r11}
     bx      lr
 
 /* void apus_resume(const apus_trap_frame *r0): the exit half of vectors.S. */

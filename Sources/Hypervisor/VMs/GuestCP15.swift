@@ -24,7 +24,8 @@ struct GuestCP15 {
         csselr = hv_read_csselr(); cntkctl = hv_read_cntkctl()
     }
 
-    func restore() {
+    /// `mutating` although it changes nothing: a non-mutating call copies the record first.
+    mutating func restore() {
         hv_write_sctlr(sctlr); hv_write_cpacr(cpacr); hv_write_ttbcr(ttbcr); hv_write_dacr(dacr)
         hv_write_ttbr0(ttbr0); hv_write_ttbr1(ttbr1); hv_write_par(par)
         hv_write_dfsr(dfsr); hv_write_ifsr(ifsr); hv_write_adfsr(adfsr); hv_write_aifsr(aifsr)

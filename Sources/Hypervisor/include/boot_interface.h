@@ -20,6 +20,7 @@ typedef struct apus_trap_frame {
     uint32_t r[13];     /* r0-r12 */
     uint32_t lr;        /* r14 at the time of the exception */
 } apus_trap_frame;
+_Static_assert(sizeof(apus_trap_frame) == 80, "Boot/world_switch.S copies a frame as 20 words");
 
 /* Banked registers of the guest's modes (Boot/world_switch.S saves and restores them). */
 typedef struct apus_banked_regs {
@@ -41,6 +42,8 @@ typedef struct apus_vfp_state {
 void apus_save_banked(apus_banked_regs *regs);
 void apus_restore_banked(const apus_banked_regs *regs);
 void apus_save_vfp(apus_vfp_state *state);
+/* *to = *from with four multiple loads and stores (a Swift struct copy calls memmove). */
+void apus_copy_frame(apus_trap_frame *to, const apus_trap_frame *from);
 void apus_restore_vfp(const apus_vfp_state *state);
 /* Loads the frame at the top of the HYP stack and ERETs into it; never returns. */
 __attribute__((noreturn)) void apus_resume(const apus_trap_frame *frame);
