@@ -42,6 +42,14 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 jobs=all").map { "\($0.key)" }, "jobs")
     }
 
+    func testRTArgumentsStartDelay() throws {
+        XCTAssertEqual(try bootArguments("policy=edf tasks=5:2 duration=1") { try RTGuestArguments($0) }.startDelay, .zero)
+        XCTAssertEqual(try bootArguments("policy=edf tasks=5:2 duration=1 start=40") { try RTGuestArguments($0) }.startDelay,
+                       .milliseconds(40))
+        XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 start=soon")?.problem, .malformed)
+        XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 start=10000001")?.problem, .outOfRange)
+    }
+
     func testRTArgumentErrorsNameTheKey() {
         let cases: [(String, String, GuestArgumentError.Problem)] = [
             ("tasks=5:2 duration=1", "policy", .missing),
