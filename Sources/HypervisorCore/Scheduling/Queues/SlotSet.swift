@@ -14,12 +14,20 @@ struct SlotSet<let capacity: Int> {
     private var wordCount: Int { (capacity + 63) / 64 }
 
     @inline(__always)
-    mutating func contains(_ slot: Int) -> Bool { words[slot / 64] & (UInt64(1) &<< UInt64(clampingNonNegative: slot % 64)) != 0 }
+    mutating func contains(_ slot: Int) -> Bool { words[slot / 64] & Self.bit(slot) != 0 }
 
     @inline(__always)
     mutating func update(_ slot: Int, member: Bool) {
-        let bit = UInt64(1) &<< UInt64(clampingNonNegative: slot % 64)
-        if member { words[slot / 64] |= bit } else { words[slot / 64] &= ~bit }
+        if member { words[slot / 64] |= Self.bit(slot) } else { words[slot / 64] &= ~Self.bit(slot) }
+    }
+
+    /// Slot's bit in its word, from a 32-bit shift and a constant one: on
+    /// armv7 a 64-bit shift by a variable amount is a libgcc call (__aeabi_llsl).
+    @inline(__always)
+    static func bit(_ slot: Int) -> UInt64 {
+        let inHalf = UInt64(widening: UInt32(1) &<< UInt32(truncatingIfNeeded: slot & 31))
+        if slot & 32 == 0 { return inHalf }
+        return inHalf &* 0x1_0000_0000
     }
 
     var isEmpty: Bool {
