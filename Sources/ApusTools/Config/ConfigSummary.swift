@@ -10,6 +10,9 @@ enum ConfigSummary {
             + ", trace ring \(config.traceEntries) entries, platform \(options.platformKind.nameText), RAM \(options.ramMiB) MiB")
         let platform = options.platform
         let tablePages = (0..<config.vmCount).reduce(0) { $0 + Stage2Tables.pagesNeededWithGrantWindow(for: config.vms[$1], platform: platform) }
+        if !config.usesOneCPU {
+            lines.append("physical CPUs \(config.cpusUsed) (partitioned: each runs its own \(StringSink.render { $0.write(config.scheduler.name) }))")
+        }
         lines.append("stage-2 tables \(tablePages) of \(platform.stage2TablePages) pages")
         for index in 0..<config.vmCount {
             let vm = config.vms[index]
@@ -24,6 +27,7 @@ enum ConfigSummary {
                     + "of the \(GuestReservedPages.usableBytes(of: vm.memory)) below the reserved pages)")
             }
             if vm.bootargs.count > 0 { lines.append("  bootargs \"\(fdt.text(vm.bootargs))\"") }
+            if !config.usesOneCPU { lines.append("  cpu      \(vm.physicalCPU)") }
             if config.scheduler == .sedf, let sedf = vm.sedf {
                 lines.append("  sedf     period \(sedf.period.nanoseconds / 1000) us, slice \(sedf.slice.nanoseconds / 1000) us, "
                     + "extratime \(sedf.extratime ? "yes" : "no")")
