@@ -89,6 +89,9 @@ final class CheckRulesTests: XCTestCase {
                           message: "/hypervisor: property \"scheduler\": unknown scheduler \"edf\" (expected \"sedf\" or \"credit\")")
     }
     func testTraceEntries() throws { try assertRejects("zero-trace-entries", node: "/hypervisor", .traceEntries, .zeroTraceEntries) }
+    func testVCPUCount() throws {
+        try assertRejects("zero-vcpus", node: "/vm@0", .vcpus, .vcpuCountOutOfRange(0, limit: VMConfig.maximumVCPUs))
+    }
     func testAtMostFourDevices() throws {
         try assertRejects("too-many-devices", node: "/vm@0/device@1c110000", nil, .tooManyDevices(limit: 4))
     }

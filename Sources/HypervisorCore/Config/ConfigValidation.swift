@@ -29,8 +29,9 @@ extension SystemConfig {
             try validateBootargsRoom(of: index, on: platform)
             if scheduler == .sedf, let sedf = vm.sedf {
                 if let reason = minimum.violation(by: sedf) { throw ConfigError(node: vm.node, property: .sedf, reason: reason) }
-                // The scheduler's own exact admission arithmetic (ExactUtilization.swift).
-                utilization.add(slice: sedf.slice, period: sedf.period)
+                // The scheduler's own exact admission arithmetic (ExactUtilization.swift);
+                // every VCPU of the VM reserves the VM's slice in its period.
+                for _ in 0..<vm.vcpuCount { utilization.add(slice: sedf.slice, period: sedf.period) }
                 switch utilization.checkFitsOneCPU() {
                 case nil: break
                 case .utilizationNotRepresentable?:
