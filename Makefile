@@ -52,6 +52,9 @@ EXIT     ?= semihosting
 BOOT     ?= kernel
 # RAM given to QEMU and assumed by the link map, in MiB.
 RAM_MB   ?= 256
+# Physical CPUs QEMU gives the machine (-smp), 1 to 4; the hypervisor starts
+# every one of them (docs/SMP.md).
+SMP      ?= 1
 # TRACE=1 builds a hypervisor that prints its trace ring when all VMs have stopped.
 TRACE    ?= 0
 # MEASURE=1 builds a hypervisor that counts traps by kind and the instructions
@@ -62,6 +65,9 @@ TIMEOUT  ?= 0
 # Size of newly created disk images (build/disk-*.img), in MiB.
 DISK_MB  ?= 16
 
+ifeq ($(filter $(SMP),1 2 3 4),)
+  $(error SMP=$(SMP) is not a known value: use SMP=1, 2, 3 or 4 (physical CPUs))
+endif
 ifeq ($(filter $(EXIT),semihosting sysctl psci),)
   $(error EXIT=$(EXIT) is not a known value: use EXIT=semihosting (QEMU), EXIT=sysctl (vexpress-a15) or EXIT=psci (virt))
 endif
@@ -195,7 +201,7 @@ SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I
 GUEST_LDFLAGS := -L $(BUILD)/gen -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enum-size-warning
 
 QEMU      := qemu-system-arm
-QEMU_MACHINE := $(QEMU_MACHINE_$(PLATFORM)) -m $(RAM_MB)M
+QEMU_MACHINE := $(QEMU_MACHINE_$(PLATFORM)) -smp $(SMP) -m $(RAM_MB)M
 # -icount shift=0,sleep=off: one instruction is one nanosecond of virtual time
 # and runs are bit-identical (docs/PLATFORM.md); guests measure CPU work in instructions.
 # Semihosting on both platforms ends the run with the hypervisor's exit status;
@@ -551,7 +557,7 @@ test-host:
 bench: all
 	$(SWIFT) run -c release apus bench
 	DEMANGLE=$(DEMANGLE) Tests/Bench/text-size.sh $(BUILD)/apus.elf $(HV_BASE_OBJS)
-	BUILD=$(BUILD) PLATFORM=$(PLATFORM) RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/qemu-bench.sh
+	BUILD=$(BUILD) PLATFORM=$(PLATFORM) RAM_MB=$(RAM_MB) SMP=$(SMP) QEMU=$(QEMU) Tests/Bench/qemu-bench.sh
 	$(MAKE) PLATFORM=vexpress-a15 EXIT=semihosting BOOT=kernel BUILD=$(BUILD)/measure MEASURE=1 \
 		LINUX_DIR=$(abspath $(LINUX_DIR)) $(BUILD)/measure/systems/linux.elf
 	BUILD=$(BUILD)/measure RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/linux-census.sh

@@ -79,9 +79,9 @@ enum EndOfRun {
         writeLongestWaits(to: &out)
         IsolationAudit.write(to: &out)
         writeStackPeak(to: &out)
-        Traps.cost.write(name: "trap-handling", to: &out)
-        Scheduling.decideCost.write(name: "decide", to: &out)
-        Scheduling.switchCost.write(name: "vcpu-switch", to: &out)
+        Scheduling.cpu.pointee.trapCost.write(name: "trap-handling", to: &out)
+        Scheduling.cpu.pointee.decideCost.write(name: "decide", to: &out)
+        Scheduling.cpu.pointee.switchCost.write(name: "vcpu-switch", to: &out)
         #if APUS_TRACE_DUMP
         dumpTrace(to: &out)
         #endif
@@ -119,7 +119,7 @@ enum EndOfRun {
     /// "Reading the output").
     static func writeCommonWindow(to out: inout Console) {
         out.write("  common window ")
-        out.write(decimal: Scheduling.window.length.nanoseconds / 1000)
+        out.write(decimal: Scheduling.cpu.pointee.window.length.nanoseconds / 1000)
         out.write(" us:")
         writePerVM("", .received, to: &out)
         writePerVM("  admitted before the window:", .admittedBefore, to: &out)
@@ -139,8 +139,8 @@ enum EndOfRun {
 
         func value(of vm: Int) -> UInt64 {
             switch self {
-            case .received: Scheduling.window.received(vm).nanoseconds / 1000
-            case .admittedBefore: Scheduling.window.admittedBefore(vm).nanoseconds / 1000
+            case .received: Scheduling.cpu.pointee.window.received(vm).nanoseconds / 1000
+            case .admittedBefore: Scheduling.cpu.pointee.window.admittedBefore(vm).nanoseconds / 1000
             case .longestWait: Scheduling.longestWait(vm).nanoseconds / 1000
             }
         }
@@ -177,7 +177,7 @@ enum EndOfRun {
     static func dumpTrace(to out: inout Console) {
         out.write("--- apus-trace begin ---")
         out.newline()
-        Scheduling.trace.write(to: &out, vcpus: Machines.count, end: Clock.now) { vcpu, sink in
+        Scheduling.cpu.pointee.trace.write(to: &out, vcpus: Machines.count, end: Clock.now) { vcpu, sink in
             Machines.table[Int(vcpu)].writeName(to: &sink)
         }
         out.write("--- apus-trace end ---")

@@ -56,7 +56,9 @@ enum SystemBoot {
         configureHYP()
         EventAndGrantTables.initialize(ram: platform.ram)
         let config = loaded.config
-        Scheduling.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries))
+        for index in 0..<PhysicalCPUs.online {
+            ThisCPU.record(of: index).pointee.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries))
+        }
         Scheduling.start(policy: config.scheduler == .sedf ? .sedf : .credit)
         GuestInstructions.start()
         #if APUS_MEASURE
@@ -120,7 +122,15 @@ enum SystemBoot {
         hv_isb()
     }
 
+    /// CPU 0 at boot: its own HYP registers and the shared distributor.
     private static func configureHYP() {
+        configureThisCPU()
+        GIC.initializeDistributor()
+    }
+
+    /// Every CPU: the HYP registers that configure its guest world, its cycle
+    /// counter and its GIC CPU interface (all banked per CPU).
+    static func configureThisCPU() {
         startCycleCounter()
         hv_write_hcr(guestHCR)
         hv_write_hstr(guestHSTR)
@@ -134,7 +144,7 @@ enum SystemBoot {
         hv_write_tlbiallnsnh(0)
         hv_dsb()
         hv_isb()
-        GIC.initialize()
+        GIC.initializeCPUInterface()
     }
 
     private static func announce(config: SystemConfig, fdt: FDT) {

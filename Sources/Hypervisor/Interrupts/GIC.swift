@@ -13,8 +13,13 @@ enum GIC {
     static let virtualTimerInterrupt = UInt32(BOARD_VIRTUAL_TIMER_INTERRUPT)
     static let spurious: UInt32 = 1023
 
-    static func initialize() {
+    /// CPU 0, once: the distributor, shared by every CPU.
+    static func initializeDistributor() {
         hv_mmio_write32(distributor + 0x000, 1)                  // GICD_CTLR: group 1 on
+    }
+
+    /// Every CPU: its own CPU interface and its banked PPIs (maintenance, timers).
+    static func initializeCPUInterface() {
         hv_mmio_write32(cpuInterface + 0x004, 0xFF)              // GICC_PMR: all priorities
         hv_mmio_write32(cpuInterface + 0x000, 1 | (1 << 9))      // GICC_CTLR: enable, EOImodeNS
         setPriority(maintenanceInterrupt, 0xA0)

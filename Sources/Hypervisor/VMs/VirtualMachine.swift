@@ -94,8 +94,12 @@ enum Machines {
         table.initialize(repeating: VirtualMachine(), count: capacity)
     }
     nonisolated(unsafe) static var count = 0
-    /// The VM whose VCPU is on the CPU (nil: idle, or not started).
-    nonisolated(unsafe) static var current: Int? = nil
+    /// The VM whose VCPU is on this CPU (nil: idle, or not started): the one
+    /// accessor for it, kept in this CPU's record.
+    static var current: Int? {
+        @inline(__always) get { ThisCPU.record.pointee.current }
+        set { ThisCPU.record.pointee.current = newValue }
+    }
 
     /// The guest buffer [address, address + length) of `vm`, through the
     /// hypervisor's identity map, or nil when it is not wholly inside the VM's

@@ -90,5 +90,15 @@ extern char __vm_table_start[], __vm_table_end[], __shared_info_start[];
 HV_INLINE uintptr_t hv_shared_info_start(void) { return (uintptr_t)__shared_info_start; }
 HV_INLINE uintptr_t hv_vm_table_start(void) { return (uintptr_t)__vm_table_start; }
 HV_INLINE uintptr_t hv_vm_table_end(void) { return (uintptr_t)__vm_table_end; }
+extern char __percpu_start[], __percpu_end[], __secondary_stacks_start[], __secondary_stacks_end[];
+HV_INLINE uintptr_t hv_percpu_start(void) { return (uintptr_t)__percpu_start; }
+HV_INLINE uintptr_t hv_percpu_end(void) { return (uintptr_t)__percpu_end; }
+HV_INLINE uintptr_t hv_secondary_stacks_size(void) { return (uintptr_t)(__secondary_stacks_end - __secondary_stacks_start); }
+/* Boot/start.S: bit n lets secondary CPU n leave its wait (PhysicalCPUs.release). */
+extern uint32_t apus_secondary_release;
+HV_INLINE uintptr_t hv_secondary_release_address(void) { return (uintptr_t)&apus_secondary_release; }
+/* Boot/start.S: word n is CPU n's MPIDR once it is online (PhysicalCPUs). */
+extern uint32_t apus_cpu_online[4];
+HV_INLINE uintptr_t hv_cpu_online_address(unsigned index) { return (uintptr_t)&apus_cpu_online[index & 3]; }
 
 #endif

@@ -17,6 +17,14 @@
 /* The HYP stack is painted with this at boot; the first changed word is its peak. */
 #define STACK_PAINT 0x5AC75AC7
 
+/* Physical CPUs: the most Apus starts (MPIDR.Aff0 0..3), the per-CPU record
+ * slots HTPIDR points into, and each secondary's HYP stack. The linker script
+ * (.percpu, .secondary_stacks) reserves APUS_MAX_CPUS slots and
+ * APUS_MAX_CPUS - 1 stacks of these sizes; PhysicalCPUs checks at boot. */
+#define APUS_MAX_CPUS           4
+#define PERCPU_SLOT_SIZE        0x30000     /* 192 KiB: the trace ring is most of it */
+#define SECONDARY_STACK_SIZE    0x10000     /* 64 KiB */
+
 /* Trap frame kinds: which HYP vector was taken. */
 #define TRAP_KIND_RESET     0
 #define TRAP_KIND_UNDEFINED 1
