@@ -68,12 +68,12 @@ enum ConfigSummary {
         return lines
     }
 
-    /// The SEDF reservation of all VMs together, as a percentage of one CPU.
+    /// The SEDF reservation of all VMs together (each VCPU reserves its VM's slice), as a percentage of one CPU.
     static func utilization(_ config: SystemConfig) -> String {
         var total = 0.0
         for index in 0..<config.vmCount {
             if let sedf = config.vms[index].sedf {
-                total += Double(sedf.slice.nanoseconds) / Double(sedf.period.nanoseconds)
+                total += Double(config.vms[index].vcpuCount) * Double(sedf.slice.nanoseconds) / Double(sedf.period.nanoseconds)
             }
         }
         return String(format: "%.1f%%", total * 100)
