@@ -72,15 +72,19 @@ enum ConfigSummary {
         return lines
     }
 
-    /// The SEDF reservation of all VMs together, as a percentage of one CPU.
+    /// The SEDF reservation of all VMs together (each VCPU reserves its VM's slice), as a percentage of one CPU.
+    /// The reserved share of each CPU in use (admission is per CPU): `50.0%`, or `CPU 0 50.0%, CPU 1 100.0%`.
     static func utilization(_ config: SystemConfig) -> String {
-        var total = 0.0
+        var perCPU = [Double](repeating: 0, count: config.cpusUsed)
         for index in 0..<config.vmCount {
             if let sedf = config.vms[index].sedf {
-                total += Double(sedf.slice.nanoseconds) / Double(sedf.period.nanoseconds)
+                perCPU[config.vms[index].physicalCPU] += Double(config.vms[index].vcpuCount)
+                    * Double(sedf.slice.nanoseconds) / Double(sedf.period.nanoseconds)
             }
         }
-        return String(format: "%.1f%%", total * 100)
+        let shares = perCPU.map { String(format: "%.1f%%", $0 * 100) }
+        if shares.count == 1 { return shares[0] }
+        return shares.indices.map { "CPU \($0) \(shares[$0])" }.joined(separator: ", ")
     }
 
     static func sizeText(_ bytes: UInt64) -> String {

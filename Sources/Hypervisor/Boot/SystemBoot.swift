@@ -143,7 +143,6 @@ enum SystemBoot {
         hv_write_cnthctl(hv_read_cnthctl() | 1)              // guests may read the physical counter
         hv_write_cntvoff(0)                                   // virtual time = physical time
         hv_write_vpidr(hv_read_midr())
-        hv_write_vmpidr(hv_read_mpidr())
         hv_write_tlbiallnsnh(0)
         hv_dsb()
         hv_isb()

@@ -48,6 +48,7 @@ enum VMCreation {
             Panic.halt("a VM's MMIO regions overlap or exceed MMIORegionTable.capacity although the configuration check forbids it")
         }
         machine.vcpu = freshVCPU(start)
+        machine.power = VCPUPower(vcpuCount: vm.vcpuCount)
         machine.isLinux = vm.isLinux
         for device in 0..<vm.deviceCount {
             for interrupt in 0..<vm.devices[device].interruptCount {

@@ -23,6 +23,8 @@ struct VirtualMachine {
     /// Its stage-2 tables, kept for grant mappings made at run time.
     var stage2: Stage2Tables? = nil
     var vcpu = VCPUContext()
+    /// Which of its VCPUs are on (PSCI).
+    var power = VCPUPower(vcpuCount: 1)
     var vgic = VirtualGIC(ownedPPIs: InterruptSet(), passthroughSPIs: InterruptSet())
     var stopped: StopReason? = nil
     /// What the hypervisor answers of its unmapped guest-physical space: the

@@ -17,6 +17,7 @@ public enum ConfigErrorReason: Equatable, Sendable {
     case notAString
     case unknownScheduler(FDTSlice)
     case zeroTraceEntries
+    case vcpuCountOutOfRange(UInt32, limit: Int)
     case tooManyDevices(limit: Int)
     case tooManyInterrupts(limit: Int)
     case bootargsTooLong(length: Int, limit: Int)
@@ -129,6 +130,12 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write("\" (expected \"sedf\" or \"credit\")")
         case .zeroTraceEntries:
             sink.write("must be greater than zero")
+        case .vcpuCountOutOfRange(let count, let limit):
+            sink.write("is ")
+            sink.write(decimal: count)
+            sink.write("; this hypervisor gives a VM 1 to ")
+            sink.write(count: limit)
+            sink.write(" VCPUs")
         case .tooManyDevices(let limit):
             sink.write("more than ")
             sink.write(count: limit)

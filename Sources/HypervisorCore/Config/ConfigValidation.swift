@@ -38,8 +38,9 @@ extension SystemConfig {
             }
             if scheduler == .sedf, let sedf = vm.sedf {
                 if let reason = minimum.violation(by: sedf) { throw ConfigError(node: vm.node, property: .sedf, reason: reason) }
-                // The scheduler's own exact admission arithmetic (ExactUtilization.swift), per CPU.
-                utilization[cpu].add(slice: sedf.slice, period: sedf.period)
+                // The scheduler's own exact admission arithmetic (ExactUtilization.swift), per CPU;
+                // every VCPU of the VM reserves the VM's slice in its period on the VM's CPU.
+                for _ in 0..<vm.vcpuCount { utilization[cpu].add(slice: sedf.slice, period: sedf.period) }
                 switch utilization[cpu].checkFitsOneCPU() {
                 case nil: break
                 case .utilizationNotRepresentable?:

@@ -75,6 +75,8 @@ public struct DiskSlice: Equatable, Sendable {
 
 public struct VMConfig: Sendable {
     public static let maximumDevices = 4
+    /// VCPUs per VM: what the vGIC model banks per VCPU (VirtualGIC.vcpuCount).
+    public static var maximumVCPUs: Int { VirtualGIC.vcpuCount }
 
     public var node: FDTNode
     /// `label`, or the node name when there is none.
@@ -90,6 +92,9 @@ public struct VMConfig: Sendable {
     public var image: FDTSlice
     /// Empty when the VM has no `bootargs`.
     public var bootargs: FDTSlice
+    /// `vcpus`: how many VCPUs the VM has (1 unless configured). Each VCPU is
+    /// scheduled on its own with the VM's `sedf` or `credit` parameters.
+    public var vcpuCount: Int
     public var sedf: SEDFParameters?
     public var credit: CreditParameters?
     /// This VM is the console driver domain (docs/CONSOLE.md).
@@ -117,6 +122,7 @@ public struct VMConfig: Sendable {
         self.entry = entry
         image = .empty
         bootargs = .empty
+        vcpuCount = 1
         sedf = nil
         credit = nil
         consoleBackend = false
