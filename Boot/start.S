@@ -101,6 +101,10 @@ monitor_vectors:
     b       .
     b       .
 monitor_smc:
+    /* This image is the machine's only secure firmware: no PSCI to call later. */
+    ldr     r0, =apus_own_monitor
+    mov     r1, #1
+    str     r1, [r0]
     /* Non-secure access to cp10/cp11 (VFP/NEON) and to the SMP bit. */
     ldr     r0, =NSACR_VALUE
     mcr     p15, 0, r0, c1, c1, 2
@@ -331,6 +335,15 @@ apus_boot_registers:
 apus_secondary_release:
     .word   0
     .balign 64
+/* 1 when the boot stub played the secure monitor (entry in secure SVC): then
+ * no firmware answers PSCI, and an SMC would come back to monitor_smc. */
+    .global apus_own_monitor
+apus_own_monitor:
+    .word   0
+/* Set by CPU 0 once every VM is created: the secondaries may run their VCPUs. */
+    .global apus_scheduling_started
+apus_scheduling_started:
+    .word   0
 /* Word n: CPU n's MPIDR once it runs Apus in HYP (0 before), written by that CPU only. */
     .global apus_cpu_online
 apus_cpu_online:

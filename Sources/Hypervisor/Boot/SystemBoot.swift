@@ -27,7 +27,8 @@ enum SystemBoot {
         let platform = Board.platform
         let loaded: LoadedConfig
         do {
-            loaded = try SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform, minimum: schedulingMinimum)
+            loaded = try SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform,
+                                           minimum: schedulingMinimum, cpus: PhysicalCPUs.online)
         } catch {
             refuse(error, fdt: try? FDT(payload(hv_config_start(), hv_config_end())))
         }
@@ -56,6 +57,7 @@ enum SystemBoot {
         configureHYP()
         EventAndGrantTables.initialize(ram: platform.ram)
         let config = loaded.config
+        PhysicalCPUs.inUse = config.cpusUsed
         for index in 0..<PhysicalCPUs.online {
             ThisCPU.record(of: index).pointee.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries))
         }
@@ -77,6 +79,7 @@ enum SystemBoot {
         BootArgumentsPage.appendPhysicalBase(config: config, platform: platform)
         announce(config: config, fdt: loaded.fdt)
         ConsoleInput.start()
+        PhysicalCPUs.startScheduling()
         let frame = hv_guest_frame()!
         Scheduling.resume(frame)
         VirtualInterrupts.enterGuest(vm: Machines.current ?? 0)

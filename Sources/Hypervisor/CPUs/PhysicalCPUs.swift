@@ -10,6 +10,8 @@ enum PhysicalCPUs {
     nonisolated(unsafe) static var online = 1
     /// CPUs the GIC has (GICD_TYPER.CPUNumber + 1).
     nonisolated(unsafe) static var present = 1
+    /// CPUs the configuration puts VCPUs on (0 ..< inUse), set at boot.
+    nonisolated(unsafe) static var inUse = 1
     /// How long CPU 0 waits for a secondary to come up before it goes on without it.
     static let startTimeout = TimeSpan.milliseconds(100)
 
@@ -29,15 +31,20 @@ enum PhysicalCPUs {
 
     private static func startSecondary(_ index: Int) -> Bool {
         release(index)
-        if Board.platform.secondaryCPUStart == .psciCPUOn {
+        // With the boot stub as the secure monitor (virt with secure=on) no
+        // firmware answers CPU_ON: only CPUs that entered the image can start.
+        if Board.platform.secondaryCPUStart == .psciCPUOn, hv_own_secure_monitor() == 0 {
             // Target MPIDR: Aff0 = index on the supported machines; entry: the image's, in HYP.
             let result = Int32(bitPattern: apus_smc(PSCIFunction.cpuOn.rawValue, UInt32(index),
                                                     UInt32(hv_image_start()), 0))
             guard result == PSCIResult.success.rawValue || result == psciAlreadyOn else { return false }
         }
         let deadline = Clock.now + startTimeout
+        // WFE: the secondary's SEV ends it (and QEMU, which runs CPUs in
+        // turns, lets the secondary run instead of this loop).
         while mpidr(index) == 0 {
             if Clock.now >= deadline { return false }
+            hv_wfe()
         }
         return true
     }
@@ -76,10 +83,23 @@ enum PhysicalCPUs {
     }
 }
 
+extension PhysicalCPUs {
+    /// CPU 0, when every VM is created and admitted: the secondaries may schedule.
+    static func startScheduling() {
+        hv_dsb()
+        hv_mmio_write32(hv_scheduling_started_address(), 1)
+        hv_dsb()
+        hv_sev()
+    }
+
+    static var schedulingStarted: Bool { hv_mmio_read32(hv_scheduling_started_address()) != 0 }
+}
+
 /// Boot/start.S calls this on each secondary CPU once CPU 0 released it: HYP
 /// stack, vectors, MMU and HTPIDR are set. It takes its share of the HYP
-/// configuration and its GIC CPU interface, says it is online, and idles:
-/// no VCPU runs on it.
+/// configuration and its GIC CPU interface and says it is online. When CPU 0
+/// has created the VMs, it runs its own VCPUs (partitioned scheduling) or,
+/// with none, idles in WFI for good.
 @c(apus_secondary_main)
 func apusSecondaryMain(_ index: UInt32) -> Never {
     SystemBoot.configureThisCPU()
@@ -87,8 +107,18 @@ func apusSecondaryMain(_ index: UInt32) -> Never {
     hv_mmio_write32(hv_cpu_online_address(index), hv_read_mpidr())
     hv_dsb()
     hv_sev()
+    while !PhysicalCPUs.schedulingStarted { hv_wfe() }
+    hv_dmb()
+    if Scheduling.hasVCPUs {
+        GuestInstructions.start()
+        let frame = hv_guest_frame_of(index)!
+        Scheduling.resume(frame)
+        VirtualInterrupts.enterGuest(vm: Machines.current ?? 0)
+        apus_resume(frame)
+    }
     while true {
         hv_dsb()
         hv_wfi()
+        Interrupts.handlePending()
     }
 }

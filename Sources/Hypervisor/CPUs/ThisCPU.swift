@@ -18,6 +18,8 @@ struct CPURecord {
     /// Instructions (PMU cycles under -icount) per decision and per VCPU switch.
     var decideCost = CostMeter()
     var switchCost = CostMeter()
+    /// The VM whose list registers and GICH_HCR this CPU's GIC holds (VirtualInterrupts).
+    var listRegistersOf: Int? = nil
     /// CPU time per VM from the first dispatch to the first VM's stop (the power-off report's common window).
     var window = CPUWindow<8>()
 }

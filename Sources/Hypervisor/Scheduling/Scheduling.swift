@@ -23,17 +23,38 @@ enum Scheduling {
         #endif
     }
 
-    static var decisions: UInt64 { cpu.pointee.loop.decisions }
-
-    static func start(policy: SchedulingPolicy) {
-        cpu.pointee.loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: policy))
+    /// Decisions of every CPU's loop.
+    static var decisions: UInt64 {
+        var total: UInt64 = 0
+        for index in 0..<PhysicalCPUs.online { total &+= ThisCPU.record(of: index).pointee.loop.decisions }
+        return total
     }
 
+    /// CPU 0 at boot: a fresh loop on every CPU.
+    static func start(policy: SchedulingPolicy) {
+        for index in 0..<PhysicalCPUs.online {
+            ThisCPU.record(of: index).pointee.loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: policy))
+        }
+    }
+
+    /// CPU 0 at boot: `vm` into the loop of the CPU its VCPU is assigned to (partitioned scheduling).
     static func admit(_ vm: Int, parameters: PolicyParameters, vms: Int) throws(SchedulerError) {
-        let progressWindow = cpu.pointee.loop.scheduler.progressWindow(for: parameters, vcpus: vms)
+        let owner = ThisCPU.record(of: CrossCPU.owner(of: vm))
+        // The progress watch counts this CPU's guest instructions against time; under
+        // QEMU's -icount every CPU's instructions advance the one clock and CPUs run
+        // in turns, so with VCPUs on several CPUs it would see starvation that is
+        // QEMU's: zero (not watched) then (docs/SMP.md).
+        let progressWindow = PhysicalCPUs.inUse > 1 ? .zero
+            : owner.pointee.loop.scheduler.progressWindow(for: parameters, vcpus: vms)
         let now = Clock.now
-        try cpu.pointee.loop.admit(id(vm), parameters: parameters, progressWindow: progressWindow, now: now)
-        cpu.pointee.window.admitted(vm, at: now)
+        try owner.pointee.loop.admit(id(vm), parameters: parameters, progressWindow: progressWindow, now: now)
+        owner.pointee.window.admitted(vm, at: now)
+    }
+
+    /// Whether this CPU's loop has VCPUs to run (a CPU without any idles for good).
+    static var hasVCPUs: Bool {
+        for vm in 0..<Machines.count where CrossCPU.owner(of: vm) == ThisCPU.index && Machines.table[vm].isRunnable { return true }
+        return false
     }
 
     static func isBlocked(_ vm: Int) -> Bool { cpu.pointee.loop.isBlocked(id(vm)) }
@@ -116,7 +137,9 @@ enum Scheduling {
         let canBeWoken = { (vcpu: VCPUID) -> Bool in
             VirtualInterrupts.hasEnabledDevice(vm: Int(vcpu.rawValue)) || ConsoleInput.canWake(vm: Int(vcpu.rawValue))
         }
-        if cpu.pointee.loop.isStalled(canBeWoken: canBeWoken) { EndOfRun.stalled() }
+        // With VCPUs on several CPUs another CPU may still wake this one's: the
+        // stall watch is for one CPU only (docs/SMP.md).
+        if PhysicalCPUs.inUse == 1, cpu.pointee.loop.isStalled(canBeWoken: canBeWoken) { EndOfRun.stalled() }
         while !cpu.pointee.loop.decisionNeeded {
             hv_dsb()
             hv_wfi()

@@ -35,6 +35,7 @@ enum VMCreation {
         }
         var machine = VirtualMachine()
         machine.index = UInt32(truncatingIfNeeded: index)
+        machine.physicalCPU = UInt32(truncatingIfNeeded: vm.physicalCPU)
         machine.name = fdt.bytes(of: vm.name)
         machine.memoryBase = UInt32(truncatingIfNeeded: vm.memory.base.value)
         machine.memorySize = UInt32(truncatingIfNeeded: vm.memory.size)

@@ -12,6 +12,8 @@ enum StopReason {
 /// happened to it. The configuration is the source of all of it.
 struct VirtualMachine {
     var index: UInt32 = 0
+    /// The physical CPU its VCPU runs on (the configuration's `cpu`): only that CPU touches the VCPU.
+    var physicalCPU: UInt32 = 0
     /// The VM's name: bytes inside the embedded configuration blob.
     var name = UnsafeRawBufferPointer(start: nil, count: 0)
     var memoryBase: UInt32 = 0

@@ -141,6 +141,7 @@ HV_INLINE void hv_dsb(void) { __asm__ volatile("dsb sy" ::: "memory"); }
 HV_INLINE void hv_isb(void) { __asm__ volatile("isb sy" ::: "memory"); }
 HV_INLINE void hv_wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
 HV_INLINE void hv_dmb(void) { __asm__ volatile("dmb ish" ::: "memory"); }
+HV_INLINE void hv_wfe(void) { __asm__ volatile("wfe" ::: "memory"); }
 HV_INLINE void hv_sev(void) { __asm__ volatile("sev" ::: "memory"); }
 
 /* Device registers: one volatile access each, never merged or reordered by the compiler. */

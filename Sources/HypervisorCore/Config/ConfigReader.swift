@@ -143,6 +143,10 @@ struct ConfigReader {
             }
             vm.vcpuCount = Int(count)
         }
+        if let property = fdt.property("cpu", of: node) {
+            // Clamped: a 32-bit Int cannot hold every cell; validation refuses it anyway.
+            vm.physicalCPU = Int(min(try values(of: property, .cpu, in: node, count: 1)[0], 0xFFFF))
+        }
         vm.sedf = try sedfParameters(of: node)
         vm.credit = try creditParameters(of: node)
         if scheduler == .sedf && vm.sedf == nil { throw ConfigError(node: node, property: .sedf, reason: .missingProperty) }

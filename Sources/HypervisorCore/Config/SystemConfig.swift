@@ -109,6 +109,9 @@ public struct VMConfig: Sendable {
     /// A Linux VM's zImage and initramfs (names in the large-image pack); empty otherwise (docs/LINUX.md).
     public var kernel: FDTSlice
     public var initramfs: FDTSlice
+    /// The physical CPU its VCPU runs on (`cpu`, default 0): partitioned
+    /// scheduling, each CPU runs its own scheduler over its VCPUs (docs/SMP.md).
+    public var physicalCPU: Int = 0
 
     public init(node: FDTNode, memory: GuestPhysicalRange, physicalBase: PhysicalAddress, entry: GuestPhysicalAddress) {
         self.node = node
