@@ -143,6 +143,7 @@ enum SystemBoot {
         hv_write_cnthctl(hv_read_cnthctl() | 1)              // guests may read the physical counter
         hv_write_cntvoff(0)                                   // virtual time = physical time
         hv_write_vpidr(hv_read_midr())
+        hv_write_vmpidr(VirtualMPIDR.value(ofVCPU: 0))  // every VM's one VCPU is its VCPU 0
         hv_write_tlbiallnsnh(0)
         hv_dsb()
         hv_isb()

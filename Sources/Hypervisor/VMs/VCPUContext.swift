@@ -16,8 +16,6 @@ struct VCPUContext {
     var timerInterruptActive = false
     var gicVMCR: UInt32 = 0
     var gicAPR: UInt32 = 0
-    /// What the guest reads as MPIDR (VMPIDR), whatever physical CPU it runs on.
-    var mpidr = VirtualMPIDR.value(ofVCPU: 0)
 
     /// A fresh VCPU: SVC mode with interrupts masked at `entry`, CP15 at its
     /// reset values, `r0`/`r1` as the guest entry convention says.
@@ -57,7 +55,6 @@ struct VCPUContext {
         apus_restore_banked(&banked)
         apus_restore_vfp(&vfp)
         cp15.restore()
-        hv_write_vmpidr(mpidr)
         if timerInterruptActive { GIC.setActive(GIC.virtualTimerInterrupt, true) }
         hv_write_cntv_cval(timerCompare)
         hv_write_cntv_ctl(timerControl)
