@@ -46,6 +46,19 @@ enum ThisCPU {
               hv_percpu_end() - hv_percpu_start() == UInt(APUS_MAX_CPUS) * UInt(PERCPU_SLOT_SIZE),
               hv_secondary_stacks_size() == UInt(APUS_MAX_CPUS - 1) * UInt(SECONDARY_STACK_SIZE)
         else { Panic.halt("the per-CPU records or secondary stacks do not fit their linker regions (.percpu, .secondary_stacks)") }
-        for index in 0..<Int(APUS_MAX_CPUS) { record(of: index).initialize(to: CPURecord()) }
+        // Field by field into zeroed memory (every field is a plain value): a whole
+        // CPURecord() would be built on the HYP stack first, and it is most of a slot.
+        for index in 0..<Int(APUS_MAX_CPUS) {
+            let slot = record(of: index)
+            UnsafeMutableRawPointer(slot).initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<CPURecord>.size)
+            slot.pointee.current = nil
+            slot.pointee.loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: .sedf))
+            slot.pointee.trace = HypervisorTraceRing()
+            slot.pointee.trapCost = CostMeter()
+            slot.pointee.decideCost = CostMeter()
+            slot.pointee.switchCost = CostMeter()
+            slot.pointee.listRegistersOf = nil
+            slot.pointee.window = CPUWindow<8>()
+        }
     }
 }
