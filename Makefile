@@ -200,7 +200,7 @@ GUEST_BINS  := $(foreach g,$(GUEST_NAMES),$(BUILD)/guests/$(shell echo $(g) | tr
 RELOCATED_GUEST_BASES := 2be01000 2c004000
 GUEST_BINS  += $(foreach b,$(RELOCATED_GUEST_BASES),$(BUILD)/guests/load-at-$(b).bin)
 GUEST_INCLUDE := Sources/GuestRuntime/include
-SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(BUILD)/guestkit -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
+SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I $(BUILD)/xenstore -I $(BUILD)/guestkit -I $(BUILD)/guest-runtime -I $(GUEST_INCLUDE)
 GUEST_LDFLAGS := -L $(BUILD)/gen -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enum-size-warning
 
 QEMU      := qemu-system-arm
@@ -500,13 +500,14 @@ $(BUILD)/guest-runtime/start.o: Boot/Guest/start.S | tools
 	$(CC) $(ASFLAGS) -c $< -o $@
 
 .SECONDEXPANSION:
-$(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guests/$$(call capitalize,$$*)/*.swift)) $(BUILD)/guest-runtime/guestruntime.o
+$(BUILD)/guests/%.o: $$(sort $$(wildcard Sources/Guests/$$(call capitalize,$$*)/*.swift)) $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/xenstore/xenstore.o
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name Guest$(call capitalize,$*) -c $(filter %.swift,$^) -o $@
 
-# What every guest links with, after its own object.
+# What every guest links with, after its own object (the xenstore only ends up
+# in the driver domain: --gc-sections drops it from guests that do not use it).
 GUEST_LINK_OBJS = $(BUILD)/guest-runtime/guestruntime.o $(BUILD)/guestkit/guestkit.o $(BUILD)/core/core.o \
-	$(BUILD)/rings/rings.o $(BUILD)/runtime.o
+	$(BUILD)/rings/rings.o $(BUILD)/xenstore/xenstore.o $(BUILD)/runtime.o
 
 $(BUILD)/guests/%.elf: $(BUILD)/guests/%.o $(GUEST_LINK_OBJS) $(BUILD)/guest-runtime/start.o LinkerScripts/guest.ld $(BUILD)/gen/guest-memory.ld
 	$(LD) $(GUEST_LDFLAGS) $(BUILD)/guest-runtime/start.o $< $(GUEST_LINK_OBJS) $(LIBGCC) -o $@
@@ -521,6 +522,15 @@ $(BUILD)/guests/%.bin: $(BUILD)/guests/%.elf
 $(BUILD)/disk-%.img:
 	@mkdir -p $(@D)
 	truncate -s $(DISK_MB)M $@
+
+# A Linux configuration's `disk = <first count>`: a new split image gets an ext4
+# filesystem over that slice holding apus.txt (Linux/make-disk.sh, docs/LINUX.md).
+linux_disk = $(shell sed -n 's/^[[:space:]]*disk *= *< *\([0-9a-fA-Fx]*\) *\([0-9a-fA-Fx]*\) *>.*/\1 \2/p' $(1) | head -1)
+$(DISK_SPLIT):
+	@mkdir -p $(@D)
+	$(if $(and $(call linux_config,$(CONFIG)),$(call linux_disk,$(CONFIG))),\
+	  Linux/make-disk.sh $@ $(call linux_disk,$(CONFIG)) $(DISK_MB) || { rm -f $@; exit 1; },\
+	  truncate -s $(DISK_MB)M $@)
 
 # BOOT=kernel: QEMU loads build/apus.elf. BOOT=uboot: U-Boot loads the board
 # image (EXIT=psci: SYSTEM_OFF ends the run, with status 0 only).

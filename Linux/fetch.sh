@@ -4,7 +4,9 @@
 #
 #   build/linux/vmlinuz-armmp-lpae   the stock kernel (zImage)
 #   build/linux/vmlinuz-rt-armmp     the PREEMPT_RT kernel (zImage)
-#   build/linux/initramfs.cpio.gz    busybox-static + Linux/init (+ inittab, rcS)
+#   build/linux/initramfs.cpio.gz    busybox-static + Linux/init (+ inittab, rcS) + the
+#                                    modules init loads (MODULES and what they depend on,
+#                                    for each kernel, in /lib/modules/<release>)
 #   build/linux/VERSIONS             the packages resolved (kernel ABI as Debian has it today)
 #
 # The metapackages are resolved to the current kernel ABI through apt; nothing
@@ -17,6 +19,9 @@ OUT=${1:-build/linux}
 HERE=$(cd "$(dirname "$0")" && pwd)
 METAPACKAGES=(linux-image-armmp-lpae linux-image-rt-armmp)
 FLAVOURS=(armmp-lpae rt-armmp)
+# Modules Linux/init loads from the kernel's own package: Xen's block front
+# end, and ext4 with the checksum driver its metadata checksums ask for.
+MODULES=(xen-blkfront ext4 crc32c_generic)
 
 mkdir -p "$OUT/debs"
 OUT=$(cd "$OUT" && pwd)
@@ -77,6 +82,7 @@ require_host_tools() {
   local missing=""
   command -v cpio >/dev/null || missing="$missing cpio"
   command -v gzip >/dev/null || missing="$missing gzip"
+  command -v strings >/dev/null || missing="$missing binutils"
   [ -z "$missing" ] && return
   if [ "$(id -u)" = 0 ]; then
     echo "fetch-linux: installing$missing"
@@ -86,10 +92,31 @@ require_host_tools() {
   fi
 }
 
+# Copies module $1 of the kernel tree $2 into $3 after every module it depends
+# on (the depends= of its .modinfo), and appends its file name to $3/load-order.
+add_module() {
+  local name=$1 tree=$2 into=$3 ko
+  grep -qx "$name.ko" "$into/load-order" 2>/dev/null && return
+  ko=$(find "$tree/lib/modules" \( -name "$name.ko" -o -name "${name//_/-}.ko" \) | head -1)
+  [ -n "$ko" ] || { echo "fetch-linux: module $name is not in $tree" >&2; exit 1; }
+  local depends
+  depends=$(strings -a "$ko" | sed -n 's/^depends=//p' | head -1)
+  for dependency in ${depends//,/ }; do add_module "$dependency" "$tree" "$into"; done
+  grep -qx "$(basename "$ko")" "$into/load-order" 2>/dev/null && return
+  cp "$ko" "$into/"
+  basename "$ko" >> "$into/load-order"
+}
+
 build_initramfs() {
   require_host_tools
   local root="$OUT/initramfs-root"
-  rm -rf "$root"; mkdir -p "$root"/{bin,sbin,etc/init.d,proc,sys,dev,tmp,root,usr/bin,usr/sbin}
+  rm -rf "$root"; mkdir -p "$root"/{bin,sbin,etc/init.d,proc,sys,dev,tmp,root,mnt,usr/bin,usr/sbin}
+  for flavour in "${FLAVOURS[@]}"; do
+    local release
+    release=$(ls "$OUT/tree-$flavour/lib/modules")
+    mkdir -p "$root/lib/modules/$release"
+    for module in "${MODULES[@]}"; do add_module "$module" "$OUT/tree-$flavour" "$root/lib/modules/$release"; done
+  done
   dpkg-deb -x "$(ls "$OUT"/debs/busybox-static_*_armhf.deb | head -1)" "$OUT/busybox-pkg"
   cp "$OUT/busybox-pkg/bin/busybox" "$root/bin/busybox"
   rm -rf "$OUT/busybox-pkg"

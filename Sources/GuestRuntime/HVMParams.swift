@@ -7,6 +7,8 @@ public enum HVMParameters {
     static let getParam: UInt32 = 1
 
     /// Parameter indexes (Xen's params.h) that Apus answers.
+    public static let storePageFrame: UInt32 = 1      // HVM_PARAM_STORE_PFN
+    public static let storePort: UInt32 = 2           // HVM_PARAM_STORE_EVTCHN
     public static let consolePageFrame: UInt32 = 17   // HVM_PARAM_CONSOLE_PFN
     public static let consolePort: UInt32 = 18        // HVM_PARAM_CONSOLE_EVTCHN
 

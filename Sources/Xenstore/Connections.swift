@@ -12,6 +12,33 @@ struct ConnectionRecord {
     var outputHead: UInt32 = 0
     var outputCount: UInt32 = 0
     var droppedEvents: UInt32 = 0
+    /// What the connection asked and was refused (kept after it ends, for reports).
+    var statistics = XenstoreConnectionStatistics()
+}
+
+/// Requests a connection sent and the ones refused, by error: what the
+/// driver domain reports about a client (a hostile guest's refusals are
+/// seen from outside it). They survive the connection's end until its slot
+/// is reused, so a dropped connection can still be reported.
+public struct XenstoreConnectionStatistics: Equatable, Sendable {
+    /// Whole messages answered (including refused ones).
+    public var requests: UInt32 = 0
+    /// Requests answered with XS_ERROR.
+    public var refusals: UInt32 = 0
+    /// Bit `error.rawValue` set for each XenstoreError it was answered with.
+    public var errors: UInt16 = 0
+    /// Why it was dropped, if it was.
+    public var dropReason: XenstoreDropReason? = nil
+
+    public init() {}
+
+    /// Whether any refusal was `error`.
+    public func wasRefused(with error: XenstoreError) -> Bool { errors & (1 << UInt16(error.rawValue)) != 0 }
+
+    mutating func count(_ error: XenstoreError) {
+        refusals &+= 1
+        errors |= 1 << UInt16(error.rawValue)
+    }
 }
 
 /// Why a connection was dropped: the values of the ring page's `error`
@@ -45,8 +72,19 @@ extension Xenstore {
         guard isConnected(connection) else { return }
         discardTransactions(of: connection)
         removeWatches(of: connection)
+        let statistics = connections[connection].statistics
         connections[connection] = ConnectionRecord()
+        connections[connection].statistics = statistics
     }
+
+    /// Records why a connection is being dropped (the ring port calls it for index errors).
+    mutating func noteDrop(_ connection: Int, _ reason: XenstoreDropReason) {
+        guard connection >= 0, connection < capacities.connections else { return }
+        connections[connection].statistics.dropReason = reason
+    }
+
+    /// The connection's requests and refusals (also after it ended, until its slot is reused).
+    public func statistics(of connection: Int) -> XenstoreConnectionStatistics { connections[connection].statistics }
 
     public func isConnected(_ connection: Int) -> Bool {
         connection >= 0 && connection < capacities.connections && connections[connection].active
@@ -89,6 +127,7 @@ extension Xenstore {
         let start = input(of: connection)
         let header = XenstoreHeader(decoding: UnsafePointer(start))
         guard header.length <= UInt32(XenstoreLimits.payloadMax) else {
+            noteDrop(connection, .protocolViolation)
             disconnect(connection)
             return .dropped(.protocolViolation)
         }

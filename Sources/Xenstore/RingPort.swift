@@ -86,6 +86,7 @@ public struct XenstoreRingPort<Barriers: RingBarriers> {
     }
 
     private mutating func drop(_ reason: XenstoreDropReason, _ store: inout Xenstore) -> XenstoreRingStatus {
+        store.noteDrop(connection, reason)
         store.disconnect(connection)
         memory.store32(reason.rawValue, XenstoreRingLayout.errorOffset)
         dropReason = reason

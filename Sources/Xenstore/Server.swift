@@ -10,6 +10,7 @@ extension Xenstore {
     /// callers alike); the reply and any watch events go to output queues.
     public mutating func handle(connection: Int, header: XenstoreHeader, payload: Bytes) {
         var writer = ByteWriter(reply, capacity: XenstoreLimits.payloadMax)
+        connections[connection].statistics.requests &+= 1
         do throws(XenstoreError) {
             let transaction = try self.transaction(id: header.transactionID, connection: connection)
             if header.type == .watch {
@@ -45,6 +46,7 @@ extension Xenstore {
             announceDeferred()
         } catch {
             pendingFire = nil
+            connections[connection].statistics.count(error)
             var name = ByteWriter(reply, capacity: XenstoreLimits.payloadMax)
             name.append(error.wireName)
             name.append(0)

@@ -278,12 +278,12 @@ final class CheckRulesTests: XCTestCase {
     }
 
     func testImageFitsMemory() throws {
-        // rt.bin larger than vm@0's 4 MiB less the 16 KiB Apus reserves.
-        try GuestImageFixture.bytes(size: 0x40_0000 - 0x4000 + 1).write(to: images.appendingPathComponent("rt.bin"))
+        // rt.bin larger than vm@0's 4 MiB less the 20 KiB Apus reserves.
+        try GuestImageFixture.bytes(size: 0x40_0000 - 0x5000 + 1).write(to: images.appendingPathComponent("rt.bin"))
         guard case .invalid(let failure) = try check("two-vms") else { return XCTFail("oversized image accepted") }
         XCTAssertEqual(failure.nodePath, "/vm@0")
         XCTAssertEqual(failure.property, .image)
-        XCTAssertEqual(failure.reason, .imageTooLarge(size: 0x40_0000 - 0x4000 + 1, limit: 0x40_0000 - 0x4000))
+        XCTAssertEqual(failure.reason, .imageTooLarge(size: 0x40_0000 - 0x5000 + 1, limit: 0x40_0000 - 0x5000))
     }
 
     /// The image's file fits, but with its BSS and stacks (the header's footprint)
@@ -291,7 +291,7 @@ final class CheckRulesTests: XCTestCase {
     func testImageFootprintStaysBelowTheReservedPages() throws {
         try GuestImageFixture.bytes(size: 0x8000, footprint: 0x1_0000 + 8).write(to: images.appendingPathComponent("rt.bin"))
         try assertRejects("image-runs-into-reserved-pages", node: "/vm@0", .image,
-                          .imageRunsIntoReservedPages(guest(0x8000_0000, 0x1_0008), reserved: guest(0x8001_0000, 0x4000)))
+                          .imageRunsIntoReservedPages(guest(0x8000_0000, 0x1_0008), reserved: guest(0x8001_0000, 0x5000)))
         try GuestImageFixture.bytes(size: 0x8000, footprint: 0x1_0000).write(to: images.appendingPathComponent("rt.bin"))
         guard case .invalid(let failure) = try check("bad/image-runs-into-reserved-pages") else { return }
         XCTFail("an image ending right below the reserved pages was refused: \(failure.message)")
@@ -334,11 +334,11 @@ final class CheckRulesTests: XCTestCase {
 
     func testEntryOutsideReservedPages() throws {
         try assertRejects("entry-in-reserved-page", node: "/vm@0", .entry,
-                          .entryInReservedPages(GuestPhysicalAddress(UInt32(0x803F_F000)), reserved: guest(0x803F_C000, 0x4000)))
+                          .entryInReservedPages(GuestPhysicalAddress(UInt32(0x803F_F000)), reserved: guest(0x803F_B000, 0x5000)))
     }
 
     func testMemoryHoldsMoreThanTheReservedPages() throws {
-        try assertRejects("memory-too-small", node: "/vm@0", .memory, .memoryTooSmall(size: 0x4000, reserved: 0x4000))
+        try assertRejects("memory-too-small", node: "/vm@0", .memory, .memoryTooSmall(size: 0x4000, reserved: 0x5000))
     }
 
     func testTraceEntriesWithinTheRing() throws {

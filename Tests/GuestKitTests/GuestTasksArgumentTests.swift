@@ -42,6 +42,14 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 jobs=all").map { "\($0.key)" }, "jobs")
     }
 
+    func testRTArgumentsStartDelay() throws {
+        XCTAssertEqual(try bootArguments("policy=edf tasks=5:2 duration=1") { try RTGuestArguments($0) }.startDelay, .zero)
+        XCTAssertEqual(try bootArguments("policy=edf tasks=5:2 duration=1 start=40") { try RTGuestArguments($0) }.startDelay,
+                       .milliseconds(40))
+        XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 start=soon")?.problem, .malformed)
+        XCTAssertEqual(rtError("policy=edf tasks=5:2 duration=1 start=10000001")?.problem, .outOfRange)
+    }
+
     func testRTArgumentErrorsNameTheKey() {
         let cases: [(String, String, GuestArgumentError.Problem)] = [
             ("tasks=5:2 duration=1", "policy", .missing),
@@ -130,7 +138,16 @@ final class GuestTasksArgumentTests: XCTestCase {
         XCTAssertEqual(blkif.attack, .blkif(BlockFrontendArguments(backend: 0, ring: 0x803F_C000, port: 2, sectors: 1024)))
         let abandon = try bootArguments("duration=1 attack=abandon blkif=0:0x803fc000:2:1024") { try HostileGuestArguments($0) }
         XCTAssertEqual(abandon.attack, .abandon(BlockFrontendArguments(backend: 0, ring: 0x803F_C000, port: 2, sectors: 1024)))
-        for (text, key) in [("sweep-end=82000000 duration=1", "sweep-end"), ("sweep-end=0x81000004 duration=1", "sweep-end"),
+        XCTAssertEqual(try bootArguments("duration=1 attack=xenstore victim=2 end=oversize") { try HostileGuestArguments($0) }.attack,
+                       .xenstore(victim: 2, end: .oversizedHeader))
+        XCTAssertEqual(try bootArguments("duration=1 attack=xenstore victim=0 end=ring-index") { try HostileGuestArguments($0) }.attack,
+                       .xenstore(victim: 0, end: .ringIndex))
+        XCTAssertEqual(plain.startDelay, .zero)
+        XCTAssertEqual(try bootArguments("duration=1 after=2500") { try HostileGuestArguments($0) }.startDelay, .milliseconds(2500))
+        for (text, key) in [("duration=1 attack=xenstore end=oversize", "victim"), ("duration=1 attack=xenstore victim=x end=oversize", "victim"),
+                            ("duration=1 attack=xenstore victim=40000 end=oversize", "victim"), ("duration=1 attack=xenstore victim=2", "end"),
+                            ("duration=1 attack=xenstore victim=2 end=later", "end"), ("duration=1 after=soon", "after"),
+                            ("sweep-end=82000000 duration=1", "sweep-end"), ("sweep-end=0x81000004 duration=1", "sweep-end"),
                             ("duration=1 crash=yes", "crash"), ("sweep-end=0x0", "duration"),
                             ("duration=1 own-window=0x1c130601", "own-window"), ("duration=1 foreign-window=x", "foreign-window"),
                             ("duration=1 attack=disk", "attack"), ("duration=1 attack=blkif", "blkif"), ("duration=1 attack=abandon", "blkif"),

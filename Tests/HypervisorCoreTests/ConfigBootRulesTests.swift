@@ -53,9 +53,9 @@ final class ConfigBootRulesTests: XCTestCase {
     // MARK: Reserved pages and the entry point
 
     func testMemoryMustHoldMoreThanTheReservedPages() {
-        let tiny = vm(size: 0x4000)
-        XCTAssertEqual(reason(config(tiny)), .memoryTooSmall(size: 0x4000, reserved: 0x4000))
-        XCTAssertNil(reason(config(vm(size: 0x5000))))
+        let tiny = vm(size: 0x5000)
+        XCTAssertEqual(reason(config(tiny)), .memoryTooSmall(size: 0x5000, reserved: 0x5000))
+        XCTAssertNil(reason(config(vm(size: 0x6000))))
     }
 
     func testEntryMustBeAligned() {
@@ -63,20 +63,22 @@ final class ConfigBootRulesTests: XCTestCase {
     }
 
     func testEntryMustNotBeInAReservedPage() {
-        let reserved = GuestPhysicalRange(base: GuestPhysicalAddress(UInt32(0x803F_C000)), size: 0x4000)
-        XCTAssertEqual(reason(config(vm(entry: 0x803F_C000))), .entryInReservedPages(GuestPhysicalAddress(UInt32(0x803F_C000)), reserved: reserved))
+        let reserved = GuestPhysicalRange(base: GuestPhysicalAddress(UInt32(0x803F_B000)), size: 0x5000)
+        XCTAssertEqual(reason(config(vm(entry: 0x803F_B000))), .entryInReservedPages(GuestPhysicalAddress(UInt32(0x803F_B000)), reserved: reserved))
         XCTAssertEqual(reason(config(vm(entry: 0x803F_FFFC))), .entryInReservedPages(GuestPhysicalAddress(UInt32(0x803F_FFFC)), reserved: reserved))
-        XCTAssertNil(reason(config(vm(entry: 0x803F_BFFC))))
+        XCTAssertNil(reason(config(vm(entry: 0x803F_AFFC))))
     }
 
-    /// The reserved pages are where the hypervisor writes: bootargs last, the grant table before it.
+    /// The reserved pages are where the hypervisor writes: bootargs last, the grant table before it,
+    /// the xenstore ring first.
     func testReservedPagesAreWhereTheHypervisorWrites() {
         let memory = GuestPhysicalRange(base: GuestPhysicalAddress(UInt32(0x8000_0000)), size: 0x40_0000)
         XCTAssertEqual(GrantLayout(memory: memory, physicalBase: PhysicalAddress(UInt32(0x8100_0000))).table,
                        GuestPhysicalAddress(UInt32(0x803F_E000)))
         XCTAssertEqual(GuestReservedPages.page(GuestReservedPages.bootargsPage, of: memory), GuestPhysicalAddress(UInt32(0x803F_F000)))
-        XCTAssertEqual(GuestReservedPages.range(in: memory).base, GuestPhysicalAddress(UInt32(0x803F_C000)))
-        XCTAssertEqual(GuestReservedPages.usableBytes(of: memory), 0x3F_C000)
+        XCTAssertEqual(GuestReservedPages.page(GuestReservedPages.xenstoreRingPage, of: memory), GuestPhysicalAddress(UInt32(0x803F_B000)))
+        XCTAssertEqual(GuestReservedPages.range(in: memory).base, GuestPhysicalAddress(UInt32(0x803F_B000)))
+        XCTAssertEqual(GuestReservedPages.usableBytes(of: memory), 0x3F_B000)
     }
 
     // MARK: Images
@@ -123,17 +125,17 @@ final class ConfigBootRulesTests: XCTestCase {
 
     /// A file that fits, whose BSS and stacks run into the grant table page: refused.
     func testFootprintMustStayBelowTheReservedPages() {
-        let usable: UInt32 = 0x40_0000 - 0x4000
+        let usable: UInt32 = 0x40_0000 - 0x5000
         XCTAssertNil(imageReason(image(size: 4096, footprint: usable)))
-        let reserved = GuestPhysicalRange(base: GuestPhysicalAddress(UInt32(0x803F_C000)), size: 0x4000)
+        let reserved = GuestPhysicalRange(base: GuestPhysicalAddress(UInt32(0x803F_B000)), size: 0x5000)
         XCTAssertEqual(imageReason(image(size: 4096, footprint: usable + 8))?.1,
                        .imageRunsIntoReservedPages(GuestPhysicalRange(base: GuestPhysicalAddress(UInt32(0x8000_0000)), size: UInt64(usable) + 8),
                                                    reserved: reserved))
     }
 
     func testFileMustFitBelowTheReservedPages() {
-        let size = 0x40_0000 - 0x4000 + 1
-        XCTAssertEqual(imageReason(image(size: size))?.1, .imageTooLarge(size: size, limit: 0x40_0000 - 0x4000))
+        let size = 0x40_0000 - 0x5000 + 1
+        XCTAssertEqual(imageReason(image(size: size))?.1, .imageTooLarge(size: size, limit: 0x40_0000 - 0x5000))
     }
 
     func testEntryMustBeInsideTheLoadedImage() {

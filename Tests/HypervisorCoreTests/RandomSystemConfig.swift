@@ -13,7 +13,7 @@ func randomSystemConfig(_ random: inout SplitMix64, platform: Platform, maximumP
     var devicePool = Array(0..<platform.deviceRegionCount).shuffled(using: &random)
     let count = 1 + Int(random.next() % 8)
     for _ in 0..<count {
-        let size = (5 + random.next() % maximumPages) * 0x1000  // more than the 4 reserved pages
+        let size = (6 + random.next() % maximumPages) * 0x1000  // more than the 5 reserved pages
         // Also right below the guest's GIC distributor and right above its CPU interface.
         let guestBases: [UInt64] = [0x8000_0000, 0x4000_0000, 0x0, 0x8000_0000 + (random.next() % 512) * 0x1000,
                                     0x2C00_1000 - size, 0x2C00_4000]

@@ -161,9 +161,36 @@ final class RTIOTests: XCTestCase {
         }
     }
 
+    /// Under credit the hypervisor keeps the RT guest off the CPU for longer
+    /// than its 10 ms period in every run (woken by the driver domain's reply
+    /// with its credit spent, it waits behind the hog's 30 ms slice). Whether
+    /// that wait lands on a job's deadline depends on when QEMU completes the
+    /// reads (host time), so a run must miss in one of three.
+    /// The RT guest starts its tasks 40 ms after boot (`start=40`), so the hog
+    /// runs alone at the first ticks and credit accounts it: credit only
+    /// starts accounting a VCPU that a 10 ms tick finds running, and the RT
+    /// guest, boosted by each read's reply until the next tick, is the one
+    /// found at every tick once its jobs run. Without the head start, who ran
+    /// at the first tick during boot decided whether the hog was ever
+    /// accounted (docs/BENCHMARKS.md, "RT guest with I/O").
     private func creditMissesDeadlinesOnTheSplitPath(on platform: TestPlatform) throws {
-        let (run, report) = try run("bench-rtio-credit-split", on: platform, status: 6)
-        XCTAssertGreaterThan(report.misses(of: "rt"), 0, run.transcript)
-        XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], false, run.transcript)
+        var runsWithoutMisses: [String] = []
+        for _ in 0..<3 {
+            let drives = DiskImages.arguments([try DiskImages.make(bytes: 16 << 20, for: self),
+                                               try DiskImages.make(bytes: 16 << 20, for: self)])
+            let run = try QEMU.boot(platform.system("bench-rtio-credit-split"), platform: platform, timeout: 120,
+                                    extraArguments: QEMU.deterministic + drives)
+            let report = GuestReport(output: run.output)
+            XCTAssertFalse(run.timedOut, "hung" + run.transcript)
+            XCTAssertEqual(report.checks(of: "rt")["rt-io"], true, "every read succeeded" + run.transcript)
+            XCTAssertGreaterThan(report.longestRunnableWait(of: "rt") ?? 0, 10_000, run.transcript)
+            if report.misses(of: "rt") > 0 {
+                XCTAssertEqual(run.status, 6, run.transcript)
+                XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], false, run.transcript)
+                return
+            }
+            runsWithoutMisses.append(run.transcript)
+        }
+        XCTFail("credit kept every deadline in three runs\n" + runsWithoutMisses.joined(separator: "\n"))
     }
 }

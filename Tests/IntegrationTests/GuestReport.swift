@@ -40,6 +40,18 @@ struct GuestReport {
         return result
     }
 
+    /// The hypervisor's end-of-run figure for `vm`, in µs: its longest wait
+    /// for the CPU while runnable (`  longest runnable wait: a 12 us, b 30 us`).
+    func longestRunnableWait(of vm: String) -> Int? {
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("  longest runnable wait: ") })
+        else { return nil }
+        for entry in line.dropFirst("  longest runnable wait: ".count).split(separator: ",") {
+            let words = entry.split(separator: " ")
+            if words.count == 3, words[0] == vm, words[2] == "us" { return Int(words[1]) }
+        }
+        return nil
+    }
+
     /// Deadline misses over every task of the RT guest.
     func misses(of vm: String) -> Int {
         records("RESULT", of: vm).compactMap { $0["misses"].flatMap { Int($0) } }.reduce(0, +)

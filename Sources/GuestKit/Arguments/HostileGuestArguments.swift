@@ -16,6 +16,11 @@
 // hypervisor appends for a VM with a `disk`; `console` tries to forge and hide
 // other sources' console lines (docs/GUESTS.md). `crash=semihosting-exit`
 // tries to end the whole run through QEMU semihosting with status 0.
+// `attack=xenstore victim=<domid> end=oversize|ring-index` attacks the driver
+// domain's xenstore through the VM's own ring (it needs one: a VM with a `disk`
+// gets it), aiming at `victim`'s entries, and ends with a header longer than
+// XENSTORE_PAYLOAD_MAX or with impossible ring indices.
+// `after=<ms>` idles that long before the attacks (default 0).
 import HypervisorCore
 
 public struct HostileGuestArguments: Sendable {
@@ -45,6 +50,18 @@ public struct HostileGuestArguments: Sendable {
         /// Console lines that pretend to be another VM's or the hypervisor's,
         /// and an unfinished line that would absorb the next VM's.
         case console
+        /// Other domains' paths, oversized values and paths, floods of
+        /// nodes, watches and transactions, malformed messages against the
+        /// driver domain's xenstore, aiming at `victim`; then `end`.
+        case xenstore(victim: UInt32, end: XenstoreEnding)
+    }
+
+    /// How `attack=xenstore` gets its connection dropped.
+    public enum XenstoreEnding: Equatable, Sendable {
+        /// A header announcing more than XENSTORE_PAYLOAD_MAX (`end=oversize`).
+        case oversizedHeader
+        /// A request producer index 3000 bytes past the consumer (`end=ring-index`).
+        case ringIndex
     }
 
     public var duration: TimeSpan
@@ -54,12 +71,18 @@ public struct HostileGuestArguments: Sendable {
     public var ownWindow: UInt32?
     public var foreignWindow: UInt32?
     public var physicalBase: UInt32?
+    /// How long it idles before attacking.
+    public var startDelay: TimeSpan = .zero
 
     public init(_ arguments: BootArguments) throws(GuestArgumentError) {
         let milliseconds = try arguments.requiredInteger(
             "duration", limit: RTGuestArguments.maximumDurationMilliseconds, detail: "milliseconds, 1..10000000")
         duration = .milliseconds(milliseconds)
 
+        if arguments.value("after") != nil {
+            startDelay = .milliseconds(try arguments.requiredInteger(
+                "after", from: 0, to: RTGuestArguments.maximumDurationMilliseconds, detail: "milliseconds, 0..10000000"))
+        }
         sweepEnd = try Self.window("sweep-end", in: arguments)
         if let sweepEnd, sweepEnd & 0xFFF != 0 {
             throw GuestArgumentError("sweep-end", .outOfRange, "must be 4 KiB aligned")
@@ -78,8 +101,20 @@ public struct HostileGuestArguments: Sendable {
             attack = arguments.value("attack", equals: "blkif") ? .blkif(disk) : .abandon(disk)
         } else if arguments.value("attack", equals: "console") {
             attack = .console
+        } else if arguments.value("attack", equals: "xenstore") {
+            let victim = try arguments.requiredInteger("victim", from: 0, to: 0x7FEF, detail: "a domain id, 0..32751")
+            let end: XenstoreEnding
+            if arguments.value("end", equals: "oversize") {
+                end = .oversizedHeader
+            } else if arguments.value("end", equals: "ring-index") {
+                end = .ringIndex
+            } else {
+                throw GuestArgumentError("end", arguments.value("end") == nil ? .missing : .unknownValue,
+                                         "expected oversize or ring-index")
+            }
+            attack = .xenstore(victim: UInt32(truncatingIfNeeded: victim), end: end)
         } else {
-            throw GuestArgumentError("attack", .unknownValue, "expected isolation, blkif, abandon or console")
+            throw GuestArgumentError("attack", .unknownValue, "expected isolation, blkif, abandon, console or xenstore")
         }
 
         if arguments.value("crash") == nil || arguments.value("crash", equals: "none") {

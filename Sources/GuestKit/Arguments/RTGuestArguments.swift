@@ -1,6 +1,6 @@
 // Bootargs of the RT guest:
 //   policy=edf|rm tasks=<p>:<e>[,<p>:<e>...] duration=<ms> [late=keep|drop] [idle=sleep|work]
-//   [jobs=none|report]
+//   [jobs=none|report] [start=<ms>]
 //   and its devices: [output=...] [io=...] (RTGuestIO.swift)
 // idle=work runs background work instead of waiting when no job is ready, so the
 // VCPU never blocks (the setting of docs/SCHEDULING.md §2's credit example).
@@ -8,6 +8,8 @@
 // the duration is milliseconds of wall time. jobs=report prints every job's
 // release and completion after the run (JOBS and DONE lines), for
 // `apus trace --jobs` to add to the hypervisor's trace (docs/TRACE.md).
+// start=<ms> sleeps that long in WFI before the first release, so the other
+// VMs run alone first (credit then accounts a CPU hog before the tasks begin).
 import HypervisorCore
 
 public struct RTGuestArguments: Sendable {
@@ -18,6 +20,8 @@ public struct RTGuestArguments: Sendable {
     public var tasks: InlineArray<8, PeriodicTask>
     public var taskCount: Int
     public var duration: TimeSpan
+    /// Sleep before the first release (`start=`, default none).
+    public var startDelay: TimeSpan
     public var io: RTGuestIO
     /// Print every job's release and completion after the run (`jobs=report`).
     public var reportJobs: Bool
@@ -88,6 +92,8 @@ public struct RTGuestArguments: Sendable {
         let milliseconds = try arguments.requiredInteger(
             "duration", limit: Self.maximumDurationMilliseconds, detail: "milliseconds, 1..10000000")
         duration = .milliseconds(milliseconds)
+        startDelay = arguments.value("start") == nil ? .zero : .milliseconds(try arguments.requiredInteger(
+            "start", from: 0, to: Self.maximumDurationMilliseconds, detail: "milliseconds, 0..10000000"))
         io = try RTGuestIO(arguments, taskCount: count)
 
         if arguments.value("jobs") == nil || arguments.value("jobs", equals: "none") {

@@ -15,8 +15,13 @@ struct ServedDisk {
     /// Requests served per disk per pass: one busy front end cannot starve the others.
     static let batchLimit = 8
 
+    /// From `disks=`: the boot-time ring and port. That port stays bound while
+    /// the front end's VM lives, so it tells whether the front end is gone.
     let disk: BlockBackendDisk
     var ring: BlkifBackRing<SharedPageBarriers>
+    /// Where responses are signalled: the boot-time port, or the one bound to
+    /// the front end's `event-channel` after a xenstore handshake.
+    var port: UInt32
     var state = State.serving
     /// Whether the slice lies inside the device (checked once at attach).
     let sliceFits: Bool
@@ -29,6 +34,7 @@ struct ServedDisk {
         else { return nil }
         self.disk = disk
         self.ring = ring
+        port = disk.port
         sliceFits = disk.firstSector <= capacity && disk.sectorCount <= capacity - disk.firstSector
     }
 
@@ -41,7 +47,7 @@ struct ServedDisk {
             switch ring.consumeRequest() {
             case .empty:
                 guard case .entries(let count) = ring.finalCheckForRequests(), count > 0 else {
-                    if notify { _ = EventChannels.send(disk.port) }
+                    if notify { _ = EventChannels.send(port) }
                     return answered > 0
                 }
             case .overrun(let overrun):
@@ -55,7 +61,7 @@ struct ServedDisk {
                 answered += 1
             }
         }
-        if notify { _ = EventChannels.send(disk.port) }
+        if notify { _ = EventChannels.send(port) }
         return true
     }
 
@@ -108,6 +114,16 @@ struct ServedDisk {
         return true
     }
 
+    /// Serves the ring the front end granted through xenstore (mapped at
+    /// `page`) on `port` from now on; the boot-time ring is no longer read.
+    mutating func switchRing(to page: UnsafeMutableRawPointer, port: UInt32) -> Bool {
+        guard let ring = BlkifBackRing(attaching: page, barriers: SharedPageBarriers()) else { return false }
+        self.ring = ring
+        self.port = port
+        if state == .dropped { state = .serving }
+        return true
+    }
+
     /// The front end left (its port is no longer bound): stop serving it.
     mutating func retire() { if state == .serving { state = .gone } }
 
@@ -116,7 +132,7 @@ struct ServedDisk {
     private mutating func drop(_ overrun: RingOverrun) {
         state = .dropped
         let domain = UInt32(disk.domain)
-        reportDroppedRing(port: disk.port, overrun) { out in
+        reportDroppedRing(port: port, overrun) { out in
             out.write("disk dom=")
             out.write(decimal: domain)
         }

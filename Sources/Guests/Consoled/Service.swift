@@ -21,6 +21,8 @@ enum Service {
         let end = timeout.map { start + $0 } ?? .never
         var nextCheck = start + tick
         while true {
+            XenstoreService.startIfAsked()
+            XenstoreService.serveAndNegotiate()
             BlockBackend.serveAll()
             Consoles.serveAll()
             ConsoleInput.route()

@@ -32,6 +32,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     for index in 0..<arguments.count { Consoles.attach(arguments.entries[index]) }
     // The bootargs sit in the last page of RAM: its end is the first address not ours.
     BlockBackend.attach(arguments, memoryEnd: UInt64(widening: UInt32(UInt(bitPattern: bootargs)) | 0xFFF) + 1)
+    XenstoreService.attach(own: UInt16(truncatingIfNeeded: vm), domains: arguments)
 
     Service.attachTimer()
     ConsoleInput.attach(focusing: arguments.focus)
@@ -48,7 +49,9 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     out.write(" wakeups=")
     out.write(decimal: Service.wakeUps)
     out.newline()
+    XenstoreService.report()
     BlockBackend.report()
+    BlkifNegotiation.reportWaiting()
     out.write("CONSOLED lines=")
     out.write(decimal: Consoles.lines)
     out.write(" consoles=")

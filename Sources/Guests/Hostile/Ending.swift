@@ -27,6 +27,19 @@ func keepRunning(for duration: TimeSpan) {
     }
 }
 
+/// Sleeps for `span` (WFI with interrupts masked and its timer armed: the
+/// pending timer ends the WFI, no handler is needed): `after=` lets the
+/// other VMs settle first.
+func idle(for span: TimeSpan) {
+    guard span > .zero else { return }
+    let until = GuestClock.now + span
+    while GuestClock.now < until {
+        GuestClock.arm(at: until)
+        g_wfi()
+    }
+    VirtualTimer.disarm()
+}
+
 /// An undefined instruction nobody expects: the runtime reports it and shuts
 /// down with reason crash. Getting past it is a failure.
 func crashWithUndefinedInstruction() -> Never {

@@ -5,7 +5,7 @@ import HypervisorCore
 
 /// The hostile guest (bootargs `duration=ms [sweep-end=0x...]
 /// [crash=none|undef|vector|block|semihosting-exit]
-/// [attack=isolation|blkif|abandon|console]`): tries to reach memory, devices, interrupts
+/// [attack=isolation|blkif|abandon|console|xenstore victim=<d> end=oversize|ring-index]`): tries to reach memory, devices, interrupts
 /// and hypervisor state it was not given and reports each attempt as
 /// `CHECK <name> passed|FAILED` (passed = the attempt was refused), keeps
 /// running for `duration`, then shuts down or crashes on purpose
@@ -38,6 +38,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     // allowed one, so reading its own memory must not fault.
     check("hostile-control-own-memory", expectFault { _ = g_mmio_read32(UInt(guestRAMBase)) } == nil)
 
+    idle(for: arguments.startDelay)
     var attempts = Attempts()
     switch arguments.attack {
     case .isolation:
@@ -56,6 +57,8 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
         abandonRequests(disk: disk)
     case .console:
         ConsoleAttacks.run(hides: 6)
+    case .xenstore(let victim, let end):
+        attackXenstore(&attempts, own: vm, victim: victim, end: end)
     }
 
     keepRunning(for: arguments.duration)

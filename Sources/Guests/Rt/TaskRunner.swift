@@ -37,9 +37,15 @@ struct TaskRunner {
         self.ioTask = ioTask
     }
 
-    mutating func run(for duration: TimeSpan) {
+    /// Sleeps `delay` (`start=`, not counted as idle), then runs the tasks for `duration`.
+    mutating func run(for duration: TimeSpan, after delay: TimeSpan = .zero) {
         GIC.attach(VirtualTimer.interrupt, virtualTimerFired)
         GIC.enable()
+        let first = GuestClock.now + delay
+        while GuestClock.now < first {
+            GuestClock.arm(at: first)
+            GuestClock.waitForInterrupt()
+        }
         start = GuestClock.now
         end = start + duration
         executive.start(at: start)

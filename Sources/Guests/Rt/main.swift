@@ -44,7 +44,7 @@ func run<Sink: TextSink>(_ runner: inout TaskRunner, _ arguments: RTGuestArgumen
                          reportingTo out: inout Sink) {
     announce(arguments, vm: vm, to: &out)
     Calibration.report(to: &out)
-    runner.run(for: arguments.duration)
+    runner.run(for: arguments.duration, after: arguments.startDelay)
     Report.write(runner, to: &out)
     if arguments.reportJobs { JobLog.write(runner, to: &out) }
 }
@@ -60,6 +60,10 @@ func announce<Sink: TextSink>(_ arguments: RTGuestArguments, vm: UInt32, to out:
     out.write(decimal: UInt64(clampingNonNegative: arguments.taskCount))
     out.write(" duration=")
     out.write(decimal: arguments.duration.nanoseconds / 1_000_000)
+    if arguments.startDelay != .zero {
+        out.write(" start=")
+        out.write(decimal: arguments.startDelay.nanoseconds / 1_000_000)
+    }
     switch arguments.io.path {
     case .none: break
     case .direct: out.write(" io=direct")

@@ -76,6 +76,7 @@ enum SystemBoot {
         EventAndGrantTables.attachBootPages(vms: config.vmCount)
         SplitConsole.setUp(config: config)
         BlockPlumbing.setUp(config: config)
+        XenstorePlumbing.setUp(config: config)
         BootArgumentsPage.appendPhysicalBase(config: config, platform: platform)
         announce(config: config, fdt: loaded.fdt)
         ConsoleInput.start()

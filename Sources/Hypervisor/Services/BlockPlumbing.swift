@@ -10,8 +10,8 @@ import XenRings
 enum BlockPlumbing {
     /// The ring page sits below the console ring (RAM end - 12 KiB).
     static let ringOffsetFromEnd = UInt32(truncatingIfNeeded: GuestReservedPages.blockRingPage * PageSize.small)
-    /// Grant 1 (Xen reserves 0-7; 0 is the console ring).
-    static let ringReference: UInt32 = 1
+    /// Grant 2 (Xen reserves 0-7; 0 is the console ring, 1 the xenstore ring).
+    static let ringReference: UInt32 = 2
     /// Back-end grant window pages 8 + domid hold the rings (0 + domid: consoles).
     static let firstWindowPage = 8
 

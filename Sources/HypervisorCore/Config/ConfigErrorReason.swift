@@ -334,7 +334,7 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(count: size)
             sink.write(" bytes, the VM's memory holds ")
             sink.write(decimal: limit)
-            sink.write(" below the 16 KiB Apus reserves at its end (bootargs, grant table, rings)")
+            sink.write(" below the 20 KiB Apus reserves at its end (bootargs, grant table, rings)")
         default:
             writeDeviceWindowOrDiskReason(to: &sink, fdt: fdt)
         }

@@ -5,10 +5,11 @@
 //                          above 32 MiB so it decompresses without moving itself)
 //   ... initramfs          page aligned, ending where the DTB starts
 //   end - 48 KiB           the DTB (16 KiB reserved)
-//   end - 32 KiB .. end    pages Apus keeps: a future xenstore page, this VM's
-//                          two grant-table frames (end - 24 KiB), the blkif ring
-//                          (end - 16 KiB), the console ring (end - 12 KiB), an
-//                          unused page and the bootargs page (end - 4 KiB)
+//   end - 32 KiB .. end    pages Apus keeps: this VM's two grant-table frames
+//                          (end - 32 KiB), an unused page, the xenstore ring
+//                          (end - 20 KiB), the blkif ring (end - 16 KiB), the
+//                          console ring (end - 12 KiB), an unused page and the
+//                          bootargs page (end - 4 KiB): GuestReservedPages
 //
 // The device tree's memory node ends below the kept pages, so Linux never
 // allocates them. The grant-table frames are mapped again, on the guest's
@@ -56,7 +57,7 @@ public struct LinuxGuestLayout: Equatable, Sendable {
 
     /// The first of the VM's grant-table frames (two consecutive pages of its RAM).
     public static func grantTable(memory: GuestPhysicalRange) -> GuestPhysicalAddress {
-        GuestPhysicalAddress(memory.end &- 6 &* PageSize.small)
+        GuestPhysicalAddress(memory.end &- 8 &* PageSize.small)
     }
 
     /// Why this layout cannot boot, or nil when it can.

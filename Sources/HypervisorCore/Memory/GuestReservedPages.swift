@@ -5,16 +5,20 @@
 //   2nd from last  the VM's grant table (GrantLayout)
 //   3rd from last  its console ring, when a console backend serves it
 //   4th from last  its blkif ring, when it has a `disk`
-// All four are reserved in every VM, so the rule does not depend on roles.
+//   5th from last  its xenstore ring, when a driver domain serves xenstore
+// All five are reserved in every VM, so the rule does not depend on roles.
+// (A Linux VM keeps more: LinuxGuestLayout, whose layout puts these same
+// pages at the same places.)
 
 public enum GuestReservedPages {
-    public static let count: UInt64 = 4
+    public static let count: UInt64 = 5
     public static let bytes: UInt64 = count * PageSize.small
 
     public static let bootargsPage: UInt64 = 1
     public static let grantTablePage: UInt64 = 2
     public static let consoleRingPage: UInt64 = 3
     public static let blockRingPage: UInt64 = 4
+    public static let xenstoreRingPage: UInt64 = 5
 
     /// Guest-physical address of the page `pagesFromEnd` pages before the end of `memory`.
     public static func page(_ pagesFromEnd: UInt64, of memory: GuestPhysicalRange) -> GuestPhysicalAddress {

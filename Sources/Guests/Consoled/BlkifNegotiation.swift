@@ -1,0 +1,165 @@
+import GuestKit
+import GuestRuntime
+import GuestSupport
+import HypervisorCore
+import Xenstore
+
+/// XenbusState (xen/include/public/io/xenbus.h).
+struct XenbusState: Equatable {
+    let rawValue: UInt32
+    static let unknown = XenbusState(rawValue: 0)
+    static let initialising = XenbusState(rawValue: 1)
+    static let initWait = XenbusState(rawValue: 2)
+    static let initialised = XenbusState(rawValue: 3)
+    static let connected = XenbusState(rawValue: 4)
+    static let closing = XenbusState(rawValue: 5)
+    static let closed = XenbusState(rawValue: 6)
+}
+
+/// The block back end's half of Xen's xenbus handshake (docs/BLOCK.md), for
+/// every disk the toolstack published: it watches the front end's `state`,
+/// and when the front end has written `ring-ref` and `event-channel`
+/// (Initialised) it maps that ring, binds to that port, serves it and says
+/// Connected; when the front end closes it lets go of both and waits for a
+/// new connection (InitWait). A front end that never uses xenstore (Apus's
+/// own) is served on its boot-time ring meanwhile.
+enum BlkifNegotiation {
+    /// Grant-window pages 24 + domid hold rings mapped through xenstore
+    /// (0: consoles, 8: boot-time blkif rings, 16: xenstore rings).
+    static let firstWindowPage: UInt32 = 24
+    static let windowBase: UInt32 = 0x3000_0000
+
+    nonisolated(unsafe) static var backendState = InlineArray<7, XenbusState>(repeating: .unknown)
+    nonisolated(unsafe) static var connected = InlineArray<7, Bool>(repeating: false)
+    nonisolated(unsafe) static var mapHandle = InlineArray<7, UInt32>(repeating: 0)
+    nonisolated(unsafe) static var boundPort = InlineArray<7, UInt32>(repeating: 0)
+    nonisolated(unsafe) static var connections: UInt32 = 0
+
+    /// After the toolstack's entries: a watch on each front end's state, and InitWait.
+    static func start() {
+        guard XenstoreService.store != nil else { return }
+        for index in 0..<BlockBackend.count {
+            guard let disk = BlockBackend.disks[index]?.disk, BlockBackend.disks[index]?.sliceFits == true else { continue }
+            let front = UInt32(disk.domain)
+            XenstoreLocal.request(.watch, "watch") { w in
+                XenstoreToolstack.path(.frontend, front, &w)
+                w.append("/state")
+                w.append(0)
+                w.append("vbd")
+                w.append(0)
+            }
+            setState(index, .initWait)
+        }
+    }
+
+    /// A watch fired: every disk's front end state is read and acted on.
+    static func update() {
+        lookups &+= 1
+        for index in 0..<BlockBackend.count {
+            guard let disk = BlockBackend.disks[index]?.disk, backendState[index] != .unknown else { continue }
+            let front = UInt32(disk.domain)
+            guard let value = XenstoreLocal.readDecimal({ w in
+                XenstoreToolstack.path(.frontend, front, &w)
+                w.append("/state")
+            }) else { continue }
+            let state = XenbusState(rawValue: value)
+            if state == .initialised || state == .connected {
+                if !connected[index] { connect(index, front: front) }
+            } else if state == .closing {
+                disconnect(index)
+                setState(index, .closing)
+            } else if state == .closed || state == .initialising {
+                disconnect(index)
+                if backendState[index] != .initWait {
+                    setState(index, .closed)
+                    setState(index, .initWait)
+                }
+            }
+        }
+    }
+
+    /// Maps `ring-ref`, binds `event-channel`, switches the disk over and says Connected:
+    /// `VBD dom=<d> ring-ref=<r> event-channel=<e> port=<p> connected`, or `ERROR vbd dom=<d>: <why>`.
+    private static func connect(_ index: Int, front: UInt32) {
+        guard let reference = XenstoreLocal.readDecimal({ w in
+                  XenstoreToolstack.path(.frontend, front, &w)
+                  w.append("/ring-ref")
+              }),
+              let remotePort = XenstoreLocal.readDecimal({ w in
+                  XenstoreToolstack.path(.frontend, front, &w)
+                  w.append("/event-channel")
+              })
+        else { return refuse(front, "no ring-ref or event-channel") }
+        if let abi = XenstoreLocal.read({ w in
+            XenstoreToolstack.path(.frontend, front, &w)
+            w.append("/protocol")
+        }), !abi.equals(Bytes("arm-abi")) {
+            return refuse(front, "protocol is not arm-abi")
+        }
+        let address = windowBase &+ (firstWindowPage &+ front) &* 4096
+        let domain = UInt16(truncatingIfNeeded: front)
+        let mapping = GrantTable.map(reference: reference, of: domain, at: address, readOnly: false)
+        guard mapping.succeeded else { return refuse(front, "ring-ref could not be mapped") }
+        let port = EventChannels.bindInterdomain(remote: domain, remotePort: remotePort)
+        guard port > 0, port < Int32(EventChannels.handledPorts) else {
+            if port > 0 { _ = EventChannels.close(UInt32(port)) }
+            _ = GrantTable.unmap(handle: mapping.handle, at: address)
+            return refuse(front, "event-channel could not be bound")
+        }
+        let localPort = UInt32(port)
+        guard BlockBackend.disks[index]!.switchRing(to: UnsafeMutableRawPointer(bitPattern: UInt(address))!, port: localPort) else {
+            _ = EventChannels.close(localPort)
+            _ = GrantTable.unmap(handle: mapping.handle, at: address)
+            return refuse(front, "ring unusable")
+        }
+        EventChannels.setHandler(port: localPort, diskEvent)
+        mapHandle[index] = mapping.handle
+        boundPort[index] = localPort
+        connected[index] = true
+        everConnected[index] = true
+        connections &+= 1
+        setState(index, .connected)
+        var out = GuestConsole()
+        out.write("VBD dom=")
+        out.write(decimal: front)
+        out.write(" ring-ref=")
+        out.write(decimal: reference)
+        out.write(" event-channel=")
+        out.write(decimal: remotePort)
+        out.write(" port=")
+        out.write(decimal: localPort)
+        out.write(" connected")
+        out.newline()
+    }
+
+    /// Lets go of a connected ring: back to the boot-time ring (still
+    /// mapped), then the port closed and the front end's page unmapped.
+    private static func disconnect(_ index: Int) {
+        guard connected[index], let disk = BlockBackend.disks[index]?.disk else { return }
+        _ = BlockBackend.disks[index]!.switchRing(to: UnsafeMutableRawPointer(bitPattern: UInt(disk.ring))!, port: disk.port)
+        _ = EventChannels.close(boundPort[index])
+        let address = windowBase &+ (firstWindowPage &+ UInt32(disk.domain)) &* 4096
+        _ = GrantTable.unmap(handle: mapHandle[index], at: address)
+        connected[index] = false
+        var out = GuestConsole()
+        out.write("VBD dom=")
+        out.write(decimal: UInt32(disk.domain))
+        out.write(" disconnected")
+        out.newline()
+    }
+
+    private static func setState(_ index: Int, _ state: XenbusState) {
+        guard let disk = BlockBackend.disks[index]?.disk else { return }
+        backendState[index] = state
+        XenstoreToolstack.write(.backend, UInt32(disk.domain), "state") { $0.appendDecimal(state.rawValue) }
+    }
+
+    private static func refuse(_ front: UInt32, _ why: StaticString) {
+        var out = GuestConsole()
+        out.write("ERROR vbd dom=")
+        out.write(decimal: front)
+        out.write(": ")
+        out.write(why)
+        out.newline()
+    }
+}
