@@ -1,8 +1,10 @@
 /*
  * The parts of a VCPU switch that only assembly can do: the banked registers
  * of the guest's modes, the VFP/NEON registers, and the first entry into a
- * guest. Everything else (CP15, timer, vGIC) is switched from Swift through
- * single-instruction accessors.
+ * guest; and the bulk copies Swift makes slowly: the register frame (a
+ * memmove call) and the guest's CP15 state (a load or store per register,
+ * here four at a time). The timer and the vGIC are switched from Swift
+ * through single-instruction accessors.
  */
 #include "architecture.h"
 #include "hypervisor_abi.h"
@@ -101,6 +103,89 @@ apus_restore_vfp:
     ldmia   r0, {r2, r3}
     vmsr    fpscr, r2
     vmsr    fpexc, r3
+    bx      lr
+
+/* void apus_save_cp15(apus_cp15_regs *r0): the order of apus_cp15_regs. */
+    .global apus_save_cp15
+apus_save_cp15:
+    mrc     p15, 0, r1, c1, c0, 0       @ SCTLR
+    mrc     p15, 0, r2, c1, c0, 2       @ CPACR
+    mrc     p15, 0, r3, c2, c0, 2       @ TTBCR
+    mrc     p15, 0, r12, c3, c0, 0      @ DACR
+    stmia   r0!, {r1, r2, r3, r12}
+    mrrc    p15, 0, r1, r2, c2          @ TTBR0
+    mrrc    p15, 1, r3, r12, c2         @ TTBR1
+    stmia   r0!, {r1, r2, r3, r12}
+    mrrc    p15, 0, r1, r2, c7          @ PAR
+    mrc     p15, 0, r3, c5, c0, 0       @ DFSR
+    mrc     p15, 0, r12, c5, c0, 1      @ IFSR
+    stmia   r0!, {r1, r2, r3, r12}
+    mrc     p15, 0, r1, c5, c1, 0       @ ADFSR
+    mrc     p15, 0, r2, c5, c1, 1       @ AIFSR
+    mrc     p15, 0, r3, c6, c0, 0       @ DFAR
+    mrc     p15, 0, r12, c6, c0, 2      @ IFAR
+    stmia   r0!, {r1, r2, r3, r12}
+    mrc     p15, 0, r1, c10, c2, 0      @ PRRR
+    mrc     p15, 0, r2, c10, c2, 1      @ NMRR
+    mrc     p15, 0, r3, c10, c3, 0      @ AMAIR0
+    mrc     p15, 0, r12, c10, c3, 1     @ AMAIR1
+    stmia   r0!, {r1, r2, r3, r12}
+    mrc     p15, 0, r1, c12, c0, 0      @ VBAR
+    mrc     p15, 0, r2, c13, c0, 1      @ CONTEXTIDR
+    mrc     p15, 0, r3, c13, c0, 2      @ TPIDRURW
+    mrc     p15, 0, r12, c13, c0, 3     @ TPIDRURO
+    stmia   r0!, {r1, r2, r3, r12}
+    mrc     p15, 0, r1, c13, c0, 4      @ TPIDRPRW
+    mrc     p15, 2, r2, c0, c0, 0       @ CSSELR
+    mrc     p15, 0, r3, c14, c1, 0      @ CNTKCTL
+    stmia   r0, {r1, r2, r3}
+    bx      lr
+
+/* void apus_restore_cp15(const apus_cp15_regs *r0) */
+    .global apus_restore_cp15
+apus_restore_cp15:
+    ldmia   r0!, {r1, r2, r3, r12}
+    mcr     p15, 0, r1, c1, c0, 0       @ SCTLR
+    mcr     p15, 0, r2, c1, c0, 2       @ CPACR
+    mcr     p15, 0, r3, c2, c0, 2       @ TTBCR
+    mcr     p15, 0, r12, c3, c0, 0      @ DACR
+    ldmia   r0!, {r1, r2, r3, r12}
+    mcrr    p15, 0, r1, r2, c2          @ TTBR0
+    mcrr    p15, 1, r3, r12, c2         @ TTBR1
+    ldmia   r0!, {r1, r2, r3, r12}
+    mcrr    p15, 0, r1, r2, c7          @ PAR
+    mcr     p15, 0, r3, c5, c0, 0       @ DFSR
+    mcr     p15, 0, r12, c5, c0, 1      @ IFSR
+    ldmia   r0!, {r1, r2, r3, r12}
+    mcr     p15, 0, r1, c5, c1, 0       @ ADFSR
+    mcr     p15, 0, r2, c5, c1, 1       @ AIFSR
+    mcr     p15, 0, r3, c6, c0, 0       @ DFAR
+    mcr     p15, 0, r12, c6, c0, 2      @ IFAR
+    ldmia   r0!, {r1, r2, r3, r12}
+    mcr     p15, 0, r1, c10, c2, 0      @ PRRR
+    mcr     p15, 0, r2, c10, c2, 1      @ NMRR
+    mcr     p15, 0, r3, c10, c3, 0      @ AMAIR0
+    mcr     p15, 0, r12, c10, c3, 1     @ AMAIR1
+    ldmia   r0!, {r1, r2, r3, r12}
+    mcr     p15, 0, r1, c12, c0, 0      @ VBAR
+    mcr     p15, 0, r2, c13, c0, 1      @ CONTEXTIDR
+    mcr     p15, 0, r3, c13, c0, 2      @ TPIDRURW
+    mcr     p15, 0, r12, c13, c0, 3     @ TPIDRURO
+    ldmia   r0, {r1, r2, r3}
+    mcr     p15, 0, r1, c13, c0, 4      @ TPIDRPRW
+    mcr     p15, 2, r2, c0, c0, 0       @ CSSELR
+    mcr     p15, 0, r3, c14, c1, 0      @ CNTKCTL
+    bx      lr
+
+/* void apus_copy_frame(apus_trap_frame *r0, const apus_trap_frame *r1): 20 words. */
+    .global apus_copy_frame
+apus_copy_frame:
+    push    {r4-r11}
+    ldmia   r1!, {r2-r11}
+    stmia   r0!, {r2-r11}
+    ldmia   r1, {r2-r11}
+    stmia   r0, {r2-r11}
+    pop     {r4-r11}
     bx      lr
 
 /* void apus_resume(const apus_trap_frame *r0): the exit half of vectors.S. */

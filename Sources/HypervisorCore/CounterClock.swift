@@ -21,6 +21,17 @@ public struct CounterClock: Sendable, Equatable {
         ticksPerNanosecond = ExactRatio(numerator: hertz / common, denominator: Self.nanosecondsPerSecond / common)
     }
 
+    /// A 1 GHz counter (a tick is a nanosecond), from constants only: a
+    /// global that starts with it is initialized statically, so reading it
+    /// needs no one-time-initialization check (the hypervisor reads its clock
+    /// on every scheduling decision).
+    @inline(__always)
+    public init() {
+        frequency = UInt64(widening: Self.nanosecondsPerSecond)
+        nanosecondsPerTick = ExactRatio(one: ())
+        ticksPerNanosecond = ExactRatio(one: ())
+    }
+
     static let nanosecondsPerSecond: UInt32 = 1_000_000_000
 
     /// The time `ticks` stand for, rounded down to a nanosecond; `.never`

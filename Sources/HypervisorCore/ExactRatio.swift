@@ -11,6 +11,10 @@
 // 1 - 1 / denominator, so adding less than 1 / denominator never reaches the
 // next integer. Ceilings test the remainder of the floor, in wrapping
 // arithmetic: it is below the denominator, so 64 bits hold it exactly.
+//
+// A ratio 1 / 2^k (QEMU's 62.5 MHz counter has 1/16 tick per nanosecond) is
+// a shift instead: the hypervisor converts its next event to ticks at every
+// decision, and the 96-bit fraction costs over a hundred instructions on armv7.
 
 /// A rational factor numerator/denominator (both below 2^32) applied to
 /// 64-bit values exactly, with no division after `init`.
@@ -24,6 +28,8 @@ public struct ExactRatio: Sendable, Equatable {
     /// ceil(2^96 * remainder / denominator): upper 64 and lower 32 bits.
     let fractionHigh: UInt64
     let fractionLow: UInt64
+    /// k when the ratio is 1 / 2^k with k >= 1 (then x >> k is the floor); 0 otherwise.
+    let reciprocalShift: UInt64
 
     /// `numerator / denominator`, both reduced to at most 32 bits; a zero
     /// denominator counts as 1.
@@ -31,6 +37,8 @@ public struct ExactRatio: Sendable, Equatable {
         self.numerator = UInt64(widening: numerator)
         self.denominator = UInt64(widening: max(denominator, 1))
         (whole, remainder) = self.numerator.quotientAndRemainder(dividingBy: self.denominator)
+        let powerOfTwo = self.denominator & (self.denominator - 1) == 0
+        reciprocalShift = self.numerator == 1 && powerOfTwo ? UInt64(clampingNonNegative: self.denominator.trailingZeroBitCount) : 0
         // 2^96 * remainder / denominator as a 64-bit then a 32-bit digit.
         let (high, highRemainder) = self.denominator.dividingFullWidth((remainder, 0))
         let (low, lowRemainder) = (highRemainder &<< 32).quotientAndRemainder(dividingBy: self.denominator)
@@ -43,9 +51,22 @@ public struct ExactRatio: Sendable, Equatable {
         }
     }
 
+    /// 1 / 1, from constants (CounterClock's statically initialized 1 GHz clock).
+    @inline(__always)
+    init(one: ()) {
+        numerator = 1
+        denominator = 1
+        whole = 1
+        remainder = 0
+        fractionHigh = 0
+        fractionLow = 0
+        reciprocalShift = 0
+    }
+
     /// floor(x * numerator / denominator), nil when that exceeds 64 bits.
     @inline(__always)
     public func floor(_ x: UInt64) -> UInt64? {
+        if reciprocalShift != 0 { return x &>> reciprocalShift }
         let (wholePart, overflow) = x.multipliedReportingOverflow(by: whole)
         guard !overflow else { return nil }
         guard remainder != 0 else { return wholePart }
@@ -56,6 +77,11 @@ public struct ExactRatio: Sendable, Equatable {
     /// ceil(x * numerator / denominator), nil when that exceeds 64 bits.
     @inline(__always)
     public func ceiling(_ x: UInt64) -> UInt64? {
+        if reciprocalShift != 0 {
+            // Below 2^63 for k >= 1: adding 1 cannot overflow.
+            let down = x &>> reciprocalShift
+            return x & (denominator &- 1) == 0 ? down : down &+ 1
+        }
         guard let down = floor(x) else { return nil }
         // x * numerator - down * denominator, the remainder: below 2^32, so exact mod 2^64.
         let exact = x &* numerator &- down &* denominator == 0

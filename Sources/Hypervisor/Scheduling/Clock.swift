@@ -4,8 +4,9 @@ import HypervisorCore
 /// The one time base: the generic timer's physical counter, converted to the
 /// core's nanoseconds at this edge only.
 enum Clock {
-    /// Replaced from CNTFRQ at boot, before anything reads the clock.
-    nonisolated(unsafe) static var counter = CounterClock(frequency: 1_000_000_000)
+    /// Replaced from CNTFRQ at boot, before anything reads the clock. Starts
+    /// as a constant, so reading it needs no one-time-initialization check.
+    nonisolated(unsafe) static var counter = CounterClock()
 
     /// CNTFRQ is 0 when no firmware set it: then the boot device tree's
     /// clock-frequency, else the board's description, says (BootDeviceTree).

@@ -31,7 +31,7 @@ struct VCPUContext {
 
     /// Takes the running VCPU's state off the CPU into this context.
     mutating func save(from liveFrame: UnsafeMutablePointer<apus_trap_frame>) {
-        frame = liveFrame.pointee
+        apus_copy_frame(&frame, liveFrame)
         apus_save_banked(&banked)
         apus_save_vfp(&vfp)
         cp15.save()
@@ -51,7 +51,7 @@ struct VCPUContext {
 
     /// Puts this context on the CPU; the caller then resumes `liveFrame`.
     mutating func restore(into liveFrame: UnsafeMutablePointer<apus_trap_frame>) {
-        liveFrame.pointee = frame
+        apus_copy_frame(liveFrame, &frame)
         apus_restore_banked(&banked)
         apus_restore_vfp(&vfp)
         cp15.restore()

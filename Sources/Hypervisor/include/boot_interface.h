@@ -21,6 +21,7 @@ typedef struct apus_trap_frame {
     uint32_t r[13];     /* r0-r12 */
     uint32_t lr;        /* r14 at the time of the exception */
 } apus_trap_frame;
+_Static_assert(sizeof(apus_trap_frame) == 80, "Boot/world_switch.S copies a frame as 20 words");
 
 /* Banked registers of the guest's modes (Boot/world_switch.S saves and restores them). */
 typedef struct apus_banked_regs {
@@ -39,10 +40,27 @@ typedef struct apus_vfp_state {
     uint32_t fpexc;
 } apus_vfp_state;
 
+/* The guest's non-secure PL1 CP15 state switched with its VCPU (Boot/world_switch.S),
+ * 64-bit registers as low then high word. */
+typedef struct apus_cp15_regs {
+    uint32_t sctlr, cpacr, ttbcr, dacr;
+    uint32_t ttbr0_low, ttbr0_high, ttbr1_low, ttbr1_high;
+    uint32_t par_low, par_high, dfsr, ifsr;
+    uint32_t adfsr, aifsr, dfar, ifar;
+    uint32_t prrr, nmrr, amair0, amair1;
+    uint32_t vbar, contextidr, tpidrurw, tpidruro;
+    uint32_t tpidrprw, csselr, cntkctl;
+} apus_cp15_regs;
+_Static_assert(sizeof(apus_cp15_regs) == 27 * 4, "Boot/world_switch.S stores 27 words");
+
 void apus_save_banked(apus_banked_regs *regs);
 void apus_restore_banked(const apus_banked_regs *regs);
 void apus_save_vfp(apus_vfp_state *state);
+/* *to = *from with four multiple loads and stores (a Swift struct copy calls memmove). */
+void apus_copy_frame(apus_trap_frame *to, const apus_trap_frame *from);
 void apus_restore_vfp(const apus_vfp_state *state);
+void apus_save_cp15(apus_cp15_regs *regs);
+void apus_restore_cp15(const apus_cp15_regs *regs);
 /* Loads the frame at the top of the HYP stack and ERETs into it; never returns. */
 __attribute__((noreturn)) void apus_resume(const apus_trap_frame *frame);
 /* The frame every trap from a guest saves: always at the top of the CPU's HYP stack. */

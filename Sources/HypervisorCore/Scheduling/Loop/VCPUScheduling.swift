@@ -9,6 +9,12 @@
 // next event or the earliest wake-up of a blocked VCPU) and whether a
 // runnable VCPU has starved. When nobody runs, `isStalled` says whether
 // anything can still wake a VCPU. Fixed capacity, no allocation.
+//
+// The pass over the VCPUs is skipped while it cannot find anything: before
+// the earliest armed wake-up (kept exact) and before the earliest instant a
+// progress watch could run out (a lower bound: a watch only ever restarts
+// later). Then a decision costs the same for any number of VCPUs, and
+// answers exactly what the pass would.
 
 /// What the shell does after a decision.
 public struct Dispatch: Equatable, Sendable {
@@ -55,6 +61,12 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     /// (from its wake-up, its virtual timer's due time or its preemption);
     /// kept when it is removed and admitted again (a VM restart).
     var longestWaits: InlineArray<capacity, TimeSpan>
+    /// The earliest `wakeAt` of a blocked VCPU (`.never`: none), always exact.
+    var earliestWake = Instant.never
+    /// No runnable VCPU's progress watch runs out before this instant (a
+    /// lower bound; `.zero`: unknown). With `earliestWake`, it tells
+    /// `decide` when its pass over the VCPUs can find nothing.
+    var watchRunsOut = Instant.zero
 
     public init(scheduler: S) {
         self.scheduler = scheduler
@@ -72,6 +84,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         try scheduler.insert(vcpu, parameters: parameters, now: now)
         slots[i] = Slot(present: true, window: progressWindow, watchedSince: now, waitingSince: now)
         used = max(used, i + 1)
+        if progressWindow != .zero { watchRunsOut = min(watchRunsOut, now + progressWindow) }
         decisionNeeded = true
     }
 
@@ -79,8 +92,10 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     public mutating func block(_ vcpu: VCPUID, wakeAt: Instant, now: Instant) {
         let i = Self.index(vcpu)
         guard i < capacity, slots[i].present else { return }
+        let replaced = slots[i].blocked ? slots[i].wakeAt : .never
         slots[i].blocked = true
         slots[i].wakeAt = wakeAt
+        if replaced == earliestWake && replaced != .never { findEarliestWake() } else { earliestWake = min(earliestWake, wakeAt) }
         slots[i].waitingSince = .never
         try? scheduler.block(vcpu, now: now)
         decisionNeeded = true
@@ -91,8 +106,11 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     public mutating func wake(_ vcpu: VCPUID, now: Instant) {
         let i = Self.index(vcpu)
         guard i < capacity, slots[i].present, slots[i].blocked else { return }
+        let cancelled = slots[i].wakeAt
         slots[i].blocked = false
         slots[i].wakeAt = .never
+        if cancelled == earliestWake && cancelled != .never { findEarliestWake() }
+        if slots[i].window != .zero { watchRunsOut = min(watchRunsOut, now + slots[i].window) }  // its watch starts now
         slots[i].watchedSince = now
         slots[i].waitingSince = now
         try? scheduler.wake(vcpu, now: now)
@@ -110,6 +128,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         let i = Self.index(vcpu)
         guard i < capacity, slots[i].present else { return }
         slots[i] = Slot()
+        findEarliestWake()
         try? scheduler.remove(vcpu, now: now)
         decisionNeeded = true
     }
@@ -130,7 +149,22 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
             for i in 0..<used where slots[i].waitingSince != .never { slots[i].waitingSince = now }
         }
         let watching = creditProgress(now: now, retired: retired)
+        let quiet = now < earliestWake && now < watchRunsOut
+        let starved = quiet ? nil : wakeDueAndWatch(now: now, watching: watching)
+        let decision = scheduler.decide(now: now)
+        let previous = running
+        running = decision.vcpu
+        accountWaits(previous: previous, chosen: decision.vcpu, now: now)
+        return Dispatch(vcpu: decision.vcpu, previous: previous, reason: decision.reason,
+                        timer: min(decision.until, earliestWake), starved: starved)
+    }
+
+    /// The pass over the VCPUs: wakes those whose timer is due, finds the
+    /// earliest timer still pending and the first starved VCPU (when
+    /// `watching`), and when a watch can next run out.
+    mutating func wakeDueAndWatch(now: Instant, watching: Bool) -> VCPUID? {
         var earliestWake = Instant.never
+        var watchRunsOut = Instant.never
         var starved: VCPUID? = nil
         for i in 0..<used where slots[i].present {
             if slots[i].blocked {
@@ -144,16 +178,21 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
                 slots[i].watchedSince = now
                 try? scheduler.wake(VCPUID(UInt32(truncatingIfNeeded: i)), now: now)
             }
-            if watching, starved == nil, slots[i].window != .zero, now.since(slots[i].watchedSince) >= slots[i].window {
+            guard slots[i].window != .zero else { continue }
+            if watching, starved == nil, now.since(slots[i].watchedSince) >= slots[i].window {
                 starved = VCPUID(UInt32(truncatingIfNeeded: i))
             }
+            watchRunsOut = min(watchRunsOut, slots[i].watchedSince + slots[i].window)
         }
-        let decision = scheduler.decide(now: now)
-        let previous = running
-        running = decision.vcpu
-        accountWaits(previous: previous, chosen: decision.vcpu, now: now)
-        return Dispatch(vcpu: decision.vcpu, previous: previous, reason: decision.reason,
-                        timer: min(decision.until, earliestWake), starved: starved)
+        self.earliestWake = earliestWake
+        self.watchRunsOut = watchRunsOut
+        return starved
+    }
+
+    /// Recomputes `earliestWake` after the earliest wake-up was cancelled or replaced.
+    mutating func findEarliestWake() {
+        earliestWake = .never
+        for i in 0..<used where slots[i].present && slots[i].blocked { earliestWake = min(earliestWake, slots[i].wakeAt) }
     }
 
     /// The running VCPU made progress other than retiring guest instructions

@@ -13,8 +13,12 @@ struct VCPUIndex<let capacity: Int> {
         slots = InlineArray(repeating: 0)
     }
 
-    /// The slot of `vcpu`, nil if it is not inserted.
+    /// The slot of `vcpu`, nil if it is not inserted. Ids 0..<n (one per
+    /// VM, as the hypervisor numbers them) sit at their own position: that
+    /// is tried before the binary search.
     mutating func slot(of vcpu: VCPUID) -> Int? {
+        let guess = Int(truncatingIfNeeded: vcpu.rawValue)
+        if guess >= 0 && guess < count && ids[guess] == vcpu.rawValue { return slots[guess] }
         let p = lowerBound(vcpu.rawValue)
         return p < count && ids[p] == vcpu.rawValue ? slots[p] : nil
     }
