@@ -52,6 +52,10 @@ EXIT     ?= semihosting
 BOOT     ?= kernel
 # RAM given to QEMU and assumed by the link map, in MiB.
 RAM_MB   ?= 256
+# Physical CPUs QEMU gives the machine (-smp), 1 to 4; the hypervisor starts
+# every one of them (docs/SMP.md). Unset: as many as CONFIG uses (its highest
+# `cpu` + 1, from `apus check --print-cpus`).
+SMP      ?=
 # TRACE=1 builds a hypervisor that prints its trace ring when all VMs have stopped.
 TRACE    ?= 0
 # MEASURE=1 builds a hypervisor that counts traps by kind and the instructions
@@ -62,6 +66,11 @@ TIMEOUT  ?= 0
 # Size of newly created disk images (build/disk-*.img), in MiB.
 DISK_MB  ?= 16
 
+ifneq ($(SMP),)
+  ifeq ($(filter $(SMP),1 2 3 4),)
+    $(error SMP=$(SMP) is not a known value: use SMP=1, 2, 3 or 4 (physical CPUs))
+  endif
+endif
 ifeq ($(filter $(EXIT),semihosting sysctl psci),)
   $(error EXIT=$(EXIT) is not a known value: use EXIT=semihosting (QEMU), EXIT=sysctl (vexpress-a15) or EXIT=psci (virt))
 endif
@@ -174,7 +183,7 @@ UBOOT_TEST_IMAGES := $(BUILD)/uboot/apus-paper-sedf-virt.uImage $(BUILD)/uboot/a
 REFUSED_SYSTEM_CONFIGS := $(addprefix Configs/bad/,overlapping-vms.dts over-utilization.dts \
 	memory-over-gic-cpu-interface.dts stage2-tables-exhausted.dts entry-in-reserved-page.dts \
 	label-not-unique.dts image-runs-into-reserved-pages.dts below-scheduling-minimum.dts \
-	linux-memory-too-small.dts linux-kernel-not-a-zimage.dts)
+	linux-memory-too-small.dts linux-kernel-not-a-zimage.dts cpu-not-present.dts cpu-over-reserved.dts)
 REFUSED_SYSTEMS := $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(BUILD)/systems/refused-$(basename $(notdir $(c))).elf)
 # Test systems whose payload lifts the SEDF scheduling minimum, to show what it
 # prevents: the hypervisor reports the VM it starves (docs/CONFIG.md).
@@ -195,13 +204,15 @@ SWIFT_GUEST_FLAGS := $(SWIFT_TARGET_FLAGS) -I $(BUILD)/core -I $(BUILD)/rings -I
 GUEST_LDFLAGS := -L $(BUILD)/gen -T LinkerScripts/guest.ld --gc-sections -z noexecstack --no-enum-size-warning
 
 QEMU      := qemu-system-arm
-QEMU_MACHINE := $(QEMU_MACHINE_$(PLATFORM)) -m $(RAM_MB)M
+# In recipes only: the CPU count comes from the apus tool when SMP is unset.
+QEMU_SMP = $(if $(SMP),$(SMP),$$($(APUS_TOOL) check $(CONFIG) --print-cpus))
+QEMU_MACHINE = $(QEMU_MACHINE_$(PLATFORM)) -smp $(QEMU_SMP) -m $(RAM_MB)M
 # -icount shift=0,sleep=off: one instruction is one nanosecond of virtual time
 # and runs are bit-identical (docs/PLATFORM.md); guests measure CPU work in instructions.
 # Semihosting on both platforms ends the run with the hypervisor's exit status;
 # a guest can reach it too (docs/CONSOLE.md), so whatever is written through it
 # goes to a file, never to the console.
-QEMU_FLAGS := $(QEMU_MACHINE) -nographic -audiodev none,id=none \
+QEMU_FLAGS = $(QEMU_MACHINE) -nographic -audiodev none,id=none \
 	$(if $(filter vexpress-a15,$(PLATFORM)),-global pl041.audiodev=none) \
 	-semihosting-config enable=on,target=native,chardev=semihosting \
 	-chardev file,id=semihosting,path=$(BUILD)/semihosting.log -icount shift=0,sleep=off
@@ -561,7 +572,7 @@ test-host:
 bench: all
 	$(SWIFT) run -c release apus bench
 	DEMANGLE=$(DEMANGLE) Tests/Bench/text-size.sh $(BUILD)/apus.elf $(HV_BASE_OBJS)
-	BUILD=$(BUILD) PLATFORM=$(PLATFORM) RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/qemu-bench.sh
+	BUILD=$(BUILD) PLATFORM=$(PLATFORM) RAM_MB=$(RAM_MB) SMP=$(if $(SMP),$(SMP),1) QEMU=$(QEMU) Tests/Bench/qemu-bench.sh
 	$(MAKE) PLATFORM=vexpress-a15 EXIT=semihosting BOOT=kernel BUILD=$(BUILD)/measure MEASURE=1 \
 		LINUX_DIR=$(abspath $(LINUX_DIR)) $(BUILD)/measure/systems/linux.elf
 	BUILD=$(BUILD)/measure RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/linux-census.sh

@@ -9,9 +9,14 @@
  *     message on the console UART and a stop, never a silent hang.
  * The bootloader's r0-r2 (r2: the address of its device tree, or 0) are kept
  * for apus_main. The board's addresses come from the generated board.h.
- * Secondary CPUs are parked in WFE: Apus runs on CPU 0.
- * Once in HYP: stack, vector base, BSS cleared, stage-1 MMU and caches on
- * (identity map), then apus_main() in Swift, which never returns.
+ * Every CPU may enter here (vexpress-a15 under QEMU starts all of them at the
+ * image's entry; on virt PSCI CPU_ON sends the secondaries here, in HYP).
+ * Each does its own per-CPU firmware duties and reaches HYP; CPU 0 then sets
+ * up the shared image (stack paint, BSS, HYP tables) and calls apus_main();
+ * a secondary waits until CPU 0 releases it (apus_secondary_release, SEV),
+ * then takes its own stack and calls apus_secondary_main(index).
+ * Every CPU: HTPIDR = its per-CPU record (PERCPU_SLOT_SIZE apart), HVBAR,
+ * ACTLR.SMP, stage-1 MMU and caches on (the one identity map).
  */
 #include "architecture.h"
 #include "hypervisor_abi.h"
@@ -27,13 +32,11 @@
     .global _start
 _start:
     cpsid   aif
-    /* Park every CPU but CPU 0 (MPIDR.Aff0). */
+    /* Keep what the bootloader passed (r2: its device tree) for apus_main: CPU 0 only. */
     mrc     p15, 0, r3, c0, c0, 5
     ands    r3, r3, #0xff
-    bne     park
-    /* Keep what the bootloader passed (r2: its device tree) for apus_main. */
-    ldr     r3, =apus_boot_registers
-    stmia   r3, {r0-r2}
+    ldreq   r3, =apus_boot_registers
+    stmiaeq r3, {r0-r2}
 
     /* Virtualization Extensions: ID_PFR1[15:12] must be non-zero. */
     mrc     p15, 0, r0, c0, c1, 1
@@ -98,6 +101,10 @@ monitor_vectors:
     b       .
     b       .
 monitor_smc:
+    /* This image is the machine's only secure firmware: no PSCI to call later. */
+    ldr     r0, =apus_own_monitor
+    mov     r1, #1
+    str     r1, [r0]
     /* Non-secure access to cp10/cp11 (VFP/NEON) and to the SMP bit. */
     ldr     r0, =NSACR_VALUE
     mcr     p15, 0, r0, c1, c1, 2
@@ -130,6 +137,16 @@ monitor_smc:
 
 /* Non-secure HYP from here on. */
 in_hyp:
+    mrc     p15, 0, r4, c0, c0, 5
+    and     r4, r4, #0xff               /* this CPU's index (MPIDR.Aff0) */
+    cmp     r4, #APUS_MAX_CPUS
+    bhs     park                        /* a CPU beyond the capacity stays out */
+    ldr     r0, =__percpu_start
+    ldr     r1, =PERCPU_SLOT_SIZE
+    mla     r0, r1, r4, r0
+    mcr     p15, 4, r0, c13, c0, 2      /* HTPIDR: this CPU's record */
+    cmp     r4, #0
+    bne     secondary_hyp
     /* Paint the HYP stack so the power-off report can measure its peak use. */
     ldr     r0, =__hyp_stack_bottom
     ldr     r1, =__hyp_stack_top
@@ -149,9 +166,36 @@ in_hyp:
     strlo   r2, [r0], #4
     blo     2b
 
+    bl      build_hyp_tables
     bl      enable_hyp_mmu
     bl      apus_main
     /* apus_main never returns; if it did, say so rather than run off. */
+    ldr     r0, =msg_main_returned
+    b       fatal_message
+
+/*
+ * A secondary CPU (index in r4) in HYP, MMU off: wait for CPU 0's release bit
+ * (the word is read from memory: CPU 0 cleaned it to the point of coherency),
+ * then its own stack (slot r4 - 1 of the secondary stacks), vectors and MMU.
+ */
+secondary_hyp:
+    ldr     r1, =apus_secondary_release
+    mov     r2, #1
+    lsl     r2, r2, r4
+0:  ldr     r0, [r1]
+    tst     r0, r2
+    bne     1f
+    wfe
+    b       0b
+1:  dmb
+    ldr     sp, =__secondary_stacks_start
+    ldr     r1, =SECONDARY_STACK_SIZE
+    mla     sp, r1, r4, sp              /* top of slot r4 - 1 */
+    ldr     r0, =hyp_vectors
+    mcr     p15, 4, r0, c12, c0, 0      /* HVBAR */
+    bl      enable_hyp_mmu
+    mov     r0, r4
+    bl      apus_secondary_main
     ldr     r0, =msg_main_returned
     b       fatal_message
 
@@ -174,14 +218,22 @@ in_hyp:
     .endif
     strd    r2, r3, [r0, #(\index * 8)]
 .endm
-enable_hyp_mmu:
+build_hyp_tables:                       /* CPU 0, once */
     ldr     r0, =hyp_level1_table
     hyp_block 0, BOARD_HYP_BLOCK_0
     hyp_block 1, BOARD_HYP_BLOCK_1
     hyp_block 2, BOARD_HYP_BLOCK_2
     hyp_block 3, BOARD_HYP_BLOCK_3
     dsb
+    bx      lr
 
+enable_hyp_mmu:                         /* every CPU */
+    /* Take part in cache coherency (ACTLR.SMP) before the caches go on. */
+    mrc     p15, 0, r1, c1, c0, 1
+    orr     r1, r1, #ACTLR_SMP
+    mcr     p15, 0, r1, c1, c0, 1
+    isb
+    ldr     r0, =hyp_level1_table
     ldr     r1, =HMAIR0_VALUE
     mcr     p15, 4, r1, c10, c2, 0      /* HMAIR0 */
     mov     r1, #0
@@ -277,6 +329,26 @@ msg_main_returned:
     .global apus_boot_registers
 apus_boot_registers:
     .word   0, 0, 0
+/* Bit n set by CPU 0 (then cleaned to memory and SEV): secondary CPU n may enter Swift. */
+    .global apus_secondary_release
+    .balign 64
+apus_secondary_release:
+    .word   0
+    .balign 64
+/* 1 when the boot stub played the secure monitor (entry in secure SVC): then
+ * no firmware answers PSCI, and an SMC would come back to monitor_smc. */
+    .global apus_own_monitor
+apus_own_monitor:
+    .word   0
+/* Set by CPU 0 once every VM is created: the secondaries may run their VCPUs. */
+    .global apus_scheduling_started
+apus_scheduling_started:
+    .word   0
+/* Word n: CPU n's MPIDR once it runs Apus in HYP (0 before), written by that CPU only. */
+    .global apus_cpu_online
+apus_cpu_online:
+    .word   0, 0, 0, 0
+    .balign 64
 
     .section .bss.hyp_tables, "aw", %nobits
     .balign 4096

@@ -26,11 +26,18 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .customLong("platform"), help: ArgumentHelp("The machine: \(PlatformKind.acceptedNames).", valueName: "NAME"))
     var platformName = "vexpress-a15"
 
+    @Option(name: .customLong("smp"), help: ArgumentHelp("Physical CPUs the machine runs (1..4; default: the platform's 4).", valueName: "N"))
+    var smp: Int?
+
+    @Flag(name: .customLong("print-cpus"), help: "Print only how many physical CPUs the configuration uses (make's default SMP).")
+    var printCPUs = false
+
     @Option(name: .customLong("large-images"), help: ArgumentHelp("Directory holding Linux kernels and initramfs.", valueName: "DIR"))
     var largeImagesDirectory = "build/linux"
 
     func validate() throws {
         guard (16...2048).contains(ramMiB) else { throw ValidationError("--ram-mb must be 16..2048") }
+        if let smp, !(1...Platform.maximumCPUs).contains(smp) { throw ValidationError("--smp must be 1..\(Platform.maximumCPUs)") }
         guard PlatformKind(named: platformName) != nil else {
             throw ValidationError("unknown platform \"\(platformName)\" (known: \(PlatformKind.acceptedNames))")
         }
@@ -38,7 +45,16 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let options = CheckOptions(imagesDirectory: imagesDirectory, ramMiB: ramMiB, platform: PlatformKind(named: platformName)!,
-                                   largeImagesDirectory: largeImagesDirectory)
+                                   largeImagesDirectory: largeImagesDirectory, smp: smp)
+        if printCPUs {
+            do {
+                print(try ConfigCheck.cpusUsed(path: config) ?? 1)
+            } catch {
+                FileHandle.standardError.write(Data("apus check: \(error.message)\n".utf8))
+                throw ExitCode(2)
+            }
+            return
+        }
         let outcome: CheckOutcome
         do {
             outcome = try ConfigCheck.check(path: config, options: options)

@@ -24,10 +24,10 @@ final class CheckRulesTests: XCTestCase {
         try? FileManager.default.removeItem(at: images)
     }
 
-    private func check(_ name: String, ramMiB: Int = 256) throws -> CheckOutcome {
+    private func check(_ name: String, ramMiB: Int = 256, smp: Int? = nil) throws -> CheckOutcome {
         let path = Self.repository.appendingPathComponent("Configs/\(name).dts").path
         return try ConfigCheck.check(path: path, options: CheckOptions(imagesDirectory: images.path, ramMiB: ramMiB,
-                                                                        largeImagesDirectory: images.path))
+                                                                        largeImagesDirectory: images.path, smp: smp))
     }
 
     /// Asserts that `Configs/bad/NAME.dts` fails with this node, property and reason.
@@ -89,6 +89,9 @@ final class CheckRulesTests: XCTestCase {
                           message: "/hypervisor: property \"scheduler\": unknown scheduler \"edf\" (expected \"sedf\" or \"credit\")")
     }
     func testTraceEntries() throws { try assertRejects("zero-trace-entries", node: "/hypervisor", .traceEntries, .zeroTraceEntries) }
+    func testVCPUCount() throws {
+        try assertRejects("zero-vcpus", node: "/vm@0", .vcpus, .vcpuCountOutOfRange(0, limit: VMConfig.maximumVCPUs))
+    }
     func testAtMostFourDevices() throws {
         try assertRejects("too-many-devices", node: "/vm@0/device@1c110000", nil, .tooManyDevices(limit: 4))
     }
@@ -233,6 +236,34 @@ final class CheckRulesTests: XCTestCase {
     }
     func testExtratimeFlag() throws { try assertRejects("extratime-not-flag", node: "/vm@0", .sedf, .extratimeNotFlag(2)) }
     func testUtilizationAtMostOne() throws { try assertRejects("over-utilization", node: "/vm@1", .sedf, .overloaded) }
+    // MARK: Physical CPUs (docs/SMP.md)
+
+    func testVCPUOnACPUThePlatformLacksIsRefused() throws {
+        try assertRejects("cpu-not-present", node: "/vm@1", .cpu, .cpuNotPresent(vcpu: 0, cpu: 4, cpus: 4),
+                          message: "/vm@1: property \"cpu\": VCPU 0 is on CPU 4, but the machine runs CPUs 0 to 3 (the platform's and SMP's)")
+    }
+
+    func testAdmissionIsPerCPU() throws {
+        try assertRejects("cpu-over-reserved", node: "/vm@2", .sedf, .cpuOverloaded(vcpu: 0, cpu: 1),
+                          message: "/vm@2: property \"sedf\": admission refused on CPU 1: with VCPU 0 the sum of slice/period of the VCPUs on CPU 1 exceeds 1")
+        // 150 % in all, at most 100 % on each CPU: admitted.
+        guard case .valid(let summary) = try check("smp-partitioned") else { return XCTFail("smp-partitioned refused") }
+        XCTAssertTrue(summary.contains("utilization CPU 0 50.0%, CPU 1 100.0%"), summary)
+        XCTAssertTrue(summary.contains("physical CPUs 2"), summary)
+    }
+
+    func testSMPBoundsTheCPUs() throws {
+        guard case .invalid(let failure) = try check("smp-partitioned", smp: 1) else { return XCTFail("accepted with --smp 1") }
+        XCTAssertEqual(failure.nodePath, "/vm@0")
+        XCTAssertEqual(failure.reason, .cpuNotPresent(vcpu: 0, cpu: 1, cpus: 1))
+        guard case .valid = try check("smp-partitioned", smp: 2) else { return XCTFail("refused with --smp 2") }
+    }
+
+    func testCPUsUsedIsOneMoreThanTheHighestCPU() throws {
+        XCTAssertEqual(try ConfigCheck.cpusUsed(path: Self.repository.appendingPathComponent("Configs/smp-partitioned.dts").path), 2)
+        XCTAssertEqual(try ConfigCheck.cpusUsed(path: Self.repository.appendingPathComponent("Configs/two-vms.dts").path), 1)
+    }
+
     func testSchedulingMinimum() throws {
         try assertRejects("below-scheduling-minimum", node: "/vm@0", .sedf, .periodBelowMinimum(period: 2, minimum: 220))
     }

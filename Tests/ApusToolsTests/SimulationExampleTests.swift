@@ -26,6 +26,20 @@ final class SimulationExampleTests: XCTestCase {
         }
     }
 
+    /// Partitioned (docs/SMP.md): per-CPU admission lets 1.5 in all in; each CPU is
+    /// simulated with its own SEDF, and nothing on CPU 0 delays the RT VCPU on CPU 1.
+    func testPartitionedScenarioKeepsTheRTTaskOnItsOwnCPU() throws {
+        let result = try ScenarioExamples.run("sedf-partitioned.scn").result
+        let control = try XCTUnwrap(result.task("rt", "control"))
+        XCTAssertEqual(control.jobs, 100)
+        XCTAssertEqual(control.misses, 0)
+        XCTAssertEqual(control.worstResponseNs, 3_000_000)
+        XCTAssertEqual(try XCTUnwrap(result.vcpu("rt")).share, 1, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(result.vcpu("gp")).share, 0.3, accuracy: 1e-9)
+        XCTAssertEqual(try XCTUnwrap(result.vcpu("gp2")).share, 0.2, accuracy: 1e-9)
+        XCTAssertEqual(result.vcpus.map(\.name), ["rt", "gp", "gp2"])
+    }
+
     /// §2 under SEDF with the interface the analysis computes: zero misses.
     func testSEDFWithTheComputedInterfaceMissesNothing() throws {
         let result = try ScenarioExamples.run("sedf-rt-beside-hog.scn").result

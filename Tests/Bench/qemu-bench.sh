@@ -20,7 +20,7 @@
 #
 # Environment: BUILD (default build), PLATFORM (vexpress-a15, the default, or
 # virt), RAM_MB (default 256, as make's), QEMU (default qemu-system-arm),
-# BENCH_TIMEOUT (seconds per run, default 120).
+# BENCH_TIMEOUT (seconds per run, default 120), SMP (physical CPUs, -smp, default 1).
 set -u -o pipefail
 
 BUILD=${BUILD:-build}
@@ -28,6 +28,7 @@ PLATFORM=${PLATFORM:-vexpress-a15}
 RAM_MB=${RAM_MB:-256}
 QEMU=${QEMU:-qemu-system-arm}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-120}
+SMP=${SMP:-1}
 case $PLATFORM in
   vexpress-a15)
     SYSTEMS_DIR=$BUILD/systems
@@ -71,7 +72,7 @@ boot() {
   local name=$1 elf="$SYSTEMS_DIR/$1.elf" status
   shift
   [ -f "$elf" ] || fail "$elf is missing: run make (or make bench) first"
-  RUN_OUTPUT=$(timeout "$BENCH_TIMEOUT" "$QEMU" "${MACHINE[@]}" -cpu cortex-a15 -m "${RAM_MB}M" \
+  RUN_OUTPUT=$(timeout "$BENCH_TIMEOUT" "$QEMU" "${MACHINE[@]}" -cpu cortex-a15 -smp "$SMP" -m "${RAM_MB}M" \
     -nographic -audiodev none,id=none -semihosting \
     -icount shift=0,sleep=off "$@" -kernel "$elf" </dev/null 2>/dev/null | tr -d '\r')
   status=$?

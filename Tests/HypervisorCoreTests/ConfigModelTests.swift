@@ -189,6 +189,19 @@ final class ConfigModelTests: XCTestCase {
         XCTAssertEqual(message(tree), "/hypervisor: property \"trace-entries\": 4097 entries exceed the trace ring the hypervisor holds (4096 entries)")
     }
 
+    /// `vcpus`: 1 unless given, one cell, 1 up to what the hypervisor runs per VM.
+    func testVCPUCount() throws {
+        XCTAssertEqual(try load(sampleConfigTree()).get().0.vms[0].vcpuCount, 1)
+        XCTAssertEqual(try load(sampleConfigTree(vms: [vm(replacing: "vcpus", with: TestNode.cells(1))])).get().0.vms[0].vcpuCount, 1)
+        XCTAssertEqual(message(sampleConfigTree(vms: [vm(replacing: "vcpus", with: TestNode.cells(0))])),
+                       "/vm@0: property \"vcpus\": is 0; this hypervisor gives a VM 1 to \(VMConfig.maximumVCPUs) VCPUs")
+        let tooMany = UInt32(VMConfig.maximumVCPUs + 1)
+        XCTAssertEqual(message(sampleConfigTree(vms: [vm(replacing: "vcpus", with: TestNode.cells(tooMany))])),
+                       "/vm@0: property \"vcpus\": is \(tooMany); this hypervisor gives a VM 1 to \(VMConfig.maximumVCPUs) VCPUs")
+        XCTAssertEqual(message(sampleConfigTree(vms: [vm(replacing: "vcpus", with: TestNode.cells(1, 1))])),
+                       "/vm@0: property \"vcpus\": expected 1 cell (4 bytes), found 8 bytes")
+    }
+
     /// The configured bootargs and what the hypervisor appends for the VM's roles
     /// fit the bootargs page together: the console backend gets " consoles=" and a
     /// "<domain>:<name>" per other VM appended.

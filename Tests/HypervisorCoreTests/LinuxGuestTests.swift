@@ -38,7 +38,7 @@ final class LinuxGuestTests: XCTestCase {
         var buffer = [UInt8](repeating: 0xEE, count: 16384)
         let bootargs = Array("console=hvc0 earlycon=xenboot".utf8)
         let size = try XCTUnwrap(buffer.withUnsafeMutableBytes { out in
-            bootargs.withUnsafeBytes { LinuxDeviceTree.write(into: out, layout: layout, bootargs: $0, platform: .vexpressA15(ramSize: 256 << 20)) }
+            bootargs.withUnsafeBytes { LinuxDeviceTree.write(into: out, layout: layout, bootargs: $0, vcpus: 1, platform: .vexpressA15(ramSize: 256 << 20)) }
         })
         XCTAssertLessThan(size, 4096)
         try buffer.withUnsafeBytes { raw in
@@ -68,12 +68,32 @@ final class LinuxGuestTests: XCTestCase {
         }
     }
 
+    /// One cpu node per VCPU, `reg` = its MPIDR affinity, started through PSCI.
+    func testDeviceTreeListsEveryVCPU() throws {
+        let layout = LinuxGuestLayout(memory: memory, kernelSize: 5_000_000, initramfsSize: 0)
+        var buffer = [UInt8](repeating: 0, count: 16384)
+        let size = try XCTUnwrap(buffer.withUnsafeMutableBytes { out in
+            LinuxDeviceTree.write(into: out, layout: layout, bootargs: UnsafeRawBufferPointer(start: nil, count: 0),
+                                  vcpus: 2, platform: .vexpressA15(ramSize: 256 << 20))
+        })
+        try buffer.withUnsafeBytes { raw in
+            let fdt = try FDT(UnsafeRawBufferPointer(rebasing: raw[0..<size]))
+            for (vcpu, path): (Int, StaticString) in [(0, "/cpus/cpu@0"), (1, "/cpus/cpu@1")] {
+                let cpu = try XCTUnwrap(fdt.node(atPath: path))
+                XCTAssertEqual(fdt.cell(0, of: try XCTUnwrap(fdt.property("reg", of: cpu))), UInt32(vcpu))
+                let method = try XCTUnwrap(fdt.string(of: try XCTUnwrap(fdt.property("enable-method", of: cpu))))
+                XCTAssertEqual(String(decoding: fdt.bytes(of: method), as: UTF8.self), "psci")
+            }
+            XCTAssertNil(fdt.node(atPath: "/cpus/cpu@2"))
+        }
+    }
+
     func testDeviceTreeThatDoesNotFitIsRefused() {
         let layout = LinuxGuestLayout(memory: memory, kernelSize: 1, initramfsSize: 0)
         var buffer = [UInt8](repeating: 0, count: 700)
         let written = buffer.withUnsafeMutableBytes { out in
             LinuxDeviceTree.write(into: out, layout: layout, bootargs: UnsafeRawBufferPointer(start: nil, count: 0),
-                                  platform: .vexpressA15(ramSize: 256 << 20))
+                                  vcpus: 1, platform: .vexpressA15(ramSize: 256 << 20))
         }
         XCTAssertNil(written)
     }

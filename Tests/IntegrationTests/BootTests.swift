@@ -57,6 +57,41 @@ final class BootTests: XCTestCase {
         XCTAssertTrue(run.output.contains("[rt] CHECK rt-deadlines passed"), "interrupts reach non-secure HYP" + run.transcript)
     }
 
+    /// -smp 4 on vexpress-a15: every CPU enters the image, goes through the
+    /// boot stub's monitor and waits in HYP until CPU 0 releases it; the banner
+    /// lists all four by MPIDR, and the system runs as with one CPU.
+    func testEveryCPUComesUpInHypOnVexpress() throws {
+        let run = try QEMU.boot("apus.elf", extraArguments: ["-smp", "4", "-icount", "shift=0,sleep=off"])
+        XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertTrue(run.output.contains("CPUs: 4 of 4 in HYP (MPIDR 0x80000000 0x80000001 0x80000002 0x80000003)"), run.transcript)
+        XCTAssertTrue(run.output.contains("[rt] CHECK rt-deadlines passed"), run.transcript)
+    }
+
+    /// -smp 4 on virt: the secondaries stay off until CPU 0's PSCI CPU_ON.
+    func testEveryCPUComesUpThroughPSCIOnVirt() throws {
+        let run = try QEMU.boot(TestPlatform.virt.system("paper-sedf"), platform: .virt,
+                                extraArguments: ["-smp", "4", "-icount", "shift=0,sleep=off"])
+        XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertTrue(run.output.contains("CPUs: 4 of 4 in HYP (MPIDR 0x80000000 0x80000001 0x80000002 0x80000003)"), run.transcript)
+        XCTAssertTrue(run.output.contains("[rt] CHECK rt-deadlines passed"), run.transcript)
+    }
+
+    /// virt with TrustZone on: the boot stub is the secure monitor, so no PSCI
+    /// answers; the secondaries entered the image and are released as on vexpress.
+    func testVirtSecureOnBringsUpSecondariesWithoutPSCI() throws {
+        let run = try QEMU.boot(TestPlatform.virt.system("paper-sedf"), platform: .virt,
+                                machine: "virt,virtualization=on,secure=on", extraArguments: ["-smp", "2", "-icount", "shift=0,sleep=off"])
+        XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertTrue(run.output.contains("CPUs: 2 of 2 in HYP (MPIDR 0x80000000 0x80000001)"), run.transcript)
+    }
+
+    /// One CPU (QEMU's default): the banner says so.
+    func testOneCPUIsListed() throws {
+        let run = try QEMU.boot("apus.elf", extraArguments: ["-icount", "shift=0,sleep=off"])
+        XCTAssertEqual(run.status, 0, run.transcript)
+        XCTAssertTrue(run.output.contains("CPUs: 1 of 1 in HYP (MPIDR 0x80000000)"), run.transcript)
+    }
+
     /// A CPU without the Virtualization Extensions gets a message, not a hang.
     func testCpuWithoutVirtualizationExtensionsIsRefusedWithAMessage() throws {
         let run = try QEMU.boot("apus.elf", machine: "vexpress-a15,virtualization=off")

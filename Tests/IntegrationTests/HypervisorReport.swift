@@ -47,6 +47,19 @@ struct HypervisorReport {
         return counts
     }
 
+    /// With VCPUs on several CPUs, `  CPU n: decisions D, window W us, VMs a b`
+    /// per CPU: its loop's decisions and the VMs it runs.
+    var cpus: [Int: (decisions: Int, vms: [String])] {
+        var result: [Int: (decisions: Int, vms: [String])] = [:]
+        for line in output.split(separator: "\n") where line.hasPrefix("  CPU ") {
+            let words = line.split(separator: " ")
+            guard words.count >= 5, let cpu = Int(words[1].dropLast()), let decisions = Int(words[3].dropLast()),
+                  let vmsAt = words.firstIndex(of: "VMs") else { continue }
+            result[cpu] = (decisions, words[(vmsAt + 1)...].map(String.init))
+        }
+        return result
+    }
+
     private func line(startingWith prefix: String) -> String? {
         output.split(separator: "\n").first { $0.hasPrefix(prefix) }.map { String($0).trimmingCharacters(in: .newlines) }
     }

@@ -11,9 +11,12 @@ public struct CheckOptions {
     public var platformKind: PlatformKind
     /// Where Linux VMs' kernels and initramfs are looked up (docs/LINUX.md).
     public var largeImagesDirectory: String
+    /// Physical CPUs the machine runs (`--smp`, QEMU's -smp; nil: the platform's most).
+    public var smp: Int?
 
     public init(imagesDirectory: String = "build/guests", ramMiB: Int = 256, platform: PlatformKind = .vexpressA15,
-                largeImagesDirectory: String = "build/linux") {
+                largeImagesDirectory: String = "build/linux", smp: Int? = nil) {
+        self.smp = smp
         self.imagesDirectory = imagesDirectory
         self.ramMiB = ramMiB
         platformKind = platform
@@ -21,6 +24,8 @@ public struct CheckOptions {
     }
 
     public var platform: Platform { platformKind.platform(ramSize: UInt64(max(ramMiB, 0)) * 1024 * 1024) }
+    /// The CPUs VCPUs may be on.
+    public var cpus: Int { min(smp ?? Platform.maximumCPUs, Platform.maximumCPUs) }
 }
 
 /// A VM's image as `apus check` found it: file size, and the bytes it uses
@@ -54,12 +59,22 @@ public enum ConfigCheck {
         check(blob: try ConfigInput.deviceTreeBlob(path: path), options: options)
     }
 
+    /// The physical CPUs the configuration's VCPUs are on (make's default SMP),
+    /// or nil when it does not read as a configuration (`check` says why).
+    public static func cpusUsed(path: String) throws(ConfigInputError) -> Int? {
+        let blob = try ConfigInput.deviceTreeBlob(path: path)
+        return blob.withUnsafeBytes { raw -> Int? in
+            guard let fdt = try? FDT(raw), let config = try? SystemConfig.read(from: fdt) else { return nil }
+            return config.cpusUsed
+        }
+    }
+
     /// Checks a compiled configuration.
     public static func check(blob: [UInt8], options: CheckOptions) -> CheckOutcome {
         blob.withUnsafeBytes { raw -> CheckOutcome in
             let loaded: LoadedConfig
             do throws(ConfigError) {
-                loaded = try SystemConfig.load(dtb: raw, platform: options.platform)
+                loaded = try SystemConfig.load(dtb: raw, platform: options.platform, cpus: options.cpus)
             } catch {
                 return .invalid(failure(error, fdt: try? FDT(raw)))
             }

@@ -10,6 +10,9 @@ enum ConfigSummary {
             + ", trace ring \(config.traceEntries) entries, platform \(options.platformKind.nameText), RAM \(options.ramMiB) MiB")
         let platform = options.platform
         let tablePages = (0..<config.vmCount).reduce(0) { $0 + Stage2Tables.pagesNeededWithGrantWindow(for: config.vms[$1], platform: platform) }
+        if !config.usesOneCPU {
+            lines.append("physical CPUs \(config.cpusUsed) (partitioned: each runs its own \(StringSink.render { $0.write(config.scheduler.name) }))")
+        }
         lines.append("stage-2 tables \(tablePages) of \(platform.stage2TablePages) pages")
         for index in 0..<config.vmCount {
             let vm = config.vms[index]
@@ -24,6 +27,7 @@ enum ConfigSummary {
                     + "of the \(GuestReservedPages.usableBytes(of: vm.memory)) below the reserved pages)")
             }
             if vm.bootargs.count > 0 { lines.append("  bootargs \"\(fdt.text(vm.bootargs))\"") }
+            if !config.usesOneCPU { lines.append("  cpu      \(vm.physicalCPU)") }
             if config.scheduler == .sedf, let sedf = vm.sedf {
                 lines.append("  sedf     period \(sedf.period.nanoseconds / 1000) us, slice \(sedf.slice.nanoseconds / 1000) us, "
                     + "extratime \(sedf.extratime ? "yes" : "no")")
@@ -68,15 +72,19 @@ enum ConfigSummary {
         return lines
     }
 
-    /// The SEDF reservation of all VMs together, as a percentage of one CPU.
+    /// The SEDF reservation of all VMs together (each VCPU reserves its VM's slice), as a percentage of one CPU.
+    /// The reserved share of each CPU in use (admission is per CPU): `50.0%`, or `CPU 0 50.0%, CPU 1 100.0%`.
     static func utilization(_ config: SystemConfig) -> String {
-        var total = 0.0
+        var perCPU = [Double](repeating: 0, count: config.cpusUsed)
         for index in 0..<config.vmCount {
             if let sedf = config.vms[index].sedf {
-                total += Double(sedf.slice.nanoseconds) / Double(sedf.period.nanoseconds)
+                perCPU[config.vms[index].physicalCPU] += Double(config.vms[index].vcpuCount)
+                    * Double(sedf.slice.nanoseconds) / Double(sedf.period.nanoseconds)
             }
         }
-        return String(format: "%.1f%%", total * 100)
+        let shares = perCPU.map { String(format: "%.1f%%", $0 * 100) }
+        if shares.count == 1 { return shares[0] }
+        return shares.indices.map { "CPU \($0) \(shares[$0])" }.joined(separator: ", ")
     }
 
     static func sizeText(_ bytes: UInt64) -> String {

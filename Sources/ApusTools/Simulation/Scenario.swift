@@ -87,6 +87,8 @@ public struct ScenarioVCPU: Sendable {
     public var whenIdle: IdleBehaviour
     public var tasks: [ScenarioTask]
     public var blockPatterns: [BlockPattern]
+    /// The physical CPU it is assigned to (`cpu=`, default 0): partitioned, as the hypervisor's `cpu`.
+    public var cpu: Int = 0
 
     public init(name: String, sedf: SEDFParameters? = nil, credit: CreditParameters? = nil,
                 guest: GuestScheduling = .edf, whenIdle: IdleBehaviour = .block,
@@ -108,6 +110,11 @@ public struct Scenario: Sendable {
 
     /// The most VCPUs a scenario may declare (the simulator's scheduler capacity).
     public static let maximumVCPUs = 64
+    /// CPUs a scenario may assign VCPUs to (`cpu=0..3`), as the hypervisor's platforms.
+    public static let maximumCPUs = 4
+
+    /// One more than the highest `cpu=`.
+    public var cpusUsed: Int { (vcpus.map(\.cpu).max() ?? 0) + 1 }
 
     public init(scheduler: ScenarioScheduler, duration: TimeSpan, vcpus: [ScenarioVCPU]) {
         self.scheduler = scheduler

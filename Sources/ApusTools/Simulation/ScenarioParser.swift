@@ -43,7 +43,8 @@ private struct ParseState {
     var duration: TimeSpan?
     var vcpus: [ScenarioVCPU] = []
     /// Admission is checked as VCPUs are declared, with the core's own test.
-    var admission = SEDFScheduler<64>()
+    /// SEDF admission per CPU (partitioned, as the hypervisor's).
+    var admission = [SEDFScheduler<64>](repeating: SEDFScheduler<64>(), count: Scenario.maximumCPUs)
 
     init(file: String) { self.file = file }
 
@@ -122,6 +123,12 @@ private struct ParseState {
         if vcpus.count == Scenario.maximumVCPUs { throw fail("more than \(Scenario.maximumVCPUs) VCPUs") }
         var keys = try KeyValues(Array(arguments.dropFirst()), state: self)
         var vcpu = ScenarioVCPU(name: name)
+        if let cpu = keys.take("cpu") {
+            guard let value = Int(cpu), (0..<Scenario.maximumCPUs).contains(value) else {
+                throw fail("VCPU '\(name)': cpu=\(cpu) is not a CPU (0...\(Scenario.maximumCPUs - 1))")
+            }
+            vcpu.cpu = value
+        }
         switch keys.take("guest") ?? "edf" {
         case "edf": vcpu.guest = .edf
         case "rm": vcpu.guest = .rm
@@ -145,9 +152,9 @@ private struct ParseState {
             try keys.finish(state: self, context: "a sedf VCPU")
             let parameters = SEDFParameters(period: period, slice: slice, extratime: extratime)
             do {
-                try admission.insert(VCPUID(UInt32(vcpus.count)), parameters: parameters, now: .zero)
+                try admission[vcpu.cpu].insert(VCPUID(UInt32(vcpus.count)), parameters: parameters, now: .zero)
             } catch {
-                throw fail("VCPU '\(name)' (period \(TimeSpanText.format(period)), slice \(TimeSpanText.format(slice))): \(error.reason)")
+                throw fail("VCPU '\(name)'\(vcpu.cpu == 0 ? "" : " on CPU \(vcpu.cpu)") (period \(TimeSpanText.format(period)), slice \(TimeSpanText.format(slice))): \(error.reason)")
             }
             vcpu.sedf = parameters
         case .credit:

@@ -20,7 +20,36 @@ public struct SimulationOutcome: Sendable {
 
 public enum Simulator {
     /// Simulates `scenario` for its duration. `name` labels the report and errors.
+    /// VCPUs on several CPUs (`cpu=`): each CPU is simulated on its own with its
+    /// own scheduler (partitioned scheduling), and the results are put together.
     public static func run(_ scenario: Scenario, name: String, writeTrace: Bool = false) throws(ScenarioError) -> SimulationOutcome {
+        guard scenario.cpusUsed > 1 else { return try runOneCPU(scenario, name: name, writeTrace: writeTrace) }
+        if writeTrace { throw ScenarioError(file: name, line: nil, message: "a trace is written for one CPU only: this scenario uses \(scenario.cpusUsed)") }
+        var combined: SimulationResult? = nil
+        for cpu in 0..<scenario.cpusUsed {
+            var part = scenario
+            part.vcpus = scenario.vcpus.filter { $0.cpu == cpu }
+            guard !part.vcpus.isEmpty else { continue }
+            let result = try runOneCPU(part, name: name, writeTrace: false).result
+            guard var total = combined else {
+                combined = result
+                continue
+            }
+            total.tasks += result.tasks
+            total.vcpus += result.vcpus
+            total.totalMisses += result.totalMisses
+            total.switches += result.switches
+            combined = total
+        }
+        // In the scenario's order, as one CPU's report lists them.
+        var result = combined!
+        let order = Dictionary(uniqueKeysWithValues: scenario.vcpus.enumerated().map { ($1.name, $0) })
+        result.vcpus.sort { order[$0.name]! < order[$1.name]! }
+        result.tasks.sort { order[$0.vcpu]! < order[$1.vcpu]! }
+        return SimulationOutcome(result: result, trace: nil)
+    }
+
+    private static func runOneCPU(_ scenario: Scenario, name: String, writeTrace: Bool) throws(ScenarioError) -> SimulationOutcome {
         switch scenario.scheduler {
         case .sedf(let wakeRule, let slackQuantum):
             let scheduler = SEDFScheduler<64>(options: SEDFOptions(wakeRule: wakeRule, slackQuantum: slackQuantum))

@@ -17,6 +17,25 @@ func attackPrivilegedInstructions(_ attempts: inout Attempts) {
     let smc = expectFault { result = guest_smc(0x8400_00FF, 0, 0, 0) }
     let notSupported = UInt32(bitPattern: PSCIResult.notSupported.rawValue)
     attempts.record("hostile-psci-unknown-function", refused: smc == nil ? result == notSupported : smc == .undefined)
+    attackSecondaryVCPUs(&attempts)
+}
+
+/// PSCI for VCPUs it does not have: this VM has one (VCPU 0, the caller).
+/// CPU_ON of VCPU 1 or of a VCPU in another cluster is INVALID_PARAMETERS,
+/// CPU_ON of itself ALREADY_ON, AFFINITY_INFO above level 0 INVALID_PARAMETERS;
+/// AFFINITY_INFO of itself answers ON (0).
+func attackSecondaryVCPUs(_ attempts: inout Attempts) {
+    func psci(_ function: PSCIFunction, _ a0: UInt32, _ a1: UInt32, _ a2: UInt32, expect: PSCIResult) -> Bool {
+        var result: UInt32 = 0
+        let fault = expectFault { result = guest_smc(function.rawValue, a0, a1, a2) }
+        return fault == nil && result == UInt32(bitPattern: expect.rawValue)
+    }
+    let entry = guestRAMBase  // an entry inside its RAM: only the target is wrong
+    attempts.record("hostile-psci-cpu-on-missing-vcpu", refused: psci(.cpuOn, 1, entry, 0, expect: .invalidParameters))
+    attempts.record("hostile-psci-cpu-on-other-cluster", refused: psci(.cpuOn, 0x100, entry, 0, expect: .invalidParameters))
+    attempts.record("hostile-psci-cpu-on-self", refused: psci(.cpuOn, 0, entry, 0, expect: .alreadyOn))
+    attempts.record("hostile-psci-affinity-level", refused: psci(.affinityInfo, 0, 1, 0, expect: .invalidParameters))
+    attempts.record("hostile-psci-affinity-self-on", refused: psci(.affinityInfo, 0, 0, 0, expect: .success))
 }
 
 /// The hypervisor watches that VMs make progress on the PMU's last event

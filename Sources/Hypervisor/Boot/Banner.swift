@@ -24,6 +24,7 @@ enum Banner {
         out.write(Board.kind.name)
         out.newline()
         out.field("MIDR", hex: hv_read_midr())
+        PhysicalCPUs.writeBannerLine(to: &out)
         let listRegisters = (hv_mmio_read32(UInt(BOARD_GICH_BASE + GICH_VTR)) & 0x3F) + 1
         out.field("GIC list registers", decimal: UInt64(widening: listRegisters))
         let frequency = Clock.frequency

@@ -38,6 +38,10 @@ enum EndOfRun {
 
     /// A clean end (status 0) becomes EXIT_STATUS_GUEST_FAILED when a guest failed.
     static func finish(_ headline: StaticString = "Apus: all VMs stopped", status: Int32 = EXIT_STATUS_OK) -> Never {
+        // The first CPU to get here reports and powers off; the locks stay
+        // taken, so no other CPU writes or changes the tables meanwhile.
+        apus_spin_lock(hv_lock_word(UInt32(LOCK_SHARED_TABLES)))
+        apus_spin_lock(hv_lock_word(UInt32(LOCK_CONSOLE)))
         var out = Console()
         out.write(headline)
         out.newline()
@@ -75,13 +79,14 @@ enum EndOfRun {
         out.write(", ignored distributor accesses ")
         out.write(decimal: DistributorEmulation.ignoredAccesses)
         out.newline()
+        writePerCPU(to: &out)
         writeCommonWindow(to: &out)
         writeLongestWaits(to: &out)
         IsolationAudit.write(to: &out)
         writeStackPeak(to: &out)
-        Traps.cost.write(name: "trap-handling", to: &out)
-        Scheduling.decideCost.write(name: "decide", to: &out)
-        Scheduling.switchCost.write(name: "vcpu-switch", to: &out)
+        ThisCPU.record(of: 0).pointee.trapCost.write(name: "trap-handling", to: &out)
+        ThisCPU.record(of: 0).pointee.decideCost.write(name: "decide", to: &out)
+        ThisCPU.record(of: 0).pointee.switchCost.write(name: "vcpu-switch", to: &out)
         #if APUS_TRACE_DUMP
         dumpTrace(to: &out)
         #endif
@@ -119,7 +124,7 @@ enum EndOfRun {
     /// "Reading the output").
     static func writeCommonWindow(to out: inout Console) {
         out.write("  common window ")
-        out.write(decimal: Scheduling.window.length.nanoseconds / 1000)
+        out.write(decimal: ThisCPU.record(of: 0).pointee.window.length.nanoseconds / 1000)
         out.write(" us:")
         writePerVM("", .received, to: &out)
         writePerVM("  admitted before the window:", .admittedBefore, to: &out)
@@ -133,15 +138,38 @@ enum EndOfRun {
         writePerVM("  longest runnable wait:", .longestWait, to: &out)
     }
 
+    /// The record of the CPU `vm` ran on: its window and loop hold its times.
+    static func owner(_ vm: Int) -> UnsafeMutablePointer<CPURecord> { ThisCPU.record(of: CrossCPU.owner(of: vm)) }
+
+    /// With VCPUs on several CPUs, one line per CPU: `  CPU n: decisions D, switches S, window W us, VMs a b`.
+    static func writePerCPU(to out: inout Console) {
+        guard PhysicalCPUs.inUse > 1 else { return }
+        for cpu in 0..<PhysicalCPUs.online {
+            let record = ThisCPU.record(of: cpu)
+            out.write("  CPU ")
+            out.write(decimal: UInt32(truncatingIfNeeded: cpu))
+            out.write(": decisions ")
+            out.write(decimal: record.pointee.loop.decisions)
+            out.write(", window ")
+            out.write(decimal: record.pointee.window.length.nanoseconds / 1000)
+            out.write(" us, VMs")
+            for vm in 0..<Machines.count where CrossCPU.owner(of: vm) == cpu {
+                out.write(" ")
+                Machines.table[vm].writeName(to: &out)
+            }
+            out.newline()
+        }
+    }
+
     /// The times the end-of-run report lists per VM, in µs.
     enum PerVMFigure {
         case received, admittedBefore, longestWait
 
         func value(of vm: Int) -> UInt64 {
             switch self {
-            case .received: Scheduling.window.received(vm).nanoseconds / 1000
-            case .admittedBefore: Scheduling.window.admittedBefore(vm).nanoseconds / 1000
-            case .longestWait: Scheduling.longestWait(vm).nanoseconds / 1000
+            case .received: owner(vm).pointee.window.received(vm).nanoseconds / 1000
+            case .admittedBefore: owner(vm).pointee.window.admittedBefore(vm).nanoseconds / 1000
+            case .longestWait: owner(vm).pointee.loop.longestWait(Scheduling.id(vm)).nanoseconds / 1000
             }
         }
     }
@@ -177,7 +205,7 @@ enum EndOfRun {
     static func dumpTrace(to out: inout Console) {
         out.write("--- apus-trace begin ---")
         out.newline()
-        Scheduling.trace.write(to: &out, vcpus: Machines.count, end: Clock.now) { vcpu, sink in
+        Scheduling.cpu.pointee.trace.write(to: &out, vcpus: Machines.count, end: Clock.now) { vcpu, sink in
             Machines.table[Int(vcpu)].writeName(to: &sink)
         }
         out.write("--- apus-trace end ---")

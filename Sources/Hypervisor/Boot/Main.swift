@@ -5,9 +5,11 @@ import HypervisorCore
 /// stack and vectors set up. Never returns.
 @c(apus_main)
 func apusMain() -> Never {
+    ThisCPU.initializeAll()
     Console.enable()
     let bootTree = BootDeviceTree.read()
     Clock.initialize(treeFrequency: bootTree?.timerFrequency)
+    PhysicalCPUs.start()
     Banner.print()
     BootDeviceTree.check(bootTree)
     apus_selftest()

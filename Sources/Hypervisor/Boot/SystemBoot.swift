@@ -27,7 +27,8 @@ enum SystemBoot {
         let platform = Board.platform
         let loaded: LoadedConfig
         do {
-            loaded = try SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform, minimum: schedulingMinimum)
+            loaded = try SystemConfig.load(dtb: payload(hv_config_start(), hv_config_end()), platform: platform,
+                                           minimum: schedulingMinimum, cpus: PhysicalCPUs.online)
         } catch {
             refuse(error, fdt: try? FDT(payload(hv_config_start(), hv_config_end())))
         }
@@ -56,7 +57,10 @@ enum SystemBoot {
         configureHYP()
         EventAndGrantTables.initialize(ram: platform.ram)
         let config = loaded.config
-        Scheduling.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries))
+        PhysicalCPUs.inUse = config.cpusUsed
+        for index in 0..<PhysicalCPUs.online {
+            ThisCPU.record(of: index).pointee.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries))
+        }
         Scheduling.start(policy: config.scheduler == .sedf ? .sedf : .credit)
         GuestInstructions.start()
         #if APUS_MEASURE
@@ -76,6 +80,7 @@ enum SystemBoot {
         BootArgumentsPage.appendPhysicalBase(config: config, platform: platform)
         announce(config: config, fdt: loaded.fdt)
         ConsoleInput.start()
+        PhysicalCPUs.startScheduling()
         let frame = hv_guest_frame()!
         Scheduling.resume(frame)
         VirtualInterrupts.enterGuest(vm: Machines.current ?? 0)
@@ -121,7 +126,15 @@ enum SystemBoot {
         hv_isb()
     }
 
+    /// CPU 0 at boot: its own HYP registers and the shared distributor.
     private static func configureHYP() {
+        configureThisCPU()
+        GIC.initializeDistributor()
+    }
+
+    /// Every CPU: the HYP registers that configure its guest world, its cycle
+    /// counter and its GIC CPU interface (all banked per CPU).
+    static func configureThisCPU() {
         startCycleCounter()
         hv_write_hcr(guestHCR)
         hv_write_hstr(guestHSTR)
@@ -131,11 +144,11 @@ enum SystemBoot {
         hv_write_cnthctl(hv_read_cnthctl() | 1)              // guests may read the physical counter
         hv_write_cntvoff(0)                                   // virtual time = physical time
         hv_write_vpidr(hv_read_midr())
-        hv_write_vmpidr(hv_read_mpidr())
+        hv_write_vmpidr(VirtualMPIDR.value(ofVCPU: 0))  // every VM's one VCPU is its VCPU 0
         hv_write_tlbiallnsnh(0)
         hv_dsb()
         hv_isb()
-        GIC.initialize()
+        GIC.initializeCPUInterface()
     }
 
     private static func announce(config: SystemConfig, fdt: FDT) {

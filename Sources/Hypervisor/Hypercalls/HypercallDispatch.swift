@@ -25,8 +25,9 @@ enum Hypercalls {
         case .xenVersion: xenVersion(vm: vm, frame: frame, command: r.0)
         case .schedOp: schedOp(vm: vm, frame: frame, command: r.0, argument: r.1)
         case .memoryOp: memoryOp(vm: vm, frame: frame)
-        case .eventChannelOp: eventChannelOp(vm: vm, frame: frame)
-        case .grantTableOp: grantTableOp(vm: vm, frame: frame)
+        // The event channel and grant tables are every VM's: one CPU at a time (CrossCPU).
+        case .eventChannelOp: CrossCPU.withLock(LOCK_SHARED_TABLES) { eventChannelOp(vm: vm, frame: frame) }
+        case .grantTableOp: CrossCPU.withLock(LOCK_SHARED_TABLES) { grantTableOp(vm: vm, frame: frame) }
         case .hvmOp: hvmOp(vm: vm, frame: frame)
         case .vcpuOp: vcpuOp(vm: vm, frame: frame)
         default: fail(frame, .notImplemented)

@@ -13,16 +13,23 @@ enum GIC {
     static let virtualTimerInterrupt = UInt32(BOARD_VIRTUAL_TIMER_INTERRUPT)
     static let spurious: UInt32 = 1023
 
-    static func initialize() {
+    /// CPU 0, once: the distributor, shared by every CPU.
+    static func initializeDistributor() {
         hv_mmio_write32(distributor + 0x000, 1)                  // GICD_CTLR: group 1 on
+    }
+
+    /// Every CPU: its own CPU interface and its banked PPIs (maintenance, timers).
+    static func initializeCPUInterface() {
         hv_mmio_write32(cpuInterface + 0x004, 0xFF)              // GICC_PMR: all priorities
         hv_mmio_write32(cpuInterface + 0x000, 1 | (1 << 9))      // GICC_CTLR: enable, EOImodeNS
         setPriority(maintenanceInterrupt, 0xA0)
         setPriority(hypTimerInterrupt, 0xA0)
         setPriority(virtualTimerInterrupt, 0xA0)
+        setPriority(UInt32(SGI_MAILBOX), 0xA0)
         enable(maintenanceInterrupt)
         enable(hypTimerInterrupt)
         enable(virtualTimerInterrupt)
+        enable(UInt32(SGI_MAILBOX))
     }
 
     static func enable(_ intid: UInt32) {
@@ -33,13 +40,19 @@ enum GIC {
         hv_mmio_write32(distributor + 0x180 + UInt(intid / 32) * 4, 1 << (intid % 32))
     }
 
-    /// Sends an SPI to CPU 0 at `priority`.
-    static func route(_ intid: UInt32, priority: UInt8) {
+    /// Sends an SPI to CPU `cpu` at `priority`.
+    static func route(_ intid: UInt32, priority: UInt8, to cpu: Int = 0) {
         setPriority(intid, priority)
         let targets = distributor + 0x800 + UInt(intid & ~3)
         let shift = (intid & 3) * 8
         let value = hv_mmio_read32(targets) & ~(0xFF << shift)
-        hv_mmio_write32(targets, value | (1 << shift))
+        hv_mmio_write32(targets, value | ((1 << UInt32(cpu)) << shift))
+    }
+
+    /// GICD_SGIR: software-generated interrupt `sgi` to CPU `cpu` only.
+    static func sendSGI(_ sgi: UInt32, to cpu: Int) {
+        hv_dsb()  // what the SGI announces is visible first
+        hv_mmio_write32(distributor + 0xF00, ((1 << UInt32(cpu)) << 16) | (sgi & 0xF))
     }
 
     static func setPriority(_ intid: UInt32, _ priority: UInt8) {

@@ -24,6 +24,9 @@ enum Interrupts {
             HypTimer.stop()
             complete(iar)
             Scheduling.timerFired()
+        case UInt32(SGI_MAILBOX):
+            complete(iar)
+            CrossCPU.drainMailbox()
         case GIC.maintenanceInterrupt:
             // List registers are refilled on the way back into the guest.
             complete(iar)
@@ -36,7 +39,7 @@ enum Interrupts {
             GIC.dropPriority(iar)
             VirtualInterrupts.inject(vm: vm, intid: intid, hardware: true)
         case UInt32(BOARD_CONSOLE_INTERRUPT) where ConsoleInput.isServing:
-            ConsoleInput.receive()
+            CrossCPU.withLock(LOCK_SHARED_TABLES) { ConsoleInput.receive() }
             complete(iar)
         default:
             if let owner = VirtualInterrupts.owner(of: intid) {

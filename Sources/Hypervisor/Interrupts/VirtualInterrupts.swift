@@ -9,14 +9,23 @@ import HypervisorCore
 enum VirtualInterrupts {
     /// Which VM owns each physical SPI (from the configuration).
     nonisolated(unsafe) static var routing = InterruptRouting()
-    /// The VM whose list registers and GICH_HCR the hardware holds, as its model's
-    /// last fill wrote them (nil: cleared, VCPUContext.save).
-    nonisolated(unsafe) static var loaded: Int? = nil
+    /// The VM whose list registers and GICH_HCR this CPU's hardware holds, as its
+    /// model's last fill wrote them (nil: cleared, VCPUContext.save).
+    static var loaded: Int? {
+        @inline(__always) get { ThisCPU.record.pointee.listRegistersOf }
+        set { ThisCPU.record.pointee.listRegistersOf = newValue }
+    }
 
     static func owner(of intid: UInt32) -> Int? { routing.owner(of: intid) }
 
     /// Makes `intid` pending for `vm` and wakes it if it waits for an interrupt.
+    /// A VM on another CPU gets an event upcall through that CPU (CrossCPU); its
+    /// hardware interrupts are routed to its CPU and never arrive here.
     static func inject(vm: Int, intid: UInt32, hardware: Bool) {
+        if !hardware, CrossCPU.owner(of: vm) != ThisCPU.index {
+            CrossCPU.postUpcall(vm: vm)
+            return
+        }
         Scheduling.record(.interrupt(vcpu: UInt32(truncatingIfNeeded: vm), intid: intid), at: Clock.now)
         Machines.table[vm].interrupts &+= 1
         if Machines.table[vm].vgic.inject(intid, hardware: hardware) == .notOwned, hardware {
@@ -75,7 +84,7 @@ enum VirtualInterrupts {
     static func assign(_ intid: UInt32, to vm: Int) throws(RoutingError) {
         try routing.assign(intid, to: vm)
         GIC.disable(intid)
-        GIC.route(intid, priority: 0xA0)
+        GIC.route(intid, priority: 0xA0, to: CrossCPU.owner(of: vm))
     }
 
     /// Whether one of `vm`'s passthrough interrupts is enabled (it could wake it).

@@ -5,15 +5,11 @@ import HypervisorCore
 /// the trap path go to the loop; on the way back to a guest, `resume` reads
 /// the clock and the guest-instruction counter, takes the loop's decision,
 /// switches VCPU state, arms CNTHP, and idles or reports a stall or a
-/// starved VM.
+/// starved VM. Everything it keeps is this CPU's (CPURecord, through HTPIDR).
 enum Scheduling {
-    nonisolated(unsafe) static var loop = VCPUScheduling<ConfiguredScheduler<8>, 8>(scheduler: ConfiguredScheduler(policy: .sedf))
-    nonisolated(unsafe) static var trace = HypervisorTraceRing()
-    /// Instructions (PMU cycles under -icount) per decision and per VCPU switch.
-    nonisolated(unsafe) static var decideCost = CostMeter()
-    nonisolated(unsafe) static var switchCost = CostMeter()
-    /// CPU time per VM from the first dispatch to the first VM's stop (the power-off report's common window).
-    nonisolated(unsafe) static var window = CPUWindow<8>()
+    /// This CPU's record: its loop, trace ring, cost meters and window.
+    @inline(__always)
+    static var cpu: UnsafeMutablePointer<CPURecord> { ThisCPU.record }
 
     static func id(_ vm: Int) -> VCPUID { VCPUID(UInt32(truncatingIfNeeded: vm)) }
 
@@ -23,37 +19,58 @@ enum Scheduling {
     @inline(__always)
     static func record(_ event: TraceEvent, at time: @autoclosure () -> Instant) {
         #if APUS_TRACE_DUMP
-        trace.append(TraceRecord(time: time(), event: event))
+        cpu.pointee.trace.append(TraceRecord(time: time(), event: event))
         #endif
     }
 
-    static var decisions: UInt64 { loop.decisions }
+    /// Decisions of every CPU's loop.
+    static var decisions: UInt64 {
+        var total: UInt64 = 0
+        for index in 0..<PhysicalCPUs.online { total &+= ThisCPU.record(of: index).pointee.loop.decisions }
+        return total
+    }
 
+    /// CPU 0 at boot: a fresh loop on every CPU.
     static func start(policy: SchedulingPolicy) {
-        loop = VCPUScheduling(scheduler: ConfiguredScheduler(policy: policy))
+        for index in 0..<PhysicalCPUs.online {
+            ThisCPU.record(of: index).pointee.loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: policy))
+        }
     }
 
+    /// CPU 0 at boot: `vm` into the loop of the CPU its VCPU is assigned to (partitioned scheduling).
     static func admit(_ vm: Int, parameters: PolicyParameters, vms: Int) throws(SchedulerError) {
-        let progressWindow = loop.scheduler.progressWindow(for: parameters, vcpus: vms)
+        let owner = ThisCPU.record(of: CrossCPU.owner(of: vm))
+        // The progress watch counts this CPU's guest instructions against time; under
+        // QEMU's -icount every CPU's instructions advance the one clock and CPUs run
+        // in turns, so with VCPUs on several CPUs it would see starvation that is
+        // QEMU's: zero (not watched) then (docs/SMP.md).
+        let progressWindow = PhysicalCPUs.inUse > 1 ? .zero
+            : owner.pointee.loop.scheduler.progressWindow(for: parameters, vcpus: vms)
         let now = Clock.now
-        try loop.admit(id(vm), parameters: parameters, progressWindow: progressWindow, now: now)
-        window.admitted(vm, at: now)
+        try owner.pointee.loop.admit(id(vm), parameters: parameters, progressWindow: progressWindow, now: now)
+        owner.pointee.window.admitted(vm, at: now)
     }
 
-    static func isBlocked(_ vm: Int) -> Bool { loop.isBlocked(id(vm)) }
-    static func block(_ vm: Int, wakeAt: Instant) { loop.block(id(vm), wakeAt: wakeAt, now: Clock.now) }
+    /// Whether this CPU's loop has VCPUs to run (a CPU without any idles for good).
+    static var hasVCPUs: Bool {
+        for vm in 0..<Machines.count where CrossCPU.owner(of: vm) == ThisCPU.index && Machines.table[vm].isRunnable { return true }
+        return false
+    }
+
+    static func isBlocked(_ vm: Int) -> Bool { cpu.pointee.loop.isBlocked(id(vm)) }
+    static func block(_ vm: Int, wakeAt: Instant) { cpu.pointee.loop.block(id(vm), wakeAt: wakeAt, now: Clock.now) }
     static func wake(_ vm: Int) {
         if isBlocked(vm) { RunstateArea.enter(vm: vm, .runnable) }
-        loop.wake(id(vm), now: Clock.now)
+        cpu.pointee.loop.wake(id(vm), now: Clock.now)
     }
-    static func yield(_ vm: Int) { loop.yield(id(vm), now: Clock.now) }
+    static func yield(_ vm: Int) { cpu.pointee.loop.yield(id(vm), now: Clock.now) }
     static func remove(_ vm: Int) {
         let now = Clock.now
-        window.close(at: now)
-        loop.remove(id(vm), now: now)
+        cpu.pointee.window.close(at: now)
+        cpu.pointee.loop.remove(id(vm), now: now)
     }
-    static func timerFired() { loop.timerFired() }
-    static func longestWait(_ vm: Int) -> TimeSpan { loop.longestWait(id(vm)) }
+    static func timerFired() { cpu.pointee.loop.timerFired() }
+    static func longestWait(_ vm: Int) -> TimeSpan { cpu.pointee.loop.longestWait(id(vm)) }
 
     /// Called at the end of every trap from a guest (and at the first launch),
     /// with the frame that will be resumed. Returns when a VCPU is loaded into
@@ -64,25 +81,25 @@ enum Scheduling {
     /// one not restarting) is inlined into the trap path.
     @inline(__always)
     static func resume(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
-        let restarting = Machines.current.map { VMRestart.isRestarting($0) } ?? false
-        if loop.decisionNeeded || restarting || Machines.allStopped { decideAndResume(frame) }
+        let restarting = cpu.pointee.current.map { VMRestart.isRestarting($0) } ?? false
+        if cpu.pointee.loop.decisionNeeded || restarting || Machines.allStopped { decideAndResume(frame) }
     }
 
     @inline(never)
     private static func decideAndResume(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
         while true {
             if Machines.allStopped { EndOfRun.finish() }
-            guard loop.decisionNeeded else {
-                guard let vm = Machines.current, VMRestart.isRestarting(vm) else { return }
+            guard cpu.pointee.loop.decisionNeeded else {
+                guard let vm = cpu.pointee.current, VMRestart.isRestarting(vm) else { return }
                 VMRestart.work(vm: vm)
-                loop.progressed(id(vm), now: Clock.now)  // loading is progress, not starvation
+                cpu.pointee.loop.progressed(id(vm), now: Clock.now)  // loading is progress, not starvation
                 Interrupts.handlePending()
                 continue
             }
             let now = Clock.now
             let start = hv_read_pmccntr()
-            let dispatch = loop.decide(now: now, retired: GuestInstructions.count)
-            decideCost.record(hv_read_pmccntr() &- start)
+            let dispatch = cpu.pointee.loop.decide(now: now, retired: GuestInstructions.count)
+            cpu.pointee.decideCost.record(hv_read_pmccntr() &- start)
             if let starved = dispatch.starved { EndOfRun.starved(vm: Int(starved.rawValue), since: now) }
             if dispatch.switches { switchVCPU(dispatch, now: now, frame: frame) }
             HypTimer.program(at: dispatch.timer)
@@ -107,9 +124,9 @@ enum Scheduling {
             RunstateArea.enter(vm: next, .running, at: now)
             RunstateArea.update(vm: next)  // the guest's stage 1 is live now
         }
-        if previous != nil, next != nil { switchCost.record(hv_read_pmccntr() &- start) }
-        Machines.current = next
-        window.switched(to: next, at: now)
+        if previous != nil, next != nil { cpu.pointee.switchCost.record(hv_read_pmccntr() &- start) }
+        cpu.pointee.current = next
+        cpu.pointee.window.switched(to: next, at: now)
     }
 
     /// Nothing can run: unless nothing could ever wake a VCPU, wait for an
@@ -120,8 +137,10 @@ enum Scheduling {
         let canBeWoken = { (vcpu: VCPUID) -> Bool in
             VirtualInterrupts.hasEnabledDevice(vm: Int(vcpu.rawValue)) || ConsoleInput.canWake(vm: Int(vcpu.rawValue))
         }
-        if loop.isStalled(canBeWoken: canBeWoken) { EndOfRun.stalled() }
-        while !loop.decisionNeeded {
+        // With VCPUs on several CPUs another CPU may still wake this one's: the
+        // stall watch is for one CPU only (docs/SMP.md).
+        if PhysicalCPUs.inUse == 1, cpu.pointee.loop.isStalled(canBeWoken: canBeWoken) { EndOfRun.stalled() }
+        while !cpu.pointee.loop.decisionNeeded {
             hv_dsb()
             hv_wfi()
             Interrupts.handlePending()

@@ -10,7 +10,12 @@ enum GuestConsoleOutput {
     /// Bit `vm` set: VM `vm` has bytes buffered the console has not seen.
     nonisolated(unsafe) static var pending: UInt32 = 0
 
+    /// One CPU at a time writes lines (CrossCPU): lines never mix.
     static func write(vm: Int, _ bytes: UnsafeMutableRawBufferPointer) {
+        CrossCPU.withLock(LOCK_CONSOLE) { writeLocked(vm: vm, bytes) }
+    }
+
+    private static func writeLocked(vm: Int, _ bytes: UnsafeMutableRawBufferPointer) {
         for byte in bytes where Machines.table[vm].consoleLine.append(byte) {
             writePending(except: vm)
             if Machines.table[vm].consoleLine.isFailedCheck { Machines.table[vm].failedChecks &+= 1 }

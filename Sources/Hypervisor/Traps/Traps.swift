@@ -6,9 +6,6 @@ import HypervisorCore
 /// into the core's typed views (HypervisorCore/Traps) that the handlers take.
 /// Exceptions taken in HYP mode itself are hypervisor bugs and always panic.
 enum Traps {
-    /// Instructions from entry to the Swift dispatcher until it returns.
-    nonisolated(unsafe) static var cost = CostMeter()
-
     /// One trap from the guest on `vm`.
     @inline(__always)
     static func dispatch(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>) {
@@ -66,7 +63,7 @@ enum Traps {
 @c(apus_trap)
 func apusTrap(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
     let start = hv_read_pmccntr()
-    defer { Traps.cost.record(hv_read_pmccntr() &- start) }
+    defer { ThisCPU.record.pointee.trapCost.record(hv_read_pmccntr() &- start) }
     #if APUS_MEASURE
     let census = TrapCensus.enter(frame)
     defer { TrapCensus.leave(census) }

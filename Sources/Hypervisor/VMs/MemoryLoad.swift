@@ -28,6 +28,8 @@ struct MemoryLoad {
     private let linuxLayout: LinuxGuestLayout?
     private let bootargs: UnsafeRawBufferPointer
     private let bootargsAt: UInt
+    /// The VCPUs the guest device tree lists.
+    private let vcpuCount: Int
     private(set) var stage = Stage.clear
     private var offset: UInt = 0
 
@@ -43,6 +45,7 @@ struct MemoryLoad {
             physical + UInt(truncatingIfNeeded: address.value &- base)
         }
         self.keptPage = keptPage
+        vcpuCount = vm.vcpuCount
         let bootargsPage = GuestReservedPages.page(GuestReservedPages.bootargsPage, of: vm.memory)
         bootargs = fdt.bytes(of: vm.bootargs)
         bootargsAt = physicalAddress(bootargsPage)
@@ -132,7 +135,7 @@ struct MemoryLoad {
         let address = physical + UInt(truncatingIfNeeded: layout.deviceTree.base.value &- layout.memory.base.value)
         let tree = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: address),
                                                  count: Int(truncatingIfNeeded: layout.deviceTree.size))
-        guard LinuxDeviceTree.write(into: tree, layout: layout, bootargs: bootargs, platform: platform) != nil else {
+        guard LinuxDeviceTree.write(into: tree, layout: layout, bootargs: bootargs, vcpus: vcpuCount, platform: platform) != nil else {
             Panic.halt("a Linux VM's device tree does not fit its 16 KiB")
         }
     }

@@ -35,6 +35,7 @@ enum VMCreation {
         }
         var machine = VirtualMachine()
         machine.index = UInt32(truncatingIfNeeded: index)
+        machine.physicalCPU = UInt32(truncatingIfNeeded: vm.physicalCPU)
         machine.name = fdt.bytes(of: vm.name)
         machine.memoryBase = UInt32(truncatingIfNeeded: vm.memory.base.value)
         machine.memorySize = UInt32(truncatingIfNeeded: vm.memory.size)
@@ -47,6 +48,7 @@ enum VMCreation {
             Panic.halt("a VM's MMIO regions overlap or exceed MMIORegionTable.capacity although the configuration check forbids it")
         }
         machine.vcpu = freshVCPU(start)
+        machine.power = VCPUPower(vcpuCount: vm.vcpuCount)
         machine.isLinux = vm.isLinux
         for device in 0..<vm.deviceCount {
             for interrupt in 0..<vm.devices[device].interruptCount {

@@ -68,6 +68,7 @@ enum VMRestart {
         // no guest instruction before the load is complete (Scheduling.resume).
         Machines.table[vm].vcpu = VMCreation.freshVCPU(load.start)
         Machines.table[vm].vgic = VMCreation.virtualGIC(for: payload.config.vms[vm])
+        Machines.table[vm].power = VCPUPower(vcpuCount: payload.config.vms[vm].vcpuCount)
         // Nothing the hypervisor does may write into the RAM being loaded:
         // events raised meanwhile go to the boot-time shared_info page
         // (hypervisor memory), not the kernel's shared_info or vcpu_info.

@@ -7,10 +7,14 @@ enum VMStop {
     static func stop(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>?, reason: StopReason) {
         guard Machines.table[vm].isRunnable else { return }
         Machines.table[vm].stopped = reason
-        GuestConsoleOutput.finish(vm: vm)
+        CrossCPU.withLock(LOCK_CONSOLE) { GuestConsoleOutput.finish(vm: vm) }
         Scheduling.remove(vm)
         VirtualInterrupts.release(vm: vm)
-        EventAndGrantTables.release(vm: vm)
+        CrossCPU.withLock(LOCK_SHARED_TABLES) { EventAndGrantTables.release(vm: vm) }
+        CrossCPU.withLock(LOCK_CONSOLE) { report(vm: vm, frame: frame, reason: reason) }
+    }
+
+    private static func report(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>?, reason: StopReason) {
         var out = Console()
         out.write("Apus: VM ")
         Machines.table[vm].writeName(to: &out)

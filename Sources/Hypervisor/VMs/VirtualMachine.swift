@@ -12,6 +12,8 @@ enum StopReason {
 /// happened to it. The configuration is the source of all of it.
 struct VirtualMachine {
     var index: UInt32 = 0
+    /// The physical CPU its VCPU runs on (the configuration's `cpu`): only that CPU touches the VCPU.
+    var physicalCPU: UInt32 = 0
     /// The VM's name: bytes inside the embedded configuration blob.
     var name = UnsafeRawBufferPointer(start: nil, count: 0)
     var memoryBase: UInt32 = 0
@@ -21,6 +23,8 @@ struct VirtualMachine {
     /// Its stage-2 tables, kept for grant mappings made at run time.
     var stage2: Stage2Tables? = nil
     var vcpu = VCPUContext()
+    /// Which of its VCPUs are on (PSCI).
+    var power = VCPUPower(vcpuCount: 1)
     var vgic = VirtualGIC(ownedPPIs: InterruptSet(), passthroughSPIs: InterruptSet())
     var stopped: StopReason? = nil
     /// What the hypervisor answers of its unmapped guest-physical space: the
@@ -92,8 +96,12 @@ enum Machines {
         table.initialize(repeating: VirtualMachine(), count: capacity)
     }
     nonisolated(unsafe) static var count = 0
-    /// The VM whose VCPU is on the CPU (nil: idle, or not started).
-    nonisolated(unsafe) static var current: Int? = nil
+    /// The VM whose VCPU is on this CPU (nil: idle, or not started): the one
+    /// accessor for it, kept in this CPU's record.
+    static var current: Int? {
+        @inline(__always) get { ThisCPU.record.pointee.current }
+        set { ThisCPU.record.pointee.current = newValue }
+    }
 
     /// The guest buffer [address, address + length) of `vm`, through the
     /// hypervisor's identity map, or nil when it is not wholly inside the VM's

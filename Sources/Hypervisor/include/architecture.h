@@ -57,6 +57,7 @@
 #define NORMAL_BLOCK_HI 0x00000000
 #define HSCTLR_SET      0x00001005  /* M | C | I */
 #define HSCTLR_A        0x00000002
+#define ACTLR_SMP       0x00000040  /* Cortex-A15/A7: this CPU takes part in coherency */
 
 /* Semihosting (QEMU -semihosting). */
 #define SEMIHOSTING_SVC 0x123456

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include "hvregs.h"
+#include "hypervisor_abi.h"
 
 /* The register frame Boot/vectors.S saves on every HYP exception. */
 typedef struct apus_trap_frame {
@@ -62,10 +63,16 @@ void apus_save_cp15(apus_cp15_regs *regs);
 void apus_restore_cp15(const apus_cp15_regs *regs);
 /* Loads the frame at the top of the HYP stack and ERETs into it; never returns. */
 __attribute__((noreturn)) void apus_resume(const apus_trap_frame *frame);
-/* The frame every trap from a guest saves: always at the top of the HYP stack. */
+/* The frame every trap from a guest saves: always at the top of the CPU's HYP stack. */
 HV_INLINE apus_trap_frame *hv_guest_frame(void) {
     extern char __hyp_stack_top[];
     return (apus_trap_frame *)(__hyp_stack_top - sizeof(apus_trap_frame));
+}
+/* The same for CPU `cpu` (1-3: slot cpu - 1 of the secondary stacks, as Boot/start.S sets SP). */
+HV_INLINE apus_trap_frame *hv_guest_frame_of(unsigned cpu) {
+    extern char __secondary_stacks_start[];
+    if (cpu == 0) return hv_guest_frame();
+    return (apus_trap_frame *)(__secondary_stacks_start + cpu * SECONDARY_STACK_SIZE - sizeof(apus_trap_frame));
 }
 /* Boot/start.S: r0-r2 as the bootloader passed them (r2: its device tree or 0). */
 extern uint32_t apus_boot_registers[3];
@@ -108,5 +115,30 @@ extern char __vm_table_start[], __vm_table_end[], __shared_info_start[];
 HV_INLINE uintptr_t hv_shared_info_start(void) { return (uintptr_t)__shared_info_start; }
 HV_INLINE uintptr_t hv_vm_table_start(void) { return (uintptr_t)__vm_table_start; }
 HV_INLINE uintptr_t hv_vm_table_end(void) { return (uintptr_t)__vm_table_end; }
+extern char __percpu_start[], __percpu_end[], __secondary_stacks_start[], __secondary_stacks_end[];
+HV_INLINE uintptr_t hv_percpu_start(void) { return (uintptr_t)__percpu_start; }
+HV_INLINE uintptr_t hv_percpu_end(void) { return (uintptr_t)__percpu_end; }
+HV_INLINE uintptr_t hv_secondary_stacks_size(void) { return (uintptr_t)(__secondary_stacks_end - __secondary_stacks_start); }
+/* Boot/start.S: bit n lets secondary CPU n leave its wait (PhysicalCPUs.release). */
+extern uint32_t apus_secondary_release;
+HV_INLINE uintptr_t hv_secondary_release_address(void) { return (uintptr_t)&apus_secondary_release; }
+/* Boot/spinlock.S: the lock and atomic primitives and their words. */
+void apus_spin_lock(uint32_t *lock);
+void apus_spin_unlock(uint32_t *lock);
+uint32_t apus_atomic_or(uint32_t *word, uint32_t bits);
+uint32_t apus_atomic_take(uint32_t *word);
+extern uint32_t apus_lock_words[LOCK_COUNT];
+extern uint32_t apus_mailbox_words[APUS_MAX_CPUS];
+HV_INLINE uint32_t *hv_lock_word(unsigned index) { return &apus_lock_words[index % LOCK_COUNT]; }
+HV_INLINE uint32_t *hv_mailbox_word(unsigned cpu) { return &apus_mailbox_words[cpu % APUS_MAX_CPUS]; }
+/* Boot/start.S: 1 when the boot stub was its own secure monitor (no PSCI firmware). */
+extern uint32_t apus_own_monitor;
+HV_INLINE int hv_own_secure_monitor(void) { return *(volatile uint32_t *)&apus_own_monitor != 0; }
+/* Boot/start.S: set by CPU 0 once the VMs exist; the secondaries then schedule. */
+extern uint32_t apus_scheduling_started;
+HV_INLINE uintptr_t hv_scheduling_started_address(void) { return (uintptr_t)&apus_scheduling_started; }
+/* Boot/start.S: word n is CPU n's MPIDR once it is online (PhysicalCPUs). */
+extern uint32_t apus_cpu_online[4];
+HV_INLINE uintptr_t hv_cpu_online_address(unsigned index) { return (uintptr_t)&apus_cpu_online[index & 3]; }
 
 #endif

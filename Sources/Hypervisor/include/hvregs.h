@@ -49,6 +49,13 @@ HV_MRC(hdfar, 4, c6, c0, 0)
 HV_MRC(hifar, 4, c6, c0, 2)
 HV_MRC(hpfar, 4, c6, c0, 4)
 HV_MRRC(httbr, 4, c2)
+/* HTPIDR: this CPU's record, set by Boot/start.S before any Swift runs and
+ * never changed, so the read is not volatile: the compiler may merge reads. */
+HV_INLINE uintptr_t hv_this_cpu_record(void) {
+    uintptr_t v;
+    __asm__(".arch_extension virt\n\tmrc p15, 4, %0, c13, c0, 2" : "=r"(v));
+    return v;
+}
 
 /* HYP configuration of the guest world. */
 HV_RW(hstr, 4, c1, c1, 3)
@@ -62,6 +69,7 @@ HV_MCR(tlbiallnsnh, 4, c8, c7, 4)
 HV_MCR(tlbiall_is, 0, c8, c3, 0)
 HV_MRC(ctr, 0, c0, c0, 1)
 HV_MCR(dccimvac, 0, c7, c14, 1)
+HV_MCR(dccmvac, 0, c7, c10, 1)
 HV_MCR(iciallu, 0, c7, c5, 0)
 /* Data cache maintenance by set/way (performed for guests that trap on it). */
 HV_MCR(dcisw, 0, c7, c6, 2)
@@ -132,6 +140,9 @@ HV_INLINE uint32_t hv_read_cpsr(void) {
 HV_INLINE void hv_dsb(void) { __asm__ volatile("dsb sy" ::: "memory"); }
 HV_INLINE void hv_isb(void) { __asm__ volatile("isb sy" ::: "memory"); }
 HV_INLINE void hv_wfi(void) { __asm__ volatile("wfi" ::: "memory"); }
+HV_INLINE void hv_dmb(void) { __asm__ volatile("dmb ish" ::: "memory"); }
+HV_INLINE void hv_wfe(void) { __asm__ volatile("wfe" ::: "memory"); }
+HV_INLINE void hv_sev(void) { __asm__ volatile("sev" ::: "memory"); }
 
 /* Device registers: one volatile access each, never merged or reordered by the compiler. */
 HV_INLINE uint32_t hv_mmio_read32(uintptr_t address) { return *(volatile uint32_t *)address; }

@@ -17,6 +17,22 @@
 /* The HYP stack is painted with this at boot; the first changed word is its peak. */
 #define STACK_PAINT 0x5AC75AC7
 
+/* Physical CPUs: the most Apus starts (MPIDR.Aff0 0..3), the per-CPU record
+ * slots HTPIDR points into, and each secondary's HYP stack. The linker script
+ * (.percpu, .secondary_stacks) reserves APUS_MAX_CPUS slots and
+ * APUS_MAX_CPUS - 1 stacks of these sizes; PhysicalCPUs checks at boot. */
+#define APUS_MAX_CPUS           4
+#define PERCPU_SLOT_SIZE        0x30000     /* 192 KiB: the trace ring is most of it */
+#define SECONDARY_STACK_SIZE    0x10000     /* 64 KiB */
+
+/* Spinlocks (Boot/spinlock.S, docs/SMP.md): what each one protects. */
+#define LOCK_CONSOLE        0   /* the console UART: one line at a time */
+#define LOCK_SHARED_TABLES  1   /* event channels, grants, the VM table's run states, the end of the run */
+#define LOCK_COUNT          2
+
+/* The SGI a CPU sends another to make it read its mailbox (CrossCPU). */
+#define SGI_MAILBOX         15
+
 /* Trap frame kinds: which HYP vector was taken. */
 #define TRAP_KIND_RESET     0
 #define TRAP_KIND_UNDEFINED 1

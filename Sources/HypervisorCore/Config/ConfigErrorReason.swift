@@ -17,6 +17,7 @@ public enum ConfigErrorReason: Equatable, Sendable {
     case notAString
     case unknownScheduler(FDTSlice)
     case zeroTraceEntries
+    case vcpuCountOutOfRange(UInt32, limit: Int)
     case tooManyDevices(limit: Int)
     case tooManyInterrupts(limit: Int)
     case bootargsTooLong(length: Int, limit: Int)
@@ -57,6 +58,10 @@ public enum ConfigErrorReason: Equatable, Sendable {
     case notAFlag(bytes: Int)
     case secondConsoleBackend(first: FDTNode)
     case overloaded
+    /// A VCPU on a CPU the machine does not have (the platform's or SMP's CPUs: 0 ..< cpus).
+    case cpuNotPresent(vcpu: Int, cpu: Int, cpus: Int)
+    /// The SEDF reservations on one CPU add up to more than that CPU.
+    case cpuOverloaded(vcpu: Int, cpu: Int)
     case utilizationNotRepresentable
     case periodBelowMinimum(period: UInt32, minimum: UInt32)
     case sliceBelowMinimum(slice: UInt32, minimum: UInt32)
@@ -125,6 +130,12 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write("\" (expected \"sedf\" or \"credit\")")
         case .zeroTraceEntries:
             sink.write("must be greater than zero")
+        case .vcpuCountOutOfRange(let count, let limit):
+            sink.write("is ")
+            sink.write(decimal: count)
+            sink.write("; this hypervisor gives a VM 1 to ")
+            sink.write(count: limit)
+            sink.write(" VCPUs")
         case .tooManyDevices(let limit):
             sink.write("more than ")
             sink.write(count: limit)
@@ -276,6 +287,22 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write(decimal: value)
         case .overloaded:
             sink.write("admission refused: the sum of slice/period over this and the earlier VMs exceeds 1")
+        case .cpuNotPresent(let vcpu, let cpu, let cpus):
+            sink.write("VCPU ")
+            sink.write(decimal: UInt32(truncatingIfNeeded: vcpu))
+            sink.write(" is on CPU ")
+            sink.write(decimal: UInt32(truncatingIfNeeded: cpu))
+            sink.write(", but the machine runs CPUs 0 to ")
+            sink.write(decimal: UInt32(truncatingIfNeeded: cpus - 1))
+            sink.write(" (the platform's and SMP's)")
+        case .cpuOverloaded(let vcpu, let cpu):
+            sink.write("admission refused on CPU ")
+            sink.write(decimal: UInt32(truncatingIfNeeded: cpu))
+            sink.write(": with VCPU ")
+            sink.write(decimal: UInt32(truncatingIfNeeded: vcpu))
+            sink.write(" the sum of slice/period of the VCPUs on CPU ")
+            sink.write(decimal: UInt32(truncatingIfNeeded: cpu))
+            sink.write(" exceeds 1")
         case .utilizationNotRepresentable:
             sink.write("admission refused: utilization sum too large to compute exactly")
         case .periodBelowMinimum(let period, let minimum):

@@ -10,8 +10,9 @@ public struct LoadedConfig {
 extension SystemConfig {
     /// Reads and validates the configuration in `dtb` for `platform`.
     /// A malformed blob is reported as `.malformedTree` with no node.
+    /// `cpus`: the physical CPUs VCPUs may be on (SystemConfig.validate).
     public static func load(dtb: UnsafeRawBufferPointer, platform: Platform,
-                            minimum: SchedulingMinimum = .measured) throws(ConfigError) -> LoadedConfig {
+                            minimum: SchedulingMinimum = .measured, cpus: Int = Platform.maximumCPUs) throws(ConfigError) -> LoadedConfig {
         let fdt: FDT
         do {
             fdt = try FDT(dtb)
@@ -20,7 +21,7 @@ extension SystemConfig {
         }
         var config = try SystemConfig.read(from: fdt)
         config.placeMemory(on: platform)
-        try config.validate(on: platform, minimum: minimum)
+        try config.validate(on: platform, minimum: minimum, cpus: cpus)
         return LoadedConfig(fdt: fdt, config: config)
     }
 }

@@ -8,8 +8,9 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
     case reg, interrupts
     case consoleBackend, blockBackend, disk
     case kernel, initramfs, largeImages
+    case cpu, vcpus
 
-    static let count: UInt8 = 21
+    static let count: UInt8 = 23
 
     public var name: StaticString {
         switch self {
@@ -34,6 +35,8 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
         case .kernel: "kernel"
         case .initramfs: "initramfs"
         case .largeImages: "large-images"
+        case .cpu: "cpu"
+        case .vcpus: "vcpus"
         }
     }
 
@@ -52,7 +55,7 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
         case .addressCells, .sizeCells: kind == .root
         case .scheduler, .traceEntries, .largeImages: kind == .hypervisor
         case .label, .memory, .physicalBase, .entry, .image, .bootargs, .sedf, .credit, .consoleBackend, .blockBackend, .disk,
-             .kernel, .initramfs:
+             .kernel, .initramfs, .cpu, .vcpus:
             kind == .vm
         case .reg, .interrupts: kind == .device
         }

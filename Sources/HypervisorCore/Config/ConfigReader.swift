@@ -136,6 +136,17 @@ struct ConfigReader {
             }
             vm.disk = DiskSlice(firstSector: first, sectorCount: count)
         }
+        if let property = fdt.property("vcpus", of: node) {
+            let count = try values(of: property, .vcpus, in: node, count: 1)[0]
+            guard count >= 1, Int(clamping: count) <= VMConfig.maximumVCPUs else {
+                throw ConfigError(node: node, property: .vcpus, reason: .vcpuCountOutOfRange(count, limit: VMConfig.maximumVCPUs))
+            }
+            vm.vcpuCount = Int(count)
+        }
+        if let property = fdt.property("cpu", of: node) {
+            // Clamped: a 32-bit Int cannot hold every cell; validation refuses it anyway.
+            vm.physicalCPU = Int(min(try values(of: property, .cpu, in: node, count: 1)[0], 0xFFFF))
+        }
         vm.sedf = try sedfParameters(of: node)
         vm.credit = try creditParameters(of: node)
         if scheduler == .sedf && vm.sedf == nil { throw ConfigError(node: node, property: .sedf, reason: .missingProperty) }

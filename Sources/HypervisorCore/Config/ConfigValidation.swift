@@ -1,13 +1,18 @@
 // The checks that relate a configuration to the platform and its parts to each
 // other: where guest memory really is, who owns which device and interrupt,
-// and whether the SEDF reservations fit on one CPU. Errors name the later of
+// and whether the SEDF reservations fit on each CPU. Errors name the later of
 // two conflicting nodes and point at the earlier one.
 
 extension SystemConfig {
     /// Checks the configuration against `platform` (docs/CONFIG.md, "Rules").
     /// `minimum` is the SEDF scheduling minimum; only a test system lowers it.
-    public func validate(on platform: Platform, minimum: SchedulingMinimum = .measured) throws(ConfigError) {
-        var utilization = UtilizationSum()
+    /// `cpus`: the physical CPUs VCPUs may be on (0 ..< cpus): the platform's,
+    /// or fewer (`SMP=`; at boot, the CPUs that came up).
+    public func validate(on platform: Platform, minimum: SchedulingMinimum = .measured,
+                         cpus: Int = Platform.maximumCPUs) throws(ConfigError) {
+        let cpus = min(cpus, Platform.maximumCPUs)
+        // Partitioned scheduling: each CPU admits its own VCPUs, exactly as one CPU does.
+        var utilization = InlineArray<4, UtilizationSum>(repeating: UtilizationSum())
         var stage2Pages = 0
         for index in 0..<vmCount {
             let vm = vms[index]
@@ -27,20 +32,37 @@ extension SystemConfig {
             }
             try validateBlockRoles(of: index, on: platform)
             try validateBootargsRoom(of: index, on: platform)
+            let cpu = vm.physicalCPU
+            if cpu >= cpus {
+                throw ConfigError(node: vm.node, property: .cpu, reason: .cpuNotPresent(vcpu: 0, cpu: cpu, cpus: cpus))
+            }
             if scheduler == .sedf, let sedf = vm.sedf {
                 if let reason = minimum.violation(by: sedf) { throw ConfigError(node: vm.node, property: .sedf, reason: reason) }
-                // The scheduler's own exact admission arithmetic (ExactUtilization.swift).
-                utilization.add(slice: sedf.slice, period: sedf.period)
-                switch utilization.checkFitsOneCPU() {
+                // The scheduler's own exact admission arithmetic (ExactUtilization.swift), per CPU;
+                // every VCPU of the VM reserves the VM's slice in its period on the VM's CPU.
+                for _ in 0..<vm.vcpuCount { utilization[cpu].add(slice: sedf.slice, period: sedf.period) }
+                switch utilization[cpu].checkFitsOneCPU() {
                 case nil: break
                 case .utilizationNotRepresentable?:
                     throw ConfigError(node: vm.node, property: .sedf, reason: .utilizationNotRepresentable)
                 case _?:
-                    throw ConfigError(node: vm.node, property: .sedf, reason: .overloaded)
+                    // One CPU in use: the words single-CPU configurations always had.
+                    let reason: ConfigErrorReason = usesOneCPU ? .overloaded : .cpuOverloaded(vcpu: 0, cpu: cpu)
+                    throw ConfigError(node: vm.node, property: .sedf, reason: reason)
                 }
             }
         }
         try validateLargeImages(on: platform)
+    }
+
+    /// Every VCPU on CPU 0 (no `cpu` other than 0).
+    public var usesOneCPU: Bool { cpusUsed == 1 }
+
+    /// The CPUs the configuration's VCPUs are on: one more than the highest `cpu`.
+    public var cpusUsed: Int {
+        var highest = 0
+        for index in 0..<vmCount { highest = max(highest, vms[index].physicalCPU) }
+        return highest + 1
     }
 
     private func validateMemory(of index: Int, on platform: Platform) throws(ConfigError) {

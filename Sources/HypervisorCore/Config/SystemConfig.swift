@@ -75,6 +75,8 @@ public struct DiskSlice: Equatable, Sendable {
 
 public struct VMConfig: Sendable {
     public static let maximumDevices = 4
+    /// VCPUs per VM: what the vGIC model banks per VCPU (VirtualGIC.vcpuCount).
+    public static var maximumVCPUs: Int { VirtualGIC.vcpuCount }
 
     public var node: FDTNode
     /// `label`, or the node name when there is none.
@@ -90,6 +92,9 @@ public struct VMConfig: Sendable {
     public var image: FDTSlice
     /// Empty when the VM has no `bootargs`.
     public var bootargs: FDTSlice
+    /// `vcpus`: how many VCPUs the VM has (1 unless configured). Each VCPU is
+    /// scheduled on its own with the VM's `sedf` or `credit` parameters.
+    public var vcpuCount: Int
     public var sedf: SEDFParameters?
     public var credit: CreditParameters?
     /// This VM is the console driver domain (docs/CONSOLE.md).
@@ -104,6 +109,9 @@ public struct VMConfig: Sendable {
     /// A Linux VM's zImage and initramfs (names in the large-image pack); empty otherwise (docs/LINUX.md).
     public var kernel: FDTSlice
     public var initramfs: FDTSlice
+    /// The physical CPU its VCPU runs on (`cpu`, default 0): partitioned
+    /// scheduling, each CPU runs its own scheduler over its VCPUs (docs/SMP.md).
+    public var physicalCPU: Int = 0
 
     public init(node: FDTNode, memory: GuestPhysicalRange, physicalBase: PhysicalAddress, entry: GuestPhysicalAddress) {
         self.node = node
@@ -114,6 +122,7 @@ public struct VMConfig: Sendable {
         self.entry = entry
         image = .empty
         bootargs = .empty
+        vcpuCount = 1
         sedf = nil
         credit = nil
         consoleBackend = false

@@ -105,6 +105,9 @@ public enum PSCIResult: Int32, Sendable {
     case notSupported = -1
     case invalidParameters = -2
     case denied = -3
+    case alreadyOn = -4
+    case onPending = -5
+    case invalidAddress = -9
 }
 
 /// PSCI 1.0, as reported by PSCI_VERSION (major << 16 | minor).

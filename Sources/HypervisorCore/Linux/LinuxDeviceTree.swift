@@ -1,7 +1,7 @@
 // The device tree a Linux VM boots with, built from its configuration
 // (docs/LINUX.md has the contract). The nodes a stock Debian kernel needs as a
 // Xen guest: the Xen VM root, chosen (bootargs, initramfs), memory without the
-// pages Apus keeps, one Cortex-A15, PSCI over HVC, the guest's GIC, the
+// pages Apus keeps, one Cortex-A15 per VCPU (started through PSCI over HVC), the guest's GIC, the
 // architected timer, and the hypervisor node (grant-table frames, event PPI).
 
 public enum LinuxDeviceTree {
@@ -17,7 +17,7 @@ public enum LinuxDeviceTree {
 
     /// Writes the tree into `buffer`; its size, or nil when it does not fit.
     public static func write(into buffer: UnsafeMutableRawBufferPointer, layout: LinuxGuestLayout,
-                             bootargs: UnsafeRawBufferPointer, platform: Platform) -> Int? {
+                             bootargs: UnsafeRawBufferPointer, vcpus: Int, platform: Platform) -> Int? {
         var w = FDTWriter(buffer: buffer)
         w.beginNode("")
         w.property("#address-cells", cell: 1)
@@ -43,11 +43,15 @@ public enum LinuxDeviceTree {
         w.beginNode("cpus")
         w.property("#address-cells", cell: 1)
         w.property("#size-cells", cell: 0)
-        w.beginNode("cpu", unit: 0)
-        w.property("device_type", strings: "cpu")
-        w.property("compatible", strings: "arm,cortex-a15")
-        w.property("reg", cell: 0)
-        w.endNode()
+        for vcpu in 0..<vcpus {
+            let affinity = VirtualMPIDR.affinity(ofVCPU: vcpu)
+            w.beginNode("cpu", unit: affinity)
+            w.property("device_type", strings: "cpu")
+            w.property("compatible", strings: "arm,cortex-a15")
+            w.property("reg", cell: affinity)
+            w.property("enable-method", strings: "psci")
+            w.endNode()
+        }
         w.endNode()
 
         w.beginNode("psci")

@@ -47,7 +47,20 @@ public enum PowerOffMethod: Equatable, Sendable {
     }
 }
 
+/// How the hypervisor gets a board's other CPUs (the secondaries) into HYP mode.
+public enum SecondaryCPUStart: Equatable, Sendable {
+    /// Every CPU enters the image at its entry point (QEMU's vexpress-a15 with
+    /// -kernel): the boot stub holds each secondary until CPU 0 releases it.
+    case sameEntry
+    /// Secondaries stay off until CPU 0 asks the firmware: PSCI CPU_ON through an
+    /// SMC, with the image's entry point (QEMU's virt, boards with PSCI).
+    case psciCPUOn
+}
+
 public struct Platform: Sendable {
+    /// The most physical CPUs Apus starts (MPIDR.Aff0 0-3; hypervisor_abi.h's APUS_MAX_CPUS).
+    public static let maximumCPUs = 4
+
     public static let maximumDeviceRegions = 12
 
     public var kind: PlatformKind
@@ -61,6 +74,7 @@ public struct Platform: Sendable {
     public var interrupts: PlatformInterrupts
     public var console: ConsoleUART
     public var powerOff: PowerOffMethod
+    public var secondaryCPUStart: SecondaryCPUStart
     /// The generic timer's frequency when CNTFRQ reads 0 (no firmware set it).
     public var counterFrequency: UInt64
     /// Device regions that may be passed through; the first `deviceRegionCount` entries are valid.
@@ -79,7 +93,7 @@ public struct Platform: Sendable {
 
     public init(kind: PlatformKind, ram: PhysicalRange, maximumRAMSize: UInt64, hypervisorReservedSize: UInt64,
                 gic: GICLayout, interrupts: PlatformInterrupts, console: ConsoleUART, powerOff: PowerOffMethod,
-                counterFrequency: UInt64, deviceRegions: InlineArray<12, DeviceRegion>, deviceRegionCount: Int,
+                secondaryCPUStart: SecondaryCPUStart, counterFrequency: UInt64, deviceRegions: InlineArray<12, DeviceRegion>, deviceRegionCount: Int,
                 firstSPI: UInt32, lastSPI: UInt32, stage2TablePages: Int = Platform.linkedStage2TablePages) {
         self.kind = kind
         self.ram = PhysicalRange(base: ram.base, size: min(ram.size, maximumRAMSize))
@@ -89,6 +103,7 @@ public struct Platform: Sendable {
         self.interrupts = interrupts
         self.console = console
         self.powerOff = powerOff
+        self.secondaryCPUStart = secondaryCPUStart
         self.counterFrequency = counterFrequency
         self.deviceRegions = deviceRegions
         self.deviceRegionCount = min(deviceRegionCount, Platform.maximumDeviceRegions)

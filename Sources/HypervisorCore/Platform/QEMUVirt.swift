@@ -30,6 +30,7 @@ extension Platform {
             interrupts: standardInterrupts,
             console: ConsoleUART(base: PhysicalAddress(QEMUVirtDevices.uart0), interrupt: 33, clockHz: 24_000_000),
             powerOff: .psciSystemOff,
+            secondaryCPUStart: .psciCPUOn,
             counterFrequency: 62_500_000,
             deviceRegions: regions, deviceRegionCount: 2,
             firstSPI: 32, lastSPI: 159, stage2TablePages: stage2TablePages)

@@ -42,6 +42,7 @@ extension Platform {
             console: ConsoleUART(base: PhysicalAddress(VexpressA15Devices.uart0), interrupt: 37, clockHz: 24_000_000),
             // SYS_CFGCTRL: start | write | function 8 (shutdown).
             powerOff: .systemControl(register: PhysicalAddress(VexpressA15Devices.systemControl), value: 0xC080_0000),
+            secondaryCPUStart: .sameEntry,
             counterFrequency: 62_500_000,
             deviceRegions: regions, deviceRegionCount: 7,
             firstSPI: 32, lastSPI: 159, stage2TablePages: stage2TablePages)

@@ -110,22 +110,13 @@ extension VirtualGIC {
         }
     }
 
-    /// GICD_SGIR: TargetListFilter [25:24], CPUTargetList [23:16], SGIINTID [3:0].
-    /// With one VCPU only "this CPU" (filter 10) or a list naming CPU 0 (filter 00)
-    /// reaches anyone: the SGI becomes pending here. Other CPUs do not exist.
+    /// GICD_SGIR (SGIRequest decodes it). The SGI becomes pending for each
+    /// VCPU it reaches; with one VCPU per VM that is this one or nobody.
     mutating func sendSGI(_ value: UInt32, from vcpu: Int) -> AccessStatus {
-        let filter = (value &>> 24) & 3
-        let list = (value &>> 16) & 0xFF
-        let selfBit: UInt32 = 1 &<< UInt32(truncatingIfNeeded: vcpu)
-        let existing: UInt32 = (1 &<< UInt32(truncatingIfNeeded: VirtualGIC.vcpuCount)) &- 1
-        let targets: UInt32
-        switch filter {
-        case 0: targets = list & existing
-        case 1: targets = existing & ~selfBit
-        case 2: targets = selfBit
-        default: return .ignored(.reserved)
+        guard let request = SGIRequest(value: value, sender: vcpu, vcpuCount: VirtualGIC.vcpuCount) else {
+            return .ignored(.reserved)
         }
-        if targets & selfBit != 0 { inject(value & 0xF, hardware: false, vcpu: vcpu) }
+        if request.reaches(vcpu) { inject(request.intid, hardware: false, vcpu: vcpu) }
         return .ok
     }
 }

@@ -1,0 +1,64 @@
+import HVRegs
+import HypervisorCore
+
+/// The scheduling loop every physical CPU runs over its own VCPUs.
+typealias SchedulingLoop = VCPUScheduling<ConfiguredScheduler<8>, 8>
+
+/// What belongs to one physical CPU and to no other: the VCPU on it, its
+/// scheduling loop (run queue, decision flag), its trace ring, its cost
+/// meters and its CPU-time window. Only that CPU reads or writes its record,
+/// except CPU 0 before it releases the secondaries (docs/SMP.md).
+struct CPURecord {
+    /// The VM whose VCPU is on this CPU (nil: idle, or not started).
+    var current: Int? = nil
+    var loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: .sedf))
+    var trace = HypervisorTraceRing()
+    /// Instructions from entry to the Swift trap dispatcher until it returns.
+    var trapCost = CostMeter()
+    /// Instructions (PMU cycles under -icount) per decision and per VCPU switch.
+    var decideCost = CostMeter()
+    var switchCost = CostMeter()
+    /// The VM whose list registers and GICH_HCR this CPU's GIC holds (VirtualInterrupts).
+    var listRegistersOf: Int? = nil
+    /// CPU time per VM from the first dispatch to the first VM's stop (the power-off report's common window).
+    var window = CPUWindow<8>()
+}
+
+/// This CPU's record: Boot/start.S points HTPIDR at slot MPIDR.Aff0 of the
+/// .percpu region before any Swift runs, so finding it costs one register read.
+enum ThisCPU {
+    @inline(__always)
+    static var record: UnsafeMutablePointer<CPURecord> {
+        UnsafeMutablePointer(bitPattern: hv_this_cpu_record()).unsafelyUnwrapped
+    }
+
+    /// The CPU's index (MPIDR.Aff0): the slot HTPIDR points at.
+    static var index: Int { Int(bitPattern: hv_this_cpu_record() - hv_percpu_start()) / Int(PERCPU_SLOT_SIZE) }
+
+    /// CPU `index`'s record, for CPU 0 before the secondaries run and for the end-of-run report.
+    static func record(of index: Int) -> UnsafeMutablePointer<CPURecord> {
+        UnsafeMutablePointer(bitPattern: hv_percpu_start() + UInt(index) * UInt(PERCPU_SLOT_SIZE)).unsafelyUnwrapped
+    }
+
+    /// CPU 0, first thing in apus_main: every slot holds a fresh record (the region is NOLOAD).
+    static func initializeAll() {
+        guard MemoryLayout<CPURecord>.size <= Int(PERCPU_SLOT_SIZE),
+              hv_percpu_end() - hv_percpu_start() == UInt(APUS_MAX_CPUS) * UInt(PERCPU_SLOT_SIZE),
+              hv_secondary_stacks_size() == UInt(APUS_MAX_CPUS - 1) * UInt(SECONDARY_STACK_SIZE)
+        else { Panic.halt("the per-CPU records or secondary stacks do not fit their linker regions (.percpu, .secondary_stacks)") }
+        // Field by field into zeroed memory (every field is a plain value): a whole
+        // CPURecord() would be built on the HYP stack first, and it is most of a slot.
+        for index in 0..<Int(APUS_MAX_CPUS) {
+            let slot = record(of: index)
+            UnsafeMutableRawPointer(slot).initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<CPURecord>.size)
+            slot.pointee.current = nil
+            slot.pointee.loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: .sedf))
+            slot.pointee.trace = HypervisorTraceRing()
+            slot.pointee.trapCost = CostMeter()
+            slot.pointee.decideCost = CostMeter()
+            slot.pointee.switchCost = CostMeter()
+            slot.pointee.listRegistersOf = nil
+            slot.pointee.window = CPUWindow<8>()
+        }
+    }
+}
