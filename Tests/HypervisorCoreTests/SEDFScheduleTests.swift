@@ -116,6 +116,24 @@ final class SEDFScheduleTests: XCTestCase {
         XCTAssertEqual(d.until, at(ms: 28), "with a fresh slice")
     }
 
+    func testARunningVCPUsDeadlineIsADecisionPoint() throws {
+        // The first decision comes late (booting the VMs took 8 ms): A keeps
+        // deadline 10 with a whole 5 ms slice, B is caught up to deadline 12.
+        // A runs first (EDF), but when its deadline passes at 10 it is in a
+        // new period (deadline 20), so B (12) must preempt it there: running
+        // on to A's budget end at 13 would make B miss at utilization 0.75.
+        var s = SEDFScheduler<4>()
+        try s.insert(a, parameters: SEDFParameters(period: ms(10), slice: ms(5)), now: .zero)
+        try s.insert(b, parameters: SEDFParameters(period: ms(4), slice: ms(1)), now: .zero)
+        let first = s.decide(now: at(ms: 8))
+        XCTAssertEqual(first.vcpu, a)
+        XCTAssertEqual(first.until, at(ms: 10), "A's deadline, before its budget end at 13")
+        let atDeadline = s.decide(now: at(ms: 10))
+        XCTAssertEqual(atDeadline.vcpu, b)
+        XCTAssertEqual(atDeadline.until, at(ms: 11))
+        XCTAssertEqual(s.status(of: a)?.deadline, at(ms: 20))
+    }
+
     func testYieldGivesUpTheRestOfThePeriod() throws {
         var s = try makeTwo()
         XCTAssertEqual(s.decide(now: .zero).vcpu, b)

@@ -218,7 +218,7 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
             running = e
             runningOnSlack = false
             let budgetEnd = now + (slots[e].parameters.slice - slots[e].used)
-            decision = SchedulingDecision(vcpu: slots[e].vcpu, until: min(budgetEnd, nextRelease), reason: .preempt)
+            decision = SchedulingDecision(vcpu: slots[e].vcpu, until: min(min(budgetEnd, nextRelease), slots[e].deadline), reason: .preempt)
         } else if let s = slackRecipient(now: now, previous: previous, wasOnSlack: wasOnSlack) {
             running = s
             runningOnSlack = true

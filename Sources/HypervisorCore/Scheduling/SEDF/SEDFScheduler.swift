@@ -230,7 +230,9 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             running = e
             runningOnSlack = false
             let budgetEnd = now + (slots[e].parameters.slice - slots[e].used)
-            decision = SchedulingDecision(vcpu: slots[e].vcpu, until: min(budgetEnd, nextRelease), reason: .preempt)
+            // At its deadline it is in a new period and may no longer come first
+            // (it can still hold budget there after a late first decision or an overrun).
+            decision = SchedulingDecision(vcpu: slots[e].vcpu, until: min(min(budgetEnd, nextRelease), slots[e].deadline), reason: .preempt)
         } else if let s = slackRecipient(now: now, previous: previous, wasOnSlack: wasOnSlack) {
             running = s
             runningOnSlack = true
