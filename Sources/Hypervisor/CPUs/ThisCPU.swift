@@ -9,17 +9,19 @@ typealias SchedulingLoop = VCPUScheduling<ConfiguredScheduler<8>, 8>
 /// meters and its CPU-time window. Only that CPU reads or writes its record,
 /// except CPU 0 before it releases the secondaries (docs/SMP.md).
 struct CPURecord {
+    // What every trap reads comes first: small offsets from HTPIDR, one
+    // instruction each (the trace ring alone is tens of kilobytes).
     /// The VM whose VCPU is on this CPU (nil: idle, or not started).
     var current: Int? = nil
-    var loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: .sedf))
-    var trace = HypervisorTraceRing()
+    /// The VM whose list registers and GICH_HCR this CPU's GIC holds (VirtualInterrupts).
+    var listRegistersOf: Int? = nil
     /// Instructions from entry to the Swift trap dispatcher until it returns.
     var trapCost = CostMeter()
     /// Instructions (PMU cycles under -icount) per decision and per VCPU switch.
     var decideCost = CostMeter()
     var switchCost = CostMeter()
-    /// The VM whose list registers and GICH_HCR this CPU's GIC holds (VirtualInterrupts).
-    var listRegistersOf: Int? = nil
+    var loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: .sedf))
+    var trace = HypervisorTraceRing()
     /// CPU time per VM from the first dispatch to the first VM's stop (the power-off report's common window).
     var window = CPUWindow<8>()
 }

@@ -16,7 +16,7 @@ enum VirtualInterrupts {
         set { ThisCPU.record.pointee.listRegistersOf = newValue }
     }
 
-    static func owner(of intid: UInt32) -> Int? { routing.owner(of: intid) }
+    static func owner(of intid: UInt32) -> Int? { routing.ownerInPlace(of: intid) }
 
     /// Makes `intid` pending for `vm` and wakes it if it waits for an interrupt.
     /// A VM on another CPU gets an event upcall through that CPU (CrossCPU); its
