@@ -410,7 +410,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         for w in 0..<unfiled.wordsInUse {
             var bits = unfiled.word(w)
             while bits != 0 {
-                let i = w * 64 + bits.trailingZeroBitCount
+                let i = w * SlotSet<capacity>.wordBits + bits.trailingZeroBitCount
                 bits &= bits - 1
                 unfiled.update(i, member: false)
                 if slots[i].inUse && slots[i].active && running != i {
@@ -562,7 +562,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         for w in 0..<earning.wordsInUse {
             var bits = earning.word(w)
             while bits != 0 {
-                body(&self, w * 64 + bits.trailingZeroBitCount)
+                body(&self, w * SlotSet<capacity>.wordBits + bits.trailingZeroBitCount)
                 bits &= bits - 1
             }
         }
