@@ -41,7 +41,7 @@ enum VirtualInterrupts {
     /// The check is inlined into the trap path; the fold is not.
     @inline(__always)
     static func exitGuest(vm: Int) {
-        let live = Machines.table[vm].vgic.liveListRegisters
+        let live = Machines.table[vm].vgic.liveListRegisters(vcpu: 0)
         if live != 0 { fold(vm: vm, live: live) }
     }
 
@@ -60,7 +60,7 @@ enum VirtualInterrupts {
     /// (a model replaced by a restart starts changed).
     @inline(__always)
     static func enterGuest(vm: Int) {
-        if loaded != vm || Machines.table[vm].vgic.changedSinceFill { refill(vm: vm) }
+        if loaded != vm || Machines.table[vm].vgic.changedSinceFill(vcpu: 0) { refill(vm: vm) }
     }
 
     @inline(never)

@@ -75,8 +75,8 @@ public struct DiskSlice: Equatable, Sendable {
 
 public struct VMConfig: Sendable {
     public static let maximumDevices = 4
-    /// VCPUs per VM: what the vGIC model banks per VCPU (VirtualGIC.vcpuCount).
-    public static var maximumVCPUs: Int { VirtualGIC.vcpuCount }
+    /// VCPUs per VM the hypervisor runs (at most what the vGIC banks, VirtualGIC.maximumVCPUs).
+    public static var maximumVCPUs: Int { 1 }
 
     public var node: FDTNode
     /// `label`, or the node name when there is none.
