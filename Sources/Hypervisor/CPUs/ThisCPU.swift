@@ -11,6 +11,9 @@ typealias SchedulingLoop = VCPUScheduling<ConfiguredScheduler<8>, 8>
 struct CPURecord {
     /// The VM whose VCPU is on this CPU (nil: idle, or not started).
     var current: Int? = nil
+    /// That VCPU (VCPUs.table), and its number in its VM (its vGIC bank); stale while `current` is nil.
+    var currentVCPU = 0
+    var currentBank = 0
     var loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: .sedf))
     var trace = HypervisorTraceRing()
     /// Instructions from entry to the Swift trap dispatcher until it returns.
@@ -52,6 +55,8 @@ enum ThisCPU {
             let slot = record(of: index)
             UnsafeMutableRawPointer(slot).initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<CPURecord>.size)
             slot.pointee.current = nil
+            slot.pointee.currentVCPU = 0
+            slot.pointee.currentBank = 0
             slot.pointee.loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: .sedf))
             slot.pointee.trace = HypervisorTraceRing()
             slot.pointee.trapCost = CostMeter()

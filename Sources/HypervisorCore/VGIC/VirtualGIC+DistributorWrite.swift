@@ -210,6 +210,7 @@ extension VirtualGIC {
         }
         for target in 0..<vcpuCount where request.reaches(target) {
             _ = banks[target].inject(request.intid, hardware: false, source: vcpu)
+            banks[target].counters.sgisReceived &+= 1
         }
         return DistributorWrite(effects: DistributorEffects(), status: .ok, reached: request.targets)
     }

@@ -127,6 +127,7 @@ extension VCPUInterruptBank {
             if taken {
                 report.acknowledged.insert(intid)
                 counters.delivered &+= 1
+                if intid < 16 { counters.sgisDelivered &+= 1 }
                 pending.remove(intid)
                 pendingFromHardware.remove(intid)
                 if !before.isActive { activeFromHardware.update(intid, to: written.isHardware) }

@@ -198,6 +198,10 @@ public struct VGICCounters: Equatable, Sendable {
     public var delivered: UInt32 = 0
     /// Injections refused because the VM does not own the INTID.
     public var droppedNotOwned: UInt32 = 0
+    /// SGIs another VCPU of the VM (or this one) sent here through GICD_SGIR.
+    public var sgisReceived: UInt32 = 0
+    /// SGIs the guest acknowledged.
+    public var sgisDelivered: UInt32 = 0
 
     public init() {}
 
@@ -205,5 +209,7 @@ public struct VGICCounters: Equatable, Sendable {
         injected &+= other.injected
         delivered &+= other.delivered
         droppedNotOwned &+= other.droppedNotOwned
+        sgisReceived &+= other.sgisReceived
+        sgisDelivered &+= other.sgisDelivered
     }
 }
