@@ -14,6 +14,9 @@ struct CPURecord {
     /// That VCPU (VCPUs.table), and its number in its VM (its vGIC bank); stale while `current` is nil.
     var currentVCPU = 0
     var currentBank = 0
+    /// That VCPU's bank of its VM's VirtualGIC, where it lies in the VM table: the trap
+    /// path's two questions (live list registers, changed since the fill) are one load each.
+    var currentInterrupts: UnsafeMutablePointer<VCPUInterruptBank>? = nil
     var loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: .sedf))
     var trace = HypervisorTraceRing()
     /// Instructions from entry to the Swift trap dispatcher until it returns.
@@ -57,6 +60,7 @@ enum ThisCPU {
             slot.pointee.current = nil
             slot.pointee.currentVCPU = 0
             slot.pointee.currentBank = 0
+            slot.pointee.currentInterrupts = nil
             slot.pointee.loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: .sedf))
             slot.pointee.trace = HypervisorTraceRing()
             slot.pointee.trapCost = CostMeter()

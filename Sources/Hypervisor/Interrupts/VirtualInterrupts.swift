@@ -89,9 +89,9 @@ enum VirtualInterrupts {
     /// changed; the others read as zero. The check is inlined into the trap path; the fold is not.
     @inline(__always)
     static func exitGuest(vm: Int) {
-        let bank = ThisCPU.record.pointee.currentBank
-        let live = Machines.table[vm].vgic.liveListRegisters(vcpu: bank)
-        if live != 0 { fold(vm: vm, bank: bank, live: live) }
+        let record = ThisCPU.record
+        let live = record.pointee.currentInterrupts.unsafelyUnwrapped.pointee.liveListRegisters
+        if live != 0 { fold(vm: vm, bank: record.pointee.currentBank, live: live) }
     }
 
     @inline(never)
@@ -110,9 +110,9 @@ enum VirtualInterrupts {
     @inline(__always)
     static func enterGuest(vm: Int) {
         let record = ThisCPU.record
-        let bank = record.pointee.currentBank
-        if loaded != record.pointee.currentVCPU || Machines.table[vm].vgic.changedSinceFill(vcpu: bank) {
-            refill(vm: vm, vcpu: record.pointee.currentVCPU, bank: bank)
+        if record.pointee.listRegistersOf != record.pointee.currentVCPU
+            || record.pointee.currentInterrupts.unsafelyUnwrapped.pointee.changedSinceFill {
+            refill(vm: vm, vcpu: record.pointee.currentVCPU, bank: record.pointee.currentBank)
         }
     }
 

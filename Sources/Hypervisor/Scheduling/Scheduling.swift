@@ -133,6 +133,7 @@ enum Scheduling {
             cpu.pointee.current = vm
             cpu.pointee.currentVCPU = next
             cpu.pointee.currentBank = VCPUs.table[next].index
+            cpu.pointee.currentInterrupts = Machines.table[vm].vgic.bankPointer(vcpu: VCPUs.table[next].index)
             RunstateArea.enter(vcpu: next, .running, at: now)
             RunstateArea.update(vcpu: next)  // the guest's stage 1 is live now
         } else {

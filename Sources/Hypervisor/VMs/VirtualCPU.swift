@@ -24,21 +24,23 @@ struct VirtualCPU {
 
 /// The VCPU table: every VM's VCPUs, a VM's in a row from its `firstVCPU`, so
 /// that with one VCPU per VM, VCPU n is VM n's. The ids are the scheduler's
-/// (VCPUID). It lives after the VM table in the same linker region.
+/// (VCPUID). It lives in the upper part of the VM table's linker region, at a
+/// fixed offset, so that finding it costs no more than finding the VM table.
 enum VCPUs {
     static let capacity = VMConfig.maximumSystemVCPUs
+    /// Where the table starts in .vmtable: the VM records come first.
+    static let regionOffset: UInt = 40 * 1024
     static var table: UnsafeMutablePointer<VirtualCPU> {
-        UnsafeMutableRawPointer(Machines.table + Machines.capacity)
-            .alignedUp(for: VirtualCPU.self).assumingMemoryBound(to: VirtualCPU.self)
+        UnsafeMutablePointer(bitPattern: hv_vm_table_start() + regionOffset).unsafelyUnwrapped
     }
     nonisolated(unsafe) static var count = 0
 
-    /// Before anything touches the table: it fits the region after the VMs.
+    /// Before anything touches the table: the VMs end before it, and it fits the region.
     static func initialize() {
-        let end = UnsafeMutableRawPointer(table + capacity)
-        guard UInt(bitPattern: end) <= hv_vm_table_end() else {
-            Panic.halt("the VCPU table does not fit its linker region after the VM table (.vmtable)")
-        }
+        guard MemoryLayout<VirtualMachine>.stride * Machines.capacity <= Int(regionOffset),
+              MemoryLayout<VirtualCPU>.alignment <= 64,
+              Int(regionOffset) + MemoryLayout<VirtualCPU>.stride * capacity <= Int(hv_vm_table_end() - hv_vm_table_start())
+        else { Panic.halt("the VM and VCPU tables do not fit their linker region (.vmtable)") }
         table.initialize(repeating: VirtualCPU(), count: capacity)
     }
 

@@ -35,7 +35,8 @@ extension VirtualGIC {
     /// (an active interrupt's new pending instance waits for its completion), and
     /// more urgent than `priorityMask` (pass the guest's GICV_PMR, i.e.
     /// GICH_VMCR.VMPriMask << 3, or keep 0xFF to ignore the mask).
-    public func hasDeliverable(vcpu: Int = 0, priorityMask: UInt8 = 0xFF) -> Bool {
+    /// `mutating` to read the bank in place (a borrowed `self` copies `banks` on armv7).
+    public mutating func hasDeliverable(vcpu: Int = 0, priorityMask: UInt8 = 0xFF) -> Bool {
         checkVCPU(vcpu)
         return banks[vcpu].hasDeliverable(priorityMask: priorityMask)
     }
@@ -52,7 +53,7 @@ extension VCPUInterruptBank {
         return .pending
     }
 
-    func hasDeliverable(priorityMask: UInt8) -> Bool {
+    mutating func hasDeliverable(priorityMask: UInt8) -> Bool {
         let candidates = signallable.subtracting(active)
         for index in 0..<InterruptSet.wordCount {
             var bits = candidates.word(index)

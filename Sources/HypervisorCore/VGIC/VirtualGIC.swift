@@ -115,6 +115,13 @@ public struct VirtualGIC: Sendable {
     /// `vcpu`'s counts.
     public func counters(vcpu: Int) -> VGICCounters { banks[vcpu].counters }
 
+    /// Bank `vcpu` where it lies, for the hypervisor's trap path to keep while the
+    /// VCPU runs (valid as long as this model stays where it is).
+    public mutating func bankPointer(vcpu: Int) -> UnsafeMutablePointer<VCPUInterruptBank> {
+        checkVCPU(vcpu)
+        return withUnsafeMutablePointer(to: &banks[vcpu]) { $0 }
+    }
+
     /// `vcpu`'s list registers changed since the last fill (hot path: read in place).
     @inline(__always)
     public mutating func changedSinceFill(vcpu: Int) -> Bool { banks[vcpu].changedSinceFill }
@@ -136,7 +143,8 @@ public struct VirtualGIC: Sendable {
     }
 
     /// The VCPU SPI `intid` is delivered to: the lowest one its ITARGETSR byte names.
-    public func target(ofSPI intid: UInt32) -> Int {
+    /// `mutating` to read `spiTargets` in place.
+    public mutating func target(ofSPI intid: UInt32) -> Int {
         guard intid >= 32 && intid < InterruptSet.capacity else { return 0 }
         let existing = UInt8(truncatingIfNeeded: (1 &<< UInt32(truncatingIfNeeded: vcpuCount)) &- 1)
         let named = spiTargets[Int(intid &- 32)] & existing
