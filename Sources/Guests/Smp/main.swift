@@ -9,7 +9,9 @@ import HypervisorCore
 /// SGI 1 with the "every other VCPU" filter and one SGI 4 with the "myself"
 /// filter; SGI 3 asks VCPU 1 to power itself off (CPU_OFF), which AFFINITY_INFO
 /// then reports. Each side counts what it received; the hypervisor's end-of-run
-/// report counts the same from outside (SMPVCPUTests). No bootargs.
+/// report counts the same from outside (SMPTests). No bootargs.
+/// Each round is also timed, send to handler, on the virtual counter both VCPUs
+/// share: `BENCH guest virtual-ipi n= min= mean= max=` in ns (make bench).
 let rounds: UInt32 = 100
 
 /// VCPU 1's stacks (Boot/Guest/start.S, guest_secondary_entry): 12 KiB.
@@ -21,6 +23,38 @@ nonisolated(unsafe) var selfSGIs: UInt32 = 0       // SGI 4 on VCPU 0
 nonisolated(unsafe) var secondaryReady: UInt32 = 0 // VCPU 1 set up its GIC
 nonisolated(unsafe) var secondaryStop: UInt32 = 0  // SGI 3 on VCPU 1
 nonisolated(unsafe) var secondaryMPIDR: UInt32 = 0
+/// CNTVCT when VCPU 1's SGI 1 handler began, low and high words.
+nonisolated(unsafe) var arrivalLow: UInt32 = 0
+nonisolated(unsafe) var arrivalHigh: UInt32 = 0
+
+/// Send-to-handler times of the ping SGIs, in counter ticks.
+struct IPITimes {
+    var count: UInt32 = 0
+    var minimum = UInt64.max, maximum: UInt64 = 0, total: UInt64 = 0
+
+    mutating func add(_ ticks: UInt64) {
+        count += 1
+        minimum = min(minimum, ticks)
+        maximum = max(maximum, ticks)
+        total &+= ticks
+    }
+
+    /// `BENCH guest virtual-ipi n= min= mean= max=` in ns (the counter runs at CNTFRQ).
+    func write(to out: inout GuestConsole) {
+        guard count > 0 else { return }
+        let frequency = UInt64(widening: g_read_cntfrq())
+        func ns(_ ticks: UInt64) -> UInt64 { ticks &* 1_000_000_000 / frequency }
+        out.write("BENCH guest virtual-ipi n=")
+        out.write(decimal: count)
+        out.write(" min=")
+        out.write(decimal: ns(minimum))
+        out.write(" mean=")
+        out.write(decimal: ns(total / UInt64(widening: count)))
+        out.write(" max=")
+        out.write(decimal: ns(maximum))
+        out.newline()
+    }
+}
 
 /// Volatile access to a word the other VCPU changes.
 enum Shared {
@@ -70,11 +104,15 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     // Ping-pong: each SGI 1 to VCPU 1 comes back as SGI 2.
     var inTime = true
     var round: UInt32 = 0
+    var times = IPITimes()
     while inTime && round < rounds {
         round += 1
+        let sent = g_read_cntvct()
         sendSGI(1, filter: 0, targets: 0b10)
         let expected = round
         inTime = wait(sleeping: true, until: { Shared.read(&pongs) == expected })
+        let arrival = UInt64(widening: Shared.read(&arrivalHigh)) &<< 32 | UInt64(widening: Shared.read(&arrivalLow))
+        if inTime, arrival >= sent { times.add(arrival - sent) }
     }
     sendSGI(1, filter: 1)  // every VCPU but this one: VCPU 1
     inTime = inTime && wait(sleeping: true, until: { Shared.read(&pongs) == rounds + 1 })
@@ -97,6 +135,7 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     out.write(" vcpu1-mpidr ")
     out.write(hex: Shared.read(&secondaryMPIDR))
     out.newline()
+    times.write(to: &out)
     check("smp-ping-pong", inTime && Shared.read(&pings) == rounds + 1 && Shared.read(&pongs) == rounds + 1
           && Shared.read(&selfSGIs) == 1)
     check("smp-vcpu1-mpidr", Shared.read(&secondaryMPIDR) == 0x8000_0001 && g_read_mpidr() == 0x8000_0000)
@@ -131,6 +170,9 @@ func secondaryMain(_ stacks: UInt32) {
     Shared.write(&secondaryMPIDR, g_read_mpidr())
     GIC.enableCPUInterface()
     GIC.attach(1) { _ in
+        let now = g_read_cntvct()
+        Shared.write(&arrivalLow, UInt32(truncatingIfNeeded: now))
+        Shared.write(&arrivalHigh, UInt32(truncatingIfNeeded: now &>> 32))
         Shared.write(&pings, Shared.read(&pings) &+ 1)
         sendSGI(2, filter: 0, targets: 0b01)
     }
