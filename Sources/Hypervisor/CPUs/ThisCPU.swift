@@ -9,6 +9,8 @@ typealias SchedulingLoop = VCPUScheduling<ConfiguredScheduler<8>, 8>
 /// meters and its CPU-time window. Only that CPU reads or writes its record,
 /// except CPU 0 before it releases the secondaries (docs/SMP.md).
 struct CPURecord {
+    // What every trap reads comes first: small offsets from HTPIDR, one
+    // instruction each (the trace ring alone is tens of kilobytes).
     /// The VM whose VCPU is on this CPU (nil: idle, or not started).
     var current: Int? = nil
     /// That VCPU (VCPUs.table), and its number in its VM (its vGIC bank); stale while `current` is nil.
@@ -17,15 +19,15 @@ struct CPURecord {
     /// That VCPU's bank of its VM's VirtualGIC, where it lies in the VM table: the trap
     /// path's two questions (live list registers, changed since the fill) are one load each.
     var currentInterrupts: UnsafeMutablePointer<VCPUInterruptBank>? = nil
-    var loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: .sedf))
-    var trace = HypervisorTraceRing()
+    /// The VCPU whose list registers and GICH_HCR this CPU's GIC holds (VirtualInterrupts).
+    var listRegistersOf: Int? = nil
     /// Instructions from entry to the Swift trap dispatcher until it returns.
     var trapCost = CostMeter()
     /// Instructions (PMU cycles under -icount) per decision and per VCPU switch.
     var decideCost = CostMeter()
     var switchCost = CostMeter()
-    /// The VM whose list registers and GICH_HCR this CPU's GIC holds (VirtualInterrupts).
-    var listRegistersOf: Int? = nil
+    var loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: .sedf))
+    var trace = HypervisorTraceRing()
     /// CPU time per VM from the first dispatch to the first VM's stop (the power-off report's common window).
     var window = CPUWindow<8>()
 }

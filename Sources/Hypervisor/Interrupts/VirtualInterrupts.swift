@@ -16,7 +16,7 @@ enum VirtualInterrupts {
         set { ThisCPU.record.pointee.listRegistersOf = newValue }
     }
 
-    static func owner(of intid: UInt32) -> Int? { routing.owner(of: intid) }
+    static func owner(of intid: UInt32) -> Int? { routing.ownerInPlace(of: intid) }
 
     /// Makes `intid` pending for `vm`: an SGI or PPI for its VCPU `vcpu`, an SPI for
     /// the VCPU its virtual ITARGETSR names; wakes that VCPU if it waits for an

@@ -86,10 +86,15 @@ enum Scheduling {
     /// calls for a decision, or the load is complete.
     /// The usual answer (no decision needed, a VM still running, the current
     /// one not restarting) is inlined into the trap path.
+    /// A current VM that is still runnable means not every VM has stopped, which
+    /// spares the trap path the pass over the VM table (`decideAndResume` checks).
     @inline(__always)
     static func resume(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
-        let restarting = cpu.pointee.current.map { VMRestart.isRestarting($0) } ?? false
-        if cpu.pointee.loop.decisionNeeded || restarting || Machines.allStopped { decideAndResume(frame) }
+        guard !cpu.pointee.loop.decisionNeeded, let vm = cpu.pointee.current,
+              Machines.table[vm].isRunnable, !VMRestart.isRestarting(vm) else {
+            decideAndResume(frame)
+            return
+        }
     }
 
     @inline(never)
