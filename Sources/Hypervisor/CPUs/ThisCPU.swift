@@ -13,7 +13,13 @@ struct CPURecord {
     // instruction each (the trace ring alone is tens of kilobytes).
     /// The VM whose VCPU is on this CPU (nil: idle, or not started).
     var current: Int? = nil
-    /// The VM whose list registers and GICH_HCR this CPU's GIC holds (VirtualInterrupts).
+    /// That VCPU (VCPUs.table), and its number in its VM (its vGIC bank); stale while `current` is nil.
+    var currentVCPU = 0
+    var currentBank = 0
+    /// That VCPU's bank of its VM's VirtualGIC, where it lies in the VM table: the trap
+    /// path's two questions (live list registers, changed since the fill) are one load each.
+    var currentInterrupts: UnsafeMutablePointer<VCPUInterruptBank>? = nil
+    /// The VCPU whose list registers and GICH_HCR this CPU's GIC holds (VirtualInterrupts).
     var listRegistersOf: Int? = nil
     /// Instructions from entry to the Swift trap dispatcher until it returns.
     var trapCost = CostMeter()
@@ -54,6 +60,9 @@ enum ThisCPU {
             let slot = record(of: index)
             UnsafeMutableRawPointer(slot).initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<CPURecord>.size)
             slot.pointee.current = nil
+            slot.pointee.currentVCPU = 0
+            slot.pointee.currentBank = 0
+            slot.pointee.currentInterrupts = nil
             slot.pointee.loop = SchedulingLoop(scheduler: ConfiguredScheduler(policy: .sedf))
             slot.pointee.trace = HypervisorTraceRing()
             slot.pointee.trapCost = CostMeter()
