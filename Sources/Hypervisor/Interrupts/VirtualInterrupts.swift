@@ -101,7 +101,7 @@ enum VirtualInterrupts {
         for index in 0..<4 where live & (1 &<< UInt8(index)) != 0 {
             values[index] = hv_mmio_read32(gich + 0x100 + UInt(index) * 4)
         }
-        Machines.withVCPUState(of: vm) { _ = Machines.table[vm].vgic.sync(fromHardware: values, vcpu: bank) }
+        Machines.withVCPUState(of: vm) { Machines.table[vm].vgic.fold(fromHardware: values, vcpu: bank) }
     }
 
     /// Entry into `vm`'s VCPU on this CPU: list registers and GICH_HCR from its bank.

@@ -37,6 +37,14 @@ extension VirtualGIC {
         return banks[vcpu].sync(fromHardware: values)
     }
 
+    /// `sync(fromHardware:vcpu:)` without its report, for the hypervisor's exit path,
+    /// which has no use for it (the same fold, minus building two interrupt sets).
+    public mutating func fold(fromHardware values: InlineArray<4, UInt32>, vcpu: Int = 0) {
+        checkVCPU(vcpu)
+        var ignored = ListRegisterSync()
+        banks[vcpu].sync(fromHardware: values, reporting: false, into: &ignored)
+    }
+
     /// The list register of `vcpu` holding `intid` after the last fill or sync, if any.
     public func listRegister(holding intid: UInt32, vcpu: Int = 0) -> Int? {
         checkVCPU(vcpu)
@@ -46,6 +54,12 @@ extension VirtualGIC {
 
 extension VCPUInterruptBank {
     mutating func fillListRegisters() -> ListRegisterLoad {
+        if let load = fillOneIntoEmpty() { return load }
+        return fillInGeneral()
+    }
+
+    /// The fill policy above, for any state.
+    mutating func fillInGeneral() -> ListRegisterLoad {
         // What the list registers should show; freeing list registers below does not change it.
         let shown = signallable.union(active)
         if listRegisters.occupied.isEmpty && shown.isEmpty { return emptyLoad() }
@@ -92,6 +106,38 @@ extension VCPUInterruptBank {
         return ListRegisterLoad(values: values, control: control, changed: changed, waiting: waiting)
     }
 
+    /// What the general fill gives in the two usual cases, when no list register holds
+    /// anything: nothing to show (a VCPU switch: `emptyLoad`), or exactly one interrupt
+    /// (after an injection), which goes to list register 0 with nothing left waiting
+    /// (so no maintenance request), the others loaded invalid. nil in every other case. Reads the sets a word at a
+    /// time with constant indices: a set read whole into registers is copied to the
+    /// stack for every dynamic lookup (Embedded Swift, armv7).
+    @inline(__always)
+    mutating func fillOneIntoEmpty() -> ListRegisterLoad? {
+        let none = ListRegisterFile.none
+        guard listRegisters.intids[0] == none, listRegisters.intids[1] == none,
+              listRegisters.intids[2] == none, listRegisters.intids[3] == none else { return nil }
+        var shownIntID: UInt32? = nil
+        for index in 0..<InterruptSet.wordCount {
+            let signalled = distributorEnabled ? pending.word(index) & enabled.word(index) : 0
+            let word = signalled | active.word(index)
+            guard word != 0 else { continue }
+            if shownIntID != nil || word & (word &- 1) != 0 { return nil }
+            shownIntID = UInt32(truncatingIfNeeded: index) &* 32 &+ UInt32(truncatingIfNeeded: word.trailingZeroBitCount)
+        }
+        guard let intid = shownIntID else { return emptyLoad() }
+        listRegisters.put(intid, in: 0)
+        var values = InlineArray<4, UInt32>(repeating: 0)
+        values[0] = encode(intid, requestEOI: false)
+        var changed: UInt8 = 0
+        for slot in 0..<ListRegisterFile.count {
+            if values[slot] != listRegisters.hardware[slot] { changed |= 1 &<< UInt8(truncatingIfNeeded: slot) }
+            recordHardware(values[slot], in: slot)
+        }
+        changedSinceFill = false
+        return ListRegisterLoad(values: values, control: HypervisorControl.enable, changed: changed, waiting: 0)
+    }
+
     /// What the general fill gives when no list register holds anything and nothing is
     /// active or signallable (the common case on a VCPU switch): four invalid list
     /// registers, GICH_HCR with only En; without its set arithmetic.
@@ -113,6 +159,13 @@ extension VCPUInterruptBank {
     /// back unchanged changes nothing (the fill that wrote it made it agree with the model).
     mutating func sync(fromHardware values: InlineArray<4, UInt32>) -> ListRegisterSync {
         var report = ListRegisterSync()
+        sync(fromHardware: values, reporting: true, into: &report)
+        return report
+    }
+
+    /// The fold itself; the report is built only when `reporting` (a constant at each caller).
+    @inline(__always)
+    mutating func sync(fromHardware values: InlineArray<4, UInt32>, reporting: Bool, into report: inout ListRegisterSync) {
         for slot in 0..<ListRegisterFile.count where values[slot] != listRegisters.hardware[slot] {
             changedSinceFill = true
             let written = ListRegisterValue(rawValue: listRegisters.hardware[slot])
@@ -125,7 +178,7 @@ extension VCPUInterruptBank {
             let after = read.state
             let taken = before.isPending && !after.isPending
             if taken {
-                report.acknowledged.insert(intid)
+                if reporting { report.acknowledged.insert(intid) }
                 counters.delivered &+= 1
                 if intid < 16 { counters.sgisDelivered &+= 1 }
                 pending.remove(intid)
@@ -135,13 +188,12 @@ extension VCPUInterruptBank {
             if after.isActive {
                 active.insert(intid)
             } else {
-                if before.isActive || taken { report.completed.insert(intid) }
+                if reporting, before.isActive || taken { report.completed.insert(intid) }
                 active.remove(intid)
                 activeFromHardware.remove(intid)
             }
             if after == .invalid { listRegisters.free(slot) }
         }
-        return report
     }
 
     /// What the hardware list register `slot` holds now (written by a fill or read by a sync).
