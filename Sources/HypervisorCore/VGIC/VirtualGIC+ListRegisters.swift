@@ -117,15 +117,20 @@ extension VCPUInterruptBank {
         let none = ListRegisterFile.none
         guard listRegisters.intids[0] == none, listRegisters.intids[1] == none,
               listRegisters.intids[2] == none, listRegisters.intids[3] == none else { return nil }
-        var shownIntID: UInt32? = nil
-        for index in 0..<InterruptSet.wordCount {
-            let signalled = distributorEnabled ? pending.word(index) & enabled.word(index) : 0
-            let word = signalled | active.word(index)
-            guard word != 0 else { continue }
-            if shownIntID != nil || word & (word &- 1) != 0 { return nil }
-            shownIntID = UInt32(truncatingIfNeeded: index) &* 32 &+ UInt32(truncatingIfNeeded: word.trailingZeroBitCount)
-        }
-        guard let intid = shownIntID else { return emptyLoad() }
+        // The five words of signallable ∪ active, in straight-line code.
+        let on = distributorEnabled
+        let w0 = (on ? pending.word(0) & enabled.word(0) : 0) | active.word(0)
+        let w1 = (on ? pending.word(1) & enabled.word(1) : 0) | active.word(1)
+        let w2 = (on ? pending.word(2) & enabled.word(2) : 0) | active.word(2)
+        let w3 = (on ? pending.word(3) & enabled.word(3) : 0) | active.word(3)
+        let w4 = (on ? pending.word(4) & enabled.word(4) : 0) | active.word(4)
+        let any = w0 | w1 | w2 | w3 | w4
+        if any == 0 { return emptyLoad() }
+        // One interrupt: one nonzero word (the OR is that word) with one bit.
+        let words = (w0 != 0 ? 1 : 0) + (w1 != 0 ? 1 : 0) + (w2 != 0 ? 1 : 0) + (w3 != 0 ? 1 : 0) + (w4 != 0 ? 1 : 0)
+        guard words == 1, any & (any &- 1) == 0 else { return nil }
+        let base: UInt32 = w0 != 0 ? 0 : w1 != 0 ? 32 : w2 != 0 ? 64 : w3 != 0 ? 96 : 128
+        let intid = base &+ UInt32(truncatingIfNeeded: any.trailingZeroBitCount)
         listRegisters.put(intid, in: 0)
         var values = InlineArray<4, UInt32>(repeating: 0)
         values[0] = encode(intid, requestEOI: false)
