@@ -96,9 +96,10 @@ public struct XenstoreRingPort<Barriers: RingBarriers> {
 
     /// Answers XENSTORE_RECONNECT as xenstored does: the domain starts afresh
     /// in the store (`Xenstore.restartDomain`), whatever the old incarnation
-    /// left in either stream is discarded, every index and `error` go back to
-    /// 0 and, last, `connection` to XENSTORE_CONNECTED. False (and the page
-    /// left asking) when the store refused.
+    /// left in either stream is discarded and every index and `error` go back
+    /// to 0. The page keeps asking until `acknowledgeReconnect` (the caller
+    /// first writes what the new incarnation must find, as a toolstack does).
+    /// False (and nothing changed on the page) when the store refused.
     public mutating func reconnect(domain: UInt16, _ store: inout Xenstore) -> Bool {
         guard store.restartDomain(domain, connection: connection) else { return false }
         memory.store32(0, XenstoreRingLayout.requests.consumerOffset)
@@ -112,9 +113,13 @@ public struct XenstoreRingPort<Barriers: RingBarriers> {
         responses = ConsoleProducer(page: page, stream: XenstoreRingLayout.responses, barriers: barriers)
         dropReason = nil
         memory.store32(XenstoreRingLayout.featureError, XenstoreRingLayout.serverFeaturesOffset)
-        barriers.full()
-        memory.store32(XenstoreRingLayout.connected, XenstoreRingLayout.connectionOffset)
         return true
+    }
+
+    /// The reset is done: `connection` back to XENSTORE_CONNECTED, after everything before it.
+    public func acknowledgeReconnect() {
+        requests.barriers.full()
+        memory.store32(XenstoreRingLayout.connected, XenstoreRingLayout.connectionOffset)
     }
 
     private mutating func drop(_ reason: XenstoreDropReason, _ store: inout Xenstore) -> XenstoreRingStatus {

@@ -19,6 +19,8 @@ final class GrantRevocationTests: XCTestCase {
         _ = try f.map(9, of: 0, by: 2, at: 0)
         _ = try f.map(3, of: 2, by: 1, at: 2)
         let keptFrame = f.physical(domain: 0, page: 1)
+        f.memoryBytes[f.offset(domain: 0, gpa: UInt64(GrantFixture.guestRAM) + 5 * 4096) + 12] = 0x42
+        f.memoryBytes[f.offset(domain: 0, gpa: UInt64(GrantFixture.guestRAM) + 6 * 4096) + 12] = 0x43
 
         XCTAssertEqual(f.grants.revoke(granter: 0, mappedBy: 1, standIn: standIn, keeping: { $0 == keptFrame },
                                        stage2: &f.stage2[1]), 1)
@@ -30,6 +32,8 @@ final class GrantRevocationTests: XCTestCase {
         XCTAssertEqual(f.translate(2, slot: 0)?.physical, standIn)
         XCTAssertEqual(f.translate(1, slot: 2)?.physical, f.physical(domain: 2, page: 2))
         XCTAssertEqual(f.translate(1, slot: 1)?.attributes.executeNever, true)
+        // The stand-in holds what the revoked page held (here page 6, the last one revoked).
+        XCTAssertEqual(f.memoryBytes[12], 0x43)
         // A second revocation finds nothing new.
         XCTAssertEqual(f.grants.revoke(granter: 0, mappedBy: 1, standIn: standIn, keeping: { _ in false },
                                        stage2: &f.stage2[1]), 1)  // only the page kept the first time

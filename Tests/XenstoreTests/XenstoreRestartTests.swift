@@ -85,6 +85,9 @@ final class XenstoreRestartTests: XCTestCase {
         setWord(XenstoreRingLayout.connectionOffset, XenstoreRingLayout.reconnect)
         XCTAssertTrue(port.reconnectRequested)
         XCTAssertTrue(port.reconnect(domain: 5, &h.store))
+        XCTAssertTrue(port.reconnectRequested, "still asking until the server has written the new entries")
+        XCTAssertEqual(word(XenstoreRingLayout.requests.producerOffset), 0)
+        port.acknowledgeReconnect()
         XCTAssertFalse(port.reconnectRequested)
         for offset in [2048, 2052, 2056, 2060, XenstoreRingLayout.errorOffset, XenstoreRingLayout.connectionOffset] {
             XCTAssertEqual(word(offset), 0, "word at \(offset)")

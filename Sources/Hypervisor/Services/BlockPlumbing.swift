@@ -15,9 +15,15 @@ enum BlockPlumbing {
     /// Back-end grant window pages 8 + domid hold the rings (0 + domid: consoles).
     static let firstWindowPage = 8
 
+    nonisolated(unsafe) static var backend: Int? = nil
+    /// Per front end VM: its ring page (guest address, 0: no disk), the back end's port for it.
+    nonisolated(unsafe) static var ringPage = InlineArray<8, UInt32>(repeating: 0)
+    nonisolated(unsafe) static var backendPort = InlineArray<8, UInt32>(repeating: 0)
+
     static func setUp(config: SystemConfig) {
         var backend: Int? = nil
         for vm in 0..<config.vmCount where config.vms[vm].blockBackend { backend = vm }
+        self.backend = backend
         guard let backend, var backendList = BootArgumentsPage.appender(vm: backend) else { return }
         backendList.write(" disks=")
         var first = true
@@ -31,6 +37,8 @@ enum BlockPlumbing {
             else { Panic.halt("a blkif ring lies outside its VM") }
             SharedRingPage(memory: SharedMemory(page), layout: layout).initialize()
             let ports = BackendPlumbing.bind(frontend: vm, backend: backend)
+            ringPage[vm] = ring
+            backendPort[vm] = ports.backend
 
             if var frontendArguments = BootArgumentsPage.appender(vm: vm) {
                 frontendArguments.write(" blkif=")
@@ -56,5 +64,15 @@ enum BlockPlumbing {
             backendList.write(decimal: slice.sectorCount)
         }
         backendList.finish()
+    }
+
+    /// After a front end with a disk is loaded again: its boot-time ring page
+    /// (kept across the restart, the back end's mapping with it) granted again
+    /// under grant 2, and a new port of the front end bound to the back end's
+    /// same port, so the back end never sees the disk's front end go.
+    static func reconnect(vm: Int, config: SystemConfig) {
+        guard let backend, vm != backend, ringPage[vm] != 0 else { return }
+        BackendPlumbing.grant(page: ringPage[vm], of: vm, config: config, reference: ringReference, to: backend)
+        _ = BackendPlumbing.rebind(frontend: vm, backend: backend, backendPort: backendPort[vm])
     }
 }

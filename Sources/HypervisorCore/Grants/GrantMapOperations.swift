@@ -90,7 +90,10 @@ extension GrantTables {
     /// then maps `standIn` (a page of nobody's, read-write) instead, so the
     /// mapper's accesses land there rather than in the new incarnation's
     /// memory, and its handle stays valid until it unmaps it, which then
-    /// touches nothing of the granter's. The mapper's TLB must be invalidated
+    /// touches nothing of the granter's. The stand-in gets a copy of the page
+    /// it replaces (the last one, if several), so a back end still serving an
+    /// old ring finds it as it was rather than indices it would take for an
+    /// overrun; what it answers there reaches nobody. The mapper's TLB must be invalidated
     /// afterwards. Returns how many mappings were revoked.
     public mutating func revoke(granter: DomainID, mappedBy mapper: DomainID, standIn: PhysicalAddress,
                                 keeping kept: (PhysicalAddress) -> Bool, stage2: inout Stage2Tables) -> Int {
@@ -99,6 +102,9 @@ extension GrantTables {
         for slot in 0..<Maptrack.capacity {
             let mapping = domains[Int(mapper)].maptrack.slots[slot]
             guard mapping.inUse, !mapping.revoked, mapping.granter == granter, !kept(mapping.frame) else { continue }
+            if let from = memory.pointer(mapping.frame, length: 4096), let to = memory.pointer(standIn, length: 4096) {
+                to.copyMemory(from: from, byteCount: 4096)
+            }
             stage2.unmapPage(mapping.hostAddress)
             do {
                 try stage2.mapPage(mapping.hostAddress, to: standIn, attributes: GrantTables.readWriteAttributes)
