@@ -10,8 +10,9 @@ import HypervisorCore
 /// the restart keeps, is taken back: the mapper's window page maps the
 /// hypervisor's stand-in page until the mapper unmaps it (GrantTables.revoke).
 enum GrantWithdrawal {
-    /// Call holding LOCK_SHARED_TABLES, before the first load step.
-    static func withdraw(vm: Int, config: SystemConfig, keeping kept: Range<UInt>?) {
+    /// Call holding LOCK_SHARED_TABLES, before the first load step. Returns
+    /// how many mappings other VMs held were taken back.
+    static func withdraw(vm: Int, config: SystemConfig, keeping kept: Range<UInt>?) -> Int {
         let layout = GrantLayout(vm: config.vms[vm])
         let tableBytes = Int(truncatingIfNeeded: layout.frames) &* 4096
         if let table = Machines.guestBytes(vm: vm, address: UInt32(truncatingIfNeeded: layout.table.value), length: tableBytes) {
@@ -32,5 +33,6 @@ enum GrantWithdrawal {
         if revoked > 0 { hv_write_tlbiallnsnhis(0) }
         hv_dsb()
         hv_isb()
+        return revoked
     }
 }

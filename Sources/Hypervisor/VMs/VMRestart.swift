@@ -29,6 +29,8 @@ enum VMRestart {
         /// CPU time the steps took, and the longest step.
         var worked = TimeSpan.zero
         var longestStep = TimeSpan.zero
+        /// Mappings of its pages other VMs held, taken back at the request.
+        var revokedMappings = 0
     }
 
     nonisolated(unsafe) static var pending = InlineArray<8, Pending?>(repeating: nil)
@@ -78,9 +80,10 @@ enum VMRestart {
         } catch {
             Panic.halt("a VM's image no longer loads although it loaded at boot")
         }
-        CrossCPU.withLock(LOCK_SHARED_TABLES) {
-            GrantWithdrawal.withdraw(vm: vm, config: payload.config, keeping: kept)
+        let revoked = CrossCPU.withLock(LOCK_SHARED_TABLES) {
+            let revoked = GrantWithdrawal.withdraw(vm: vm, config: payload.config, keeping: kept)
             XenstorePlumbing.requestReset(vm: vm)
+            return revoked
         }
         GuestConsoleOutput.finish(vm: vm)
         // The old VCPU leaves the CPU as in a switch (timer off, list registers folded away).
@@ -99,7 +102,7 @@ enum VMRestart {
         Machines.table[vm].runstate = RunstateAccount(now: Clock.now.nanoseconds)
         Machines.table[vm].consoleInput = ConsoleInputQueue()
         Machines.table[vm].vcpu.restore(into: frame)
-        pending[vm] = Pending(load: load, why: why, requested: Clock.now)
+        pending[vm] = Pending(load: load, why: why, requested: Clock.now, revokedMappings: revoked)
         loading[vm] = true
         return true
     }
@@ -151,7 +154,7 @@ enum VMRestart {
         BootArgumentsPage.appendPhysicalBase(vm: vm, config: payload.config, platform: platform)
         Machines.table[vm].restarts &+= 1
 
-        // `Apus: VM linux restarted (why, restart 1): loaded in <n> us of its own CPU time (longest step <n> us), <n> us after the request`
+        // `Apus: VM linux restarted (why, restart 1): loaded in <n> us of its own CPU time (longest step <n> us), <n> us after the request; <n> mappings of it taken back`
         var out = Console()
         out.write("Apus: VM ")
         Machines.table[vm].writeName(to: &out)
@@ -165,7 +168,9 @@ enum VMRestart {
         out.write(decimal: restart.longestStep.nanoseconds / 1_000)
         out.write(" us), ")
         out.write(decimal: Clock.now.since(restart.requested).nanoseconds / 1_000)
-        out.write(" us after the request")
+        out.write(" us after the request; ")
+        out.write(decimal: UInt32(truncatingIfNeeded: restart.revokedMappings))
+        out.write(" mappings of it taken back")
         out.newline()
     }
 
