@@ -9,9 +9,8 @@ import HypervisorCore
 /// unmapped, the same scheduler parameters. What it granted is withdrawn at
 /// once (GrantWithdrawal): its grant table cleared and the pages other VMs
 /// mapped from it taken back, before its memory is touched. A front end keeps
-/// its split-driver ring pages (console, blkif, xenstore), their grants and
-/// the back end's ports (SplitConsole, BlockPlumbing, XenstorePlumbing
-/// `reconnect`), and asks the xenstore server to start its connection afresh;
+/// its split-driver ring pages (console, xenstore), their grants and the
+/// back end's ports (SplitConsole, XenstorePlumbing `reconnect`), and asks the xenstore server to start its connection afresh;
 /// the new kernel starts once the server has answered (XenstorePlumbing).
 /// Only the VM that asks is touched.
 ///
@@ -38,17 +37,16 @@ enum VMRestart {
     nonisolated(unsafe) static var loading = InlineArray<8, Bool>(repeating: false)
 
     /// A back end cannot come back on its own: its front ends learnt its
-    /// mappings and ports at boot. A block front end can when it finds its
-    /// disk through xenstore (Linux's blkfront), whose reset tells the back end
-    /// to let go of the old connection; Apus's own block front end still uses
-    /// the ring the hypervisor wired at boot, which nothing resets.
+    /// mappings and ports at boot. A block front end can: it finds its disk
+    /// through xenstore, whose reset tells the back end to let go of the old
+    /// connection and wait for the new one.
     static func canRestart(vm: Int, config: SystemConfig) -> Bool {
         let machine = config.vms[vm]
-        return !machine.consoleBackend && !machine.blockBackend && (machine.disk == nil || machine.isLinux)
+        return !machine.consoleBackend && !machine.blockBackend
     }
 
     /// The physical pages a restarting VM keeps: its split-driver rings
-    /// (xenstore, blkif and console: GuestReservedPages 5, 4 and 3), when a
+    /// (GuestReservedPages 5 to 3: xenstore, an unused page, console), when a
     /// driver domain shares them. Nil without a driver domain.
     static func keptPages(of vm: Int) -> Range<UInt>? {
         guard SplitConsole.backend != nil, let console = SplitConsole.ringPage(of: vm) else { return nil }
@@ -148,7 +146,6 @@ enum VMRestart {
             hv_isb()
             Machines.table[vm].vgic = VMCreation.virtualGIC(for: payload.config.vms[vm])  // nothing the old channels raised
             SplitConsole.reconnect(vm: vm, config: payload.config)
-            BlockPlumbing.reconnect(vm: vm, config: payload.config)
             XenstorePlumbing.reconnect(vm: vm, config: payload.config)
         }
         BootArgumentsPage.appendPhysicalBase(vm: vm, config: payload.config, platform: platform)
