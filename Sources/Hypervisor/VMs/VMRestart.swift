@@ -9,10 +9,10 @@ import HypervisorCore
 /// unmapped, the same scheduler parameters. What it granted is withdrawn at
 /// once (GrantWithdrawal): its grant table cleared and the pages other VMs
 /// mapped from it taken back, before its memory is touched. A front end keeps
-/// its split-driver ring pages (console, xenstore), their grants and the
-/// back end's ports (SplitConsole, XenstorePlumbing `reconnect`), and asks the xenstore server to start its connection afresh;
-/// the new kernel starts once the server has answered (XenstorePlumbing).
-/// Only the VM that asks is touched.
+/// its split-driver ring pages (console, xenstore), their grants and the back
+/// end's ports (SplitConsole, XenstorePlumbing `reconnect`), and asks the
+/// xenstore server to start its connection afresh; the new kernel starts once
+/// the server has answered (XenstorePlumbing). Only the VM that asks is touched.
 ///
 /// The load is the VM's own work: it stays admitted with its parameters and,
 /// whenever the scheduler gives it the CPU, its VCPU runs load steps
@@ -132,7 +132,7 @@ enum VMRestart {
         loading[vm] = false
         // Its channels and grants go only now, and the split drivers' come back
         // at once (in the order of boot, so the ports are boot's): a back end
-        // never sees its front end's boot-time port closed.
+        // never sees the port it was bound to at boot closed.
         CrossCPU.withLock(LOCK_SHARED_TABLES) {
             EventAndGrantTables.release(vm: vm)
             EventAndGrantTables.attachBootPage(vm: vm)
