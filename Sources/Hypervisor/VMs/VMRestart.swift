@@ -30,7 +30,14 @@ enum VMRestart {
         var longestStep = TimeSpan.zero
         /// Mappings of its pages other VMs held, taken back at the request.
         var revokedMappings = 0
+        /// When the load was complete (it may then wait for the xenstore reset).
+        var loaded: Instant? = nil
     }
+
+    /// How long a loaded VM waits for the xenstore server's reset before it
+    /// starts anyway (the server answers within its period; this only bounds
+    /// a server that no longer serves, which is reported).
+    static let resetPatience = TimeSpan.milliseconds(1000)
 
     nonisolated(unsafe) static var pending = InlineArray<8, Pending?>(repeating: nil)
     /// Which VMs have a load under way: read on every return to a guest, so a flag, not `pending`.
@@ -112,17 +119,25 @@ enum VMRestart {
     /// before a Linux load of tens of milliseconds is done).
     static func work(vm: Int) {
         guard var restart = pending[vm], let platform = SystemBoot.platform else { return }
-        if restart.load.isDone {
-            if !XenstorePlumbing.awaitingReset(vm: vm) { complete(vm: vm) }
-            return
+        if !restart.load.isDone {
+            let began = Clock.now
+            restart.load.step(platform: platform)
+            let took = Clock.now.since(began)
+            restart.worked += took
+            restart.longestStep = max(restart.longestStep, took)
+            if restart.load.isDone { restart.loaded = Clock.now }
+            pending[vm] = restart
         }
-        let began = Clock.now
-        restart.load.step(platform: platform)
-        let took = Clock.now.since(began)
-        restart.worked += took
-        restart.longestStep = max(restart.longestStep, took)
-        pending[vm] = restart
-        if restart.load.isDone, !XenstorePlumbing.awaitingReset(vm: vm) { complete(vm: vm) }
+        guard let loaded = restart.loaded else { return }
+        guard XenstorePlumbing.awaitingReset(vm: vm) else { return complete(vm: vm) }
+        if Clock.now.since(loaded) >= resetPatience {
+            var out = Console()
+            out.write("Apus: VM ")
+            Machines.table[vm].writeName(to: &out)
+            out.write(": the xenstore server did not reset its connection within 1 s; started anyway")
+            out.newline()
+            complete(vm: vm)
+        }
     }
 
     private static func complete(vm: Int) {
