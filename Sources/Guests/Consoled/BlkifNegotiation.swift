@@ -10,15 +10,15 @@ import Xenstore
 /// (Initialised) it maps that ring, binds to that port, serves it and says
 /// Connected; when the front end closes it lets go of both and waits for a
 /// new connection (InitWait). Apus's own front ends (BlockFrontend) and
-/// Linux's xen-blkfront connect the same way.
+/// Linux's xen-blkfront connect the same way. The decisions are the pure
+/// BlkifBackendHandshake's (host-tested); this carries them out.
 enum BlkifNegotiation {
     /// Grant-window pages 8 + domid hold the blkif rings front ends grant
     /// (0: console rings, 16: xenstore rings).
     static let firstWindowPage: UInt32 = 8
     static let windowBase: UInt32 = 0x3000_0000
 
-    nonisolated(unsafe) static var backendState = InlineArray<7, XenbusState>(repeating: .unknown)
-    nonisolated(unsafe) static var connected = InlineArray<7, Bool>(repeating: false)
+    nonisolated(unsafe) static var handshakes = InlineArray<7, BlkifBackendHandshake>(repeating: BlkifBackendHandshake())
     nonisolated(unsafe) static var mapHandle = InlineArray<7, UInt32>(repeating: 0)
     nonisolated(unsafe) static var boundPort = InlineArray<7, UInt32>(repeating: 0)
     nonisolated(unsafe) static var connections: UInt32 = 0
@@ -36,7 +36,7 @@ enum BlkifNegotiation {
                 w.append("vbd")
                 w.append(0)
             }
-            setState(index, .initWait)
+            carryOut(index, handshakes[index].start(), front: front)
         }
     }
 
@@ -44,25 +44,13 @@ enum BlkifNegotiation {
     static func update() {
         lookups &+= 1
         for index in 0..<BlockBackend.count {
-            guard let disk = BlockBackend.disks[index]?.disk, backendState[index] != .unknown else { continue }
+            guard let disk = BlockBackend.disks[index]?.disk, handshakes[index].state != .unknown else { continue }
             let front = UInt32(disk.domain)
             guard let value = XenstoreLocal.readDecimal({ w in
                 XenstoreToolstack.path(.frontend, front, &w)
                 w.append("/state")
             }) else { continue }
-            let state = XenbusState(rawValue: value)
-            if state == .initialised || state == .connected {
-                if !connected[index] { connect(index, front: front) }
-            } else if state == .closing {
-                disconnect(index)
-                setState(index, .closing)
-            } else if state == .closed || state == .initialising {
-                disconnect(index)
-                if backendState[index] != .initWait {
-                    setState(index, .closed)
-                    setState(index, .initWait)
-                }
-            }
+            carryOut(index, handshakes[index].frontendChanged(to: XenbusState(rawValue: value)), front: front)
         }
     }
 
@@ -71,11 +59,18 @@ enum BlkifNegotiation {
     /// hypervisor already took the ring page back, so the unmap only frees the
     /// handle) and the back end waits for the new kernel's blkfront in InitWait.
     static func frontendRestarted(_ front: UInt32) {
-        for index in 0..<BlockBackend.count where backendState[index] != .unknown {
+        for index in 0..<BlockBackend.count {
             guard let disk = BlockBackend.disks[index]?.disk, UInt32(disk.domain) == front else { continue }
-            disconnect(index)
-            setState(index, .initWait)
+            carryOut(index, handshakes[index].frontendRestarted(), front: front)
         }
+    }
+
+    /// Does what the handshake decided, in its order.
+    private static func carryOut(_ index: Int, _ reaction: BlkifBackendHandshake.Reaction, front: UInt32) {
+        if reaction.disconnect { disconnect(index) }
+        if reaction.connect { connect(index, front: front) }
+        if reaction.first != .unknown { setState(index, reaction.first) }
+        if reaction.then != .unknown { setState(index, reaction.then) }
     }
 
     /// Maps `ring-ref`, binds `event-channel`, switches the disk over and says Connected:
@@ -115,10 +110,9 @@ enum BlkifNegotiation {
         EventChannels.setHandler(port: localPort, diskEvent)
         mapHandle[index] = mapping.handle
         boundPort[index] = localPort
-        connected[index] = true
         everConnected[index] = true
         connections &+= 1
-        setState(index, .connected)
+        carryOut(index, handshakes[index].connected(), front: front)
         var out = GuestConsole()
         out.write("VBD dom=")
         out.write(decimal: front)
@@ -135,12 +129,11 @@ enum BlkifNegotiation {
     /// Lets go of a connected ring: no longer served, the port closed and
     /// the front end's page unmapped.
     private static func disconnect(_ index: Int) {
-        guard connected[index], let disk = BlockBackend.disks[index]?.disk else { return }
+        guard let disk = BlockBackend.disks[index]?.disk else { return }
         BlockBackend.disks[index]!.disconnect()
         _ = EventChannels.close(boundPort[index])
         let address = windowBase &+ (firstWindowPage &+ UInt32(disk.domain)) &* 4096
         _ = GrantTable.unmap(handle: mapHandle[index], at: address)
-        connected[index] = false
         var out = GuestConsole()
         out.write("VBD dom=")
         out.write(decimal: UInt32(disk.domain))
@@ -150,7 +143,6 @@ enum BlkifNegotiation {
 
     private static func setState(_ index: Int, _ state: XenbusState) {
         guard let disk = BlockBackend.disks[index]?.disk else { return }
-        backendState[index] = state
         XenstoreToolstack.write(.backend, UInt32(disk.domain), "state") { $0.appendDecimal(state.rawValue) }
     }
 

@@ -9,10 +9,10 @@ import HypervisorCore
 /// unmapped, the same scheduler parameters. What it granted is withdrawn at
 /// once (GrantWithdrawal): its grant table cleared and the pages other VMs
 /// mapped from it taken back, before its memory is touched. A front end keeps
-/// its split-driver ring pages (console, xenstore), their grants and the
-/// back end's ports (SplitConsole, XenstorePlumbing `reconnect`), and asks the xenstore server to start its connection afresh;
-/// the new kernel starts once the server has answered (XenstorePlumbing).
-/// Only the VM that asks is touched.
+/// its split-driver ring pages (console, xenstore), their grants and the back
+/// end's ports (SplitConsole, XenstorePlumbing `reconnect`), and asks the
+/// xenstore server to start its connection afresh; the new kernel starts once
+/// the server has answered (XenstorePlumbing). Only the VM that asks is touched.
 ///
 /// The load is the VM's own work: it stays admitted with its parameters and,
 /// whenever the scheduler gives it the CPU, its VCPU runs load steps
@@ -30,7 +30,14 @@ enum VMRestart {
         var longestStep = TimeSpan.zero
         /// Mappings of its pages other VMs held, taken back at the request.
         var revokedMappings = 0
+        /// When the load was complete (it may then wait for the xenstore reset).
+        var loaded: Instant? = nil
     }
+
+    /// How long a loaded VM waits for the xenstore server's reset before it
+    /// starts anyway (the server answers within its period; this only bounds
+    /// a server that no longer serves, which is reported).
+    static let resetPatience = TimeSpan.milliseconds(1000)
 
     nonisolated(unsafe) static var pending = InlineArray<8, Pending?>(repeating: nil)
     /// Which VMs have a load under way: read on every return to a guest, so a flag, not `pending`.
@@ -112,17 +119,25 @@ enum VMRestart {
     /// before a Linux load of tens of milliseconds is done).
     static func work(vm: Int) {
         guard var restart = pending[vm], let platform = SystemBoot.platform else { return }
-        if restart.load.isDone {
-            if !XenstorePlumbing.awaitingReset(vm: vm) { complete(vm: vm) }
-            return
+        if !restart.load.isDone {
+            let began = Clock.now
+            restart.load.step(platform: platform)
+            let took = Clock.now.since(began)
+            restart.worked += took
+            restart.longestStep = max(restart.longestStep, took)
+            if restart.load.isDone { restart.loaded = Clock.now }
+            pending[vm] = restart
         }
-        let began = Clock.now
-        restart.load.step(platform: platform)
-        let took = Clock.now.since(began)
-        restart.worked += took
-        restart.longestStep = max(restart.longestStep, took)
-        pending[vm] = restart
-        if restart.load.isDone, !XenstorePlumbing.awaitingReset(vm: vm) { complete(vm: vm) }
+        guard let loaded = restart.loaded else { return }
+        guard XenstorePlumbing.awaitingReset(vm: vm) else { return complete(vm: vm) }
+        if Clock.now.since(loaded) >= resetPatience {
+            var out = Console()
+            out.write("Apus: VM ")
+            Machines.table[vm].writeName(to: &out)
+            out.write(": the xenstore server did not reset its connection within 1 s; started anyway")
+            out.newline()
+            complete(vm: vm)
+        }
     }
 
     private static func complete(vm: Int) {
@@ -132,7 +147,7 @@ enum VMRestart {
         loading[vm] = false
         // Its channels and grants go only now, and the split drivers' come back
         // at once (in the order of boot, so the ports are boot's): a back end
-        // never sees its front end's boot-time port closed.
+        // never sees the port it was bound to at boot closed.
         CrossCPU.withLock(LOCK_SHARED_TABLES) {
             EventAndGrantTables.release(vm: vm)
             EventAndGrantTables.attachBootPage(vm: vm)
