@@ -36,4 +36,24 @@ final class BenchScriptTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(Int(row[2]) ?? 0, 30, "jobs, \(path) \(scheduler)\n" + output)
         }
     }
+    /// The disk table of make bench (Tests/Bench/disk-bench.sh), one run per front end: it ends
+    /// with status 0 and prints both rows with positive figures (their size is not judged:
+    /// QEMU completes disk requests in host time). DiskBenchTests checks what the runs wrote.
+    func testTheDiskTableHasARowPerFrontEnd() throws {
+        let script = QEMU.repository.appendingPathComponent("Tests/Bench/disk-bench.sh")
+        let run = try runCommand(script, environment: ["BUILD": QEMU.buildDirectory.path, "RUNS": "1"])
+        let output = run.output
+        XCTAssertEqual(run.status, 0, output)
+        let lines = output.split(separator: "\n").map { String($0) }
+        XCTAssertTrue(lines.contains { $0.hasPrefix("QEMU (disk throughput): ") }, output)
+        for (label, measuresEachRead) in [("Linux blkfront", false), ("Apus front end", true)] {
+            let row = lines.first { $0.hasPrefix(label + " ") }.map { $0.dropFirst(label.count).split(separator: " ") } ?? []
+            XCTAssertEqual(row.count, 4, label + "\n" + output)
+            guard row.count == 4 else { continue }
+            for column in 0..<3 { XCTAssertGreaterThan(Double(row[column]) ?? 0, 0, label + "\n" + output) }
+            // Only the disk guest times each 4 KiB read; Linux's dd gives the elapsed time of all.
+            XCTAssertEqual(row[3] == "-", !measuresEachRead, label + "\n" + output)
+            if measuresEachRead { XCTAssertGreaterThan(Double(row[3]) ?? 0, 0, label + "\n" + output) }
+        }
+    }
 }
