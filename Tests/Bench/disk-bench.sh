@@ -68,11 +68,13 @@ diskbench() {
   grep -F -- "[$1] DISKBENCH op=$2 " <<<"$3" | head -n 1 | sed -n 's/.* bytes=\([0-9]*\) ns=\([0-9]*\).*/\1 \2/p'
 }
 
-# One run's figures, "write_MiB/s read_MiB/s read4k_us read4k_max_us", from the
-# console $3 of system $2 whose measuring VM is $1. Linux's spans each include
-# starting one dd (its `op=start` line): that is taken off.
+# One run's figures, "write_MiB/s read_MiB/s read4k_us each_mean_us each_max_us",
+# from the console $3 of system $2 whose measuring VM is $1. Linux's spans each
+# include starting one dd (its `op=start` line): that is taken off. Each read:
+# Linux's block layer's issue -> completion (`op=read-4k-each`), the disk
+# guest's request -> completion seen (`BENCH guest disk-read-4k`).
 figures() {
-  local source=$1 name=$2 output=$3 start=0 op bytes ns max=-
+  local source=$1 name=$2 output=$3 start=0 op bytes ns each
   local -a values=()
   if [ "$source" = linux ]; then
     read -r _ start <<<"$(diskbench linux start "$output")"
@@ -89,18 +91,20 @@ figures() {
       values+=("$(awk -v b="$bytes" -v ns="$ns" 'BEGIN { printf "%.2f", b / 1048576 / (ns / 1e9) }')")
     fi
   done
-  if [ "$source" = disk ]; then
-    max=$(grep -F -- "[disk] BENCH guest disk-read-4k " <<<"$output" | head -n 1 | sed -n 's/.* max=\([0-9]*\)$/\1/p')
-    [ -n "$max" ] || fail "$name: no BENCH line for disk-read-4k" "$output"
-    max=$(awk -v ns="$max" 'BEGIN { printf "%.1f", ns / 1000 }')
+  if [ "$source" = linux ]; then
+    each=$(grep -F -- "[linux] DISKBENCH op=read-4k-each " <<<"$output" | head -n 1 |
+      sed -n 's/.* n=[1-9][0-9]* mean_ns=\([0-9]*\) max_ns=\([0-9]*\)$/\1 \2/p')
+  else
+    each=$(grep -F -- "[disk] BENCH guest disk-read-4k " <<<"$output" | head -n 1 |
+      sed -n 's/.* n=[1-9][0-9]* min=[0-9]* mean=\([0-9]*\) p99=[0-9]* max=\([0-9]*\)$/\1 \2/p')
   fi
-  echo "${values[*]} $max"
+  [ -n "$each" ] || fail "$name: no line timing each 4 KiB read" "$output"
+  echo "${values[*]} $(awk -v m="${each% *}" -v x="${each#* }" 'BEGIN { printf "%.1f %.1f", m / 1000, x / 1000 }')"
 }
 
-# "median (min..max)" of the numbers on stdin ("-" when they are "-": not measured).
+# "median (min..max)" of the numbers on stdin.
 summary() {
   sort -g | awk '{ v[NR] = $1 } END {
-    if (v[1] == "-") { print "-"; exit }
     if (NR % 2) m = v[(NR + 1) / 2]; else m = (v[NR / 2] + v[NR / 2 + 1]) / 2
     if (NR == 1) print v[1]; else printf "%s (%s..%s)\n", m, v[1], v[NR] }'
 }
@@ -120,7 +124,7 @@ for entry in "${PATHS[@]}"; do
     runs+=("$(figures "$source" "$system" "$RUN_OUTPUT")")
   done
   row="$label"
-  for column in 1 2 3 4; do
+  for column in 1 2 3 4 5; do
     row+="|$(printf '%s\n' "${runs[@]}" | cut -d' ' -f$column | summary)"
   done
   ROWS+=("$row")
@@ -128,12 +132,13 @@ done
 
 echo "QEMU (disk throughput): Linux's xen-blkfront and Apus's own front end, the same driver domain and"
 echo "disk slice (Configs/bench-linux-disk.dts, Configs/bench-apus-disk.dts): 4 MiB written, then read,"
-echo "in the largest requests each front end makes, then 1000 4 KiB reads one at a time. Virtual time"
+echo "in the largest requests each front end makes, then 1000 4 KiB reads one at a time (4 KiB read:"
+echo "elapsed / 1000; each: every read timed, Linux's by its block layer's tracepoints). Virtual time"
 echo "under -icount shift=0,sleep=off; QEMU completes disk requests in host time, so runs vary: median"
 echo "(min..max) of $RUNS runs each."
-format="%-15s  %-24s  %-24s  %-24s  %s\n"
-printf "$format" path "write MiB/s" "read MiB/s" "4 KiB read us" "4 KiB max us"
+format="%-15s  %-22s  %-22s  %-22s  %-22s  %s\n"
+printf "$format" path "write MiB/s" "read MiB/s" "4 KiB read us" "each: mean us" "each: max us"
 for row in "${ROWS[@]}"; do
-  IFS='|' read -r label write read latency max <<<"$row"
-  printf "$format" "$label" "$write" "$read" "$latency" "$max"
+  IFS='|' read -r label write read latency mean max <<<"$row"
+  printf "$format" "$label" "$write" "$read" "$latency" "$mean" "$max"
 done

@@ -61,6 +61,9 @@ final class DiskBenchTests: XCTestCase {
         XCTAssertFalse(run.output.contains("apus-init: shell on hvc0"), run.transcript)
         XCTAssertEqual(report.records("DISKBENCH", of: "linux").filter { $0["op"] == "start" }.count, 1, run.transcript)
         assertTimedLines(report, of: "linux", run)
+        // The traced pass timed every 4 KiB read from issue to completion.
+        XCTAssertEqual(report.records("DISKBENCH", of: "linux").first { $0["op"] == "read-4k-each" }?["n"],
+                       String(blockReads), run.transcript)
         // dd wrote 4 MiB of zeros over the whole slice, through blkfront and the back end.
         XCTAssertTrue(image[sliceStart..<(sliceStart + sliceBytes)].allSatisfy { $0 == 0 },
                       "the slice is not all zeros" + run.transcript)
