@@ -136,7 +136,7 @@ echo "in the largest requests each front end makes, then 1000 4 KiB reads one at
 echo "elapsed / 1000; each: every read timed, Linux's by its block layer's tracepoints). Virtual time"
 echo "under -icount shift=0,sleep=off; QEMU completes disk requests in host time, so runs vary: median"
 echo "(min..max) of $RUNS runs each."
-format="%-15s  %-22s  %-22s  %-22s  %-22s  %s\n"
+format="%-15s  %-24s  %-24s  %-22s  %-22s  %s\n"
 printf "$format" path "write MiB/s" "read MiB/s" "4 KiB read us" "each: mean us" "each: max us"
 for row in "${ROWS[@]}"; do
   IFS='|' read -r label write read latency mean max <<<"$row"
