@@ -488,7 +488,7 @@ $(BUILD)/guestkit/guestkit.o: $(GUESTKIT_SRCS) $(BUILD)/guestkit/sources.txt $(B
 		-c $(GUESTKIT_SRCS) -o $@
 	@touch $@
 
-$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/guestkit/guestkit.o $(wildcard $(GUEST_INCLUDE)/*.h) $(call option,PLATFORM)
+$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/xenstore/xenstore.o $(BUILD)/guestkit/guestkit.o $(wildcard $(GUEST_INCLUDE)/*.h) $(call option,PLATFORM)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name GuestRuntime \
 		-emit-module -emit-module-path $(BUILD)/guest-runtime/GuestRuntime.swiftmodule \

@@ -1,6 +1,6 @@
 // Bootargs of the disk guest (docs/GUESTS.md, "Disk guest"):
 //   [path=direct] virtio=0x<transport base> irq=<INTID> physical-base=0x<where RAM really is>
-//   path=split blkif=<appended by the hypervisor: the disk the driver domain serves>
+//   path=split: the disk the driver domain serves (the VM's `disk`, found through xenstore)
 //   path=both: the keys of both (mode=roundtrip only): times `count` direct reads, then `count` split reads
 //   mode=write|verify sectors=<n> [first=<n>] [seed=<n>]
 //   mode=roundtrip count=<n> [first=<n>] [seed=<n>]
@@ -14,9 +14,9 @@ public struct DiskGuestArguments: Sendable {
     /// Which disk: the guest's own virtio-blk device, or the driver domain's back end.
     public enum Path: Equatable, Sendable {
         case direct
-        case split(BlockFrontendArguments)
+        case split
         /// The guest's own device and the driver domain's disk, measured one after the other (roundtrip only).
-        case both(BlockFrontendArguments)
+        case both
     }
 
     public enum Mode: Equatable, Sendable {
@@ -54,7 +54,7 @@ public struct DiskGuestArguments: Sendable {
     public init(_ arguments: BootArguments) throws(GuestArgumentError) {
         if arguments.firstUnknownWord(isKnown: Self.isKnownKey) != nil {
             throw GuestArgumentError("key", .unknownValue,
-                                     "unknown key (known: path virtio irq physical-base blkif mode seed first sectors count lines)")
+                                     "unknown key (known: path virtio irq physical-base mode seed first sectors count lines)")
         }
         let split: Bool
         let direct: Bool
@@ -79,14 +79,7 @@ public struct DiskGuestArguments: Sendable {
             physicalBase = 0
             interrupt = 0
         }
-        if split {
-            guard let disk = try BlockFrontendArguments.parse(arguments) else {
-                throw GuestArgumentError("blkif", .missing, "missing: this VM has no `disk` (docs/BLOCK.md)")
-            }
-            path = direct ? .both(disk) : .split(disk)
-        } else {
-            path = .direct
-        }
+        path = split ? (direct ? .both : .split) : .direct
 
         if arguments.value("mode", equals: "write") {
             mode = .write
@@ -138,7 +131,7 @@ public struct DiskGuestArguments: Sendable {
     }
 
     public static func isKnownKey(_ key: UnsafeRawBufferPointer) -> Bool {
-        BootArguments.key(key, is: "path") || BootArguments.key(key, is: "blkif") || BootArguments.key(key, is: "virtio")
+        BootArguments.key(key, is: "path") || BootArguments.key(key, is: "virtio")
             || BootArguments.key(key, is: "irq")
             || BootArguments.key(key, is: "physical-base") || BootArguments.key(key, is: "mode")
             || BootArguments.key(key, is: "seed") || BootArguments.key(key, is: "first")

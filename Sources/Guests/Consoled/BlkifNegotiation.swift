@@ -4,29 +4,17 @@ import GuestSupport
 import HypervisorCore
 import Xenstore
 
-/// XenbusState (xen/include/public/io/xenbus.h).
-struct XenbusState: Equatable {
-    let rawValue: UInt32
-    static let unknown = XenbusState(rawValue: 0)
-    static let initialising = XenbusState(rawValue: 1)
-    static let initWait = XenbusState(rawValue: 2)
-    static let initialised = XenbusState(rawValue: 3)
-    static let connected = XenbusState(rawValue: 4)
-    static let closing = XenbusState(rawValue: 5)
-    static let closed = XenbusState(rawValue: 6)
-}
-
 /// The block back end's half of Xen's xenbus handshake (docs/BLOCK.md), for
 /// every disk the toolstack published: it watches the front end's `state`,
 /// and when the front end has written `ring-ref` and `event-channel`
 /// (Initialised) it maps that ring, binds to that port, serves it and says
 /// Connected; when the front end closes it lets go of both and waits for a
-/// new connection (InitWait). A front end that never uses xenstore (Apus's
-/// own) is served on its boot-time ring meanwhile.
+/// new connection (InitWait). Apus's own front ends (BlockFrontend) and
+/// Linux's xen-blkfront connect the same way.
 enum BlkifNegotiation {
-    /// Grant-window pages 24 + domid hold rings mapped through xenstore
-    /// (0: consoles, 8: boot-time blkif rings, 16: xenstore rings).
-    static let firstWindowPage: UInt32 = 24
+    /// Grant-window pages 8 + domid hold the blkif rings front ends grant
+    /// (0: console rings, 16: xenstore rings).
+    static let firstWindowPage: UInt32 = 8
     static let windowBase: UInt32 = 0x3000_0000
 
     nonisolated(unsafe) static var backendState = InlineArray<7, XenbusState>(repeating: .unknown)
@@ -39,7 +27,7 @@ enum BlkifNegotiation {
     static func start() {
         guard XenstoreService.store != nil else { return }
         for index in 0..<BlockBackend.count {
-            guard let disk = BlockBackend.disks[index]?.disk, BlockBackend.disks[index]?.sliceFits == true else { continue }
+            guard let disk = BlockBackend.disks[index]?.disk else { continue }
             let front = UInt32(disk.domain)
             XenstoreLocal.request(.watch, "watch") { w in
                 XenstoreToolstack.path(.frontend, front, &w)
@@ -107,7 +95,7 @@ enum BlkifNegotiation {
             return refuse(front, "event-channel could not be bound")
         }
         let localPort = UInt32(port)
-        guard BlockBackend.disks[index]!.switchRing(to: UnsafeMutableRawPointer(bitPattern: UInt(address))!, port: localPort) else {
+        guard BlockBackend.disks[index]!.connect(ring: UnsafeMutableRawPointer(bitPattern: UInt(address))!, port: localPort) else {
             _ = EventChannels.close(localPort)
             _ = GrantTable.unmap(handle: mapping.handle, at: address)
             return refuse(front, "ring unusable")
@@ -132,11 +120,11 @@ enum BlkifNegotiation {
         out.newline()
     }
 
-    /// Lets go of a connected ring: back to the boot-time ring (still
-    /// mapped), then the port closed and the front end's page unmapped.
+    /// Lets go of a connected ring: no longer served, the port closed and
+    /// the front end's page unmapped.
     private static func disconnect(_ index: Int) {
         guard connected[index], let disk = BlockBackend.disks[index]?.disk else { return }
-        _ = BlockBackend.disks[index]!.switchRing(to: UnsafeMutableRawPointer(bitPattern: UInt(disk.ring))!, port: disk.port)
+        BlockBackend.disks[index]!.disconnect()
         _ = EventChannels.close(boundPort[index])
         let address = windowBase &+ (firstWindowPage &+ UInt32(disk.domain)) &* 4096
         _ = GrantTable.unmap(handle: mapHandle[index], at: address)

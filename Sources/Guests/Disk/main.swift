@@ -33,11 +33,11 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     let memoryEnd = UInt64(widening: UInt32(UInt(bitPattern: bootargs)) | 0xFFF) + 1
     switch arguments.path {
     case .direct: runDirect(arguments, memoryEnd: memoryEnd)
-    case .split(let disk): runSplit(arguments, disk: disk)
-    case .both(let disk):
+    case .split: runSplit(arguments)
+    case .both:
         // The same reads, one path after the other, under the same load.
         runDirect(arguments, memoryEnd: memoryEnd)
-        runSplit(arguments, disk: disk)
+        runSplit(arguments)
     }
     if arguments.lines > 0 { ConsoleLines.time(arguments.lines) }
     Hypervisor.shutdown(.powerOff)
@@ -74,12 +74,11 @@ func runDirect(_ arguments: DiskGuestArguments, memoryEnd: UInt64) {
     DiskModes.reportInterrupts(disk, to: &out)
 }
 
-/// The disk the driver domain's block back end serves (docs/BLOCK.md).
-func runSplit(_ arguments: DiskGuestArguments, disk: BlockFrontendArguments) {
+/// The disk the driver domain's block back end serves (docs/BLOCK.md),
+/// found and connected through xenstore.
+func runSplit(_ arguments: DiskGuestArguments) {
     var out = GuestConsole()
-    guard var frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.open(disk, sharedInfo: $0) }) else {
-        out.write("ERROR no shared_info or grant table for the block front end")
-        out.newline()
+    guard var frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.connect(sharedInfo: $0) }) else {
         check("disk-device", false)
         Hypervisor.shutdown(.crash)
     }
