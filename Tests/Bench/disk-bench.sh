@@ -15,7 +15,7 @@
 #
 # Environment: BUILD (default build), PLATFORM (vexpress-a15, the default; virt
 # has no Linux disk yet), RAM_MB (default 256), QEMU (default qemu-system-arm),
-# RUNS (boots per system, default 3), BENCH_TIMEOUT (seconds per run, default 600).
+# RUNS (boots per system, default 3), BENCH_TIMEOUT (seconds per run, default 300).
 set -u -o pipefail
 
 BUILD=${BUILD:-build}
@@ -23,7 +23,7 @@ PLATFORM=${PLATFORM:-vexpress-a15}
 RAM_MB=${RAM_MB:-256}
 QEMU=${QEMU:-qemu-system-arm}
 RUNS=${RUNS:-3}
-BENCH_TIMEOUT=${BENCH_TIMEOUT:-600}
+BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
 LARGE_IMAGES=0x81800000 # Configs/bench-linux-disk.dts, hypervisor { large-images }
 
 if [ "$PLATFORM" != vexpress-a15 ]; then
