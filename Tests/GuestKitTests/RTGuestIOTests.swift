@@ -43,7 +43,6 @@ final class RTGuestIOTests: XCTestCase {
         XCTAssertEqual(problem("io=direct virtio=0x1c130410 irq=74 physical-base=0x81400000")?.1, .outOfRange)
         XCTAssertEqual(problem("io=direct virtio=0x1c130400 irq=7 physical-base=0x81400000")?.0, "irq")
         XCTAssertEqual(problem("io=direct virtio=0x1c130400 irq=74")?.0, "physical-base")
-        XCTAssertEqual(problem("io=split")?.0, "blkif")
         XCTAssertEqual(problem("io=direct virtio=0x1c130400 irq=74 physical-base=0x81400000 io-task=2")?.0, "io-task")
     }
 }

@@ -66,6 +66,18 @@ enum BlkifNegotiation {
         }
     }
 
+    /// `front`'s domain restarted (its xenstore connection was reset and its
+    /// entries written again): whatever it had connected is let go (the
+    /// hypervisor already took the ring page back, so the unmap only frees the
+    /// handle) and the back end waits for the new kernel's blkfront in InitWait.
+    static func frontendRestarted(_ front: UInt32) {
+        for index in 0..<BlockBackend.count where backendState[index] != .unknown {
+            guard let disk = BlockBackend.disks[index]?.disk, UInt32(disk.domain) == front else { continue }
+            disconnect(index)
+            setState(index, .initWait)
+        }
+    }
+
     /// Maps `ring-ref`, binds `event-channel`, switches the disk over and says Connected:
     /// `VBD dom=<d> ring-ref=<r> event-channel=<e> port=<p> connected`, or `ERROR vbd dom=<d>: <why>`.
     private static func connect(_ index: Int, front: UInt32) {
