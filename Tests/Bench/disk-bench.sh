@@ -6,15 +6,16 @@
 #                    Linux/disk-bench (dd with O_DIRECT on /dev/xvda)
 #   Apus front end   Configs/bench-apus-disk.dts: the disk guest, mode=throughput
 # Same driver domain, same disk slice (sectors 2048..10239 of a fresh 16 MiB
-# image on transport 3), same reservations. Each system boots RUNS times under
+# image on the driver domain's transport: 3 on vexpress-a15, 31 on virt, whose
+# versions are in Configs/virt/), same reservations. Each system boots RUNS times under
 # -icount shift=0,sleep=off; the table shows the median and the spread
 # (min..max) of the runs. Times are virtual time (Linux's clock and the disk
 # guest's counter follow the instruction count), but QEMU completes disk
 # requests in host time, so runs differ. A run that does not power off cleanly,
 # fails a check or lacks a line fails the script, with its console.
 #
-# Environment: BUILD (default build), PLATFORM (vexpress-a15, the default; virt
-# has no Linux disk yet), RAM_MB (default 256), QEMU (default qemu-system-arm),
+# Environment: BUILD (default build), PLATFORM (vexpress-a15, the default, or
+# virt), RAM_MB (default 256), QEMU (default qemu-system-arm),
 # RUNS (boots per system, default 3), BENCH_TIMEOUT (seconds per run, default 300).
 set -u -o pipefail
 
@@ -24,12 +25,21 @@ RAM_MB=${RAM_MB:-256}
 QEMU=${QEMU:-qemu-system-arm}
 RUNS=${RUNS:-3}
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-300}
-LARGE_IMAGES=0x81800000 # Configs/bench-linux-disk.dts, hypervisor { large-images }
-
-if [ "$PLATFORM" != vexpress-a15 ]; then
-  echo "QEMU (disk throughput): not measured on $PLATFORM (Linux's disk runs on vexpress-a15 only so far)"
-  exit 0
-fi
+# Where each machine's systems are, and the large-image pack's address
+# (bench-linux-disk.dts, hypervisor { large-images }).
+case $PLATFORM in
+  vexpress-a15)
+    SYSTEMS_DIR=$BUILD/systems
+    MACHINE=(-M vexpress-a15,virtualization=on -global pl041.audiodev=none)
+    LARGE_IMAGES=0x81800000 ;;
+  virt)
+    SYSTEMS_DIR=$BUILD/virt/systems
+    MACHINE=(-M virt,virtualization=on)
+    LARGE_IMAGES=0x41800000 ;;
+  *)
+    echo "disk-bench: PLATFORM=$PLATFORM is not a known value: use PLATFORM=vexpress-a15 (default) or PLATFORM=virt" >&2
+    exit 1 ;;
+esac
 [[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || { echo "disk-bench: RUNS=$RUNS is not a positive number" >&2; exit 1; }
 
 fail() {
@@ -41,15 +51,15 @@ fail() {
 DISKS=$(mktemp -d "${TMPDIR:-/tmp}/apus-disk-bench.XXXXXX") || fail "no temporary directory"
 trap 'rm -rf "$DISKS"' EXIT
 
-# Boots $BUILD/systems/$1.elf (extra QEMU arguments after the name) on a fresh
+# Boots $SYSTEMS_DIR/$1.elf (extra QEMU arguments after the name) on a fresh
 # disk and leaves its console, with CR removed, in RUN_OUTPUT.
 boot() {
-  local name=$1 elf="$BUILD/systems/$1.elf" status
+  local name=$1 elf="$SYSTEMS_DIR/$1.elf" status
   shift
   [ -f "$elf" ] || fail "$elf is missing: run make (or make bench) first"
   rm -f "$DISKS/split.img"
   truncate -s 16M "$DISKS/split.img" || fail "cannot create the disk image in $DISKS"
-  RUN_OUTPUT=$(timeout "$BENCH_TIMEOUT" "$QEMU" -M vexpress-a15,virtualization=on -global pl041.audiodev=none \
+  RUN_OUTPUT=$(timeout "$BENCH_TIMEOUT" "$QEMU" "${MACHINE[@]}" \
     -cpu cortex-a15 -m "${RAM_MB}M" -nographic -audiodev none,id=none -semihosting \
     -icount shift=0,sleep=off "$@" \
     -drive "if=none,id=split,format=raw,file=$DISKS/split.img" -device virtio-blk-device,drive=split \
@@ -111,7 +121,7 @@ summary() {
 
 # path label | system | measuring VM | extra QEMU arguments
 PATHS=(
-  "Linux blkfront|bench-linux-disk|linux|-device loader,file=$BUILD/systems/bench-linux-disk/large-images.pack,addr=$LARGE_IMAGES,force-raw=on"
+  "Linux blkfront|bench-linux-disk|linux|-device loader,file=$SYSTEMS_DIR/bench-linux-disk/large-images.pack,addr=$LARGE_IMAGES,force-raw=on"
   "Apus front end|bench-apus-disk|disk|"
 )
 ROWS=()
@@ -130,8 +140,8 @@ for entry in "${PATHS[@]}"; do
   ROWS+=("$row")
 done
 
-echo "QEMU (disk throughput): Linux's xen-blkfront and Apus's own front end, the same driver domain and"
-echo "disk slice (Configs/bench-linux-disk.dts, Configs/bench-apus-disk.dts): 4 MiB written, then read,"
+echo "QEMU (disk throughput, $PLATFORM): Linux's xen-blkfront and Apus's own front end, the same driver"
+echo "domain and disk slice (bench-linux-disk.dts, bench-apus-disk.dts): 4 MiB written, then read,"
 echo "in the largest requests each front end makes, then 1000 4 KiB reads one at a time (4 KiB read:"
 echo "elapsed / 1000; each: every read timed, Linux's by its block layer's tracepoints). Virtual time"
 echo "under -icount shift=0,sleep=off; QEMU completes disk requests in host time, so runs vary: median"
