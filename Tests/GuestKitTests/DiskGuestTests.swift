@@ -85,6 +85,20 @@ final class DiskGuestTests: XCTestCase {
         XCTAssertEqual(failure("\(base) mode=roundtrip count=1001"), "count outOfRange")
     }
 
+    func testThroughputNeedsSectorsAndCount() throws {
+        let parsed = try parse("\(base) mode=throughput sectors=8192 count=1000 first=8")
+        XCTAssertEqual(parsed.mode, .throughput)
+        XCTAssertEqual(parsed.sectors, 8192)
+        XCTAssertEqual(parsed.count, 1000)
+        XCTAssertEqual(parsed.first, 8)
+        XCTAssertEqual(failure("\(base) mode=throughput count=5"), "sectors missing")
+        XCTAssertEqual(failure("\(base) mode=throughput sectors=8"), "count missing")
+        XCTAssertEqual(failure("\(base) mode=throughput sectors=8 count=1001"), "count outOfRange")
+        XCTAssertEqual(failure("\(base) mode=throughput sectors=0 count=5"), "sectors outOfRange")
+        XCTAssertEqual(failure("path=both mode=throughput sectors=8 count=5 \(base)"),
+                       "path notAllowedHere")
+    }
+
     func testBothPathsNeedTheDevice() throws {
         let both = try parse("path=both mode=roundtrip count=200 virtio=0x1c130400 irq=74 physical-base=0x81400000")
         XCTAssertEqual(both.path, .both)

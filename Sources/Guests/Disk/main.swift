@@ -7,6 +7,7 @@ import HypervisorCore
 /// passed through to its VM. `mode=write` stores a pattern that `mode=verify`
 /// (a later boot, same disk image) checks; `mode=roundtrip` times 4 KiB reads
 /// (`path=both`: through its own device, then through the driver domain);
+/// `mode=throughput` times sequential writes and reads and 4 KiB reads;
 /// `lines=` then times console lines through the ring and through console_io.
 @c(guest_main)
 func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
@@ -92,6 +93,7 @@ func run<Disk: BlockDevice>(_ disk: inout Disk, _ arguments: DiskGuestArguments,
     case .write: DiskModes.write(&disk, arguments, to: &out)
     case .verify: DiskModes.verify(&disk, arguments, to: &out)
     case .roundtrip: DiskModes.roundTrips(&disk, arguments, benchName: benchName, to: &out)
+    case .throughput: DiskThroughput.run(&disk, arguments, to: &out)
     }
 }
 
@@ -106,6 +108,7 @@ func announce(_ arguments: DiskGuestArguments, vm: UInt32, to out: inout GuestCo
     case .write: out.write(" mode=write")
     case .verify: out.write(" mode=verify")
     case .roundtrip: out.write(" mode=roundtrip")
+    case .throughput: out.write(" mode=throughput")
     }
     switch arguments.path {
     case .direct: out.write(" path=direct")
