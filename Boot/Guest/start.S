@@ -51,6 +51,37 @@ start_after_header:
 2:  b       2b
 
 /*
+ * A secondary VCPU's entry (PSCI CPU_ON's entry point; the smp guest): r0 =
+ * the context id = the base of a 12 KiB block of its own stacks (IRQ below
+ * 4 KiB, abort/undefined below 8 KiB, SVC below 12 KiB). Vectors as above,
+ * then guest_secondary_main(base) in Swift; BSS is the primary's and stays.
+ */
+    .global guest_secondary_entry
+    .weak   guest_secondary_main        /* only guests that start secondaries define it */
+guest_secondary_entry:
+    mov     r4, r0
+    add     r1, r4, #4096
+    cps     #0x12
+    mov     sp, r1
+    add     r1, r4, #8192
+    cps     #0x17
+    mov     sp, r1
+    cps     #0x1b
+    mov     sp, r1
+    add     r1, r4, #12288
+    cps     #0x13
+    mov     sp, r1
+    ldr     r0, =guest_vectors
+    mcr     p15, 0, r0, c12, c0, 0      /* VBAR */
+    mrc     p15, 0, r0, c1, c0, 0
+    bic     r0, r0, #(1 << 13)
+    mcr     p15, 0, r0, c1, c0, 0
+    isb
+    mov     r0, r4
+    bl      guest_secondary_main
+3:  b       3b
+
+/*
  * Guest exception vectors. IRQs go to guest_irq(); every other exception is
  * a guest bug, reported by guest_exception(kind, frame) (which shuts down).
  */

@@ -13,6 +13,11 @@ public enum GIC {
     /// Enables the distributor and CPU interface (priority mask open).
     public static func enable() {
         g_mmio_write32(distributor + 0x000, 1)      // GICD_CTLR
+        enableCPUInterface()
+    }
+
+    /// Enables this VCPU's own CPU interface (a secondary VCPU's; the distributor is the VM's).
+    public static func enableCPUInterface() {
         g_mmio_write32(cpuInterface + 0x004, 0xF8)  // GICC_PMR
         g_mmio_write32(cpuInterface + 0x000, 1)     // GICC_CTLR
     }

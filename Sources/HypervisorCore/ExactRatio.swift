@@ -12,9 +12,12 @@
 // next integer. Ceilings test the remainder of the floor, in wrapping
 // arithmetic: it is below the denominator, so 64 bits hold it exactly.
 //
-// A ratio 1 / 2^k (QEMU's 62.5 MHz counter has 1/16 tick per nanosecond) is
-// a shift instead: the hypervisor converts its next event to ticks at every
-// decision, and the 96-bit fraction costs over a hundred instructions on armv7.
+// A ratio 1 / 2^k or 2^k / 1 (QEMU's 62.5 MHz counter: 1/16 tick per
+// nanosecond, 16 ns per tick) is a shift instead: the hypervisor converts its
+// clock and its next event at every decision, and the 96-bit fraction costs
+// over a hundred instructions on armv7. The shifts are built from 32-bit
+// halves (k < 32 as both terms are below 2^32): a variable 64-bit shift is a
+// libgcc call there.
 
 /// A rational factor numerator/denominator (both below 2^32) applied to
 /// 64-bit values exactly, with no division after `init`.
@@ -29,7 +32,9 @@ public struct ExactRatio: Sendable, Equatable {
     let fractionHigh: UInt64
     let fractionLow: UInt64
     /// k when the ratio is 1 / 2^k with k >= 1 (then x >> k is the floor); 0 otherwise.
-    let reciprocalShift: UInt64
+    let reciprocalShift: UInt32
+    /// k when the ratio is 2^k / 1 with k >= 1 (then x << k is the product); 0 otherwise.
+    let wholeShift: UInt32
 
     /// `numerator / denominator`, both reduced to at most 32 bits; a zero
     /// denominator counts as 1.
@@ -38,7 +43,9 @@ public struct ExactRatio: Sendable, Equatable {
         self.denominator = UInt64(widening: max(denominator, 1))
         (whole, remainder) = self.numerator.quotientAndRemainder(dividingBy: self.denominator)
         let powerOfTwo = self.denominator & (self.denominator - 1) == 0
-        reciprocalShift = self.numerator == 1 && powerOfTwo ? UInt64(clampingNonNegative: self.denominator.trailingZeroBitCount) : 0
+        reciprocalShift = self.numerator == 1 && powerOfTwo ? UInt32(truncatingIfNeeded: self.denominator.trailingZeroBitCount) : 0
+        let wholePowerOfTwo = remainder == 0 && whole > 1 && whole & (whole - 1) == 0
+        wholeShift = wholePowerOfTwo ? UInt32(truncatingIfNeeded: whole.trailingZeroBitCount) : 0
         // 2^96 * remainder / denominator as a 64-bit then a 32-bit digit.
         let (high, highRemainder) = self.denominator.dividingFullWidth((remainder, 0))
         let (low, lowRemainder) = (highRemainder &<< 32).quotientAndRemainder(dividingBy: self.denominator)
@@ -61,12 +68,14 @@ public struct ExactRatio: Sendable, Equatable {
         fractionHigh = 0
         fractionLow = 0
         reciprocalShift = 0
+        wholeShift = 0
     }
 
     /// floor(x * numerator / denominator), nil when that exceeds 64 bits.
     @inline(__always)
     public func floor(_ x: UInt64) -> UInt64? {
-        if reciprocalShift != 0 { return x &>> reciprocalShift }
+        if reciprocalShift != 0 { return Self.shiftedRight(x, by: reciprocalShift) }
+        if wholeShift != 0 { return Self.shiftedLeft(x, by: wholeShift) }
         let (wholePart, overflow) = x.multipliedReportingOverflow(by: whole)
         guard !overflow else { return nil }
         guard remainder != 0 else { return wholePart }
@@ -79,7 +88,7 @@ public struct ExactRatio: Sendable, Equatable {
     public func ceiling(_ x: UInt64) -> UInt64? {
         if reciprocalShift != 0 {
             // Below 2^63 for k >= 1: adding 1 cannot overflow.
-            let down = x &>> reciprocalShift
+            let down = Self.shiftedRight(x, by: reciprocalShift)
             return x & (denominator &- 1) == 0 ? down : down &+ 1
         }
         guard let down = floor(x) else { return nil }
@@ -88,6 +97,21 @@ public struct ExactRatio: Sendable, Equatable {
         if exact { return down }
         let (up, overflow) = down.addingReportingOverflow(1)
         return overflow ? nil : up
+    }
+
+    /// x >> k for 1 <= k < 32.
+    @inline(__always)
+    static func shiftedRight(_ x: UInt64, by k: UInt32) -> UInt64 {
+        let low = UInt32(truncatingIfNeeded: x), high = UInt32(truncatingIfNeeded: x &>> 32)
+        return UInt64(widening: high &>> k) &<< 32 | UInt64(widening: low &>> k | high &<< (32 &- k))
+    }
+
+    /// x << k for 1 <= k < 32, nil when bits would be lost.
+    @inline(__always)
+    static func shiftedLeft(_ x: UInt64, by k: UInt32) -> UInt64? {
+        let low = UInt32(truncatingIfNeeded: x), high = UInt32(truncatingIfNeeded: x &>> 32)
+        guard high &>> (32 &- k) == 0 else { return nil }
+        return UInt64(widening: high &<< k | low &>> (32 &- k)) &<< 32 | UInt64(widening: low &<< k)
     }
 
     /// floor(x * M / 2^96) = floor(x * remainder / denominator), below x.

@@ -243,6 +243,12 @@ final class CheckRulesTests: XCTestCase {
                           message: "/vm@1: property \"cpu\": VCPU 0 is on CPU 4, but the machine runs CPUs 0 to 3 (the platform's and SMP's)")
     }
 
+    func testEachVCPUHasItsCPU() throws {
+        try assertRejects("cpu-cells", node: "/vm@1", .cpu, .cpuCellCount(foundCells: 3, vcpus: 2))
+        try assertRejects("vcpu-cpu-not-present", node: "/vm@1", .cpu, .cpuNotPresent(vcpu: 1, cpu: 4, cpus: 4))
+        try assertRejects("vcpu-over-reserved", node: "/vm@1", .sedf, .cpuOverloaded(vcpu: 1, cpu: 0))
+    }
+
     func testAdmissionIsPerCPU() throws {
         try assertRejects("cpu-over-reserved", node: "/vm@2", .sedf, .cpuOverloaded(vcpu: 0, cpu: 1),
                           message: "/vm@2: property \"sedf\": admission refused on CPU 1: with VCPU 0 the sum of slice/period of the VCPUs on CPU 1 exceeds 1")

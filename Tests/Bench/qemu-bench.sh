@@ -117,6 +117,13 @@ hypervisor_table() {
     done
   done
 
+  # The virtual IPI: Configs/smp-vcpus.dts (SEDF, one VM with VCPUs on CPUs 0 and 1) on two CPUs.
+  SMP=2 boot smp-vcpus
+  values=$(fields "smp/virtual-ipi" "$RUN_OUTPUT")
+  [ -n "$values" ] || fail "smp-vcpus: no BENCH line for virtual-ipi" "$RUN_OUTPUT"
+  read -r n min mean max <<<"$values"
+  TABLE+=("virtual IPI|sedf|$n|$min|$mean|$max|GICD_SGIR write on VCPU 0 (CPU 0) -> SGI handler entry on VCPU 1 (CPU 1, blocked in WFI); VCPU 0 then waits in WFI; virtual counter, 16 ns steps")
+
   echo "QEMU (hypervisor): instructions under -icount shift=0,sleep=off (1 instruction = 1 ns of virtual time)"
   width=$(for line in "${TABLE[@]}"; do label=${line%%|*}; echo ${#label}; done | sort -n | tail -n 1)
   format="%-${width}s  %-9s %5s %7s %7s %7s  %s\n"

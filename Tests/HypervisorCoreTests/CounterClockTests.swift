@@ -121,6 +121,30 @@ final class CounterClockTests: XCTestCase {
     }
 
     /// The ratio alone, for denominators up to 2^32 - 1 (the proof's limit).
+    /// The shift paths (2^k / 1 and 1 / 2^k) for every k, at every magnitude and at the overflow edge.
+    func testPowerOfTwoRatiosAgainstExactArithmetic() {
+        var random = SplitMix64(seed: 0x5417)
+        for k in 1...31 {
+            for (numerator, denominator) in [(UInt32(1) << k, UInt32(1)), (UInt32(1), UInt32(1) << k)] {
+                let ratio = ExactRatio(numerator: numerator, denominator: denominator)
+                let edge = UInt64.max >> k
+                var inputs: [UInt64] = [0, 1, .max, edge, edge &+ 1, edge &- 1]
+                for _ in 0..<2_000 { let value = random.next(); inputs.append(value >> (value & 63)) }
+                for x in inputs {
+                    let product = x.multipliedFullWidth(by: UInt64(numerator))
+                    if product.high >= UInt64(denominator) {
+                        XCTAssertNil(ratio.floor(x), "\(x) * \(numerator) / \(denominator) overflows")
+                        continue
+                    }
+                    let (quotient, remainder) = UInt64(denominator).dividingFullWidth((product.high, product.low))
+                    XCTAssertEqual(ratio.floor(x), quotient, "\(x) * \(numerator) / \(denominator)")
+                    let ceiling: UInt64? = remainder == 0 ? quotient : (quotient == .max ? nil : quotient + 1)
+                    XCTAssertEqual(ratio.ceiling(x), ceiling, "\(x) * \(numerator) / \(denominator) up")
+                }
+            }
+        }
+    }
+
     func testExactRatioAgainstExactArithmetic() {
         var random = SplitMix64(seed: 0xDEC0DE)
         for _ in 0..<300 {

@@ -60,6 +60,27 @@ struct HypervisorReport {
         return result
     }
 
+    /// For a VM with several VCPUs, after its `  VM name: ...` line, one line per VCPU:
+    /// `    VCPU n on CPU c: dispatched D, SGIs received R, SGIs taken T, interrupts taken I`.
+    struct VCPULine: Equatable {
+        var cpu, dispatched, sgisReceived, sgisTaken, interruptsTaken: Int
+    }
+
+    /// The VCPU lines of VM `name`, by VCPU number.
+    func vcpus(of name: String) -> [Int: VCPULine] {
+        var result: [Int: VCPULine] = [:]
+        var inVM = false
+        for line in output.split(separator: "\n") {
+            if line.hasPrefix("  VM ") { inVM = line.hasPrefix("  VM \(name): ") }
+            guard inVM, line.hasPrefix("    VCPU ") else { continue }
+            let numbers = line.split(whereSeparator: { $0 == " " || $0 == "," || $0 == ":" }).compactMap { Int($0) }
+            guard numbers.count == 6 else { continue }
+            result[numbers[0]] = VCPULine(cpu: numbers[1], dispatched: numbers[2], sgisReceived: numbers[3],
+                                          sgisTaken: numbers[4], interruptsTaken: numbers[5])
+        }
+        return result
+    }
+
     private func line(startingWith prefix: String) -> String? {
         output.split(separator: "\n").first { $0.hasPrefix(prefix) }.map { String($0).trimmingCharacters(in: .newlines) }
     }

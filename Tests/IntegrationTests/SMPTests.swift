@@ -37,6 +37,40 @@ final class SMPTests: XCTestCase {
         try assertPartitionedRun(on: .virt)
     }
 
+    /// Configs/smp-vcpus.dts: one VM with two VCPUs on CPUs 0 and 1. The guest's
+    /// VCPU 0 starts VCPU 1 (PSCI CPU_ON) and they exchange 101 SGIs each way; the
+    /// hypervisor's report says, per VCPU, on which CPU it ran, how often it was
+    /// dispatched and how many SGIs it received and took.
+    private func assertTwoVCPUs(on platform: TestPlatform, file: StaticString = #filePath, line: UInt = #line) throws {
+        let run = try QEMU.bootExpectingCleanEnd("smp-vcpus", on: platform, timeout: 120, extraArguments: ["-smp", "2"],
+                                                 file: file, line: line)
+        let vcpus = HypervisorReport(output: run.hypervisorOutput).vcpus(of: "smp")
+        let first = try XCTUnwrap(vcpus[0], run.transcript, file: file, line: line)
+        let second = try XCTUnwrap(vcpus[1], run.transcript, file: file, line: line)
+        XCTAssertEqual(first.cpu, 0, run.transcript, file: file, line: line)
+        XCTAssertEqual(second.cpu, 1, run.transcript, file: file, line: line)
+        XCTAssertGreaterThan(first.dispatched, 0, "VCPU 0 ran" + run.transcript, file: file, line: line)
+        XCTAssertGreaterThan(second.dispatched, 0, "VCPU 1 ran" + run.transcript, file: file, line: line)
+        // VCPU 0: 101 pongs and its own SGI 4; VCPU 1: 101 pings and the stop request.
+        XCTAssertEqual(first.sgisReceived, 102, run.transcript, file: file, line: line)
+        XCTAssertEqual(second.sgisReceived, 102, run.transcript, file: file, line: line)
+        XCTAssertEqual(first.sgisTaken, 102, run.transcript, file: file, line: line)
+        XCTAssertEqual(second.sgisTaken, 102, run.transcript, file: file, line: line)
+        XCTAssertEqual(HypervisorReport(output: run.hypervisorOutput).cpus[1]?.vms, ["smp"], run.transcript, file: file, line: line)
+        let checks = GuestReport(output: run.output).checks(of: "smp")
+        for name in ["smp-cpu-on-absent", "smp-cpu-on", "smp-ping-pong", "smp-vcpu1-mpidr", "smp-affinity-info"] {
+            XCTAssertEqual(checks[name], true, name + run.transcript, file: file, line: line)
+        }
+    }
+
+    func testTwoVCPUsOfOneVMExchangeSGIsAcrossCPUsOnVexpress() throws {
+        try assertTwoVCPUs(on: .vexpressA15)
+    }
+
+    func testTwoVCPUsOfOneVMExchangeSGIsAcrossCPUsOnVirt() throws {
+        try assertTwoVCPUs(on: .virt)
+    }
+
     /// Booted with fewer CPUs than it uses, the system is refused with the
     /// words `apus check --smp 1` uses, and nothing starts.
     func testTooFewCPUsAreRefusedAtBootWithTheCheckersWords() throws {
@@ -52,7 +86,7 @@ final class SMPTests: XCTestCase {
     /// The bad configurations about CPUs, built without the host check: the
     /// hypervisor on a 4-CPU machine refuses them with the checker's words.
     func testBadCPUConfigurationsAreRefusedAtBoot() throws {
-        for name in ["cpu-not-present", "cpu-over-reserved"] {
+        for name in ["cpu-not-present", "cpu-over-reserved", "vcpu-cpu-not-present", "vcpu-over-reserved"] {
             let run = try QEMU.boot("systems/refused-\(name).elf", timeout: 60, extraArguments: ["-smp", "4"])
             XCTAssertEqual(run.status, 2, run.transcript)
             let path = QEMU.repository.appendingPathComponent("Configs/bad/\(name).dts").path

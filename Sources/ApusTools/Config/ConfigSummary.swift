@@ -27,7 +27,9 @@ enum ConfigSummary {
                     + "of the \(GuestReservedPages.usableBytes(of: vm.memory)) below the reserved pages)")
             }
             if vm.bootargs.count > 0 { lines.append("  bootargs \"\(fdt.text(vm.bootargs))\"") }
-            if !config.usesOneCPU { lines.append("  cpu      \(vm.physicalCPU)") }
+            if !config.usesOneCPU {
+                lines.append("  cpu      " + (0..<vm.vcpuCount).map { String(vm.physicalCPU(ofVCPU: $0)) }.joined(separator: " "))
+            }
             if config.scheduler == .sedf, let sedf = vm.sedf {
                 lines.append("  sedf     period \(sedf.period.nanoseconds / 1000) us, slice \(sedf.slice.nanoseconds / 1000) us, "
                     + "extratime \(sedf.extratime ? "yes" : "no")")
@@ -78,8 +80,9 @@ enum ConfigSummary {
         var perCPU = [Double](repeating: 0, count: config.cpusUsed)
         for index in 0..<config.vmCount {
             if let sedf = config.vms[index].sedf {
-                perCPU[config.vms[index].physicalCPU] += Double(config.vms[index].vcpuCount)
-                    * Double(sedf.slice.nanoseconds) / Double(sedf.period.nanoseconds)
+                for vcpu in 0..<config.vms[index].vcpuCount {
+                    perCPU[config.vms[index].physicalCPU(ofVCPU: vcpu)] += Double(sedf.slice.nanoseconds) / Double(sedf.period.nanoseconds)
+                }
             }
         }
         let shares = perCPU.map { String(format: "%.1f%%", $0 * 100) }

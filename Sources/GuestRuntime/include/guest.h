@@ -11,6 +11,10 @@
 
 uint32_t guest_hypercall(uint32_t op, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t a3);
 uint32_t guest_smc(uint32_t function, uint32_t a0, uint32_t a1, uint32_t a2);
+/* Boot/Guest/start.S: where a secondary VCPU starts (PSCI CPU_ON). */
+void guest_secondary_entry(void);
+G_INLINE uint32_t g_secondary_entry_address(void) { return (uint32_t)(uintptr_t)&guest_secondary_entry; }
+G_INLINE uint32_t g_read_mpidr(void) { uint32_t v; __asm__ volatile("mrc p15, 0, %0, c0, c0, 5" : "=r"(v)); return v; }
 
 typedef struct guest_exception_frame {
     uint32_t r[13];

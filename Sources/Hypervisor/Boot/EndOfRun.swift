@@ -13,7 +13,7 @@ enum EndOfRun {
             out.write("  VM ")
             Machines.table[vm].writeName(to: &out)
             out.write(" waits at pc ")
-            out.write(hex: Machines.table[vm].vcpu.frame.elr)
+            out.write(hex: VCPUs.table[VCPUs.of(vm: vm, 0)].context.frame.elr)
             out.newline()
         }
         finish("Apus: stopping the system", status: EXIT_STATUS_STALLED)
@@ -71,6 +71,7 @@ enum EndOfRun {
                 out.write(decimal: machine.forwardedAccesses)
             }
             out.newline()
+            if machine.isSMP { writeVCPUs(of: vm, to: &out) }
         }
         out.write("  decisions ")
         out.write(decimal: Scheduling.decisions)
@@ -94,6 +95,30 @@ enum EndOfRun {
         TrapCensus.write(to: &out)
         #endif
         PowerOff.exit(status: failed && status == EXIT_STATUS_OK ? EXIT_STATUS_GUEST_FAILED : status)
+    }
+
+    /// For a VM with several VCPUs, a line per VCPU:
+    /// `    VCPU n on CPU c: dispatched D, SGIs received R, SGIs taken T, interrupts taken I`:
+    /// how often its CPU's scheduler ran it, the SGIs its VM's VCPUs sent it (GICD_SGIR)
+    /// and how many of those and of all interrupts its guest acknowledged.
+    static func writeVCPUs(of vm: Int, to out: inout Console) {
+        for vcpu in VCPUs.all(of: vm) {
+            let bank = VCPUs.table[vcpu].index
+            let counters = Machines.table[vm].vgic.counters(vcpu: bank)
+            out.write("    VCPU ")
+            out.write(decimal: UInt32(truncatingIfNeeded: bank))
+            out.write(" on CPU ")
+            out.write(decimal: UInt32(truncatingIfNeeded: VCPUs.table[vcpu].physicalCPU))
+            out.write(": dispatched ")
+            out.write(decimal: VCPUs.table[vcpu].dispatches)
+            out.write(", SGIs received ")
+            out.write(decimal: counters.sgisReceived)
+            out.write(", SGIs taken ")
+            out.write(decimal: counters.sgisDelivered)
+            out.write(", interrupts taken ")
+            out.write(decimal: counters.delivered)
+            out.newline()
+        }
     }
 
     /// `Apus: VM x failed: ...` for each VM that reported a failed check,
@@ -138,7 +163,7 @@ enum EndOfRun {
         writePerVM("  longest runnable wait:", .longestWait, to: &out)
     }
 
-    /// The record of the CPU `vm` ran on: its window and loop hold its times.
+    /// The record of the CPU `vm`'s VCPU 0 ran on: its window and loop hold its times.
     static func owner(_ vm: Int) -> UnsafeMutablePointer<CPURecord> { ThisCPU.record(of: CrossCPU.owner(of: vm)) }
 
     /// With VCPUs on several CPUs, one line per CPU: `  CPU n: decisions D, switches S, window W us, VMs a b`.
@@ -153,12 +178,17 @@ enum EndOfRun {
             out.write(", window ")
             out.write(decimal: record.pointee.window.length.nanoseconds / 1000)
             out.write(" us, VMs")
-            for vm in 0..<Machines.count where CrossCPU.owner(of: vm) == cpu {
+            for vm in 0..<Machines.count where hasVCPU(of: vm, on: cpu) {
                 out.write(" ")
                 Machines.table[vm].writeName(to: &out)
             }
             out.newline()
         }
+    }
+
+    static func hasVCPU(of vm: Int, on cpu: Int) -> Bool {
+        for vcpu in VCPUs.all(of: vm) where VCPUs.table[vcpu].physicalCPU == cpu { return true }
+        return false
     }
 
     /// The times the end-of-run report lists per VM, in µs.
@@ -167,9 +197,10 @@ enum EndOfRun {
 
         func value(of vm: Int) -> UInt64 {
             switch self {
-            case .received: owner(vm).pointee.window.received(vm).nanoseconds / 1000
-            case .admittedBefore: owner(vm).pointee.window.admittedBefore(vm).nanoseconds / 1000
-            case .longestWait: owner(vm).pointee.loop.longestWait(Scheduling.id(vm)).nanoseconds / 1000
+            // VCPU 0's figures stand for its VM.
+            case .received: owner(vm).pointee.window.received(VCPUs.of(vm: vm, 0)).nanoseconds / 1000
+            case .admittedBefore: owner(vm).pointee.window.admittedBefore(VCPUs.of(vm: vm, 0)).nanoseconds / 1000
+            case .longestWait: owner(vm).pointee.loop.longestWait(Scheduling.id(VCPUs.of(vm: vm, 0))).nanoseconds / 1000
             }
         }
     }
@@ -205,8 +236,8 @@ enum EndOfRun {
     static func dumpTrace(to out: inout Console) {
         out.write("--- apus-trace begin ---")
         out.newline()
-        Scheduling.cpu.pointee.trace.write(to: &out, vcpus: Machines.count, end: Clock.now) { vcpu, sink in
-            Machines.table[Int(vcpu)].writeName(to: &sink)
+        Scheduling.cpu.pointee.trace.write(to: &out, vcpus: VCPUs.count, end: Clock.now) { vcpu, sink in
+            Machines.table[VCPUs.table[Int(vcpu)].vm].writeName(to: &sink)
         }
         out.write("--- apus-trace end ---")
         out.newline()

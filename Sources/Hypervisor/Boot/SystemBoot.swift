@@ -22,6 +22,7 @@ enum SystemBoot {
 
     static func boot() -> Never {
         Machines.initialize()
+        VCPUs.initialize()
         resetCP15.save()  // no guest ran yet: these are the reset values
         // The stage-2 region really linked: validation refuses VMs whose tables do not fit it.
         let platform = Board.platform
@@ -144,7 +145,7 @@ enum SystemBoot {
         hv_write_cnthctl(hv_read_cnthctl() | 1)              // guests may read the physical counter
         hv_write_cntvoff(0)                                   // virtual time = physical time
         hv_write_vpidr(hv_read_midr())
-        hv_write_vmpidr(VirtualMPIDR.value(ofVCPU: 0))  // every VM's one VCPU is its VCPU 0
+        hv_write_vmpidr(VirtualMPIDR.value(ofVCPU: 0))  // until a VCPU's context sets its own
         hv_write_tlbiallnsnh(0)
         hv_dsb()
         hv_isb()

@@ -45,7 +45,7 @@ extension Hypercalls {
         }
         // A vcpu_info the guest registered stays where it is (VCPUOp.swift).
         _ = EventAndGrantTables.events.attach(domain: caller, page: EventPage(sharedInfo: page.baseAddress!,
-                                                                              vcpuInfo: Machines.table[vm].vcpuInfo))
+                                                                              vcpuInfo: VCPUs.table[VCPUs.of(vm: vm, 0)].vcpuInfo))
         Hypercalls.result(frame, 0)
     }
 }

@@ -30,13 +30,13 @@ enum PSCI {
         case .cpuOn:
             cpuOn(vm: vm, frame: frame)
         case .affinityInfo:
-            switch Machines.table[vm].power.affinityInfo(target: frame.pointee.r.1, lowestLevel: frame.pointee.r.2) {
+            let target = frame.pointee.r.1, level = frame.pointee.r.2
+            switch Machines.withVCPUState(of: vm, { Machines.table[vm].power.affinityInfo(target: target, lowestLevel: level) }) {
             case .success(let state): frame.pointee.r.0 = state.rawValue
             case .failure(let error): answer(frame, error.result)
             }
         case .cpuOff:
-            // A VM whose last VCPU goes off has nothing left to run.
-            if !Machines.table[vm].power.cpuOff(0) { VMStop.stop(vm: vm, frame: frame, reason: .psciSystemOff) }
+            cpuOff(vm: vm, frame: frame)
         case .systemOff:
             VMStop.stop(vm: vm, frame: frame, reason: .psciSystemOff)
         case .systemReset:
@@ -47,17 +47,42 @@ enum PSCI {
         return true
     }
 
-    /// CPU_ON(target r1, entry r2, context id r3).
+    /// CPU_ON(target r1, entry r2, context id r3): the VCPU gets a context at reset
+    /// (SVC, interrupts masked, MMU off) with pc = entry and r0 = context id, and runs
+    /// on its own CPU once that CPU sees the kick (VirtualInterrupts.notice).
     private static func cpuOn(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>) {
         let memory = GuestPhysicalRange(base: GuestPhysicalAddress(Machines.table[vm].memoryBase),
                                         size: UInt64(widening: Machines.table[vm].memorySize))
-        switch Machines.table[vm].power.cpuOn(target: frame.pointee.r.1, entry: frame.pointee.r.2,
-                                              contextID: frame.pointee.r.3, memory: memory) {
+        let target = frame.pointee.r.1, entry = frame.pointee.r.2, contextID = frame.pointee.r.3
+        let accepted = Machines.withVCPUState(of: vm) { () -> Result<VCPUStart, PSCIError> in
+            let accepted = Machines.table[vm].power.cpuOn(target: target, entry: entry, contextID: contextID, memory: memory)
+            if case .success(let start) = accepted {
+                // It is off and parked: its CPU does not touch its context until the kick.
+                let vcpu = VCPUs.of(vm: vm, start.vcpu)
+                VCPUs.table[vcpu].context = VCPUContext(entry: start.entry & ~1, r0: start.contextID, r1: 0,
+                                                        resetCP15: SystemBoot.resetCP15, vcpu: start.vcpu)
+                if start.entry & 1 != 0 { VCPUs.table[vcpu].context.frame.spsr |= UInt32(PSR_T) }
+            }
+            return accepted
+        }
+        switch accepted {
         case .failure(let error):
             answer(frame, error.result)
-        case .success:
-            // VCPUPower only accepts an off VCPU, and a VM has one VCPU, which is on while it calls.
-            Panic.halt("PSCI CPU_ON accepted a VCPU this hypervisor cannot start (one VCPU per VM)")
+        case .success(let start):
+            answer(frame, .success)
+            VirtualInterrupts.notify(VCPUs.of(vm: vm, start.vcpu))
+        }
+    }
+
+    /// CPU_OFF: the calling VCPU stops until a CPU_ON starts it again; a VM whose
+    /// last VCPU goes off has nothing left to run.
+    private static func cpuOff(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>) {
+        let bank = ThisCPU.record.pointee.currentBank
+        let othersAwake = Machines.withVCPUState(of: vm) { Machines.table[vm].power.cpuOff(bank) }
+        if othersAwake {
+            Scheduling.block(VCPUs.current, wakeAt: .never)
+        } else {
+            VMStop.stop(vm: vm, frame: frame, reason: .psciSystemOff)
         }
     }
 

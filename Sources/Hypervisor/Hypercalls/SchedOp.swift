@@ -7,7 +7,7 @@ extension Hypercalls {
         switch SchedOpCommand(rawValue: command) {
         case .yield:
             Hypercalls.result(frame, 0)
-            Scheduling.yield(vm)
+            Scheduling.yield(VCPUs.current)
         case .block:
             Hypercalls.result(frame, 0)
             Blocking.blockUntilInterrupt(vm: vm)

@@ -16,12 +16,23 @@ enum DistributorEmulation {
             ignoredAccesses &+= 1
             return
         }
+        // The VCPU on this CPU: its bank answers for SGIs and PPIs.
+        let bank = ThisCPU.record.pointee.currentBank
         if access.isWrite {
-            let result = Machines.table[vm].vgic.write(offset: offset, width: width, value: stored)
+            let result = Machines.withVCPUState(of: vm) {
+                Machines.table[vm].vgic.write(offset: offset, width: width, value: stored, vcpu: bank)
+            }
             if case .ignored = result.status { ignoredAccesses &+= 1 }
-            VirtualInterrupts.apply(result.effects)
+            VirtualInterrupts.apply(result.effects, vm: vm)
+            // Other VCPUs an SGI or an SPI change reached: wake them or kick their CPUs.
+            var reached = result.reached & ~UInt8(truncatingIfNeeded: 1 &<< bank)
+            while reached != 0 {
+                let other = Int(reached.trailingZeroBitCount)
+                reached &= reached &- 1
+                VirtualInterrupts.notify(VCPUs.of(vm: vm, other))
+            }
         } else {
-            let result = Machines.table[vm].vgic.read(offset: offset, width: width)
+            let result = Machines.withVCPUState(of: vm) { Machines.table[vm].vgic.read(offset: offset, width: width, vcpu: bank) }
             if case .ignored = result.status { ignoredAccesses &+= 1 }
             _ = frame.setGuestRegister(register, access.loaded(result.value))
         }

@@ -37,7 +37,7 @@ enum Interrupts {
                 return
             }
             GIC.dropPriority(iar)
-            VirtualInterrupts.inject(vm: vm, intid: intid, hardware: true)
+            VirtualInterrupts.inject(vm: vm, vcpu: ThisCPU.record.pointee.currentBank, intid: intid, hardware: true)
         case UInt32(BOARD_CONSOLE_INTERRUPT) where ConsoleInput.isServing:
             CrossCPU.withLock(LOCK_SHARED_TABLES) { ConsoleInput.receive() }
             complete(iar)

@@ -5,9 +5,10 @@ import HypervisorCore
 /// unless one is already pending; if its virtual timer is armed, the
 /// hypervisor wakes it at the timer's deadline.
 enum Blocking {
+    /// The VCPU on this CPU, of `vm`, waits.
     static func blockUntilInterrupt(vm: Int) {
         if VirtualInterrupts.hasDeliverable(vm: vm) || timerExpired() { return }
-        Scheduling.block(vm, wakeAt: timerDeadline())
+        Scheduling.block(VCPUs.current, wakeAt: timerDeadline())
     }
 
     /// The running VCPU's virtual timer condition is met (it would fire).

@@ -11,7 +11,8 @@ enum Scheduling {
     @inline(__always)
     static var cpu: UnsafeMutablePointer<CPURecord> { ThisCPU.record }
 
-    static func id(_ vm: Int) -> VCPUID { VCPUID(UInt32(truncatingIfNeeded: vm)) }
+    /// The scheduler's id of VCPU `vcpu` (VCPUs.table).
+    static func id(_ vcpu: Int) -> VCPUID { VCPUID(UInt32(truncatingIfNeeded: vcpu)) }
 
     /// Appends to the trace ring in builds that dump it (TRACE=1, APUS_TRACE_DUMP); in
     /// the others nothing ever reads the ring, so the trap path does not fill it
@@ -37,40 +38,46 @@ enum Scheduling {
         }
     }
 
-    /// CPU 0 at boot: `vm` into the loop of the CPU its VCPU is assigned to (partitioned scheduling).
-    static func admit(_ vm: Int, parameters: PolicyParameters, vms: Int) throws(SchedulerError) {
-        let owner = ThisCPU.record(of: CrossCPU.owner(of: vm))
+    /// CPU 0 at boot: `vcpu` into the loop of the CPU it is assigned to (partitioned scheduling).
+    static func admit(_ vcpu: Int, parameters: PolicyParameters, vcpus: Int) throws(SchedulerError) {
+        let owner = ThisCPU.record(of: VCPUs.table[vcpu].physicalCPU)
         // The progress watch counts this CPU's guest instructions against time; under
         // QEMU's -icount every CPU's instructions advance the one clock and CPUs run
         // in turns, so with VCPUs on several CPUs it would see starvation that is
         // QEMU's: zero (not watched) then (docs/SMP.md).
         let progressWindow = PhysicalCPUs.inUse > 1 ? .zero
-            : owner.pointee.loop.scheduler.progressWindow(for: parameters, vcpus: vms)
+            : owner.pointee.loop.scheduler.progressWindow(for: parameters, vcpus: vcpus)
         let now = Clock.now
-        try owner.pointee.loop.admit(id(vm), parameters: parameters, progressWindow: progressWindow, now: now)
-        owner.pointee.window.admitted(vm, at: now)
+        try owner.pointee.loop.admit(id(vcpu), parameters: parameters, progressWindow: progressWindow, now: now)
+        owner.pointee.window.admitted(vcpu, at: now)
+    }
+
+    /// CPU 0 at boot: a secondary VCPU waits, off, until its VM starts it (PSCI CPU_ON).
+    static func park(_ vcpu: Int) {
+        ThisCPU.record(of: VCPUs.table[vcpu].physicalCPU).pointee.loop.block(id(vcpu), wakeAt: .never, now: Clock.now)
     }
 
     /// Whether this CPU's loop has VCPUs to run (a CPU without any idles for good).
     static var hasVCPUs: Bool {
-        for vm in 0..<Machines.count where CrossCPU.owner(of: vm) == ThisCPU.index && Machines.table[vm].isRunnable { return true }
+        for vcpu in 0..<VCPUs.count where VCPUs.table[vcpu].physicalCPU == ThisCPU.index
+            && Machines.table[VCPUs.table[vcpu].vm].isRunnable { return true }
         return false
     }
 
-    static func isBlocked(_ vm: Int) -> Bool { cpu.pointee.loop.isBlocked(id(vm)) }
-    static func block(_ vm: Int, wakeAt: Instant) { cpu.pointee.loop.block(id(vm), wakeAt: wakeAt, now: Clock.now) }
-    static func wake(_ vm: Int) {
-        if isBlocked(vm) { RunstateArea.enter(vm: vm, .runnable) }
-        cpu.pointee.loop.wake(id(vm), now: Clock.now)
+    // The VCPU arguments below are VCPUs on this CPU (VCPUs.table).
+    static func isBlocked(_ vcpu: Int) -> Bool { cpu.pointee.loop.isBlocked(id(vcpu)) }
+    static func block(_ vcpu: Int, wakeAt: Instant) { cpu.pointee.loop.block(id(vcpu), wakeAt: wakeAt, now: Clock.now) }
+    static func wake(_ vcpu: Int) {
+        if isBlocked(vcpu) { RunstateArea.enter(vcpu: vcpu, .runnable) }
+        cpu.pointee.loop.wake(id(vcpu), now: Clock.now)
     }
-    static func yield(_ vm: Int) { cpu.pointee.loop.yield(id(vm), now: Clock.now) }
-    static func remove(_ vm: Int) {
+    static func yield(_ vcpu: Int) { cpu.pointee.loop.yield(id(vcpu), now: Clock.now) }
+    static func remove(_ vcpu: Int) {
         let now = Clock.now
         cpu.pointee.window.close(at: now)
-        cpu.pointee.loop.remove(id(vm), now: now)
+        cpu.pointee.loop.remove(id(vcpu), now: now)
     }
     static func timerFired() { cpu.pointee.loop.timerFired() }
-    static func longestWait(_ vm: Int) -> TimeSpan { cpu.pointee.loop.longestWait(id(vm)) }
 
     /// Called at the end of every trap from a guest (and at the first launch),
     /// with the frame that will be resumed. Returns when a VCPU is loaded into
@@ -79,10 +86,15 @@ enum Scheduling {
     /// calls for a decision, or the load is complete.
     /// The usual answer (no decision needed, a VM still running, the current
     /// one not restarting) is inlined into the trap path.
+    /// A current VM that is still runnable means not every VM has stopped, which
+    /// spares the trap path the pass over the VM table (`decideAndResume` checks).
     @inline(__always)
     static func resume(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
-        let restarting = cpu.pointee.current.map { VMRestart.isRestarting($0) } ?? false
-        if cpu.pointee.loop.decisionNeeded || restarting || Machines.allStopped { decideAndResume(frame) }
+        guard !cpu.pointee.loop.decisionNeeded, let vm = cpu.pointee.current,
+              Machines.table[vm].isRunnable, !VMRestart.isRestarting(vm) else {
+            decideAndResume(frame)
+            return
+        }
     }
 
     @inline(never)
@@ -92,7 +104,7 @@ enum Scheduling {
             guard cpu.pointee.loop.decisionNeeded else {
                 guard let vm = cpu.pointee.current, VMRestart.isRestarting(vm) else { return }
                 VMRestart.work(vm: vm)
-                cpu.pointee.loop.progressed(id(vm), now: Clock.now)  // loading is progress, not starvation
+                cpu.pointee.loop.progressed(id(cpu.pointee.currentVCPU), now: Clock.now)  // loading is progress, not starvation
                 Interrupts.handlePending()
                 continue
             }
@@ -100,7 +112,7 @@ enum Scheduling {
             let start = hv_read_pmccntr()
             let dispatch = cpu.pointee.loop.decide(now: now, retired: GuestInstructions.count)
             cpu.pointee.decideCost.record(hv_read_pmccntr() &- start)
-            if let starved = dispatch.starved { EndOfRun.starved(vm: Int(starved.rawValue), since: now) }
+            if let starved = dispatch.starved { EndOfRun.starved(vm: VCPUs.table[Int(starved.rawValue)].vm, since: now) }
             if dispatch.switches { switchVCPU(dispatch, now: now, frame: frame) }
             HypTimer.program(at: dispatch.timer)
             if dispatch.vcpu != nil { continue }
@@ -114,18 +126,25 @@ enum Scheduling {
         record(.switched(from: dispatch.previous?.rawValue, to: dispatch.vcpu?.rawValue, reason: dispatch.reason), at: now)
         let start = hv_read_pmccntr()
         if let previous {
-            Machines.table[previous].vcpu.save(from: frame)
-            RunstateArea.enter(vm: previous, isBlocked(previous) ? .blocked : .runnable, at: now)
+            VCPUs.table[previous].context.save(from: frame)
+            RunstateArea.enter(vcpu: previous, isBlocked(previous) ? .blocked : .runnable, at: now)
         }
         if let next {
-            Machines.table[next].vcpu.restore(into: frame)
-            hv_write_vttbr(Machines.table[next].vttbr)
+            VCPUs.table[next].context.restore(into: frame)
+            VCPUs.table[next].dispatches &+= 1
+            let vm = VCPUs.table[next].vm
+            hv_write_vttbr(Machines.table[vm].vttbr)
             hv_isb()
-            RunstateArea.enter(vm: next, .running, at: now)
-            RunstateArea.update(vm: next)  // the guest's stage 1 is live now
+            cpu.pointee.current = vm
+            cpu.pointee.currentVCPU = next
+            cpu.pointee.currentBank = VCPUs.table[next].index
+            cpu.pointee.currentInterrupts = Machines.table[vm].vgic.bankPointer(vcpu: VCPUs.table[next].index)
+            RunstateArea.enter(vcpu: next, .running, at: now)
+            RunstateArea.update(vcpu: next)  // the guest's stage 1 is live now
+        } else {
+            cpu.pointee.current = nil
         }
         if previous != nil, next != nil { cpu.pointee.switchCost.record(hv_read_pmccntr() &- start) }
-        cpu.pointee.current = next
         cpu.pointee.window.switched(to: next, at: now)
     }
 
@@ -135,7 +154,8 @@ enum Scheduling {
     private static func idle() {
         // A device interrupt or typed console input (VIRQ_CONSOLE bound) may still wake a VCPU.
         let canBeWoken = { (vcpu: VCPUID) -> Bool in
-            VirtualInterrupts.hasEnabledDevice(vm: Int(vcpu.rawValue)) || ConsoleInput.canWake(vm: Int(vcpu.rawValue))
+            let vm = VCPUs.table[Int(vcpu.rawValue)].vm
+            return VirtualInterrupts.hasEnabledDevice(vm: vm) || ConsoleInput.canWake(vm: vm)
         }
         // With VCPUs on several CPUs another CPU may still wake this one's: the
         // stall watch is for one CPU only (docs/SMP.md).

@@ -9,7 +9,7 @@ enum GuestTraps {
     @inline(__always)
     static func wait(vm: Int, wait: WaitSyndrome) -> TrapOutcome {
         if wait.isWFE {
-            Scheduling.yield(vm)
+            Scheduling.yield(VCPUs.current)
         } else {
             Blocking.blockUntilInterrupt(vm: vm)
         }

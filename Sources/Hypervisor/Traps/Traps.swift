@@ -63,10 +63,8 @@ enum Traps {
 @c(apus_trap)
 func apusTrap(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
     let start = hv_read_pmccntr()
-    defer { ThisCPU.record.pointee.trapCost.record(hv_read_pmccntr() &- start) }
     #if APUS_MEASURE
     let census = TrapCensus.enter(frame)
-    defer { TrapCensus.leave(census) }
     #endif
     switch Int32(frame.pointee.kind) {
     case TRAP_KIND_HYP_TRAP:
@@ -85,6 +83,12 @@ func apusTrap(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
     default:
         Panic.report("exception taken in HYP mode", frame: frame)
     }
+    #if APUS_MEASURE
+    TrapCensus.leave(census)
+    #endif
+    // Recorded in line at the one way out (every other path panics): a defer
+    // would be an outlined function and a call.
+    ThisCPU.record.pointee.trapCost.record(hv_read_pmccntr() &- start)
 }
 
 private func isSwiftRuntimeTrap(at address: UInt32) -> Bool {

@@ -16,10 +16,13 @@ struct VCPUContext {
     var timerInterruptActive = false
     var gicVMCR: UInt32 = 0
     var gicAPR: UInt32 = 0
+    /// What the guest reads as MPIDR: its VCPU number in Aff0 (VirtualMPIDR).
+    var vmpidr = VirtualMPIDR.value(ofVCPU: 0)
 
     /// A fresh VCPU: SVC mode with interrupts masked at `entry`, CP15 at its
     /// reset values, `r0`/`r1` as the guest entry convention says.
-    init(entry: UInt32, r0: UInt32, r1: UInt32, resetCP15: GuestCP15) {
+    init(entry: UInt32, r0: UInt32, r1: UInt32, resetCP15: GuestCP15, vcpu: Int = 0) {
+        vmpidr = VirtualMPIDR.value(ofVCPU: vcpu)
         frame.elr = entry
         frame.spsr = UInt32(PSR_MODE_SVC | PSR_A | PSR_I | PSR_F)
         frame.r.0 = r0
@@ -55,6 +58,7 @@ struct VCPUContext {
         apus_restore_banked(&banked)
         apus_restore_vfp(&vfp)
         cp15.restore()
+        hv_write_vmpidr(vmpidr)
         if timerInterruptActive { GIC.setActive(GIC.virtualTimerInterrupt, true) }
         hv_write_cntv_cval(timerCompare)
         hv_write_cntv_ctl(timerControl)

@@ -47,7 +47,17 @@ enum VMCreation {
         } catch {
             Panic.halt("a VM's MMIO regions overlap or exceed MMIORegionTable.capacity although the configuration check forbids it")
         }
-        machine.vcpu = freshVCPU(start)
+        machine.firstVCPU = VCPUs.count
+        machine.vcpuCount = vm.vcpuCount
+        for number in 0..<vm.vcpuCount {
+            let vcpu = VCPUs.table + VCPUs.count + number
+            vcpu.pointee = VirtualCPU()
+            vcpu.pointee.vm = index
+            vcpu.pointee.index = number
+            vcpu.pointee.physicalCPU = vm.physicalCPU(ofVCPU: number)
+            // Secondaries wait for PSCI CPU_ON, which gives them their entry (PSCI.cpuOn).
+            vcpu.pointee.context = number == 0 ? freshVCPU(start) : VCPUContext(entry: 0, r0: 0, r1: 0, resetCP15: SystemBoot.resetCP15, vcpu: number)
+        }
         machine.power = VCPUPower(vcpuCount: vm.vcpuCount)
         machine.isLinux = vm.isLinux
         for device in 0..<vm.deviceCount {
@@ -62,6 +72,7 @@ enum VMCreation {
         machine.vgic = virtualGIC(for: vm)
         Machines.table[index] = machine
         Machines.count = index + 1
+        VCPUs.count += vm.vcpuCount
         admit(index, config: config)
     }
 
@@ -93,16 +104,20 @@ enum VMCreation {
         var ppis = InterruptSet()
         ppis.insert(VirtualGIC.virtualTimerPPI)
         ppis.insert(VirtualGIC.eventChannelPPI)
-        return VirtualGIC(ownedPPIs: ppis, passthroughSPIs: passthrough)
+        return VirtualGIC(ownedPPIs: ppis, passthroughSPIs: passthrough, vcpuCount: vm.vcpuCount)
     }
 
-    /// Into the scheduler with the configured parameters.
+    /// Each VCPU into its CPU's scheduler with the VM's parameters; the
+    /// secondaries blocked until the guest starts them (PSCI CPU_ON).
     static func admit(_ index: Int, config: SystemConfig) {
         let vm = config.vms[index]
         do throws(SchedulerError) {
-            switch config.scheduler {
-            case .sedf: try Scheduling.admit(index, parameters: .sedf(vm.sedf!), vms: config.vmCount)
-            case .credit: try Scheduling.admit(index, parameters: .credit(vm.credit!), vms: config.vmCount)
+            for vcpu in VCPUs.all(of: index) {
+                switch config.scheduler {
+                case .sedf: try Scheduling.admit(vcpu, parameters: .sedf(vm.sedf!), vcpus: config.vcpuCount)
+                case .credit: try Scheduling.admit(vcpu, parameters: .credit(vm.credit!), vcpus: config.vcpuCount)
+                }
+                if VCPUs.table[vcpu].index != 0 { Scheduling.park(vcpu) }
             }
         } catch {
             // Validation already checked parameters and admission; a refusal here is a bug.

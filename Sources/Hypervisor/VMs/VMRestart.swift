@@ -49,7 +49,8 @@ enum VMRestart {
     /// connection and wait for the new one.
     static func canRestart(vm: Int, config: SystemConfig) -> Bool {
         let machine = config.vms[vm]
-        return !machine.consoleBackend && !machine.blockBackend
+        // A VM with several VCPUs on several CPUs would need every CPU to drop its VCPUs first: not done.
+        return !machine.consoleBackend && !machine.blockBackend && machine.vcpuCount == 1
     }
 
     /// The physical pages a restarting VM keeps: its split-driver rings
@@ -92,21 +93,22 @@ enum VMRestart {
         }
         GuestConsoleOutput.finish(vm: vm)
         // The old VCPU leaves the CPU as in a switch (timer off, list registers folded away).
-        Machines.table[vm].vcpu.save(from: frame)
+        let vcpu = VCPUs.of(vm: vm, 0)
+        VCPUs.table[vcpu].context.save(from: frame)
         // The new VCPU, at reset, is the one on the CPU from now on; it runs
         // no guest instruction before the load is complete (Scheduling.resume).
-        Machines.table[vm].vcpu = VMCreation.freshVCPU(load.start)
+        VCPUs.table[vcpu].context = VMCreation.freshVCPU(load.start)
         Machines.table[vm].vgic = VMCreation.virtualGIC(for: payload.config.vms[vm])
         Machines.table[vm].power = VCPUPower(vcpuCount: payload.config.vms[vm].vcpuCount)
         // Nothing the hypervisor does may write into the RAM being loaded:
         // events raised meanwhile go to the boot-time shared_info page
         // (hypervisor memory), not the kernel's shared_info or vcpu_info.
         EventAndGrantTables.attachBootPage(vm: vm)
-        Machines.table[vm].vcpuInfo = nil
-        Machines.table[vm].runstateArea = 0
-        Machines.table[vm].runstate = RunstateAccount(now: Clock.now.nanoseconds)
+        VCPUs.table[vcpu].vcpuInfo = nil
+        VCPUs.table[vcpu].runstateArea = 0
+        VCPUs.table[vcpu].runstate = RunstateAccount(now: Clock.now.nanoseconds)
         Machines.table[vm].consoleInput = ConsoleInputQueue()
-        Machines.table[vm].vcpu.restore(into: frame)
+        VCPUs.table[vcpu].context.restore(into: frame)
         pending[vm] = Pending(load: load, why: why, requested: Clock.now, revokedMappings: revoked)
         loading[vm] = true
         return true

@@ -4,11 +4,19 @@ import HypervisorCore
 /// Stopping one VM (a shutdown, PSCI SYSTEM_OFF or a fault it cannot handle).
 enum VMStop {
     /// Stops a VM: off the scheduler, a report on the console. Never touches the others.
+    /// Its VCPUs on this CPU leave its scheduler now, those on other CPUs when
+    /// their CPU sees the kick (VirtualInterrupts.notice).
     static func stop(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>?, reason: StopReason) {
-        guard Machines.table[vm].isRunnable else { return }
-        Machines.table[vm].stopped = reason
+        let first = Machines.withVCPUState(of: vm) { () -> Bool in
+            guard Machines.table[vm].isRunnable else { return false }
+            Machines.table[vm].stopped = reason
+            return true
+        }
+        guard first else { return }
         CrossCPU.withLock(LOCK_CONSOLE) { GuestConsoleOutput.finish(vm: vm) }
-        Scheduling.remove(vm)
+        for vcpu in VCPUs.all(of: vm) {
+            if VCPUs.table[vcpu].physicalCPU == ThisCPU.index { Scheduling.remove(vcpu) } else { CrossCPU.kick(vcpu: vcpu) }
+        }
         VirtualInterrupts.release(vm: vm)
         CrossCPU.withLock(LOCK_SHARED_TABLES) { EventAndGrantTables.release(vm: vm) }
         CrossCPU.withLock(LOCK_CONSOLE) { report(vm: vm, frame: frame, reason: reason) }

@@ -8,12 +8,17 @@ enum StopReason {
     case fault(StaticString)
 }
 
-/// One VM: where its memory is, its stage-2 root, its single VCPU, and what
-/// happened to it. The configuration is the source of all of it.
+/// One VM: where its memory is, its stage-2 root, its VCPUs (in the VCPU
+/// table), its virtual GIC, and what happened to it. The configuration is the
+/// source of all of it.
 struct VirtualMachine {
     var index: UInt32 = 0
-    /// The physical CPU its VCPU runs on (the configuration's `cpu`): only that CPU touches the VCPU.
+    /// The physical CPU its VCPU 0 runs on (the configuration's `cpu`): the one its
+    /// event upcalls go to.
     var physicalCPU: UInt32 = 0
+    /// Its VCPUs: VCPUs.table[firstVCPU ..< firstVCPU + vcpuCount].
+    var firstVCPU = 0
+    var vcpuCount = 1
     /// The VM's name: bytes inside the embedded configuration blob.
     var name = UnsafeRawBufferPointer(start: nil, count: 0)
     var memoryBase: UInt32 = 0
@@ -22,7 +27,6 @@ struct VirtualMachine {
     var vttbr: UInt64 = 0
     /// Its stage-2 tables, kept for grant mappings made at run time.
     var stage2: Stage2Tables? = nil
-    var vcpu = VCPUContext()
     /// Which of its VCPUs are on (PSCI).
     var power = VCPUPower(vcpuCount: 1)
     var vgic = VirtualGIC(ownedPPIs: InterruptSet(), passthroughSPIs: InterruptSet())
@@ -36,11 +40,6 @@ struct VirtualMachine {
     var consoleInput = ConsoleInputQueue()
     /// It boots a Linux kernel (docs/LINUX.md).
     var isLinux = false
-    /// Where the guest moved its vcpu_info (VCPUOP_register_vcpu_info), through the identity map.
-    var vcpuInfo: UnsafeMutableRawPointer? = nil
-    /// Its runstate, and the guest virtual address it asked to see it at (0: none).
-    var runstate = RunstateAccount(now: 0)
-    var runstateArea: UInt32 = 0
 
     // Counters for the final report.
     var hypercalls: UInt32 = 0
@@ -61,6 +60,9 @@ struct VirtualMachine {
     init() {}
 
     var isRunnable: Bool { stopped == nil }
+
+    /// Several VCPUs: their CPUs share the vGIC and the power states, under LOCK_VCPUS.
+    var isSMP: Bool { vcpuCount > 1 }
 
     /// It reported a failed check, crashed (SHUTDOWN_crash) or was stopped
     /// for a fault: the run ends with EXIT_STATUS_GUEST_FAILED.
@@ -114,6 +116,14 @@ enum Machines {
         else { return nil }
         let physical = UInt(physicalBase) + UInt(address - base)
         return UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: physical), count: length)
+    }
+
+    /// Runs `body` on `vm`'s shared VCPU state (its vGIC, its power states): under
+    /// LOCK_VCPUS when its VCPUs may be on several CPUs, directly otherwise.
+    @inline(__always)
+    static func withVCPUState<Result>(of vm: Int, _ body: () -> Result) -> Result {
+        if table[vm].isSMP { return CrossCPU.withLock(LOCK_VCPUS, body) }
+        return body()
     }
 
     static var allStopped: Bool {

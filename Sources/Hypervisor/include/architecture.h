@@ -19,6 +19,7 @@
 #define PSR_MODE_HYP    0x1a
 #define PSR_MODE_UND    0x1b
 #define PSR_MODE_SYS    0x1f
+#define PSR_T           0x20
 #define PSR_F           0x40
 #define PSR_I           0x80
 #define PSR_A           0x100

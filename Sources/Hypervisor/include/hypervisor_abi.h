@@ -28,7 +28,8 @@
 /* Spinlocks (Boot/spinlock.S, docs/SMP.md): what each one protects. */
 #define LOCK_CONSOLE        0   /* the console UART: one line at a time */
 #define LOCK_SHARED_TABLES  1   /* event channels, grants, the VM table's run states, the end of the run */
-#define LOCK_COUNT          2
+#define LOCK_VCPUS          2   /* the vGIC and the PSCI power states of every VM with several VCPUs */
+#define LOCK_COUNT          3
 
 /* The SGI a CPU sends another to make it read its mailbox (CrossCPU). */
 #define SGI_MAILBOX         15

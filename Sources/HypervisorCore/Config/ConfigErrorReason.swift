@@ -18,6 +18,8 @@ public enum ConfigErrorReason: Equatable, Sendable {
     case unknownScheduler(FDTSlice)
     case zeroTraceEntries
     case vcpuCountOutOfRange(UInt32, limit: Int)
+    case cpuCellCount(foundCells: Int, vcpus: Int)
+    case tooManyVCPUs(total: Int, limit: Int)
     case tooManyDevices(limit: Int)
     case tooManyInterrupts(limit: Int)
     case bootargsTooLong(length: Int, limit: Int)
@@ -130,6 +132,18 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write("\" (expected \"sedf\" or \"credit\")")
         case .zeroTraceEntries:
             sink.write("must be greater than zero")
+        case .cpuCellCount(let foundCells, let vcpus):
+            sink.write("has ")
+            sink.write(count: foundCells)
+            sink.write(foundCells == 1 ? " cell" : " cells")
+            sink.write("; give one (every VCPU on that CPU) or one per VCPU (")
+            sink.write(count: vcpus)
+            sink.write(")")
+        case .tooManyVCPUs(let total, let limit):
+            sink.write("the VMs up to this one have ")
+            sink.write(count: total)
+            sink.write(" VCPUs; the hypervisor schedules at most ")
+            sink.write(count: limit)
         case .vcpuCountOutOfRange(let count, let limit):
             sink.write("is ")
             sink.write(decimal: count)

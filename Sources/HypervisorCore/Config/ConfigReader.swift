@@ -144,8 +144,15 @@ struct ConfigReader {
             vm.vcpuCount = Int(count)
         }
         if let property = fdt.property("cpu", of: node) {
-            // Clamped: a 32-bit Int cannot hold every cell; validation refuses it anyway.
-            vm.physicalCPU = Int(min(try values(of: property, .cpu, in: node, count: 1)[0], 0xFFFF))
+            // One cell: every VCPU there; one per VCPU: VCPU n on cell n. Clamped: a
+            // 32-bit Int cannot hold every cell; validation refuses it anyway.
+            let cells = property.value.count / 4
+            guard property.value.count % 4 == 0, cells == 1 || cells == vm.vcpuCount else {
+                throw ConfigError(node: node, property: .cpu, reason: .cpuCellCount(foundCells: (property.value.count + 3) / 4, vcpus: vm.vcpuCount))
+            }
+            for vcpu in 0..<vm.vcpuCount {
+                vm.vcpuCPUs[vcpu] = Int(min(fdt.cell(cells == 1 ? 0 : vcpu, of: property) ?? 0, 0xFFFF))
+            }
         }
         vm.sedf = try sedfParameters(of: node)
         vm.credit = try creditParameters(of: node)

@@ -14,6 +14,7 @@ extension SystemConfig {
         // Partitioned scheduling: each CPU admits its own VCPUs, exactly as one CPU does.
         var utilization = InlineArray<4, UtilizationSum>(repeating: UtilizationSum())
         var stage2Pages = 0
+        var systemVCPUs = 0
         for index in 0..<vmCount {
             let vm = vms[index]
             try validateMemory(of: index, on: platform)
@@ -32,27 +33,39 @@ extension SystemConfig {
             }
             try validateBlockRoles(of: index, on: platform)
             try validateBootargsRoom(of: index, on: platform)
-            let cpu = vm.physicalCPU
-            if cpu >= cpus {
-                throw ConfigError(node: vm.node, property: .cpu, reason: .cpuNotPresent(vcpu: 0, cpu: cpu, cpus: cpus))
+            systemVCPUs += vm.vcpuCount
+            if systemVCPUs > VMConfig.maximumSystemVCPUs {
+                throw ConfigError(node: vm.node, property: .vcpus, reason: .tooManyVCPUs(total: systemVCPUs, limit: VMConfig.maximumSystemVCPUs))
             }
-            if scheduler == .sedf, let sedf = vm.sedf {
+            for vcpu in 0..<vm.vcpuCount {
+                let cpu = vm.physicalCPU(ofVCPU: vcpu)
+                if cpu >= cpus {
+                    throw ConfigError(node: vm.node, property: .cpu, reason: .cpuNotPresent(vcpu: vcpu, cpu: cpu, cpus: cpus))
+                }
+                guard scheduler == .sedf, let sedf = vm.sedf else { continue }
                 if let reason = minimum.violation(by: sedf) { throw ConfigError(node: vm.node, property: .sedf, reason: reason) }
                 // The scheduler's own exact admission arithmetic (ExactUtilization.swift), per CPU;
-                // every VCPU of the VM reserves the VM's slice in its period on the VM's CPU.
-                for _ in 0..<vm.vcpuCount { utilization[cpu].add(slice: sedf.slice, period: sedf.period) }
+                // every VCPU of the VM reserves the VM's slice in its period on its own CPU.
+                utilization[cpu].add(slice: sedf.slice, period: sedf.period)
                 switch utilization[cpu].checkFitsOneCPU() {
                 case nil: break
                 case .utilizationNotRepresentable?:
                     throw ConfigError(node: vm.node, property: .sedf, reason: .utilizationNotRepresentable)
                 case _?:
                     // One CPU in use: the words single-CPU configurations always had.
-                    let reason: ConfigErrorReason = usesOneCPU ? .overloaded : .cpuOverloaded(vcpu: 0, cpu: cpu)
+                    let reason: ConfigErrorReason = usesOneCPU ? .overloaded : .cpuOverloaded(vcpu: vcpu, cpu: cpu)
                     throw ConfigError(node: vm.node, property: .sedf, reason: reason)
                 }
             }
         }
         try validateLargeImages(on: platform)
+    }
+
+    /// The VCPUs of every VM.
+    public var vcpuCount: Int {
+        var total = 0
+        for index in 0..<vmCount { total += vms[index].vcpuCount }
+        return total
     }
 
     /// Every VCPU on CPU 0 (no `cpu` other than 0).
@@ -61,7 +74,9 @@ extension SystemConfig {
     /// The CPUs the configuration's VCPUs are on: one more than the highest `cpu`.
     public var cpusUsed: Int {
         var highest = 0
-        for index in 0..<vmCount { highest = max(highest, vms[index].physicalCPU) }
+        for index in 0..<vmCount {
+            for vcpu in 0..<vms[index].vcpuCount { highest = max(highest, vms[index].physicalCPU(ofVCPU: vcpu)) }
+        }
         return highest + 1
     }
 

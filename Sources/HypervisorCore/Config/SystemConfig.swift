@@ -75,8 +75,10 @@ public struct DiskSlice: Equatable, Sendable {
 
 public struct VMConfig: Sendable {
     public static let maximumDevices = 4
-    /// VCPUs per VM: what the vGIC model banks per VCPU (VirtualGIC.vcpuCount).
-    public static var maximumVCPUs: Int { VirtualGIC.vcpuCount }
+    /// VCPUs per VM (what the vGIC banks per VCPU).
+    public static var maximumVCPUs: Int { VirtualGIC.maximumVCPUs }
+    /// VCPUs in the whole system: the hypervisor's VCPU table and each CPU's run queue hold this many.
+    public static let maximumSystemVCPUs = 8
 
     public var node: FDTNode
     /// `label`, or the node name when there is none.
@@ -109,9 +111,19 @@ public struct VMConfig: Sendable {
     /// A Linux VM's zImage and initramfs (names in the large-image pack); empty otherwise (docs/LINUX.md).
     public var kernel: FDTSlice
     public var initramfs: FDTSlice
-    /// The physical CPU its VCPU runs on (`cpu`, default 0): partitioned
-    /// scheduling, each CPU runs its own scheduler over its VCPUs (docs/SMP.md).
-    public var physicalCPU: Int = 0
+    /// The physical CPU each VCPU runs on (`cpu`: one cell for all, or one per
+    /// VCPU; default 0): partitioned scheduling, each CPU runs its own scheduler
+    /// over its VCPUs (docs/SMP.md).
+    public var vcpuCPUs = InlineArray<4, Int>(repeating: 0)
+
+    /// VCPU 0's CPU; setting it puts every VCPU there (a one-cell `cpu`).
+    public var physicalCPU: Int {
+        get { vcpuCPUs[0] }
+        set { for vcpu in 0..<VMConfig.maximumVCPUs { vcpuCPUs[vcpu] = newValue } }
+    }
+
+    /// The CPU VCPU `vcpu` runs on.
+    public func physicalCPU(ofVCPU vcpu: Int) -> Int { vcpuCPUs[vcpu] }
 
     public init(node: FDTNode, memory: GuestPhysicalRange, physicalBase: PhysicalAddress, entry: GuestPhysicalAddress) {
         self.node = node

@@ -11,6 +11,8 @@ public struct CostMeter: Equatable, Sendable {
 
     public init() {}
 
+    /// In line: the hypervisor records at the end of every trap.
+    @inline(__always)
     public mutating func record(_ cost: UInt32) {
         count &+= 1
         total &+= UInt64(widening: cost)

@@ -52,35 +52,45 @@ public struct DistributorRead: Equatable, Sendable {
 ///     dropped without an EOI (ICPENDR of a pending hardware interrupt, ICACTIVER of
 ///     an active one): the physical interrupt is still active and will never be
 ///     deactivated by a list register now, so write GICC_DIR for each.
+///   - `retarget`: owned SPIs whose target VCPU changed (GICD_ITARGETSR): route the
+///     physical SPI to the CPU of its new target (`VirtualGIC.target(ofSPI:)`).
 /// Priority and trigger configuration are not mirrored: the hypervisor sets the
 /// physical ones from the platform description.
 public struct DistributorEffects: Equatable, Sendable {
     public var enable: InterruptSet
     public var disable: InterruptSet
     public var deactivate: InterruptSet
+    public var retarget: InterruptSet
 
     public init() {
         enable = InterruptSet()
         disable = InterruptSet()
         deactivate = InterruptSet()
+        retarget = InterruptSet()
     }
 
     public init(enable: InterruptSet, disable: InterruptSet, deactivate: InterruptSet) {
         self.enable = enable
         self.disable = disable
         self.deactivate = deactivate
+        retarget = InterruptSet()
     }
 
-    public var isEmpty: Bool { enable.isEmpty && disable.isEmpty && deactivate.isEmpty }
+    public var isEmpty: Bool { enable.isEmpty && disable.isEmpty && deactivate.isEmpty && retarget.isEmpty }
 }
 
 /// What the guest's write did.
 public struct DistributorWrite: Equatable, Sendable {
     public var effects: DistributorEffects
     public var status: AccessStatus
+    /// Bit n set: VCPU n's bank may hold a newly signallable interrupt (an SGI sent
+    /// to it, an SPI made pending, enabled or retargeted for it, the distributor
+    /// turned on): the hypervisor wakes it, or asks its CPU to look (docs/SMP.md).
+    public var reached: UInt8
 
-    public init(effects: DistributorEffects, status: AccessStatus) {
+    public init(effects: DistributorEffects, status: AccessStatus, reached: UInt8 = 0) {
         self.effects = effects
         self.status = status
+        self.reached = reached
     }
 }

@@ -55,6 +55,15 @@ public struct InterruptRouting: Sendable {
         return current == InterruptRouting.noOwner ? nil : Int(current)
     }
 
+    /// `owner(of:)` read in place, for the hypervisor's interrupt path: a
+    /// non-mutating call on a global copies the whole table first (Embedded Swift).
+    @inline(__always)
+    public mutating func ownerInPlace(of intid: UInt32) -> Int? {
+        guard intid >= InterruptRouting.firstSPI && intid < InterruptSet.capacity else { return nil }
+        let current = owners[Int(intid &- InterruptRouting.firstSPI)]
+        return current == InterruptRouting.noOwner ? nil : Int(current)
+    }
+
     /// `owner(of:)` for an interrupt that just arrived: counts it in `unownedArrivals`
     /// when nobody owns it.
     public mutating func route(_ intid: UInt32) -> Int? {

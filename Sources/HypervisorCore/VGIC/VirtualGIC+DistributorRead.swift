@@ -3,9 +3,10 @@
 // own read as zero.
 
 extension VirtualGIC {
-    /// The guest's load from GICD + `offset` by `vcpu`.
+    /// The guest's load from GICD + `offset` by `vcpu`: the SGI and PPI words and bytes
+    /// are that VCPU's bank, SPI state is the VM's.
     public func read(offset: UInt32, width: AccessWidth, vcpu: Int = 0) -> DistributorRead {
-        VirtualGIC.checkVCPU(vcpu)
+        checkVCPU(vcpu)
         if let fault = VirtualGIC.accessFault(offset: offset, width: width) {
             return DistributorRead(value: 0, status: .ignored(fault))
         }
@@ -13,27 +14,43 @@ extension VirtualGIC {
         let value: UInt32
         switch offset {
         case R.ctlr: value = distributorEnabled ? 1 : 0
-        case R.typer: value = R.typerValue
+        case R.typer: value = R.typerValue | UInt32(truncatingIfNeeded: vcpuCount &- 1) &<< 5
         case R.iidr: value = R.iidrValue
         case R.igroupr..<R.isenabler: value = 0
-        case R.isenabler..<R.ispendr: value = bankWord(enabled, offset & 0x7F)
-        case R.ispendr..<R.isactiver: value = bankWord(pending, offset & 0x7F)
-        case R.isactiver..<R.ipriorityr: value = bankWord(active, offset & 0x7F)
+        case R.isenabler..<R.ispendr: value = bankWord(banks[vcpu].enabled, offset & 0x7F)
+        case R.ispendr..<R.isactiver: value = stateWord(offset & 0x7F, vcpu) { $0.pending }
+        case R.isactiver..<R.ipriorityr: value = stateWord(offset & 0x7F, vcpu) { $0.active }
         case R.ipriorityr..<R.itargetsr:
-            value = readLanes(offset - R.ipriorityr, width) { intid in owned.contains(intid) ? priorities[Int(intid)] : 0 }
+            value = readLanes(offset - R.ipriorityr, width) { intid in owned.contains(intid) ? banks[vcpu].priorities[Int(intid)] : 0 }
         case R.itargetsr..<R.icfgr:
-            // One CPU: every interrupt the VM owns targets CPU 0.
-            value = readLanes(offset - R.itargetsr, width) { intid in owned.contains(intid) ? 0x01 : 0 }
+            // SGIs and PPIs read as the reading CPU's own bit, as on GICv2.
+            value = readLanes(offset - R.itargetsr, width) { intid in
+                guard owned.contains(intid) else { return 0 }
+                return intid < 32 ? UInt8(truncatingIfNeeded: 1 &<< UInt32(truncatingIfNeeded: vcpu)) : spiTargets[Int(intid &- 32)]
+            }
         case R.icfgr..<0xD00: value = configWord((offset - R.icfgr) &>> 2)
         case R.nsacr..<R.sgir: value = 0
         case R.sgir: return DistributorRead(value: 0, status: .ignored(.writeOnly))
         case R.cpendsgir..<0xF30:
-            // Byte n, bit c: SGI n pending from CPU c. Only CPU 0 exists.
-            value = readLanes((offset - R.cpendsgir) & 0xF, width) { sgi in pending.contains(sgi) ? 0x01 : 0 }
+            // Byte n, bit c: SGI n pending for this VCPU from VCPU c (one source kept).
+            value = readLanes((offset - R.cpendsgir) & 0xF, width) { sgi in
+                banks[vcpu].pending.contains(sgi) ? UInt8(truncatingIfNeeded: 1 &<< UInt32(banks[vcpu].sgiSources[Int(sgi)])) : 0
+            }
         case R.identification..<R.frameSize: value = offset == R.icpidr2 ? R.icpidr2Value : 0
         default: return DistributorRead(value: 0, status: .ignored(.reserved))
         }
         return DistributorRead(value: value, status: .ok)
+    }
+
+    /// Word `relative / 4` of the pending or active bank: word 0 is `vcpu`'s, SPI words
+    /// gather every VCPU's (an SPI's state is in the bank of the VCPU it went to).
+    func stateWord(_ relative: UInt32, _ vcpu: Int, _ set: (VCPUInterruptBank) -> InterruptSet) -> UInt32 {
+        let index = Int(relative &>> 2)
+        guard index < InterruptSet.wordCount else { return 0 }
+        if index == 0 { return set(banks[vcpu]).word(0) & owned.word(0) }
+        var word: UInt32 = 0
+        for bank in 0..<vcpuCount { word |= set(banks[bank]).word(index) }
+        return word & owned.word(index)
     }
 
     /// Whether an access of `width` at `offset` is one GICv2 allows: inside the frame,

@@ -1,5 +1,5 @@
-// Making interrupts pending (from the hypervisor) and asking whether a VCPU
-// has something to take (to wake it from WFI).
+// Making interrupts pending (from the hypervisor or another VCPU) and asking
+// whether a VCPU has something to take (to wake it from WFI).
 
 /// The answer of `inject`.
 public enum InjectionResult: Equatable, Sendable {
@@ -13,39 +13,47 @@ public enum InjectionResult: Equatable, Sendable {
 }
 
 extension VirtualGIC {
-    /// Marks `intid` pending for `vcpu`. `hardware`: a physical interrupt, acknowledged
+    /// Marks `intid` pending: an SGI or PPI for `vcpu`, an SPI for the VCPU it
+    /// targets (`target(ofSPI:)`). `hardware`: a physical interrupt, acknowledged
     /// and priority-dropped by the hypervisor but still active at the physical GIC,
     /// stands behind it (passthrough SPIs, the virtual timer PPI 27); its list register
     /// then carries HW = 1 and PhysicalID = `intid`, so the guest's EOI deactivates it.
-    /// SGIs are never hardware-linked; the flag is ignored for them.
-    /// Pending interrupts wait here until `fillListRegisters` finds them room.
+    /// SGIs are never hardware-linked; the flag is ignored for them. `source` is the
+    /// sending VCPU of an SGI. Pending interrupts wait until a fill finds them room.
     @discardableResult
-    public mutating func inject(_ intid: UInt32, hardware: Bool, vcpu: Int = 0) -> InjectionResult {
-        VirtualGIC.checkVCPU(vcpu)
+    public mutating func inject(_ intid: UInt32, hardware: Bool, vcpu: Int = 0, source: Int = 0) -> InjectionResult {
+        checkVCPU(vcpu)
+        let receiver = intid >= 32 ? target(ofSPI: intid) : vcpu
         guard owned.contains(intid) else {
-            counters.droppedNotOwned &+= 1
+            banks[receiver].counters.droppedNotOwned &+= 1
             return .notOwned
         }
-        counters.injected &+= 1
-        changedSinceFill = true
-        if hardware && intid >= 16 { pendingFromHardware.insert(intid) }
-        if pending.contains(intid) { return .alreadyPending }
-        pending.insert(intid)
-        return .pending
-    }
-
-    /// Pending interrupts the distributor would signal: pending, enabled, distributor on.
-    @inline(__always)
-    var signallable: InterruptSet {
-        distributorEnabled ? pending.intersection(enabled) : InterruptSet()
+        return banks[receiver].inject(intid, hardware: hardware, source: source)
     }
 
     /// Whether `vcpu` has an interrupt it could take now: signallable, not active
     /// (an active interrupt's new pending instance waits for its completion), and
     /// more urgent than `priorityMask` (pass the guest's GICV_PMR, i.e.
     /// GICH_VMCR.VMPriMask << 3, or keep 0xFF to ignore the mask).
-    public func hasDeliverable(vcpu: Int = 0, priorityMask: UInt8 = 0xFF) -> Bool {
-        VirtualGIC.checkVCPU(vcpu)
+    /// `mutating` to read the bank in place (a borrowed `self` copies `banks` on armv7).
+    public mutating func hasDeliverable(vcpu: Int = 0, priorityMask: UInt8 = 0xFF) -> Bool {
+        checkVCPU(vcpu)
+        return banks[vcpu].hasDeliverable(priorityMask: priorityMask)
+    }
+}
+
+extension VCPUInterruptBank {
+    mutating func inject(_ intid: UInt32, hardware: Bool, source: Int) -> InjectionResult {
+        counters.injected &+= 1
+        changedSinceFill = true
+        if intid < 16 { sgiSources[Int(intid)] = UInt8(truncatingIfNeeded: source) }
+        if hardware && intid >= 16 { pendingFromHardware.insert(intid) }
+        if pending.contains(intid) { return .alreadyPending }
+        pending.insert(intid)
+        return .pending
+    }
+
+    mutating func hasDeliverable(priorityMask: UInt8) -> Bool {
         let candidates = signallable.subtracting(active)
         for index in 0..<InterruptSet.wordCount {
             var bits = candidates.word(index)

@@ -25,7 +25,27 @@
 extension VirtualGIC {
     /// The GICH list registers and GICH_HCR to load before entering `vcpu`.
     public mutating func fillListRegisters(vcpu: Int = 0) -> ListRegisterLoad {
-        VirtualGIC.checkVCPU(vcpu)
+        checkVCPU(vcpu)
+        return banks[vcpu].fillListRegisters()
+    }
+
+    /// Folds the list registers read back on exit from `vcpu` into its bank
+    /// (VCPUInterruptBank.sync).
+    @discardableResult
+    public mutating func sync(fromHardware values: InlineArray<4, UInt32>, vcpu: Int = 0) -> ListRegisterSync {
+        checkVCPU(vcpu)
+        return banks[vcpu].sync(fromHardware: values)
+    }
+
+    /// The list register of `vcpu` holding `intid` after the last fill or sync, if any.
+    public func listRegister(holding intid: UInt32, vcpu: Int = 0) -> Int? {
+        checkVCPU(vcpu)
+        return banks[vcpu].listRegisters.slot(of: intid)
+    }
+}
+
+extension VCPUInterruptBank {
+    mutating func fillListRegisters() -> ListRegisterLoad {
         // What the list registers should show; freeing list registers below does not change it.
         let shown = signallable.union(active)
         if listRegisters.occupied.isEmpty && shown.isEmpty { return emptyLoad() }
@@ -91,9 +111,7 @@ extension VirtualGIC {
     /// pending or active stays where it is. Entries whose VirtualID is not the INTID
     /// the model put there are ignored (and rewritten by the next fill). An entry read
     /// back unchanged changes nothing (the fill that wrote it made it agree with the model).
-    @discardableResult
-    public mutating func sync(fromHardware values: InlineArray<4, UInt32>, vcpu: Int = 0) -> ListRegisterSync {
-        VirtualGIC.checkVCPU(vcpu)
+    mutating func sync(fromHardware values: InlineArray<4, UInt32>) -> ListRegisterSync {
         var report = ListRegisterSync()
         for slot in 0..<ListRegisterFile.count where values[slot] != listRegisters.hardware[slot] {
             changedSinceFill = true
@@ -109,6 +127,7 @@ extension VirtualGIC {
             if taken {
                 report.acknowledged.insert(intid)
                 counters.delivered &+= 1
+                if intid < 16 { counters.sgisDelivered &+= 1 }
                 pending.remove(intid)
                 pendingFromHardware.remove(intid)
                 if !before.isActive { activeFromHardware.update(intid, to: written.isHardware) }
@@ -133,12 +152,6 @@ extension VirtualGIC {
         liveListRegisters = value != 0 ? liveListRegisters | bit : liveListRegisters & ~bit
     }
 
-    /// The list register holding `intid` after the last fill or sync, if any.
-    public func listRegister(holding intid: UInt32, vcpu: Int = 0) -> Int? {
-        VirtualGIC.checkVCPU(vcpu)
-        return listRegisters.slot(of: intid)
-    }
-
     /// The state and HW bit a list register holding `intid` shows.
     @inline(__always)
     mutating func listRegisterState(of intid: UInt32) -> (state: ListRegisterState, hardware: Bool) {
@@ -159,7 +172,8 @@ extension VirtualGIC {
         if hardware {
             return ListRegisterValue(hardware: intid, physicalID: intid, priority: priority, state: state).rawValue
         }
-        return ListRegisterValue(virtual: intid, priority: priority, state: state, sourceCPU: 0,
+        let source = intid < 16 ? UInt32(sgiSources[Int(intid)]) : 0
+        return ListRegisterValue(virtual: intid, priority: priority, state: state, sourceCPU: source,
                                  eoiMaintenance: requestEOI || eoiNotification.contains(intid)).rawValue
     }
 

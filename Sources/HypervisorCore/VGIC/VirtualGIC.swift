@@ -37,62 +37,50 @@
 //     completes it (it is never evicted); only pending-only entries are evicted
 //     for more urgent ones.
 //
-// Contract with the hypervisor: for the VCPU that was running, call
-// `sync(fromHardware:)` on exit before anything else touches this model, and
-// `fillListRegisters` just before entry; the model is never changed while the
-// guest runs. A VM has one VCPU for now (`vcpuCount`); methods take a VCPU index
-// where GICv2 banks state per CPU (SGIs, PPIs, list registers), and a second
-// VCPU needs per-VCPU copies of word 0 of each bank, of priorities 0..31 and of
-// the list register file.
+// Several VCPUs (1 ..< maximumVCPUs + 1): the per-interrupt state above lives in
+// one VCPUInterruptBank per VCPU (VCPUInterruptBank.swift says which part is
+// banked, which is copied into every bank and where SPIs live). An SPI is
+// delivered to the lowest-numbered VCPU its GICD_ITARGETSR byte names (VCPU 0
+// when it names none the VM has): its pending state moves to that bank when
+// the guest retargets it, an active instance stays with the VCPU that took it.
+//
+// Contract with the hypervisor: for a VCPU that was running, call
+// `sync(fromHardware:vcpu:)` on exit before anything else touches its bank, and
+// `fillListRegisters(vcpu:)` just before entry; a bank is never changed while
+// its VCPU runs. With VCPUs on several physical CPUs the hypervisor serializes
+// every call on one VM's model (docs/SMP.md).
 
 public struct VirtualGIC: Sendable {
-    /// VCPUs per VM the model supports.
-    public static let vcpuCount = 1
+    /// VCPUs per VM the model can bank (the most physical CPUs Apus runs).
+    public static let maximumVCPUs = 4
     /// The event-channel upcall PPI (Xen's ARM convention) and the virtual timer PPI.
     public static let eventChannelPPI: UInt32 = 31
     public static let virtualTimerPPI: UInt32 = 27
 
     public let owned: InterruptSet
+    /// The VM's VCPUs (1...maximumVCPUs): banks beyond it stay unused.
+    public let vcpuCount: Int
     public internal(set) var distributorEnabled: Bool
-    var enabled: InterruptSet
-    var pending: InterruptSet
-    var active: InterruptSet
-    var pendingFromHardware: InterruptSet
-    var activeFromHardware: InterruptSet
     var edgeTriggered: InterruptSet
-    var priorities: InlineArray<160, UInt8>
-    var eoiNotification: InterruptSet
-    var listRegisters: ListRegisterFile
-    /// Whether anything changed since the last `fillListRegisters` (an injection, a
-    /// distributor write, a list register the guest changed): a fill is idempotent,
-    /// so while this is false another fill would load exactly what the hardware holds.
-    public internal(set) var changedSinceFill: Bool
-    /// Bit n set: list register n held a nonzero value when last written or read; the
-    /// others still read as zero (the guest cannot change an invalid list register).
-    /// Stored, so that the hypervisor reads it without copying the model.
-    public internal(set) var liveListRegisters: UInt8
-    public internal(set) var counters: VGICCounters
+    /// GICD_ITARGETSR bytes of SPIs 32..159, as the guest wrote them (bit n: VCPU n).
+    var spiTargets: InlineArray<128, UInt8>
+    /// Per-VCPU state, VCPU n in `banks[n]`.
+    public internal(set) var banks: InlineArray<4, VCPUInterruptBank>
 
-    /// A VM that owns all SGIs, `ownedPPIs` (only INTIDs 16..31 count) and
-    /// `passthroughSPIs` (only INTIDs 32..159 count). Everything starts disabled,
-    /// idle, at priority 0, level-triggered except the SGIs.
-    public init(ownedPPIs: InterruptSet, passthroughSPIs: InterruptSet) {
+    /// A VM with `vcpuCount` VCPUs that owns all SGIs, `ownedPPIs` (only INTIDs
+    /// 16..31 count) and `passthroughSPIs` (only INTIDs 32..159 count). Everything
+    /// starts disabled, idle, at priority 0, level-triggered except the SGIs, every
+    /// SPI targeting VCPU 0.
+    public init(ownedPPIs: InterruptSet, passthroughSPIs: InterruptSet, vcpuCount: Int = 1) {
+        precondition(vcpuCount >= 1 && vcpuCount <= VirtualGIC.maximumVCPUs, "VirtualGIC: VCPU count out of range")
         owned = InterruptSet.sgis
             .union(ownedPPIs.intersection(InterruptSet.ppis))
             .union(passthroughSPIs.intersection(InterruptSet.spis))
+        self.vcpuCount = vcpuCount
         distributorEnabled = false
-        enabled = InterruptSet()
-        pending = InterruptSet()
-        active = InterruptSet()
-        pendingFromHardware = InterruptSet()
-        activeFromHardware = InterruptSet()
         edgeTriggered = InterruptSet.sgis
-        priorities = InlineArray(repeating: 0)
-        eoiNotification = InterruptSet()
-        listRegisters = ListRegisterFile()
-        changedSinceFill = true
-        liveListRegisters = 0
-        counters = VGICCounters()
+        spiTargets = InlineArray(repeating: 0x01)
+        banks = InlineArray(repeating: VCPUInterruptBank())
     }
 
     /// The PPIs a guest normally gets: the virtual timer and the event-channel upcall.
@@ -105,44 +93,107 @@ public struct VirtualGIC: Sendable {
 
     // MARK: Queries for the hypervisor, reports and tests
 
-    public func isEnabled(_ intid: UInt32) -> Bool { enabled.contains(intid) }
-    public func isPending(_ intid: UInt32) -> Bool { pending.contains(intid) }
-    public func isActive(_ intid: UInt32) -> Bool { active.contains(intid) }
+    /// Whether `intid` is enabled for `vcpu` (SPIs: for every VCPU alike).
+    public func isEnabled(_ intid: UInt32, vcpu: Int = 0) -> Bool { banks[vcpu].enabled.contains(intid) }
+    /// Whether `intid` is pending: in `vcpu`'s bank for an SGI or PPI, in any bank for an SPI.
+    public func isPending(_ intid: UInt32, vcpu: Int = 0) -> Bool { anyBank(intid, vcpu) { $0.pending } }
+    public func isActive(_ intid: UInt32, vcpu: Int = 0) -> Bool { anyBank(intid, vcpu) { $0.active } }
     public func isEdgeTriggered(_ intid: UInt32) -> Bool { owned.contains(intid) && edgeTriggered.contains(intid) }
 
-    /// The stored priority (0 for interrupts the VM does not own).
-    public func priority(of intid: UInt32) -> UInt8 {
-        intid < InterruptSet.capacity ? priorities[Int(intid)] : 0
+    /// The stored priority (0 for interrupts the VM does not own); SGIs and PPIs are `vcpu`'s.
+    public func priority(of intid: UInt32, vcpu: Int = 0) -> UInt8 {
+        intid < InterruptSet.capacity ? banks[vcpu].priorities[Int(intid)] : 0
     }
+
+    /// Counts of every VCPU together.
+    public var counters: VGICCounters {
+        var total = VGICCounters()
+        for vcpu in 0..<vcpuCount { total.add(banks[vcpu].counters) }
+        return total
+    }
+
+    /// `vcpu`'s counts.
+    public func counters(vcpu: Int) -> VGICCounters { banks[vcpu].counters }
+
+    /// Bank `vcpu` where it lies, for the hypervisor's trap path to keep while the
+    /// VCPU runs (valid as long as this model stays where it is).
+    public mutating func bankPointer(vcpu: Int) -> UnsafeMutablePointer<VCPUInterruptBank> {
+        checkVCPU(vcpu)
+        return withUnsafeMutablePointer(to: &banks[vcpu]) { $0 }
+    }
+
+    /// `vcpu`'s list registers changed since the last fill (hot path: read in place).
+    @inline(__always)
+    public mutating func changedSinceFill(vcpu: Int) -> Bool { banks[vcpu].changedSinceFill }
+
+    /// Bit n: `vcpu`'s list register n holds something (hot path: read in place).
+    @inline(__always)
+    public mutating func liveListRegisters(vcpu: Int) -> UInt8 { banks[vcpu].liveListRegisters }
 
     /// Asks for (or stops asking for) a maintenance interrupt whenever the guest
     /// completes `intid` while it is a virtual-only interrupt (hardware-linked ones
     /// cannot carry the request). `sync` reports completions either way.
-    public mutating func setEOINotification(_ intid: UInt32, _ on: Bool) {
+    /// An SGI or PPI is `vcpu`'s (nil: every VCPU's); an SPI's request is every VCPU's.
+    public mutating func setEOINotification(_ intid: UInt32, _ on: Bool, vcpu: Int? = nil) {
         guard owned.contains(intid) else { return }
-        eoiNotification.update(intid, to: on)
-        changedSinceFill = true
+        for index in 0..<vcpuCount where intid >= 32 || vcpu == nil || vcpu == index {
+            banks[index].eoiNotification.update(intid, to: on)
+            banks[index].changedSinceFill = true
+        }
+    }
+
+    /// The VCPU SPI `intid` is delivered to: the lowest one its ITARGETSR byte names.
+    /// `mutating` to read `spiTargets` in place.
+    public mutating func target(ofSPI intid: UInt32) -> Int {
+        guard intid >= 32 && intid < InterruptSet.capacity else { return 0 }
+        let existing = UInt8(truncatingIfNeeded: (1 &<< UInt32(truncatingIfNeeded: vcpuCount)) &- 1)
+        let named = spiTargets[Int(intid &- 32)] & existing
+        return named == 0 ? 0 : named.trailingZeroBitCount
     }
 
     /// The invariants of the design comment; for tests and debug checks in the hypervisor.
+    /// Across banks: an SPI is pending in one bank at most and active in one at most,
+    /// and the copied distributor-wide state is the same in every bank.
     public var invariantsHold: Bool {
-        let sets = enabled.union(pending).union(active).union(eoiNotification).union(edgeTriggered)
-        guard sets.subtracting(owned).isEmpty,
-              pendingFromHardware.subtracting(pending).isEmpty,
-              activeFromHardware.subtracting(active).isEmpty,
-              listRegisters.occupied.subtracting(owned).isEmpty else { return false }
-        var seen = InterruptSet()
-        for slot in 0..<ListRegisterFile.count where listRegisters.intids[slot] != ListRegisterFile.none {
-            let intid = listRegisters.intids[slot]
-            if seen.contains(intid) { return false }
-            seen.insert(intid)
+        guard edgeTriggered.subtracting(owned).isEmpty else { return false }
+        var pendingSPIs = InterruptSet(), activeSPIs = InterruptSet()
+        for vcpu in 0..<VirtualGIC.maximumVCPUs {
+            let bank = banks[vcpu]
+            guard bank.invariantsHold(owned: owned) else { return false }
+            if vcpu >= vcpuCount {
+                guard bank.pending.isEmpty, bank.active.isEmpty, bank.listRegisters.occupied.isEmpty else { return false }
+                continue
+            }
+            let spiPending = bank.pending.intersection(InterruptSet.spis)
+            let spiActive = bank.active.intersection(InterruptSet.spis)
+            guard spiPending.intersection(pendingSPIs).isEmpty, spiActive.intersection(activeSPIs).isEmpty,
+                  bank.distributorEnabled == distributorEnabled,
+                  bank.enabled.intersection(InterruptSet.spis) == banks[0].enabled.intersection(InterruptSet.spis)
+            else { return false }
+            for intid in UInt32(32)..<InterruptSet.capacity where bank.priorities[Int(intid)] != banks[0].priorities[Int(intid)] {
+                return false
+            }
+            pendingSPIs.formUnion(spiPending)
+            activeSPIs.formUnion(spiActive)
         }
-        for intid in 0..<InterruptSet.capacity where !owned.contains(intid) && priorities[Int(intid)] != 0 { return false }
-        return seen == listRegisters.occupied
+        return true
+    }
+
+    /// `vcpu`'s bank for an SGI or PPI; any bank for an SPI.
+    func anyBank(_ intid: UInt32, _ vcpu: Int, _ set: (VCPUInterruptBank) -> InterruptSet) -> Bool {
+        if intid < 32 { return set(banks[vcpu]).contains(intid) }
+        for index in 0..<vcpuCount where set(banks[index]).contains(intid) { return true }
+        return false
+    }
+
+    /// Applies `change` to the bank of every VCPU (distributor-wide state).
+    @inline(__always)
+    mutating func forEachBank(_ change: (inout VCPUInterruptBank) -> Void) {
+        for index in 0..<vcpuCount { change(&banks[index]) }
     }
 
     @inline(__always)
-    static func checkVCPU(_ vcpu: Int) {
+    func checkVCPU(_ vcpu: Int) {
         precondition(vcpu >= 0 && vcpu < vcpuCount, "VirtualGIC: no such VCPU")
     }
 }
@@ -155,6 +206,18 @@ public struct VGICCounters: Equatable, Sendable {
     public var delivered: UInt32 = 0
     /// Injections refused because the VM does not own the INTID.
     public var droppedNotOwned: UInt32 = 0
+    /// SGIs another VCPU of the VM (or this one) sent here through GICD_SGIR.
+    public var sgisReceived: UInt32 = 0
+    /// SGIs the guest acknowledged.
+    public var sgisDelivered: UInt32 = 0
 
     public init() {}
+
+    mutating func add(_ other: VGICCounters) {
+        injected &+= other.injected
+        delivered &+= other.delivered
+        droppedNotOwned &+= other.droppedNotOwned
+        sgisReceived &+= other.sgisReceived
+        sgisDelivered &+= other.sgisDelivered
+    }
 }

@@ -155,7 +155,7 @@ final class VGICDistributorTests: XCTestCase {
         XCTAssertEqual(gic.readWord(0x4A0), 0)
     }
 
-    func testTargetsReadCPU0ForOwnedInterruptsAndIgnoreWrites() {
+    func testTargetsReadCPU0ForOwnedInterruptsAndIgnoreWritesNamingNoVCPU() {
         var gic = makeGIC(spis: [38])
         XCTAssertEqual(gic.readWord(0x800), 0x0101_0101, "SGIs target this CPU")
         XCTAssertEqual(gic.readWord(0x818), 0x0100_0000, "PPI 27 owned, 24..26 not")
@@ -164,7 +164,7 @@ final class VGICDistributorTests: XCTestCase {
         XCTAssertEqual(gic.read(offset: 0x800 + 39, width: .byte).value, 0)
         XCTAssertEqual(gic.write(offset: 0x824, width: .word, value: 0).status, .ok)
         XCTAssertEqual(gic.write(offset: 0x800 + 38, width: .byte, value: 0xFE).status, .ok)
-        XCTAssertEqual(gic.readWord(0x824), 0x0001_0000, "one VCPU: every owned interrupt targets CPU 0")
+        XCTAssertEqual(gic.readWord(0x824), 0x0001_0000, "one VCPU: a byte naming no VCPU of the VM is ignored")
     }
 
     func testConfigurationSGIsEdgePPIsLevelSPIsWritable() {

@@ -253,11 +253,11 @@ final class VGICPropertyTests: XCTestCase {
                     fullCPU = FakeCPUInterface(fullLoad)
                     var read = InlineArray<4, UInt32>(repeating: 0)
                     for slot in 0..<4 {
-                        if short.liveListRegisters & (1 << slot) != 0 { read[slot] = shortCPU.lrs[slot] }
+                        if short.liveListRegisters(vcpu: 0) & (1 << slot) != 0 { read[slot] = shortCPU.lrs[slot] }
                         else { XCTAssertEqual(shortCPU.lrs[slot], 0, "\(context): a list register not live changed") }
                     }
                     short.sync(fromHardware: read)
-                    if short.changedSinceFill {
+                    if short.changedSinceFill(vcpu: 0) {
                         shortLoad = short.fillListRegisters()
                         shortCPU = FakeCPUInterface(shortLoad)
                     } else {

@@ -30,6 +30,14 @@ struct SlotSet<let capacity: Int> {
         return inHalf &* 0x1_0000_0000
     }
 
+    /// The bits of slot's word from slot's bit up, from 32-bit shifts (see `bit`).
+    @inline(__always)
+    static func atOrAbove(_ slot: Int) -> UInt64 {
+        let inHalf = UInt32.max &<< UInt32(truncatingIfNeeded: slot & 31)
+        if slot & 32 == 0 { return UInt64(widening: inHalf) | 0xFFFF_FFFF_0000_0000 }
+        return UInt64(widening: inHalf) &* 0x1_0000_0000
+    }
+
     var isEmpty: Bool {
         mutating get {
         for w in 0..<wordCount where words[w] != 0 { return false }
@@ -41,7 +49,7 @@ struct SlotSet<let capacity: Int> {
     mutating func first(from slot: Int) -> Int? {
         if slot >= capacity { return nil }
         var w = slot / 64
-        var bits = words[w] & (~UInt64(0) &<< UInt64(clampingNonNegative: slot % 64))
+        var bits = words[w] & Self.atOrAbove(slot)
         while true {
             if bits != 0 { return w * 64 + bits.trailingZeroBitCount }
             w += 1
