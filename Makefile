@@ -443,7 +443,7 @@ large_images_address = $(shell sed -n 's/.*large-images *= *< *\(0x[0-9a-fA-F]*\
 comma := ,
 LARGE_IMAGES_LOADER = $(if $(call linux_config,$(CONFIG)),-device loader$(comma)file=$(CONFIG_DIR)/large-images.pack$(comma)addr=$(call large_images_address,$(CONFIG))$(comma)force-raw=on)
 
-$(LINUX_IMAGES) &: Linux/fetch.sh Linux/init Linux/inittab Linux/rcS
+$(LINUX_IMAGES) &: Linux/fetch.sh Linux/init Linux/inittab Linux/rcS Linux/disk-bench
 	Linux/fetch.sh $(LINUX_DIR)
 
 linux: $(LINUX_IMAGES)
@@ -489,7 +489,7 @@ $(BUILD)/guestkit/guestkit.o: $(GUESTKIT_SRCS) $(BUILD)/guestkit/sources.txt $(B
 		-c $(GUESTKIT_SRCS) -o $@
 	@touch $@
 
-$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/guestkit/guestkit.o $(wildcard $(GUEST_INCLUDE)/*.h) $(call option,PLATFORM)
+$(BUILD)/guest-runtime/guestruntime.o: $(GUEST_RUNTIME_SRCS) $(BUILD)/core/core.o $(BUILD)/rings/rings.o $(BUILD)/xenstore/xenstore.o $(BUILD)/guestkit/guestkit.o $(wildcard $(GUEST_INCLUDE)/*.h) $(call option,PLATFORM)
 	@mkdir -p $(@D)
 	$(SWIFTC) $(SWIFT_GUEST_FLAGS) -module-name GuestRuntime \
 		-emit-module -emit-module-path $(BUILD)/guest-runtime/GuestRuntime.swiftmodule \
@@ -574,6 +574,7 @@ bench: all
 	$(SWIFT) run -c release apus bench
 	DEMANGLE=$(DEMANGLE) Tests/Bench/text-size.sh $(BUILD)/apus.elf $(HV_BASE_OBJS)
 	BUILD=$(BUILD) PLATFORM=$(PLATFORM) RAM_MB=$(RAM_MB) SMP=$(if $(SMP),$(SMP),1) QEMU=$(QEMU) Tests/Bench/qemu-bench.sh
+	BUILD=$(BUILD) PLATFORM=$(PLATFORM) RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/disk-bench.sh
 	$(MAKE) PLATFORM=vexpress-a15 EXIT=semihosting BOOT=kernel BUILD=$(BUILD)/measure MEASURE=1 \
 		LINUX_DIR=$(abspath $(LINUX_DIR)) $(BUILD)/measure/systems/linux.elf
 	BUILD=$(BUILD)/measure RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/linux-census.sh

@@ -4,7 +4,7 @@
 #
 #   build/linux/vmlinuz-armmp-lpae   the stock kernel (zImage)
 #   build/linux/vmlinuz-rt-armmp     the PREEMPT_RT kernel (zImage)
-#   build/linux/initramfs.cpio.gz    busybox-static + Linux/init (+ inittab, rcS) + the
+#   build/linux/initramfs.cpio.gz    busybox-static + Linux/init (+ inittab, rcS, disk-bench) + the
 #                                    modules init loads (MODULES and what they depend on,
 #                                    for each kernel, in /lib/modules/<release>)
 #   build/linux/VERSIONS             the packages resolved (kernel ABI as Debian has it today)
@@ -121,6 +121,7 @@ build_initramfs() {
   cp "$OUT/busybox-pkg/bin/busybox" "$root/bin/busybox"
   rm -rf "$OUT/busybox-pkg"
   install -m 755 "$HERE/init" "$root/init"
+  install -m 755 "$HERE/disk-bench" "$root/bin/disk-bench"
   install -m 644 "$HERE/inittab" "$root/etc/inittab"
   install -m 755 "$HERE/rcS" "$root/etc/init.d/rcS"
   # The device nodes the kernel needs before devtmpfs is mounted (it opens

@@ -1,18 +1,17 @@
-import GuestKit
 import GuestSupport
 import HypervisorCore
 import XenRings
 
 /// A virtual disk served by the block back end of the driver domain
-/// (docs/BLOCK.md): Xen's blkif ring on a page the hypervisor set up and
-/// named in `blkif=`, one event channel, and the data pages granted to the
-/// back end for each request (grant references 8 to 18).
+/// (docs/BLOCK.md), found and connected through xenstore as Linux's
+/// xen-blkfront does it (BlockFrontendHandshake): Xen's blkif ring on a page
+/// of this guest's own, granted to the back end, an event channel it
+/// allocated, and the data pages granted to the back end for each request
+/// (grant references 8 to 18).
 ///
 /// One request at a time: submit, notify, wait in WFI for the response
 /// (woken by the event, or by the virtual timer at the deadline), revoke the
-/// grants. Before using it the guest registers its shared_info and attaches
-/// the event upcall. Waiting uses the virtual timer (PPI 27, whose handler
-/// it sets to one that disarms the timer).
+/// grants.
 public struct BlockFrontend: BlockDevice {
     /// How long the `BlockDevice` calls wait for the back end.
     public static let patience = TimeSpan.milliseconds(1000)
@@ -46,48 +45,53 @@ public struct BlockFrontend: BlockDevice {
     public static let firstDataReference: UInt32 = 8
     public static let maximumSectors = Blkif.maxSegmentsPerRequest * Int(Blkif.sectorsPerPage)
 
-    public let disk: BlockFrontendArguments
+    public let connection: BlockConnection
     var ring: BlkifFrontRing<GuestBarriers>
     var nextID: UInt64 = 1
     var broken = false
 
-    /// Attaches to the ring the hypervisor initialised; nil without a grant table.
-    public init?(_ disk: BlockFrontendArguments) {
-        guard GrantTable.table != nil || GrantTable.locate().result == 0,
-              let page = UnsafeMutableRawPointer(bitPattern: UInt(disk.ring)),
+    init?(_ connection: BlockConnection) {
+        guard let page = UnsafeMutableRawPointer(bitPattern: UInt(connection.ring)),
               let ring = BlkifFrontRing(attaching: page, at: 0, barriers: GuestBarriers())
         else { return nil }
-        self.disk = disk
+        self.connection = connection
         self.ring = ring
-        EventChannels.setHandler(port: disk.port, blockEvent)
-        GIC.attach(VirtualTimer.interrupt, blockTimerFired)
+        EventChannels.setHandler(port: connection.port, eventArrived)
     }
 
     /// A front end ready to use: `sharedInfo` (storage of the guest's holding
-    /// a whole page) registered as the domain's shared_info, the ring
-    /// attached, the event upcall taken (PPI 31, GIC enabled). Nil when
-    /// registration or the grant table fails.
-    public static func open(_ disk: BlockFrontendArguments, sharedInfo: UnsafeMutableRawBufferPointer) -> BlockFrontend? {
-        guard EventChannels.registerSharedInfo(in: sharedInfo) == 0, let frontend = BlockFrontend(disk) else { return nil }
-        EventChannels.attachUpcall()
-        GIC.enable()
-        return frontend
+    /// a whole page) registered as the domain's shared_info, events and the
+    /// virtual timer taken (EventWaiting), the disk found and connected
+    /// through xenstore. Nil, after an `ERROR ...` line, when any of it fails.
+    public static func connect(sharedInfo: UnsafeMutableRawBufferPointer) -> BlockFrontend? {
+        guard EventWaiting.start(sharedInfo: sharedInfo) else {
+            var out = GuestConsole()
+            out.write("ERROR vbd: shared_info registration failed")
+            out.newline()
+            return nil
+        }
+        guard let connection = BlockFrontendHandshake.connect() else { return nil }
+        return BlockFrontend(connection)
     }
 
-    /// `BLKIF backend=<domid> ring=<address> port=<port> sectors=<n>`.
+    /// `BLKIF backend=<domid> vdev=<n> ring=<address> ring-ref=<r> port=<port> sectors=<n>`.
     public func describe<Sink: TextSink>(to out: inout Sink) {
         out.write("BLKIF backend=")
-        out.write(decimal: UInt32(disk.backend))
+        out.write(decimal: UInt32(connection.backend))
+        out.write(" vdev=")
+        out.write(decimal: connection.virtualDevice)
         out.write(" ring=")
-        out.write(hex: disk.ring)
+        out.write(hex: connection.ring)
+        out.write(" ring-ref=")
+        out.write(decimal: connection.ringReference)
         out.write(" port=")
-        out.write(decimal: disk.port)
+        out.write(decimal: connection.port)
         out.write(" sectors=")
-        out.write(decimal: disk.sectors)
+        out.write(decimal: connection.sectors)
         out.newline()
     }
 
-    public var capacity: UInt64 { disk.sectors }
+    public var capacity: UInt64 { connection.sectors }
 
     public mutating func read(sector: UInt64, count: Int, into buffer: UnsafeMutableRawBufferPointer) -> Status {
         guard buffer.count >= count * 512, let base = buffer.baseAddress else { return .badBuffer }
@@ -137,7 +141,7 @@ public struct BlockFrontend: BlockDevice {
         request.id = nextID
         nextID &+= 1
         guard ring.produce(request) else { return false }
-        if ring.push() { _ = EventChannels.send(disk.port) }
+        if ring.push() { _ = EventChannels.send(connection.port) }
         return true
     }
 
@@ -152,7 +156,7 @@ public struct BlockFrontend: BlockDevice {
         for page in 0..<pages {
             let reference = Self.firstDataReference &+ UInt32(truncatingIfNeeded: page)
             // The back end only reads the pages of a write.
-            GrantTable.grantAccess(reference: reference, to: disk.backend,
+            GrantTable.grantAccess(reference: reference, to: connection.backend,
                                    frame: firstFrame &+ UInt32(truncatingIfNeeded: page),
                                    readOnly: operation == Blkif.operationWrite)
             let sectors = min(sectorsPerPage, count - page * sectorsPerPage)
@@ -178,15 +182,8 @@ public struct BlockFrontend: BlockDevice {
             case .empty:
                 if case .entries(let count) = ring.finalCheckForResponses(), count > 0 { continue }
                 if GuestClock.now >= deadline { return .timedOut }
-                GuestClock.arm(at: deadline)
-                GuestClock.waitForInterrupt()
+                EventWaiting.sleep(until: deadline)
             }
         }
     }
 }
-
-/// The back end answered: the waiting loop reads the ring after the WFI.
-func blockEvent(_ port: UInt32) {}
-
-/// PPI 27 while waiting: the deadline came. Disarmed, as it is level-triggered.
-func blockTimerFired(_ intid: UInt32) { VirtualTimer.disarm() }

@@ -21,6 +21,9 @@ public enum XenstoreRingLayout {
     public static let errorOffset = 2072
     /// XENSTORE_SERVER_FEATURE_ERROR: this server reports violations in `error`.
     public static let featureError: UInt32 = 2
+    /// `connection` values: XENSTORE_CONNECTED, XENSTORE_RECONNECT (a reset asked for).
+    public static let connected: UInt32 = 0
+    public static let reconnect: UInt32 = 1
 }
 
 /// What one `service` call did.
@@ -83,6 +86,40 @@ public struct XenstoreRingPort<Barriers: RingBarriers> {
             moved = true
         }
         return .served(notify: moved)
+    }
+
+    /// Whether the page asks for a reset (`connection` is XENSTORE_RECONNECT:
+    /// Apus's hypervisor sets it when the guest restarts, docs/XENSTORE.md).
+    public var reconnectRequested: Bool {
+        memory.load32(XenstoreRingLayout.connectionOffset) == XenstoreRingLayout.reconnect
+    }
+
+    /// Answers XENSTORE_RECONNECT as xenstored does: the domain starts afresh
+    /// in the store (`Xenstore.restartDomain`), whatever the old incarnation
+    /// left in either stream is discarded and every index and `error` go back
+    /// to 0. The page keeps asking until `acknowledgeReconnect` (the caller
+    /// first writes what the new incarnation must find, as a toolstack does).
+    /// False (and nothing changed on the page) when the store refused.
+    public mutating func reconnect(domain: UInt16, _ store: inout Xenstore) -> Bool {
+        guard store.restartDomain(domain, connection: connection) else { return false }
+        memory.store32(0, XenstoreRingLayout.requests.consumerOffset)
+        memory.store32(0, XenstoreRingLayout.requests.producerOffset)
+        memory.store32(0, XenstoreRingLayout.responses.consumerOffset)
+        memory.store32(0, XenstoreRingLayout.responses.producerOffset)
+        memory.store32(0, XenstoreRingLayout.errorOffset)
+        let page = memory.base
+        let barriers = requests.barriers
+        requests = ConsoleConsumer(page: page, stream: XenstoreRingLayout.requests, barriers: barriers)
+        responses = ConsoleProducer(page: page, stream: XenstoreRingLayout.responses, barriers: barriers)
+        dropReason = nil
+        memory.store32(XenstoreRingLayout.featureError, XenstoreRingLayout.serverFeaturesOffset)
+        return true
+    }
+
+    /// The reset is done: `connection` back to XENSTORE_CONNECTED, after everything before it.
+    public func acknowledgeReconnect() {
+        requests.barriers.full()
+        memory.store32(XenstoreRingLayout.connected, XenstoreRingLayout.connectionOffset)
     }
 
     private mutating func drop(_ reason: XenstoreDropReason, _ store: inout Xenstore) -> XenstoreRingStatus {

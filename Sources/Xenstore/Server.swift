@@ -128,22 +128,66 @@ extension Xenstore {
     /// connection or node is left.
     public mutating func introduceDomain(_ domain: UInt16) -> Int? {
         guard let connection = connect(domain: domain) else { return nil }
+        guard makeHome(of: domain) else {
+            disconnect(connection)
+            return nil
+        }
+        announceSpecial("@introduceDomain")
+        return connection
+    }
+
+    /// `/local/domain/<domid>`, owned by `domain` and closed to the others, announced.
+    private mutating func makeHome(of domain: UInt16) -> Bool {
         var writer = ByteWriter(requestPath, capacity: capacities.pathBytes)
         Self.appendHome(of: domain, to: &writer)
         let home = writer.written
         do throws(XenstoreError) {
             try mkdir(home, domain: privilegedDomain, transaction: 0)
         } catch {
-            disconnect(connection)
-            return nil
+            return false
         }
         let slot = committedSlot(home)!
         permissions(of: slot)[0] = XenstorePermission(domain: domain, access: .noAccess)
         nodes[slot].permissionCount = 1
         pendingFire = nil
         announce(home, recursive: false, UnsafePointer(permissions(of: slot)), 1)
+        return true
+    }
+
+    /// `domain`'s guest restarted on the same `connection` (its ring page asked
+    /// for XENSTORE_RECONNECT), which is what Xen's toolstack does when it
+    /// destroys a domain and creates it again: the connection's transactions
+    /// are abandoned and its watches and queued input and output dropped (a
+    /// dropped connection is live again), its home is removed with everything
+    /// the old incarnation wrote there (watches on it fire) and made again,
+    /// empty, and @releaseDomain then @introduceDomain fire. What the old
+    /// incarnation asked and was refused stays counted; why it was dropped
+    /// does not. False when `connection` belongs to another domain, or no node
+    /// is left for the home (the connection then stays live, homeless).
+    public mutating func restartDomain(_ domain: UInt16, connection: Int) -> Bool {
+        guard connection >= 0, connection < capacities.connections, domain != privilegedDomain,
+              !connections[connection].active || connections[connection].domain == domain else { return false }
+        if connections[connection].active {
+            discardTransactions(of: connection)
+            removeWatches(of: connection)
+        }
+        var statistics = connections[connection].statistics
+        statistics.dropReason = nil
+        connections[connection] = ConnectionRecord(active: true, domain: domain)
+        connections[connection].statistics = statistics
+
+        var writer = ByteWriter(requestPath, capacity: capacities.pathBytes)
+        Self.appendHome(of: domain, to: &writer)
+        do throws(XenstoreError) {
+            try rm(writer.written, domain: privilegedDomain, transaction: 0)
+        } catch {
+            pendingFire = nil
+        }
+        announceDeferred()
+        announceSpecial("@releaseDomain")
+        guard makeHome(of: domain) else { return false }
         announceSpecial("@introduceDomain")
-        return connection
+        return true
     }
 
     /// Ends a domain's connection and fires @releaseDomain; its nodes stay

@@ -85,27 +85,39 @@ final class DiskGuestTests: XCTestCase {
         XCTAssertEqual(failure("\(base) mode=roundtrip count=1001"), "count outOfRange")
     }
 
-    func testBothPathsNeedTheDeviceAndTheDisk() throws {
-        let blkif = "blkif=0:0x30001000:3:4096"
-        let both = try parse("path=both mode=roundtrip count=200 virtio=0x1c130400 irq=74 physical-base=0x81400000 \(blkif)")
-        XCTAssertEqual(both.path, .both(BlockFrontendArguments(backend: 0, ring: 0x3000_1000, port: 3, sectors: 4096)))
+    func testThroughputNeedsSectorsAndCount() throws {
+        let parsed = try parse("\(base) mode=throughput sectors=8192 count=1000 first=8")
+        XCTAssertEqual(parsed.mode, .throughput)
+        XCTAssertEqual(parsed.sectors, 8192)
+        XCTAssertEqual(parsed.count, 1000)
+        XCTAssertEqual(parsed.first, 8)
+        XCTAssertEqual(failure("\(base) mode=throughput count=5"), "sectors missing")
+        XCTAssertEqual(failure("\(base) mode=throughput sectors=8"), "count missing")
+        XCTAssertEqual(failure("\(base) mode=throughput sectors=8 count=1001"), "count outOfRange")
+        XCTAssertEqual(failure("\(base) mode=throughput sectors=0 count=5"), "sectors outOfRange")
+        XCTAssertEqual(failure("path=both mode=throughput sectors=8 count=5 \(base)"),
+                       "path notAllowedHere")
+    }
+
+    func testBothPathsNeedTheDevice() throws {
+        let both = try parse("path=both mode=roundtrip count=200 virtio=0x1c130400 irq=74 physical-base=0x81400000")
+        XCTAssertEqual(both.path, .both)
         XCTAssertEqual(both.transport, 0x1C13_0400)
         XCTAssertEqual(both.interrupt, 74)
         XCTAssertEqual(both.physicalBase, 0x8140_0000)
         XCTAssertEqual(both.mode, .roundtrip)
         XCTAssertEqual(both.count, 200)
-        // Each half is required: the device's keys and the hypervisor's blkif=.
-        XCTAssertEqual(failure("path=both mode=roundtrip count=5 \(blkif)"), "virtio missing")
-        XCTAssertEqual(failure("path=both mode=roundtrip count=5 virtio=0x1c130400 irq=74 \(blkif)"),
-                       "physical-base missing")
-        XCTAssertEqual(failure("path=both mode=roundtrip count=5 \(base)"), "blkif missing")
+        // The device's keys are required (the disk is found through xenstore at run time).
+        XCTAssertEqual(failure("path=both mode=roundtrip count=5"), "virtio missing")
+        XCTAssertEqual(failure("path=both mode=roundtrip count=5 virtio=0x1c130400 irq=74"), "physical-base missing")
         // Only round trips compare the paths.
-        XCTAssertEqual(failure("path=both mode=write sectors=8 \(base) \(blkif)"), "path notAllowedHere")
-        XCTAssertEqual(failure("path=both mode=verify sectors=8 \(base) \(blkif)"), "path notAllowedHere")
+        XCTAssertEqual(failure("path=both mode=write sectors=8 \(base)"), "path notAllowedHere")
+        XCTAssertEqual(failure("path=both mode=verify sectors=8 \(base)"), "path notAllowedHere")
         XCTAssertEqual(failure("path=all mode=roundtrip count=5 \(base)"), "path unknownValue")
-        // path=split needs blkif, not the device; no path is direct.
-        let split = try parse("path=split mode=roundtrip count=5 \(blkif)")
-        XCTAssertEqual(split.path, .split(BlockFrontendArguments(backend: 0, ring: 0x3000_1000, port: 3, sectors: 4096)))
+        // path=split needs no device keys; no path is direct. The old side channel is an unknown key.
+        let split = try parse("path=split mode=roundtrip count=5")
+        XCTAssertEqual(split.path, .split)
+        XCTAssertEqual(failure("path=split mode=roundtrip count=5 blkif=0:0x30001000:3:4096"), "key unknownValue")
         XCTAssertEqual(split.transport, 0)
         XCTAssertEqual(try parse("\(base) mode=roundtrip count=5").path, .direct)
     }

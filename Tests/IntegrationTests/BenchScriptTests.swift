@@ -36,4 +36,24 @@ final class BenchScriptTests: XCTestCase {
             XCTAssertGreaterThanOrEqual(Int(row[2]) ?? 0, 30, "jobs, \(path) \(scheduler)\n" + output)
         }
     }
+    /// The disk table of make bench (Tests/Bench/disk-bench.sh), one run per front end on each
+    /// machine: it ends with status 0 and prints both rows, five positive figures each (their
+    /// size is not judged: QEMU completes disk requests in host time). DiskBenchTests checks
+    /// what the runs wrote.
+    func testTheDiskTableHasARowPerFrontEnd() throws {
+        for platform in ["vexpress-a15", "virt"] {
+            let script = QEMU.repository.appendingPathComponent("Tests/Bench/disk-bench.sh")
+            let run = try runCommand(script, environment: ["BUILD": QEMU.buildDirectory.path, "PLATFORM": platform, "RUNS": "1"])
+            let output = platform + "\n" + run.output
+            XCTAssertEqual(run.status, 0, output)
+            let lines = run.output.split(separator: "\n").map { String($0) }
+            XCTAssertTrue(lines.contains { $0.hasPrefix("QEMU (disk throughput, \(platform)): ") }, output)
+            for label in ["Linux blkfront", "Apus front end"] {
+                let row = lines.first { $0.hasPrefix(label + " ") }.map { $0.dropFirst(label.count).split(separator: " ") } ?? []
+                // write MiB/s, read MiB/s, 4 KiB read us, each read's mean and max us.
+                XCTAssertEqual(row.count, 5, label + "\n" + output)
+                for column in row { XCTAssertGreaterThan(Double(column) ?? 0, 0, label + "\n" + output) }
+            }
+        }
+    }
 }

@@ -1,9 +1,11 @@
 // Bootargs of the disk guest (docs/GUESTS.md, "Disk guest"):
 //   [path=direct] virtio=0x<transport base> irq=<INTID> physical-base=0x<where RAM really is>
-//   path=split blkif=<appended by the hypervisor: the disk the driver domain serves>
+//   path=split: the disk the driver domain serves (the VM's `disk`, found through xenstore)
 //   path=both: the keys of both (mode=roundtrip only): times `count` direct reads, then `count` split reads
 //   mode=write|verify sectors=<n> [first=<n>] [seed=<n>]
 //   mode=roundtrip count=<n> [first=<n>] [seed=<n>]
+//   mode=throughput sectors=<n> count=<n> [first=<n>] [seed=<n>]: times a sequential write and read of
+//     `sectors` in the largest requests, then `count` 4 KiB reads one at a time (docs/BENCHMARKS.md)
 //   [lines=<n>]: after the mode, times n console lines through the ring (if any), then n through console_io
 // Every word must be one of these keys: a typo is an error, not a default.
 import HypervisorCore
@@ -12,15 +14,17 @@ public struct DiskGuestArguments: Sendable {
     /// Which disk: the guest's own virtio-blk device, or the driver domain's back end.
     public enum Path: Equatable, Sendable {
         case direct
-        case split(BlockFrontendArguments)
+        case split
         /// The guest's own device and the driver domain's disk, measured one after the other (roundtrip only).
-        case both(BlockFrontendArguments)
+        case both
     }
 
     public enum Mode: Equatable, Sendable {
         case write
         case verify
         case roundtrip
+        /// Sequential write and read throughput, then 4 KiB reads one at a time.
+        case throughput
     }
 
     public var path: Path
@@ -34,9 +38,9 @@ public struct DiskGuestArguments: Sendable {
     public var seed: UInt32
     /// First sector written, verified or read.
     public var first: UInt64
-    /// Sectors to write or verify (write and verify only; 0 for roundtrip).
+    /// Sectors to write or verify, or to write and read for throughput (0 for roundtrip).
     public var sectors: UInt64
-    /// 4 KiB reads to time (roundtrip only; 0 otherwise).
+    /// 4 KiB reads to time (roundtrip and throughput; 0 otherwise).
     public var count: UInt32
     /// Console lines to time per console path after the mode (0: none).
     public var lines: UInt32
@@ -50,7 +54,7 @@ public struct DiskGuestArguments: Sendable {
     public init(_ arguments: BootArguments) throws(GuestArgumentError) {
         if arguments.firstUnknownWord(isKnown: Self.isKnownKey) != nil {
             throw GuestArgumentError("key", .unknownValue,
-                                     "unknown key (known: path virtio irq physical-base blkif mode seed first sectors count lines)")
+                                     "unknown key (known: path virtio irq physical-base mode seed first sectors count lines)")
         }
         let split: Bool
         let direct: Bool
@@ -75,14 +79,7 @@ public struct DiskGuestArguments: Sendable {
             physicalBase = 0
             interrupt = 0
         }
-        if split {
-            guard let disk = try BlockFrontendArguments.parse(arguments) else {
-                throw GuestArgumentError("blkif", .missing, "missing: this VM has no `disk` (docs/BLOCK.md)")
-            }
-            path = direct ? .both(disk) : .split(disk)
-        } else {
-            path = .direct
-        }
+        path = split ? (direct ? .both : .split) : .direct
 
         if arguments.value("mode", equals: "write") {
             mode = .write
@@ -90,10 +87,12 @@ public struct DiskGuestArguments: Sendable {
             mode = .verify
         } else if arguments.value("mode", equals: "roundtrip") {
             mode = .roundtrip
+        } else if arguments.value("mode", equals: "throughput") {
+            mode = .throughput
         } else if arguments.value("mode") == nil {
-            throw GuestArgumentError("mode", .missing, "missing (write, verify or roundtrip)")
+            throw GuestArgumentError("mode", .missing, "missing (write, verify, roundtrip or throughput)")
         } else {
-            throw GuestArgumentError("mode", .unknownValue, "expected write, verify or roundtrip")
+            throw GuestArgumentError("mode", .unknownValue, "expected write, verify, roundtrip or throughput")
         }
 
         seed = arguments.value("seed") == nil ? 1 : UInt32(truncatingIfNeeded: try arguments.requiredInteger(
@@ -103,32 +102,36 @@ public struct DiskGuestArguments: Sendable {
         lines = arguments.value("lines") == nil ? 0 : UInt32(truncatingIfNeeded: try arguments.requiredInteger(
             "lines", from: 1, to: Self.maximumRoundTrips, detail: "1..1000"))
 
+        if mode != .roundtrip, case .both = path {
+            throw GuestArgumentError("path", .notAllowedHere, "path=both only with mode=roundtrip")
+        }
         switch mode {
-        case .write, .verify:
-            if case .both = path {
-                throw GuestArgumentError("path", .notAllowedHere, "path=both only with mode=roundtrip")
-            }
-            guard arguments.value("count") == nil else {
-                throw GuestArgumentError("count", .notAllowedHere, "only with mode=roundtrip")
+        case .write, .verify, .throughput:
+            if mode != .throughput, arguments.value("count") != nil {
+                throw GuestArgumentError("count", .notAllowedHere, "only with mode=roundtrip or mode=throughput")
             }
             sectors = try arguments.requiredInteger(
                 "sectors", from: 1, to: Self.maximumSectors, detail: "1..16777216")
             guard first + sectors <= Self.maximumSectors else {
                 throw GuestArgumentError("sectors", .outOfRange, "first + sectors must be at most 16777216")
             }
-            count = 0
         case .roundtrip:
             guard arguments.value("sectors") == nil else {
-                throw GuestArgumentError("sectors", .notAllowedHere, "only with mode=write or mode=verify")
+                throw GuestArgumentError("sectors", .notAllowedHere, "only with mode=write, verify or throughput")
             }
+            sectors = 0
+        }
+        switch mode {
+        case .write, .verify:
+            count = 0
+        case .roundtrip, .throughput:
             count = UInt32(truncatingIfNeeded: try arguments.requiredInteger(
                 "count", from: 1, to: Self.maximumRoundTrips, detail: "1..1000"))
-            sectors = 0
         }
     }
 
     public static func isKnownKey(_ key: UnsafeRawBufferPointer) -> Bool {
-        BootArguments.key(key, is: "path") || BootArguments.key(key, is: "blkif") || BootArguments.key(key, is: "virtio")
+        BootArguments.key(key, is: "path") || BootArguments.key(key, is: "virtio")
             || BootArguments.key(key, is: "irq")
             || BootArguments.key(key, is: "physical-base") || BootArguments.key(key, is: "mode")
             || BootArguments.key(key, is: "seed") || BootArguments.key(key, is: "first")

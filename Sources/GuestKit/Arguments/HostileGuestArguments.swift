@@ -12,8 +12,8 @@
 // that owns a DMA-capable device (where its RAM really is); the guest reports it.
 // `attack=isolation|blkif|abandon|console` picks the attacks (default isolation:
 // memory, devices, interrupts, hypercalls, instructions); `blkif` attacks the
-// block back end through the VM's own disk instead and needs the `blkif=` the
-// hypervisor appends for a VM with a `disk`; `console` tries to forge and hide
+// block back end through the VM's own disk instead (a VM with a `disk`: it
+// finds and connects it through xenstore); `console` tries to forge and hide
 // other sources' console lines (docs/GUESTS.md). `crash=semihosting-exit`
 // tries to end the whole run through QEMU semihosting with status 0.
 // `attack=xenstore victim=<domid> end=oversize|ring-index` attacks the driver
@@ -43,10 +43,10 @@ public struct HostileGuestArguments: Sendable {
         case isolation
         /// Malformed, out-of-range and badly granted blkif requests, event
         /// storms and a ring overrun against the block back end.
-        case blkif(BlockFrontendArguments)
+        case blkif
         /// Posts valid block writes and crashes before any is answered: the
         /// driver domain must survive a front end that stops with requests in flight.
-        case abandon(BlockFrontendArguments)
+        case abandon
         /// Console lines that pretend to be another VM's or the hypervisor's,
         /// and an unfinished line that would absorb the next VM's.
         case console
@@ -94,11 +94,10 @@ public struct HostileGuestArguments: Sendable {
 
         if arguments.value("attack") == nil || arguments.value("attack", equals: "isolation") {
             attack = .isolation
-        } else if arguments.value("attack", equals: "blkif") || arguments.value("attack", equals: "abandon") {
-            guard let disk = try BlockFrontendArguments.parse(arguments) else {
-                throw GuestArgumentError("blkif", .missing, "missing: this attack needs a `disk` (docs/CONFIG.md)")
-            }
-            attack = arguments.value("attack", equals: "blkif") ? .blkif(disk) : .abandon(disk)
+        } else if arguments.value("attack", equals: "blkif") {
+            attack = .blkif
+        } else if arguments.value("attack", equals: "abandon") {
+            attack = .abandon
         } else if arguments.value("attack", equals: "console") {
             attack = .console
         } else if arguments.value("attack", equals: "xenstore") {

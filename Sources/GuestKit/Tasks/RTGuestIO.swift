@@ -5,8 +5,8 @@
 //   [io-task=<k>]            job of task k (default 0): through the guest's own
 //                            virtio-blk device, or through the driver domain
 //   io=direct needs virtio=0x<transport> irq=<INTID> physical-base=0x<address>
-//   (the hypervisor appends physical-base); io=split needs blkif= (appended
-//   by the hypervisor for a VM with a `disk`).
+//   (the hypervisor appends physical-base); io=split needs a `disk` in the
+//   VM's node (the guest finds it through xenstore).
 import HypervisorCore
 
 public struct RTGuestIO: Equatable, Sendable {
@@ -18,7 +18,7 @@ public struct RTGuestIO: Equatable, Sendable {
     public enum Path: Equatable, Sendable {
         case none
         case direct(transport: UInt32, interrupt: UInt32, physicalBase: UInt32)
-        case split(BlockFrontendArguments)
+        case split
     }
 
     public var output: Output
@@ -51,10 +51,7 @@ public struct RTGuestIO: Equatable, Sendable {
                 physicalBase: try arguments.requiredHex("physical-base", alignment: 0x1000,
                                                         detail: "0x<physical address of guest RAM>, page-aligned"))
         } else if arguments.value("io", equals: "split") {
-            guard let disk = try BlockFrontendArguments.parse(arguments) else {
-                throw GuestArgumentError("blkif", .missing, "missing: io=split needs a `disk` in the VM's node")
-            }
-            path = .split(disk)
+            path = .split
         } else {
             throw GuestArgumentError("io", .unknownValue, "expected none, direct or split")
         }

@@ -4,33 +4,21 @@ import GuestSupport
 import HypervisorCore
 import Xenstore
 
-/// XenbusState (xen/include/public/io/xenbus.h).
-struct XenbusState: Equatable {
-    let rawValue: UInt32
-    static let unknown = XenbusState(rawValue: 0)
-    static let initialising = XenbusState(rawValue: 1)
-    static let initWait = XenbusState(rawValue: 2)
-    static let initialised = XenbusState(rawValue: 3)
-    static let connected = XenbusState(rawValue: 4)
-    static let closing = XenbusState(rawValue: 5)
-    static let closed = XenbusState(rawValue: 6)
-}
-
 /// The block back end's half of Xen's xenbus handshake (docs/BLOCK.md), for
 /// every disk the toolstack published: it watches the front end's `state`,
 /// and when the front end has written `ring-ref` and `event-channel`
 /// (Initialised) it maps that ring, binds to that port, serves it and says
 /// Connected; when the front end closes it lets go of both and waits for a
-/// new connection (InitWait). A front end that never uses xenstore (Apus's
-/// own) is served on its boot-time ring meanwhile.
+/// new connection (InitWait). Apus's own front ends (BlockFrontend) and
+/// Linux's xen-blkfront connect the same way. The decisions are the pure
+/// BlkifBackendHandshake's (host-tested); this carries them out.
 enum BlkifNegotiation {
-    /// Grant-window pages 24 + domid hold rings mapped through xenstore
-    /// (0: consoles, 8: boot-time blkif rings, 16: xenstore rings).
-    static let firstWindowPage: UInt32 = 24
+    /// Grant-window pages 8 + domid hold the blkif rings front ends grant
+    /// (0: console rings, 16: xenstore rings).
+    static let firstWindowPage: UInt32 = 8
     static let windowBase: UInt32 = 0x3000_0000
 
-    nonisolated(unsafe) static var backendState = InlineArray<7, XenbusState>(repeating: .unknown)
-    nonisolated(unsafe) static var connected = InlineArray<7, Bool>(repeating: false)
+    nonisolated(unsafe) static var handshakes = InlineArray<7, BlkifBackendHandshake>(repeating: BlkifBackendHandshake())
     nonisolated(unsafe) static var mapHandle = InlineArray<7, UInt32>(repeating: 0)
     nonisolated(unsafe) static var boundPort = InlineArray<7, UInt32>(repeating: 0)
     nonisolated(unsafe) static var connections: UInt32 = 0
@@ -39,7 +27,7 @@ enum BlkifNegotiation {
     static func start() {
         guard XenstoreService.store != nil else { return }
         for index in 0..<BlockBackend.count {
-            guard let disk = BlockBackend.disks[index]?.disk, BlockBackend.disks[index]?.sliceFits == true else { continue }
+            guard let disk = BlockBackend.disks[index]?.disk else { continue }
             let front = UInt32(disk.domain)
             XenstoreLocal.request(.watch, "watch") { w in
                 XenstoreToolstack.path(.frontend, front, &w)
@@ -48,7 +36,7 @@ enum BlkifNegotiation {
                 w.append("vbd")
                 w.append(0)
             }
-            setState(index, .initWait)
+            carryOut(index, handshakes[index].start(), front: front)
         }
     }
 
@@ -56,26 +44,33 @@ enum BlkifNegotiation {
     static func update() {
         lookups &+= 1
         for index in 0..<BlockBackend.count {
-            guard let disk = BlockBackend.disks[index]?.disk, backendState[index] != .unknown else { continue }
+            guard let disk = BlockBackend.disks[index]?.disk, handshakes[index].state != .unknown else { continue }
             let front = UInt32(disk.domain)
             guard let value = XenstoreLocal.readDecimal({ w in
                 XenstoreToolstack.path(.frontend, front, &w)
                 w.append("/state")
             }) else { continue }
-            let state = XenbusState(rawValue: value)
-            if state == .initialised || state == .connected {
-                if !connected[index] { connect(index, front: front) }
-            } else if state == .closing {
-                disconnect(index)
-                setState(index, .closing)
-            } else if state == .closed || state == .initialising {
-                disconnect(index)
-                if backendState[index] != .initWait {
-                    setState(index, .closed)
-                    setState(index, .initWait)
-                }
-            }
+            carryOut(index, handshakes[index].frontendChanged(to: XenbusState(rawValue: value)), front: front)
         }
+    }
+
+    /// `front`'s domain restarted (its xenstore connection was reset and its
+    /// entries written again): whatever it had connected is let go (the
+    /// hypervisor already took the ring page back, so the unmap only frees the
+    /// handle) and the back end waits for the new kernel's blkfront in InitWait.
+    static func frontendRestarted(_ front: UInt32) {
+        for index in 0..<BlockBackend.count {
+            guard let disk = BlockBackend.disks[index]?.disk, UInt32(disk.domain) == front else { continue }
+            carryOut(index, handshakes[index].frontendRestarted(), front: front)
+        }
+    }
+
+    /// Does what the handshake decided, in its order.
+    private static func carryOut(_ index: Int, _ reaction: BlkifBackendHandshake.Reaction, front: UInt32) {
+        if reaction.disconnect { disconnect(index) }
+        if reaction.connect { connect(index, front: front) }
+        if reaction.first != .unknown { setState(index, reaction.first) }
+        if reaction.then != .unknown { setState(index, reaction.then) }
     }
 
     /// Maps `ring-ref`, binds `event-channel`, switches the disk over and says Connected:
@@ -107,7 +102,7 @@ enum BlkifNegotiation {
             return refuse(front, "event-channel could not be bound")
         }
         let localPort = UInt32(port)
-        guard BlockBackend.disks[index]!.switchRing(to: UnsafeMutableRawPointer(bitPattern: UInt(address))!, port: localPort) else {
+        guard BlockBackend.disks[index]!.connect(ring: UnsafeMutableRawPointer(bitPattern: UInt(address))!, port: localPort) else {
             _ = EventChannels.close(localPort)
             _ = GrantTable.unmap(handle: mapping.handle, at: address)
             return refuse(front, "ring unusable")
@@ -115,10 +110,9 @@ enum BlkifNegotiation {
         EventChannels.setHandler(port: localPort, diskEvent)
         mapHandle[index] = mapping.handle
         boundPort[index] = localPort
-        connected[index] = true
         everConnected[index] = true
         connections &+= 1
-        setState(index, .connected)
+        carryOut(index, handshakes[index].connected(), front: front)
         var out = GuestConsole()
         out.write("VBD dom=")
         out.write(decimal: front)
@@ -132,15 +126,14 @@ enum BlkifNegotiation {
         out.newline()
     }
 
-    /// Lets go of a connected ring: back to the boot-time ring (still
-    /// mapped), then the port closed and the front end's page unmapped.
+    /// Lets go of a connected ring: no longer served, the port closed and
+    /// the front end's page unmapped.
     private static func disconnect(_ index: Int) {
-        guard connected[index], let disk = BlockBackend.disks[index]?.disk else { return }
-        _ = BlockBackend.disks[index]!.switchRing(to: UnsafeMutableRawPointer(bitPattern: UInt(disk.ring))!, port: disk.port)
+        guard let disk = BlockBackend.disks[index]?.disk else { return }
+        BlockBackend.disks[index]!.disconnect()
         _ = EventChannels.close(boundPort[index])
         let address = windowBase &+ (firstWindowPage &+ UInt32(disk.domain)) &* 4096
         _ = GrantTable.unmap(handle: mapHandle[index], at: address)
-        connected[index] = false
         var out = GuestConsole()
         out.write("VBD dom=")
         out.write(decimal: UInt32(disk.domain))
@@ -150,7 +143,6 @@ enum BlkifNegotiation {
 
     private static func setState(_ index: Int, _ state: XenbusState) {
         guard let disk = BlockBackend.disks[index]?.disk else { return }
-        backendState[index] = state
         XenstoreToolstack.write(.backend, UInt32(disk.domain), "state") { $0.appendDecimal(state.rawValue) }
     }
 

@@ -6,7 +6,8 @@ import XenRings
 
 /// The block back end (docs/BLOCK.md): serves every front end named in
 /// `disks=` from its slice of the virtio-blk disk this VM owns by
-/// passthrough. The device is driven one request at a time and its
+/// passthrough, once the front end connected through xenstore
+/// (BlkifNegotiation). The device is driven one request at a time and its
 /// completion polled, so a request in flight keeps this VCPU busy.
 enum BlockBackend {
     nonisolated(unsafe) static var device: VirtioBlock? = nil
@@ -14,7 +15,7 @@ enum BlockBackend {
     nonisolated(unsafe) static var count = 0
     nonisolated(unsafe) static var events: UInt32 = 0
 
-    /// Brings the device up and attaches every disk; `DISKS capacity=<sectors> disks=<n>`.
+    /// Brings the device up and attaches every disk: `DISK dom=<d> first=<sector> sectors=<n>` each.
     /// Without `disks=` nothing is done; a device that cannot be used is reported
     /// and every disk is left unattached (their front ends then time out).
     static func attach(_ arguments: ConsoledArguments, memoryEnd: UInt64) {
@@ -37,14 +38,11 @@ enum BlockBackend {
         let capacity = device?.capacity ?? 0
         for index in 0..<arguments.disks.count {
             let disk = arguments.disks.disks[index]
-            guard let served = ServedDisk(disk: disk, capacity: capacity) else { continue }
+            let served = ServedDisk(disk: disk, capacity: capacity)
             disks[count] = served
             count += 1
-            EventChannels.setHandler(port: disk.port, diskEvent)
             out.write("DISK dom=")
             out.write(decimal: UInt32(disk.domain))
-            out.write(" port=")
-            out.write(decimal: disk.port)
             out.write(" first=")
             out.write(decimal: disk.firstSector)
             out.write(" sectors=")
@@ -78,7 +76,7 @@ enum BlockBackend {
     /// (the front end stopped); what it left in the ring is not served.
     static func retireDeparted() {
         for index in 0..<count where disks[index]?.state == .serving {
-            guard let port = disks[index]?.disk.port else { continue }
+            guard let port = disks[index]?.port else { continue }
             let status = EventChannels.status(port)
             if status.result == 0, status.code == EventChannelStatusCode.interdomain.rawValue { continue }
             disks[index]?.retire()

@@ -10,7 +10,7 @@ struct ConsoleEntry {
 
 /// Bootargs of the driver domain:
 ///   [poll=<us>] [timeout=<ms>] [focus=<domid>] [virtio=<transport> irq=<intid>]
-///   consoles=<domid>:<name>[,...]  [disks=<domid>:<ring>:<port>:<first>:<sectors>[,...]]
+///   consoles=<domid>:<name>[,...]  [disks=<domid>:<first>:<sectors>[,...]]
 ///   [physical-base=<address>] [uart=<address> uart-irq=<intid>]
 /// The hypervisor appends `consoles=` (docs/CONSOLE.md), `disks=` and
 /// `physical-base=` (docs/BLOCK.md); without them there is nothing to serve.

@@ -15,7 +15,7 @@ extension BlkifNegotiation {
     /// At power-off, each published disk whose front end never connected:
     /// `VBD dom=<d> never connected: front end state=<s|none>, back end waited in state=<b> lookups=<n>`.
     static func reportWaiting() {
-        for index in 0..<BlockBackend.count where backendState[index] != .unknown && !everConnected[index] {
+        for index in 0..<BlockBackend.count where handshakes[index].state != .unknown && !everConnected[index] {
             guard let disk = BlockBackend.disks[index]?.disk else { continue }
             let front = UInt32(disk.domain)
             let state = XenstoreLocal.readDecimal { w in
@@ -28,7 +28,7 @@ extension BlkifNegotiation {
             out.write(" never connected: front end state=")
             if let state { out.write(decimal: state) } else { out.write("none") }
             out.write(", back end waited in state=")
-            out.write(decimal: backendState[index].rawValue)
+            out.write(decimal: handshakes[index].state.rawValue)
             out.write(" lookups=")
             out.write(decimal: lookups)
             out.newline()

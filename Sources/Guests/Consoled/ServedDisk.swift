@@ -3,44 +3,41 @@ import GuestRuntime
 import HypervisorCore
 import XenRings
 
-/// One front end's disk as the block back end serves it: its blkif ring
-/// (mapped in our grant window by the hypervisor) and its slice of the
-/// virtio disk. Each request is copied out of the ring, validated against
+/// One front end's disk as the block back end serves it: its slice of the
+/// virtio disk and, once the front end connected through xenstore
+/// (BlkifNegotiation), the blkif ring it granted (mapped in our grant
+/// window) and the port bound to its event channel. Each request is copied out of the ring, validated against
 /// the slice, served through the bounce buffer with grant copies, and
 /// answered; a request that fails any check gets an error response and
 /// touches neither the disk nor any page.
 struct ServedDisk {
-    enum State { case serving, gone, dropped }
+    /// waiting: no ring (before the front end connects, after it closes).
+    enum State { case waiting, serving, gone, dropped }
 
     /// Requests served per disk per pass: one busy front end cannot starve the others.
     static let batchLimit = 8
 
-    /// From `disks=`: the boot-time ring and port. That port stays bound while
-    /// the front end's VM lives, so it tells whether the front end is gone.
+    /// From `disks=`: whose disk, and which slice.
     let disk: BlockBackendDisk
-    var ring: BlkifBackRing<SharedPageBarriers>
-    /// Where responses are signalled: the boot-time port, or the one bound to
-    /// the front end's `event-channel` after a xenstore handshake.
-    var port: UInt32
-    var state = State.serving
+    var ring: BlkifBackRing<SharedPageBarriers>? = nil
+    /// Bound to the front end's `event-channel`: responses are signalled on
+    /// it, and it stops being interdomain when the front end's VM is gone.
+    var port: UInt32 = 0
+    var state = State.waiting
     /// Whether the slice lies inside the device (checked once at attach).
     let sliceFits: Bool
     var served: UInt32 = 0
     var refused: UInt32 = 0
 
-    init?(disk: BlockBackendDisk, capacity: UInt64) {
-        guard let page = UnsafeMutableRawPointer(bitPattern: UInt(disk.ring)),
-              let ring = BlkifBackRing(attaching: page, barriers: SharedPageBarriers())
-        else { return nil }
+    init(disk: BlockBackendDisk, capacity: UInt64) {
         self.disk = disk
-        self.ring = ring
-        port = disk.port
         sliceFits = disk.firstSector <= capacity && disk.sectorCount <= capacity - disk.firstSector
     }
 
     /// Serves up to `batchLimit` requests; true if any was served (more may wait).
     mutating func serve(device: inout VirtioBlock, bounce: UnsafeMutableRawBufferPointer) -> Bool {
-        guard state == .serving else { return false }
+        guard state == .serving, var ring else { return false }
+        defer { self.ring = ring }
         var answered = 0
         var notify = false
         while answered < Self.batchLimit {
@@ -115,13 +112,20 @@ struct ServedDisk {
     }
 
     /// Serves the ring the front end granted through xenstore (mapped at
-    /// `page`) on `port` from now on; the boot-time ring is no longer read.
-    mutating func switchRing(to page: UnsafeMutableRawPointer, port: UInt32) -> Bool {
+    /// `page`) on `port` from now on.
+    mutating func connect(ring page: UnsafeMutableRawPointer, port: UInt32) -> Bool {
         guard let ring = BlkifBackRing(attaching: page, barriers: SharedPageBarriers()) else { return false }
         self.ring = ring
         self.port = port
-        if state == .dropped { state = .serving }
+        state = .serving
         return true
+    }
+
+    /// The front end closed: its ring is no longer read (a dropped one stays dropped until a new connection).
+    mutating func disconnect() {
+        ring = nil
+        port = 0
+        if state == .serving { state = .waiting }
     }
 
     /// The front end left (its port is no longer bound): stop serving it.

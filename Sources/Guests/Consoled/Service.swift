@@ -22,6 +22,7 @@ enum Service {
         var nextCheck = start + tick
         while true {
             XenstoreService.startIfAsked()
+            XenstoreService.resetRestarted()
             XenstoreService.serveAndNegotiate()
             BlockBackend.serveAll()
             Consoles.serveAll()

@@ -130,7 +130,7 @@ enum DiskModes {
     }
 
     /// Whether `sectors` from `first` lie on the disk; reports the check as FAILED if not.
-    private static func fits<Disk: BlockDevice>(_ disk: Disk, _ first: UInt64, _ sectors: UInt64, check name: StaticString,
+    static func fits<Disk: BlockDevice>(_ disk: Disk, _ first: UInt64, _ sectors: UInt64, check name: StaticString,
                              to out: inout GuestConsole) -> Bool {
         guard first >= disk.capacity || sectors > disk.capacity - first else { return true }
         out.write("ERROR sectors ")
@@ -145,7 +145,7 @@ enum DiskModes {
         return false
     }
 
-    private static func failed<Status: BlockRequestStatus>(_ what: StaticString, sector: UInt64, _ status: Status,
+    static func failed<Status: BlockRequestStatus>(_ what: StaticString, sector: UInt64, _ status: Status,
                                check name: StaticString, to out: inout GuestConsole) {
         out.write("ERROR ")
         out.write(what)

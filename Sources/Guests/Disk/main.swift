@@ -7,6 +7,7 @@ import HypervisorCore
 /// passed through to its VM. `mode=write` stores a pattern that `mode=verify`
 /// (a later boot, same disk image) checks; `mode=roundtrip` times 4 KiB reads
 /// (`path=both`: through its own device, then through the driver domain);
+/// `mode=throughput` times sequential writes and reads and 4 KiB reads;
 /// `lines=` then times console lines through the ring and through console_io.
 @c(guest_main)
 func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
@@ -32,11 +33,11 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
     let memoryEnd = UInt64(widening: UInt32(UInt(bitPattern: bootargs)) | 0xFFF) + 1
     switch arguments.path {
     case .direct: runDirect(arguments, memoryEnd: memoryEnd)
-    case .split(let disk): runSplit(arguments, disk: disk)
-    case .both(let disk):
+    case .split: runSplit(arguments)
+    case .both:
         // The same reads, one path after the other, under the same load.
         runDirect(arguments, memoryEnd: memoryEnd)
-        runSplit(arguments, disk: disk)
+        runSplit(arguments)
     }
     if arguments.lines > 0 { ConsoleLines.time(arguments.lines) }
     Hypervisor.shutdown(.powerOff)
@@ -73,12 +74,11 @@ func runDirect(_ arguments: DiskGuestArguments, memoryEnd: UInt64) {
     DiskModes.reportInterrupts(disk, to: &out)
 }
 
-/// The disk the driver domain's block back end serves (docs/BLOCK.md).
-func runSplit(_ arguments: DiskGuestArguments, disk: BlockFrontendArguments) {
+/// The disk the driver domain's block back end serves (docs/BLOCK.md),
+/// found and connected through xenstore.
+func runSplit(_ arguments: DiskGuestArguments) {
     var out = GuestConsole()
-    guard var frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.open(disk, sharedInfo: $0) }) else {
-        out.write("ERROR no shared_info or grant table for the block front end")
-        out.newline()
+    guard var frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.connect(sharedInfo: $0) }) else {
         check("disk-device", false)
         Hypervisor.shutdown(.crash)
     }
@@ -93,6 +93,7 @@ func run<Disk: BlockDevice>(_ disk: inout Disk, _ arguments: DiskGuestArguments,
     case .write: DiskModes.write(&disk, arguments, to: &out)
     case .verify: DiskModes.verify(&disk, arguments, to: &out)
     case .roundtrip: DiskModes.roundTrips(&disk, arguments, benchName: benchName, to: &out)
+    case .throughput: DiskThroughput.run(&disk, arguments, to: &out)
     }
 }
 
@@ -107,6 +108,7 @@ func announce(_ arguments: DiskGuestArguments, vm: UInt32, to out: inout GuestCo
     case .write: out.write(" mode=write")
     case .verify: out.write(" mode=verify")
     case .roundtrip: out.write(" mode=roundtrip")
+    case .throughput: out.write(" mode=throughput")
     }
     switch arguments.path {
     case .direct: out.write(" path=direct")

@@ -5,7 +5,8 @@ import HypervisorCore
 import XenRings
 
 /// `attack=blkif`: attacks the block back end of the driver domain through
-/// this VM's own disk (docs/GUESTS.md, "Hostile guest"). Every request the
+/// this VM's own disk, connected through xenstore like any front end
+/// (docs/GUESTS.md, "Hostile guest"). Every request the
 /// back end must refuse is sent with `BlockFrontend.submit` as it is, with
 /// grants this guest sets up itself (references 40 to 45), and the answer
 /// must be the expected BLKIF_RSP_* status, never OKAY. Then event storms
@@ -14,11 +15,9 @@ import XenRings
 ///
 /// Nothing here must reach the disk: the test reads the image on the host
 /// and finds this VM's slice still zero.
-func attackBlockBackend(_ attempts: inout Attempts, disk: BlockFrontendArguments, vm: UInt32, memoryEnd: UInt32) {
+func attackBlockBackend(_ attempts: inout Attempts, vm: UInt32, memoryEnd: UInt32) {
     var out = GuestConsole()
-    guard let frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.open(disk, sharedInfo: $0) }) else {
-        out.write("ERROR no shared_info or grant table for the block front end")
-        out.newline()
+    guard let frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.connect(sharedInfo: $0) }) else {
         attempts.record("hostile-blkif-setup", refused: false)
         return
     }
@@ -27,7 +26,7 @@ func attackBlockBackend(_ attempts: inout Attempts, disk: BlockFrontendArguments
     withUnsafeMutableBytes(of: &attackPages) { storage in
         let base = (UInt(bitPattern: storage.baseAddress!) &+ 0xFFF) & ~UInt(0xFFF)
         let pages = BlockAttackPages(base: base)
-        var attack = BlockAttack(frontend: frontend, disk: disk, pages: pages, vm: vm, memoryEnd: memoryEnd)
+        var attack = BlockAttack(frontend: frontend, pages: pages, vm: vm, memoryEnd: memoryEnd)
         attack.run(&attempts)
     }
 }
@@ -35,11 +34,8 @@ func attackBlockBackend(_ attempts: inout Attempts, disk: BlockFrontendArguments
 /// attack=abandon: posts eight valid one-page writes to the start of the
 /// slice without waiting for any answer, then crashes at once. The driver
 /// domain finds them in the ring of a front end that is already stopped.
-func abandonRequests(disk: BlockFrontendArguments) -> Never {
-    var out = GuestConsole()
-    guard var frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.open(disk, sharedInfo: $0) }) else {
-        out.write("ERROR no shared_info or grant table for the block front end")
-        out.newline()
+func abandonRequests() -> Never {
+    guard var frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.connect(sharedInfo: $0) }) else {
         check("hostile-abandon", false)
         Hypervisor.shutdown(.crash)
     }
@@ -49,8 +45,10 @@ func abandonRequests(disk: BlockFrontendArguments) -> Never {
     // 'Q' bytes: if the driver domain serves the writes after all, the host sees whose they were.
     BlockAttackPages.fill(UnsafeMutableRawPointer(bitPattern: page)!, with: 0x51)
     let frame = UInt32(truncatingIfNeeded: page &>> 12)
-    GrantTable.grantAccess(reference: BlockAttack.sourceReference, to: disk.backend, frame: frame, readOnly: true)
+    GrantTable.grantAccess(reference: BlockAttack.sourceReference, to: frontend.connection.backend, frame: frame,
+                           readOnly: true)
     var posted: UInt32 = 0
+    var out = GuestConsole()
     for index in 0..<8 {
         var segments = InlineArray<11, BlkifSegment>(repeating: .zero)
         segments[0] = BlkifSegment(gref: BlockAttack.sourceReference, firstSector: 0, lastSector: 7)
@@ -108,15 +106,15 @@ struct BlockAttack {
     static let stormSends = 20_000
 
     var frontend: BlockFrontend
-    let disk: BlockFrontendArguments
+    let disk: BlockConnection
     let pages: BlockAttackPages
     let vm: UInt32
     /// The first address past this VM's RAM.
     let memoryEnd: UInt32
 
-    init(frontend: BlockFrontend, disk: BlockFrontendArguments, pages: BlockAttackPages, vm: UInt32, memoryEnd: UInt32) {
+    init(frontend: BlockFrontend, pages: BlockAttackPages, vm: UInt32, memoryEnd: UInt32) {
         self.frontend = frontend
-        self.disk = disk
+        disk = frontend.connection
         self.pages = pages
         self.vm = vm
         self.memoryEnd = memoryEnd

@@ -308,7 +308,9 @@ struct XenstoreAttack {
 /// `HOSTILE attempts=<n> not_refused=<m>` and CHECK hostile-xenstore.
 func attackXenstore(_ attempts: inout Attempts, own: UInt32, victim: UInt32,
                     end: HostileGuestArguments.XenstoreEnding) {
-    guard let client = XenstoreClient.open() else {
+    guard withUnsafeMutableBytes(of: &sharedInfoStorage, { EventWaiting.start(sharedInfo: $0) }),
+          let client = XenstoreClient.open()
+    else {
         attempts.record("hostile-xenstore-setup", refused: false)
         attempts.summarize(check: "hostile-xenstore")
         return

@@ -50,11 +50,11 @@ func guestMain(_ vm: UInt32, _ bootargs: UnsafePointer<CChar>?) {
         attackPrivilegedInstructions(&attempts)
         attackProgressCounter(&attempts)
         attempts.summarize()
-    case .blkif(let disk):
-        attackBlockBackend(&attempts, disk: disk, vm: vm, memoryEnd: memoryEnd)
+    case .blkif:
+        attackBlockBackend(&attempts, vm: vm, memoryEnd: memoryEnd)
         attempts.summarize(check: "hostile-blkif")
-    case .abandon(let disk):
-        abandonRequests(disk: disk)
+    case .abandon:
+        abandonRequests()
     case .console:
         ConsoleAttacks.run(hides: 6)
     case .xenstore(let victim, let end):

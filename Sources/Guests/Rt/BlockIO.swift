@@ -40,13 +40,10 @@ struct BlockIO {
                 out.newline()
                 return nil
             }
-        case .split(let disk):
-            guard let frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.open(disk, sharedInfo: $0) })
-            else {
-                out.write("ERROR io: no shared_info or grant table for the block front end")
-                out.newline()
-                return nil
-            }
+        case .split:
+            // The handshake prints what failed.
+            guard let frontend = withUnsafeMutableBytes(of: &sharedInfoStorage, { BlockFrontend.connect(sharedInfo: $0) })
+            else { return nil }
             return BlockIO(device: .split(frontend))
         }
     }

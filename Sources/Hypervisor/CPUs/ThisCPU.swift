@@ -30,6 +30,10 @@ struct CPURecord {
     var trace = HypervisorTraceRing()
     /// CPU time per VM from the first dispatch to the first VM's stop (the power-off report's common window).
     var window = CPUWindow<8>()
+    /// A hypercall's guest buffer that is not contiguous in guest-physical memory, copied
+    /// here and back (GuestVirtualMemory): per CPU, as VCPUs on several CPUs make hypercalls at once.
+    var bounce = InlineArray<4096, UInt8>(repeating: 0)
+    var bounced: (vm: Int, virtual: UInt32, length: Int, write: Bool)? = nil
 }
 
 /// This CPU's record: Boot/start.S points HTPIDR at slot MPIDR.Aff0 of the
@@ -69,6 +73,7 @@ enum ThisCPU {
             slot.pointee.decideCost = CostMeter()
             slot.pointee.switchCost = CostMeter()
             slot.pointee.listRegistersOf = nil
+            slot.pointee.bounced = nil  // `bounce` is zeroed memory
             slot.pointee.window = CPUWindow<8>()
         }
     }

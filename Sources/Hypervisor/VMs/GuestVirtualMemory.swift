@@ -8,11 +8,14 @@ import HypervisorCore
 /// contiguous in guest-physical memory is used in place; one that is not is
 /// copied into a bounce buffer and copied back when the hypercall is done
 /// (`finish`). Unmapped, or not writable when the call writes: nil (-EFAULT).
+/// The bounce buffer is this CPU's (CPURecord).
 enum GuestVirtualMemory {
     static let bounceCapacity = 4096
-    nonisolated(unsafe) static var bounce = InlineArray<4096, UInt8>(repeating: 0)
     /// The pending copy back: the bounce holds `length` bytes of the buffer at `virtual`.
-    nonisolated(unsafe) static var bounced: (vm: Int, virtual: UInt32, length: Int, write: Bool)? = nil
+    static var bounced: (vm: Int, virtual: UInt32, length: Int, write: Bool)? {
+        get { ThisCPU.record.pointee.bounced }
+        set { ThisCPU.record.pointee.bounced = newValue }
+    }
 
     /// The IPA of `virtual` in the running guest, translated for reading or writing.
     static func translate(_ virtual: UInt32, write: Bool) -> UInt32? {
@@ -57,7 +60,7 @@ enum GuestVirtualMemory {
     }
 
     private static func bounceArea(_ length: Int) -> UnsafeMutableRawBufferPointer {
-        withUnsafeMutablePointer(to: &bounce) { pointer in
+        withUnsafeMutablePointer(to: &ThisCPU.record.pointee.bounce) { pointer in
             UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(pointer), count: length)
         }
     }

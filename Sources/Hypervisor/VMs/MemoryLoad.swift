@@ -19,8 +19,10 @@ struct MemoryLoad {
     let start: VMCreation.Start
     private let physical: UInt
     private let size: UInt
-    /// A page the clear leaves alone (a restarting console front end's ring).
-    private let keptPage: UInt?
+    /// Physical pages [keptStart, keptEnd) the clear leaves alone (a restarting
+    /// front end's split-driver rings, shared with the driver domain).
+    private let keptStart: UInt
+    private let keptEnd: UInt
     private let image: UnsafeRawBufferPointer
     private let imageAt: UInt
     private let initramfs: UnsafeRawBufferPointer
@@ -35,7 +37,7 @@ struct MemoryLoad {
 
     /// Checks the images and plans the load of VM `index`; nothing is written yet.
     init(vm index: Int, config: SystemConfig, pack: ImagePack, largePack: ImagePack?, fdt: FDT,
-         keeping keptPage: UInt? = nil) throws(ConfigError) {
+         keeping kept: Range<UInt>? = nil) throws(ConfigError) {
         let vm = config.vms[index]
         physical = UInt(truncatingIfNeeded: vm.physicalBase.value)
         size = UInt(truncatingIfNeeded: vm.memory.size)
@@ -44,7 +46,8 @@ struct MemoryLoad {
         func physicalAddress(_ address: GuestPhysicalAddress) -> UInt {
             physical + UInt(truncatingIfNeeded: address.value &- base)
         }
-        self.keptPage = keptPage
+        keptStart = kept?.lowerBound ?? 0
+        keptEnd = kept?.upperBound ?? 0
         vcpuCount = vm.vcpuCount
         let bootargsPage = GuestReservedPages.page(GuestReservedPages.bootargsPage, of: vm.memory)
         bootargs = fdt.bytes(of: vm.bootargs)
@@ -119,15 +122,13 @@ struct MemoryLoad {
         advance(to: end, of: total, then: next)
     }
 
-    /// Clears [from, to) except the kept page.
+    /// Clears [from, to) except the kept pages.
     private func clear(_ from: UInt, upTo to: UInt) {
-        let kept = keptPage ?? to
-        let keptEnd = kept + 4096
-        if kept >= to || keptEnd <= from {
+        if keptStart >= keptEnd || keptStart >= to || keptEnd <= from {
             GuestMemory.clear(physical: from, size: to - from)
             return
         }
-        if kept > from { GuestMemory.clear(physical: from, size: kept - from) }
+        if keptStart > from { GuestMemory.clear(physical: from, size: keptStart - from) }
         if keptEnd < to { GuestMemory.clear(physical: keptEnd, size: to - keptEnd) }
     }
 

@@ -6,9 +6,13 @@ import HypervisorCore
 /// initramfs and device tree), bootargs and VCPU loaded as at boot, its event
 /// channels closed and its shared_info page fresh, its vcpu_info and runstate
 /// registrations forgotten, the grants it had mapped and its grant frames
-/// unmapped, the same scheduler parameters. A console front end keeps its
-/// ring page, grant 0 and the back end's port (SplitConsole.reconnect). Only
-/// the VM that asks is touched.
+/// unmapped, the same scheduler parameters. What it granted is withdrawn at
+/// once (GrantWithdrawal): its grant table cleared and the pages other VMs
+/// mapped from it taken back, before its memory is touched. A front end keeps
+/// its split-driver ring pages (console, xenstore), their grants and the back
+/// end's ports (SplitConsole, XenstorePlumbing `reconnect`), and asks the
+/// xenstore server to start its connection afresh; the new kernel starts once
+/// the server has answered (XenstorePlumbing). Only the VM that asks is touched.
 ///
 /// The load is the VM's own work: it stays admitted with its parameters and,
 /// whenever the scheduler gives it the CPU, its VCPU runs load steps
@@ -24,19 +28,38 @@ enum VMRestart {
         /// CPU time the steps took, and the longest step.
         var worked = TimeSpan.zero
         var longestStep = TimeSpan.zero
+        /// Mappings of its pages other VMs held, taken back at the request.
+        var revokedMappings = 0
+        /// When the load was complete (it may then wait for the xenstore reset).
+        var loaded: Instant? = nil
     }
+
+    /// How long a loaded VM waits for the xenstore server's reset before it
+    /// starts anyway (the server answers within its period; this only bounds
+    /// a server that no longer serves, which is reported).
+    static let resetPatience = TimeSpan.milliseconds(1000)
 
     nonisolated(unsafe) static var pending = InlineArray<8, Pending?>(repeating: nil)
     /// Which VMs have a load under way: read on every return to a guest, so a flag, not `pending`.
     nonisolated(unsafe) static var loading = InlineArray<8, Bool>(repeating: false)
 
     /// A back end cannot come back on its own: its front ends learnt its
-    /// mappings and ports at boot. Neither can a block front end (its ring and
-    /// data pages are wired at boot and the back end keeps request state).
+    /// mappings and ports at boot. A block front end can: it finds its disk
+    /// through xenstore, whose reset tells the back end to let go of the old
+    /// connection and wait for the new one.
     static func canRestart(vm: Int, config: SystemConfig) -> Bool {
         let machine = config.vms[vm]
         // A VM with several VCPUs on several CPUs would need every CPU to drop its VCPUs first: not done.
-        return !machine.consoleBackend && !machine.blockBackend && machine.disk == nil && machine.vcpuCount == 1
+        return !machine.consoleBackend && !machine.blockBackend && machine.vcpuCount == 1
+    }
+
+    /// The physical pages a restarting VM keeps: its split-driver rings
+    /// (GuestReservedPages 5 to 3: xenstore, an unused page, console), when a
+    /// driver domain shares them. Nil without a driver domain.
+    static func keptPages(of vm: Int) -> Range<UInt>? {
+        guard SplitConsole.backend != nil, let console = SplitConsole.ringPage(of: vm) else { return nil }
+        let below = UInt(truncatingIfNeeded: (GuestReservedPages.xenstoreRingPage - GuestReservedPages.consoleRingPage) * PageSize.small)
+        return (console - below)..<(console + 4096)
     }
 
     /// Whether `vm` may restart (PSCI FEATURES answers from this).
@@ -56,11 +79,17 @@ enum VMRestart {
         guard let payload = SystemBoot.reloadPayload(),
               canRestart(vm: vm, config: payload.config), Machines.current == vm, !isRestarting(vm) else { return false }
         let load: MemoryLoad
+        let kept = keptPages(of: vm)
         do {
             load = try MemoryLoad(vm: vm, config: payload.config, pack: payload.pack, largePack: payload.largePack,
-                                  fdt: payload.fdt, keeping: SplitConsole.ringPage(of: vm))
+                                  fdt: payload.fdt, keeping: kept)
         } catch {
             Panic.halt("a VM's image no longer loads although it loaded at boot")
+        }
+        let revoked = CrossCPU.withLock(LOCK_SHARED_TABLES) {
+            let revoked = GrantWithdrawal.withdraw(vm: vm, config: payload.config, keeping: kept)
+            XenstorePlumbing.requestReset(vm: vm)
+            return revoked
         }
         GuestConsoleOutput.finish(vm: vm)
         // The old VCPU leaves the CPU as in a switch (timer off, list registers folded away).
@@ -80,22 +109,37 @@ enum VMRestart {
         VCPUs.table[vcpu].runstate = RunstateAccount(now: Clock.now.nanoseconds)
         Machines.table[vm].consoleInput = ConsoleInputQueue()
         VCPUs.table[vcpu].context.restore(into: frame)
-        pending[vm] = Pending(load: load, why: why, requested: Clock.now)
+        pending[vm] = Pending(load: load, why: why, requested: Clock.now, revokedMappings: revoked)
         loading[vm] = true
         return true
     }
 
     /// One step of `vm`'s load, on its own CPU time (`vm` is the VCPU the
-    /// scheduler chose); when it was the last, `vm` is ready to run its new kernel.
+    /// scheduler chose); when it was the last, `vm` is ready to run its new
+    /// kernel once the xenstore server has reset its connection (until then
+    /// each step only looks: the server answers within its next period, long
+    /// before a Linux load of tens of milliseconds is done).
     static func work(vm: Int) {
         guard var restart = pending[vm], let platform = SystemBoot.platform else { return }
-        let began = Clock.now
-        restart.load.step(platform: platform)
-        let took = Clock.now.since(began)
-        restart.worked += took
-        restart.longestStep = max(restart.longestStep, took)
-        pending[vm] = restart
-        if restart.load.isDone { complete(vm: vm) }
+        if !restart.load.isDone {
+            let began = Clock.now
+            restart.load.step(platform: platform)
+            let took = Clock.now.since(began)
+            restart.worked += took
+            restart.longestStep = max(restart.longestStep, took)
+            if restart.load.isDone { restart.loaded = Clock.now }
+            pending[vm] = restart
+        }
+        guard let loaded = restart.loaded else { return }
+        guard XenstorePlumbing.awaitingReset(vm: vm) else { return complete(vm: vm) }
+        if Clock.now.since(loaded) >= resetPatience {
+            var out = Console()
+            out.write("Apus: VM ")
+            Machines.table[vm].writeName(to: &out)
+            out.write(": the xenstore server did not reset its connection within 1 s; started anyway")
+            out.newline()
+            complete(vm: vm)
+        }
     }
 
     private static func complete(vm: Int) {
@@ -103,24 +147,28 @@ enum VMRestart {
         else { Panic.halt("a restarting VM's configuration no longer parses") }
         pending[vm] = nil
         loading[vm] = false
-        // Its channels and grants go only now, and the console's come back at
-        // once: a back end never sees its front end's port closed.
-        EventAndGrantTables.release(vm: vm)
-        EventAndGrantTables.attachBootPage(vm: vm)
-        if var stage2 = Machines.table[vm].stage2 {
-            _ = EventAndGrantTables.grants.unmapAll(by: DomainID(truncatingIfNeeded: vm), stage2: &stage2)
-            if Machines.table[vm].isLinux { unmapGrantFrames(&stage2) }
-            Machines.table[vm].stage2 = stage2
+        // Its channels and grants go only now, and the split drivers' come back
+        // at once (in the order of boot, so the ports are boot's): a back end
+        // never sees the port it was bound to at boot closed.
+        CrossCPU.withLock(LOCK_SHARED_TABLES) {
+            EventAndGrantTables.release(vm: vm)
+            EventAndGrantTables.attachBootPage(vm: vm)
+            if var stage2 = Machines.table[vm].stage2 {
+                _ = EventAndGrantTables.grants.unmapAll(by: DomainID(truncatingIfNeeded: vm), stage2: &stage2)
+                if Machines.table[vm].isLinux { unmapGrantFrames(&stage2) }
+                Machines.table[vm].stage2 = stage2
+            }
+            hv_write_tlbiallnsnh(0)
+            hv_dsb()
+            hv_isb()
+            Machines.table[vm].vgic = VMCreation.virtualGIC(for: payload.config.vms[vm])  // nothing the old channels raised
+            SplitConsole.reconnect(vm: vm, config: payload.config)
+            XenstorePlumbing.reconnect(vm: vm, config: payload.config)
         }
-        hv_write_tlbiallnsnh(0)
-        hv_dsb()
-        hv_isb()
-        Machines.table[vm].vgic = VMCreation.virtualGIC(for: payload.config.vms[vm])  // nothing the old channels raised
         BootArgumentsPage.appendPhysicalBase(vm: vm, config: payload.config, platform: platform)
-        SplitConsole.reconnect(vm: vm, config: payload.config)
         Machines.table[vm].restarts &+= 1
 
-        // `Apus: VM linux restarted (why, restart 1): loaded in <n> us of its own CPU time (longest step <n> us), <n> us after the request`
+        // `Apus: VM linux restarted (why, restart 1): loaded in <n> us of its own CPU time (longest step <n> us), <n> us after the request; <n> mappings of it taken back`
         var out = Console()
         out.write("Apus: VM ")
         Machines.table[vm].writeName(to: &out)
@@ -134,7 +182,9 @@ enum VMRestart {
         out.write(decimal: restart.longestStep.nanoseconds / 1_000)
         out.write(" us), ")
         out.write(decimal: Clock.now.since(restart.requested).nanoseconds / 1_000)
-        out.write(" us after the request")
+        out.write(" us after the request; ")
+        out.write(decimal: UInt32(truncatingIfNeeded: restart.revokedMappings))
+        out.write(" mappings of it taken back")
         out.newline()
     }
 

@@ -113,6 +113,8 @@ extern char __unchecked_scheduling_minimum[] __attribute__((weak));
 HV_INLINE int hv_scheduling_minimum_unchecked(void) { return (uintptr_t)__unchecked_scheduling_minimum != 0; }
 extern char __vm_table_start[], __vm_table_end[], __shared_info_start[];
 HV_INLINE uintptr_t hv_shared_info_start(void) { return (uintptr_t)__shared_info_start; }
+extern char __grant_stand_in[];
+HV_INLINE uintptr_t hv_grant_stand_in(void) { return (uintptr_t)__grant_stand_in; }
 HV_INLINE uintptr_t hv_vm_table_start(void) { return (uintptr_t)__vm_table_start; }
 HV_INLINE uintptr_t hv_vm_table_end(void) { return (uintptr_t)__vm_table_end; }
 extern char __percpu_start[], __percpu_end[], __secondary_stacks_start[], __secondary_stacks_end[];

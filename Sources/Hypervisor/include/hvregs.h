@@ -67,6 +67,7 @@ HV_RW(vpidr, 4, c0, c0, 0)
 HV_RW(vmpidr, 4, c0, c0, 5)
 HV_MCR(tlbiallnsnh, 4, c8, c7, 4)
 HV_MCR(tlbiall_is, 0, c8, c3, 0)
+HV_MCR(tlbiallnsnhis, 4, c8, c3, 4)   /* every CPU's non-hyp TLB entries (another CPU's VM lost a page) */
 HV_MRC(ctr, 0, c0, c0, 1)
 HV_MCR(dccimvac, 0, c7, c14, 1)
 HV_MCR(dccmvac, 0, c7, c10, 1)

@@ -4,8 +4,8 @@
 // guest a wrong argument). The texts, written by the hypervisor:
 //   DMA-capable device   " physical-base=0x<8 hex>"          (BootArgumentsPage)
 //   console backend      " consoles=<d>:<name>,..."           (SplitConsole)
-//   block backend        " disks=<d>:0x<8 hex>:<port>:<first>:<count>,..." (BlockPlumbing)
-//   block frontend       " blkif=<d>:0x<8 hex>:<port>:<count>" (BlockPlumbing)
+//   block backend        " disks=<d>:<first>:<count>,..."     (BlockPlumbing)
+// (Block front ends get nothing: they find their disk through xenstore.)
 // Numbers are bounded by their widest decimal form (10 digits); names and
 // domain ids (one digit, at most 8 VMs) are exact.
 
@@ -20,15 +20,11 @@ extension SystemConfig {
             total += StaticString(" consoles=").utf8CodeUnitCount
             for other in 0..<vmCount where other != index { total += 1 + domain + 1 + vms[other].name.count }
         }
-        var hasBlockBackend = false
-        for other in 0..<vmCount where vms[other].blockBackend { hasBlockBackend = true }
         if vm.blockBackend {
             total += StaticString(" disks=").utf8CodeUnitCount
             for other in 0..<vmCount where other != index && vms[other].disk != nil {
-                total += 1 + domain + 1 + hex + 1 + number + 1 + number + 1 + number
+                total += 1 + domain + 1 + number + 1 + number
             }
-        } else if vm.disk != nil && hasBlockBackend {
-            total += StaticString(" blkif=").utf8CodeUnitCount + domain + 1 + hex + 1 + number + 1 + number
         }
         return total
     }

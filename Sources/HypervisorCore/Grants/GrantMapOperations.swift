@@ -54,6 +54,8 @@ extension GrantTables {
 
         stage2.unmapPage(mapping.hostAddress)
         domains[Int(caller)].maptrack.slots[Int(request.handle)] = .free
+        // A revoked mapping held a stand-in page: the granter's entry is its new incarnation's.
+        if mapping.revoked { return GrantUnmapping(hostAddress: mapping.hostAddress, frame: mapping.frame) }
         let pins = domains[Int(caller)].maptrack.pins(granter: mapping.granter, reference: mapping.reference)
         if isPresent(mapping.granter), let address = entryAddress(granter: mapping.granter, reference: mapping.reference) {
             let clear = (pins.writable ? 0 : GrantEntryFlags.writing) | (pins.mapped ? 0 : GrantEntryFlags.reading)
@@ -76,6 +78,42 @@ extension GrantTables {
                 _ = try unmap(GrantUnmapRequest(hostAddress: mapping.hostAddress.value, handle: handle), by: caller, stage2: &stage2)
                 count += 1
             } catch {}
+        }
+        return count
+    }
+}
+
+extension GrantTables {
+    /// `granter` restarts and its memory is about to be cleared and reused:
+    /// every page of it that `mapper` has mapped, except the pages `kept`
+    /// says survive the restart, is taken back. The mapping's stage-2 page
+    /// then maps `standIn` (a page of nobody's, read-write) instead, so the
+    /// mapper's accesses land there rather than in the new incarnation's
+    /// memory, and its handle stays valid until it unmaps it, which then
+    /// touches nothing of the granter's. The stand-in gets a copy of the page
+    /// it replaces (the last one, if several), so a back end still serving an
+    /// old ring finds it as it was rather than indices it would take for an
+    /// overrun; what it answers there reaches nobody. The mapper's TLB must be invalidated
+    /// afterwards. Returns how many mappings were revoked.
+    public mutating func revoke(granter: DomainID, mappedBy mapper: DomainID, standIn: PhysicalAddress,
+                                keeping kept: (PhysicalAddress) -> Bool, stage2: inout Stage2Tables) -> Int {
+        guard isPresent(mapper), mapper != granter else { return 0 }
+        var count = 0
+        for slot in 0..<Maptrack.capacity {
+            let mapping = domains[Int(mapper)].maptrack.slots[slot]
+            guard mapping.inUse, !mapping.revoked, mapping.granter == granter, !kept(mapping.frame) else { continue }
+            if let from = memory.pointer(mapping.frame, length: 4096), let to = memory.pointer(standIn, length: 4096) {
+                to.copyMemory(from: from, byteCount: 4096)
+            }
+            stage2.unmapPage(mapping.hostAddress)
+            do {
+                try stage2.mapPage(mapping.hostAddress, to: standIn, attributes: GrantTables.readWriteAttributes)
+            } catch {
+                // The page was just unmapped and its tables are reserved: left unmapped, still nothing of the granter's.
+            }
+            domains[Int(mapper)].maptrack.slots[slot].revoked = true
+            domains[Int(mapper)].maptrack.slots[slot].frame = standIn
+            count += 1
         }
         return count
     }

@@ -12,6 +12,9 @@ public struct MaptrackEntry: Equatable, Sendable {
     /// Where it is mapped (in the mapper's grant window) and what it maps.
     public var hostAddress: GuestPhysicalAddress
     public var frame: PhysicalAddress
+    /// The granter restarted and took its page back (`GrantTables.revoke`):
+    /// the handle now maps a stand-in page and pins nothing of the granter's.
+    public var revoked = false
 
     public static let free = MaptrackEntry(inUse: false, writable: false, granter: 0, reference: 0,
                                            hostAddress: GuestPhysicalAddress(UInt64(0)), frame: PhysicalAddress(UInt64(0)))
@@ -55,7 +58,8 @@ public struct Maptrack: Sendable {
     func pins(granter: DomainID, reference: UInt32) -> (mapped: Bool, writable: Bool, frame: PhysicalAddress) {
         var mapped = false, writable = false
         var frame = PhysicalAddress(UInt64(0))
-        for i in 0..<Maptrack.capacity where slots[i].inUse && slots[i].granter == granter && slots[i].reference == reference {
+        for i in 0..<Maptrack.capacity
+        where slots[i].inUse && !slots[i].revoked && slots[i].granter == granter && slots[i].reference == reference {
             if !mapped { frame = slots[i].frame }
             mapped = true
             if slots[i].writable { writable = true }

@@ -7,7 +7,7 @@
 //   end - 48 KiB           the DTB (16 KiB reserved)
 //   end - 32 KiB .. end    pages Apus keeps: this VM's two grant-table frames
 //                          (end - 32 KiB), an unused page, the xenstore ring
-//                          (end - 20 KiB), the blkif ring (end - 16 KiB), the
+//                          (end - 20 KiB), an unused page (end - 16 KiB), the
 //                          console ring (end - 12 KiB), an unused page and the
 //                          bootargs page (end - 4 KiB): GuestReservedPages
 //

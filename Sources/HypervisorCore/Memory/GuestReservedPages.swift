@@ -4,7 +4,8 @@
 //   last page      bootargs (r1 at entry; the hypervisor appends to it)
 //   2nd from last  the VM's grant table (GrantLayout)
 //   3rd from last  its console ring, when a console backend serves it
-//   4th from last  its blkif ring, when it has a `disk`
+//   4th from last  unused (block front ends grant a ring page of their own;
+//                  kept so the xenstore ring stays where Linux's layout has it)
 //   5th from last  its xenstore ring, when a driver domain serves xenstore
 // All five are reserved in every VM, so the rule does not depend on roles.
 // (A Linux VM keeps more: LinuxGuestLayout, whose layout puts these same
@@ -17,7 +18,6 @@ public enum GuestReservedPages {
     public static let bootargsPage: UInt64 = 1
     public static let grantTablePage: UInt64 = 2
     public static let consoleRingPage: UInt64 = 3
-    public static let blockRingPage: UInt64 = 4
     public static let xenstoreRingPage: UInt64 = 5
 
     /// Guest-physical address of the page `pagesFromEnd` pages before the end of `memory`.

@@ -1,4 +1,3 @@
-import GuestRuntime
 import GuestSupport
 import HypervisorCore
 import XenRings
@@ -16,7 +15,7 @@ nonisolated(unsafe) var xenstoreRequestStorage = InlineArray<4112, UInt8>(repeat
 nonisolated(unsafe) var xenstoreReplyStorage = InlineArray<4112, UInt8>(repeating: 0)
 
 /// What came back for one request.
-enum XenstoreAnswer: Equatable {
+public enum XenstoreAnswer: Equatable {
     /// A reply of this type; its payload is `XenstoreClient.replyPayload`.
     case reply(type: UInt32)
     /// Nothing within the deadline.
@@ -25,30 +24,41 @@ enum XenstoreAnswer: Equatable {
     case dropped(reason: UInt32)
 }
 
-/// A xenstore client that speaks the wire protocol on this guest's own ring
-/// (found with hvm_op get_param STORE_PFN/STORE_EVTCHN), byte for byte, so
-/// it can also send what no well-behaved client would: headers whose length
-/// lies, payloads without their NULs, unknown types. Watch events that
-/// arrive while it waits for a reply are counted and skipped.
-struct XenstoreClient {
+/// A xenstore client on this guest's own ring (found with hvm_op get_param
+/// STORE_PFN/STORE_EVTCHN; docs/XENSTORE.md): Xen's wire protocol, one
+/// request at a time, waiting in WFI for the server's event (never spinning).
+/// It writes the bytes it is given, so a hostile guest can also send what no
+/// well-behaved client would (headers whose length lies, unknown types).
+/// Watch events that arrive while it waits for a reply are counted (`events`)
+/// and skipped. Before `open`, the guest starts `EventWaiting`.
+public struct XenstoreClient {
     static let ownDomain: UInt16 = 0x7FF0  // DOMID_SELF
+    /// How long one request waits for its reply.
+    public var patience = TimeSpan.milliseconds(200)
 
-    let memory: SharedMemory
-    let port: UInt32
+    public let memory: SharedMemory
+    public let port: UInt32
     var requests: ConsoleProducer<GuestPageBarriers>
     var responses: ConsoleConsumer<GuestPageBarriers>
     var nextRequestID: UInt32 = 1
-    /// Watch events read while waiting for replies.
-    var events: UInt32 = 0
+    /// Watch events read so far (while waiting for replies or for events).
+    public private(set) var events: UInt32 = 0
     /// Payload bytes of the last reply (after the header in xenstoreReplyStorage).
-    var replyLength = 0
+    public private(set) var replyLength = 0
 
     /// The guest's ring and port, or nil (with an `ERROR xenstore ...` line).
-    static func open() -> XenstoreClient? {
+    public static func open() -> XenstoreClient? {
+        var out = GuestConsole()
+        guard EventChannels.sharedInfoPage != nil else {
+            out.write("ERROR xenstore: no shared_info registered, so no event could wake the client")
+            out.newline()
+            return nil
+        }
         let frame = HVMParameters.get(domain: ownDomain, index: HVMParameters.storePageFrame)
         let port = HVMParameters.get(domain: ownDomain, index: HVMParameters.storePort)
-        guard frame.result == 0, port.result == 0, frame.value != 0, frame.value < 0x10_0000, port.value != 0 else {
-            var out = GuestConsole()
+        guard frame.result == 0, port.result == 0, frame.value != 0, frame.value < 0x10_0000, port.value != 0,
+              port.value < UInt64(clampingNonNegative: EventChannels.handledPorts)
+        else {
             out.write("ERROR xenstore: get_param STORE_PFN/STORE_EVTCHN returned ")
             out.write(signed: Int64(widening: Int(frame.result)))
             out.write("/")
@@ -58,7 +68,9 @@ struct XenstoreClient {
         }
         let address = UInt32(truncatingIfNeeded: frame.value) &<< 12
         let page = UnsafeMutableRawPointer(bitPattern: UInt(address))!
-        return XenstoreClient(page: page, port: UInt32(truncatingIfNeeded: port.value))
+        let client = XenstoreClient(page: page, port: UInt32(truncatingIfNeeded: port.value))
+        EventChannels.setHandler(port: client.port, eventArrived)
+        return client
     }
 
     init(page: UnsafeMutableRawPointer, port: UInt32) {
@@ -69,11 +81,11 @@ struct XenstoreClient {
     }
 
     /// The page's `error` field (XENSTORE_ERROR_*; 0 while connected).
-    var errorField: UInt32 { memory.load32(XenstoreRingLayout.errorOffset) }
+    public var errorField: UInt32 { memory.load32(XenstoreRingLayout.errorOffset) }
 
     /// Sends a message of `type` whose payload `build` writes, with a truthful header, and waits for its reply.
-    mutating func ask(_ type: XenstoreMessageType, transaction: UInt32 = 0,
-                      _ build: (inout ByteWriter) -> Void) -> XenstoreAnswer {
+    public mutating func ask(_ type: XenstoreMessageType, transaction: UInt32 = 0,
+                             _ build: (inout ByteWriter) -> Void) -> XenstoreAnswer {
         let length = withUnsafeMutableBytes(of: &xenstoreRequestStorage) { raw in
             let base = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
             var payload = ByteWriter(base + XenstoreLimits.headerSize, capacity: XenstoreLimits.payloadMax)
@@ -85,13 +97,13 @@ struct XenstoreClient {
 
     /// Sends the header (claiming `claimedLength` payload bytes, true or not)
     /// and the first `bytes` payload bytes already in xenstoreRequestStorage,
-    /// then waits up to 200 ms for a reply.
-    mutating func send(_ type: XenstoreMessageType, transaction: UInt32, claimedLength: UInt32,
-                       bytes: Int) -> XenstoreAnswer {
+    /// then waits up to `patience` for a reply.
+    public mutating func send(_ type: XenstoreMessageType, transaction: UInt32, claimedLength: UInt32,
+                              bytes: Int) -> XenstoreAnswer {
         let header = XenstoreHeader(type: type, requestID: nextRequestID, transactionID: transaction,
                                     length: claimedLength)
         nextRequestID &+= 1
-        let deadline = GuestClock.now + .milliseconds(200)
+        let deadline = GuestClock.now + patience
         let total = XenstoreLimits.headerSize + bytes
         let written = withUnsafeMutableBytes(of: &xenstoreRequestStorage) { raw -> Bool in
             header.encode(into: raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
@@ -100,8 +112,9 @@ struct XenstoreClient {
                 guard case .moved(let count) = requests.write(UnsafeRawBufferPointer(rebasing: raw[sent..<total]))
                 else { return false }
                 sent += count
-                _ = EventChannels.send(port)
-                if sent < total, !waitBriefly(until: deadline) { return false }
+                if count > 0 { _ = EventChannels.send(port) }
+                // The ring is full: the server's event says it took some.
+                if sent < total, !waitForServer(until: deadline) { return false }
             }
             return true
         }
@@ -111,7 +124,22 @@ struct XenstoreClient {
     }
 
     /// Reads messages until one that is not a watch event.
-    mutating func awaitReply(until deadline: Instant) -> XenstoreAnswer {
+    public mutating func awaitReply(until deadline: Instant) -> XenstoreAnswer {
+        awaitMessage(until: deadline, stopAtEvent: false)
+    }
+
+    /// Waits for a watch event after the first `seen` ones (`events` counts
+    /// them); false when none came before `deadline` or the connection is gone.
+    public mutating func awaitWatchEvent(after seen: UInt32, until deadline: Instant) -> Bool {
+        while events == seen {
+            guard case .reply = awaitMessage(until: deadline, stopAtEvent: true) else { return false }
+        }
+        return true
+    }
+
+    /// Reads messages until one that is not a watch event (or, with
+    /// `stopAtEvent`, until any message).
+    mutating func awaitMessage(until deadline: Instant, stopAtEvent: Bool) -> XenstoreAnswer {
         withUnsafeMutableBytes(of: &xenstoreReplyStorage) { raw in
             var filled = 0
             while true {
@@ -122,12 +150,13 @@ struct XenstoreClient {
                     guard header.length <= UInt32(XenstoreLimits.payloadMax) else { return .dropped(reason: 0) }
                     needed += Int(header.length)
                     if filled == needed {
+                        replyLength = Int(header.length)
                         if header.type == .watchEvent {
                             events &+= 1
+                            if stopAtEvent { return .reply(type: header.type.rawValue) }
                             filled = 0
                             continue
                         }
-                        replyLength = Int(header.length)
                         return .reply(type: header.type.rawValue)
                     }
                 }
@@ -136,8 +165,9 @@ struct XenstoreClient {
                     filled += count
                     _ = EventChannels.send(port)
                 case .moved:
-                    if errorField != 0 { return .dropped(reason: errorField) }
-                    if !waitBriefly(until: deadline) { return .timedOut }
+                    if !waitForServer(until: deadline) {
+                        return errorField != 0 ? .dropped(reason: errorField) : .timedOut
+                    }
                 case .overrun:
                     return .dropped(reason: errorField)
                 }
@@ -145,15 +175,17 @@ struct XenstoreClient {
         }
     }
 
-    /// The last reply's payload.
-    var replyPayload: Bytes {
+    /// The last reply's (or watch event's) payload.
+    public var replyPayload: Bytes {
         let base = withUnsafeBytes(of: &xenstoreReplyStorage) { $0.baseAddress! }
         return Bytes(base.assumingMemoryBound(to: UInt8.self) + XenstoreLimits.headerSize, count: replyLength)
     }
 
-    /// Spins a little (the driver domain runs meanwhile); false once `deadline` has passed.
-    private func waitBriefly(until deadline: Instant) -> Bool {
-        CPUWork.spin(iterations: 2_000)
-        return GuestClock.now < deadline
+    /// Sleeps until the server's event or `deadline`; false, without
+    /// sleeping, once `deadline` has passed or the server dropped the connection.
+    private func waitForServer(until deadline: Instant) -> Bool {
+        guard errorField == 0, GuestClock.now < deadline else { return false }
+        EventWaiting.sleep(until: deadline)
+        return true
     }
 }
