@@ -161,18 +161,18 @@ final class RTIOTests: XCTestCase {
         }
     }
 
-    /// Under credit the hypervisor keeps the RT guest off the CPU for longer
-    /// than its 10 ms period in every run (woken by the driver domain's reply
-    /// with its credit spent, it waits behind the hog's 30 ms slice). Whether
-    /// that wait lands on a job's deadline depends on when QEMU completes the
-    /// reads (host time), so a run must miss in one of three.
-    /// The RT guest starts its tasks 40 ms after boot (`start=40`), so the hog
-    /// runs alone at the first ticks and credit accounts it: credit only
-    /// starts accounting a VCPU that a 10 ms tick finds running, and the RT
-    /// guest, boosted by each read's reply until the next tick, is the one
-    /// found at every tick once its jobs run. Without the head start, who ran
-    /// at the first tick during boot decided whether the hog was ever
-    /// accounted (docs/BENCHMARKS.md, "RT guest with I/O").
+    /// Under credit the split path costs the RT guest deadlines in one of
+    /// two ways, both credit's (docs/BENCHMARKS.md, "RT guest with I/O"):
+    /// credit only starts accounting a VCPU that a 10 ms tick finds running,
+    /// so who runs at the first tick during boot decides which VM runs out of
+    /// credit. When it is the RT guest, the read's reply wakes it with its
+    /// credit spent and it waits behind the hog's 30 ms slice (its longest
+    /// runnable wait is over its 10 ms period); when it is the driver domain,
+    /// the driver domain waits behind the hog and the RT guest's read takes
+    /// milliseconds (the guest's slowest read is over 1 ms; under SEDF it is
+    /// about 0.1 ms). About 100 us of boot time moves a run from one to the
+    /// other. Whether the delay lands on a job's deadline depends on when
+    /// QEMU completes the reads (host time), so a run must miss in one of three.
     private func creditMissesDeadlinesOnTheSplitPath(on platform: TestPlatform) throws {
         var runsWithoutMisses: [String] = []
         for _ in 0..<3 {
@@ -183,7 +183,11 @@ final class RTIOTests: XCTestCase {
             let report = GuestReport(output: run.output)
             XCTAssertFalse(run.timedOut, "hung" + run.transcript)
             XCTAssertEqual(report.checks(of: "rt")["rt-io"], true, "every read succeeded" + run.transcript)
-            XCTAssertGreaterThan(report.longestRunnableWait(of: "rt") ?? 0, 10_000, run.transcript)
+            let longestWait = report.longestRunnableWait(of: "rt") ?? 0
+            let slowestRead = report.value("max", "BENCH", of: "rt") ?? 0
+            XCTAssertTrue(longestWait > 10_000 || slowestRead > 1_000_000,
+                          "neither the RT guest waited longer than its period (\(longestWait) us) nor a read took "
+                              + "over 1 ms (\(Int(slowestRead)) ns)" + run.transcript)
             if report.misses(of: "rt") > 0 {
                 XCTAssertEqual(run.status, 6, run.transcript)
                 XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], false, run.transcript)
