@@ -81,6 +81,9 @@ public struct GuestConsole: TextSink {
     /// The backend writes the ring's lines on the UART the hypervisor writes
     /// console_io lines on: before switching paths, let it take (and print)
     /// every byte published, so the two paths' lines do not interleave.
+    /// Taken is not yet printed: the backend moves the consumer index before
+    /// it writes the line, and can be preempted in between, so the CPU goes
+    /// to the others for a few of the backend's periods as well.
     private static func waitUntilTheBackendHasTakenEverything() {
         guard case .ring(let frontend, _) = ring else { return }
         var patience = 10_000
@@ -88,8 +91,12 @@ public struct GuestConsole: TextSink {
             patience -= 1
             Hypervisor.yield()
         }
-        Hypervisor.yield()
+        let printed = GuestClock.now + .milliseconds(printingGrace)
+        while GuestClock.now < printed { Hypervisor.yield() }
     }
+
+    /// Longer than a few periods of any console back end in Configs/ (2 ms).
+    static let printingGrace: UInt64 = 8
 
     /// The console ring's event channel port; nil when output goes through console_io.
     public static var inputPort: UInt32? {
