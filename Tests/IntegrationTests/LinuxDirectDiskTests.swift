@@ -48,7 +48,7 @@ final class LinuxDirectDiskTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.transcript)
         let console = LinuxConsole(run.output)
         // What Linux said about the disk, first in every message below (the transcript follows).
-        let disk = "\nLinux on its disk:\n" + console.lines.filter {
+        let said = "\nLinux on its disk:\n" + console.lines.filter {
             $0.contains("VDACHECK") || $0.contains("vda") || $0.contains("virtio") || $0.lowercased().contains("error")
         }.joined(separator: "\n") + "\n"
 
@@ -64,17 +64,17 @@ final class LinuxDirectDiskTests: XCTestCase {
         // Host -> Linux: the device read the image into Linux's RAM where Linux looked.
         let read = console.lines.first { $0.hasPrefix("VDACHECK read ") } ?? ""
         XCTAssertEqual(read, "VDACHECK read offset=\(Self.hostData) bytes=\(Self.bytes) sha256=\(try sha256(hostBytes))",
-                       disk + run.transcript)
+                       said + run.transcript)
         // Linux -> host: what the device took from Linux's RAM is in the image, and nothing else changed.
         let write = console.lines.first { $0.hasPrefix("VDACHECK write ") } ?? ""
         XCTAssertEqual(write, "VDACHECK write offset=\(Self.linuxData) bytes=\(Self.bytes) sha256=\(try sha256(Self.linuxPattern)) read-back=same",
-                       disk + run.transcript)
+                       said + run.transcript)
         let after = try Data(contentsOf: disk)
         XCTAssertEqual(after.count, before.count)
-        XCTAssertEqual(after[Self.linuxData..<(Self.linuxData + Self.bytes)], Self.linuxPattern, "the image holds Linux's lines" + disk)
+        XCTAssertEqual(after[Self.linuxData..<(Self.linuxData + Self.bytes)], Self.linuxPattern, "the image holds Linux's lines" + said)
         var expected = before
         expected.replaceSubrange(Self.linuxData..<(Self.linuxData + Self.bytes), with: Self.linuxPattern)
-        XCTAssertTrue(after == expected, "only Linux's 64 KiB changed" + disk)
+        XCTAssertTrue(after == expected, "only Linux's 64 KiB changed" + said)
         XCTAssertTrue(try Data(contentsOf: other).allSatisfy { $0 == 0 }, "the transport Linux does not own was not touched")
 
         // Register accesses to the shared page went through the hypervisor; no abort was injected.
