@@ -38,6 +38,11 @@ enum ConfigSummary {
                 lines.append("  credit   weight \(credit.weight), cap \(credit.cap == 0 ? "none" : "\(credit.cap)%")")
             }
             if vm.blockBackend { lines.append("  block    backend: serves the other VMs' disks") }
+            switch vm.restartRefusal {
+            case .backend?: lines.append("  reboot   stops the VM: a back end does not restart (its front ends keep its mappings and ports)")
+            case .severalVCPUs?: lines.append("  reboot   stops the VM: a VM with several VCPUs does not restart (docs/SMP.md)")
+            case nil: break
+            }
             if let disk = vm.disk {
                 lines.append("  disk     sectors \(disk.firstSector)-\(disk.endSector - 1) of the block backend's disk "
                     + "(\(disk.sectorCount) sectors, \(sizeText(disk.sectorCount * DiskSlice.sectorSize)))")
