@@ -39,6 +39,11 @@ enum ConfigSummary {
             }
             if vm.blockBackend { lines.append("  block    backend: serves the other VMs' disks") }
             if vm.endsRun { lines.append("  ends-run its stop stops every other VM and ends the run") }
+            switch vm.restartRefusal {
+            case .backend?: lines.append("  reboot   stops the VM: a back end does not restart (its front ends keep its mappings and ports)")
+            case .severalVCPUs?: lines.append("  reboot   stops the VM: a VM with several VCPUs does not restart (docs/SMP.md)")
+            case nil: break
+            }
             if let disk = vm.disk {
                 lines.append("  disk     sectors \(disk.firstSector)-\(disk.endSector - 1) of the block backend's disk "
                     + "(\(disk.sectorCount) sectors, \(sizeText(disk.sectorCount * DiskSlice.sectorSize)))")
