@@ -38,6 +38,7 @@ enum ConfigSummary {
                 lines.append("  credit   weight \(credit.weight), cap \(credit.cap == 0 ? "none" : "\(credit.cap)%")")
             }
             if vm.blockBackend { lines.append("  block    backend: serves the other VMs' disks") }
+            if vm.endsRun { lines.append("  ends-run its stop stops every other VM and ends the run") }
             switch vm.restartRefusal {
             case .backend?: lines.append("  reboot   stops the VM: a back end does not restart (its front ends keep its mappings and ports)")
             case .severalVCPUs?: lines.append("  reboot   stops the VM: a VM with several VCPUs does not restart (docs/SMP.md)")
