@@ -15,32 +15,47 @@ struct ExperimentCommand: ParsableCommand {
     /// `key=value` lines for the runner script.
     struct Reservation: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "The RT VM's SEDF reservation, credit weight and latency bound from a calibrated wake-up.",
+            abstract: "The RT VM's SEDF reservation, credit weight and latency bounds from the calibration runs.",
             discussion: """
-                Times in microseconds except the --*-ns options. Prints key=value lines:
-                period, budget, analysed_budget, overhead, slice, weight, bound_us.
+                Reads each calibration run's console log (PATH=LOG, PATH passthrough or split): its cyclictest
+                max is the wake-up's CPU, its hypervisor's decide and vcpu-switch maxima what a loaded system
+                adds. One reservation serves the largest wake-up; each path's bound uses its own numbers.
+                Prints key=value lines (times in us unless named _ns): period, budget, analysed_budget,
+                overhead, slice, weight, and per path wakeup_us_PATH, hypervisor_ns_PATH, bound_us_PATH.
                 """)
 
         @Option(help: "cyclictest's interval (us): the task's period and deadline.") var interval: UInt64
-        @Option(help: "CPU one wake-up needs (us): the calibration's cyclictest max.") var wakeup: UInt64
+        @Option(name: .customLong("calibration"), help: "A calibration run's console log, PATH=LOG (repeatable).")
+        var calibrations: [String]
         @Option(help: "Per-period hypervisor overhead added to the budget (us).") var overhead: UInt64 = 20
         @Option(name: .customLong("minimum-period"), help: "Least period to consider (us).") var minimumPeriod: UInt64 = 220
         @Option(name: .customLong("minimum-slice"), help: "Least slice Apus admits (us).") var minimumSlice: UInt64 = 200
         @Option(name: .customLong("other-weights"), help: "Credit weights of the other VMs, comma-separated.")
         var otherWeights: String = "256,256,256"
-        @Option(name: .customLong("wakeup-ns"), help: "The wake-up for the bound, in ns (default: --wakeup in ns).")
-        var wakeupNanoseconds: UInt64?
-        @Option(name: .customLong("hypervisor-ns"), help: "What a loaded hypervisor adds to a wake-up (ns).")
-        var hypervisorNanoseconds: UInt64 = 0
+        @Option(name: .customLong("rt-label")) var rtLabel = "rt-linux"
 
         func run() throws {
             let weights = otherWeights.split(separator: ",").map { UInt64($0) }
             guard !weights.isEmpty, weights.allSatisfy({ $0 != nil }) else {
                 fail("--other-weights: expected whole numbers separated by commas, found '\(otherWeights)'")
             }
+            var measured: [(path: ExperimentRTIO, calibration: Calibration)] = []
+            for entry in calibrations {
+                guard let equals = entry.firstIndex(of: "="), let path = ExperimentRTIO(rawValue: String(entry[..<equals])) else {
+                    fail("--calibration: expected passthrough=LOG or split=LOG, found '\(entry)'")
+                }
+                let log = String(entry[entry.index(after: equals)...])
+                guard let console = try? String(contentsOfFile: log, encoding: .utf8) else { fail("\(log): cannot read it") }
+                do {
+                    measured.append((path, try Calibration.read(console: console, rtLabel: rtLabel)))
+                } catch {
+                    fail("\(log): \(error)")
+                }
+            }
+            guard let largest = measured.map(\.calibration.wakeupUs).max() else { fail("no --calibration given") }
             let reservation: ExperimentReservation
             do {
-                reservation = try ExperimentReservation.compute(interval: interval, wakeup: wakeup, overhead: overhead,
+                reservation = try ExperimentReservation.compute(interval: interval, wakeup: largest, overhead: overhead,
                                                                 minimumPeriod: minimumPeriod, minimumSlice: minimumSlice)
             } catch {
                 fail(error.description)
@@ -49,18 +64,16 @@ struct ExperimentCommand: ParsableCommand {
                                                      otherWeights: weights.compactMap { $0 }) else {
                 fail("no credit weight gives a share of \(reservation.slice)/\(reservation.period)")
             }
-            let bound = reservation.bound(wakeupNanoseconds: wakeupNanoseconds ?? wakeup * 1000,
-                                          hypervisorNanoseconds: hypervisorNanoseconds)
-            guard let boundUs = try? bound.microseconds() else { fail("the bound is undefined for a zero budget") }
-            print("""
-                period=\(reservation.period)
-                budget=\(reservation.budget)
-                analysed_budget=\(reservation.analysedBudget)
-                overhead=\(reservation.overhead)
-                slice=\(reservation.slice)
-                weight=\(weight)
-                bound_us=\(boundUs)
-                """)
+            var lines = ["period=\(reservation.period)", "budget=\(reservation.budget)",
+                         "analysed_budget=\(reservation.analysedBudget)", "overhead=\(reservation.overhead)",
+                         "slice=\(reservation.slice)", "weight=\(weight)", "wakeup_us=\(largest)"]
+            for (path, calibration) in measured {
+                let bound = reservation.bound(wakeupNanoseconds: calibration.wakeupUs * 1000, hypervisorNanoseconds: calibration.hypervisorNs)
+                guard let boundUs = try? bound.microseconds() else { fail("the bound is undefined for a zero budget") }
+                lines += ["wakeup_us_\(path.rawValue)=\(calibration.wakeupUs)", "hypervisor_ns_\(path.rawValue)=\(calibration.hypervisorNs)",
+                          "bound_us_\(path.rawValue)=\(boundUs)"]
+            }
+            print(lines.joined(separator: "\n"))
         }
     }
 

@@ -191,4 +191,19 @@ final class ExperimentTests: XCTestCase {
         let credit = try SVGSummary(LatencyHistogramChart.render(report, title: "credit", boundUs: nil))
         XCTAssertEqual(credit.count(class: "bound"), 0)
     }
+
+    func testCalibrationReadsTheWakeupAndTheHypervisorsOwnCosts() throws {
+        let log = Self.console + """
+
+            BENCH hypervisor trap-handling n=4591 min=119 mean=5224 max=21612
+            BENCH hypervisor decide n=3068 min=375 mean=491 max=874
+            BENCH hypervisor vcpu-switch n=1020 min=375 mean=375 max=375
+            """
+        XCTAssertEqual(try Calibration.read(console: log, rtLabel: "rt-linux"), Calibration(wakeupUs: 250, hypervisorNs: 874 + 375))
+        XCTAssertThrowsError(try Calibration.read(console: Self.console, rtLabel: "rt-linux"))
+        let failed = "[rt-linux] apus-cyclictest: failed: cyclictest exited with status 1\n" + log
+        XCTAssertThrowsError(try Calibration.read(console: failed, rtLabel: "rt-linux")) { error in
+            XCTAssertTrue("\(error)".contains("cyclictest failed: cyclictest exited with status 1"), "\(error)")
+        }
+    }
 }

@@ -40,6 +40,7 @@ public struct CyclictestReport: Equatable, Sendable {
     static let begin = "apus-cyclictest: begin"
     static let end = "apus-cyclictest: end"
     static let rtioPrefix = "apus-rtio: "
+    static let failedPrefix = "apus-cyclictest: failed: "
 
     /// Reads the report of VM `label` from a console log. Throws when the summary line is
     /// missing or malformed (the run did not finish cyclictest).
@@ -49,6 +50,7 @@ public struct CyclictestReport: Equatable, Sendable {
         var buckets: [Int: Int] = [:]
         var summary: [String: String]?
         var rtio: [String: String]?
+        var failure: Substring?
         // "\r\n" is one Character in Swift: drop the carriage returns before splitting.
         for line in console.replacingOccurrences(of: "\r", with: "").split(separator: "\n") {
             guard line.hasPrefix(prefix) else { continue }
@@ -60,8 +62,10 @@ public struct CyclictestReport: Equatable, Sendable {
                 continue
             }
             if text.hasPrefix(rtioPrefix) { rtio = fields(text.dropFirst(rtioPrefix.count)); continue }
+            if text.hasPrefix(failedPrefix) { failure = text.dropFirst(failedPrefix.count) }
             if inside, let row = histogramRow(text) { buckets[row.bucket, default: 0] += row.count }
         }
+        if let failure { throw ParseError(reason: "cyclictest failed: \(failure)") }
         guard let summary else {
             throw ParseError(reason: "no '\(prefix)\(summaryPrefix)...' line: cyclictest did not finish")
         }
