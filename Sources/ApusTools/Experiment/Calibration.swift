@@ -13,6 +13,11 @@ public struct Calibration: Equatable, Sendable {
     /// decide max + vcpu-switch max, in ns.
     public var hypervisorNs: UInt64
 
+    public init(wakeupUs: UInt64, hypervisorNs: UInt64) {
+        self.wakeupUs = wakeupUs
+        self.hypervisorNs = hypervisorNs
+    }
+
     public struct Problem: Error, CustomStringConvertible {
         public var reason: String
         public var description: String { reason }
