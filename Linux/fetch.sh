@@ -6,7 +6,8 @@
 #   build/linux/vmlinuz-rt-armmp     the PREEMPT_RT kernel (zImage)
 #   build/linux/initramfs.cpio.gz    busybox-static + Linux/init (+ inittab, rcS, disk-bench) + the
 #                                    modules init loads (MODULES and what they depend on,
-#                                    for each kernel, in /lib/modules/<release>)
+#                                    for each kernel, in /lib/modules/<release>) + rt-tests'
+#                                    cyclictest with the dynamic loader and the libraries it links
 #   build/linux/VERSIONS             the packages resolved (kernel ABI as Debian has it today)
 #
 # The metapackages are resolved to the current kernel ABI through apt; nothing
@@ -22,6 +23,18 @@ FLAVOURS=(armmp-lpae rt-armmp)
 # Modules Linux/init loads from the kernel's own package: Xen's block front
 # end, and ext4 with the checksum driver its metadata checksums ask for.
 MODULES=(xen-blkfront ext4 crc32c_generic)
+# Programs from Debian's armhf userland the initramfs carries, with every
+# shared library they link (read from their ELF headers): cyclictest for the
+# latency measurement (docs/LINUX.md, "cyclictest").
+USERLAND_PACKAGES=(rt-tests)
+USERLAND_PROGRAMS=(usr/bin/cyclictest)
+# Depends of those packages that no program above needs (rt-tests' Python
+# scripts want python3; cyclictest does not).
+USERLAND_SKIP=(python3)
+# Libraries glibc opens at run time rather than links (libgcc_s for a thread's
+# unwinding at pthread_exit or cancellation).
+USERLAND_DLOPENED=(libgcc_s.so.1)
+MULTIARCH=arm-linux-gnueabihf
 
 mkdir -p "$OUT/debs"
 OUT=$(cd "$OUT" && pwd)
@@ -31,7 +44,7 @@ need_setup() {
   ! apt-cache show busybox-static:armhf >/dev/null 2>&1
 }
 
-fetch_packages() {
+ensure_armhf() {
   if need_setup; then
     if [ "$(id -u)" != 0 ]; then
       cat >&2 <<MSG
@@ -45,6 +58,10 @@ MSG
     dpkg --add-architecture armhf
     apt-get update -qq
   fi
+}
+
+fetch_packages() {
+  ensure_armhf
   cd "$OUT/debs"
   local wanted=(busybox-static:armhf)
   for meta in "${METAPACKAGES[@]}"; do
@@ -65,6 +82,37 @@ MSG
   mv "$OUT/VERSIONS.tmp" "$OUT/VERSIONS"
 }
 
+# The names of the packages $1 depends on (armhf), without USERLAND_SKIP.
+package_depends() {
+  apt-cache depends "$1:armhf" | sed -n 's/^ *Depends: \([^:<> ]*\).*/\1/p' | while read -r name; do
+    [[ " ${USERLAND_SKIP[*]} " == *" $name "* ]] || echo "$name"
+  done
+}
+
+# Downloads USERLAND_PACKAGES and, transitively, the packages they depend on
+# (libc6, libnuma1, libgcc-s1, ...), as apt resolves them today, into
+# $OUT/debs/userland; appends them to VERSIONS.
+fetch_userland() {
+  local wanted=() queue=("${USERLAND_PACKAGES[@]}") name
+  while [ ${#queue[@]} -gt 0 ]; do
+    name=${queue[0]}; queue=("${queue[@]:1}")
+    [[ " ${wanted[*]} " == *" $name "* ]] && continue
+    wanted+=("$name")
+    mapfile -t -O ${#queue[@]} queue < <(package_depends "$name")
+  done
+  mkdir -p "$OUT/debs/userland"; cd "$OUT/debs/userland"
+  rm -f ./*.deb
+  echo "fetch-linux: apt-get download ${wanted[*]/%/:armhf}"
+  apt-get download "${wanted[@]/%/:armhf}" 2>&1 | grep -v '^W: Download is performed unsandboxed' || true
+  for w in "${wanted[@]}"; do
+    ls "${w}"_*_armhf.deb >/dev/null 2>&1 || { echo "fetch-linux: $w:armhf was not downloaded" >&2; exit 1; }
+  done
+  grep -v -E "^Package: ($(IFS='|'; echo "${wanted[*]}")) " "$OUT/VERSIONS" > "$OUT/VERSIONS.tmp" || true
+  for deb in ./*.deb; do dpkg-deb -f "$deb" Package Version | paste -sd' ' >> "$OUT/VERSIONS.tmp"; done
+  mv "$OUT/VERSIONS.tmp" "$OUT/VERSIONS"
+  cd - >/dev/null
+}
+
 extract_kernels() {
   for flavour in "${FLAVOURS[@]}"; do
     local deb
@@ -82,7 +130,7 @@ require_host_tools() {
   local missing=""
   command -v cpio >/dev/null || missing="$missing cpio"
   command -v gzip >/dev/null || missing="$missing gzip"
-  command -v strings >/dev/null || missing="$missing binutils"
+  command -v strings >/dev/null && command -v readelf >/dev/null || missing="$missing binutils"
   [ -z "$missing" ] && return
   if [ "$(id -u)" = 0 ]; then
     echo "fetch-linux: installing$missing"
@@ -107,6 +155,40 @@ add_module() {
   basename "$ko" >> "$into/load-order"
 }
 
+# Copies the shared library $1 (a soname) from the unpacked userland $2 into
+# $3/lib/$MULTIARCH, after every library it needs (its DT_NEEDED entries).
+add_library() {
+  local soname=$1 tree=$2 root=$3 file
+  [ -e "$root/lib/$MULTIARCH/$soname" ] && return
+  file=""
+  for candidate in "$tree/lib/$MULTIARCH/$soname" "$tree/usr/lib/$MULTIARCH/$soname"; do
+    [ -e "$candidate" ] && { file=$candidate; break; }
+  done
+  [ -n "$file" ] || { echo "fetch-linux: library $soname is in none of: ${USERLAND_PACKAGES[*]} and their Depends" >&2; exit 1; }
+  cp -L "$file" "$root/lib/$MULTIARCH/$soname"
+  for needed in $(elf_needed "$file"); do add_library "$needed" "$tree" "$root"; done
+}
+
+elf_needed() { readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'; }
+
+# Puts USERLAND_PROGRAMS into the initramfs $1 with their dynamic loader and
+# libraries (no ld.so.cache: the loader searches /lib/$MULTIARCH itself).
+add_userland() {
+  local root=$1 tree="$OUT/userland-tree" deb program interpreter
+  rm -rf "$tree"; mkdir -p "$tree"
+  for deb in "$OUT"/debs/userland/*.deb; do dpkg-deb -x "$deb" "$tree"; done
+  mkdir -p "$root/lib/$MULTIARCH"
+  for program in "${USERLAND_PROGRAMS[@]}"; do
+    install -m 755 "$tree/$program" "$root/$program"
+    interpreter=$(readelf -l "$tree/$program" | sed -n 's/.*Requesting program interpreter: \(.*\)\]/\1/p')
+    add_library "$(basename "$interpreter")" "$tree" "$root"
+    [ -e "$root$interpreter" ] || ln -s "$MULTIARCH/$(basename "$interpreter")" "$root$interpreter"
+    for needed in $(elf_needed "$tree/$program"); do add_library "$needed" "$tree" "$root"; done
+  done
+  for library in "${USERLAND_DLOPENED[@]}"; do add_library "$library" "$tree" "$root"; done
+  rm -rf "$tree"
+}
+
 build_initramfs() {
   require_host_tools
   local root="$OUT/initramfs-root"
@@ -120,8 +202,11 @@ build_initramfs() {
   dpkg-deb -x "$(ls "$OUT"/debs/busybox-static_*_armhf.deb | head -1)" "$OUT/busybox-pkg"
   cp "$OUT/busybox-pkg/bin/busybox" "$root/bin/busybox"
   rm -rf "$OUT/busybox-pkg"
+  add_userland "$root"
   install -m 755 "$HERE/init" "$root/init"
   install -m 755 "$HERE/disk-bench" "$root/bin/disk-bench"
+  install -m 755 "$HERE/disk-load" "$root/bin/disk-load"
+  install -m 755 "$HERE/cyclictest-run" "$root/bin/cyclictest-run"
   install -m 644 "$HERE/inittab" "$root/etc/inittab"
   install -m 755 "$HERE/rcS" "$root/etc/init.d/rcS"
   # The device nodes the kernel needs before devtmpfs is mounted (it opens
@@ -140,6 +225,11 @@ build_initramfs() {
 if [ ! -s "$OUT/vmlinuz-armmp-lpae" ] || [ ! -s "$OUT/vmlinuz-rt-armmp" ] || ! ls "$OUT"/debs/busybox-static_*.deb >/dev/null 2>&1; then
   fetch_packages
   extract_kernels
+  rm -rf "$OUT/debs/userland"
+fi
+if ! ls "$OUT"/debs/userland/rt-tests_*.deb >/dev/null 2>&1; then
+  ensure_armhf
+  fetch_userland
 fi
 build_initramfs
 echo "fetch-linux: $(cat "$OUT/VERSIONS" | tail -n +4 | paste -sd';')"
