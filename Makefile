@@ -449,7 +449,7 @@ large_images_address = $(shell sed -n 's/.*large-images *= *< *\(0x[0-9a-fA-F]*\
 comma := ,
 LARGE_IMAGES_LOADER = $(if $(call linux_config,$(CONFIG)),-device loader$(comma)file=$(CONFIG_DIR)/large-images.pack$(comma)addr=$(call large_images_address,$(CONFIG))$(comma)force-raw=on)
 
-$(LINUX_IMAGES) &: Linux/fetch.sh Linux/init Linux/inittab Linux/rcS Linux/disk-bench Linux/disk-load Linux/cyclictest-run
+$(LINUX_IMAGES) &: Linux/fetch.sh Linux/init Linux/inittab Linux/rcS Linux/disk-bench Linux/disk-load Linux/cyclictest-run Linux/vda-check
 	Linux/fetch.sh $(LINUX_DIR)
 
 linux: $(LINUX_IMAGES)
