@@ -191,10 +191,10 @@ REFUSED_SYSTEMS := $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(BUILD)/systems/refuse
 UNCHECKED_SYSTEM_CONFIGS := Configs/bad/below-scheduling-minimum.dts
 UNCHECKED_SYSTEMS := $(foreach c,$(UNCHECKED_SYSTEM_CONFIGS),$(BUILD)/systems/unchecked-$(basename $(notdir $(c))).elf)
 # make experiment's cells (Tests/Experiment/run-matrix.sh writes them from one template
-# into EXPERIMENT_CELLS): one system each, $(BUILD)/experiment/systems/<cell>.elf.
+# into EXPERIMENT_CELLS): one system each, EXPERIMENT_SYSTEMS/<cell>.elf.
 EXPERIMENT_CELLS ?= $(BUILD)/experiment/cells
+EXPERIMENT_SYSTEMS ?= $(BUILD)/experiment/systems
 EXPERIMENT_CELL_CONFIGS := $(wildcard $(EXPERIMENT_CELLS)/*.dts)
-$(foreach c,$(EXPERIMENT_CELL_CONFIGS),$(eval $(call system_rules,$(BUILD)/experiment/systems/$(basename $(notdir $(c))),$(c),check,vexpress-a15,semihosting)))
 VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$$(git rev-parse --short HEAD)")
 
 # Guests: Sources/GuestKit (pure guest logic) and Sources/GuestRuntime (hardware
@@ -461,6 +461,7 @@ $(foreach c,$(TEST_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/$
 $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/refused-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack,vexpress-a15,semihosting)))
 $(foreach c,$(VIRT_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/virt/systems/$(basename $(notdir $(c))),$(c),check,virt,semihosting)))
 $(foreach c,$(UNCHECKED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/unchecked-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack,vexpress-a15,semihosting,-DAPUS_UNCHECKED_SCHEDULING_MINIMUM)))
+$(foreach c,$(EXPERIMENT_CELL_CONFIGS),$(eval $(call system_rules,$(EXPERIMENT_SYSTEMS)/$(basename $(notdir $(c))),$(c),check,vexpress-a15,semihosting)))
 
 $(BUILD)/runtime.o: Sources/Hypervisor/runtime.c | tools
 	@mkdir -p $(@D)

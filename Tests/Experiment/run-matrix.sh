@@ -15,10 +15,11 @@
 #  5. Gantt charts: one cell per scheduler again from a TRACE=1 build, one window drawn
 #     by `apus trace`.
 #
-# Environment (defaults in brackets): BUILD [build], APUS_TOOL [the SwiftPM apus],
-# LOOPS [cyclictest loops per cell], INTERVAL [1130 us], CALIBRATION_LOOPS, TRACE_LOOPS,
-# JOBS [2 QEMUs at a time], RUN_TIMEOUT [seconds per run], CELLS [all 18, or
-# comma-separated names], GANTT [1: draw the Gantt charts], QEMU [qemu-system-arm].
+# Environment (defaults in brackets): BUILD [build], EXPERIMENT_OUT [$BUILD/experiment],
+# APUS_TOOL [the SwiftPM apus], LOOPS [cyclictest loops per cell], INTERVAL [1130 us],
+# CALIBRATION_LOOPS [LOOPS], TRACE_LOOPS, JOBS [2 QEMUs at a time], RUN_TIMEOUT [seconds
+# per run], CELLS [all 18, or comma-separated names; only their I/O paths are
+# calibrated], GANTT [1: draw the Gantt charts], QEMU [qemu-system-arm].
 set -u -o pipefail
 
 BUILD=${BUILD:-build}
@@ -33,10 +34,13 @@ GANTT=${GANTT:-1}
 QEMU=${QEMU:-qemu-system-arm}
 MAKE=${MAKE:-make}
 TEMPLATE=Tests/Experiment/cell-template.dts
-OUT=$BUILD/experiment
+OUT=${EXPERIMENT_OUT:-$BUILD/experiment}
 # The calibration's reservation for the RT VM (PERIOD:SLICE us): most of what the other
 # VMs leave (the template's comment says their reservations).
 CALIBRATION_SEDF=${CALIBRATION_SEDF:-1000:600}
+# The native RT guest's run (ms from boot): it must end, and report, before cyclictest
+# does (the run ends with the RT Linux).
+NATIVE_DURATION=${NATIVE_DURATION:-8000}
 # The gantt charts' cell (all VMs busy) and window (ns from the trace's start).
 GANTT_LOAD=cpu+io
 GANTT_IO=split
@@ -53,20 +57,22 @@ RAM_MB=$(sed -n 's/.*experiment: RAM_MB=\([0-9]*\).*/\1/p' "$TEMPLATE" | head -1
 LARGE_IMAGES=$(sed -n 's/.*large-images *= *< *\(0x[0-9a-fA-F]*\).*/\1/p' "$TEMPLATE" | head -1)
 [ -n "$RAM_MB" ] && [ -n "$LARGE_IMAGES" ] || die "$TEMPLATE must say 'experiment: RAM_MB=N' and have large-images"
 mkdir -p "$OUT/cells" "$OUT/runs" "$OUT/calibration" "$OUT/histograms" "$OUT/gantt"
+OUT=$(realpath "$OUT")
 
 # write_cell NAME DIR SEDF WEIGHT LOOPS: DIR/NAME.dts from the template.
 write_cell() {
   "$APUS_TOOL" experiment cell "$1" --template "$TEMPLATE" --sedf "$3" --weight "$4" \
-    --set "LOOPS=$5" --set "INTERVAL=$INTERVAL" -o "$2/$1.dts"
+    --set "LOOPS=$5" --set "INTERVAL=$INTERVAL" --set "NATIVE_DURATION=$NATIVE_DURATION" -o "$2/$1.dts"
 }
 
-# build_systems BUILD-DIR CELLS-DIR [make options...] NAMES...: make the cells' images.
+# build_systems BUILD-DIR CELLS-DIR SYSTEMS-DIR [make options...] NAMES...: make the
+# cells' images (SYSTEMS-DIR/NAME.elf).
 build_systems() {
-  local build=$1 cells=$2; shift 2
+  local build=$1 cells=$2 systems=$3; shift 3
   local options=() targets=()
   while [ $# -gt 0 ] && [[ $1 == *=* ]]; do options+=("$1"); shift; done
-  for name in "$@"; do targets+=("$build/experiment/systems/$name.elf"); done
-  $MAKE --no-print-directory BUILD="$build" EXPERIMENT_CELLS="$cells" RAM_MB="$RAM_MB" \
+  for name in "$@"; do targets+=("$systems/$name.elf"); done
+  $MAKE --no-print-directory BUILD="$build" EXPERIMENT_CELLS="$cells" EXPERIMENT_SYSTEMS="$systems" RAM_MB="$RAM_MB" \
     APUS_TOOL="$APUS_TOOL" LINUX_DIR="$(realpath "$BUILD")/linux" "${options[@]}" "${targets[@]}" \
     > "$OUT/make.log" 2>&1 || { tail -30 "$OUT/make.log" >&2; die "building ${targets[*]} failed (whole log: $OUT/make.log)"; }
 }
@@ -109,44 +115,53 @@ run_all() {
   wait
 }
 
-# 1. Calibration.
-say "calibration: SEDF, GP Linux idle, RT VM reserving $CALIBRATION_SEDF us, $CALIBRATION_LOOPS loops every $INTERVAL us"
-CALIBRATION_CELLS=(sedf_idle_passthrough sedf_idle_split)
-for name in "${CALIBRATION_CELLS[@]}"; do
-  write_cell "$name" "$OUT/calibration" "$CALIBRATION_SEDF" 256 "$CALIBRATION_LOOPS" || die "cannot write $name"
-done
-build_systems "$OUT/calibration-build" "$OUT/calibration" "${CALIBRATION_CELLS[@]}"
-run_all "$OUT/calibration-build/experiment/systems" "$OUT/calibration" "${CALIBRATION_CELLS[@]}"
-
-# 2. Reservation, weight, bounds.
-"$APUS_TOOL" experiment reservation --interval "$INTERVAL" \
-  --calibration "passthrough=$OUT/calibration/sedf_idle_passthrough.log" \
-  --calibration "split=$OUT/calibration/sedf_idle_split.log" > "$OUT/reservation.txt" \
-  || die "no reservation from the calibration runs (consoles in $OUT/calibration)"
-get() { sed -n "s/^$1=//p" "$OUT/reservation.txt"; }
-PERIOD=$(get period); SLICE=$(get slice); WEIGHT=$(get weight)
-say "RT VM: interface period $(get period) us, budget $(get budget) us (analysis: $(get analysed_budget) us)," \
-  "slice $SLICE us; credit weight $WEIGHT; wake-up $(get wakeup_us) us;" \
-  "bound passthrough $(get bound_us_passthrough) us, split $(get bound_us_split) us"
-
-# 3. The cells.
+# The cells, and the I/O paths they use (only those are calibrated).
 if [ -n "${CELLS:-}" ]; then IFS=, read -r -a NAMES <<< "$CELLS"; else
   NAMES=()
   for scheduler in sedf credit-equal credit-weighted; do
     for load in idle cpu cpu+io; do for io in passthrough split; do NAMES+=("${scheduler}_${load}_${io}"); done; done
   done
 fi
+PATHS=()
+for io in passthrough split; do
+  for name in "${NAMES[@]}"; do [ "${name##*_}" = "$io" ] && { PATHS+=("$io"); break; }; done
+done
+[ ${#PATHS[@]} -gt 0 ] || die "CELLS names no cell (scheduler_load_path, e.g. sedf_cpu_split)"
+
+# 1. Calibration.
+say "calibration: SEDF, GP Linux idle, RT VM reserving $CALIBRATION_SEDF us, $CALIBRATION_LOOPS loops every $INTERVAL us"
+CALIBRATION_CELLS=()
+for io in "${PATHS[@]}"; do
+  name=sedf_idle_$io; CALIBRATION_CELLS+=("$name")
+  write_cell "$name" "$OUT/calibration" "$CALIBRATION_SEDF" 256 "$CALIBRATION_LOOPS" || die "cannot write $name"
+done
+build_systems "$BUILD" "$OUT/calibration" "$OUT/calibration/systems" "${CALIBRATION_CELLS[@]}"
+run_all "$OUT/calibration/systems" "$OUT/calibration" "${CALIBRATION_CELLS[@]}"
+
+# 2. Reservation, weight, bounds.
+CALIBRATIONS=()
+for io in "${PATHS[@]}"; do CALIBRATIONS+=(--calibration "$io=$OUT/calibration/sedf_idle_$io.log"); done
+"$APUS_TOOL" experiment reservation --interval "$INTERVAL" "${CALIBRATIONS[@]}" > "$OUT/reservation.txt" \
+  || die "no reservation from the calibration runs (consoles in $OUT/calibration)"
+get() { sed -n "s/^$1=//p" "$OUT/reservation.txt"; }
+PERIOD=$(get period); SLICE=$(get slice); WEIGHT=$(get weight)
+BOUNDS=()
+for io in "${PATHS[@]}"; do BOUNDS+=(--bound "$io=$(get bound_us_$io)"); done
+say "RT VM: interface period $PERIOD us, budget $(get budget) us (analysis: $(get analysed_budget) us)," \
+  "slice $SLICE us; credit weight $WEIGHT; wake-up $(get wakeup_us) us; bounds (us): ${BOUNDS[*]}"
+
+# 3. The cells.
 rm -f "$OUT"/cells/*.dts "$OUT"/runs/*
 for name in "${NAMES[@]}"; do write_cell "$name" "$OUT/cells" "$PERIOD:$SLICE" "$WEIGHT" "$LOOPS" || die "cannot write $name"; done
-build_systems "$BUILD" "$OUT/cells" "${NAMES[@]}"
+build_systems "$BUILD" "$OUT/cells" "$OUT/systems" "${NAMES[@]}"
 say "${#NAMES[@]} cells, $LOOPS loops every $INTERVAL us, $JOBS at a time"
 MATRIX_START=$(date +%s)
-run_all "$BUILD/experiment/systems" "$OUT/runs" "${NAMES[@]}"
+run_all "$OUT/systems" "$OUT/runs" "${NAMES[@]}"
 MATRIX_TOOK=$(( $(date +%s) - MATRIX_START ))
 
 # 4. The report.
 "$APUS_TOOL" experiment report "$OUT/runs" --loops "$LOOPS" --cells "$(IFS=,; echo "${NAMES[*]}")" \
-  --bound "passthrough=$(get bound_us_passthrough)" --bound "split=$(get bound_us_split)" \
+  "${BOUNDS[@]}" \
   --json "$OUT/results.json" --svg-dir "$OUT/histograms" > "$OUT/table.txt" || die "the report failed"
 
 # 5. Gantt charts from TRACE=1 builds (the trace ring's last 4096 records: the end of the run).
@@ -157,8 +172,8 @@ if [ "$GANTT" = 1 ]; then
     name="${scheduler}_${GANTT_LOAD}_${GANTT_IO}"; TRACE_NAMES+=("$name")
     write_cell "$name" "$OUT/trace-cells" "$PERIOD:$SLICE" "$WEIGHT" "$TRACE_LOOPS" || die "cannot write $name"
   done
-  build_systems "$OUT/trace-build" "$OUT/trace-cells" TRACE=1 "${TRACE_NAMES[@]}"
-  run_all "$OUT/trace-build/experiment/systems" "$OUT/trace-runs" "${TRACE_NAMES[@]}"
+  build_systems "$OUT/trace-build" "$OUT/trace-cells" "$OUT/trace-systems" TRACE=1 "${TRACE_NAMES[@]}"
+  run_all "$OUT/trace-systems" "$OUT/trace-runs" "${TRACE_NAMES[@]}"
   for name in "${TRACE_NAMES[@]}"; do
     log="$OUT/trace-runs/$name.log"; trace="$OUT/trace-runs/$name.trace"
     tr -d '\r' < "$log" | sed -n '/^--- apus-trace begin ---$/,/^--- apus-trace end ---$/p' | sed '1d;$d' > "$trace"
