@@ -145,6 +145,13 @@ final class CheckRulesTests: XCTestCase {
     func testConsoleBackendIsAFlag() throws {
         try assertRejects("console-backend-not-flag", node: "/vm@0", .consoleBackend, .notAFlag(bytes: 4))
     }
+    func testOneVMEndsTheRun() throws {
+        try assertRejects("two-run-enders", node: "/vm@1", .endsRun,
+                          message: "/vm@1: property \"ends-run\": only one VM may end the run; /vm@0 already does")
+    }
+    func testEndsRunIsAFlag() throws {
+        try assertRejects("ends-run-not-flag", node: "/vm@0", .endsRun, .notAFlag(bytes: 4))
+    }
     func testMemoryAvoidsGrantWindow() throws {
         try assertRejects("memory-overlaps-grant-window", node: "/vm@0", .memory,
                           .overlapsGrantWindow(guest(0x3000_0000, 0x40_0000), window: guest(0x3000_0000, 0x20_0000)))

@@ -23,6 +23,30 @@ final class VexpressSystemTests: XCTestCase {
         XCTAssertGreaterThan(report.value("wakeups", "SUPPLY", of: "rt") ?? 0, 0, "virtual timer wake-ups" + run.transcript)
     }
 
+    /// `ends-run`: the RT guest powers off after 300 ms and that ends the run
+    /// although the hog would run for ten minutes: the hypervisor stops the
+    /// hog at once, lets the console back end print the lines still in the
+    /// rings (the RT guest's results), then stops it too; exit status 0.
+    func testTheRunEndsWhenTheVMWithEndsRunStops() throws {
+        let (run, report) = try boot("ends-run")
+        let output = run.hypervisorOutput
+        let rtStopped = try XCTUnwrap(output.range(of: "Apus: VM rt stopped: shutdown (poweroff)\n"), run.transcript)
+        let hogStopped = try XCTUnwrap(output.range(of: "Apus: VM hog stopped: run ended by rt\n"), run.transcript)
+        let consoledStopped = try XCTUnwrap(output.range(of: "Apus: VM consoled stopped: run ended by rt\n"), run.transcript)
+        XCTAssertLessThan(rtStopped.lowerBound, hogStopped.lowerBound, run.transcript)
+        XCTAssertLessThan(hogStopped.lowerBound, consoledStopped.lowerBound, run.transcript)
+        XCTAssertTrue(output.contains("Apus: all VMs stopped"), run.transcript)
+        // The RT guest's last lines, still in its ring when it stopped, were printed before the back end stopped.
+        XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
+        let check = try XCTUnwrap(run.output.range(of: "[rt] CHECK rt-deadlines passed"), run.transcript)
+        let consoledInOutput = try XCTUnwrap(run.output.range(of: "Apus: VM consoled stopped"), run.transcript)
+        XCTAssertLessThan(check.lowerBound, consoledInOutput.lowerBound, run.transcript)
+        // The hog ran (progress every 100 ms) and was cut short: no end-of-load report.
+        XCTAssertTrue(run.output.contains("[hog] PROGRESS 2 "), run.transcript)
+        XCTAssertFalse(run.output.contains("[hog] PROGRESS 10 "), run.transcript)
+        XCTAssertFalse(run.output.contains("[hog] RESULT"), run.transcript)
+    }
+
     /// Isolation: every attack of the hostile guest fails, visibly to it, and
     /// the other VMs keep running and meeting deadlines.
     func testHostileGuestIsContained() throws {
@@ -94,7 +118,8 @@ final class VexpressSystemTests: XCTestCase {
     /// hypervisor with the words `apus check` uses, and nothing starts.
     func testBadConfigurationIsRefusedAtBootWithTheCheckersMessage() throws {
         for name in ["overlapping-vms", "over-utilization", "memory-over-gic-cpu-interface", "stage2-tables-exhausted",
-                     "entry-in-reserved-page", "label-not-unique", "image-runs-into-reserved-pages", "below-scheduling-minimum"] {
+                     "entry-in-reserved-page", "label-not-unique", "image-runs-into-reserved-pages", "below-scheduling-minimum",
+                     "two-run-enders"] {
             let run = try QEMU.boot("systems/refused-\(name).elf", timeout: 60)
             XCTAssertEqual(run.status, 2, run.transcript)
             let path = QEMU.repository.appendingPathComponent("Configs/bad/\(name).dts").path

@@ -38,6 +38,7 @@ enum ConfigSummary {
                 lines.append("  credit   weight \(credit.weight), cap \(credit.cap == 0 ? "none" : "\(credit.cap)%")")
             }
             if vm.blockBackend { lines.append("  block    backend: serves the other VMs' disks") }
+            if vm.endsRun { lines.append("  ends-run its stop stops every other VM and ends the run") }
             if let disk = vm.disk {
                 lines.append("  disk     sectors \(disk.firstSector)-\(disk.endSector - 1) of the block backend's disk "
                     + "(\(disk.sectorCount) sectors, \(sizeText(disk.sectorCount * DiskSlice.sectorSize)))")

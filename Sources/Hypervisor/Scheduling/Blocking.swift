@@ -8,6 +8,7 @@ enum Blocking {
     /// The VCPU on this CPU, of `vm`, waits.
     static func blockUntilInterrupt(vm: Int) {
         if VirtualInterrupts.hasDeliverable(vm: vm) || timerExpired() { return }
+        if RunEnd.stopConsoleBackendIfDone(vm: vm) { return }
         Scheduling.block(VCPUs.current, wakeAt: timerDeadline())
     }
 

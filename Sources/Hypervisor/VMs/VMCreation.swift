@@ -60,6 +60,7 @@ enum VMCreation {
         }
         machine.power = VCPUPower(vcpuCount: vm.vcpuCount)
         machine.isLinux = vm.isLinux
+        machine.endsRun = vm.endsRun
         for device in 0..<vm.deviceCount {
             for interrupt in 0..<vm.devices[device].interruptCount {
                 do {

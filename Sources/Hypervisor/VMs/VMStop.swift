@@ -3,7 +3,8 @@ import HypervisorCore
 
 /// Stopping one VM (a shutdown, PSCI SYSTEM_OFF or a fault it cannot handle).
 enum VMStop {
-    /// Stops a VM: off the scheduler, a report on the console. Never touches the others.
+    /// Stops a VM: off the scheduler, a report on the console. Never touches
+    /// the others, unless it ends the run (RunEnd).
     /// Its VCPUs on this CPU leave its scheduler now, those on other CPUs when
     /// their CPU sees the kick (VirtualInterrupts.notice).
     static func stop(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>?, reason: StopReason) {
@@ -20,6 +21,7 @@ enum VMStop {
         VirtualInterrupts.release(vm: vm)
         CrossCPU.withLock(LOCK_SHARED_TABLES) { EventAndGrantTables.release(vm: vm) }
         CrossCPU.withLock(LOCK_CONSOLE) { report(vm: vm, frame: frame, reason: reason) }
+        RunEnd.stopped(vm: vm)
     }
 
     private static func report(vm: Int, frame: UnsafeMutablePointer<apus_trap_frame>?, reason: StopReason) {
@@ -37,6 +39,9 @@ enum VMStop {
         case .fault(let what):
             out.write("fault: ")
             out.write(what)
+        case .runEnded(let ender):
+            out.write("run ended by ")
+            Machines.table[ender].writeName(to: &out)
         }
         if let frame, case .fault = reason {
             out.write(" at pc ")

@@ -6,6 +6,8 @@ enum StopReason {
     case shutdown(ShutdownReason)
     case psciSystemOff
     case fault(StaticString)
+    /// Stopped because VM `by`, which has `ends-run`, stopped (RunEnd).
+    case runEnded(by: Int)
 }
 
 /// One VM: where its memory is, its stage-2 root, its VCPUs (in the VCPU
@@ -40,6 +42,8 @@ struct VirtualMachine {
     var consoleInput = ConsoleInputQueue()
     /// It boots a Linux kernel (docs/LINUX.md).
     var isLinux = false
+    /// Its stop ends the run (`ends-run`, RunEnd).
+    var endsRun = false
 
     // Counters for the final report.
     var hypercalls: UInt32 = 0

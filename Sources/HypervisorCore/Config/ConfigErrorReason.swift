@@ -59,6 +59,8 @@ public enum ConfigErrorReason: Equatable, Sendable {
     case extratimeNotFlag(UInt32)
     case notAFlag(bytes: Int)
     case secondConsoleBackend(first: FDTNode)
+    /// Two VMs with `ends-run`: the run has one end.
+    case secondRunEnder(first: FDTNode)
     case overloaded
     /// A VCPU on a CPU the machine does not have (the platform's or SMP's CPUs: 0 ..< cpus).
     case cpuNotPresent(vcpu: Int, cpu: Int, cpus: Int)
@@ -296,6 +298,10 @@ public enum ConfigErrorReason: Equatable, Sendable {
             sink.write("only one VM may be the console backend; ")
             sink.write(node: first, fdt: fdt)
             sink.write(" already is")
+        case .secondRunEnder(let first):
+            sink.write("only one VM may end the run; ")
+            sink.write(node: first, fdt: fdt)
+            sink.write(" already does")
         case .extratimeNotFlag(let value):
             sink.write("extratime must be 0 or 1, found ")
             sink.write(decimal: value)

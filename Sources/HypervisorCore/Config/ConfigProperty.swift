@@ -9,8 +9,9 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
     case consoleBackend, blockBackend, disk
     case kernel, initramfs, largeImages
     case cpu, vcpus
+    case endsRun
 
-    static let count: UInt8 = 23
+    static let count: UInt8 = 24
 
     public var name: StaticString {
         switch self {
@@ -37,6 +38,7 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
         case .largeImages: "large-images"
         case .cpu: "cpu"
         case .vcpus: "vcpus"
+        case .endsRun: "ends-run"
         }
     }
 
@@ -55,7 +57,7 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
         case .addressCells, .sizeCells: kind == .root
         case .scheduler, .traceEntries, .largeImages: kind == .hypervisor
         case .label, .memory, .physicalBase, .entry, .image, .bootargs, .sedf, .credit, .consoleBackend, .blockBackend, .disk,
-             .kernel, .initramfs, .cpu, .vcpus:
+             .kernel, .initramfs, .cpu, .vcpus, .endsRun:
             kind == .vm
         case .reg, .interrupts: kind == .device
         }

@@ -127,6 +127,7 @@ struct ConfigReader {
         }
         vm.consoleBackend = try flag(.consoleBackend, of: node)
         vm.blockBackend = try flag(.blockBackend, of: node)
+        vm.endsRun = try flag(.endsRun, of: node)
         if let property = fdt.property("disk", of: node) {
             let cells = try values(of: property, .disk, in: node, count: 2)
             let first = UInt64(widening: cells[0]), count = UInt64(widening: cells[1])

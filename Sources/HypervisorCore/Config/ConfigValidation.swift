@@ -31,6 +31,11 @@ extension SystemConfig {
                     throw ConfigError(node: vm.node, property: .consoleBackend, reason: .secondConsoleBackend(first: vms[earlier].node))
                 }
             }
+            if vm.endsRun {
+                for earlier in 0..<index where vms[earlier].endsRun {
+                    throw ConfigError(node: vm.node, property: .endsRun, reason: .secondRunEnder(first: vms[earlier].node))
+                }
+            }
             try validateBlockRoles(of: index, on: platform)
             try validateBootargsRoom(of: index, on: platform)
             systemVCPUs += vm.vcpuCount

@@ -109,6 +109,9 @@ public struct VMConfig: Sendable {
     public var blockBackend: Bool
     /// The slice of the block backend's disk this VM gets (`disk = <first count>;`).
     public var disk: DiskSlice?
+    /// When this VM stops, for whatever reason, the hypervisor stops every
+    /// other VM and ends the run (`ends-run;`, at most one VM).
+    public var endsRun: Bool
     public var devices: InlineArray<4, PassthroughDevice>
     public var deviceCount: Int
     /// A Linux VM's zImage and initramfs (names in the large-image pack); empty otherwise (docs/LINUX.md).
@@ -143,6 +146,7 @@ public struct VMConfig: Sendable {
         consoleBackend = false
         blockBackend = false
         disk = nil
+        endsRun = false
         devices = InlineArray(repeating: PassthroughDevice(node: node, registers: PhysicalRange(base: PhysicalAddress(UInt64(0)), size: 0)))
         deviceCount = 0
         kernel = .empty
