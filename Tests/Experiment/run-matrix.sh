@@ -38,9 +38,9 @@ OUT=${EXPERIMENT_OUT:-$BUILD/experiment}
 # The calibration's reservation for the RT VM (PERIOD:SLICE us): most of what the other
 # VMs leave (the template's comment says their reservations).
 CALIBRATION_SEDF=${CALIBRATION_SEDF:-1000:600}
-# The native RT guest's run (ms from boot): it must end, and report, before cyclictest
-# does (the run ends with the RT Linux).
-NATIVE_DURATION=${NATIVE_DURATION:-8000}
+# The native RT guest's jobs: from NATIVE_START ms after boot (both Linux VMs are up by
+# then), for 80 % of cyclictest's run, so that it reports before the RT Linux ends the run.
+NATIVE_START=${NATIVE_START:-5000}
 # The gantt charts' cell (all VMs busy) and window (ns from the trace's start).
 GANTT_LOAD=cpu+io
 GANTT_IO=split
@@ -62,7 +62,8 @@ OUT=$(realpath "$OUT")
 # write_cell NAME DIR SEDF WEIGHT LOOPS: DIR/NAME.dts from the template.
 write_cell() {
   "$APUS_TOOL" experiment cell "$1" --template "$TEMPLATE" --sedf "$3" --weight "$4" \
-    --set "LOOPS=$5" --set "INTERVAL=$INTERVAL" --set "NATIVE_DURATION=$NATIVE_DURATION" -o "$2/$1.dts"
+    --set "LOOPS=$5" --set "INTERVAL=$INTERVAL" --set "NATIVE_START=$NATIVE_START" \
+    --set "NATIVE_DURATION=$(( $5 * INTERVAL * 8 / 10 / 1000 ))" -o "$2/$1.dts"
 }
 
 # build_systems BUILD-DIR CELLS-DIR SYSTEMS-DIR [make options...] NAMES...: make the
