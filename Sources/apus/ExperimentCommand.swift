@@ -19,7 +19,8 @@ struct ExperimentCommand: ParsableCommand {
             discussion: """
                 Reads each calibration run's console log (PATH=LOG, PATH passthrough or split): its cyclictest
                 max is the wake-up's CPU, its hypervisor's decide and vcpu-switch maxima what a loaded system
-                adds. One reservation serves the largest wake-up; each path's bound uses its own numbers.
+                adds. One reservation serves the largest wake-up plus that (wakeup_us, whole us); each path's
+                bound uses its own numbers.
                 Prints key=value lines (times in us unless named _ns): period, budget, analysed_budget,
                 overhead, slice, weight, and per path wakeup_us_PATH, hypervisor_ns_PATH, bound_us_PATH.
                 """)
@@ -52,7 +53,9 @@ struct ExperimentCommand: ParsableCommand {
                     fail("\(log): \(error)")
                 }
             }
-            guard let largest = measured.map(\.calibration.wakeupUs).max() else { fail("no --calibration given") }
+            // The task the analysis serves: the wake-up and what a loaded hypervisor adds, in whole us.
+            guard let largest = measured.map({ $0.calibration.wakeupUs + ($0.calibration.hypervisorNs + 999) / 1000 }).max()
+            else { fail("no --calibration given") }
             let reservation: ExperimentReservation
             do {
                 reservation = try ExperimentReservation.compute(interval: interval, wakeup: largest, overhead: overhead,

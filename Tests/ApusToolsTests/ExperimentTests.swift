@@ -23,7 +23,7 @@ final class ExperimentTests: XCTestCase {
         [rt-linux] # Total: 000000999
         [rt-linux] # Min Latencies: 00011
         [rt-linux] apus-cyclictest: end
-        [rt-linux] apus-cyclictest: min=11 avg=12 max=250 samples=1000 overflows=1
+        [rt-linux] apus-cyclictest: min=11 avg=12 max=250 samples=999 overflows=1
         [rt-linux] apus-rtio: reads=310 max_us=812 mean_us=95
         [rt] RESULT task=0 period=10000 cost=1500 released=400 completed=400 misses=2 dropped=0 worst_response=6554 mean_response=4371
         [rt] RESULT task=1 period=40000 cost=4000 released=100 completed=100 misses=1 dropped=0 worst_response=6554 mean_response=4371
@@ -33,7 +33,7 @@ final class ExperimentTests: XCTestCase {
 
     func testCyclictestReportReadsTheSummaryAndOnlyItsOwnHistogram() throws {
         let report = try CyclictestReport.parse(console: Self.console, label: "rt-linux")
-        XCTAssertEqual([report.minUs, report.avgUs, report.maxUs, report.samples, report.overflows], [11, 12, 250, 1000, 1])
+        XCTAssertEqual([report.minUs, report.avgUs, report.maxUs, report.samples, report.overflows, report.measured], [11, 12, 250, 999, 1, 1000])
         XCTAssertEqual(report.histogram.map(\.bucketUs), [11, 12, 31], "empty buckets dropped, the other VM's line ignored")
         XCTAssertEqual(report.histogram.map(\.count), [10, 985, 4])
         XCTAssertEqual(report.rtio, ["reads": "310", "max_us": "812", "mean_us": "95"])
@@ -69,17 +69,26 @@ final class ExperimentTests: XCTestCase {
         XCTAssertThrowsError(try LatencyBound(period: 10, budget: 0, wakeup: 1, hypervisor: 0).nanoseconds())
     }
 
-    func testReservationIsTheAnalysisRaisedToTheSchedulingMinimum() throws {
-        let small = try ExperimentReservation.compute(interval: 1130, wakeup: 40, overhead: 20, minimumPeriod: 220, minimumSlice: 200)
-        let analysed = try XCTUnwrap(InterfaceAnalysis.bestInterface(
-            for: [AnalysisTask(period: 1130, execution: 40)], periods: 220...1130, overhead: 20, policy: .edf))
-        XCTAssertEqual(small.period, analysed.period)
-        XCTAssertEqual(small.analysedBudget, analysed.budget)
-        XCTAssertEqual(small.budget, 180, "raised to a 200 us slice")
-        XCTAssertEqual(small.slice, 200)
-        // A wake-up whose budget is above the minimum keeps the analysis's budget.
+    func testReservationIsTheCheapestAdmissibleInterface() throws {
+        let reservation = try ExperimentReservation.compute(interval: 1130, wakeup: 417, overhead: 20, minimumPeriod: 220, minimumSlice: 200)
+        XCTAssertGreaterThanOrEqual(reservation.slice, 200)
+        // The analysis's least budget at that period, raised to the minimum slice, schedules the task...
+        let least = try XCTUnwrap(InterfaceAnalysis.minimalBudget(for: [AnalysisTask(period: 1130, execution: 417)],
+                                                                   period: reservation.period, policy: .edf))
+        XCTAssertEqual(reservation.analysedBudget, least)
+        XCTAssertEqual(reservation.budget, max(least, 180))
+        // ...and no period in the range is cheaper with a slice Apus admits.
+        for period in UInt64(220)...1130 {
+            guard let budget = try InterfaceAnalysis.minimalBudget(for: [AnalysisTask(period: 1130, execution: 417)], period: period, policy: .edf)
+            else { continue }
+            let slice = max(budget, 180) + 20
+            guard slice <= period else { continue }
+            XCTAssertGreaterThanOrEqual(slice * reservation.period, reservation.slice * period, "period \(period) is cheaper")
+        }
+        // The bound then meets the deadline: the wake-up is done before the next one.
+        XCTAssertLessThanOrEqual(try reservation.bound(wakeupNanoseconds: 417_000, hypervisorNanoseconds: 0).microseconds(), 1130)
+        // A wake-up that needs more than the minimum keeps the analysis's budget.
         let large = try ExperimentReservation.compute(interval: 1000, wakeup: 700, overhead: 20, minimumPeriod: 220, minimumSlice: 200)
-        XCTAssertGreaterThan(large.analysedBudget, 180)
         XCTAssertEqual(large.budget, large.analysedBudget)
         XCTAssertThrowsError(try ExperimentReservation.compute(interval: 1000, wakeup: 1001, overhead: 20, minimumPeriod: 220, minimumSlice: 200))
         XCTAssertThrowsError(try ExperimentReservation.compute(interval: 1000, wakeup: 990, overhead: 20, minimumPeriod: 220, minimumSlice: 200))
@@ -148,7 +157,7 @@ final class ExperimentTests: XCTestCase {
         XCTAssertEqual(run.rtLongestWaitUs, 612)
 
         XCTAssertEqual(ExperimentRun(cell: cell, console: Self.console, exitStatus: 6, loops: 2000, rtLabel: "rt-linux", nativeLabel: "rt").failure,
-                       "cyclictest reported 1000 samples, not 2000")
+                       "cyclictest measured 1000 wake-ups (999 + 1 overflows), not 2000")
         let hung = ExperimentRun(cell: cell, console: "[rt-linux] apus-init: up\n", exitStatus: 124, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt")
         XCTAssertTrue(hung.failure?.hasPrefix("hung") == true, hung.failure ?? "")
         XCTAssertNil(hung.cyclictest)

@@ -19,7 +19,8 @@
 # APUS_TOOL [the SwiftPM apus], LOOPS [cyclictest loops per cell], INTERVAL [1130 us],
 # CALIBRATION_LOOPS [LOOPS], TRACE_LOOPS, JOBS [2 QEMUs at a time], RUN_TIMEOUT [seconds
 # per run], CELLS [all 18, or comma-separated names; only their I/O paths are
-# calibrated], GANTT [1: draw the Gantt charts], QEMU [qemu-system-arm].
+# calibrated], CALIBRATE [1; 0 uses the last calibration runs again], GANTT [1: draw the
+# Gantt charts], QEMU [qemu-system-arm].
 set -u -o pipefail
 
 BUILD=${BUILD:-build}
@@ -136,8 +137,12 @@ for io in "${PATHS[@]}"; do
   name=sedf_idle_$io; CALIBRATION_CELLS+=("$name")
   write_cell "$name" "$OUT/calibration" "$CALIBRATION_SEDF" 256 "$CALIBRATION_LOOPS" || die "cannot write $name"
 done
-build_systems "$BUILD" "$OUT/calibration" "$OUT/calibration/systems" "${CALIBRATION_CELLS[@]}"
-run_all "$OUT/calibration/systems" "$OUT/calibration" "${CALIBRATION_CELLS[@]}"
+if [ "${CALIBRATE:-1}" = 1 ]; then
+  build_systems "$BUILD" "$OUT/calibration" "$OUT/calibration/systems" "${CALIBRATION_CELLS[@]}"
+  run_all "$OUT/calibration/systems" "$OUT/calibration" "${CALIBRATION_CELLS[@]}"
+else
+  say "CALIBRATE=0: the calibration runs in $OUT/calibration are used again"
+fi
 
 # 2. Reservation, weight, bounds.
 CALIBRATIONS=()

@@ -34,7 +34,7 @@ final class ExperimentMatrixTests: XCTestCase {
         }
         let bound = try XCTUnwrap(value("bound_us_\(Self.path)"), reservation)
         let period = try XCTUnwrap(value("period")), budget = try XCTUnwrap(value("budget"))
-        XCTAssertLessThan(bound, 1130, "the bound is within cyclictest's interval: \(reservation)")
+        XCTAssertLessThanOrEqual(bound, 1130, "the analysis serves a wake-up before the next: \(reservation)")
 
         let data = try Data(contentsOf: out.appendingPathComponent("results.json"))
         let cells = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [[String: Any]])
@@ -42,7 +42,9 @@ final class ExperimentMatrixTests: XCTestCase {
             try XCTUnwrap(cells.first { $0["scheduler"] as? String == scheduler }, "\(cells)")
         }
         for name in [sedf, credit] {
+            // QEMU's serial output ends lines with "\r\n", one Character in Swift.
             let console = try String(contentsOf: out.appendingPathComponent("runs/\(name).log"), encoding: .utf8)
+                .replacingOccurrences(of: "\r", with: "")
             let report = HypervisorReport(output: console)
             XCTAssertTrue(console.contains("[rt-linux] apus-cyclictest: min="), "\(name): no cyclictest summary\n\(console.suffix(3000))")
             XCTAssertTrue(console.contains("Apus: exit status 0") || console.contains("Apus: exit status 6"), String(console.suffix(3000)))

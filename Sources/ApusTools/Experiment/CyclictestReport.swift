@@ -16,9 +16,12 @@ public struct CyclictestReport: Equatable, Sendable {
     public var minUs: Int
     public var avgUs: Int
     public var maxUs: Int
+    /// cyclictest's `# Total`: the samples inside the histogram.
     public var samples: Int
-    /// Samples above the histogram's last bucket.
+    /// Samples above the histogram's last bucket (not in `samples`).
     public var overflows: Int
+    /// Every wake-up measured: the histogram's samples and the overflows.
+    public var measured: Int { samples + overflows }
     /// Samples per bucket of 1 µs, from the histogram between `begin` and `end`; buckets
     /// without samples are left out.
     public var histogram: [(bucketUs: Int, count: Int)]

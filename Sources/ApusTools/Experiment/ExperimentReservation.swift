@@ -3,11 +3,12 @@ import InterfaceAnalysis
 
 // The RT Linux VM's reservation for the experiment (docs/EXPERIMENT.md, "The interface"):
 // its workload is one task, a cyclictest wake-up every `interval` needing `wakeup` of CPU
-// (both in µs); `apus interface`'s analysis picks the cheapest Γ(Π, Θ) in
-// `minimumPeriod...interval` with `overhead` per period. Apus refuses slices below its
-// scheduling minimum (docs/CONFIG.md): when the analysis's slice is smaller, the budget
-// is raised to reach it at the same period (more budget never lowers the supply bound).
-// Credit-weighted cells give the VM the weight that buys the same share.
+// (both in µs). For every period Π in `minimumPeriod...interval`, `apus interface`'s
+// analysis gives the least budget Θ (EDF); Apus refuses slices below its scheduling
+// minimum (docs/CONFIG.md), so a smaller budget is raised to reach it (more budget never
+// lowers the supply bound). The cheapest (Θ + overhead)/Π wins, ties to the longer
+// period, as in `apus interface --period-range`. Credit-weighted cells give the VM the
+// weight that buys the same share.
 
 public struct ExperimentReservation: Equatable, Sendable {
     /// Π and Θ in µs: the interface the bound is computed from.
@@ -40,20 +41,27 @@ public struct ExperimentReservation: Equatable, Sendable {
             throw .badInput("the least period (\(minimumPeriod) us) must be between 1 us and the interval (\(interval) us)")
         }
         let task = AnalysisTask(period: interval, execution: wakeup)
-        let found: ComponentInterface?
-        do {
-            found = try InterfaceAnalysis.bestInterface(for: [task], periods: minimumPeriod...interval, overhead: overhead, policy: .edf)
-        } catch {
-            throw .unschedulable("the analysis failed: \(error)")
+        let floorBudget = minimumSlice > overhead ? minimumSlice - overhead : 0
+        var best: ExperimentReservation?
+        for period in minimumPeriod...interval {
+            let least: UInt64?
+            do {
+                least = try InterfaceAnalysis.minimalBudget(for: [task], period: period, policy: .edf)
+            } catch {
+                throw .unschedulable("the analysis failed at period \(period) us: \(error)")
+            }
+            guard let least else { continue }
+            let budget = max(least, floorBudget)
+            guard budget + overhead <= period else { continue }
+            let candidate = ExperimentReservation(period: period, budget: budget, analysedBudget: least, overhead: overhead)
+            // Least slice/period; ties go to the longer period (fewer switches), as apus interface does.
+            if let current = best, candidate.slice * current.period > current.slice * candidate.period { continue }
+            best = candidate
         }
-        guard let found else {
-            throw .unschedulable("no period in \(minimumPeriod)...\(interval) us serves \(wakeup) us every \(interval) us with \(overhead) us overhead")
+        guard let best else {
+            throw .unschedulable("no period in \(minimumPeriod)...\(interval) us serves \(wakeup) us every \(interval) us with \(overhead) us overhead and a slice of at least \(minimumSlice) us")
         }
-        let budget = max(found.budget, minimumSlice > overhead ? minimumSlice - overhead : 0)
-        guard budget + overhead <= found.period else {
-            throw .unschedulable("the minimum slice \(minimumSlice) us does not fit the period \(found.period) us")
-        }
-        return ExperimentReservation(period: found.period, budget: budget, analysedBudget: found.budget, overhead: overhead)
+        return best
     }
 
     /// The bound for a wake-up of `wakeupNanoseconds` plus `hypervisorNanoseconds`.

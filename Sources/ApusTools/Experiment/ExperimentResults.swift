@@ -34,7 +34,7 @@ public struct ExperimentResults: Sendable {
                        report.map { String($0.maxUs) } ?? "-", bound.map(String.init) ?? "-", within,
                        run.rtLongestWaitUs.map(String.init) ?? "-",
                        run.nativeMisses.map { "\($0)/\(run.nativeJobs ?? 0)" } ?? "-",
-                       report.map { String($0.samples) } ?? "-",
+                       report.map { String($0.measured) } ?? "-",
                        run.failure.map { "failed: \($0)" } ?? "ok"])
         }
         return table.render()
@@ -55,7 +55,7 @@ public struct ExperimentResults: Sendable {
             ("cyclictest_avg_us", Self.number(report?.avgUs)),
             ("cyclictest_max_us", Self.number(report?.maxUs)),
             ("bound_us", Self.number(bound.map { Int($0) })),
-            ("samples", Self.number(report?.samples)),
+            ("samples", Self.number(report?.measured)),
             ("status", Self.string(run.succeeded ? "ok" : "failed")),
         ]
         if let failure = run.failure { fields.append(("failure", Self.string(failure))) }

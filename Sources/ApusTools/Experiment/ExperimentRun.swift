@@ -33,7 +33,9 @@ public struct ExperimentRun: Sendable {
         do {
             let report = try CyclictestReport.parse(console: console, label: rtLabel)
             cyclictest = report
-            if report.samples != loops { problem = "cyclictest reported \(report.samples) samples, not \(loops)" }
+            if report.measured != loops {
+                problem = "cyclictest measured \(report.measured) wake-ups (\(report.samples) + \(report.overflows) overflows), not \(loops)"
+            }
         } catch {
             problem = error.reason
         }

@@ -12,7 +12,8 @@ public enum LatencyHistogramChart {
         let left = 70.0, right = 20.0, top = 48.0, bottom = 50.0
         let plotWidth = width - left - right, plotHeight = height - top - bottom
         let highest = max(report.histogram.last?.bucketUs ?? 0, report.maxUs, Int(boundUs ?? 0)) + 1
-        let span = Double(max(highest, 10))
+        // 10 % to the right of the last mark, so its label fits.
+        let span = Double(max(highest, 10)) * 1.1
         let bins = min(Int(span), Int(plotWidth / 2))
         let binWidthUs = span / Double(bins)
         var counts = [Int](repeating: 0, count: bins)
@@ -30,7 +31,7 @@ public enum LatencyHistogramChart {
                           ("height", SVGBuilder.number(height)), ("font-family", "sans-serif"), ("font-size", "12")])
         svg.element("rect", [("x", "0"), ("y", "0"), ("width", SVGBuilder.number(width)), ("height", SVGBuilder.number(height)), ("fill", "white")])
         svg.element("text", [("x", SVGBuilder.number(left)), ("y", "20"), ("font-size", "15"), ("font-weight", "bold")], text: title)
-        let caption = "min \(report.minUs) us, avg \(report.avgUs) us, max \(report.maxUs) us, \(report.samples) samples"
+        let caption = "min \(report.minUs) us, avg \(report.avgUs) us, max \(report.maxUs) us, \(report.measured) samples"
             + (report.overflows > 0 ? ", \(report.overflows) beyond the histogram" : "")
             + (boundUs.map { ", bound \($0) us" } ?? "")
         svg.element("text", [("x", SVGBuilder.number(left)), ("y", "38"), ("class", "caption")], text: caption)
