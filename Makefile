@@ -184,7 +184,8 @@ REFUSED_SYSTEM_CONFIGS := $(addprefix Configs/bad/,overlapping-vms.dts over-util
 	memory-over-gic-cpu-interface.dts stage2-tables-exhausted.dts entry-in-reserved-page.dts \
 	label-not-unique.dts image-runs-into-reserved-pages.dts below-scheduling-minimum.dts \
 	linux-memory-too-small.dts linux-kernel-not-a-zimage.dts cpu-not-present.dts cpu-over-reserved.dts \
-	vcpu-cpu-not-present.dts vcpu-over-reserved.dts two-run-enders.dts)
+	vcpu-cpu-not-present.dts vcpu-over-reserved.dts two-run-enders.dts \
+	device-compatible-on-apus-guest.dts)
 REFUSED_SYSTEMS := $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(BUILD)/systems/refused-$(basename $(notdir $(c))).elf)
 # Test systems whose payload lifts the SEDF scheduling minimum, to show what it
 # prevents: the hypervisor reports the VM it starves (docs/CONFIG.md).

@@ -389,6 +389,24 @@ final class CheckRulesTests: XCTestCase {
                           .linux(.layout(.memoryTooSmall(size: 0x200_0000, minimum: LinuxGuestLayout.minimumMemory))))
     }
 
+    func testDeviceCompatibleOnlyOnALinuxVM() throws {
+        try assertRejects("device-compatible-on-apus-guest", node: "/vm@0/device@1c130400", .compatible,
+                          .linux(.deviceCompatibleOutsideLinuxVM))
+    }
+
+    func testLinuxWithAPassthroughTransportIsValid() throws {
+        var zImage = Data(repeating: 0, count: 4096)  // the zImage magic, little-endian, at byte 0x24
+        zImage.replaceSubrange(0x24..<0x28, with: [0x18, 0x28, 0x6F, 0x01])
+        try zImage.write(to: images.appendingPathComponent("vmlinuz-armmp-lpae"))
+        try GuestImageFixture.bytes().write(to: images.appendingPathComponent("consoled.bin"))
+        let outcome = try check("linux-direct")
+        guard case .valid(let summary) = outcome else { return XCTFail("linux-direct.dts rejected: \(outcome)") }
+        XCTAssertTrue(summary.contains("  dma      device tree: dma-ranges = <0x82000000 0x80000000 0x08000000>"), summary)
+        XCTAssertTrue(summary.contains("  device   0x1c130400-0x1c1305ff virtio-mmio 0-3 (sub-page window, forwarded), interrupts 74, "
+                                       + "in Linux's device tree as \"virtio,mmio\""), summary)
+        XCTAssertFalse(summary.contains("physical-base=0x82000000"), "Linux gets no physical-base= argument: " + summary)
+    }
+
     func testLinuxKernelNotAZImage() throws {
         guard case .invalid(let failure) = try check("bad/linux-kernel-not-a-zimage") else { return XCTFail("accepted") }
         guard case .linux(.notAZImage) = failure.reason else { return XCTFail("\(failure.reason)") }

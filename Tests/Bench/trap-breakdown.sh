@@ -18,7 +18,8 @@
 # trappedReadCode (trap and emulate), yieldLoopCode (VM switch), spinCode
 # (an interrupt while the VCPU spins: vtimer or device IRQ).
 #
-# Environment: BUILD (default build), SYSTEM (default bench-sedf), RAM_MB (256),
+# Environment: BUILD (default build), SYSTEM (default bench-sedf), GUEST_ELF (the
+# guest whose functions name the windows, default $BUILD/guests/bench.elf), RAM_MB (256),
 # QEMU (qemu-system-arm), MIN_COUNT (100), TIMEOUT (seconds, default 600).
 # Takes a few minutes: QEMU logs every instruction of the run.
 set -u -o pipefail
@@ -30,7 +31,7 @@ QEMU=${QEMU:-qemu-system-arm}
 MIN_COUNT=${MIN_COUNT:-100}
 TIMEOUT=${TIMEOUT:-600}
 ELF="$BUILD/systems/$SYSTEM.elf"
-GUEST_ELF="$BUILD/guests/bench.elf"
+GUEST_ELF=${GUEST_ELF:-$BUILD/guests/bench.elf}
 NM=arm-none-eabi-nm
 DEMANGLE=${DEMANGLE:-$(command -v swift-demangle || echo /opt/swift/usr/bin/swift-demangle)}
 

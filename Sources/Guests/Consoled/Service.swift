@@ -44,4 +44,8 @@ enum Service {
 
 /// PPI 27: the timer is level-triggered, so it is disarmed until the loop
 /// arms it again.
-func tickFired(_ intid: UInt32) { VirtualTimer.disarm() }
+/// A tick also serves the xenstore rings, in case an event was lost.
+func tickFired(_ intid: UInt32) {
+    VirtualTimer.disarm()
+    XenstoreService.mayHaveMoved = true
+}

@@ -50,6 +50,7 @@ enum XenstoreLocal {
     static func request(_ type: XenstoreMessageType, _ what: StaticString, quiet: Bool = false,
                         _ build: (inout ByteWriter) -> Void) -> Bool {
         guard XenstoreService.store != nil, XenstoreService.local >= 0 else { return false }
+        XenstoreService.mayHaveMoved = true
         let requestID = nextRequestID
         nextRequestID &+= 1
         let succeeded = withUnsafeMutableBytes(of: &localRequestStorage) { request in

@@ -19,6 +19,7 @@ extension XenstoreService {
     /// `XENSTORE dom=<d> reset` each. Called from the loop itself, not deeper
     /// (the toolstack's requests need much of the SVC stack).
     static func resetRestarted() {
+        guard mayHaveMoved else { return }  // the hypervisor asks with an event
         for index in 0..<ringCount {
             let page = UnsafeMutableRawPointer(bitPattern: UInt(pages[index]))!
             let memory = SharedMemory(page)

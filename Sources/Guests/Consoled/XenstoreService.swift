@@ -29,6 +29,11 @@ enum XenstoreService {
     nonisolated(unsafe) static var ownDomain: UInt16 = 0
     /// Events taken on xenstore ports, and requests answered on the local connection.
     nonisolated(unsafe) static var events: UInt32 = 0
+    /// Whether a ring can have moved since the rings were last served: an event
+    /// on a xenstore port, a local request (its watches queue events for the
+    /// guests), or the loop's tick (a lost event). Wake-ups for the block and
+    /// console rings leave the xenstore rings alone.
+    nonisolated(unsafe) static var mayHaveMoved = true
 
     static let frameLimit: UInt64 = 0x10_0000
 
@@ -148,7 +153,10 @@ enum XenstoreService {
 }
 
 /// A guest sent on its xenstore port: the main loop serves the rings after the WFI.
-func xenstoreEvent(_ port: UInt32) { XenstoreService.events &+= 1 }
+func xenstoreEvent(_ port: UInt32) {
+    XenstoreService.events &+= 1
+    XenstoreService.mayHaveMoved = true
+}
 
 extension XenstoreService {
     /// `XENSTORE rings=<n> events=<n>` at the end (rings 0: no guest used xenstore, the store never started).
@@ -170,7 +178,8 @@ extension XenstoreService {
     /// Serves the rings; when a watch of the block back end fired, lets it
     /// act and serves again (its writes fire the front ends' watches).
     static func serveAndNegotiate() {
-        guard store != nil else { return }
+        guard store != nil, mayHaveMoved else { return }
+        mayHaveMoved = false
         while true {
             serveAll()
             XenstoreLocal.takeEvents()

@@ -103,7 +103,10 @@ struct Client {
 
     /// `rounds` requests: write the sequence number, send, sleep until the
     /// reply changes, and require it to be sequence + 1. Events that carry no
-    /// new reply (the one Xen raises on binding) only wake us up.
+    /// new reply (the one Xen raises on binding) only wake us up. The first
+    /// request goes at once (it reaches a server that has not attached yet);
+    /// each later one waits, yielding, until the server has said it sleeps for
+    /// it, so its event wakes a blocked server (the one-way figure's case).
     private func pingPong(port: UInt32, trips: inout RoundTrips) -> Bool {
         let page = GrantWindowPages.readWrite
         var previous = PingPage.read(page, PingPage.reply)
@@ -111,6 +114,9 @@ struct Client {
         defer { Watchdog.stop() }
         var sequence: UInt32 = 1
         while sequence <= arguments.rounds {
+            if sequence > 1 {
+                guard awaitServerWaiting(after: sequence &- 1, page: page) else { return false }
+            }
             let start = VirtualTimer.now
             PingPage.write(page, PingPage.request, sequence)
             PingPage.write(page, PingPage.sentAt, UInt32(truncatingIfNeeded: VirtualTimer.now))
@@ -122,6 +128,16 @@ struct Client {
             guard answered, previous == sequence &+ 1 else { return false }
             trips.record(ticks: end &- start)
             sequence &+= 1
+        }
+        return true
+    }
+
+    /// Yields until the server has written `served` as the request it waits
+    /// beyond; false once the watchdog expired first.
+    private func awaitServerWaiting(after served: UInt32, page: UInt32) -> Bool {
+        while PingPage.read(page, PingPage.waiting) != served {
+            if Watchdog.expired { return false }
+            Hypervisor.yield()
         }
         return true
     }

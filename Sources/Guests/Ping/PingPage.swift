@@ -14,6 +14,10 @@ enum PingPage {
     /// Written by the client just before each send: the low 32 bits of its
     /// virtual counter (CNTVOFF is 0 in every VM, so both sides read one clock).
     static let sentAt = 3
+    /// Written by the server just before it sleeps for the next request: the
+    /// last request it served. The client sends the next one only once it sees
+    /// it, so every timed notification wakes a blocked server.
+    static let waiting = 4
 
     /// "PING" in the read-write page, "RDON" in the read-only one.
     static let readWriteMarker: UInt32 = 0x5049_4E47

@@ -41,6 +41,12 @@ struct Notifications {
     var meter = CostMeter()
     let clock = CounterClock(frequency: VirtualTimer.frequency)
 
+    /// In line: compiled out of line (since CostMeter.record is inlined into it),
+    /// this method stored its fields with an `stm` that wrote back into r10,
+    /// Swift's `self` register, which it did not save, so the caller's copy of
+    /// `self` moved 16 bytes on and every later sample went into the wrong
+    /// fields (the report said n=1). A toolchain fault; in line nothing is passed.
+    @inline(__always)
     mutating func record(ticks: UInt32) {
         let nanoseconds = clock.instant(ticks: UInt64(widening: ticks)).nanoseconds
         meter.record(UInt32(truncatingIfNeeded: min(nanoseconds, UInt64(widening: UInt32.max))))

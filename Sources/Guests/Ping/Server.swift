@@ -126,6 +126,7 @@ struct Server {
         defer { Watchdog.stop() }
         while requests < arguments.rounds {
             PortEvents.handledAt = nil
+            PingPage.write(page, PingPage.waiting, last)
             guard wait(until: { PingPage.read(page, PingPage.request) != last }) else { break }
             let sequence = PingPage.read(page, PingPage.request)
             // Send (client) to handler (here): only when this request's event woke the handler.

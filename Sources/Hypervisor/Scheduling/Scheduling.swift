@@ -68,8 +68,9 @@ enum Scheduling {
     static func isBlocked(_ vcpu: Int) -> Bool { cpu.pointee.loop.isBlocked(id(vcpu)) }
     static func block(_ vcpu: Int, wakeAt: Instant) { cpu.pointee.loop.block(id(vcpu), wakeAt: wakeAt, now: Clock.now) }
     static func wake(_ vcpu: Int) {
-        if isBlocked(vcpu) { RunstateArea.enter(vcpu: vcpu, .runnable) }
-        cpu.pointee.loop.wake(id(vcpu), now: Clock.now)
+        let now = Clock.now  // one reading: the runstate and the loop see the same instant
+        if isBlocked(vcpu) { RunstateArea.enter(vcpu: vcpu, .runnable, at: now) }
+        cpu.pointee.loop.wake(id(vcpu), now: now)
     }
     static func yield(_ vcpu: Int) { cpu.pointee.loop.yield(id(vcpu), now: Clock.now) }
     static func remove(_ vcpu: Int) {
