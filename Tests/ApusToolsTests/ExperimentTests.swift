@@ -159,7 +159,7 @@ final class ExperimentTests: XCTestCase {
         XCTAssertEqual(ExperimentRun(cell: cell, console: Self.console, exitStatus: 6, loops: 2000, rtLabel: "rt-linux", nativeLabel: "rt").failure,
                        "cyclictest measured 1000 wake-ups (999 + 1 overflows), not 2000")
         let hung = ExperimentRun(cell: cell, console: "[rt-linux] apus-init: up\n", exitStatus: 124, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt")
-        XCTAssertTrue(hung.failure?.hasPrefix("hung") == true, hung.failure ?? "")
+        XCTAssertTrue(hung.failure?.hasPrefix("not finished within the runner's timeout") == true, hung.failure ?? "")
         XCTAssertNil(hung.cyclictest)
         XCTAssertNotNil(ExperimentRun(cell: cell, console: Self.console, exitStatus: 1, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt").failure)
     }
@@ -184,7 +184,7 @@ final class ExperimentTests: XCTestCase {
         XCTAssertTrue(objects[1]["bound_us"] is NSNull, "no bound for credit")
         XCTAssertTrue(objects[1]["cyclictest_max_us"] is NSNull)
         let table = results.table()
-        XCTAssertTrue(table.contains("failed: hung"), table)
+        XCTAssertTrue(table.contains("failed: not finished within the runner's timeout"), table)
         XCTAssertTrue(table.contains(" NO "), table)
     }
 

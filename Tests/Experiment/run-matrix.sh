@@ -102,7 +102,7 @@ run_system() {
   local took=$(( $(date +%s) - began ))
   case $status in
     0|6) say "$(basename "$base"): finished in ${took} s, exit status $status" ;;
-    124) say "$(basename "$base"): FAILED: hung, stopped after RUN_TIMEOUT=${RUN_TIMEOUT} s (console: $base.log)" ;;
+    124) say "$(basename "$base"): FAILED: not finished within RUN_TIMEOUT=${RUN_TIMEOUT} s, stopped (console: $base.log)" ;;
     *) say "$(basename "$base"): FAILED: QEMU exit status $status after ${took} s (console: $base.log)" ;;
   esac
 }

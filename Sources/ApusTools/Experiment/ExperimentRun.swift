@@ -40,7 +40,7 @@ public struct ExperimentRun: Sendable {
             problem = error.reason
         }
         if exitStatus == Self.timeoutStatus {
-            problem = "hung: stopped by the runner's timeout" + (problem.map { " (\($0))" } ?? "")
+            problem = "not finished within the runner's timeout (hung, or a host too slow for RUN_TIMEOUT)" + (problem.map { " (\($0))" } ?? "")
         } else if exitStatus != 0 && exitStatus != 6 {
             problem = "QEMU exit status \(exitStatus)" + (problem.map { " (\($0))" } ?? "")
         }
