@@ -590,7 +590,7 @@ bench: all
 # The paper's experiment on Linux guests (docs/EXPERIMENT.md): calibration, the RT VM's
 # interface and bound, the 18 cells two QEMUs at a time, the table, results.json, SVGs.
 experiment: all
-	BUILD=$(BUILD) APUS_TOOL=$(APUS_TOOL) QEMU=$(QEMU) MAKE="$(MAKE)" Tests/Experiment/run-matrix.sh
+	BUILD=$(BUILD) APUS_TOOL=$(APUS_TOOL) QEMU=$(QEMU) Tests/Experiment/run-matrix.sh
 
 debug: all debug-tools $(DISK_SPLIT) $(DISK_DIRECT)
 	@echo "QEMU is waiting for gdb on :1234. In another terminal:"
