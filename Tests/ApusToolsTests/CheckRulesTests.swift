@@ -13,7 +13,7 @@ final class CheckRulesTests: XCTestCase {
     override func setUpWithError() throws {
         images = FileManager.default.temporaryDirectory.appendingPathComponent("apus-check-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-        for name in ["rt.bin", "load.bin", "hostile.bin"] {
+        for name in ["rt.bin", "load.bin", "hostile.bin", "smp.bin"] {
             try GuestImageFixture.bytes().write(to: images.appendingPathComponent(name))
         }
         // Linux VMs' files: anything but a zImage under the initramfs's name.
@@ -270,6 +270,14 @@ final class CheckRulesTests: XCTestCase {
         XCTAssertEqual(failure.nodePath, "/vm@0")
         XCTAssertEqual(failure.reason, .cpuNotPresent(vcpu: 0, cpu: 1, cpus: 1))
         guard case .valid = try check("smp-partitioned", smp: 2) else { return XCTFail("refused with --smp 2") }
+    }
+
+    /// A reboot stops a VM with several VCPUs (it does not restart): `apus check` says so for that VM only.
+    func testTheSummarySaysWhichVMsARebootStops() throws {
+        guard case .valid(let smp) = try check("smp-vcpus") else { return XCTFail("smp-vcpus refused") }
+        XCTAssertTrue(smp.contains("  reboot   stops the VM: a VM with several VCPUs does not restart (docs/SMP.md)"), smp)
+        guard case .valid(let two) = try check("two-vms") else { return XCTFail("two-vms refused") }
+        XCTAssertFalse(two.contains("reboot"), two)
     }
 
     func testCPUsUsedIsOneMoreThanTheHighestCPU() throws {
