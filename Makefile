@@ -190,6 +190,11 @@ REFUSED_SYSTEMS := $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(BUILD)/systems/refuse
 # prevents: the hypervisor reports the VM it starves (docs/CONFIG.md).
 UNCHECKED_SYSTEM_CONFIGS := Configs/bad/below-scheduling-minimum.dts
 UNCHECKED_SYSTEMS := $(foreach c,$(UNCHECKED_SYSTEM_CONFIGS),$(BUILD)/systems/unchecked-$(basename $(notdir $(c))).elf)
+# make experiment's cells (Tests/Experiment/run-matrix.sh writes them from one template
+# into EXPERIMENT_CELLS): one system each, EXPERIMENT_SYSTEMS/<cell>.elf.
+EXPERIMENT_CELLS ?= $(BUILD)/experiment/cells
+EXPERIMENT_SYSTEMS ?= $(BUILD)/experiment/systems
+EXPERIMENT_CELL_CONFIGS := $(wildcard $(EXPERIMENT_CELLS)/*.dts)
 VERSION   := 0.1.0$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo "-$$(git rev-parse --short HEAD)")
 
 # Guests: Sources/GuestKit (pure guest logic) and Sources/GuestRuntime (hardware
@@ -235,7 +240,7 @@ IMAGE_TOOLS := mkimage:u-boot-tools mkenvimage:u-boot-tools
 # Debian's U-Boot for QEMU virt (32-bit): BOOT=uboot and the U-Boot boot test.
 UBOOT_BIN   := /usr/lib/u-boot/qemu_arm/u-boot.bin
 
-.PHONY: linux trace apus-tool guests all help tools debug-tools image-tools uboot-tools run test test-host bench debug image asmcheck clean
+.PHONY: linux trace experiment apus-tool guests all help tools debug-tools image-tools uboot-tools run test test-host bench debug image asmcheck clean
 
 all: tools $(BUILD)/apus.elf $(BUILD)/xenstore/xenstore.o $(BUILD)/apus.dis $(BUILD)/asmcheck.ok $(TEST_IMAGES) guests $(TEST_SYSTEMS) $(REFUSED_SYSTEMS) \
 	$(UNCHECKED_SYSTEMS) $(VIRT_SYSTEMS) uboot-tools $(UBOOT_TEST_IMAGES) $(BUILD)/uboot/env.img
@@ -248,6 +253,7 @@ help:
 	@echo "make test       build everything and run all tests (host XCTest + QEMU integration)"
 	@echo "make test-host  only the host tests (no QEMU)"
 	@echo "make bench      run the benchmarks and print their tables"
+	@echo "make experiment cyclictest in a PREEMPT_RT Linux beside a loaded Linux: 3 schedulers x 3 loads x 2 I/O paths (docs/EXPERIMENT.md)"
 	@echo "make trace      run CONFIG with the trace dump on: build/trace.txt, build/trace.svg (with jobs=report guests' jobs)"
 	@echo "make debug      boot in QEMU halted, waiting for gdb-multiarch on :1234"
 	@echo "make image      raw binary and U-Boot uImage of CONFIG for PLATFORM (the board's EXIT: sysctl or psci)"
@@ -455,6 +461,7 @@ $(foreach c,$(TEST_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/$
 $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/refused-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack,vexpress-a15,semihosting)))
 $(foreach c,$(VIRT_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/virt/systems/$(basename $(notdir $(c))),$(c),check,virt,semihosting)))
 $(foreach c,$(UNCHECKED_SYSTEM_CONFIGS),$(eval $(call system_rules,$(BUILD)/systems/unchecked-$(basename $(notdir $(c))),$(c),$(BUILD)/systems/two-vms/images.pack,vexpress-a15,semihosting,-DAPUS_UNCHECKED_SCHEDULING_MINIMUM)))
+$(foreach c,$(EXPERIMENT_CELL_CONFIGS),$(eval $(call system_rules,$(EXPERIMENT_SYSTEMS)/$(basename $(notdir $(c))),$(c),check,vexpress-a15,semihosting)))
 
 $(BUILD)/runtime.o: Sources/Hypervisor/runtime.c | tools
 	@mkdir -p $(@D)
@@ -578,6 +585,11 @@ bench: all
 	$(MAKE) PLATFORM=vexpress-a15 EXIT=semihosting BOOT=kernel BUILD=$(BUILD)/measure MEASURE=1 \
 		LINUX_DIR=$(abspath $(LINUX_DIR)) $(BUILD)/measure/systems/linux.elf
 	BUILD=$(BUILD)/measure RAM_MB=$(RAM_MB) QEMU=$(QEMU) Tests/Bench/linux-census.sh
+
+# The paper's experiment on Linux guests (docs/EXPERIMENT.md): calibration, the RT VM's
+# interface and bound, the 18 cells two QEMUs at a time, the table, results.json, SVGs.
+experiment: all
+	BUILD=$(BUILD) APUS_TOOL=$(APUS_TOOL) QEMU=$(QEMU) Tests/Experiment/run-matrix.sh
 
 debug: all debug-tools $(DISK_SPLIT) $(DISK_DIRECT)
 	@echo "QEMU is waiting for gdb on :1234. In another terminal:"

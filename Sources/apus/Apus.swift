@@ -7,7 +7,7 @@ struct Apus: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "apus",
         abstract: "Host tools for the Apus hypervisor: interfaces, simulation, traces, benchmarks.",
-        subcommands: [InterfaceCommand.self, SimulateCommand.self, TraceCommand.self, BenchCommand.self, CheckCommand.self, PackCommand.self, PlatformCommand.self])
+        subcommands: [InterfaceCommand.self, ExperimentCommand.self, SimulateCommand.self, TraceCommand.self, BenchCommand.self, CheckCommand.self, PackCommand.self, PlatformCommand.self])
 
     /// Like ArgumentParser's own `main`, except that a usage error (unknown option,
     /// missing value, ValidationError), which it would report with exit status 64

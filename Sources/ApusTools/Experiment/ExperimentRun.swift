@@ -1,0 +1,76 @@
+import Foundation
+
+// One cell's run, read from what the matrix runner kept (Tests/Experiment/run-matrix.sh):
+// the console log (UART0: the hypervisor's lines and the guests' `[name] ` lines) and how
+// QEMU ended (its exit status, 124 when the runner's timeout stopped it).
+
+public struct ExperimentRun: Sendable {
+    public var cell: ExperimentCell
+    /// The cyclictest report, or why there is none / why it does not count.
+    public var cyclictest: CyclictestReport?
+    public var failure: String?
+    public var exitStatus: Int
+    /// From the native RT guest's `RESULT` lines: jobs released and deadlines missed.
+    public var nativeJobs: Int?
+    public var nativeMisses: Int?
+    /// The hypervisor's `longest runnable wait` for the RT Linux VM, in µs.
+    public var rtLongestWaitUs: Int?
+
+    public var succeeded: Bool { failure == nil }
+
+    /// The QEMU exit status the runner records for a run its timeout stopped.
+    public static let timeoutStatus = 124
+
+    /// Reads a run. `rtLabel` and `nativeLabel` are the VMs' labels; `loops` the samples
+    /// cyclictest must report. Exit status 0, or 6 (a guest reported a failure, such as the
+    /// native RT guest missing deadlines), is a finished run.
+    public init(cell: ExperimentCell, console: String, exitStatus: Int, loops: Int,
+                rtLabel: String, nativeLabel: String) {
+        let console = console.replacingOccurrences(of: "\r", with: "")
+        self.cell = cell
+        self.exitStatus = exitStatus
+        var problem: String?
+        do {
+            let report = try CyclictestReport.parse(console: console, label: rtLabel)
+            cyclictest = report
+            if report.measured != loops {
+                problem = "cyclictest measured \(report.measured) wake-ups (\(report.samples) + \(report.overflows) overflows), not \(loops)"
+            }
+        } catch {
+            problem = error.reason
+        }
+        if exitStatus == Self.timeoutStatus {
+            problem = "not finished within the runner's timeout (hung, or a host too slow for RUN_TIMEOUT)" + (problem.map { " (\($0))" } ?? "")
+        } else if exitStatus != 0 && exitStatus != 6 {
+            problem = "QEMU exit status \(exitStatus)" + (problem.map { " (\($0))" } ?? "")
+        }
+        failure = problem
+        (nativeJobs, nativeMisses) = Self.nativeResults(console: console, label: nativeLabel)
+        rtLongestWaitUs = Self.longestWait(console: console, vm: rtLabel)
+    }
+
+    /// Sums `[label] RESULT task=... released=N ... misses=M` over the guest's tasks.
+    static func nativeResults(console: String, label: String) -> (jobs: Int?, misses: Int?) {
+        var jobs = 0, misses = 0, found = false
+        for line in console.split(separator: "\n") where line.hasPrefix("[\(label)] RESULT task=") {
+            let fields = CyclictestReport.fields(line.dropFirst("[\(label)] RESULT ".count))
+            guard let released = fields["released"].flatMap({ Int($0) }), let missed = fields["misses"].flatMap({ Int($0) })
+            else { continue }
+            jobs += released
+            misses += missed
+            found = true
+        }
+        return found ? (jobs, misses) : (nil, nil)
+    }
+
+    /// `  longest runnable wait: a N us, b N us` (the hypervisor's end-of-run report).
+    static func longestWait(console: String, vm: String) -> Int? {
+        let prefix = "  longest runnable wait: "
+        guard let line = console.split(separator: "\n").last(where: { $0.hasPrefix(prefix) }) else { return nil }
+        for entry in line.dropFirst(prefix.count).split(separator: ",") {
+            let words = entry.split(separator: " ")
+            if words.count >= 2, words[0] == vm { return Int(words[1]) }
+        }
+        return nil
+    }
+}

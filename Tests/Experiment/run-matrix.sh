@@ -1,0 +1,196 @@
+#!/usr/bin/env bash
+# `make experiment` (docs/EXPERIMENT.md): the paper's experiment on Linux guests.
+# cyclictest in a PREEMPT_RT Linux VM beside a general-purpose Linux VM on one CPU,
+# for every scheduler x GP load x RT I/O path, under -icount shift=0,sleep=off.
+#
+#  1. Calibration: the RT Linux with the CPU whenever it wants it (SEDF, the GP Linux
+#     idle, a large reservation), once per I/O path. Its cyclictest max is the CPU one
+#     wake-up needs; its hypervisor report the decide and VCPU-switch costs.
+#  2. `apus experiment reservation`: the RT VM's interface (apus interface's analysis),
+#     the matching credit weight and the bound per I/O path.
+#  3. The 18 cells, each a configuration written from Tests/Experiment/cell-template.dts
+#     into $OUT/cells, built by make, booted with fresh disks, JOBS at a time, each with
+#     a timeout: a cell that fails or hangs is a `failed` row, never a missing one.
+#  4. `apus experiment report`: the table, results.json, a latency histogram per cell.
+#  5. Gantt charts: one cell per scheduler again from a TRACE=1 build, one window drawn
+#     by `apus trace`.
+#
+# Environment (defaults in brackets): BUILD [build], EXPERIMENT_OUT [$BUILD/experiment],
+# APUS_TOOL [the SwiftPM apus], LOOPS [cyclictest loops per cell], INTERVAL [1130 us],
+# CALIBRATION_LOOPS [LOOPS], TRACE_LOOPS, JOBS [2 QEMUs at a time], RUN_TIMEOUT [seconds
+# per run], CELLS [all 18, or comma-separated names; only their I/O paths are
+# calibrated], CALIBRATE [1; 0 uses the last calibration runs again], GANTT [1: draw the
+# Gantt charts], QEMU [qemu-system-arm].
+set -u -o pipefail
+
+BUILD=${BUILD:-build}
+APUS_TOOL=${APUS_TOOL:-$(swift build --show-bin-path)/apus}
+LOOPS=${LOOPS:-4000}
+INTERVAL=${INTERVAL:-1130}
+CALIBRATION_LOOPS=${CALIBRATION_LOOPS:-$LOOPS}
+TRACE_LOOPS=${TRACE_LOOPS:-1000}
+JOBS=${JOBS:-2}
+RUN_TIMEOUT=${RUN_TIMEOUT:-600}
+GANTT=${GANTT:-1}
+QEMU=${QEMU:-qemu-system-arm}
+MAKE=${MAKE:-make}
+TEMPLATE=Tests/Experiment/cell-template.dts
+OUT=${EXPERIMENT_OUT:-$BUILD/experiment}
+# The calibration's reservation for the RT VM (PERIOD:SLICE us): most of what the other
+# VMs leave (the template's comment says their reservations).
+CALIBRATION_SEDF=${CALIBRATION_SEDF:-1000:600}
+# The native RT guest's jobs: from NATIVE_START ms after boot (both Linux VMs are up by
+# then), for 80 % of cyclictest's run, so that it reports before the RT Linux ends the run.
+NATIVE_START=${NATIVE_START:-5000}
+# The gantt charts' cell (all VMs busy) and window (ns from the trace's start).
+GANTT_LOAD=cpu+io
+GANTT_IO=split
+GANTT_WINDOW_NS=30000000
+
+START=$(date +%s)
+say() { echo "experiment: $*"; }
+die() { echo "experiment: $*" >&2; exit 1; }
+
+[ -x "$APUS_TOOL" ] || die "no apus tool at $APUS_TOOL (make apus-tool)"
+[ -f "$TEMPLATE" ] || die "no template $TEMPLATE"
+# What the template says about the machine: its RAM and where the large-image pack goes.
+RAM_MB=$(sed -n 's/.*experiment: RAM_MB=\([0-9]*\).*/\1/p' "$TEMPLATE" | head -1)
+LARGE_IMAGES=$(sed -n 's/.*large-images *= *< *\(0x[0-9a-fA-F]*\).*/\1/p' "$TEMPLATE" | head -1)
+[ -n "$RAM_MB" ] && [ -n "$LARGE_IMAGES" ] || die "$TEMPLATE must say 'experiment: RAM_MB=N' and have large-images"
+mkdir -p "$OUT/cells" "$OUT/runs" "$OUT/calibration" "$OUT/histograms" "$OUT/gantt"
+OUT=$(realpath "$OUT")
+
+# write_cell NAME DIR SEDF WEIGHT LOOPS: DIR/NAME.dts from the template.
+write_cell() {
+  "$APUS_TOOL" experiment cell "$1" --template "$TEMPLATE" --sedf "$3" --weight "$4" \
+    --set "LOOPS=$5" --set "INTERVAL=$INTERVAL" --set "NATIVE_START=$NATIVE_START" \
+    --set "NATIVE_DURATION=$(( $5 * INTERVAL * 8 / 10 / 1000 ))" -o "$2/$1.dts"
+}
+
+# build_systems BUILD-DIR CELLS-DIR SYSTEMS-DIR [make options...] NAMES...: make the
+# cells' images (SYSTEMS-DIR/NAME.elf).
+build_systems() {
+  local build=$1 cells=$2 systems=$3; shift 3
+  local options=() targets=()
+  while [ $# -gt 0 ] && [[ $1 == *=* ]]; do options+=("$1"); shift; done
+  for name in "$@"; do targets+=("$systems/$name.elf"); done
+  $MAKE --no-print-directory BUILD="$build" EXPERIMENT_CELLS="$cells" EXPERIMENT_SYSTEMS="$systems" RAM_MB="$RAM_MB" \
+    APUS_TOOL="$APUS_TOOL" LINUX_DIR="$(realpath "$BUILD")/linux" "${options[@]}" "${targets[@]}" \
+    > "$OUT/make.log" 2>&1 || { tail -30 "$OUT/make.log" >&2; die "building ${targets[*]} failed (whole log: $OUT/make.log)"; }
+}
+
+# run_system ELF LOG-BASE: one boot with fresh 16 MiB disks (the driver domain's first,
+# the RT VM's passthrough disk second); LOG-BASE.log is the console, LOG-BASE.status
+# QEMU's exit status (124: stopped by RUN_TIMEOUT).
+run_system() {
+  local elf=$1 base=$2
+  local pack; pack="$(dirname "$elf")/$(basename "$elf" .elf)/large-images.pack"
+  rm -f "$base.split.img" "$base.direct.img" "$base.status"
+  truncate -s 16M "$base.split.img" "$base.direct.img"
+  local began; began=$(date +%s)
+  timeout "$RUN_TIMEOUT" "$QEMU" -M vexpress-a15,virtualization=on -cpu cortex-a15 -smp 1 -m "${RAM_MB}M" \
+    -display none -monitor none -serial stdio -audiodev none,id=none -global pl041.audiodev=none \
+    -semihosting-config enable=on,target=native,chardev=semihosting -chardev file,id=semihosting,path="$base.semihosting" \
+    -icount shift=0,sleep=off \
+    -drive if=none,id=split,format=raw,file="$base.split.img" -device virtio-blk-device,drive=split \
+    -drive if=none,id=direct,format=raw,file="$base.direct.img" -device virtio-blk-device,drive=direct \
+    -device loader,file="$pack",addr="$LARGE_IMAGES",force-raw=on -kernel "$elf" \
+    < /dev/null > "$base.log" 2> "$base.stderr"
+  local status=$?
+  echo $status > "$base.status"
+  rm -f "$base.split.img" "$base.direct.img"
+  local took=$(( $(date +%s) - began ))
+  case $status in
+    0|6) say "$(basename "$base"): finished in ${took} s, exit status $status" ;;
+    124) say "$(basename "$base"): FAILED: not finished within RUN_TIMEOUT=${RUN_TIMEOUT} s, stopped (console: $base.log)" ;;
+    *) say "$(basename "$base"): FAILED: QEMU exit status $status after ${took} s (console: $base.log)" ;;
+  esac
+}
+
+# run_all ELF-DIR LOG-DIR NAMES...: JOBS boots at a time.
+run_all() {
+  local elves=$1 logs=$2; shift 2
+  for name in "$@"; do
+    while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+    run_system "$elves/$name.elf" "$logs/$name" &
+  done
+  wait
+}
+
+# The cells, and the I/O paths they use (only those are calibrated).
+if [ -n "${CELLS:-}" ]; then IFS=, read -r -a NAMES <<< "$CELLS"; else
+  NAMES=()
+  for scheduler in sedf credit-equal credit-weighted; do
+    for load in idle cpu cpu+io; do for io in passthrough split; do NAMES+=("${scheduler}_${load}_${io}"); done; done
+  done
+fi
+PATHS=()
+for io in passthrough split; do
+  for name in "${NAMES[@]}"; do [ "${name##*_}" = "$io" ] && { PATHS+=("$io"); break; }; done
+done
+[ ${#PATHS[@]} -gt 0 ] || die "CELLS names no cell (scheduler_load_path, e.g. sedf_cpu_split)"
+
+# 1. Calibration.
+say "calibration: SEDF, GP Linux idle, RT VM reserving $CALIBRATION_SEDF us, $CALIBRATION_LOOPS loops every $INTERVAL us"
+CALIBRATION_CELLS=()
+for io in "${PATHS[@]}"; do
+  name=sedf_idle_$io; CALIBRATION_CELLS+=("$name")
+  write_cell "$name" "$OUT/calibration" "$CALIBRATION_SEDF" 256 "$CALIBRATION_LOOPS" || die "cannot write $name"
+done
+if [ "${CALIBRATE:-1}" = 1 ]; then
+  build_systems "$BUILD" "$OUT/calibration" "$OUT/calibration/systems" "${CALIBRATION_CELLS[@]}"
+  run_all "$OUT/calibration/systems" "$OUT/calibration" "${CALIBRATION_CELLS[@]}"
+else
+  say "CALIBRATE=0: the calibration runs in $OUT/calibration are used again"
+fi
+
+# 2. Reservation, weight, bounds.
+CALIBRATIONS=()
+for io in "${PATHS[@]}"; do CALIBRATIONS+=(--calibration "$io=$OUT/calibration/sedf_idle_$io.log"); done
+"$APUS_TOOL" experiment reservation --interval "$INTERVAL" "${CALIBRATIONS[@]}" > "$OUT/reservation.txt" \
+  || die "no reservation from the calibration runs (consoles in $OUT/calibration)"
+get() { sed -n "s/^$1=//p" "$OUT/reservation.txt"; }
+PERIOD=$(get period); SLICE=$(get slice); WEIGHT=$(get weight)
+BOUNDS=()
+for io in "${PATHS[@]}"; do BOUNDS+=(--bound "$io=$(get bound_us_$io)"); done
+say "RT VM: interface period $PERIOD us, budget $(get budget) us (analysis: $(get analysed_budget) us)," \
+  "slice $SLICE us; credit weight $WEIGHT; wake-up $(get wakeup_us) us; bounds (us): ${BOUNDS[*]}"
+
+# 3. The cells.
+rm -f "$OUT"/cells/*.dts "$OUT"/runs/*
+for name in "${NAMES[@]}"; do write_cell "$name" "$OUT/cells" "$PERIOD:$SLICE" "$WEIGHT" "$LOOPS" || die "cannot write $name"; done
+build_systems "$BUILD" "$OUT/cells" "$OUT/systems" "${NAMES[@]}"
+say "${#NAMES[@]} cells, $LOOPS loops every $INTERVAL us, $JOBS at a time"
+MATRIX_START=$(date +%s)
+run_all "$OUT/systems" "$OUT/runs" "${NAMES[@]}"
+MATRIX_TOOK=$(( $(date +%s) - MATRIX_START ))
+
+# 4. The report.
+"$APUS_TOOL" experiment report "$OUT/runs" --loops "$LOOPS" --cells "$(IFS=,; echo "${NAMES[*]}")" \
+  "${BOUNDS[@]}" \
+  --json "$OUT/results.json" --svg-dir "$OUT/histograms" > "$OUT/table.txt" || die "the report failed"
+
+# 5. Gantt charts from TRACE=1 builds (the trace ring's last 4096 records: the end of the run).
+if [ "$GANTT" = 1 ]; then
+  mkdir -p "$OUT/trace-cells" "$OUT/trace-runs"
+  TRACE_NAMES=()
+  for scheduler in sedf credit-equal credit-weighted; do
+    name="${scheduler}_${GANTT_LOAD}_${GANTT_IO}"; TRACE_NAMES+=("$name")
+    write_cell "$name" "$OUT/trace-cells" "$PERIOD:$SLICE" "$WEIGHT" "$TRACE_LOOPS" || die "cannot write $name"
+  done
+  build_systems "$OUT/trace-build" "$OUT/trace-cells" "$OUT/trace-systems" TRACE=1 "${TRACE_NAMES[@]}"
+  run_all "$OUT/trace-systems" "$OUT/trace-runs" "${TRACE_NAMES[@]}"
+  for name in "${TRACE_NAMES[@]}"; do
+    log="$OUT/trace-runs/$name.log"; trace="$OUT/trace-runs/$name.trace"
+    tr -d '\r' < "$log" | sed -n '/^--- apus-trace begin ---$/,/^--- apus-trace end ---$/p' | sed '1d;$d' > "$trace"
+    first=$(awk '$1 == "switch" { print $2; exit }' "$trace")
+    if [ -z "$first" ]; then say "$name: no trace in $log: no Gantt chart"; continue; fi
+    "$APUS_TOOL" trace "$trace" --svg "$OUT/gantt/${name%%_*}.svg" --from "$first" --to $((first + GANTT_WINDOW_NS)) \
+      > "$OUT/trace-runs/$name.summary" 2>&1 || say "$name: apus trace failed: $(tail -1 "$OUT/trace-runs/$name.summary")"
+  done
+fi
+
+cat "$OUT/table.txt"
+say "results: $OUT/results.json, histograms: $OUT/histograms/, Gantt charts: $OUT/gantt/, configurations: $OUT/cells/"
+say "matrix: ${#NAMES[@]} cells in ${MATRIX_TOOK} s; whole experiment $(( $(date +%s) - START )) s wall"
+! grep -q "failed" "$OUT/table.txt" || { say "some cells failed (status column)"; exit 1; }
