@@ -184,7 +184,7 @@ REFUSED_SYSTEM_CONFIGS := $(addprefix Configs/bad/,overlapping-vms.dts over-util
 	memory-over-gic-cpu-interface.dts stage2-tables-exhausted.dts entry-in-reserved-page.dts \
 	label-not-unique.dts image-runs-into-reserved-pages.dts below-scheduling-minimum.dts \
 	linux-memory-too-small.dts linux-kernel-not-a-zimage.dts cpu-not-present.dts cpu-over-reserved.dts \
-	vcpu-cpu-not-present.dts vcpu-over-reserved.dts)
+	vcpu-cpu-not-present.dts vcpu-over-reserved.dts device-compatible-on-apus-guest.dts)
 REFUSED_SYSTEMS := $(foreach c,$(REFUSED_SYSTEM_CONFIGS),$(BUILD)/systems/refused-$(basename $(notdir $(c))).elf)
 # Test systems whose payload lifts the SEDF scheduling minimum, to show what it
 # prevents: the hypervisor reports the VM it starves (docs/CONFIG.md).
@@ -443,7 +443,7 @@ large_images_address = $(shell sed -n 's/.*large-images *= *< *\(0x[0-9a-fA-F]*\
 comma := ,
 LARGE_IMAGES_LOADER = $(if $(call linux_config,$(CONFIG)),-device loader$(comma)file=$(CONFIG_DIR)/large-images.pack$(comma)addr=$(call large_images_address,$(CONFIG))$(comma)force-raw=on)
 
-$(LINUX_IMAGES) &: Linux/fetch.sh Linux/init Linux/inittab Linux/rcS Linux/disk-bench
+$(LINUX_IMAGES) &: Linux/fetch.sh Linux/init Linux/inittab Linux/rcS Linux/disk-bench Linux/vda-check
 	Linux/fetch.sh $(LINUX_DIR)
 
 linux: $(LINUX_IMAGES)

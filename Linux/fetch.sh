@@ -4,7 +4,7 @@
 #
 #   build/linux/vmlinuz-armmp-lpae   the stock kernel (zImage)
 #   build/linux/vmlinuz-rt-armmp     the PREEMPT_RT kernel (zImage)
-#   build/linux/initramfs.cpio.gz    busybox-static + Linux/init (+ inittab, rcS, disk-bench) + the
+#   build/linux/initramfs.cpio.gz    busybox-static + Linux/init (+ inittab, rcS, disk-bench, vda-check) + the
 #                                    modules init loads (MODULES and what they depend on,
 #                                    for each kernel, in /lib/modules/<release>)
 #   build/linux/VERSIONS             the packages resolved (kernel ABI as Debian has it today)
@@ -20,8 +20,9 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 METAPACKAGES=(linux-image-armmp-lpae linux-image-rt-armmp)
 FLAVOURS=(armmp-lpae rt-armmp)
 # Modules Linux/init loads from the kernel's own package: Xen's block front
-# end, and ext4 with the checksum driver its metadata checksums ask for.
-MODULES=(xen-blkfront ext4 crc32c_generic)
+# end, and ext4 with the checksum driver its metadata checksums ask for; the
+# virtio-mmio transport and virtio-blk for a passthrough disk (/dev/vda).
+MODULES=(xen-blkfront ext4 crc32c_generic virtio_mmio virtio_blk)
 
 mkdir -p "$OUT/debs"
 OUT=$(cd "$OUT" && pwd)
@@ -122,6 +123,7 @@ build_initramfs() {
   rm -rf "$OUT/busybox-pkg"
   install -m 755 "$HERE/init" "$root/init"
   install -m 755 "$HERE/disk-bench" "$root/bin/disk-bench"
+  install -m 755 "$HERE/vda-check" "$root/bin/vda-check"
   install -m 644 "$HERE/inittab" "$root/etc/inittab"
   install -m 755 "$HERE/rcS" "$root/etc/init.d/rcS"
   # The device nodes the kernel needs before devtmpfs is mounted (it opens

@@ -13,7 +13,7 @@ final class CheckRulesTests: XCTestCase {
     override func setUpWithError() throws {
         images = FileManager.default.temporaryDirectory.appendingPathComponent("apus-check-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-        for name in ["rt.bin", "load.bin", "hostile.bin"] {
+        for name in ["rt.bin", "load.bin", "hostile.bin", "smp.bin"] {
             try GuestImageFixture.bytes().write(to: images.appendingPathComponent(name))
         }
         // Linux VMs' files: anything but a zImage under the initramfs's name.
@@ -265,6 +265,14 @@ final class CheckRulesTests: XCTestCase {
         guard case .valid = try check("smp-partitioned", smp: 2) else { return XCTFail("refused with --smp 2") }
     }
 
+    /// A reboot stops a VM with several VCPUs (it does not restart): `apus check` says so for that VM only.
+    func testTheSummarySaysWhichVMsARebootStops() throws {
+        guard case .valid(let smp) = try check("smp-vcpus") else { return XCTFail("smp-vcpus refused") }
+        XCTAssertTrue(smp.contains("  reboot   stops the VM: a VM with several VCPUs does not restart (docs/SMP.md)"), smp)
+        guard case .valid(let two) = try check("two-vms") else { return XCTFail("two-vms refused") }
+        XCTAssertFalse(two.contains("reboot"), two)
+    }
+
     func testCPUsUsedIsOneMoreThanTheHighestCPU() throws {
         XCTAssertEqual(try ConfigCheck.cpusUsed(path: Self.repository.appendingPathComponent("Configs/smp-partitioned.dts").path), 2)
         XCTAssertEqual(try ConfigCheck.cpusUsed(path: Self.repository.appendingPathComponent("Configs/two-vms.dts").path), 1)
@@ -380,6 +388,24 @@ final class CheckRulesTests: XCTestCase {
     func testLinuxMemoryTooSmall() throws {
         try assertRejects("linux-memory-too-small", node: "/vm@0", .memory,
                           .linux(.layout(.memoryTooSmall(size: 0x200_0000, minimum: LinuxGuestLayout.minimumMemory))))
+    }
+
+    func testDeviceCompatibleOnlyOnALinuxVM() throws {
+        try assertRejects("device-compatible-on-apus-guest", node: "/vm@0/device@1c130400", .compatible,
+                          .linux(.deviceCompatibleOutsideLinuxVM))
+    }
+
+    func testLinuxWithAPassthroughTransportIsValid() throws {
+        var zImage = Data(repeating: 0, count: 4096)  // the zImage magic, little-endian, at byte 0x24
+        zImage.replaceSubrange(0x24..<0x28, with: [0x18, 0x28, 0x6F, 0x01])
+        try zImage.write(to: images.appendingPathComponent("vmlinuz-armmp-lpae"))
+        try GuestImageFixture.bytes().write(to: images.appendingPathComponent("consoled.bin"))
+        let outcome = try check("linux-direct")
+        guard case .valid(let summary) = outcome else { return XCTFail("linux-direct.dts rejected: \(outcome)") }
+        XCTAssertTrue(summary.contains("  dma      device tree: dma-ranges = <0x82000000 0x80000000 0x08000000>"), summary)
+        XCTAssertTrue(summary.contains("  device   0x1c130400-0x1c1305ff virtio-mmio 0-3 (sub-page window, forwarded), interrupts 74, "
+                                       + "in Linux's device tree as \"virtio,mmio\""), summary)
+        XCTAssertFalse(summary.contains("physical-base=0x82000000"), "Linux gets no physical-base= argument: " + summary)
     }
 
     func testLinuxKernelNotAZImage() throws {

@@ -54,10 +54,15 @@ final class LinuxTests: XCTestCase {
                                         disk: linuxDisk, diskPlatforms: [.vexpressA15], imageName: "-reboot")
     static let realtimeKernel = Session(system: "linux-rt", commands: "uname -a\ncat /sys/kernel/realtime\npoweroff\n")
     static let busyLinux = Session(system: "linux-hog", commands: "uname -r\nsleep 2\nhead -1 /proc/stat\npoweroff\n")
-    /// Configs/linux-smp.dts: Linux's two VCPUs on CPUs 0 and 1, the RT guest on CPU 2; a hog on each VCPU.
+    /// Configs/linux-smp.dts: Linux's two VCPUs on CPUs 0 and 1, the RT guest on CPU 2. Linux moves
+    /// the console's event IRQ to CPU 1 (EVTCHNOP_bind_vcpu); `smpLinuxLater` is typed once it has,
+    /// so its input arrives as events for VCPU 1: a hog on each VCPU, then the counts.
     static let smpLinux = Session(system: "linux-smp",
-                                  commands: "nproc\n( while :; do :; done ) &\n( while :; do :; done ) &\nsleep 2\n"
-                                      + "cat /proc/interrupts\npoweroff\n", smp: 3, platforms: [.vexpressA15])
+                                  commands: "nproc\necho 1 > $(dirname /proc/irq/*/hvc_console)/smp_affinity_list\n"
+                                      + "echo console-on-cpu1\n", smp: 3, platforms: [.vexpressA15])
+    static let smpLinuxLater = (after: "[linux] console-on-cpu1",
+                                input: "( while :; do :; done ) &\n( while :; do :; done ) &\nsleep 2\n"
+                                    + "cat /proc/interrupts\npoweroff\n")
 
     /// Where Configs/linux*.dts (vexpress-a15) and Configs/virt/linux*.dts put the large-image pack.
     static func largeImagesAddress(on platform: TestPlatform) -> String {
@@ -140,16 +145,12 @@ final class LinuxTests: XCTestCase {
     }
 
     /// Linux with two VCPUs on two CPUs: it brings up its second CPU (PSCI CPU_ON),
-    /// both count timer interrupts and IPIs (virtual SGIs), a hog runs on each, and
-    /// the RT guest alone on CPU 2 misses nothing. The hypervisor's report says
-    /// each VCPU ran on its own CPU and received SGIs.
-    /// Only with APUS_LINUX_SMP=1 for now: it passed in two runs and hung in a third
-    /// (Linux's `sleep 2` beside the two hogs never returned; docs/LINUX.md, "Not yet").
+    /// both count timer interrupts and IPIs (virtual SGIs), the console's events go
+    /// to CPU 1 once Linux binds them there, a hog runs on each, and the RT guest
+    /// alone on CPU 2 misses nothing. The hypervisor's report says each VCPU ran on
+    /// its own CPU and received SGIs.
     func testLinuxWithTwoVCPUsBesideTheRTGuestOnItsOwnCPU() throws {
-        guard ProcessInfo.processInfo.environment["APUS_LINUX_SMP"] == "1" else {
-            throw XCTSkip("Linux with two VCPUs: run with APUS_LINUX_SMP=1 (it can hang; docs/LINUX.md, \"Not yet\")")
-        }
-        let run = try Self.run(Self.smpLinux, on: .vexpressA15)
+        let run = try Self.run(Self.smpLinux, on: .vexpressA15, then: [Self.smpLinuxLater])
         assertBooted(run)
         let console = LinuxConsole(run.output)
         XCTAssertEqual(run.status, 0, run.transcript)
@@ -160,6 +161,9 @@ final class LinuxTests: XCTestCase {
         let calls = console.interruptCounts(named: "Function call interrupts", cpus: 2) ?? []
         XCTAssertTrue(rescheduling.count == 2 && calls.count == 2 && zip(rescheduling, calls).allSatisfy { $0 + $1 > 0 },
                       "IPIs per CPU: \(rescheduling) \(calls)" + run.transcript)
+        // The input typed after the move arrived as events for VCPU 1 (its vcpu_info, its PPI 31).
+        let hvc = console.interruptCounts(named: "hvc_console", cpus: 2) ?? []
+        XCTAssertTrue(hvc.count == 2 && hvc[1] > 0, "hvc_console per CPU: \(hvc)" + run.transcript)
         let vcpus = HypervisorReport(output: run.hypervisorOutput).vcpus(of: "linux")
         XCTAssertEqual(vcpus[0]?.cpu, 0, run.transcript)
         XCTAssertEqual(vcpus[1]?.cpu, 1, run.transcript)

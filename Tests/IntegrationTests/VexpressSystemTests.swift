@@ -94,7 +94,8 @@ final class VexpressSystemTests: XCTestCase {
     /// hypervisor with the words `apus check` uses, and nothing starts.
     func testBadConfigurationIsRefusedAtBootWithTheCheckersMessage() throws {
         for name in ["overlapping-vms", "over-utilization", "memory-over-gic-cpu-interface", "stage2-tables-exhausted",
-                     "entry-in-reserved-page", "label-not-unique", "image-runs-into-reserved-pages", "below-scheduling-minimum"] {
+                     "entry-in-reserved-page", "label-not-unique", "image-runs-into-reserved-pages", "below-scheduling-minimum",
+                     "device-compatible-on-apus-guest"] {
             let run = try QEMU.boot("systems/refused-\(name).elf", timeout: 60)
             XCTAssertEqual(run.status, 2, run.transcript)
             let path = QEMU.repository.appendingPathComponent("Configs/bad/\(name).dts").path

@@ -40,12 +40,15 @@ extension Hypercalls {
         // Apus does not remap: the guest's own page at gpfn becomes its
         // shared_info, taking over what the previous page held (events raised before).
         let caller = UInt16(truncatingIfNeeded: vm)
-        if let current = EventAndGrantTables.events.page(of: caller), current.sharedInfo != page.baseAddress! {
-            page.baseAddress!.copyMemory(from: current.sharedInfo, byteCount: 4096)
+        CrossCPU.withLock(LOCK_SHARED_TABLES) {
+            if let current = EventAndGrantTables.events.page(of: caller), current.sharedInfo != page.baseAddress! {
+                page.baseAddress!.copyMemory(from: current.sharedInfo, byteCount: 4096)
+            }
+            // A vcpu_info the guest registered stays where it is (VCPUOp.swift).
+            _ = EventAndGrantTables.events.attach(domain: caller, page: EventPage(sharedInfo: page.baseAddress!,
+                                                                                  vcpuInfo: VCPUs.table[VCPUs.of(vm: vm, 0)].vcpuInfo),
+                                                  vcpus: Machines.table[vm].vcpuCount)
         }
-        // A vcpu_info the guest registered stays where it is (VCPUOp.swift).
-        _ = EventAndGrantTables.events.attach(domain: caller, page: EventPage(sharedInfo: page.baseAddress!,
-                                                                              vcpuInfo: VCPUs.table[VCPUs.of(vm: vm, 0)].vcpuInfo))
         Hypercalls.result(frame, 0)
     }
 }

@@ -27,9 +27,8 @@ extension Hypercalls {
     }
 
     /// struct vcpu_register_vcpu_info { u64 mfn @0; u32 offset @8; u32 rsvd @12 }:
-    /// events are delivered through the vcpu_info at that guest frame from now on.
-    /// Event upcalls go to VCPU 0 (docs/SMP.md): another VCPU's vcpu_info is kept
-    /// (each VCPU's is its own) but carries no events.
+    /// `vcpu`'s events are delivered through the vcpu_info at that guest frame from
+    /// now on (each VCPU its own: the ports EVTCHNOP_bind_vcpu gives it).
     private static func registerVCPUInfo(vm: Int, vcpu: Int, frame: UnsafeMutablePointer<apus_trap_frame>, argument: UInt32) {
         guard let arguments = GuestVirtualMemory.bytes(vm: vm, virtual: argument, length: 16, write: false) else {
             Hypercalls.fail(frame, .fault)
@@ -40,26 +39,32 @@ extension Hypercalls {
         let size = UInt32(truncatingIfNeeded: SharedInfoLayout.vcpuInfoSize)
         guard VCPUs.table[vcpu].vcpuInfo == nil, frameNumber < 0x10_0000, offset <= 4096 - size, offset % 8 == 0,
               let info = Machines.guestBytes(vm: vm, address: UInt32(truncatingIfNeeded: frameNumber) << 12 | offset,
-                                             length: Int(truncatingIfNeeded: size))?.baseAddress,
-              let current = EventAndGrantTables.events.page(of: UInt16(truncatingIfNeeded: vm))
+                                             length: Int(truncatingIfNeeded: size))?.baseAddress
         else {
             Hypercalls.fail(frame, .invalid)
             return
         }
-        VCPUs.table[vcpu].vcpuInfo = info
-        guard VCPUs.table[vcpu].index == 0 else {
-            Hypercalls.result(frame, 0)
+        let domain = UInt16(truncatingIfNeeded: vm), bank = VCPUs.table[vcpu].index
+        let registered = CrossCPU.withLock(LOCK_SHARED_TABLES) { () -> Bool in
+            // As Xen: the old contents move over (VCPU 0's from shared_info; the others
+            // had none), then everything is marked pending so that nothing raised
+            // meanwhile is lost.
+            if let current = EventAndGrantTables.events.page(of: domain, vcpu: UInt32(truncatingIfNeeded: bank)) {
+                info.copyMemory(from: current.vcpuInfo, byteCount: Int(truncatingIfNeeded: size))
+            } else {
+                info.initializeMemory(as: UInt8.self, repeating: 0, count: Int(truncatingIfNeeded: size))
+            }
+            info.storeBytes(of: 1, toByteOffset: SharedInfoLayout.upcallPendingOffset, as: UInt8.self)
+            info.storeBytes(of: UInt64.max, toByteOffset: SharedInfoLayout.pendingSelectorOffset, as: UInt64.self)
+            return EventAndGrantTables.events.registerVCPUInfo(domain: domain, vcpu: UInt32(truncatingIfNeeded: bank), at: info)
+        }
+        guard registered else {
+            Hypercalls.fail(frame, .invalid)
             return
         }
-        // As Xen: the old contents move over, then everything is marked
-        // pending so that nothing raised meanwhile is lost.
-        info.copyMemory(from: current.vcpuInfo, byteCount: Int(truncatingIfNeeded: size))
-        info.storeBytes(of: 1, toByteOffset: SharedInfoLayout.upcallPendingOffset, as: UInt8.self)
-        info.storeBytes(of: UInt64.max, toByteOffset: SharedInfoLayout.pendingSelectorOffset, as: UInt64.self)
-        _ = EventAndGrantTables.events.attach(domain: UInt16(truncatingIfNeeded: vm),
-                                              page: EventPage(sharedInfo: current.sharedInfo, vcpuInfo: info))
+        VCPUs.table[vcpu].vcpuInfo = info
         Hypercalls.result(frame, 0)
-        VirtualInterrupts.inject(vm: vm, intid: VirtualGIC.eventChannelPPI, hardware: false)
+        VirtualInterrupts.inject(vm: vm, vcpu: bank, intid: VirtualGIC.eventChannelPPI, hardware: false)
     }
 
     /// struct vcpu_register_runstate_memory_area { u64 addr @0 } (a guest

@@ -19,15 +19,16 @@ enum BootArgumentsPage {
         return ByteWriter(bytes: page, position: end)
     }
 
-    /// ` physical-base=0x<hex>` for every VM that owns a DMA-capable device
-    /// (docs/CONFIG.md): the guest must hand devices physical addresses.
+    /// ` physical-base=0x<hex>` for every Apus guest that owns a DMA-capable device
+    /// (docs/CONFIG.md): the guest must hand devices physical addresses (a
+    /// Linux VM learns it from its device tree's dma-ranges).
     static func appendPhysicalBase(config: SystemConfig, platform: Platform) {
         for vm in 0..<config.vmCount { appendPhysicalBase(vm: vm, config: config, platform: platform) }
     }
 
     /// The same for one VM (at boot, and when it restarts).
     static func appendPhysicalBase(vm: Int, config: SystemConfig, platform: Platform) {
-        guard config.vms[vm].ownsDMACapableDevice(on: platform), var sink = appender(vm: vm) else { return }
+        guard config.vms[vm].getsPhysicalBaseArgument(on: platform), var sink = appender(vm: vm) else { return }
         sink.write(" physical-base=")
         sink.write(hex: Machines.table[vm].physicalBase)
         sink.finish()

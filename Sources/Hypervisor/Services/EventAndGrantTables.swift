@@ -5,7 +5,7 @@ import HypervisorCore
 /// VMs: created at boot, used by the event_channel_op, grant_table_op and
 /// memory_op hypercalls (Hypercalls/) and by the split-driver plumbing. The
 /// decisions are the core's (EventChannelTable, GrantTables); notifications
-/// become virtual PPI 31.
+/// become virtual PPI 31 of the VCPU each port notifies.
 enum EventAndGrantTables {
     nonisolated(unsafe) static var events = EventChannelTable()
     nonisolated(unsafe) static var grants = GrantTables(memory: PhysicalMemoryWindow(
@@ -32,12 +32,13 @@ enum EventAndGrantTables {
     static func attachBootPage(vm: Int) {
         let page = UnsafeMutableRawPointer(bitPattern: hv_shared_info_start() + UInt(vm) * 4096)!
         page.initializeMemory(as: UInt8.self, repeating: 0, count: 4096)
-        _ = events.attach(domain: UInt16(truncatingIfNeeded: vm), page: EventPage(sharedInfo: page))
+        _ = events.attach(domain: UInt16(truncatingIfNeeded: vm), page: EventPage(sharedInfo: page),
+                          vcpus: Machines.table[vm].vcpuCount)
     }
 
     static func deliver(_ notification: EventNotification?) {
         guard let notification, Int(notification.domain) < Machines.count else { return }
-        VirtualInterrupts.inject(vm: Int(notification.domain), intid: VirtualGIC.eventChannelPPI, hardware: false)
+        VirtualInterrupts.inject(vm: Int(notification.domain), vcpu: Int(notification.vcpu), intid: VirtualGIC.eventChannelPPI, hardware: false)
     }
 
     /// A stopped VM's ports close (its peers' ports become unbound again).

@@ -32,6 +32,8 @@ struct MemoryLoad {
     private let bootargsAt: UInt
     /// The VCPUs the guest device tree lists.
     private let vcpuCount: Int
+    /// The passthrough devices a Linux VM's device tree lists.
+    private let linuxDevices: LinuxTreeDevices
     private(set) var stage = Stage.clear
     private var offset: UInt = 0
 
@@ -49,6 +51,7 @@ struct MemoryLoad {
         keptStart = kept?.lowerBound ?? 0
         keptEnd = kept?.upperBound ?? 0
         vcpuCount = vm.vcpuCount
+        linuxDevices = LinuxTreeDevices(vm: vm)
         let bootargsPage = GuestReservedPages.page(GuestReservedPages.bootargsPage, of: vm.memory)
         bootargs = fdt.bytes(of: vm.bootargs)
         bootargsAt = physicalAddress(bootargsPage)
@@ -136,7 +139,8 @@ struct MemoryLoad {
         let address = physical + UInt(truncatingIfNeeded: layout.deviceTree.base.value &- layout.memory.base.value)
         let tree = UnsafeMutableRawBufferPointer(start: UnsafeMutableRawPointer(bitPattern: address),
                                                  count: Int(truncatingIfNeeded: layout.deviceTree.size))
-        guard LinuxDeviceTree.write(into: tree, layout: layout, bootargs: bootargs, vcpus: vcpuCount, platform: platform) != nil else {
+        guard LinuxDeviceTree.write(into: tree, layout: layout, bootargs: bootargs, vcpus: vcpuCount, platform: platform,
+                                    devices: linuxDevices) != nil else {
             Panic.halt("a Linux VM's device tree does not fit its 16 KiB")
         }
     }

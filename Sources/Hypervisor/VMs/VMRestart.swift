@@ -43,14 +43,11 @@ enum VMRestart {
     /// Which VMs have a load under way: read on every return to a guest, so a flag, not `pending`.
     nonisolated(unsafe) static var loading = InlineArray<8, Bool>(repeating: false)
 
-    /// A back end cannot come back on its own: its front ends learnt its
-    /// mappings and ports at boot. A block front end can: it finds its disk
-    /// through xenstore, whose reset tells the back end to let go of the old
-    /// connection and wait for the new one.
+    /// VMConfig.restartRefusal: a back end or a VM with several VCPUs stops. A
+    /// block front end can restart: it finds its disk through xenstore, whose
+    /// reset tells the back end to let go of the old connection and wait for the new one.
     static func canRestart(vm: Int, config: SystemConfig) -> Bool {
-        let machine = config.vms[vm]
-        // A VM with several VCPUs on several CPUs would need every CPU to drop its VCPUs first: not done.
-        return !machine.consoleBackend && !machine.blockBackend && machine.vcpuCount == 1
+        config.vms[vm].restartRefusal == nil
     }
 
     /// The physical pages a restarting VM keeps: its split-driver rings

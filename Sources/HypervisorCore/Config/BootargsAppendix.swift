@@ -15,7 +15,7 @@ extension SystemConfig {
         let vm = vms[index]
         let hex = 10, number = 10, domain = 1
         var total = 0
-        if vm.ownsDMACapableDevice(on: platform) { total += StaticString(" physical-base=").utf8CodeUnitCount + hex }
+        if vm.getsPhysicalBaseArgument(on: platform) { total += StaticString(" physical-base=").utf8CodeUnitCount + hex }
         if vm.consoleBackend {
             total += StaticString(" consoles=").utf8CodeUnitCount
             for other in 0..<vmCount where other != index { total += 1 + domain + 1 + vms[other].name.count }

@@ -51,7 +51,7 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
     /// Whether the property belongs in a node of this kind.
     func belongs(in kind: ConfigNodeKind) -> Bool {
         switch self {
-        case .compatible: kind == .root || kind == .vm
+        case .compatible: kind != .hypervisor  // on a device: what a Linux VM is told it is
         case .addressCells, .sizeCells: kind == .root
         case .scheduler, .traceEntries, .largeImages: kind == .hypervisor
         case .label, .memory, .physicalBase, .entry, .image, .bootargs, .sedf, .credit, .consoleBackend, .blockBackend, .disk,

@@ -184,6 +184,7 @@ struct ConfigReader {
         // Alignment depends on the region (its window size): ConfigValidation checks it.
         let registers = try region(.reg, of: node, alignment: 1)
         var device = PassthroughDevice(node: node, registers: PhysicalRange(base: PhysicalAddress(registers.base), size: registers.size))
+        device.linuxBinding = try linuxBinding(of: node)
         guard let interrupts = fdt.property("interrupts", of: node) else { return device }
         guard let count = fdt.cellCount(of: interrupts), count > 0 else {
             throw ConfigError(node: node, property: .interrupts, reason: .wrongCellCount(expected: 1, foundBytes: interrupts.value.count))

@@ -189,6 +189,7 @@ extension SystemConfig {
                     throw fail(.interrupts, .interruptAlreadyAssigned(interrupt, other: owner))
                 }
             }
+            try validateLinuxBinding(of: device, in: vm, region: region)
         }
     }
 

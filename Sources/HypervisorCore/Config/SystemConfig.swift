@@ -23,12 +23,15 @@ public struct PassthroughDevice: Sendable {
     public var registers: PhysicalRange
     public var interrupts: InlineArray<4, UInt32>
     public var interruptCount: Int
+    /// What the device is, for a Linux VM's device tree (`compatible`); nil: not listed there.
+    public var linuxBinding: LinuxDeviceBinding?
 
     public init(node: FDTNode, registers: PhysicalRange) {
         self.node = node
         self.registers = registers
         interrupts = InlineArray(repeating: 0)
         interruptCount = 0
+        linuxBinding = nil
     }
 
     /// The guest-physical view of the registers (identity mapping).
@@ -192,5 +195,12 @@ extension VMConfig {
             if let region = platform.deviceRegion(containing: devices[d].registers), region.dmaCapable { return true }
         }
         return false
+    }
+
+    /// Whether the hypervisor appends ` physical-base=0x...` to the bootargs:
+    /// for an Apus guest with a DMA-capable device. A Linux VM is told the same
+    /// by its device tree's `dma-ranges` (LinuxDeviceTree).
+    public func getsPhysicalBaseArgument(on platform: Platform) -> Bool {
+        !isLinux && ownsDMACapableDevice(on: platform)
     }
 }

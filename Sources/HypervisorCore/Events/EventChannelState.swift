@@ -11,7 +11,7 @@ public enum EventChannelState: Equatable, Sendable {
     /// Connected: events sent here go to `remotePort` of `remoteDomain`, whose
     /// state is `.interdomain` pointing back at this port.
     case interdomain(remoteDomain: UInt16, remotePort: UInt32)
-    /// Bound to virtual IRQ `virq`, delivered to `vcpu`.
+    /// Bound to virtual IRQ `virq` on `vcpu` (bind_virq; a global one may be moved by bind_vcpu).
     case virq(UInt32, vcpu: UInt32)
 
     /// Neither free nor reserved.

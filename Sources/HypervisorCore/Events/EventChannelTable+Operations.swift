@@ -53,10 +53,11 @@ extension EventChannelTable {
         guard exists(caller) else { return .failure(.noSuchDomain) }
         guard virq < VirtualIRQ.count else { return .failure(.invalid) }
         if VirtualIRQ.isGlobal(virq) && vcpu != 0 { return .failure(.invalid) }
-        guard vcpu < Self.vcpusPerDomain else { return .failure(.noEntry) }
+        guard vcpu < UInt32(vcpuCounts[Int(caller)]) else { return .failure(.noEntry) }
         guard virqPorts[Self.virqIndex(caller, virq)] == 0 else { return .failure(.exists) }
         guard let port = freePort(of: caller) else { return .failure(.noSpace) }
         slots[Self.index(caller, port)] = .virq(virq, vcpu: vcpu)
+        notifiedVCPUs[Self.index(caller, port)] = UInt8(truncatingIfNeeded: vcpu)
         virqPorts[Self.virqIndex(caller, virq)] = UInt8(truncatingIfNeeded: port)
         return .success(port)
     }
@@ -76,6 +77,7 @@ extension EventChannelTable {
             slots[Self.index(remote, remotePort)] = .unbound(remoteDomain: caller)
         }
         slots[Self.index(caller, port)] = .free
+        notifiedVCPUs[Self.index(caller, port)] = 0
         pages[Int(caller)]!.clearPending(port)
         return .success(())
     }
@@ -101,15 +103,23 @@ extension EventChannelTable {
         let target = domain == EventChannelABI.domainSelf ? caller : domain
         guard target == caller else { return .failure(exists(target) ? .permissionDenied : .noSuchDomain) }
         guard port < Self.portsPerDomain else { return .failure(.invalid) }
-        return .success(EventChannelStatus(slots[Self.index(caller, port)]))
+        var status = EventChannelStatus(slots[Self.index(caller, port)])
+        if status.code != .closed { status.vcpu = notifiedVCPU(caller, port) }
+        return .success(status)
     }
 
-    /// EVTCHNOP_unmask: clears the mask bit; a pending port raises the upcall again.
+    /// EVTCHNOP_unmask: clears the mask bit; a pending port raises the upcall again
+    /// (on the VCPU it notifies).
     public mutating func unmask(caller: UInt16, port: UInt32) -> Result<EventNotification?, XenError> {
         guard exists(caller) else { return .failure(.noSuchDomain) }
         guard port < Self.portsPerDomain else { return .failure(.invalid) }
-        guard pages[Int(caller)]!.unmask(port) else { return .success(nil) }
-        return .success(EventNotification(domain: caller, vcpu: notifiedVCPU(caller, port)))
+        let vcpu = notifiedVCPU(caller, port)
+        guard let page = page(of: caller, vcpu: vcpu) else {
+            pages[Int(caller)]!.clearMask(port)  // no vcpu_info yet: registering one raises it
+            return .success(nil)
+        }
+        guard page.unmask(port) else { return .success(nil) }
+        return .success(EventNotification(domain: caller, vcpu: vcpu))
     }
 
     /// A virtual IRQ raised by the hypervisor (e.g. VIRQ_CONSOLE): marks the
@@ -126,15 +136,20 @@ extension EventChannelTable {
         exists(domain) && virq < VirtualIRQ.count && virqPorts[Self.virqIndex(domain, virq)] != 0
     }
 
-    /// Sets `port` of `domain` pending; the notification when the VCPU needs the upcall.
+    /// Sets `port` of `domain` pending; the notification when the VCPU it notifies
+    /// needs the upcall.
     mutating func deliver(_ domain: UInt16, _ port: UInt32) -> EventNotification? {
-        guard let page = pages[Int(domain)], page.setPending(port) else { return nil }
-        return EventNotification(domain: domain, vcpu: notifiedVCPU(domain, port))
+        let vcpu = notifiedVCPU(domain, port)
+        guard let page = page(of: domain, vcpu: vcpu) else {
+            pages[Int(domain)]?.markPending(port)  // no vcpu_info yet: registering one raises it
+            return nil
+        }
+        guard page.setPending(port) else { return nil }
+        return EventNotification(domain: domain, vcpu: vcpu)
     }
 
-    /// The VCPU a port notifies: the bound VCPU of a VIRQ, VCPU 0 otherwise.
+    /// The VCPU a port notifies (VCPU 0 unless bind_virq or bind_vcpu said otherwise).
     mutating func notifiedVCPU(_ domain: UInt16, _ port: UInt32) -> UInt32 {
-        if case .virq(_, let vcpu) = slots[Self.index(domain, port)] { return vcpu }
-        return 0
+        UInt32(notifiedVCPUs[Self.index(domain, port)])
     }
 }

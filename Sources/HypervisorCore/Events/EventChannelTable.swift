@@ -6,9 +6,17 @@
 //
 // Capacity (fixed, no allocation): `domainCapacity` (8) domains with ids
 // 0..7, each with `portsPerDomain` (64) ports, so one pending word and one
-// selector bit per domain; one VCPU per domain (`vcpusPerDomain`), as the
+// selector bit per domain; up to `vcpusPerDomain` (4) VCPUs per domain, as the
 // vGIC model. A domain exists for event channels while its event page is
 // attached; ids of absent domains answer -ESRCH.
+//
+// Each port notifies one VCPU of its domain (Xen's notify_vcpu_id): VCPU 0,
+// a VIRQ's VCPU from bind_virq, or the one EVTCHNOP_bind_vcpu names. Its
+// pending bit is in the domain's shared_info, its selector bit and upcall flag
+// in that VCPU's vcpu_info: VCPU 0's starts in shared_info, the others' exist
+// once the guest registers them (VCPUOP_register_vcpu_info; until then an event
+// for such a VCPU only sets the pending bit, as Xen's dummy vcpu_info does, and
+// registering raises every selector).
 //
 // Port states (EventChannelState, Xen's ECS_* without PIRQ and IPI):
 //   reserved     port 0 of every domain, never allocated (Xen reserves it too).
@@ -43,7 +51,8 @@
 //     interdomain(d, p): the two ends point at each other, so no port is the
 //     peer of two channels.
 //   - virq(v, c) at (d, p) iff virqPorts[d][v] == p: a VIRQ is bound at most once.
-//   - a free port is not pending in its domain's page.
+//   - a free port is not pending in its domain's page and notifies VCPU 0; every
+//     port notifies a VCPU its domain has.
 //
 // Every method that reads the table is `mutating`, even the pure queries:
 // on armv7 a read of an InlineArray element through a borrowed `self` copies
@@ -52,7 +61,7 @@
 public struct EventChannelTable {
     public static let domainCapacity = 8
     public static let portsPerDomain: UInt32 = 64
-    public static let vcpusPerDomain: UInt32 = 1
+    public static let vcpusPerDomain: UInt32 = 4
     static let slotCount = 512
     static let virqSlotCount = 192  // domainCapacity * VirtualIRQ.count
 
@@ -60,12 +69,22 @@ public struct EventChannelTable {
     var pages: InlineArray<8, EventPage?>
     /// Domain d's port for VIRQ v at d * 24 + v; 0 when unbound.
     var virqPorts: InlineArray<192, UInt8>
+    /// The VCPU each port notifies, at the port's slot.
+    var notifiedVCPUs: InlineArray<512, UInt8>
+    /// How many VCPUs each domain has (set by `attach`).
+    var vcpuCounts: InlineArray<8, UInt8>
+    /// Domain d's VCPU v's registered vcpu_info at d * 4 + v, for v >= 1 (VCPU 0's
+    /// is the one in `pages[d]`); nil until the guest registers it.
+    var secondaryVCPUInfos: InlineArray<32, UnsafeMutableRawPointer?>
 
     /// No domains; every port free except the reserved port 0.
     public init() {
         slots = InlineArray(repeating: .free)
         pages = InlineArray(repeating: nil)
         virqPorts = InlineArray(repeating: 0)
+        notifiedVCPUs = InlineArray(repeating: 0)
+        vcpuCounts = InlineArray(repeating: 1)
+        secondaryVCPUInfos = InlineArray(repeating: nil)
         var domain = 0
         while domain < Self.domainCapacity {
             slots[domain &* Int(Self.portsPerDomain)] = .reserved
@@ -73,12 +92,37 @@ public struct EventChannelTable {
         }
     }
 
-    /// Makes `domain` exist, with `page` as its shared_info/vcpu_info. The
-    /// hypervisor attaches every VM's page at boot. False if the id is out of range.
-    public mutating func attach(domain: UInt16, page: EventPage) -> Bool {
-        guard Int(domain) < Self.domainCapacity else { return false }
+    /// Makes `domain` exist, with `vcpus` VCPUs (1...vcpusPerDomain) and `page` as
+    /// its shared_info and VCPU 0's vcpu_info. The hypervisor attaches every VM's
+    /// page at boot, and again when the guest moves its shared_info. False if the
+    /// id or the VCPU count is out of range.
+    public mutating func attach(domain: UInt16, page: EventPage, vcpus: Int = 1) -> Bool {
+        guard Int(domain) < Self.domainCapacity, vcpus >= 1, vcpus <= Int(Self.vcpusPerDomain) else { return false }
         pages[Int(domain)] = page
+        vcpuCounts[Int(domain)] = UInt8(truncatingIfNeeded: vcpus)
         return true
+    }
+
+    /// VCPUOP_register_vcpu_info: `vcpu`'s events go through the vcpu_info at
+    /// `vcpuInfo` from now on (the caller copies the old one over and raises it).
+    /// False for a domain or VCPU that does not exist.
+    public mutating func registerVCPUInfo(domain: UInt16, vcpu: UInt32, at vcpuInfo: UnsafeMutableRawPointer) -> Bool {
+        guard exists(domain), vcpu < UInt32(vcpuCounts[Int(domain)]) else { return false }
+        if vcpu == 0 {
+            pages[Int(domain)] = EventPage(sharedInfo: pages[Int(domain)]!.sharedInfo, vcpuInfo: vcpuInfo)
+        } else {
+            secondaryVCPUInfos[Int(domain) &* Int(Self.vcpusPerDomain) &+ Int(vcpu)] = vcpuInfo
+        }
+        return true
+    }
+
+    /// The event page `vcpu` of `domain` sees: the shared_info with that VCPU's
+    /// vcpu_info; nil when the domain is absent or the VCPU has none yet.
+    public mutating func page(of domain: UInt16, vcpu: UInt32) -> EventPage? {
+        guard exists(domain), vcpu < UInt32(vcpuCounts[Int(domain)]) else { return nil }
+        guard vcpu != 0 else { return pages[Int(domain)] }
+        guard let info = secondaryVCPUInfos[Int(domain) &* Int(Self.vcpusPerDomain) &+ Int(vcpu)] else { return nil }
+        return EventPage(sharedInfo: pages[Int(domain)]!.sharedInfo, vcpuInfo: info)
     }
 
     /// Closes every port of `domain` (interdomain peers become unbound, as in
@@ -91,6 +135,8 @@ public struct EventChannelTable {
             port &+= 1
         }
         pages[Int(domain)] = nil
+        vcpuCounts[Int(domain)] = 1
+        for vcpu in 0..<Int(Self.vcpusPerDomain) { secondaryVCPUInfos[Int(domain) &* Int(Self.vcpusPerDomain) &+ vcpu] = nil }
     }
 
     /// The state of `port` of `domain`; nil when either is out of range.
@@ -156,11 +202,14 @@ public struct EventChannelTable {
 
     private mutating func violation(at d: UInt16, _ p: UInt32) -> StaticString? {
         let state = slots[Self.index(d, p)]
+        let notified = notifiedVCPUs[Self.index(d, p)]
         if !exists(d) { return state == .free ? nil : "a port of an absent domain is in use" }
+        if notified >= vcpuCounts[Int(d)] { return "a port notifies a VCPU its domain does not have" }
         switch state {
         case .reserved:
             return "a port other than 0 is reserved"
         case .free:
+            if notified != 0 { return "a free port notifies a VCPU other than 0" }
             return pages[Int(d)]!.isPending(p) ? "a free port is pending" : nil
         case .unbound:
             return nil
@@ -170,7 +219,7 @@ public struct EventChannelTable {
             else { return "interdomain ends do not point at each other" }
             return nil
         case .virq(let v, let c):
-            guard v < VirtualIRQ.count, c < Self.vcpusPerDomain,
+            guard v < VirtualIRQ.count, c < UInt32(vcpuCounts[Int(d)]),
                   UInt32(virqPorts[Self.virqIndex(d, v)]) == p
             else { return "a VIRQ port is missing from the VIRQ map" }
             return nil

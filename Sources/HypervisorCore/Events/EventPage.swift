@@ -52,6 +52,19 @@ public struct EventPage {
         return raiseSelector(forPort: port)
     }
 
+    /// Sets the pending bit of `port` only: for a VCPU without a vcpu_info yet,
+    /// whose registration raises every selector (Xen's dummy vcpu_info).
+    public func markPending(_ port: UInt32) {
+        guard port < EventChannelABI.twoLevelPortLimit else { return }
+        _ = EventBits.set(sharedInfo + SharedInfoLayout.pendingOffset, bit: port)
+    }
+
+    /// Clears the mask bit of `port` only (as `markPending`, for a VCPU without a vcpu_info).
+    public func clearMask(_ port: UInt32) {
+        guard port < EventChannelABI.twoLevelPortLimit else { return }
+        _ = EventBits.clear(sharedInfo + SharedInfoLayout.maskOffset, bit: port)
+    }
+
     /// Clears the pending bit of `port` (a port being freed must not fire on reuse).
     public func clearPending(_ port: UInt32) {
         guard port < EventChannelABI.twoLevelPortLimit else { return }

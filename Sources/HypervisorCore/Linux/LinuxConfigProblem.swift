@@ -21,6 +21,13 @@ public enum LinuxConfigProblem: Equatable, Sendable {
     case fileNotFound(FDTSlice)
     case notAZImage(FDTSlice)
     case emptyInitramfs(FDTSlice)
+    /// A device's `compatible` is not one Apus writes a node for.
+    case unsupportedDeviceCompatible(FDTSlice)
+    /// A device with `compatible` belongs to a VM that is not a Linux VM.
+    case deviceCompatibleOutsideLinuxVM
+    case virtioDeviceOutsideVirtioRegion(region: DeviceRegion)
+    case virtioDeviceNotOneTransport(PhysicalRange, window: UInt64)
+    case virtioDeviceInterrupts(count: Int)
 
     public func write<Sink: TextSink>(to sink: inout Sink, fdt: FDT?) {
         switch self {
@@ -105,6 +112,24 @@ public enum LinuxConfigProblem: Equatable, Sendable {
             sink.write("\"")
             if let fdt { sink.write(name, of: fdt) }
             sink.write("\" is empty")
+        case .unsupportedDeviceCompatible(let text):
+            sink.write("\"")
+            if let fdt { sink.write(text, of: fdt) }
+            sink.write("\" is not a device Apus describes to Linux (only \"virtio,mmio\")")
+        case .deviceCompatibleOutsideLinuxVM:
+            sink.write("only a Linux VM's devices are described by compatible (an Apus guest finds its devices through its bootargs)")
+        case .virtioDeviceOutsideVirtioRegion(let region):
+            sink.write("\"virtio,mmio\" names a virtio-mmio transport, but the device is in ")
+            sink.write(region.name)
+        case .virtioDeviceNotOneTransport(let registers, let window):
+            sink.write("a \"virtio,mmio\" device is one transport of ")
+            sink.write(hex: window, digits: 3)
+            sink.write(" bytes, not ")
+            sink.write(registers)
+        case .virtioDeviceInterrupts(let count):
+            sink.write("a \"virtio,mmio\" device raises one interrupt (its transport's), ")
+            sink.write(count: count)
+            sink.write(" listed")
         }
     }
 }

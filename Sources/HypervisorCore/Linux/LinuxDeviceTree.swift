@@ -2,7 +2,8 @@
 // (docs/LINUX.md has the contract). The nodes a stock Debian kernel needs as a
 // Xen guest: the Xen VM root, chosen (bootargs, initramfs), memory without the
 // pages Apus keeps, one Cortex-A15 per VCPU (started through PSCI over HVC), the guest's GIC, the
-// architected timer, and the hypervisor node (grant-table frames, event PPI).
+// architected timer, the hypervisor node (grant-table frames, event PPI), and
+// the VM's passthrough devices that have a binding (LinuxDeviceBinding).
 
 public enum LinuxDeviceTree {
     /// GIC interrupt specifiers: PPI, flags = all CPUs, level high.
@@ -14,10 +15,15 @@ public enum LinuxDeviceTree {
     /// Xen's event upcall, INTID 31 (docs/EVENTS.md).
     static let eventPPI: UInt32 = 15
     static let gicPhandle: UInt32 = 1
+    /// GIC interrupt specifiers for SPIs: the first cell, and level high
+    /// (a virtio-mmio transport holds its line while InterruptStatus is non-zero).
+    static let spi: UInt32 = 0
+    static let levelHigh: UInt32 = 4
 
     /// Writes the tree into `buffer`; its size, or nil when it does not fit.
     public static func write(into buffer: UnsafeMutableRawBufferPointer, layout: LinuxGuestLayout,
-                             bootargs: UnsafeRawBufferPointer, vcpus: Int, platform: Platform) -> Int? {
+                             bootargs: UnsafeRawBufferPointer, vcpus: Int, platform: Platform,
+                             devices: LinuxTreeDevices = .none) -> Int? {
         var w = FDTWriter(buffer: buffer)
         w.beginNode("")
         w.property("#address-cells", cell: 1)
@@ -104,7 +110,47 @@ public enum LinuxDeviceTree {
         }
         w.endNode()
 
+        if devices.count > 0 { writeDevices(devices, to: &w) }
+
         w.endNode()
         return w.finish()
+    }
+
+    /// A simple bus holding the devices, whose `dma-ranges` says that guest-physical
+    /// RAM is at `physicalBase` for them: Linux's DMA API (dma-direct, as a
+    /// Xen guest without XENFEAT_direct_mapped) then gives devices machine addresses.
+    static func writeDevices(_ devices: LinuxTreeDevices, to w: inout FDTWriter) {
+        w.beginNode("passthrough")
+        w.property("compatible", strings: "simple-bus")
+        w.property("#address-cells", cell: 1)
+        w.property("#size-cells", cell: 1)
+        w.property("ranges")  // register addresses are the same on both sides (identity-mapped)
+        w.property("dma-ranges", count: 3) { index in
+            switch index {
+            case 0: UInt32(truncatingIfNeeded: devices.physicalBase.value)  // the devices' view
+            case 1: UInt32(truncatingIfNeeded: devices.memory.base.value)   // the CPU's view
+            default: UInt32(truncatingIfNeeded: devices.memory.size)
+            }
+        }
+        for d in 0..<devices.count {
+            let device = devices.devices[d]
+            guard let binding = device.linuxBinding else { continue }
+            let base = UInt32(truncatingIfNeeded: device.registers.base.value)
+            switch binding {
+            case .virtioMMIO: w.beginNode("virtio_mmio", unit: base)
+            }
+            w.property("compatible", strings: binding.compatible)
+            w.property("reg", cells: base, UInt32(truncatingIfNeeded: device.registers.size))
+            w.property("interrupts", count: 3) { index in
+                switch index {
+                case 0: spi
+                case 1: device.interrupts[0] &- 32
+                default: levelHigh
+                }
+            }
+            w.property("dma-coherent")  // as QEMU's own trees say for its virtio-mmio transports
+            w.endNode()
+        }
+        w.endNode()
     }
 }

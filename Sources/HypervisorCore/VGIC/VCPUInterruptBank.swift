@@ -22,6 +22,10 @@ public struct VCPUInterruptBank: Sendable {
     var activeFromHardware: InterruptSet
     var priorities: InlineArray<160, UInt8>
     var eoiNotification: InterruptSet
+    /// Virtual interrupts injected again, since the last fill, while a list register
+    /// showed them pending: their CPU may not have folded the guest's acknowledge yet
+    /// (VirtualGIC.swift, "one exception"), so the sync keeps them pending.
+    var pendingAgain: InterruptSet
     /// The VCPU that sent each pending SGI (the CPUID field of its list register).
     /// Sources of one SGI merge: the last sender is shown (docs/VGIC.md).
     var sgiSources: InlineArray<16, UInt8>
@@ -44,6 +48,7 @@ public struct VCPUInterruptBank: Sendable {
         activeFromHardware = InterruptSet()
         priorities = InlineArray(repeating: 0)
         eoiNotification = InterruptSet()
+        pendingAgain = InterruptSet()
         sgiSources = InlineArray(repeating: 0)
         listRegisters = ListRegisterFile()
         changedSinceFill = true

@@ -48,7 +48,13 @@ extension VCPUInterruptBank {
         changedSinceFill = true
         if intid < 16 { sgiSources[Int(intid)] = UInt8(truncatingIfNeeded: source) }
         if hardware && intid >= 16 { pendingFromHardware.insert(intid) }
-        if pending.contains(intid) { return .alreadyPending }
+        if pending.contains(intid) {
+            // Hardware-linked instances come from their VCPU's own CPU after its sync
+            // (the physical interrupt stays active until the guest's EOI): only virtual
+            // ones can meet a list register the guest is changing.
+            if !hardware && listRegisters.occupied.contains(intid) { pendingAgain.insert(intid) }
+            return .alreadyPending
+        }
         pending.insert(intid)
         return .pending
     }

@@ -54,6 +54,7 @@ extension VirtualGIC {
 
 extension VCPUInterruptBank {
     mutating func fillListRegisters() -> ListRegisterLoad {
+        pendingAgain = InterruptSet()  // what the fill shows includes those instances
         if let load = fillOneIntoEmpty() { return load }
         return fillInGeneral()
     }
@@ -157,7 +158,8 @@ extension VCPUInterruptBank {
     }
 
     /// Folds the list registers read back on exit from `vcpu` into the model:
-    /// a pending entry the guest took becomes active (and is counted delivered), an
+    /// a pending entry the guest took becomes active (and is counted delivered; it stays
+    /// pending too when it was injected again since the fill: `pendingAgain`), an
     /// entry that went invalid was completed and frees its list register, one still
     /// pending or active stays where it is. Entries whose VirtualID is not the INTID
     /// the model put there are ignored (and rewritten by the next fill). An entry read
@@ -186,7 +188,11 @@ extension VCPUInterruptBank {
                 if reporting { report.acknowledged.insert(intid) }
                 counters.delivered &+= 1
                 if intid < 16 { counters.sgisDelivered &+= 1 }
-                pending.remove(intid)
+                if pendingAgain.contains(intid) {
+                    pendingAgain.remove(intid)  // the later instance is still to be taken
+                } else {
+                    pending.remove(intid)
+                }
                 pendingFromHardware.remove(intid)
                 if !before.isActive { activeFromHardware.update(intid, to: written.isHardware) }
             }

@@ -26,6 +26,8 @@
 //   listRegisters        which INTID each of the four list registers holds.
 //   changedSinceFill     set by every change to the above, cleared by a fill: the
 //                        hypervisor skips the fill (and the GICH writes) while it is clear.
+//   pendingAgain         virtual interrupts injected again since the fill while a list
+//                        register showed their earlier instance pending (see below).
 //
 // Invariants (kept by every mutating method, checked by the property tests):
 //   - enabled, pending, active and both hardware sets are subsets of `owned`;
@@ -46,9 +48,15 @@
 //
 // Contract with the hypervisor: for a VCPU that was running, call
 // `sync(fromHardware:vcpu:)` on exit before anything else touches its bank, and
-// `fillListRegisters(vcpu:)` just before entry; a bank is never changed while
-// its VCPU runs. With VCPUs on several physical CPUs the hypervisor serializes
-// every call on one VM's model (docs/SMP.md).
+// `fillListRegisters(vcpu:)` just before entry. With VCPUs on several physical
+// CPUs the hypervisor serializes every call on one VM's model (docs/SMP.md), and
+// one exception remains: another CPU may inject into the bank of a VCPU that runs,
+// whose list registers the guest changes meanwhile. An interrupt injected while its
+// list register was filled pending merges with that instance in the model, but the
+// guest may already have taken it: such an injection is kept in `pendingAgain`, and
+// the sync leaves the interrupt pending when the guest took the listed instance
+// (delivered once more rather than lost: GICv2 merges only pending instances).
+// The next fill shows the merged instance and clears `pendingAgain`.
 
 public struct VirtualGIC: Sendable {
     /// VCPUs per VM the model can bank (the most physical CPUs Apus runs).

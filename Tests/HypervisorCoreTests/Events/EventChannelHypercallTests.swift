@@ -77,7 +77,7 @@ final class EventChannelHypercallTests: XCTestCase {
         XCTAssertEqual(perform(&table, .bindVCPU, caller: 0, [1, 0, 0, 0]).0.result, -14, "bind_vcpu is 8 bytes")
     }
 
-    /// bind_vcpu: one VCPU per domain, so only VCPU 0, and only for a bound port (Xen's errors otherwise).
+    /// bind_vcpu in a domain with one VCPU: only VCPU 0, and only for a bound port (Xen's errors otherwise).
     func testBindVCPUToTheOnlyVCPU() {
         var table = makeEventTable(pages, domains: 2)
         let allocated = perform(&table, .allocUnbound, caller: 0, eventLE16(0x7FF0) + eventLE16(1) + eventLE32(0))

@@ -176,6 +176,102 @@ final class VGICBankTests: XCTestCase {
             }
         }
     }
+
+    /// VCPU 1 runs on another CPU and takes SGI 1 (its list register goes from
+    /// pending to active) just before VCPU 0 sends SGI 1 again: the model still
+    /// shows the first instance pending, so the second merges with it, and the
+    /// sync at VCPU 1's next exit must not drop it as "taken".
+    func testAnSGISentWhileItsTargetTakesTheEarlierOneIsDeliveredAgain() {
+        var gic = makeSMPGIC(vcpus: 2)
+        _ = gic.write(offset: 0x100, width: .word, value: 0xFFFF, vcpu: 1)
+        _ = gic.write(offset: 0xF00, width: .word, value: sgir(filter: 0, list: 0b10, intid: 1), vcpu: 0)
+        var target = FakeCPUInterface(gic.fillListRegisters(vcpu: 1))  // VCPU 1 enters
+        XCTAssertEqual(target.acknowledge(), 1, "VCPU 1 takes the first SGI 1, not yet seen by the model")
+        let again = gic.write(offset: 0xF00, width: .word, value: sgir(filter: 0, list: 0b10, intid: 1), vcpu: 0)
+        XCTAssertEqual(again.reached, 0b10)
+        gic.sync(fromHardware: target.lrs, vcpu: 1)  // the kick makes VCPU 1 exit
+        XCTAssertTrue(gic.isActive(1, vcpu: 1))
+        XCTAssertTrue(gic.isPending(1, vcpu: 1), "the second SGI 1 is still to be taken")
+        target = FakeCPUInterface(gic.fillListRegisters(vcpu: 1))
+        XCTAssertTrue(target.complete(1))
+        XCTAssertEqual(target.acknowledge(), 1, "VCPU 1 takes the second SGI 1")
+        target.complete(1)
+        gic.sync(fromHardware: target.lrs, vcpu: 1)
+        XCTAssertFalse(gic.isPending(1, vcpu: 1) || gic.isActive(1, vcpu: 1))
+        XCTAssertEqual(gic.counters(vcpu: 1).sgisDelivered, 2)
+        XCTAssertTrue(gic.invariantsHold)
+    }
+
+    /// Two sends before the target could take either merge (GICv2 keeps one pending
+    /// instance): a fill between them shows the merged instance, so the target
+    /// takes SGI 1 once.
+    func testSGIsMergedBeforeTheTargetRanAreDeliveredOnce() {
+        var gic = makeSMPGIC(vcpus: 2)
+        _ = gic.write(offset: 0x100, width: .word, value: 0xFFFF, vcpu: 1)
+        _ = gic.write(offset: 0xF00, width: .word, value: sgir(filter: 0, list: 0b10, intid: 1), vcpu: 0)
+        _ = gic.fillListRegisters(vcpu: 1)  // VCPU 1 entered, then left before taking it
+        _ = gic.write(offset: 0xF00, width: .word, value: sgir(filter: 0, list: 0b10, intid: 1), vcpu: 0)
+        var target = FakeCPUInterface(gic.fillListRegisters(vcpu: 1))  // it enters again
+        XCTAssertEqual(target.handleAll(), [1])
+        gic.sync(fromHardware: target.lrs, vcpu: 1)
+        XCTAssertFalse(gic.isPending(1, vcpu: 1), "the two sends merged before the guest saw either")
+        XCTAssertEqual(FakeCPUInterface(gic.fillListRegisters(vcpu: 1)).lrs[0] >> 28 & 3, 0, "nothing left to show")
+    }
+
+    /// Every VCPU runs on its own CPU at once: a sender's SGIR write is handled after
+    /// its own sync, while the targets keep running with their list registers live
+    /// and sync only when they exit. Each send must be followed by an acknowledge
+    /// of that SGI by its target (at least once after the last send: sends to a
+    /// pending SGI may merge).
+    func testEverySGISentToARunningVCPUIsTakenAfterItsSend() {
+        for seed in UInt64(1)...60 {
+            var random = SplitMix64(seed: seed)
+            let vcpus = 2 + Int(random.below(3))
+            var gic = makeSMPGIC(vcpus: vcpus)
+            for vcpu in 0..<vcpus { _ = gic.write(offset: 0x100, width: .word, value: 0xFFFF, vcpu: vcpu) }
+            var cpus = (0..<vcpus).map { FakeCPUInterface(gic.fillListRegisters(vcpu: $0)) }
+            var lastSend = Array(repeating: Array(repeating: -1, count: 16), count: vcpus)
+            var lastTaken = lastSend
+            func exitAndEnter(_ vcpu: Int) {
+                gic.sync(fromHardware: cpus[vcpu].lrs, vcpu: vcpu)
+                cpus[vcpu] = FakeCPUInterface(gic.fillListRegisters(vcpu: vcpu))
+            }
+            for step in 0..<600 {
+                let vcpu = Int(random.below(UInt32(vcpus)))
+                switch random.below(4) {
+                case 0:  // the guest's SGIR write traps: exit, the write, entry
+                    let target = Int(random.below(UInt32(vcpus))), intid = random.below(UInt32(4))
+                    gic.sync(fromHardware: cpus[vcpu].lrs, vcpu: vcpu)
+                    _ = gic.write(offset: 0xF00, width: .word, value: sgir(filter: 0, list: UInt32(1) << UInt32(target), intid: intid), vcpu: vcpu)
+                    cpus[vcpu] = FakeCPUInterface(gic.fillListRegisters(vcpu: vcpu))
+                    lastSend[target][Int(intid)] = step
+                case 1:
+                    if let intid = cpus[vcpu].acknowledge() { lastTaken[vcpu][Int(intid)] = step }
+                case 2:
+                    for intid in UInt32(0)..<4 { cpus[vcpu].complete(intid) }
+                default:
+                    exitAndEnter(vcpu)  // a kick, a timer or a maintenance interrupt
+                }
+                XCTAssertTrue(gic.invariantsHold, "seed \(seed) step \(step)")
+            }
+            for round in 0..<20 {
+                for vcpu in 0..<vcpus {
+                    for intid in UInt32(0)..<4 { cpus[vcpu].complete(intid) }  // the handlers it was in finish
+                    exitAndEnter(vcpu)
+                    while let intid = cpus[vcpu].acknowledge() {
+                        lastTaken[vcpu][Int(intid)] = 600 + round
+                        cpus[vcpu].complete(intid)
+                    }
+                }
+            }
+            for vcpu in 0..<vcpus {
+                for intid in 0..<4 where lastSend[vcpu][intid] >= 0 {
+                    XCTAssertGreaterThan(lastTaken[vcpu][intid], lastSend[vcpu][intid],
+                                         "seed \(seed): SGI \(intid) sent to VCPU \(vcpu) at step \(lastSend[vcpu][intid]) was never taken after it")
+                }
+            }
+        }
+    }
 }
 
 extension VirtualGIC {
