@@ -205,6 +205,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
 
     /// The VCPU that ran and is still runnable starts waiting if another is
     /// chosen; the chosen one stops waiting, and its wait is measured.
+    @inline(__always)  // once per decision: no call
     mutating func accountWaits(previous: VCPUID?, chosen: VCPUID?, now: Instant) {
         if let previous, previous != chosen, Self.index(previous) < capacity {
             let i = Self.index(previous)
@@ -225,6 +226,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
 
     /// Credits the instructions retired since the previous decision to the
     /// VCPU that ran. False without an instruction count: nothing is watched.
+    @inline(__always)  // once per decision: no call
     mutating func creditProgress(now: Instant, retired: UInt64?) -> Bool {
         defer { lastRetired = retired }
         guard let retired else { return false }

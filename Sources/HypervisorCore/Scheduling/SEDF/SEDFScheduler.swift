@@ -315,6 +315,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     /// A static function: a method would copy the whole scheduler in Embedded Swift.
+    @inline(__always)
     private static func reason(_ causes: Causes, slackChosen: Bool, released: Bool) -> SwitchReason {
         if causes.blocked { return .block }
         if causes.yielded { return .yield }
