@@ -26,6 +26,9 @@ public struct VCPUInterruptBank: Sendable {
     /// showed them pending: their CPU may not have folded the guest's acknowledge yet
     /// (VirtualGIC.swift, "one exception"), so the sync keeps them pending.
     var pendingAgain: InterruptSet
+    /// Whether `pendingAgain` may be non-empty: the fill and the sync look at
+    /// the set only then (it is almost always empty; the trap path stays short).
+    var anyPendingAgain: Bool
     /// The VCPU that sent each pending SGI (the CPUID field of its list register).
     /// Sources of one SGI merge: the last sender is shown (docs/VGIC.md).
     var sgiSources: InlineArray<16, UInt8>
@@ -49,6 +52,7 @@ public struct VCPUInterruptBank: Sendable {
         priorities = InlineArray(repeating: 0)
         eoiNotification = InterruptSet()
         pendingAgain = InterruptSet()
+        anyPendingAgain = false
         sgiSources = InlineArray(repeating: 0)
         listRegisters = ListRegisterFile()
         changedSinceFill = true

@@ -52,7 +52,10 @@ extension VCPUInterruptBank {
             // Hardware-linked instances come from their VCPU's own CPU after its sync
             // (the physical interrupt stays active until the guest's EOI): only virtual
             // ones can meet a list register the guest is changing.
-            if !hardware && listRegisters.occupied.contains(intid) { pendingAgain.insert(intid) }
+            if !hardware && listRegisters.occupied.contains(intid) {
+                pendingAgain.insert(intid)
+                anyPendingAgain = true
+            }
             return .alreadyPending
         }
         pending.insert(intid)

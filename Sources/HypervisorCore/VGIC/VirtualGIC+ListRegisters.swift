@@ -54,7 +54,10 @@ extension VirtualGIC {
 
 extension VCPUInterruptBank {
     mutating func fillListRegisters() -> ListRegisterLoad {
-        pendingAgain = InterruptSet()  // what the fill shows includes those instances
+        if anyPendingAgain {  // what the fill shows includes those instances
+            pendingAgain = InterruptSet()
+            anyPendingAgain = false
+        }
         if let load = fillOneIntoEmpty() { return load }
         return fillInGeneral()
     }
@@ -188,7 +191,7 @@ extension VCPUInterruptBank {
                 if reporting { report.acknowledged.insert(intid) }
                 counters.delivered &+= 1
                 if intid < 16 { counters.sgisDelivered &+= 1 }
-                if pendingAgain.contains(intid) {
+                if anyPendingAgain && pendingAgain.contains(intid) {
                     pendingAgain.remove(intid)  // the later instance is still to be taken
                 } else {
                     pending.remove(intid)
