@@ -48,8 +48,11 @@ enum ConfigSummary {
                 lines.append("  disk     sectors \(disk.firstSector)-\(disk.endSector - 1) of the block backend's disk "
                     + "(\(disk.sectorCount) sectors, \(sizeText(disk.sectorCount * DiskSlice.sectorSize)))")
             }
-            if vm.ownsDMACapableDevice(on: options.platform) {
+            if vm.getsPhysicalBaseArgument(on: options.platform) {
                 lines.append("  dma      bootargs get \" physical-base=\(StringSink.render { $0.write(address: vm.physicalBase.value) })\"")
+            } else if vm.isLinux && vm.ownsDMACapableDevice(on: options.platform) {
+                lines.append("  dma      device tree: dma-ranges = <\(StringSink.render { $0.write(address: vm.physicalBase.value) }) "
+                    + "\(StringSink.render { $0.write(address: vm.memory.base.value) }) \(StringSink.render { $0.write(address: vm.memory.size) })>")
             }
             for d in 0..<vm.deviceCount {
                 let device = vm.devices[d]
@@ -58,8 +61,9 @@ enum ConfigSummary {
                 var interrupts: [String] = []
                 for i in 0..<device.interruptCount { interrupts.append("\(device.interrupts[i])") }
                 let forwarded = device.isWholePages ? "" : " (sub-page window, forwarded)"
+                let listed = device.linuxBinding.map { binding in ", in Linux's device tree as \"\(StringSink.render { $0.write(binding.compatible) })\"" } ?? ""
                 lines.append("  device   \(StringSink.render { $0.write(device.registers) }) \(name)\(forwarded)"
-                    + (interrupts.isEmpty ? "" : ", interrupts \(interrupts.joined(separator: " "))"))
+                    + (interrupts.isEmpty ? "" : ", interrupts \(interrupts.joined(separator: " "))") + listed)
             }
         }
         return lines.joined(separator: "\n") + "\n"
