@@ -8,20 +8,12 @@ final class EndsRunConfigTests: XCTestCase {
     private let platform = Platform.vexpressA15(ramSize: 256 << 20)
     private let endsRun = ("ends-run", [UInt8]())
 
-    private func vm(_ index: Int, extra: [(String, [UInt8])] = []) -> TestNode {
-        var node = sampleVM(index: index, physicalBase: 0x8100_0000 + UInt32(index) * 0x40_0000, sedf: [10000, 2000, 0], devices: [])
-        node.properties += extra
-        return node
+    private func vm(_ index: Int, devices: [TestNode] = [], extra: [(String, [UInt8])] = []) -> TestNode {
+        stackedVM(index, devices: devices, extra: extra)
     }
 
     private func load(_ vms: [TestNode]) -> Result<SystemConfig, ConfigError> {
-        sampleConfigTree(vms: vms).blob().withUnsafeBytes { raw -> Result<SystemConfig, ConfigError> in
-            do throws(ConfigError) {
-                return .success(try SystemConfig.load(dtb: raw, platform: platform).config)
-            } catch {
-                return .failure(error)
-            }
-        }
+        loadSampleSystem(vms, platform: platform)
     }
 
     func testTheFlaggedVMEndsTheRun() throws {

@@ -16,19 +16,11 @@ final class ForwardedWindowsTests: XCTestCase {
     }
 
     private func vm(_ index: Int, devices: [TestNode] = [], extra: [(String, [UInt8])] = []) -> TestNode {
-        var node = sampleVM(index: index, physicalBase: 0x8100_0000 + UInt32(index) * 0x40_0000, sedf: [10000, 2000, 0], devices: devices)
-        node.properties += extra
-        return node
+        stackedVM(index, devices: devices, extra: extra)
     }
 
     private func load(_ vms: [TestNode]) -> Result<SystemConfig, ConfigError> {
-        sampleConfigTree(vms: vms).blob().withUnsafeBytes { raw -> Result<SystemConfig, ConfigError> in
-            do throws(ConfigError) {
-                return .success(try SystemConfig.load(dtb: raw, platform: platform).config)
-            } catch {
-                return .failure(error)
-            }
-        }
+        loadSampleSystem(vms, platform: platform)
     }
 
     private func message(_ vms: [TestNode]) -> String? {

@@ -90,3 +90,22 @@ public func sampleVM(index: Int = 0, physicalBase: UInt32 = 0x8100_0000, sedf: [
         ("credit", TestNode.cells(256, 0)),
     ], children: devices)
 }
+
+/// VM `index` of a test system, 4 MiB each one after another from 0x81000000,
+/// SEDF 2 ms every 10 ms, with `devices` and any `extra` properties.
+public func stackedVM(_ index: Int, devices: [TestNode] = [], extra: [(String, [UInt8])] = []) -> TestNode {
+    var node = sampleVM(index: index, physicalBase: 0x8100_0000 + UInt32(index) * 0x40_0000, sedf: [10000, 2000, 0], devices: devices)
+    node.properties += extra
+    return node
+}
+
+/// The system of `vms` (sampleConfigTree) loaded for `platform`, or why not.
+public func loadSampleSystem(_ vms: [TestNode], platform: Platform) -> Result<SystemConfig, ConfigError> {
+    sampleConfigTree(vms: vms).blob().withUnsafeBytes { raw -> Result<SystemConfig, ConfigError> in
+        do throws(ConfigError) {
+            return .success(try SystemConfig.load(dtb: raw, platform: platform).config)
+        } catch {
+            return .failure(error)
+        }
+    }
+}
