@@ -85,17 +85,22 @@ final class LinuxPassthroughTests: XCTestCase {
         XCTAssertEqual(none.0, .wrongCellCount(expected: 1, foundBytes: 0))
     }
 
-    /// The tree lists the transport under a simple bus whose dma-ranges puts guest
-    /// RAM (0x80000000) at its machine address (0x82000000) for the device.
-    func testDeviceTreeListsTheTransportWithItsDMARange() throws {
-        let loaded = try load([sampleVM(devices: []), linuxVM(devices: [Self.transport(), Self.transport(0x1C13_0600, interrupts: [75], compatible: nil)])]).get()
-        let vm = loaded.config.vms[1]
+    /// The device tree the hypervisor writes for Linux VM `vm`, and its size.
+    private static func deviceTree(of vm: VMConfig) throws -> ([UInt8], Int) {
         let layout = LinuxGuestLayout(memory: vm.memory, kernelSize: 5_000_000, initramfsSize: 0)
         var buffer = [UInt8](repeating: 0, count: 16384)
         let size = try XCTUnwrap(buffer.withUnsafeMutableBytes { out in
             LinuxDeviceTree.write(into: out, layout: layout, bootargs: UnsafeRawBufferPointer(start: nil, count: 0),
                                   vcpus: 1, platform: .vexpressA15(ramSize: 256 << 20), devices: LinuxTreeDevices(vm: vm))
         })
+        return (buffer, size)
+    }
+
+    /// The tree lists the transport under a simple bus whose dma-ranges puts guest
+    /// RAM (0x80000000) at its machine address (0x82000000) for the device.
+    func testDeviceTreeListsTheTransportWithItsDMARange() throws {
+        let loaded = try load([sampleVM(devices: []), linuxVM(devices: [Self.transport(), Self.transport(0x1C13_0600, interrupts: [75], compatible: nil)])]).get()
+        let (buffer, size) = try Self.deviceTree(of: loaded.config.vms[1])
         try buffer.withUnsafeBytes { raw in
             let fdt = try FDT(UnsafeRawBufferPointer(rebasing: raw[0..<size]))
             let bus = try XCTUnwrap(fdt.node(atPath: "/passthrough"))
@@ -117,13 +122,7 @@ final class LinuxPassthroughTests: XCTestCase {
     /// Without devices that have a binding there is no bus node at all.
     func testNoBusWithoutListedDevices() throws {
         let loaded = try load([sampleVM(devices: []), linuxVM(devices: [])]).get()
-        let vm = loaded.config.vms[1]
-        let layout = LinuxGuestLayout(memory: vm.memory, kernelSize: 5_000_000, initramfsSize: 0)
-        var buffer = [UInt8](repeating: 0, count: 16384)
-        let size = try XCTUnwrap(buffer.withUnsafeMutableBytes { out in
-            LinuxDeviceTree.write(into: out, layout: layout, bootargs: UnsafeRawBufferPointer(start: nil, count: 0),
-                                  vcpus: 1, platform: .vexpressA15(ramSize: 256 << 20), devices: LinuxTreeDevices(vm: vm))
-        })
+        let (buffer, size) = try Self.deviceTree(of: loaded.config.vms[1])
         try buffer.withUnsafeBytes { raw in
             XCTAssertNil(try FDT(UnsafeRawBufferPointer(rebasing: raw[0..<size])).node(atPath: "/passthrough"))
         }
