@@ -5,8 +5,8 @@ import XCTest
 /// `make experiment` reduced to the assertion (docs/EXPERIMENT.md, "In make test"):
 /// the runner script itself (Tests/Experiment/run-matrix.sh) with few cyclictest loops on
 /// one GP load and one I/O path: the calibration run, the reservation and bound it yields,
-/// then the SEDF and the credit-equal cell. SEDF's cyclictest max stays within the bound,
-/// credit's with equal weights exceeds it. What is asserted comes from the runs' consoles:
+/// then the SEDF and the credit-equal cell. SEDF's cyclictest max stays within the bound;
+/// credit's with equal weights is worse than SEDF's (it exceeds the bound in some runs only). What is asserted comes from the runs' consoles:
 /// the RT Linux's own cyclictest summary, the hypervisor's end of run (the RT Linux ended
 /// it, exit status, the RT VM's longest runnable wait) and the results the report wrote.
 final class ExperimentMatrixTests: XCTestCase {
@@ -14,7 +14,7 @@ final class ExperimentMatrixTests: XCTestCase {
     static let path = "split"
     static let loops = 1500
 
-    func testSEDFStaysWithinTheBoundAndCreditWithEqualWeightsExceedsIt() throws {
+    func testSEDFStaysWithinTheBoundAndCreditWithEqualWeightsDoesWorse() throws {
         let apus = QEMU.repository.appendingPathComponent(".build/debug/apus")
         guard FileManager.default.isExecutableFile(atPath: apus.path) else {
             throw XCTSkip("\(apus.path) is missing: `make all` builds it")
@@ -59,7 +59,14 @@ final class ExperimentMatrixTests: XCTestCase {
         let creditMax = try XCTUnwrap(creditCell["cyclictest_max_us"] as? Int)
         XCTAssertEqual(sedfCell["bound_us"] as? Int, bound)
         XCTAssertLessThanOrEqual(sedfMax, bound, "SEDF's max within the bound of Γ(\(period), \(budget))")
-        XCTAssertGreaterThan(creditMax, bound, "credit with equal weights exceeds the bound")
+        // Credit with equal weights exceeded SEDF's bound in this reduced cell in one run (61 ms)
+        // and stayed under it in another (1007 us against 1129 us: the RT VM never went OVER in
+        // 1500 loops, only credit's 1 ms rate limit delayed it), so only what held in every run
+        // is asserted: credit's worst wake-up is worse than SEDF's (docs/EXPERIMENT.md).
+        XCTAssertGreaterThan(creditMax, sedfMax, "credit with equal weights is worse than SEDF")
+        if creditMax <= bound {
+            print("ExperimentMatrixTests: credit-equal's max \(creditMax) us stayed within SEDF's bound \(bound) us in this run")
+        }
         // From the hypervisor: under SEDF the RT VM never waited longer than its blackout.
         let wait = try XCTUnwrap(sedfCell["rt_longest_wait_us"] as? Int)
         XCTAssertLessThanOrEqual(wait, 2 * (period - budget) + 100, "the hypervisor's longest runnable wait of rt-linux")
