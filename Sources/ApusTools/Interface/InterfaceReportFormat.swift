@@ -51,20 +51,7 @@ extension InterfaceOutcome {
             "\"reservedBandwidth\":\(ratio(interface.map { ExactFraction($0.slice, $0.period) }))",
             "\"schedulable\":\(interface != nil)",
         ]
-        if let failure { fields.append("\"reason\":\(jsonString(failure))") }
+        if let failure { fields.append("\"reason\":\(JSONText.quoted(failure))") }
         return "{" + fields.joined(separator: ",") + "}\n"
-    }
-
-    private func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
