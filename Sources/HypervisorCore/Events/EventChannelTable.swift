@@ -111,7 +111,7 @@ public struct EventChannelTable {
         if vcpu == 0 {
             pages[Int(domain)] = EventPage(sharedInfo: pages[Int(domain)]!.sharedInfo, vcpuInfo: vcpuInfo)
         } else {
-            secondaryVCPUInfos[Int(domain) &* Int(Self.vcpusPerDomain) &+ Int(vcpu)] = vcpuInfo
+            secondaryVCPUInfos[Self.vcpuSlot(domain, Int(vcpu))] = vcpuInfo
         }
         return true
     }
@@ -121,9 +121,13 @@ public struct EventChannelTable {
     public mutating func page(of domain: UInt16, vcpu: UInt32) -> EventPage? {
         guard exists(domain), vcpu < UInt32(vcpuCounts[Int(domain)]) else { return nil }
         guard vcpu != 0 else { return pages[Int(domain)] }
-        guard let info = secondaryVCPUInfos[Int(domain) &* Int(Self.vcpusPerDomain) &+ Int(vcpu)] else { return nil }
+        guard let info = secondaryVCPUInfos[Self.vcpuSlot(domain, Int(vcpu))] else { return nil }
         return EventPage(sharedInfo: pages[Int(domain)]!.sharedInfo, vcpuInfo: info)
     }
+
+    /// Where `domain`'s VCPU `vcpu` keeps its registered vcpu_info in `secondaryVCPUInfos`.
+    @inline(__always)
+    static func vcpuSlot(_ domain: UInt16, _ vcpu: Int) -> Int { Int(domain) &* Int(vcpusPerDomain) &+ vcpu }
 
     /// Closes every port of `domain` (interdomain peers become unbound, as in
     /// Xen's domain destruction) and forgets its page. For a VM that is stopped.
@@ -136,7 +140,7 @@ public struct EventChannelTable {
         }
         pages[Int(domain)] = nil
         vcpuCounts[Int(domain)] = 1
-        for vcpu in 0..<Int(Self.vcpusPerDomain) { secondaryVCPUInfos[Int(domain) &* Int(Self.vcpusPerDomain) &+ vcpu] = nil }
+        for vcpu in 0..<Int(Self.vcpusPerDomain) { secondaryVCPUInfos[Self.vcpuSlot(domain, vcpu)] = nil }
     }
 
     /// The state of `port` of `domain`; nil when either is out of range.
