@@ -65,7 +65,8 @@ public struct VirtualGIC: Sendable {
     public static let eventChannelPPI: UInt32 = 31
     public static let virtualTimerPPI: UInt32 = 27
 
-    public let owned: InterruptSet
+    /// Set once, at init; `var` so the injection path can read it in place.
+    public internal(set) var owned: InterruptSet
     /// The VM's VCPUs (1...maximumVCPUs): banks beyond it stay unused.
     public let vcpuCount: Int
     public internal(set) var distributorEnabled: Bool
