@@ -104,7 +104,7 @@ run_system() {
     < /dev/null > "$base.log" 2> "$base.stderr" &
   local qemu=$! status=""
   while kill -0 $qemu 2>/dev/null; do
-    if tr -d '\r' < "$base.log" | grep -aqE "$OOPS_MARKERS"; then
+    if [ -f "$base.log" ] && tr -d '\r' < "$base.log" | grep -aqE "$OOPS_MARKERS"; then
       sleep 5; kill $qemu 2>/dev/null; wait $qemu; status=$OOPS_STATUS; break
     fi
     sleep 2
