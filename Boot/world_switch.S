@@ -80,16 +80,18 @@ apus_restore_banked:
     msr     spsr_fiq, r1
     bx      lr
 
-/* void apus_save_vfp(apus_vfp_state *r0): FPEXC.EN is set to reach the registers. */
+/* void apus_save_vfp(apus_vfp_state *r0): FPEXC.EN is set to reach the registers.
+ * An STM stores its registers in ascending order whatever the list says, so the
+ * struct's order (fpscr, then fpexc) is the registers' order: r1 FPSCR, r2 FPEXC. */
     .global apus_save_vfp
 apus_save_vfp:
-    vmrs    r1, fpexc
-    orr     r2, r1, #0x40000000
-    vmsr    fpexc, r2
-    vmrs    r2, fpscr
+    vmrs    r2, fpexc
+    orr     r1, r2, #0x40000000
+    vmsr    fpexc, r1
+    vmrs    r1, fpscr
     vstmia  r0!, {d0-d15}
     vstmia  r0!, {d16-d31}
-    stmia   r0, {r2, r1}
+    stmia   r0, {r1, r2}
     bx      lr
 
 /* void apus_restore_vfp(const apus_vfp_state *r0) */

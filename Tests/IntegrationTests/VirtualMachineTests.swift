@@ -204,6 +204,19 @@ struct SystemChecks {
         XCTAssertGreaterThan(Scanner(string: run.output.components(separatedBy: "decisions ").last ?? "").scanInt() ?? 0, 100,
                              "the guest was switched out and back many times" + run.transcript)
     }
+
+    /// Configs/vfp.dts: two guests keep values of their own in FPSCR and d0-d31 and yield to
+    /// each other 2000 times each; after every return both find theirs (docs/GUESTS.md, "VFP guest").
+    func vfpStateSurvivesSwitches() throws {
+        let (run, report) = try boot("vfp")
+        for vm in ["vfp-a", "vfp-b"] {
+            XCTAssertEqual(report.checks(of: vm), ["vfp-state": true], run.transcript)
+            XCTAssertTrue(run.output.contains("[\(vm)] VFP rounds=2000 mismatches=0 fpexc=0x40000000 fpscr=0x"), run.transcript)
+        }
+        // Each yield is a decision and a switch to the other VM while both run.
+        XCTAssertGreaterThan(Scanner(string: run.output.components(separatedBy: "decisions ").last ?? "").scanInt() ?? 0, 4000,
+                             "the guests were switched out and back at every yield" + run.transcript)
+    }
 }
 
 /// The platform-neutral systems on vexpress-a15.
@@ -219,6 +232,7 @@ final class VirtualMachineTests: XCTestCase {
     func testBlockedForeverIsReportedNotAHang() throws { try checks.blockedForeverIsReportedNotAHang() }
     func testGuestWithItsOwnStage1MMUSurvivesSwitches() throws { try checks.guestWithItsOwnStage1MMUSurvivesSwitches() }
     func testResetRestartsTheVMFromItsImageWhileTheOthersRunOn() throws { try checks.resetRestartsTheVMFromItsImageWhileTheOthersRunOn() }
+    func testVFPStateSurvivesSwitches() throws { try checks.vfpStateSurvivesSwitches() }
 }
 
 /// The same systems, the same assertions, on QEMU's virt machine.
@@ -234,6 +248,7 @@ final class VirtualMachineTestsOnVirt: XCTestCase {
     func testBlockedForeverIsReportedNotAHangOnVirt() throws { try checks.blockedForeverIsReportedNotAHang() }
     func testGuestWithItsOwnStage1MMUSurvivesSwitchesOnVirt() throws { try checks.guestWithItsOwnStage1MMUSurvivesSwitches() }
     func testResetRestartsTheVMFromItsImageWhileTheOthersRunOnOnVirt() throws { try checks.resetRestartsTheVMFromItsImageWhileTheOthersRunOn() }
+    func testVFPStateSurvivesSwitchesOnVirt() throws { try checks.vfpStateSurvivesSwitches() }
 }
 
 /// The paper's two systems (Configs/paper-sedf.dts, Configs/paper-credit.dts,
