@@ -1,3 +1,4 @@
+import ApusTools
 import Foundation
 import TestSupport
 import XCTest
@@ -30,16 +31,15 @@ final class LinuxCyclictestTests: XCTestCase {
         let gpStopped = try XCTUnwrap(output.range(of: "Apus: VM gp-linux stopped: run ended by rt-linux\n"), run.transcript)
         XCTAssertLessThan(rtLinuxStopped.lowerBound, gpStopped.lowerBound, run.transcript)
 
-        // The summary line, and the histogram it summarises, between begin and end.
-        let summary = try XCTUnwrap(Self.summary(in: run.output), "no apus-cyclictest summary line" + run.transcript)
-        XCTAssertEqual(summary["samples"], loops, run.transcript)
-        XCTAssertEqual(summary["overflows"], 0, run.transcript)
-        let min = try XCTUnwrap(summary["min"]), avg = try XCTUnwrap(summary["avg"]), max = try XCTUnwrap(summary["max"])
-        XCTAssertTrue(min <= avg && avg <= max && max > 0, "\(summary)")
-        let histogram = Self.histogram(in: run.output)
-        XCTAssertEqual(histogram.values.reduce(0, +), loops, "histogram counts: \(histogram)")
-        XCTAssertEqual(histogram.keys.min(), min, "\(histogram)")
-        XCTAssertEqual(histogram.keys.max(), max, "\(histogram)")
+        // The summary line, and the histogram it summarises, between begin and end
+        // (read as `apus experiment report` reads them).
+        let cyclictest = try CyclictestReport.parse(console: run.output, label: "rt-linux")
+        XCTAssertEqual(cyclictest.samples, loops, run.transcript)
+        XCTAssertEqual(cyclictest.overflows, 0, run.transcript)
+        XCTAssertTrue(cyclictest.minUs <= cyclictest.avgUs && cyclictest.avgUs <= cyclictest.maxUs && cyclictest.maxUs > 0, "\(cyclictest)")
+        XCTAssertEqual(cyclictest.histogram.map(\.count).reduce(0, +), loops, "histogram: \(cyclictest.histogram)")
+        XCTAssertEqual(cyclictest.histogram.first?.bucketUs, cyclictest.minUs, "\(cyclictest.histogram)")
+        XCTAssertEqual(cyclictest.histogram.last?.bucketUs, cyclictest.maxUs, "\(cyclictest.histogram)")
         // The hypervisor saw rt-linux wait at most 2 (P - S) plus its own latency for the CPU.
         let waits = try XCTUnwrap(Self.longestWaits(in: output), run.transcript)
         XCTAssertLessThanOrEqual(try XCTUnwrap(waits["rt-linux"]), 2 * (period - slice) + 100, "\(waits)")
@@ -60,31 +60,6 @@ final class LinuxCyclictestTests: XCTestCase {
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertEqual(report.value("misses", "RESULT", of: "rt"), 0, run.transcript)
         try? FileManager.default.removeItem(at: Self.session.diskImage(on: .vexpressA15))
-    }
-
-    /// `apus-cyclictest: min=<us> avg=<us> max=<us> samples=<n> overflows=<n>`.
-    static func summary(in output: String) -> [String: Int]? {
-        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("[rt-linux] apus-cyclictest: min=") }) else { return nil }
-        var values: [String: Int] = [:]
-        for field in line.split(separator: " ").dropFirst(2) {
-            let parts = field.split(separator: "=")
-            if parts.count == 2, let value = Int(parts[1]) { values[String(parts[0])] = value }
-        }
-        return values
-    }
-
-    /// The `<bin> <count>` lines between `apus-cyclictest: begin` and `end`.
-    static func histogram(in output: String) -> [Int: Int] {
-        var bins: [Int: Int] = [:]
-        var inside = false
-        for line in output.split(separator: "\n") where line.hasPrefix("[rt-linux] ") {
-            let text = line.dropFirst("[rt-linux] ".count)
-            if text == "apus-cyclictest: begin" { inside = true; continue }
-            if text == "apus-cyclictest: end" { break }
-            let words = text.split(separator: " ")
-            if inside, words.count == 2, let bin = Int(words[0]), let count = Int(words[1]) { bins[bin] = count }
-        }
-        return bins
     }
 
     /// `  longest runnable wait: a N us, b N us`.

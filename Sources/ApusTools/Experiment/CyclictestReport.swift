@@ -95,11 +95,16 @@ public struct CyclictestReport: Equatable, Sendable {
         return result
     }
 
-    /// cyclictest's `-h` rows: the bucket, then one count per thread, all decimal digits.
+    /// cyclictest's `-h` rows as it prints them: the bucket in six digits, then one count
+    /// per thread in at least six; anything else inside begin/end (a kernel message, a
+    /// stray fragment) is not a row.
     static func histogramRow(_ text: Substring) -> (bucket: Int, count: Int)? {
-        let words = text.split(separator: " ")
-        guard words.count >= 2, words.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-              let bucket = Int(words[0]) else { return nil }
+        let words = text.split(separator: " ", omittingEmptySubsequences: false)
+        func digits(_ word: Substring, atLeast: Int) -> Bool {
+            word.count >= atLeast && word.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+        guard words.count >= 2, words[0].count == 6, digits(words[0], atLeast: 6),
+              words.dropFirst().allSatisfy({ digits($0, atLeast: 6) }), let bucket = Int(words[0]) else { return nil }
         var count = 0
         for word in words.dropFirst() {
             guard let value = Int(word) else { return nil }
