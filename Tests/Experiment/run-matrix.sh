@@ -19,8 +19,8 @@
 # APUS_TOOL [the SwiftPM apus], LOOPS [cyclictest loops per cell], INTERVAL [1130 us],
 # CALIBRATION_LOOPS [LOOPS], TRACE_LOOPS, JOBS [2 QEMUs at a time], RUN_TIMEOUT [seconds
 # per run], CELLS [all 18, or comma-separated names; only their I/O paths are
-# calibrated], SMP_CELL [1 without CELLS: the SMP cell too], CALIBRATE [1; 0 uses the last calibration runs again], GANTT [1: draw the
-# Gantt charts], QEMU [qemu-system-arm].
+# calibrated], SMP_CELL [1 without CELLS: the SMP cell too], CALIBRATE [1; 0 uses the
+# last calibration runs again], GANTT [1: draw the Gantt charts], QEMU [qemu-system-arm].
 set -u -o pipefail
 
 BUILD=${BUILD:-build}
