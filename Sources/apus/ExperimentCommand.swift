@@ -83,7 +83,7 @@ struct ExperimentCommand: ParsableCommand {
     struct Cell: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write one cell's configuration from the template.",
-            discussion: "NAME is scheduler_gp-load_rt-io, e.g. sedf_cpu+io_split.")
+            discussion: "NAME is scheduler_gp-load_rt-io, e.g. sedf_cpu+io_split, and _smp after it for the cell on two CPUs (the RT Linux alone on CPU 1).")
 
         @Argument(help: "The cell.") var name: String
         @Option(help: "The template (Tests/Experiment/cell-template.dts).") var template: String
@@ -94,7 +94,7 @@ struct ExperimentCommand: ParsableCommand {
 
         func run() throws {
             guard let cell = ExperimentCell(name: name) else {
-                fail("'\(name)' is not a cell: scheduler (\(ExperimentScheduler.allCases.map(\.rawValue).joined(separator: "|")))_gp-load (\(ExperimentGPLoad.allCases.map(\.rawValue).joined(separator: "|")))_rt-io (\(ExperimentRTIO.allCases.map(\.rawValue).joined(separator: "|")))")
+                fail("'\(name)' is not a cell: scheduler (\(ExperimentScheduler.allCases.map(\.rawValue).joined(separator: "|")))_gp-load (\(ExperimentGPLoad.allCases.map(\.rawValue).joined(separator: "|")))_rt-io (\(ExperimentRTIO.allCases.map(\.rawValue).joined(separator: "|")))[_smp]")
             }
             let parts = sedf.split(separator: ":")
             guard parts.count == 2, let period = UInt64(parts[0]), let slice = UInt64(parts[1]) else {
@@ -130,7 +130,7 @@ struct ExperimentCommand: ParsableCommand {
         @Option(name: .customLong("native-label")) var nativeLabel = "rt"
         @Option(help: "Where to write results.json.") var json: String
         @Option(name: .customLong("svg-dir"), help: "Where to write <cell>.svg histograms.") var svgDirectory: String
-        @Option(help: "Only these cells (comma-separated; default all 18).") var cells: String?
+        @Option(help: "Only these cells (comma-separated, e.g. with sedf_cpu+io_passthrough_smp; default all 18).") var cells: String?
 
         func run() throws {
             var boundTable: [ExperimentRTIO: UInt64] = [:]

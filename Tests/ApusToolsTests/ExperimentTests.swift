@@ -112,6 +112,37 @@ final class ExperimentTests: XCTestCase {
         XCTAssertEqual(ExperimentCell.matrix[5].name, "sedf_cpu+io_split")
         XCTAssertNil(ExperimentCell(name: "sedf_cpu"))
         XCTAssertNil(ExperimentCell(name: "rtds_cpu_split"))
+        XCTAssertFalse(ExperimentCell.matrix.contains { $0.smp }, "the matrix is the one-CPU cells")
+    }
+
+    /// The SMP cell: `_smp` after a cell's name, two CPUs, the template's `cpus=2` block, no bound.
+    func testTheSMPCellPutsTheRTLinuxOnCPU1AndHasNoBound() throws {
+        let cell = try XCTUnwrap(ExperimentCell(name: "sedf_cpu+io_passthrough_smp"))
+        XCTAssertEqual(cell, ExperimentCell(scheduler: .sedf, gpLoad: .cpuIO, rtIO: .passthrough, smp: true))
+        XCTAssertEqual(ExperimentCell(name: cell.name), cell)
+        XCTAssertEqual(cell.cpus, 2)
+        XCTAssertNil(ExperimentCell(name: "sedf_cpu+io_passthrough_two"))
+        XCTAssertNil(ExperimentCell(name: "sedf_cpu_split_smp_smp"))
+        let template = "label = \"rt-linux\";\n/* if cpus=2 */\ncpu = <1>;\n/* end if */\nsedf = <@RT_SEDF@>;"
+        let values = ExperimentConfig.values(for: cell, sedfPeriod: 446, sedfSlice: 230, weightedWeight: 818)
+        XCTAssertEqual(try ExperimentTemplate.instantiate(template, values: values, conditions: ExperimentConfig.conditions(for: cell)),
+                       "label = \"rt-linux\";\ncpu = <1>;\nsedf = <446 230 1>;")
+        let one = ExperimentCell(scheduler: .sedf, gpLoad: .cpuIO, rtIO: .passthrough)
+        XCTAssertEqual(try ExperimentTemplate.instantiate(template, values: values, conditions: ExperimentConfig.conditions(for: one)),
+                       "label = \"rt-linux\";\nsedf = <446 230 1>;")
+
+        let results = ExperimentResults(runs: [
+            ExperimentRun(cell: one, console: Self.console, exitStatus: 0, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt"),
+            ExperimentRun(cell: cell, console: Self.console, exitStatus: 0, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt"),
+        ], bounds: [.passthrough: 900])
+        let objects = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(results.json().utf8)) as? [[String: Any]])
+        XCTAssertEqual(objects.map { $0["smp"] as? Bool }, [false, true])
+        XCTAssertEqual(objects.map { $0["cpus"] as? Int }, [1, 2])
+        XCTAssertEqual(objects[0]["bound_us"] as? Int, 900)
+        XCTAssertTrue(objects[1]["bound_us"] is NSNull, "no bound on two CPUs under -icount")
+        XCTAssertEqual(objects[1]["cyclictest_max_us"] as? Int, 250)
+        XCTAssertEqual(objects[1]["native_rt_misses"] as? Int, 3)
+        XCTAssertTrue(results.table().contains(" 2 (smp) "), results.table())
     }
 
     func testTemplateKeepsTheCellsBlocksAndFillsEveryValue() throws {

@@ -8,7 +8,7 @@
 #     wake-up needs; its hypervisor report the decide and VCPU-switch costs.
 #  2. `apus experiment reservation`: the RT VM's interface (apus interface's analysis),
 #     the matching credit weight and the bound per I/O path.
-#  3. The 18 cells, each a configuration written from Tests/Experiment/cell-template.dts
+#  3. The 18 cells (and the SMP cell, SMP_CELL), each a configuration written from Tests/Experiment/cell-template.dts
 #     into $OUT/cells, built by make, booted with fresh disks, JOBS at a time, each with
 #     a timeout: a cell that fails or hangs is a `failed` row, never a missing one.
 #  4. `apus experiment report`: the table, results.json, a latency histogram per cell.
@@ -19,8 +19,8 @@
 # APUS_TOOL [the SwiftPM apus], LOOPS [cyclictest loops per cell], INTERVAL [1130 us],
 # CALIBRATION_LOOPS [LOOPS], TRACE_LOOPS, JOBS [2 QEMUs at a time], RUN_TIMEOUT [seconds
 # per run], CELLS [all 18, or comma-separated names; only their I/O paths are
-# calibrated], CALIBRATE [1; 0 uses the last calibration runs again], GANTT [1: draw the
-# Gantt charts], QEMU [qemu-system-arm].
+# calibrated], SMP_CELL [1 without CELLS: the SMP cell too], CALIBRATE [1; 0 uses the
+# last calibration runs again], GANTT [1: draw the Gantt charts], QEMU [qemu-system-arm].
 set -u -o pipefail
 
 BUILD=${BUILD:-build}
@@ -94,7 +94,8 @@ run_system() {
   rm -f "$base.split.img" "$base.direct.img" "$base.status"
   truncate -s 16M "$base.split.img" "$base.direct.img"
   local began; began=$(date +%s)
-  timeout "$RUN_TIMEOUT" "$QEMU" -M vexpress-a15,virtualization=on -cpu cortex-a15 -smp 1 -m "${RAM_MB}M" \
+  local cpus; cpus=$("$APUS_TOOL" check "${pack%/large-images.pack}/config.dtb" --print-cpus) || cpus=1
+  timeout "$RUN_TIMEOUT" "$QEMU" -M vexpress-a15,virtualization=on -cpu cortex-a15 -smp "$cpus" -m "${RAM_MB}M" \
     -display none -monitor none -serial stdio -audiodev none,id=none -global pl041.audiodev=none \
     -semihosting-config enable=on,target=native,chardev=semihosting -chardev file,id=semihosting,path="$base.semihosting" \
     -icount shift=0,sleep=off \
@@ -138,9 +139,17 @@ if [ -n "${CELLS:-}" ]; then IFS=, read -r -a NAMES <<< "$CELLS"; else
     for load in idle cpu cpu+io; do for io in passthrough split; do NAMES+=("${scheduler}_${load}_${io}"); done; done
   done
 fi
+# --- The SMP cell (docs/EXPERIMENT.md, "The RT VM on its own CPU") ---
+# The same VMs on two CPUs, the RT Linux alone on CPU 1 (the template's `cpus=2` block;
+# QEMU's -smp comes from the cell's configuration). On by default for the whole matrix;
+# with CELLS, SMP_CELL=1 adds it.
+SMP_CELL=${SMP_CELL:-$([ -n "${CELLS:-}" ] && echo 0 || echo 1)}
+SMP_CELL_NAME=sedf_cpu+io_passthrough_smp
+[ "$SMP_CELL" = 1 ] && [[ " ${NAMES[*]} " != *" $SMP_CELL_NAME "* ]] && NAMES+=("$SMP_CELL_NAME")
+# --- end of the SMP cell ---
 PATHS=()
 for io in passthrough split; do
-  for name in "${NAMES[@]}"; do [ "${name##*_}" = "$io" ] && { PATHS+=("$io"); break; }; done
+  for name in "${NAMES[@]}"; do name=${name%_smp}; [ "${name##*_}" = "$io" ] && { PATHS+=("$io"); break; }; done
 done
 [ ${#PATHS[@]} -gt 0 ] || die "CELLS names no cell (scheduler_load_path, e.g. sedf_cpu_split)"
 

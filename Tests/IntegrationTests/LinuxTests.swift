@@ -54,12 +54,12 @@ final class LinuxTests: XCTestCase {
                                         disk: linuxDisk, diskPlatforms: [.vexpressA15], imageName: "-reboot")
     static let realtimeKernel = Session(system: "linux-rt", commands: "uname -a\ncat /sys/kernel/realtime\npoweroff\n")
     static let busyLinux = Session(system: "linux-hog", commands: "uname -r\nsleep 2\nhead -1 /proc/stat\npoweroff\n")
-    /// Configs/linux-smp.dts: Linux's two VCPUs on CPUs 0 and 1, the RT guest on CPU 2. Linux moves
+    /// Configs/linux-smp.dts (Configs/virt/linux-smp.dts): Linux's two VCPUs on CPUs 0 and 1, the RT guest on CPU 2. Linux moves
     /// the console's event IRQ to CPU 1 (EVTCHNOP_bind_vcpu); `smpLinuxLater` is typed once it has,
     /// so its input arrives as events for VCPU 1: a hog on each VCPU, then the counts.
     static let smpLinux = Session(system: "linux-smp",
                                   commands: "nproc\necho 1 > $(dirname /proc/irq/*/hvc_console)/smp_affinity_list\n"
-                                      + "echo console-on-cpu1\n", smp: 3, platforms: [.vexpressA15])
+                                      + "echo console-on-cpu1\n", smp: 3)
     static let smpLinuxLater = (after: "[linux] console-on-cpu1",
                                 input: "( while :; do :; done ) &\n( while :; do :; done ) &\nsleep 2\n"
                                     + "cat /proc/interrupts\npoweroff\n")
@@ -150,8 +150,18 @@ final class LinuxTests: XCTestCase {
     /// alone on CPU 2 misses nothing. The hypervisor's report says each VCPU ran on
     /// its own CPU and received SGIs.
     func testLinuxWithTwoVCPUsBesideTheRTGuestOnItsOwnCPU() throws {
-        let run = try Self.run(Self.smpLinux, on: .vexpressA15, then: [Self.smpLinuxLater])
+        try assertTwoVCPUsBesideTheRTGuest(on: .vexpressA15)
+    }
+
+    /// The same on virt, where the hypervisor starts CPUs 1 and 2 through the boot loader's PSCI CPU_ON.
+    func testLinuxWithTwoVCPUsBesideTheRTGuestOnItsOwnCPUOnVirt() throws {
+        try assertTwoVCPUsBesideTheRTGuest(on: .virt)
+    }
+
+    private func assertTwoVCPUsBesideTheRTGuest(on platform: TestPlatform) throws {
+        let run = try Self.run(Self.smpLinux, on: platform, then: [Self.smpLinuxLater])
         assertBooted(run)
+        XCTAssertTrue(run.output.contains("CPUs: 3 of 3 in HYP"), run.transcript)
         let console = LinuxConsole(run.output)
         XCTAssertEqual(run.status, 0, run.transcript)
         XCTAssertEqual(console.answer(to: "nproc"), "2", run.transcript)

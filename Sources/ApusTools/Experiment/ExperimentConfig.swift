@@ -1,6 +1,7 @@
 // What a cell puts into the template (Tests/Experiment/cell-template.dts): the scheduler,
 // the RT VM's SEDF reservation and credit weight, and the general-purpose Linux's load;
-// the template's `/* if rt_io=... */` blocks choose the RT VM's disk path.
+// the template's `/* if rt_io=... */` blocks choose the RT VM's disk path, `/* if cpus=2 */`
+// the SMP cell's CPU assignment.
 
 public enum ExperimentConfig {
     /// Credit's default weight, every VM's in credit-equal cells.
@@ -18,6 +19,7 @@ public enum ExperimentConfig {
     }
 
     public static func conditions(for cell: ExperimentCell) -> [String: String] {
-        ["scheduler": cell.scheduler.rawValue, "gp_load": cell.gpLoad.rawValue, "rt_io": cell.rtIO.rawValue]
+        ["scheduler": cell.scheduler.rawValue, "gp_load": cell.gpLoad.rawValue, "rt_io": cell.rtIO.rawValue,
+         "cpus": String(cell.cpus)]
     }
 }

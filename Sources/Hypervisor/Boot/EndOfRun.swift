@@ -231,15 +231,30 @@ enum EndOfRun {
         out.newline()
     }
 
-    /// The trace ring in `apus-trace 1` format between two marker lines, for
-    /// `make trace` to cut out and hand to `apus trace`.
+    /// Each CPU's trace ring in `apus-trace 1` format between two marker lines, for
+    /// `make trace` to cut out and hand to `apus trace`: CPU 0's between
+    /// `--- apus-trace begin ---` and `--- apus-trace end ---`, every further CPU the
+    /// configuration uses between `--- apus-trace begin cpu N ---` and `--- apus-trace end cpu N ---`
+    /// (docs/TRACE.md). The other CPUs only idle by now, so their rings stay as read.
     static func dumpTrace(to out: inout Console) {
-        out.write("--- apus-trace begin ---")
-        out.newline()
-        Scheduling.cpu.pointee.trace.write(to: &out, vcpus: VCPUs.count, end: Clock.now) { vcpu, sink in
-            Machines.table[VCPUs.table[Int(vcpu)].vm].writeName(to: &sink)
+        let end = Clock.now
+        for cpu in 0..<PhysicalCPUs.inUse {
+            writeTraceMarker("begin", cpu: cpu, to: &out)
+            ThisCPU.record(of: cpu).pointee.trace.write(to: &out, vcpus: VCPUs.count, end: end) { vcpu, sink in
+                Machines.table[VCPUs.table[Int(vcpu)].vm].writeName(to: &sink)
+            }
+            writeTraceMarker("end", cpu: cpu, to: &out)
         }
-        out.write("--- apus-trace end ---")
+    }
+
+    private static func writeTraceMarker(_ which: StaticString, cpu: Int, to out: inout Console) {
+        out.write("--- apus-trace ")
+        out.write(which)
+        if cpu > 0 {
+            out.write(" cpu ")
+            out.write(decimal: UInt32(truncatingIfNeeded: cpu))
+        }
+        out.write(" ---")
         out.newline()
     }
 }
