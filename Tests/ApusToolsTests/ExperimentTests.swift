@@ -165,6 +165,12 @@ final class ExperimentTests: XCTestCase {
         XCTAssertTrue(hung.failure?.hasPrefix("not finished within the runner's timeout") == true, hung.failure ?? "")
         XCTAssertNil(hung.cyclictest)
         XCTAssertNotNil(ExperimentRun(cell: cell, console: Self.console, exitStatus: 1, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt").failure)
+
+        // A Linux VM's oops fails the cell, whatever else the console says; another VM's line does not.
+        let oops = "[rt] BUG: not a Linux line\n[rt-linux] 000828 000001[   11.120386] BUG: FP instruction issued in kernel mode with FP unit disabled\n"
+        let oopsed = ExperimentRun(cell: cell, console: oops + Self.console, exitStatus: ExperimentRun.oopsStatus, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt")
+        XCTAssertEqual(oopsed.failure, "a Linux VM oopsed: [rt-linux] 000828 000001[   11.120386] BUG: FP instruction issued in kernel mode with FP unit disabled")
+        XCTAssertNil(ExperimentRun(cell: cell, console: "[rt] BUG: x\n" + Self.console, exitStatus: 6, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt").failure)
     }
 
     func testResultsJSONHasTheIssuesFieldsForEveryCellAndAFailedCellSaysSo() throws {

@@ -79,9 +79,15 @@ build_systems() {
     > "$OUT/make.log" 2>&1 || { tail -30 "$OUT/make.log" >&2; die "building ${targets[*]} failed (whole log: $OUT/make.log)"; }
 }
 
+# A Linux VM's oops or panic on the console (the markers LinuxTests looks for): the run
+# is stopped a few seconds later (the trace printed) rather than left to its timeout, as a
+# kernel that oopsed with interrupts off never powers off.
+OOPS_MARKERS='^\[[a-z-]*linux\] .*(Kernel panic|Internal error: Oops|Unable to handle kernel|BUG: |kernel BUG at)'
+OOPS_STATUS=125
+
 # run_system ELF LOG-BASE: one boot with fresh 16 MiB disks (the driver domain's first,
 # the RT VM's passthrough disk second); LOG-BASE.log is the console, LOG-BASE.status
-# QEMU's exit status (124: stopped by RUN_TIMEOUT).
+# QEMU's exit status (124: stopped by RUN_TIMEOUT; 125: stopped after a Linux oops).
 run_system() {
   local elf=$1 base=$2
   local pack; pack="$(dirname "$elf")/$(basename "$elf" .elf)/large-images.pack"
@@ -95,14 +101,22 @@ run_system() {
     -drive if=none,id=split,format=raw,file="$base.split.img" -device virtio-blk-device,drive=split \
     -drive if=none,id=direct,format=raw,file="$base.direct.img" -device virtio-blk-device,drive=direct \
     -device loader,file="$pack",addr="$LARGE_IMAGES",force-raw=on -kernel "$elf" \
-    < /dev/null > "$base.log" 2> "$base.stderr"
-  local status=$?
+    < /dev/null > "$base.log" 2> "$base.stderr" &
+  local qemu=$! status=""
+  while kill -0 $qemu 2>/dev/null; do
+    if tr -d '\r' < "$base.log" | grep -aqE "$OOPS_MARKERS"; then
+      sleep 5; kill $qemu 2>/dev/null; wait $qemu; status=$OOPS_STATUS; break
+    fi
+    sleep 2
+  done
+  [ -n "$status" ] || { wait $qemu; status=$?; }
   echo $status > "$base.status"
   rm -f "$base.split.img" "$base.direct.img"
   local took=$(( $(date +%s) - began ))
   case $status in
     0|6) say "$(basename "$base"): finished in ${took} s, exit status $status" ;;
     124) say "$(basename "$base"): FAILED: not finished within RUN_TIMEOUT=${RUN_TIMEOUT} s, stopped (console: $base.log)" ;;
+    $OOPS_STATUS) say "$(basename "$base"): FAILED: a Linux VM oopsed after ${took} s, stopped (console: $base.log)" ;;
     *) say "$(basename "$base"): FAILED: QEMU exit status $status after ${took} s (console: $base.log)" ;;
   esac
 }

@@ -10,11 +10,13 @@ import XCTest
 /// the RT Linux's own cyclictest summary, the hypervisor's end of run (the RT Linux ended
 /// it, exit status, the RT VM's longest runnable wait) and the results the report wrote.
 final class ExperimentMatrixTests: XCTestCase {
-    static let load = "cpu+io"
-    static let path = "split"
+    /// The hog beside the RT Linux reading its passthrough disk: the cell where credit's
+    /// excess is largest and most frequent (docs/EXPERIMENT.md, "In make test").
+    static let load = "cpu"
+    static let path = "passthrough"
     static let loops = 1500
 
-    func testSEDFStaysWithinTheBoundAndCreditWithEqualWeightsDoesWorse() throws {
+    func testSEDFStaysWithinTheBoundAndCreditWithEqualWeightsExceedsIt() throws {
         let apus = QEMU.repository.appendingPathComponent(".build/debug/apus")
         guard FileManager.default.isExecutableFile(atPath: apus.path) else {
             throw XCTSkip("\(apus.path) is missing: `make all` builds it")
@@ -59,14 +61,7 @@ final class ExperimentMatrixTests: XCTestCase {
         let creditMax = try XCTUnwrap(creditCell["cyclictest_max_us"] as? Int)
         XCTAssertEqual(sedfCell["bound_us"] as? Int, bound)
         XCTAssertLessThanOrEqual(sedfMax, bound, "SEDF's max within the bound of Γ(\(period), \(budget))")
-        // Credit with equal weights exceeded SEDF's bound in this reduced cell in one run (61 ms)
-        // and stayed under it in another (1007 us against 1129 us: the RT VM never went OVER in
-        // 1500 loops, only credit's 1 ms rate limit delayed it), so only what held in every run
-        // is asserted: credit's worst wake-up is worse than SEDF's (docs/EXPERIMENT.md).
-        XCTAssertGreaterThan(creditMax, sedfMax, "credit with equal weights is worse than SEDF")
-        if creditMax <= bound {
-            print("ExperimentMatrixTests: credit-equal's max \(creditMax) us stayed within SEDF's bound \(bound) us in this run")
-        }
+        XCTAssertGreaterThan(creditMax, bound, "credit with equal weights beyond the bound of Γ(\(period), \(budget))")
         // From the hypervisor: under SEDF the RT VM never waited longer than its blackout.
         let wait = try XCTUnwrap(sedfCell["rt_longest_wait_us"] as? Int)
         XCTAssertLessThanOrEqual(wait, 2 * (period - budget) + 100, "the hypervisor's longest runnable wait of rt-linux")

@@ -20,6 +20,10 @@ public struct ExperimentRun: Sendable {
 
     /// The QEMU exit status the runner records for a run its timeout stopped.
     public static let timeoutStatus = 124
+    /// The status the runner records for a run it stopped after a Linux VM's oops.
+    public static let oopsStatus = 125
+    /// What a Linux kernel prints when it oopses or panics (run-matrix.sh's OOPS_MARKERS).
+    static let oopsMarkers = ["Kernel panic", "Internal error: Oops", "Unable to handle kernel", "BUG: ", "kernel BUG at"]
 
     /// Reads a run. `rtLabel` and `nativeLabel` are the VMs' labels; `loops` the samples
     /// cyclictest must report. Exit status 0, or 6 (a guest reported a failure, such as the
@@ -39,7 +43,9 @@ public struct ExperimentRun: Sendable {
         } catch {
             problem = error.reason
         }
-        if exitStatus == Self.timeoutStatus {
+        if let oops = Self.firstOops(console: console) {
+            problem = "a Linux VM oopsed: \(oops)" + (problem.map { " (\($0))" } ?? "")
+        } else if exitStatus == Self.timeoutStatus {
             problem = "not finished within the runner's timeout (hung, or a host too slow for RUN_TIMEOUT)" + (problem.map { " (\($0))" } ?? "")
         } else if exitStatus != 0 && exitStatus != 6 {
             problem = "QEMU exit status \(exitStatus)" + (problem.map { " (\($0))" } ?? "")
@@ -47,6 +53,14 @@ public struct ExperimentRun: Sendable {
         failure = problem
         (nativeJobs, nativeMisses) = Self.nativeResults(console: console, label: nativeLabel)
         rtLongestWaitUs = Self.longestWait(console: console, vm: rtLabel)
+    }
+
+    /// The first console line of a Linux VM (`[...linux] `) with an oops or panic marker.
+    static func firstOops(console: String) -> Substring? {
+        console.split(separator: "\n").first { line in
+            guard line.hasPrefix("["), let close = line.firstIndex(of: "]"), line[..<close].hasSuffix("linux") else { return false }
+            return oopsMarkers.contains { line.contains($0) }
+        }
     }
 
     /// Sums `[label] RESULT task=... released=N ... misses=M` over the guest's tasks.
