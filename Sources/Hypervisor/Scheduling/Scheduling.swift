@@ -66,6 +66,7 @@ enum Scheduling {
     }
 
     // The VCPU arguments below are VCPUs on this CPU (VCPUs.table).
+    @inline(__always)  // every injected interrupt asks
     static func isBlocked(_ vcpu: Int) -> Bool { cpu.pointee.loop.isBlocked(id(vcpu)) }
     static func block(_ vcpu: Int, wakeAt: Instant) { cpu.pointee.loop.block(id(vcpu), wakeAt: wakeAt, now: Clock.now) }
     static func wake(_ vcpu: Int) {

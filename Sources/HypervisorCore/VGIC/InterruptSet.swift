@@ -55,6 +55,13 @@ public struct InterruptSet: Equatable, Sendable {
         intid < InterruptSet.capacity && words[Int(intid &>> 5)] & (1 &<< (intid & 31)) != 0
     }
 
+    /// `contains` read in place, for the injection path: a non-mutating call on a
+    /// stored set copies its five words to the stack first (Embedded Swift, armv7).
+    @inline(__always)
+    public mutating func containsInPlace(_ intid: UInt32) -> Bool {
+        intid < InterruptSet.capacity && words[Int(intid &>> 5)] & (1 &<< (intid & 31)) != 0
+    }
+
     /// Adds `intid`; INTIDs at or beyond 160 are ignored.
     @inline(__always)
     public mutating func insert(_ intid: UInt32) {

@@ -24,7 +24,7 @@ extension VirtualGIC {
     public mutating func inject(_ intid: UInt32, hardware: Bool, vcpu: Int = 0, source: Int = 0) -> InjectionResult {
         checkVCPU(vcpu)
         let receiver = intid >= 32 ? target(ofSPI: intid) : vcpu
-        guard owned.contains(intid) else {
+        guard owned.containsInPlace(intid) else {
             banks[receiver].counters.droppedNotOwned &+= 1
             return .notOwned
         }
@@ -48,7 +48,7 @@ extension VCPUInterruptBank {
         changedSinceFill = true
         if intid < 16 { sgiSources[Int(intid)] = UInt8(truncatingIfNeeded: source) }
         if hardware && intid >= 16 { pendingFromHardware.insert(intid) }
-        if pending.contains(intid) {
+        if pending.containsInPlace(intid) {
             // Hardware-linked instances come from their VCPU's own CPU after its sync
             // (the physical interrupt stays active until the guest's EOI): only virtual
             // ones can meet a list register the guest is changing.

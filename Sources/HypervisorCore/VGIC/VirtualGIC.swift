@@ -65,7 +65,8 @@ public struct VirtualGIC: Sendable {
     public static let eventChannelPPI: UInt32 = 31
     public static let virtualTimerPPI: UInt32 = 27
 
-    public let owned: InterruptSet
+    /// Set once, at init; `var` so the injection path can read it in place.
+    public internal(set) var owned: InterruptSet
     /// The VM's VCPUs (1...maximumVCPUs): banks beyond it stay unused.
     public let vcpuCount: Int
     public internal(set) var distributorEnabled: Bool
@@ -151,8 +152,14 @@ public struct VirtualGIC: Sendable {
     }
 
     /// The VCPU SPI `intid` is delivered to: the lowest one its ITARGETSR byte names.
-    /// `mutating` to read `spiTargets` in place.
+    /// `mutating` to read `spiTargets` in place. A VM with one VCPU has one answer,
+    /// given in line (every passthrough interrupt asks).
+    @inline(__always)
     public mutating func target(ofSPI intid: UInt32) -> Int {
+        vcpuCount == 1 ? 0 : namedTarget(ofSPI: intid)
+    }
+
+    mutating func namedTarget(ofSPI intid: UInt32) -> Int {
         guard intid >= 32 && intid < InterruptSet.capacity else { return 0 }
         let existing = UInt8(truncatingIfNeeded: (1 &<< UInt32(truncatingIfNeeded: vcpuCount)) &- 1)
         let named = spiTargets[Int(intid &- 32)] & existing

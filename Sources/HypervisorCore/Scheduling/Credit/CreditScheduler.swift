@@ -239,8 +239,15 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         causes.yielded = true
     }
 
+    /// The usual answer (nothing running, or charged up to `now`) is in line: a
+    /// decision calls it first.
+    @inline(__always)
     public mutating func charge(now: Instant) {
         guard let r = running, now > chargedUpTo else { return }
+        chargeRunning(r, now: now)
+    }
+
+    private mutating func chargeRunning(_ r: Int, now: Instant) {
         // Clamp: a single charge of more than ~146 years is not a real case,
         // and keeps the subtraction from trapping.
         let used = min(now.since(chargedUpTo).nanoseconds, 0x4000_0000_0000_0000)
@@ -330,6 +337,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     /// Highest priority, then earliest ticket, among runnable VCPUs.
+    @inline(__always)  // a decision's question: no call
     private mutating func bestRunnable(excluding excluded: Int?) -> Int? {
         guard let first = queue.first else { return nil }
         if first != excluded { return first }
@@ -363,7 +371,13 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     /// order (a tick before an accounting at the same instant). A caller that
     /// ignored `until` for more than `maximumCatchUpEvents` events has the
     /// rest skipped: they would only add credit to nobody-running VCPUs.
+    /// Nothing due (most decisions) is answered in line.
+    @inline(__always)
     private mutating func runTimers(now: Instant) {
+        if nextTick <= now || nextAccounting <= now { runDueTimers(now: now) }
+    }
+
+    private mutating func runDueTimers(now: Instant) {
         var events = 0
         while nextTick <= now || nextAccounting <= now {
             if events == Self.maximumCatchUpEvents {

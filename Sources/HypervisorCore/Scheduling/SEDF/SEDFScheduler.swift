@@ -194,8 +194,15 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         }
     }
 
+    /// The usual answer (nothing running, or charged up to `now`) is in line: a
+    /// decision calls it first.
+    @inline(__always)
     public mutating func charge(now: Instant) {
         guard let r = running, now > chargedUpTo else { return }
+        chargeRunning(r, now: now)
+    }
+
+    private mutating func chargeRunning(_ r: Int, now: Instant) {
         let used = now.since(chargedUpTo)
         chargedUpTo = now
         if runningOnSlack { return }
@@ -255,6 +262,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     /// catches up those whose deadline passed (next period boundary after
     /// `now`, fresh budget). Returns whether a period began since the last
     /// decision.
+    @inline(__always)  // once per decision: no call
     private mutating func releaseAndCatchUp(now: Instant) -> Bool {
         var released = false
         while let first = waiting.first, waiting.key(of: first) <= now.nanoseconds {
@@ -304,6 +312,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
 
     /// Keeps the current slack holder for the rest of its quantum, else picks
     /// the next extratime VCPU after the cursor in slot order.
+    @inline(__always)  // once per decision: no call
     private mutating func slackRecipient(now: Instant, previous: Int?, wasOnSlack: Bool) -> Int? {
         if let p = previous, wasOnSlack, slackEnds > now, slots[p].inUse, !slots[p].blocked {
             return p
