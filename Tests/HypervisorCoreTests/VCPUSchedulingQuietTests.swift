@@ -10,18 +10,25 @@ final class VCPUSchedulingQuietTests: XCTestCase {
 
     func loops(policy: SchedulingPolicy, vcpus: Int, random: inout SplitMix64) throws -> Loop {
         var loop = Loop(scheduler: ConfiguredScheduler(policy: policy))
-        for i in 0..<vcpus {
-            let parameters: PolicyParameters
+        var all: [PolicyParameters] = []
+        for _ in 0..<vcpus {
             switch policy {
             case .sedf:
                 let period = UInt64.random(in: 1...6, using: &random)
-                parameters = .sedf(SEDFParameters(period: ms(period), slice: .microseconds(period * 1000 / UInt64(vcpus + 1)),
-                                                  extratime: Bool.random(using: &random)))
+                all.append(.sedf(SEDFParameters(period: ms(period), slice: .microseconds(period * 1000 / UInt64(vcpus + 1)),
+                                                extratime: Bool.random(using: &random))))
             case .credit:
-                parameters = .credit(CreditParameters(weight: UInt32.random(in: 1...512, using: &random)))
+                all.append(.credit(CreditParameters(weight: UInt32.random(in: 1...512, using: &random))))
             }
+        }
+        let creditWeight = all.reduce(UInt64(0)) { total, parameters in
+            if case .credit(let credit) = parameters { return total + UInt64(credit.weight) }
+            return total
+        }
+        for (i, parameters) in all.enumerated() {
             try loop.admit(VCPUID(UInt32(i)), parameters: parameters,
-                           progressWindow: loop.scheduler.progressWindow(for: parameters, vcpus: vcpus), now: .zero)
+                           progressWindow: loop.scheduler.progressWindow(for: parameters, vcpus: vcpus, creditWeight: creditWeight),
+                           now: .zero)
         }
         return loop
     }

@@ -12,7 +12,7 @@ final class VCPUSchedulingTests: XCTestCase {
         for (i, p) in parameters.enumerated() {
             let policy = PolicyParameters.sedf(p)
             try loop.admit(VCPUID(UInt32(i)), parameters: policy,
-                           progressWindow: loop.scheduler.progressWindow(for: policy, vcpus: parameters.count), now: now)
+                           progressWindow: loop.scheduler.progressWindow(for: policy, vcpus: parameters.count, creditWeight: 0), now: now)
         }
         return loop
     }
@@ -163,6 +163,20 @@ final class VCPUSchedulingTests: XCTestCase {
         XCTAssertEqual(booted.longestWait(a), .zero, "admitted at 0, the first decision at 80 ms")
     }
 
+    /// The end-of-run report asks with `upTo`: a VCPU still waiting then (the
+    /// one a starvation report names) shows that wait, not only finished ones.
+    func testLongestWaitUpToNowIncludesTheWaitGoingOn() throws {
+        var loop = try sedfLoop([SEDFParameters(period: ms(10), slice: ms(2)), SEDFParameters(period: ms(10), slice: ms(2))])
+        XCTAssertEqual(loop.decide(now: .zero).vcpu, a)
+        XCTAssertEqual(loop.decide(now: at(ms: 2)).vcpu, b)
+        XCTAssertEqual(loop.longestWait(b), ms(2))
+        XCTAssertEqual(loop.longestWait(a, upTo: at(ms: 9)), ms(7), "a waits from 2 ms and has not run again")
+        XCTAssertEqual(loop.longestWait(a), .zero, "no wait of a has ended")
+        XCTAssertEqual(loop.longestWait(b, upTo: at(ms: 9)), ms(2), "b runs: its longest is a finished wait")
+        loop.block(a, wakeAt: .never, now: at(ms: 9))
+        XCTAssertEqual(loop.longestWait(a, upTo: at(ms: 20)), .zero, "blocked is not waiting")
+    }
+
     func testProgressBlockingAndMissingCounterPreventTheReport() throws {
         // Retiring instructions: never reported, however long it runs.
         var loop = try sedfLoop([SEDFParameters(period: us(100), slice: us(50)), SEDFParameters(period: us(100), slice: us(50))])
@@ -208,8 +222,18 @@ final class VCPUSchedulingTests: XCTestCase {
         }
         let parameters = PolicyParameters.credit(CreditParameters())
         let configuration = CreditConfiguration()
-        XCTAssertEqual(loop.scheduler.progressWindow(for: parameters, vcpus: 3),
-                       configuration.accountingPeriod + configuration.accountingPeriod + configuration.timeslice + configuration.timeslice)
+        // Equal weights, three VCPUs: one period to the next accounting, three
+        // to climb from the floor at a third of a period each, two slices.
+        XCTAssertEqual(loop.scheduler.progressWindow(for: parameters, vcpus: 3, creditWeight: 3 * 256),
+                       TimeSpan(nanoseconds: 4 * configuration.accountingPeriod.nanoseconds + 2 * configuration.timeslice.nanoseconds))
+        // The experiment's credit-weighted cell: 256 beside 821 and two more of
+        // 256 climbs for ceil(1589 / 256) = 7 accountings; 821 for 2.
+        XCTAssertEqual(loop.scheduler.progressWindow(for: parameters, vcpus: 4, creditWeight: 1589), ms(30 + 7 * 30 + 3 * 30))
+        XCTAssertEqual(loop.scheduler.progressWindow(for: .credit(CreditParameters(weight: 821)), vcpus: 4, creditWeight: 1589),
+                       ms(30 + 2 * 30 + 3 * 30))
+        // Capped at 10%: its share is at most 3 ms, 10 accountings.
+        XCTAssertEqual(loop.scheduler.progressWindow(for: .credit(CreditParameters(weight: 256, cap: 10)), vcpus: 2, creditWeight: 512),
+                       ms(30 + 10 * 30 + 30))
         try loop.admit(a, parameters: parameters, progressWindow: .zero, now: .zero)
         try loop.admit(b, parameters: parameters, progressWindow: .zero, now: .zero)
         XCTAssertNotNil(loop.decide(now: .zero).vcpu)

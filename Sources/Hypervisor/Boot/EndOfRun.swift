@@ -22,7 +22,8 @@ enum EndOfRun {
     /// Every VM has stopped (or none can run again): report, dump the trace, power off.
     /// A runnable VM retired no guest instruction over its whole progress
     /// window (two SEDF periods, which contain one whole period of its
-    /// reservation): its guarantee is broken, most likely because the
+    /// reservation; under credit the longest credit1 can keep it waiting,
+    /// ConfiguredScheduler.creditProgressWindow): its guarantee is broken, most likely because the
     /// hypervisor's own scheduling work leaves no time. The run ends with its
     /// own exit status rather than carrying on without the guarantee.
     static func starved(vm: Int, since now: Instant) -> Never {
@@ -157,8 +158,9 @@ enum EndOfRun {
 
     /// `  longest runnable wait: a N us, b N us`: for each VM, the longest
     /// it was runnable (woken, its timer due, or preempted) before the
-    /// scheduler gave it the CPU. Under SEDF a VM that keeps its guarantee
-    /// waits at most 2 (period - slice) plus the hypervisor's own latency.
+    /// scheduler gave it the CPU, a wait still going on at the end included.
+    /// Under SEDF a VM that keeps its guarantee waits at most 2 (period -
+    /// slice) plus the hypervisor's own latency.
     static func writeLongestWaits(to out: inout Console) {
         writePerVM("  longest runnable wait:", .longestWait, to: &out)
     }
@@ -200,7 +202,8 @@ enum EndOfRun {
             // VCPU 0's figures stand for its VM.
             case .received: owner(vm).pointee.window.received(VCPUs.of(vm: vm, 0)).nanoseconds / 1000
             case .admittedBefore: owner(vm).pointee.window.admittedBefore(VCPUs.of(vm: vm, 0)).nanoseconds / 1000
-            case .longestWait: owner(vm).pointee.loop.longestWait(Scheduling.id(VCPUs.of(vm: vm, 0))).nanoseconds / 1000
+            case .longestWait:
+                owner(vm).pointee.loop.longestWait(Scheduling.id(VCPUs.of(vm: vm, 0)), upTo: Clock.now).nanoseconds / 1000
             }
         }
     }

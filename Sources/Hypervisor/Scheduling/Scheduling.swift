@@ -39,14 +39,15 @@ enum Scheduling {
     }
 
     /// CPU 0 at boot: `vcpu` into the loop of the CPU it is assigned to (partitioned scheduling).
-    static func admit(_ vcpu: Int, parameters: PolicyParameters, vcpus: Int) throws(SchedulerError) {
+    /// `creditWeight`: the credit weights of all `vcpus` (credit only).
+    static func admit(_ vcpu: Int, parameters: PolicyParameters, vcpus: Int, creditWeight: UInt64) throws(SchedulerError) {
         let owner = ThisCPU.record(of: VCPUs.table[vcpu].physicalCPU)
         // The progress watch counts this CPU's guest instructions against time; under
         // QEMU's -icount every CPU's instructions advance the one clock and CPUs run
         // in turns, so with VCPUs on several CPUs it would see starvation that is
         // QEMU's: zero (not watched) then (docs/SMP.md).
         let progressWindow = PhysicalCPUs.inUse > 1 ? .zero
-            : owner.pointee.loop.scheduler.progressWindow(for: parameters, vcpus: vcpus)
+            : owner.pointee.loop.scheduler.progressWindow(for: parameters, vcpus: vcpus, creditWeight: creditWeight)
         let now = Clock.now
         try owner.pointee.loop.admit(id(vcpu), parameters: parameters, progressWindow: progressWindow, now: now)
         owner.pointee.window.admitted(vcpu, at: now)

@@ -115,8 +115,9 @@ enum VMCreation {
         do throws(SchedulerError) {
             for vcpu in VCPUs.all(of: index) {
                 switch config.scheduler {
-                case .sedf: try Scheduling.admit(vcpu, parameters: .sedf(vm.sedf!), vcpus: config.vcpuCount)
-                case .credit: try Scheduling.admit(vcpu, parameters: .credit(vm.credit!), vcpus: config.vcpuCount)
+                case .sedf: try Scheduling.admit(vcpu, parameters: .sedf(vm.sedf!), vcpus: config.vcpuCount, creditWeight: 0)
+                case .credit:
+                    try Scheduling.admit(vcpu, parameters: .credit(vm.credit!), vcpus: config.vcpuCount, creditWeight: config.creditWeight)
                 }
                 if VCPUs.table[vcpu].index != 0 { Scheduling.park(vcpu) }
             }

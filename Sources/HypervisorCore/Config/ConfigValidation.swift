@@ -73,6 +73,16 @@ extension SystemConfig {
         return total
     }
 
+    /// The credit weights of every VCPU (each VCPU has its VM's weight; 0 without credit parameters).
+    public var creditWeight: UInt64 {
+        var total: UInt64 = 0
+        for index in 0..<vmCount {
+            guard let credit = vms[index].credit else { continue }
+            total += UInt64(widening: credit.weight) * UInt64(clampingNonNegative: vms[index].vcpuCount)
+        }
+        return total
+    }
+
     /// Every VCPU on CPU 0 (no `cpu` other than 0).
     public var usesOneCPU: Bool { cpusUsed == 1 }
 

@@ -113,20 +113,47 @@ public struct ConfiguredScheduler<let capacity: Int>: VCPUScheduler {
 
     /// How long a runnable VCPU may go without retiring a guest instruction
     /// before it counts as starved (VCPUScheduling's progress watch).
+    /// `vcpus` VCPUs share the CPU; `creditWeight` is the sum of their credit
+    /// weights (credit only).
     /// SEDF: two periods. A runnable VCPU gets its slice in every period,
     /// so two consecutive runs are at most 2 (period - slice) apart, and any
     /// two periods contain one whole period of its reservation.
-    /// Credit: two accounting periods (a capped VCPU is parked for at most the
-    /// rest of one) plus one time slice for every other VCPU ahead of it in
-    /// the round robin.
-    public func progressWindow(for parameters: PolicyParameters, vcpus: Int) -> TimeSpan {
+    /// Credit (P accounting period, T time slice, n VCPUs): see `creditProgressWindow`.
+    public func progressWindow(for parameters: PolicyParameters, vcpus: Int, creditWeight: UInt64) -> TimeSpan {
         switch parameters {
         case .sedf(let p):
             return p.period + p.period
-        case .credit:
-            var window = credit.configuration.accountingPeriod + credit.configuration.accountingPeriod
-            for _ in 1..<max(vcpus, 1) { window += credit.configuration.timeslice }
-            return window
+        case .credit(let p):
+            return Self.creditProgressWindow(p, vcpus: vcpus, totalWeight: creditWeight, configuration: credit.configuration)
         }
+    }
+
+    /// The longest a runnable credit VCPU can wait for the CPU, for the watch.
+    /// Credit1 runs an OVER VCPU only when no BOOST or UNDER one is runnable,
+    /// so the worst case is a VCPU whose credit sits at the floor (minus one
+    /// period's worth) while others stay UNDER:
+    /// - within one period P the next accounting has run; after it its credit
+    ///   is at least -P (the clip);
+    /// - each later accounting adds its share s, at least floor(P w / W) for
+    ///   weight w among total weight W (fewer active VCPUs or capped ones only
+    ///   raise it), or P cap / 100 if capped and lower: it is UNDER again (a
+    ///   capped one unparked) after ceil(P / s) accountings;
+    /// - UNDER, with the oldest ticket of its priority, it waits at most one
+    ///   time slice T of each other VCPU (a waker's boost ends at the first
+    ///   tick that finds it running).
+    /// So P + ceil(P / s) P + (n - 1) T. It grows with W / w: a weight-256 VCPU
+    /// beside one of weight 821 (and two more of 256) needs 7 accountings to
+    /// climb back, which two periods plus the slices did not allow.
+    static func creditProgressWindow(_ parameters: CreditParameters, vcpus: Int, totalWeight: UInt64,
+                                     configuration: CreditConfiguration) -> TimeSpan {
+        let period = configuration.accountingPeriod.nanoseconds
+        let weight = UInt64(widening: parameters.weight)
+        var share = period * weight / max(totalWeight, weight)
+        if parameters.cap > 0 { share = min(share, period * UInt64(widening: parameters.cap) / 100) }
+        let climb = (period + max(share, 1) - 1) / max(share, 1)  // accountings from the floor to zero
+        let periods = (1 + climb).multipliedReportingOverflow(by: period)
+        let slices = UInt64(clampingNonNegative: max(vcpus, 1) - 1).multipliedReportingOverflow(by: configuration.timeslice.nanoseconds)
+        guard !periods.overflow, !slices.overflow else { return TimeSpan(nanoseconds: .max) }
+        return TimeSpan(nanoseconds: periods.partialValue) + TimeSpan(nanoseconds: slices.partialValue)
     }
 }

@@ -219,9 +219,14 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         slots[i].waitingSince = .never
     }
 
-    /// The longest `vcpu` waited runnable before it was given the CPU.
-    public mutating func longestWait(_ vcpu: VCPUID) -> TimeSpan {
-        Self.index(vcpu) < capacity ? longestWaits[Self.index(vcpu)] : .zero
+    /// The longest `vcpu` waited runnable before it was given the CPU; with
+    /// `now`, a wait still going on then counts too (a run that ends because
+    /// `vcpu` starved reports the wait that starved it).
+    public mutating func longestWait(_ vcpu: VCPUID, upTo now: Instant? = nil) -> TimeSpan {
+        let i = Self.index(vcpu)
+        guard i < capacity else { return .zero }
+        guard let now, slots[i].present, slots[i].waitingSince != .never, slots[i].waitingSince < now else { return longestWaits[i] }
+        return max(longestWaits[i], now.since(slots[i].waitingSince))
     }
 
     /// Credits the instructions retired since the previous decision to the
