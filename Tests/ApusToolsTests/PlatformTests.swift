@@ -13,7 +13,7 @@ final class PlatformTests: XCTestCase {
     override func setUpWithError() throws {
         images = FileManager.default.temporaryDirectory.appendingPathComponent("apus-platform-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
-        for name in ["rt.bin", "load.bin", "hostile.bin", "ping.bin", "paging.bin", "echo.bin", "smp.bin"] {
+        for name in ["rt.bin", "load.bin", "hostile.bin", "ping.bin", "paging.bin", "echo.bin", "smp.bin", "vfp.bin"] {
             try GuestImageFixture.bytes().write(to: images.appendingPathComponent(name))
         }
     }
