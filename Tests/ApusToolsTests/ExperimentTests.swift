@@ -158,15 +158,24 @@ final class ExperimentTests: XCTestCase {
             XCTAssertTrue(text.contains("Γ(\(large.period) us, \(large.budget) us), a slice of \(large.slice) us"), text)
             XCTAssertTrue(text.contains("overloaded") || text.contains("exceed"), text)
         }
-        // Between the two: the cheapest admitted interface is dearer than the cheapest one, and fits.
-        for wakeup in stride(from: UInt64(430), through: 560, by: 10) {
-            guard let fitting = try? ExperimentReservation.compute(interval: 1130, wakeup: wakeup, overhead: 20, minimumPeriod: 220,
-                                                                   minimumSlice: 200, admission: cell) else { continue }
-            XCTAssertTrue(cell.admits(period: fitting.period, slice: fitting.slice), "wake-up \(wakeup)")
+        // Admission bounds slice/period, so the cheapest interface is chosen when it fits and
+        // nothing fits when it does not: from 423 to 690 us, every wake-up is one or the other.
+        var fits = 0, refused = 0
+        for wakeup in stride(from: UInt64(423), through: 690, by: 3) {
             let cheapest = try ExperimentReservation.compute(interval: 1130, wakeup: wakeup, overhead: 20, minimumPeriod: 220, minimumSlice: 200)
-            XCTAssertGreaterThanOrEqual(fitting.slice * cheapest.period, cheapest.slice * fitting.period, "wake-up \(wakeup)")
-            XCTAssertLessThanOrEqual(try fitting.bound(wakeupNanoseconds: wakeup * 1000, hypervisorNanoseconds: 0).microseconds(), 1130)
+            do {
+                let fitting = try ExperimentReservation.compute(interval: 1130, wakeup: wakeup, overhead: 20, minimumPeriod: 220,
+                                                                minimumSlice: 200, admission: cell)
+                XCTAssertEqual(fitting, cheapest, "wake-up \(wakeup)")
+                XCTAssertTrue(cell.admits(period: fitting.period, slice: fitting.slice), "wake-up \(wakeup)")
+                fits += 1
+            } catch {
+                XCTAssertEqual(error, .notAdmitted("\(error)"), "wake-up \(wakeup)")
+                XCTAssertFalse(cell.admits(period: cheapest.period, slice: cheapest.slice), "wake-up \(wakeup)")
+                refused += 1
+            }
         }
+        XCTAssertTrue(fits > 0 && refused > 0, "\(fits) fit, \(refused) refused")
     }
 
     func testCreditWeightBuysTheReservedShare() throws {
