@@ -23,7 +23,8 @@
 # CALIBRATION_LOOPS [LOOPS], TRACE_LOOPS, JOBS [2 QEMUs at a time], RUN_TIMEOUT [seconds
 # per run], CELLS [all 18, or comma-separated names; only their I/O paths are
 # calibrated], SMP_CELL [1 without CELLS: the SMP cell too], CALIBRATE [1; 0 uses the
-# last calibration runs again], RESERVATION_ONLY [0; 1 stops after step 2], GANTT [1:
+# last calibration runs again], CALIBRATION_RUN_TIMEOUT [2 x RUN_TIMEOUT],
+# RESERVATION_ONLY [0; 1 stops after step 2], GANTT [1:
 # draw the Gantt charts], QEMU [qemu-system-arm], NATIVE_START, CALIBRATION_NATIVE_START,
 # RT_START, CALIBRATION_RT_START [below].
 set -u -o pipefail
@@ -55,6 +56,9 @@ CALIBRATION_NATIVE_START=${CALIBRATION_NATIVE_START:-10000000}
 # the calibration's large reservation it is up at about 7 s of the RT Linux's uptime).
 RT_START=${RT_START:-0}
 CALIBRATION_RT_START=${CALIBRATION_RT_START:-9}
+# The passthrough calibration is the longest run (its reader, alone with the CPU, makes QEMU
+# emulate about 80 000 reads): 240-270 s, 560 s on a loaded machine.
+CALIBRATION_RUN_TIMEOUT=${CALIBRATION_RUN_TIMEOUT:-$(( 2 * RUN_TIMEOUT ))}
 # The gantt charts' cell (all VMs busy), where their trace rings start recording (ms after
 # boot: both Linux VMs are up, cyclictest and the native RT guest's jobs run) and the window
 # drawn (ns from the first switch recorded).
@@ -181,7 +185,7 @@ for io in "${PATHS[@]}"; do
 done
 if [ "${CALIBRATE:-1}" = 1 ]; then
   build_systems "$BUILD" "$OUT/calibration" "$OUT/calibration/systems" "${CALIBRATION_CELLS[@]}"
-  run_all "$OUT/calibration/systems" "$OUT/calibration" "${CALIBRATION_CELLS[@]}"
+  RUN_TIMEOUT=$CALIBRATION_RUN_TIMEOUT run_all "$OUT/calibration/systems" "$OUT/calibration" "${CALIBRATION_CELLS[@]}"
 else
   say "CALIBRATE=0: the calibration runs in $OUT/calibration are used again"
 fi
