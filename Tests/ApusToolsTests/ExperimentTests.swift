@@ -13,6 +13,8 @@ final class ExperimentTests: XCTestCase {
     static let console = """
         Apus: scheduler sedf, 4 VMs
         [rt-linux] apus-init: 6.1.0-57-rt-armmp up after 1.80 s
+        [gp-linux] apus-init: starting a CPU hog (apus.hog=1)
+        [rt-linux] apus-cyclictest: running cyclictest -t1 -p99 -i 1130 -l 1000 -m -q -h 50000 at uptime 6.00 s
         [rt-linux] apus-cyclictest: begin
         [rt-linux] # /dev/cpu_dma_latency set to 0us
         [gp-linux] 000001 000002
@@ -34,6 +36,21 @@ final class ExperimentTests: XCTestCase {
           longest runnable wait: consoled 900 us, rt 5999 us, rt-linux 612 us, gp-linux 30000 us
         Apus: exit status 6
         """
+
+    /// A loaded cell whose GP load began after cyclictest did measured no load: it fails.
+    func testLoadedCellFailsWhenTheLoadStartedAfterCyclictest() throws {
+        let cell = try XCTUnwrap(ExperimentCell(name: "sedf_cpu_split"))
+        XCTAssertNil(ExperimentRun(cell: cell, console: Self.console, exitStatus: 6, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt").failure)
+        let hog = "[gp-linux] apus-init: starting a CPU hog (apus.hog=1)\n"
+        let late = Self.console.replacingOccurrences(of: hog, with: "") + "\n" + hog
+        let run = ExperimentRun(cell: cell, console: late, exitStatus: 6, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt")
+        XCTAssertEqual(run.failure?.hasPrefix("gp-linux's load started after cyclictest began"), true, run.failure ?? "no failure")
+        let none = Self.console.replacingOccurrences(of: hog, with: "")
+        XCTAssertNotNil(ExperimentRun(cell: cell, console: none, exitStatus: 6, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt").failure)
+        // An idle GP Linux starts no load.
+        let idle = try XCTUnwrap(ExperimentCell(name: "sedf_idle_split"))
+        XCTAssertNil(ExperimentRun(cell: idle, console: none, exitStatus: 6, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt").failure)
+    }
 
     /// A Gantt chart's run gets the template's `trace=on` block with its start time; the others not.
     func testTraceWindowOnlyInTracedCells() throws {
