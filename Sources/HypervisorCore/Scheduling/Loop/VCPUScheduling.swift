@@ -177,14 +177,21 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
                 earliestWake = min(earliestWake, slots[i].wakeAt)
                 continue
             }
-            slots[i].blocked = false
-            slots[i].waitingSince = slots[i].wakeAt  // it waits from when its timer was due
-            slots[i].wakeAt = .never
-            slots[i].watchedSince = now
-            if slots[i].window != .zero { watchRunsOut = min(watchRunsOut, now + slots[i].window) }  // its watch starts now
-            try? scheduler.wake(VCPUID(UInt32(truncatingIfNeeded: i)), now: now)
+            wakeAtTimer(i, now: now)
         }
         self.earliestWake = earliestWake
+    }
+
+    /// Out of line: the loop above stays small (both policies' wake paths are
+    /// in line here, and their registers spilled around the whole loop).
+    @inline(never)
+    mutating func wakeAtTimer(_ i: Int, now: Instant) {
+        slots[i].blocked = false
+        slots[i].waitingSince = slots[i].wakeAt  // it waits from when its timer was due
+        slots[i].wakeAt = .never
+        slots[i].watchedSince = now
+        if slots[i].window != .zero { watchRunsOut = min(watchRunsOut, now + slots[i].window) }  // its watch starts now
+        try? scheduler.wake(VCPUID(UInt32(truncatingIfNeeded: i)), now: now)
     }
 
     /// The first starved runnable VCPU (when `watching`) and, exactly, when a
