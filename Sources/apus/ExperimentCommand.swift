@@ -90,6 +90,9 @@ struct ExperimentCommand: ParsableCommand {
         @Option(help: "The RT VM's SEDF reservation, PERIOD:SLICE in us.") var sedf: String
         @Option(help: "The RT VM's credit weight in credit-weighted cells.") var weight: UInt64
         @Option(name: .customLong("set"), help: "More template values, NAME=VALUE (repeatable).") var values: [String] = []
+        @Option(name: .customLong("trace-from"),
+                help: "For TRACE=1 builds: the trace ring keeps its first records from MS ms after boot (the template's trace=on block).")
+        var traceFrom: UInt32?
         @Option(name: .shortAndLong, help: "Where to write the configuration.") var output: String
 
         func run() throws {
@@ -105,10 +108,11 @@ struct ExperimentCommand: ParsableCommand {
                 guard let equals = value.firstIndex(of: "="), equals != value.startIndex else { fail("--set: expected NAME=VALUE, found '\(value)'") }
                 table[String(value[..<equals])] = String(value[value.index(after: equals)...])
             }
-            table.merge(ExperimentConfig.values(for: cell, sedfPeriod: period, sedfSlice: slice, weightedWeight: weight)) { _, cell in cell }
+            table.merge(ExperimentConfig.values(for: cell, sedfPeriod: period, sedfSlice: slice, weightedWeight: weight,
+                                                traceFrom: traceFrom)) { _, cell in cell }
             guard let text = try? String(contentsOfFile: template, encoding: .utf8) else { fail("\(template): cannot read it") }
             do {
-                let config = try ExperimentTemplate.instantiate(text, values: table, conditions: ExperimentConfig.conditions(for: cell))
+                let config = try ExperimentTemplate.instantiate(text, values: table, conditions: ExperimentConfig.conditions(for: cell, traceFrom: traceFrom))
                 try Data(config.utf8).write(to: URL(fileURLWithPath: output))
             } catch let problem as ExperimentTemplate.Problem {
                 fail("\(template): \(problem)")

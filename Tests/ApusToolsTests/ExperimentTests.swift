@@ -34,6 +34,19 @@ final class ExperimentTests: XCTestCase {
         Apus: exit status 6
         """
 
+    /// A Gantt chart's run gets the template's `trace=on` block with its start time; the others not.
+    func testTraceWindowOnlyInTracedCells() throws {
+        let cell = try XCTUnwrap(ExperimentCell(name: "sedf_cpu+io_split"))
+        let template = "scheduler = \"@SCHEDULER@\";\n/* if trace=on */\ntrace-from = <@TRACE_FROM@>;\n/* end if */"
+        let traced = ExperimentConfig.values(for: cell, sedfPeriod: 446, sedfSlice: 230, weightedWeight: 818, traceFrom: 5500)
+        XCTAssertEqual(try ExperimentTemplate.instantiate(template, values: traced,
+                                                          conditions: ExperimentConfig.conditions(for: cell, traceFrom: 5500)),
+                       "scheduler = \"sedf\";\ntrace-from = <5500>;")
+        let plain = ExperimentConfig.values(for: cell, sedfPeriod: 446, sedfSlice: 230, weightedWeight: 818)
+        XCTAssertEqual(try ExperimentTemplate.instantiate(template, values: plain, conditions: ExperimentConfig.conditions(for: cell)),
+                       "scheduler = \"sedf\";")
+    }
+
     func testCyclictestReportReadsTheSummaryAndOnlyItsOwnHistogram() throws {
         let report = try CyclictestReport.parse(console: Self.console, label: "rt-linux")
         XCTAssertEqual([report.minUs, report.avgUs, report.maxUs, report.samples, report.overflows, report.measured], [11, 12, 250, 999, 1, 1000])

@@ -28,7 +28,7 @@ APUS_TOOL=${APUS_TOOL:-$(swift build --show-bin-path)/apus}
 LOOPS=${LOOPS:-4000}
 INTERVAL=${INTERVAL:-1130}
 CALIBRATION_LOOPS=${CALIBRATION_LOOPS:-$LOOPS}
-TRACE_LOOPS=${TRACE_LOOPS:-1000}
+TRACE_LOOPS=${TRACE_LOOPS:-2000}
 JOBS=${JOBS:-2}
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}
 GANTT=${GANTT:-1}
@@ -42,9 +42,12 @@ CALIBRATION_SEDF=${CALIBRATION_SEDF:-1000:600}
 # The native RT guest's jobs: from NATIVE_START ms after boot (both Linux VMs are up by
 # then), for 80 % of cyclictest's run, so that it reports before the RT Linux ends the run.
 NATIVE_START=${NATIVE_START:-5000}
-# The gantt charts' cell (all VMs busy) and window (ns from the trace's start).
+# The gantt charts' cell (all VMs busy), where their trace rings start recording (ms after
+# boot: both Linux VMs are up, cyclictest and the native RT guest's jobs run) and the window
+# drawn (ns from the first switch recorded).
 GANTT_LOAD=cpu+io
 GANTT_IO=split
+GANTT_TRACE_FROM_MS=${GANTT_TRACE_FROM_MS:-$(( NATIVE_START + 300 ))}
 GANTT_WINDOW_NS=30000000
 
 START=$(date +%s)
@@ -60,11 +63,12 @@ LARGE_IMAGES=$(sed -n 's/.*large-images *= *< *\(0x[0-9a-fA-F]*\).*/\1/p' "$TEMP
 mkdir -p "$OUT/cells" "$OUT/runs" "$OUT/calibration" "$OUT/histograms" "$OUT/gantt"
 OUT=$(realpath "$OUT")
 
-# write_cell NAME DIR SEDF WEIGHT LOOPS: DIR/NAME.dts from the template.
+# write_cell NAME DIR SEDF WEIGHT LOOPS [apus experiment cell options...]: DIR/NAME.dts from the template.
 write_cell() {
-  "$APUS_TOOL" experiment cell "$1" --template "$TEMPLATE" --sedf "$3" --weight "$4" \
-    --set "LOOPS=$5" --set "INTERVAL=$INTERVAL" --set "NATIVE_START=$NATIVE_START" \
-    --set "NATIVE_DURATION=$(( $5 * INTERVAL * 8 / 10 / 1000 ))" -o "$2/$1.dts"
+  local name=$1 dir=$2 sedf=$3 weight=$4 loops=$5; shift 5
+  "$APUS_TOOL" experiment cell "$name" --template "$TEMPLATE" --sedf "$sedf" --weight "$weight" \
+    --set "LOOPS=$loops" --set "INTERVAL=$INTERVAL" --set "NATIVE_START=$NATIVE_START" \
+    --set "NATIVE_DURATION=$(( loops * INTERVAL * 8 / 10 / 1000 ))" "$@" -o "$dir/$name.dts"
 }
 
 # build_systems BUILD-DIR CELLS-DIR SYSTEMS-DIR [make options...] NAMES...: make the
@@ -193,13 +197,15 @@ MATRIX_TOOK=$(( $(date +%s) - MATRIX_START ))
   "${BOUNDS[@]}" \
   --json "$OUT/results.json" --svg-dir "$OUT/histograms" > "$OUT/table.txt" || die "the report failed"
 
-# 5. Gantt charts from TRACE=1 builds (the trace ring's last 4096 records: the end of the run).
+# 5. Gantt charts from TRACE=1 builds (the trace ring's first 4096 records from
+#    GANTT_TRACE_FROM_MS: a window during cyclictest).
 if [ "$GANTT" = 1 ]; then
   mkdir -p "$OUT/trace-cells" "$OUT/trace-runs"
   TRACE_NAMES=()
   for scheduler in sedf credit-equal credit-weighted; do
     name="${scheduler}_${GANTT_LOAD}_${GANTT_IO}"; TRACE_NAMES+=("$name")
-    write_cell "$name" "$OUT/trace-cells" "$PERIOD:$SLICE" "$WEIGHT" "$TRACE_LOOPS" || die "cannot write $name"
+    write_cell "$name" "$OUT/trace-cells" "$PERIOD:$SLICE" "$WEIGHT" "$TRACE_LOOPS" --trace-from "$GANTT_TRACE_FROM_MS" \
+      || die "cannot write $name"
   done
   build_systems "$OUT/trace-build" "$OUT/trace-cells" "$OUT/trace-systems" TRACE=1 "${TRACE_NAMES[@]}"
   run_all "$OUT/trace-systems" "$OUT/trace-runs" "${TRACE_NAMES[@]}"

@@ -189,6 +189,16 @@ final class ConfigModelTests: XCTestCase {
         XCTAssertEqual(message(tree), "/hypervisor: property \"trace-entries\": 4097 entries exceed the trace ring the hypervisor holds (4096 entries)")
     }
 
+    /// `trace-from`: absent unless given; one cell of milliseconds.
+    func testTraceFrom() throws {
+        XCTAssertNil(try load(sampleConfigTree()).get().0.traceFromMilliseconds)
+        var tree = sampleConfigTree()
+        tree.children[0].properties.append(("trace-from", TestNode.cells(5000)))
+        XCTAssertEqual(try load(tree).get().0.traceFromMilliseconds, 5000)
+        tree.children[0].properties[1] = ("trace-from", TestNode.cells(1, 2))
+        XCTAssertNotNil(message(tree))
+    }
+
     /// `vcpus`: 1 unless given, one cell, 1 up to what the hypervisor runs per VM.
     func testVCPUCount() throws {
         XCTAssertEqual(try load(sampleConfigTree()).get().0.vms[0].vcpuCount, 1)

@@ -17,6 +17,30 @@ final class TraceRingTests: XCTestCase {
         XCTAssertEqual(ring.count, 3)
     }
 
+    func testWithAStartTimeKeepsTheFirstLimitRecordsFromIt() {
+        var ring = TraceRing<8>(limit: 3, from: Instant(nanoseconds: 3))
+        for t in 1...7 { ring.append(record(UInt64(t), to: 0)) }
+        var times: [UInt64] = []
+        ring.forEach { times.append($0.time.nanoseconds) }
+        XCTAssertEqual(times, [3, 4, 5])
+        XCTAssertEqual(ring.total, 5)
+        XCTAssertEqual(ring.firstDropped, Instant(nanoseconds: 6))
+        var sink = ByteBuffer()
+        ring.write(to: &sink, vcpus: 1, end: Instant(nanoseconds: 100)) { _, out in out.write("a") }
+        XCTAssertTrue(sink.text.contains("# ring kept the first 3 of 5 records from 3 ns\n"), sink.text)
+        // The window is whole only up to the first record it dropped.
+        XCTAssertTrue(sink.text.hasSuffix("end 6\n"), sink.text)
+    }
+
+    func testWithAStartTimeNotYetFullEndsAtTheRunsEnd() {
+        var ring = TraceRing<8>(limit: 4, from: Instant(nanoseconds: 2))
+        for t in 1...3 { ring.append(record(UInt64(t), to: 0)) }
+        XCTAssertEqual(ring.count, 2)
+        var sink = ByteBuffer()
+        ring.write(to: &sink, vcpus: 1, end: Instant(nanoseconds: 50)) { _, out in out.write("a") }
+        XCTAssertTrue(sink.text.hasSuffix("switch 2 - 0 release\nswitch 3 - 0 release\nend 50\n"), sink.text)
+    }
+
     func testLimitIsClampedToTheCompiledCapacity() {
         XCTAssertEqual(TraceRing<4>(limit: 4096).limit, 4)
         XCTAssertEqual(TraceRing<4>(limit: -1).limit, 0)

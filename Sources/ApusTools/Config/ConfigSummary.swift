@@ -7,7 +7,9 @@ enum ConfigSummary {
         var lines: [String] = []
         lines.append("scheduler \(StringSink.render { $0.write(config.scheduler.name) })"
             + (config.scheduler == .sedf ? ", utilization \(utilization(config))" : "")
-            + ", trace ring \(config.traceEntries) entries, platform \(options.platformKind.nameText), RAM \(options.ramMiB) MiB")
+            + ", trace ring \(config.traceEntries) entries"
+            + (config.traceFromMilliseconds.map { " (the first from \($0) ms)" } ?? "")
+            + ", platform \(options.platformKind.nameText), RAM \(options.ramMiB) MiB")
         let platform = options.platform
         let tablePages = (0..<config.vmCount).reduce(0) { $0 + Stage2Tables.pagesNeededWithGrantWindow(for: config.vms[$1], platform: platform) }
         if !config.usesOneCPU {

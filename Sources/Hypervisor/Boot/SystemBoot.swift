@@ -60,7 +60,9 @@ enum SystemBoot {
         let config = loaded.config
         PhysicalCPUs.inUse = config.cpusUsed
         for index in 0..<PhysicalCPUs.online {
-            ThisCPU.record(of: index).pointee.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries))
+            var from: Instant?
+            if let milliseconds = config.traceFromMilliseconds { from = Instant(nanoseconds: UInt64(widening: milliseconds) &* 1_000_000) }
+            ThisCPU.record(of: index).pointee.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries), from: from)
         }
         Scheduling.start(policy: config.scheduler == .sedf ? .sedf : .credit)
         GuestInstructions.start()

@@ -3,7 +3,7 @@
 
 public enum ConfigProperty: UInt8, Equatable, Sendable {
     case compatible, addressCells, sizeCells
-    case scheduler, traceEntries
+    case scheduler, traceEntries, traceFrom
     case label, memory, physicalBase, entry, image, bootargs, sedf, credit
     case reg, interrupts
     case consoleBackend, blockBackend, disk
@@ -11,7 +11,7 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
     case cpu, vcpus
     case endsRun
 
-    static let count: UInt8 = 24
+    static let count: UInt8 = 25
 
     public var name: StaticString {
         switch self {
@@ -20,6 +20,7 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
         case .sizeCells: "#size-cells"
         case .scheduler: "scheduler"
         case .traceEntries: "trace-entries"
+        case .traceFrom: "trace-from"
         case .label: "label"
         case .memory: "memory"
         case .physicalBase: "physical-base"
@@ -55,7 +56,7 @@ public enum ConfigProperty: UInt8, Equatable, Sendable {
         switch self {
         case .compatible: kind != .hypervisor  // on a device: what a Linux VM is told it is
         case .addressCells, .sizeCells: kind == .root
-        case .scheduler, .traceEntries, .largeImages: kind == .hypervisor
+        case .scheduler, .traceEntries, .traceFrom, .largeImages: kind == .hypervisor
         case .label, .memory, .physicalBase, .entry, .image, .bootargs, .sedf, .credit, .consoleBackend, .blockBackend, .disk,
              .kernel, .initramfs, .cpu, .vcpus, .endsRun:
             kind == .vm

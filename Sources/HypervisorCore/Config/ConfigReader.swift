@@ -80,6 +80,9 @@ struct ConfigReader {
             }
             config.traceEntries = entries
         }
+        if let property = fdt.property("trace-from", of: node) {
+            config.traceFromMilliseconds = try values(of: property, .traceFrom, in: node, count: 1)[0]
+        }
         config.largeImages = try largeImagesRegion(of: node)
         config.hypervisorNode = node
         return config

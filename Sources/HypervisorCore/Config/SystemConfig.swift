@@ -170,6 +170,9 @@ public struct SystemConfig: Sendable {
 
     public var scheduler: SchedulerKind
     public var traceEntries: UInt32
+    /// `trace-from`: the trace ring keeps its first records from this many ms after
+    /// boot (a window chosen in advance) instead of the run's last ones.
+    public var traceFromMilliseconds: UInt32?
     public var vms: InlineArray<8, VMConfig>
     public var vmCount: Int
     /// Where the boot loader puts the pack of large images (Linux kernels and
@@ -181,6 +184,7 @@ public struct SystemConfig: Sendable {
     public init(scheduler: SchedulerKind, traceEntries: UInt32 = SystemConfig.defaultTraceEntries) {
         self.scheduler = scheduler
         self.traceEntries = traceEntries
+        traceFromMilliseconds = nil
         vms = InlineArray(repeating: VMConfig(node: .none, memory: GuestPhysicalRange(base: GuestPhysicalAddress(UInt64(0)), size: 0),
                                               physicalBase: PhysicalAddress(UInt64(0)), entry: GuestPhysicalAddress(UInt64(0))))
         vmCount = 0

@@ -1,7 +1,9 @@
 // The hypervisor's trace: a fixed ring of the most recent events (scheduling
 // decisions, interrupt injections, hypercalls), written in the `apus-trace 1`
 // text format of docs/TRACE.md so `apus trace` draws real runs the same way as
-// simulated ones. Appending never allocates; the oldest record is overwritten.
+// simulated ones. Appending never allocates; the oldest record is overwritten,
+// or, with a start time (`trace-from`), the ring keeps the first records from
+// that time on: a window chosen by the configuration instead of the run's end.
 
 public enum TraceEvent: Equatable, Sendable {
     /// The CPU switched from one VCPU (nil: idle) to another at `time`.
@@ -30,19 +32,33 @@ public struct TraceRing<let capacity: Int> {
     private var next = 0
     /// Records kept: the configured size (the configuration check refuses more than the storage; clamped anyway).
     public private(set) var limit: Int
-    /// Records appended since boot (the ring keeps the last `limit`).
+    /// Records appended since boot, or since `from` (the ring keeps the last `limit`,
+    /// or with `from` the first).
     public private(set) var total: UInt64 = 0
+    /// Keep the first `limit` records from this instant on (nil: the last `limit`).
+    public let from: Instant?
+    /// With `from`: the first record the full ring dropped; the trace is whole up to it.
+    public private(set) var firstDropped: Instant?
 
     /// Records the compiled storage holds.
     public static var storageCapacity: Int { capacity }
 
-    public init(limit: Int = capacity) {
+    public init(limit: Int = capacity, from: Instant? = nil) {
         records = InlineArray(repeating: TraceRecord(time: .zero, event: .switched(from: nil, to: nil, reason: .tick)))
         self.limit = max(0, min(limit, capacity))
+        self.from = from
     }
 
     public mutating func append(_ record: TraceRecord) {
         guard limit > 0 else { return }
+        if let from {
+            guard record.time.nanoseconds >= from.nanoseconds else { return }
+            guard total < UInt64(clampingNonNegative: limit) else {
+                if firstDropped == nil { firstDropped = record.time }
+                total &+= 1
+                return
+            }
+        }
         records[next] = record
         next = next + 1 == limit ? 0 : next + 1
         total &+= 1
@@ -68,7 +84,16 @@ public struct TraceRing<let capacity: Int> {
     ) {
         sink.write("apus-trace 1")
         sink.newline()
-        if total > UInt64(clampingNonNegative: count) {
+        if let from {
+            sink.write("# ring kept the first ")
+            sink.write(decimal: UInt64(clampingNonNegative: count))
+            sink.write(" of ")
+            sink.write(decimal: total)
+            sink.write(" records from ")
+            sink.write(decimal: from.nanoseconds)
+            sink.write(" ns")
+            sink.newline()
+        } else if total > UInt64(clampingNonNegative: count) {
             sink.write("# ring kept the last ")
             sink.write(decimal: UInt64(clampingNonNegative: count))
             sink.write(" of ")
@@ -103,8 +128,9 @@ public struct TraceRing<let capacity: Int> {
             }
             sink.newline()
         }
+        // A window that filled up is whole only until its first dropped record.
         sink.write("end ")
-        sink.write(decimal: end.nanoseconds)
+        if let firstDropped { sink.write(decimal: firstDropped.nanoseconds) } else { sink.write(decimal: end.nanoseconds) }
         sink.newline()
     }
 
