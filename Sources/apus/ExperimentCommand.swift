@@ -1,6 +1,7 @@
 import ApusTools
 import ArgumentParser
 import Foundation
+import HypervisorCore
 
 // `apus experiment ...`: the pure parts of `make experiment` (docs/EXPERIMENT.md), which
 // Tests/Experiment/run-matrix.sh calls: the RT VM's reservation and the bound, one cell's
@@ -19,26 +20,37 @@ struct ExperimentCommand: ParsableCommand {
             discussion: """
                 Reads each calibration run's console log (PATH=LOG, PATH passthrough or split): its cyclictest
                 max is the wake-up's CPU, its hypervisor's decide and vcpu-switch maxima what a loaded system
-                adds. One reservation serves the largest wake-up plus that (wakeup_us, whole us); each path's
-                bound uses its own numbers.
+                adds. A run in which the RT VM waited for the CPU during cyclictest (Linux's steal time above
+                --most-steal percent of cyclictest's run) is refused: its max may be that wait. One reservation serves the
+                largest wake-up plus that (wakeup_us, whole us), with the cheapest slice Apus admits beside
+                the other VMs of --cell (a configuration written from the template, e.g. the calibration
+                cell: the scheduling minimum and the admission test of `apus check`); each path's bound uses
+                its own numbers.
                 Prints key=value lines (times in us unless named _ns): period, budget, analysed_budget,
-                overhead, slice, weight, and per path wakeup_us_PATH, hypervisor_ns_PATH, bound_us_PATH.
+                overhead, slice, weight, and per path wakeup_us_PATH, hypervisor_ns_PATH, steal_PATH (Linux's
+                steal time / cyclictest's run, in 1/100 s), rt_wait_us_PATH (the hypervisor's longest runnable
+                wait of the RT VM, whole run), bound_us_PATH.
                 """)
 
         @Option(help: "cyclictest's interval (us): the task's period and deadline.") var interval: UInt64
         @Option(name: .customLong("calibration"), help: "A calibration run's console log, PATH=LOG (repeatable).")
         var calibrations: [String]
-        @Option(help: "Per-period hypervisor overhead added to the budget (us).") var overhead: UInt64 = 20
-        @Option(name: .customLong("minimum-period"), help: "Least period to consider (us).") var minimumPeriod: UInt64 = 220
-        @Option(name: .customLong("minimum-slice"), help: "Least slice Apus admits (us).") var minimumSlice: UInt64 = 200
-        @Option(name: .customLong("other-weights"), help: "Credit weights of the other VMs, comma-separated.")
-        var otherWeights: String = "256,256,256"
+        @Option(help: "A cell's configuration (.dts or .dtb) whose other VMs the reservation must fit beside.")
+        var cell: String
+        @Option(name: .customLong("ram-mb"), help: "RAM of the machine in MiB (as apus check).") var ramMiB = 256
+        @Option(name: .customLong("most-steal"), help: "The most a calibration's RT VM may wait for the CPU during cyclictest (% of its run).")
+        var mostSteal: UInt64 = Calibration.mostStealPercent
         @Option(name: .customLong("rt-label")) var rtLabel = "rt-linux"
 
         func run() throws {
-            let weights = otherWeights.split(separator: ",").map { UInt64($0) }
-            guard !weights.isEmpty, weights.allSatisfy({ $0 != nil }) else {
-                fail("--other-weights: expected whole numbers separated by commas, found '\(otherWeights)'")
+            let admission: ExperimentAdmission
+            do {
+                admission = try ExperimentAdmission(blob: try ConfigInput.deviceTreeBlob(path: cell), rtLabel: rtLabel,
+                                                    platform: PlatformKind.vexpressA15.platform(ramSize: UInt64(ramMiB) << 20))
+            } catch let problem as ExperimentAdmission.Problem {
+                fail("\(cell): \(problem)")
+            } catch let problem as ConfigInputError {
+                fail("\(cell): \(problem.message)")
             }
             var measured: [(path: ExperimentRTIO, calibration: Calibration)] = []
             for entry in calibrations {
@@ -48,7 +60,7 @@ struct ExperimentCommand: ParsableCommand {
                 let log = String(entry[entry.index(after: equals)...])
                 guard let console = try? String(contentsOfFile: log, encoding: .utf8) else { fail("\(log): cannot read it") }
                 do {
-                    measured.append((path, try Calibration.read(console: console, rtLabel: rtLabel)))
+                    measured.append((path, try Calibration.read(console: console, rtLabel: rtLabel, mostStealPercent: mostSteal)))
                 } catch {
                     fail("\(log): \(error)")
                 }
@@ -56,15 +68,17 @@ struct ExperimentCommand: ParsableCommand {
             // The task the analysis serves: the wake-up and what a loaded hypervisor adds, in whole us.
             guard let largest = measured.map({ $0.calibration.wakeupUs + ($0.calibration.hypervisorNs + 999) / 1000 }).max()
             else { fail("no --calibration given") }
+            let minimum = SchedulingMinimum.measured
             let reservation: ExperimentReservation
             do {
-                reservation = try ExperimentReservation.compute(interval: interval, wakeup: largest, overhead: overhead,
-                                                                minimumPeriod: minimumPeriod, minimumSlice: minimumSlice)
+                reservation = try ExperimentReservation.compute(
+                    interval: interval, wakeup: largest, overhead: SchedulingMinimum.overheadPerPeriod.nanoseconds / 1000,
+                    minimumPeriod: minimum.period.nanoseconds / 1000, minimumSlice: minimum.slice.nanoseconds / 1000, admission: admission)
             } catch {
-                fail(error.description)
+                fail("\(cell): \(error.description)")
             }
             guard let weight = CreditWeight.matching(slice: reservation.slice, period: reservation.period,
-                                                     otherWeights: weights.compactMap { $0 }) else {
+                                                     otherWeights: admission.otherWeights) else {
                 fail("no credit weight gives a share of \(reservation.slice)/\(reservation.period)")
             }
             var lines = ["period=\(reservation.period)", "budget=\(reservation.budget)",
@@ -74,7 +88,8 @@ struct ExperimentCommand: ParsableCommand {
                 let bound = reservation.bound(wakeupNanoseconds: calibration.wakeupUs * 1000, hypervisorNanoseconds: calibration.hypervisorNs)
                 guard let boundUs = try? bound.microseconds() else { fail("the bound is undefined for a zero budget") }
                 lines += ["wakeup_us_\(path.rawValue)=\(calibration.wakeupUs)", "hypervisor_ns_\(path.rawValue)=\(calibration.hypervisorNs)",
-                          "bound_us_\(path.rawValue)=\(boundUs)"]
+                          "steal_\(path.rawValue)=\(calibration.steal)/\(calibration.window)",
+                          "rt_wait_us_\(path.rawValue)=\(calibration.rtLongestWaitUs)", "bound_us_\(path.rawValue)=\(boundUs)"]
             }
             print(lines.joined(separator: "\n"))
         }

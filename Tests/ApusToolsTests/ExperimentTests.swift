@@ -1,5 +1,6 @@
 import ApusTools
 import Foundation
+import HypervisorCore
 import InterfaceAnalysis
 import XCTest
 #if canImport(FoundationXML)
@@ -12,6 +13,8 @@ final class ExperimentTests: XCTestCase {
     static let console = """
         Apus: scheduler sedf, 4 VMs
         [rt-linux] apus-init: 6.1.0-57-rt-armmp up after 1.80 s
+        [gp-linux] apus-init: starting a CPU hog (apus.hog=1)
+        [rt-linux] apus-cyclictest: running cyclictest -t1 -p99 -i 1130 -l 1000 -m -q -h 50000 at uptime 6.00 s
         [rt-linux] apus-cyclictest: begin
         [rt-linux] # /dev/cpu_dma_latency set to 0us
         [gp-linux] 000001 000002
@@ -33,6 +36,21 @@ final class ExperimentTests: XCTestCase {
           longest runnable wait: consoled 900 us, rt 5999 us, rt-linux 612 us, gp-linux 30000 us
         Apus: exit status 6
         """
+
+    /// A loaded cell whose GP load began after cyclictest did measured no load: it fails.
+    func testLoadedCellFailsWhenTheLoadStartedAfterCyclictest() throws {
+        let cell = try XCTUnwrap(ExperimentCell(name: "sedf_cpu_split"))
+        XCTAssertNil(ExperimentRun(cell: cell, console: Self.console, exitStatus: 6, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt").failure)
+        let hog = "[gp-linux] apus-init: starting a CPU hog (apus.hog=1)\n"
+        let late = Self.console.replacingOccurrences(of: hog, with: "") + "\n" + hog
+        let run = ExperimentRun(cell: cell, console: late, exitStatus: 6, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt")
+        XCTAssertEqual(run.failure?.hasPrefix("gp-linux's load started after cyclictest began"), true, run.failure ?? "no failure")
+        let none = Self.console.replacingOccurrences(of: hog, with: "")
+        XCTAssertNotNil(ExperimentRun(cell: cell, console: none, exitStatus: 6, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt").failure)
+        // An idle GP Linux starts no load.
+        let idle = try XCTUnwrap(ExperimentCell(name: "sedf_idle_split"))
+        XCTAssertNil(ExperimentRun(cell: idle, console: none, exitStatus: 6, loops: 1000, rtLabel: "rt-linux", nativeLabel: "rt").failure)
+    }
 
     /// A Gantt chart's run gets the template's `trace=on` block with its start time; the others not.
     func testTraceWindowOnlyInTracedCells() throws {
@@ -108,6 +126,73 @@ final class ExperimentTests: XCTestCase {
         XCTAssertEqual(large.budget, large.analysedBudget)
         XCTAssertThrowsError(try ExperimentReservation.compute(interval: 1000, wakeup: 1001, overhead: 20, minimumPeriod: 220, minimumSlice: 200))
         XCTAssertThrowsError(try ExperimentReservation.compute(interval: 1000, wakeup: 990, overhead: 20, minimumPeriod: 220, minimumSlice: 200))
+    }
+
+    /// A cell of the experiment's own template (Tests/Experiment/cell-template.dts), compiled with dtc:
+    /// the other VMs' reservations come from there, as in `make experiment`.
+    static func templateCell(_ name: String = "sedf_idle_split", sedf: (UInt64, UInt64) = (1000, 600)) throws -> ExperimentAdmission {
+        let cell = try XCTUnwrap(ExperimentCell(name: name))
+        let template = try String(contentsOf: CheckRulesTests.repository.appendingPathComponent("Tests/Experiment/cell-template.dts"), encoding: .utf8)
+        let values = ExperimentConfig.values(for: cell, sedfPeriod: sedf.0, sedfSlice: sedf.1, weightedWeight: 256)
+            .merging(["LOOPS": "10", "INTERVAL": "1130", "NATIVE_START": "1", "NATIVE_DURATION": "1", "RT_START": "0"]) { cell, _ in cell }
+        let dts = FileManager.default.temporaryDirectory.appendingPathComponent("apus-cell-\(UUID().uuidString).dts")
+        defer { try? FileManager.default.removeItem(at: dts) }
+        try Data(ExperimentTemplate.instantiate(template, values: values, conditions: ExperimentConfig.conditions(for: cell)).utf8).write(to: dts)
+        return try ExperimentAdmission(blob: ConfigInput.deviceTreeBlob(path: dts.path), rtLabel: "rt-linux",
+                                       platform: PlatformKind.vexpressA15.platform(ramSize: 256 << 20))
+    }
+
+    /// The template's other VMs reserve 200/2000 + 600/2625 + 500/10000 (37.86 %): Apus's own
+    /// validation admits a slice for the RT VM up to the rest and refuses one above it.
+    func testAdmissionIsApusOwnRuleBesideTheTemplatesOtherVMs() throws {
+        let cell = try Self.templateCell()
+        XCTAssertEqual(cell.othersReserved, 0.2 / 2 + 0.6 / 2.625 + 0.5 / 10, accuracy: 1e-9)
+        XCTAssertEqual(cell.otherWeights, [256, 256, 256], "the other VMs' credit weights, from the cell")
+        // 1 - 0.378571 = 0.621429: 621 of 1000 fits, 622 does not (exact arithmetic, no rounding).
+        XCTAssertTrue(cell.admits(period: 1000, slice: 621))
+        XCTAssertEqual(cell.refusal(period: 1000, slice: 622), .overloaded)
+        // Below the scheduling minimum, refused as apus check refuses it.
+        XCTAssertEqual(cell.refusal(period: 1000, slice: 150), .sliceBelowMinimum(slice: 150, minimum: 200))
+        XCTAssertEqual(cell.refusal(period: 210, slice: 200), .periodBelowMinimum(period: 210, minimum: 220))
+        XCTAssertThrowsError(try ExperimentAdmission(blob: [0, 1, 2], rtLabel: "rt-linux", platform: PlatformKind.vexpressA15.platform(ramSize: 256 << 20)))
+    }
+
+    /// The reservation considers only slices the cell admits; with no room it says what was needed.
+    func testReservationFitsBesideTheOtherVMsOrSaysWhatItNeeded() throws {
+        let cell = try Self.templateCell()
+        let free = try ExperimentReservation.compute(interval: 1130, wakeup: 423, overhead: 20, minimumPeriod: 220, minimumSlice: 200)
+        let admitted = try ExperimentReservation.compute(interval: 1130, wakeup: 423, overhead: 20, minimumPeriod: 220, minimumSlice: 200, admission: cell)
+        XCTAssertEqual(admitted, free, "a small wake-up's cheapest interface fits (51.9 % against 62.1 % left)")
+        XCTAssertTrue(cell.admits(period: admitted.period, slice: admitted.slice))
+        // 690 us every 1130 us: the cheapest interface takes more than the 62.1 % the other VMs leave.
+        let large = try ExperimentReservation.compute(interval: 1130, wakeup: 690, overhead: 20, minimumPeriod: 220, minimumSlice: 200)
+        XCTAssertFalse(cell.admits(period: large.period, slice: large.slice))
+        XCTAssertThrowsError(try ExperimentReservation.compute(interval: 1130, wakeup: 690, overhead: 20, minimumPeriod: 220,
+                                                               minimumSlice: 200, admission: cell)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("wake-up of 690 us every 1130 us"), text)
+            XCTAssertTrue(text.contains("they reserve 37.9 % of the CPU, leaving 62.1 %"), text)
+            XCTAssertTrue(text.contains("Γ(\(large.period) us, \(large.budget) us), a slice of \(large.slice) us"), text)
+            XCTAssertTrue(text.contains("overloaded") || text.contains("exceed"), text)
+        }
+        // Admission bounds slice/period, so the cheapest interface is chosen when it fits and
+        // nothing fits when it does not: from 423 to 690 us, every wake-up is one or the other.
+        var fits = 0, refused = 0
+        for wakeup in stride(from: UInt64(423), through: 690, by: 3) {
+            let cheapest = try ExperimentReservation.compute(interval: 1130, wakeup: wakeup, overhead: 20, minimumPeriod: 220, minimumSlice: 200)
+            do {
+                let fitting = try ExperimentReservation.compute(interval: 1130, wakeup: wakeup, overhead: 20, minimumPeriod: 220,
+                                                                minimumSlice: 200, admission: cell)
+                XCTAssertEqual(fitting, cheapest, "wake-up \(wakeup)")
+                XCTAssertTrue(cell.admits(period: fitting.period, slice: fitting.slice), "wake-up \(wakeup)")
+                fits += 1
+            } catch {
+                XCTAssertEqual(error, .notAdmitted("\(error)"), "wake-up \(wakeup)")
+                XCTAssertFalse(cell.admits(period: cheapest.period, slice: cheapest.slice), "wake-up \(wakeup)")
+                refused += 1
+            }
+        }
+        XCTAssertTrue(fits > 0 && refused > 0, "\(fits) fit, \(refused) refused")
     }
 
     func testCreditWeightBuysTheReservedShare() throws {
@@ -261,7 +346,23 @@ final class ExperimentTests: XCTestCase {
             BENCH hypervisor decide n=3068 min=375 mean=491 max=874
             BENCH hypervisor vcpu-switch n=1020 min=375 mean=375 max=375
             """
-        XCTAssertEqual(try Calibration.read(console: log, rtLabel: "rt-linux"), Calibration(wakeupUs: 250, hypervisorNs: 874 + 375))
+        // Linux's steal time over cyclictest's run judges it (the hypervisor's 612 us is the whole run's, reported).
+        let quiet = log + "\n[rt-linux] apus-cyclictest: cpu busy=377 idle=73 steal=2 (1/100 s) until uptime 13.74 s"
+        XCTAssertEqual(try Calibration.read(console: quiet, rtLabel: "rt-linux"),
+                       Calibration(wakeupUs: 250, hypervisorNs: 874 + 375, steal: 2, window: 452, rtLongestWaitUs: 612))
+        // A VM that waited for the others (here 9.2 % of the run: the flat histogram of a calibration
+        // beside a booting GP Linux) is refused, saying how long and why.
+        let delayed = log + "\n[rt-linux] apus-cyclictest: cpu busy=215 idle=208 steal=43 (1/100 s) until uptime 6.88 s"
+        XCTAssertThrowsError(try Calibration.read(console: delayed, rtLabel: "rt-linux")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("rt-linux waited for the CPU 430 ms of cyclictest's 4660 ms"), text)
+            XCTAssertTrue(text.contains("more than 2 %"), text)
+            XCTAssertTrue(text.contains("cyclictest's max (250 us)"), text)
+        }
+        XCTAssertEqual(try Calibration.read(console: delayed, rtLabel: "rt-linux", mostStealPercent: 10).steal, 43)
+        XCTAssertThrowsError(try Calibration.read(console: log, rtLabel: "rt-linux"), "no cpu line")
+        let noReport = quiet.replacingOccurrences(of: "longest runnable wait", with: "longest wait")
+        XCTAssertThrowsError(try Calibration.read(console: noReport, rtLabel: "rt-linux"))
         XCTAssertThrowsError(try Calibration.read(console: Self.console, rtLabel: "rt-linux"))
         let failed = "[rt-linux] apus-cyclictest: failed: cyclictest exited with status 1\n" + log
         XCTAssertThrowsError(try Calibration.read(console: failed, rtLabel: "rt-linux")) { error in

@@ -3,11 +3,14 @@
 # cyclictest in a PREEMPT_RT Linux VM beside a general-purpose Linux VM on one CPU,
 # for every scheduler x GP load x RT I/O path, under -icount shift=0,sleep=off.
 #
-#  1. Calibration: the RT Linux with the CPU whenever it wants it (SEDF, the GP Linux
-#     idle, a large reservation), once per I/O path. Its cyclictest max is the CPU one
+#  1. Calibration: the RT Linux with the CPU whenever it wants it (SEDF, a large
+#     reservation, cyclictest begun once the GP Linux has booted and sits idle, the
+#     native RT guest's jobs off), once per I/O path. Its cyclictest max is the CPU one
 #     wake-up needs; its hypervisor report the decide and VCPU-switch costs.
-#  2. `apus experiment reservation`: the RT VM's interface (apus interface's analysis),
-#     the matching credit weight and the bound per I/O path.
+#  2. `apus experiment reservation`: refuses a calibration whose RT VM waited for the
+#     CPU during cyclictest; the RT VM's interface (apus interface's analysis, the
+#     cheapest the calibration cell's other VMs leave room for), the matching credit
+#     weight and the bound per I/O path.
 #  3. The 18 cells (and the SMP cell, SMP_CELL), each a configuration written from Tests/Experiment/cell-template.dts
 #     into $OUT/cells, built by make, booted with fresh disks, JOBS at a time, each with
 #     a timeout: a cell that fails or hangs is a `failed` row, never a missing one.
@@ -20,7 +23,10 @@
 # CALIBRATION_LOOPS [LOOPS], TRACE_LOOPS, JOBS [2 QEMUs at a time], RUN_TIMEOUT [seconds
 # per run], CELLS [all 18, or comma-separated names; only their I/O paths are
 # calibrated], SMP_CELL [1 without CELLS: the SMP cell too], CALIBRATE [1; 0 uses the
-# last calibration runs again], GANTT [1: draw the Gantt charts], QEMU [qemu-system-arm].
+# last calibration runs again], CALIBRATION_RUN_TIMEOUT [2 x RUN_TIMEOUT],
+# RESERVATION_ONLY [0; 1 stops after step 2], GANTT [1:
+# draw the Gantt charts], QEMU [qemu-system-arm], NATIVE_START, CALIBRATION_NATIVE_START,
+# RT_START, CALIBRATION_RT_START [below].
 set -u -o pipefail
 
 BUILD=${BUILD:-build}
@@ -39,9 +45,24 @@ OUT=${EXPERIMENT_OUT:-$BUILD/experiment}
 # The calibration's reservation for the RT VM (PERIOD:SLICE us): most of what the other
 # VMs leave (the template's comment says their reservations).
 CALIBRATION_SEDF=${CALIBRATION_SEDF:-1000:600}
-# The native RT guest's jobs: from NATIVE_START ms after boot (both Linux VMs are up by
-# then), for 80 % of cyclictest's run, so that it reports before the RT Linux ends the run.
-NATIVE_START=${NATIVE_START:-5000}
+# When cyclictest and the RT Linux's reader begin (s of its uptime, apus.start): in the
+# cells once the GP Linux's load runs (it starts at about 3-4 s of the RT Linux's uptime;
+# the report fails a loaded cell whose load began later, ExperimentRun); in the calibration
+# runs after the GP Linux has booted (on slack beside the calibration's large reservation
+# it is up at about 7 s of the RT Linux's uptime).
+RT_START=${RT_START:-5}
+CALIBRATION_RT_START=${CALIBRATION_RT_START:-9}
+# The native RT guest's jobs: from NATIVE_START ms after boot, for half of cyclictest's
+# run, so that they run beside cyclictest and report before it ends the run. The RT Linux's
+# uptime runs behind the hypervisor's clock by its kernel's decompression and boot on a
+# shared CPU: about 2.3 s under SEDF, 4 s under credit.
+NATIVE_START=${NATIVE_START:-$(( RT_START * 1000 + 4000 ))}
+# ... and in the calibration runs: never (the longest start the guest takes, 2.8 hours),
+# so that nothing outside the RT VM delays its wake-ups there (docs/EXPERIMENT.md).
+CALIBRATION_NATIVE_START=${CALIBRATION_NATIVE_START:-10000000}
+# The passthrough calibration is the longest run (its reader, alone with the CPU, makes QEMU
+# emulate about 80 000 reads): 240-270 s, 560 s on a loaded machine.
+CALIBRATION_RUN_TIMEOUT=${CALIBRATION_RUN_TIMEOUT:-$(( 2 * RUN_TIMEOUT ))}
 # The gantt charts' cell (all VMs busy), where their trace rings start recording (ms after
 # boot: both Linux VMs are up, cyclictest and the native RT guest's jobs run) and the window
 # drawn (ns from the first switch recorded).
@@ -63,12 +84,13 @@ LARGE_IMAGES=$(sed -n 's/.*large-images *= *< *\(0x[0-9a-fA-F]*\).*/\1/p' "$TEMP
 mkdir -p "$OUT/cells" "$OUT/runs" "$OUT/calibration" "$OUT/histograms" "$OUT/gantt"
 OUT=$(realpath "$OUT")
 
-# write_cell NAME DIR SEDF WEIGHT LOOPS [apus experiment cell options...]: DIR/NAME.dts from the template.
+# write_cell NAME DIR SEDF WEIGHT LOOPS [apus experiment cell options...]: DIR/NAME.dts from the template
+# (a later --set NAME=VALUE replaces an earlier one).
 write_cell() {
   local name=$1 dir=$2 sedf=$3 weight=$4 loops=$5; shift 5
   "$APUS_TOOL" experiment cell "$name" --template "$TEMPLATE" --sedf "$sedf" --weight "$weight" \
-    --set "LOOPS=$loops" --set "INTERVAL=$INTERVAL" --set "NATIVE_START=$NATIVE_START" \
-    --set "NATIVE_DURATION=$(( loops * INTERVAL * 8 / 10 / 1000 ))" "$@" -o "$dir/$name.dts"
+    --set "LOOPS=$loops" --set "INTERVAL=$INTERVAL" --set "NATIVE_START=$NATIVE_START" --set "RT_START=$RT_START" \
+    --set "NATIVE_DURATION=$(( loops * INTERVAL / 2 / 1000 ))" "$@" -o "$dir/$name.dts"
 }
 
 # build_systems BUILD-DIR CELLS-DIR SYSTEMS-DIR [make options...] NAMES...: make the
@@ -162,26 +184,35 @@ say "calibration: SEDF, GP Linux idle, RT VM reserving $CALIBRATION_SEDF us, $CA
 CALIBRATION_CELLS=()
 for io in "${PATHS[@]}"; do
   name=sedf_idle_$io; CALIBRATION_CELLS+=("$name")
-  write_cell "$name" "$OUT/calibration" "$CALIBRATION_SEDF" 256 "$CALIBRATION_LOOPS" || die "cannot write $name"
+  write_cell "$name" "$OUT/calibration" "$CALIBRATION_SEDF" 256 "$CALIBRATION_LOOPS" \
+    --set "NATIVE_START=$CALIBRATION_NATIVE_START" --set "RT_START=$CALIBRATION_RT_START" || die "cannot write $name"
 done
 if [ "${CALIBRATE:-1}" = 1 ]; then
   build_systems "$BUILD" "$OUT/calibration" "$OUT/calibration/systems" "${CALIBRATION_CELLS[@]}"
-  run_all "$OUT/calibration/systems" "$OUT/calibration" "${CALIBRATION_CELLS[@]}"
+  RUN_TIMEOUT=$CALIBRATION_RUN_TIMEOUT run_all "$OUT/calibration/systems" "$OUT/calibration" "${CALIBRATION_CELLS[@]}"
 else
   say "CALIBRATE=0: the calibration runs in $OUT/calibration are used again"
 fi
 
-# 2. Reservation, weight, bounds.
+# 2. Reservation, weight, bounds: a calibration whose RT VM waited during cyclictest is
+# refused; the interface must fit beside the other VMs of the calibration cell (the
+# template's reservations, Apus's own admission test).
 CALIBRATIONS=()
 for io in "${PATHS[@]}"; do CALIBRATIONS+=(--calibration "$io=$OUT/calibration/sedf_idle_$io.log"); done
-"$APUS_TOOL" experiment reservation --interval "$INTERVAL" "${CALIBRATIONS[@]}" > "$OUT/reservation.txt" \
+"$APUS_TOOL" experiment reservation --interval "$INTERVAL" "${CALIBRATIONS[@]}" \
+  --cell "$OUT/calibration/sedf_idle_${PATHS[0]}.dts" --ram-mb "$RAM_MB" > "$OUT/reservation.txt" \
   || die "no reservation from the calibration runs (consoles in $OUT/calibration)"
 get() { sed -n "s/^$1=//p" "$OUT/reservation.txt"; }
 PERIOD=$(get period); SLICE=$(get slice); WEIGHT=$(get weight)
 BOUNDS=()
-for io in "${PATHS[@]}"; do BOUNDS+=(--bound "$io=$(get bound_us_$io)"); done
+for io in "${PATHS[@]}"; do
+  BOUNDS+=(--bound "$io=$(get bound_us_$io)")
+  say "calibration $io: wake-up $(get wakeup_us_$io) us; the RT VM waited $(get steal_$io) (1/100 s) of cyclictest's run" \
+    "(Linux's steal time), at most $(get rt_wait_us_$io) us at a time over the whole run, boot included (the hypervisor)"
+done
 say "RT VM: interface period $PERIOD us, budget $(get budget) us (analysis: $(get analysed_budget) us)," \
   "slice $SLICE us; credit weight $WEIGHT; wake-up $(get wakeup_us) us; bounds (us): ${BOUNDS[*]}"
+[ "${RESERVATION_ONLY:-0}" = 1 ] && { say "RESERVATION_ONLY=1: stopped after the reservation ($OUT/reservation.txt)"; exit 0; }
 
 # 3. The cells.
 rm -f "$OUT"/cells/*.dts "$OUT"/runs/*

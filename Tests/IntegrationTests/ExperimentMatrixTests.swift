@@ -6,15 +6,14 @@ import XCTest
 /// the runner script itself (Tests/Experiment/run-matrix.sh) with few cyclictest loops on
 /// one GP load and one I/O path: the calibration run, the reservation and bound it yields,
 /// then the SEDF and the credit-equal cell. SEDF's cyclictest max stays within the bound;
-/// credit's with equal weights is worse than SEDF's (it exceeds the bound in some runs only). What is asserted comes from the runs' consoles:
+/// credit's with equal weights exceeds it. What is asserted comes from the runs' consoles:
 /// the RT Linux's own cyclictest summary, the hypervisor's end of run (the RT Linux ended
 /// it, exit status, the RT VM's longest runnable wait) and the results the report wrote.
 final class ExperimentMatrixTests: XCTestCase {
-    /// The hog beside the RT Linux reading through the driver domain: credit-equal came later
-    /// than the bound in 21-23 % of its wake-ups there; the passthrough path's calibration once
-    /// gave an interface the other VMs left no room for (docs/EXPERIMENT.md, "In make test").
-    static let load = "cpu"
-    static let path = "split"
+    /// The hog and disk load beside the RT Linux reading its own disk: where credit-equal came
+    /// later than the bound most often (docs/EXPERIMENT.md, "In make test").
+    static let load = "cpu+io"
+    static let path = "passthrough"
     static let loops = 1500
 
     func testSEDFStaysWithinTheBoundAndCreditWithEqualWeightsExceedsIt() throws {
@@ -38,6 +37,11 @@ final class ExperimentMatrixTests: XCTestCase {
         let bound = try XCTUnwrap(value("bound_us_\(Self.path)"), reservation)
         let period = try XCTUnwrap(value("period")), budget = try XCTUnwrap(value("budget"))
         XCTAssertLessThanOrEqual(bound, 1130, "the analysis serves a wake-up before the next: \(reservation)")
+        // The calibration measured the wake-up, not a wait: Linux's steal time over cyclictest's run
+        // within what the reservation step accepts (it refuses more), printed with the wake-up.
+        let wakeup = try XCTUnwrap(value("wakeup_us_\(Self.path)"), reservation)
+        let steal = try XCTUnwrap(reservation.split(separator: "\n").first { $0.hasPrefix("steal_\(Self.path)=") }, reservation)
+        print("ExperimentMatrixTests: calibration wake-up \(wakeup) us, \(steal) (1/100 s)")
 
         let data = try Data(contentsOf: out.appendingPathComponent("results.json"))
         let cells = try XCTUnwrap(JSONSerialization.jsonObject(with: data) as? [[String: Any]])
@@ -61,13 +65,9 @@ final class ExperimentMatrixTests: XCTestCase {
         let sedfMax = try XCTUnwrap(sedfCell["cyclictest_max_us"] as? Int)
         let creditMax = try XCTUnwrap(creditCell["cyclictest_max_us"] as? Int)
         XCTAssertEqual(sedfCell["bound_us"] as? Int, bound)
-        XCTAssertLessThanOrEqual(sedfMax, bound, "SEDF's max within the bound of Γ(\(period), \(budget))")
-        // The claim is credit's max beyond the bound. A calibration outlier (about one run
-        // in five) loosens the bound past what credit reaches in 1500 loops (a fresh-clone run:
-        // 1059 us against 1130 us), so what held in every run is asserted: credit worse than
-        // SEDF; beyond the bound is printed (docs/EXPERIMENT.md, "In make test").
-        XCTAssertGreaterThan(creditMax, sedfMax, "credit with equal weights is worse than SEDF")
         print("ExperimentMatrixTests: credit-equal max \(creditMax) us, SEDF max \(sedfMax) us, bound \(bound) us of Γ(\(period), \(budget))")
+        XCTAssertLessThanOrEqual(sedfMax, bound, "SEDF's max within the bound of Γ(\(period), \(budget))")
+        XCTAssertGreaterThan(creditMax, bound, "credit with equal weights beyond SEDF's bound")
         // From the hypervisor: under SEDF the RT VM never waited longer than its blackout.
         let wait = try XCTUnwrap(sedfCell["rt_longest_wait_us"] as? Int)
         XCTAssertLessThanOrEqual(wait, 2 * (period - budget) + 100, "the hypervisor's longest runnable wait of rt-linux")

@@ -23,7 +23,15 @@ final class LinuxDirectDiskTests: XCTestCase {
         try roundTrip(on: .virt, interrupt: 78)
     }
 
-    private func roundTrip(on platform: TestPlatform, interrupt: Int) throws {
+    /// Configs/linux-direct-smp.dts: Linux alone on CPU 1, the RT guest on CPU 0. The transport's
+    /// SPI must reach CPU 1: routed to CPU 0 (as it was while the VM table entry that names
+    /// the VM's CPU was written after the routing), Linux's disk I/O waited for interrupts
+    /// that CPU 0 took and never handed over, and vda-check hung.
+    func testLinuxOnItsOwnCPUTakesItsPassthroughInterrupt() throws {
+        try roundTrip(on: .vexpressA15, interrupt: 74, system: "linux-direct-smp", cpus: 2)
+    }
+
+    private func roundTrip(on platform: TestPlatform, interrupt: Int, system: String = "linux-direct", cpus: Int = 1) throws {
         // The first device is the other transport (3, or 31 on virt): nobody owns it, it must stay zero.
         let other = try DiskImages.make(bytes: 16 << 20, for: self)
         let disk = try DiskImages.make(bytes: 16 << 20, for: self)
@@ -35,9 +43,9 @@ final class LinuxDirectDiskTests: XCTestCase {
         try handle.close()
         let before = try Data(contentsOf: disk)
 
-        let pack = QEMU.buildDirectory.appendingPathComponent("\(platform.systemsDirectory)/linux-direct/large-images.pack").path
-        let run = try QEMU.boot(platform.system("linux-direct"), platform: platform, timeout: 400,
-                                extraArguments: QEMU.deterministic + [
+        let pack = QEMU.buildDirectory.appendingPathComponent("\(platform.systemsDirectory)/\(system)/large-images.pack").path
+        let run = try QEMU.boot(platform.system(system), platform: platform, timeout: 400,
+                                extraArguments: QEMU.deterministic + ["-smp", "\(cpus)"] + [
                                     "-device", "loader,file=\(pack),addr=\(LinuxTests.largeImagesAddress(on: platform)),force-raw=on"]
                                     + DiskImages.arguments([other, disk]),
                                 input: "vda-check\ncat /proc/interrupts\npoweroff\n", typeAfter: "[consoled] INPUT -> linux",
@@ -83,6 +91,12 @@ final class LinuxDirectDiskTests: XCTestCase {
         XCTAssertTrue(counters.contains(", forwarded accesses "), counters + run.transcript)
         XCTAssertTrue(run.output.contains("Apus: VM linux stopped: shutdown (poweroff)"), run.transcript)
         let report = GuestReport(output: run.output)
+        guard cpus == 1 else {
+            // Linux ran on CPU 1, the load beside the driver domain on CPU 0.
+            XCTAssertTrue(run.output.contains("  CPU 1: decisions "), run.transcript)
+            XCTAssertEqual(report.checks(of: "load")["load-ran"], true, run.transcript)
+            return
+        }
         XCTAssertEqual(report.checks(of: "rt")["rt-deadlines"], true, run.transcript)
         XCTAssertEqual(report.misses(of: "rt"), 0, run.transcript)
     }

@@ -29,7 +29,7 @@ public struct ExperimentRun: Sendable {
     /// cyclictest must report. Exit status 0, or 6 (a guest reported a failure, such as the
     /// native RT guest missing deadlines), is a finished run.
     public init(cell: ExperimentCell, console: String, exitStatus: Int, loops: Int,
-                rtLabel: String, nativeLabel: String) {
+                rtLabel: String, nativeLabel: String, gpLabel: String = "gp-linux") {
         let console = console.replacingOccurrences(of: "\r", with: "")
         self.cell = cell
         self.exitStatus = exitStatus
@@ -50,9 +50,26 @@ public struct ExperimentRun: Sendable {
         } else if exitStatus != 0 && exitStatus != 6 {
             problem = "QEMU exit status \(exitStatus)" + (problem.map { " (\($0))" } ?? "")
         }
+        if problem == nil, cell.gpLoad != .idle, let late = Self.loadStartedLate(console: console, rtLabel: rtLabel, gpLabel: gpLabel) {
+            problem = late
+        }
         failure = problem
         (nativeJobs, nativeMisses) = Self.nativeResults(console: console, label: nativeLabel)
         rtLongestWaitUs = Self.longestWait(console: console, vm: rtLabel)
+    }
+
+    /// A loaded cell measures its load only if the GP Linux's load began before cyclictest
+    /// did (the two VMs' console lines reach UART0 in the order they were written): why
+    /// not, or nil. Linux/init's line, and Linux/cyclictest-run's.
+    static func loadStartedLate(console: String, rtLabel: String, gpLabel: String) -> String? {
+        let lines = console.split(separator: "\n")
+        let loadLine = lines.firstIndex { $0.hasPrefix("[\(gpLabel)] apus-init: starting a CPU hog") }
+        guard let running = lines.firstIndex(where: { $0.hasPrefix("[\(rtLabel)] apus-cyclictest: running") }) else { return nil }
+        guard let loadLine else { return "\(gpLabel)'s load never started (no 'apus-init: starting a CPU hog' line)" }
+        if loadLine > running {
+            return "\(gpLabel)'s load started after cyclictest began (console lines \(loadLine + 1) and \(running + 1)): raise RT_START"
+        }
+        return nil
     }
 
     /// The first console line of a Linux VM (`[...linux] `) with an oops or panic marker.

@@ -135,12 +135,13 @@ enum VirtualInterrupts {
         }
     }
 
-    /// The physical side of a VM's passthrough interrupts: routed to this CPU,
-    /// masked until the guest enables them in its virtual distributor.
-    static func assign(_ intid: UInt32, to vm: Int) throws(RoutingError) {
+    /// The physical side of a VM's passthrough interrupts: routed to CPU `cpu` (the one
+    /// its VCPU runs on, which must take it: `inject` touches the VM's vGIC on that CPU
+    /// only), masked until the guest enables them in its virtual distributor.
+    static func assign(_ intid: UInt32, to vm: Int, cpu: Int) throws(RoutingError) {
         try routing.assign(intid, to: vm)
         GIC.disable(intid)
-        GIC.route(intid, priority: 0xA0, to: CrossCPU.owner(of: vm))
+        GIC.route(intid, priority: 0xA0, to: cpu)
     }
 
     /// Whether one of `vm`'s passthrough interrupts is enabled (it could wake it).

@@ -64,7 +64,9 @@ enum VMCreation {
         for device in 0..<vm.deviceCount {
             for interrupt in 0..<vm.devices[device].interruptCount {
                 do {
-                    try VirtualInterrupts.assign(vm.devices[device].interrupts[interrupt], to: index)
+                    // To the CPU of VCPU 0, which the virtual ITARGETSR names at reset. Not through
+                    // Machines.table: this VM's entry is written below.
+                    try VirtualInterrupts.assign(vm.devices[device].interrupts[interrupt], to: index, cpu: vm.physicalCPU(ofVCPU: 0))
                 } catch {
                     Panic.halt("an interrupt is assigned twice although the configuration check forbids it")
                 }

@@ -44,8 +44,12 @@ extension EventChannelTable {
             return performOnPort(arguments) { table, port in
                 table.close(caller: caller, port: port).map { nil }
             }
-        case .send:
-            return performOnPort(arguments) { table, port in table.send(caller: caller, port: port) }
+        case .send:  // every notification: decoded here, without the closure of `performOnPort`
+            guard arguments.count >= PortArgument.size else { return .failure(.fault) }
+            switch send(caller: caller, port: EventArgumentBytes.uint32(arguments, at: 0)) {
+            case .failure(let error): return .failure(error)
+            case .success(let notification): return EventChannelOutcome(result: 0, notification: notification)
+            }
         case .unmask:
             return performOnPort(arguments) { table, port in table.unmask(caller: caller, port: port) }
         case .status:

@@ -84,6 +84,7 @@ extension EventChannelTable {
 
     /// EVTCHNOP_send: marks the peer of an interdomain port pending; the
     /// notification names the peer when it needs the upcall.
+    @inline(__always)  // every notification: no calls between the hypercall and the page
     public mutating func send(caller: UInt16, port: UInt32) -> Result<EventNotification?, XenError> {
         guard exists(caller) else { return .failure(.noSuchDomain) }
         guard port < Self.portsPerDomain else { return .failure(.invalid) }
@@ -138,6 +139,7 @@ extension EventChannelTable {
 
     /// Sets `port` of `domain` pending; the notification when the VCPU it notifies
     /// needs the upcall.
+    @inline(__always)
     mutating func deliver(_ domain: UInt16, _ port: UInt32) -> EventNotification? {
         let vcpu = notifiedVCPU(domain, port)
         guard let page = page(of: domain, vcpu: vcpu) else {
@@ -149,6 +151,7 @@ extension EventChannelTable {
     }
 
     /// The VCPU a port notifies (VCPU 0 unless bind_virq or bind_vcpu said otherwise).
+    @inline(__always)
     mutating func notifiedVCPU(_ domain: UInt16, _ port: UInt32) -> UInt32 {
         UInt32(notifiedVCPUs[Self.index(domain, port)])
     }

@@ -118,6 +118,7 @@ public struct EventChannelTable {
 
     /// The event page `vcpu` of `domain` sees: the shared_info with that VCPU's
     /// vcpu_info; nil when the domain is absent or the VCPU has none yet.
+    @inline(__always)  // every notification asks
     public mutating func page(of domain: UInt16, vcpu: UInt32) -> EventPage? {
         guard exists(domain), vcpu < UInt32(vcpuCounts[Int(domain)]) else { return nil }
         guard vcpu != 0 else { return pages[Int(domain)] }

@@ -89,6 +89,7 @@ public struct EventPage {
     }
 
     /// Selector bit, then upcall flag; true when the flag went from 0 to 1.
+    @inline(__always)
     private func raiseSelector(forPort port: UInt32) -> Bool {
         let word = port / EventChannelABI.bitsPerWord
         if EventBits.set(vcpuInfo + SharedInfoLayout.pendingSelectorOffset, bit: word) { return false }

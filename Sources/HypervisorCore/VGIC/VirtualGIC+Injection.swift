@@ -62,15 +62,25 @@ extension VCPUInterruptBank {
         return .pending
     }
 
+    /// Every wake-up and every WFI asks. Signallable and not active, a word at a
+    /// time with constant indices: a set read whole into registers is copied to the
+    /// stack for every dynamic lookup (Embedded Swift, armv7), as in `fillOneIntoEmpty`.
     mutating func hasDeliverable(priorityMask: UInt8) -> Bool {
-        let candidates = signallable.subtracting(active)
-        for index in 0..<InterruptSet.wordCount {
-            var bits = candidates.word(index)
-            while bits != 0 {
-                let intid = UInt32(truncatingIfNeeded: index) &* 32 &+ UInt32(truncatingIfNeeded: bits.trailingZeroBitCount)
-                if priorities[Int(intid)] < priorityMask { return true }
-                bits &= bits &- 1
-            }
+        guard distributorEnabled else { return false }  // nothing is signallable
+        return anyMoreUrgent(pending.word(0) & enabled.word(0) & ~active.word(0), from: 0, than: priorityMask)
+            || anyMoreUrgent(pending.word(1) & enabled.word(1) & ~active.word(1), from: 32, than: priorityMask)
+            || anyMoreUrgent(pending.word(2) & enabled.word(2) & ~active.word(2), from: 64, than: priorityMask)
+            || anyMoreUrgent(pending.word(3) & enabled.word(3) & ~active.word(3), from: 96, than: priorityMask)
+            || anyMoreUrgent(pending.word(4) & enabled.word(4) & ~active.word(4), from: 128, than: priorityMask)
+    }
+
+    /// Whether an INTID of `bits` (bit b: INTID `base` + b) has a priority value below `priorityMask`.
+    @inline(__always)
+    mutating func anyMoreUrgent(_ bits: UInt32, from base: UInt32, than priorityMask: UInt8) -> Bool {
+        var bits = bits
+        while bits != 0 {
+            if priorities[Int(base &+ UInt32(truncatingIfNeeded: bits.trailingZeroBitCount))] < priorityMask { return true }
+            bits &= bits &- 1
         }
         return false
     }

@@ -176,11 +176,19 @@ extension VCPUInterruptBank {
     /// The fold itself; the report is built only when `reporting` (a constant at each caller).
     @inline(__always)
     mutating func sync(fromHardware values: InlineArray<4, UInt32>, reporting: Bool, into report: inout ListRegisterSync) {
-        for slot in 0..<ListRegisterFile.count where values[slot] != listRegisters.hardware[slot] {
+        // The list registers that changed, compared at constant indices: every dynamic read
+        // of `values` copies it to the stack (Embedded Swift, armv7); usually one changed.
+        var changed: UInt8 = values[0] != listRegisters.hardware[0] ? 1 : 0
+        if values[1] != listRegisters.hardware[1] { changed |= 2 }
+        if values[2] != listRegisters.hardware[2] { changed |= 4 }
+        if values[3] != listRegisters.hardware[3] { changed |= 8 }
+        while changed != 0 {
+            let slot = changed.trailingZeroBitCount
+            changed &= changed &- 1
             changedSinceFill = true
             let written = ListRegisterValue(rawValue: listRegisters.hardware[slot])
             let read = ListRegisterValue(rawValue: values[slot])
-            recordHardware(values[slot], in: slot)
+            recordHardware(read.rawValue, in: slot)
             let intid = listRegisters.intids[slot]
             guard intid != ListRegisterFile.none, read.virtualID == intid else { continue }
 
@@ -191,7 +199,7 @@ extension VCPUInterruptBank {
                 if reporting { report.acknowledged.insert(intid) }
                 counters.delivered &+= 1
                 if intid < 16 { counters.sgisDelivered &+= 1 }
-                if anyPendingAgain && pendingAgain.contains(intid) {
+                if anyPendingAgain && pendingAgain.containsInPlace(intid) {
                     pendingAgain.remove(intid)  // the later instance is still to be taken
                 } else {
                     pending.remove(intid)
@@ -218,16 +226,17 @@ extension VCPUInterruptBank {
         liveListRegisters = value != 0 ? liveListRegisters | bit : liveListRegisters & ~bit
     }
 
-    /// The state and HW bit a list register holding `intid` shows.
+    /// The state and HW bit a list register holding `intid` shows. The sets are read in
+    /// place (`containsInPlace`): a non-mutating `contains` copies a stored set first.
     @inline(__always)
     mutating func listRegisterState(of intid: UInt32) -> (state: ListRegisterState, hardware: Bool) {
-        let signalled = distributorEnabled && enabled.contains(intid) && pending.contains(intid)
-        if active.contains(intid) {
-            let hardwareActive = activeFromHardware.contains(intid)
-            let showPending = signalled && !hardwareActive && !pendingFromHardware.contains(intid)
+        let signalled = distributorEnabled && enabled.containsInPlace(intid) && pending.containsInPlace(intid)
+        if active.containsInPlace(intid) {
+            let hardwareActive = activeFromHardware.containsInPlace(intid)
+            let showPending = signalled && !hardwareActive && !pendingFromHardware.containsInPlace(intid)
             return (showPending ? .pendingAndActive : .active, hardwareActive)
         }
-        return (signalled ? .pending : .invalid, pendingFromHardware.contains(intid))
+        return (signalled ? .pending : .invalid, pendingFromHardware.containsInPlace(intid))
     }
 
     /// `mutating` to read `priorities` in place (VirtualGIC+Injection.swift).
@@ -240,7 +249,7 @@ extension VCPUInterruptBank {
         }
         let source = intid < 16 ? UInt32(sgiSources[Int(intid)]) : 0
         return ListRegisterValue(virtual: intid, priority: priority, state: state, sourceCPU: source,
-                                 eoiMaintenance: requestEOI || eoiNotification.contains(intid)).rawValue
+                                 eoiMaintenance: requestEOI || eoiNotification.containsInPlace(intid)).rawValue
     }
 
     /// The occupied list register whose interrupt is only pending and least urgent.
@@ -250,7 +259,7 @@ extension VCPUInterruptBank {
         var worst: UInt32 = 0
         for slot in 0..<ListRegisterFile.count {
             let intid = listRegisters.intids[slot]
-            guard intid != ListRegisterFile.none, !active.contains(intid) else { continue }
+            guard intid != ListRegisterFile.none, !active.containsInPlace(intid) else { continue }
             let key = urgency(intid)
             if victim == nil || key > worst {
                 victim = slot
