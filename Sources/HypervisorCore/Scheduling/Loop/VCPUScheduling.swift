@@ -159,32 +159,52 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
                         timer: min(decision.until, earliestWake), starved: starved)
     }
 
-    /// The pass over the VCPUs: wakes those whose timer is due, finds the
-    /// earliest timer still pending and the first starved VCPU (when
-    /// `watching`), and when a watch can next run out.
+    /// The pass over the VCPUs, in two halves that run only when they can find
+    /// something: wakes those whose timer is due (from `earliestWake` on), and
+    /// finds the first starved VCPU (when `watching`) and when a watch can next
+    /// run out (from `watchRunsOut` on: before it no watch has run out).
     mutating func wakeDueAndWatch(now: Instant, watching: Bool) -> VCPUID? {
+        if now >= earliestWake { wakeDue(now: now) }
+        return now >= watchRunsOut ? watch(now: now, watching: watching) : nil
+    }
+
+    /// Wakes the blocked VCPUs whose timer is due, in slot order, and finds the
+    /// earliest timer still pending.
+    mutating func wakeDue(now: Instant) {
         var earliestWake = Instant.never
+        for i in 0..<used where slots[i].present && slots[i].blocked {
+            guard slots[i].wakeAt <= now else {
+                earliestWake = min(earliestWake, slots[i].wakeAt)
+                continue
+            }
+            wakeAtTimer(i, now: now)
+        }
+        self.earliestWake = earliestWake
+    }
+
+    /// Out of line: the loop above stays small (both policies' wake paths are
+    /// in line here, and their registers spilled around the whole loop).
+    @inline(never)
+    mutating func wakeAtTimer(_ i: Int, now: Instant) {
+        slots[i].blocked = false
+        slots[i].waitingSince = slots[i].wakeAt  // it waits from when its timer was due
+        slots[i].wakeAt = .never
+        slots[i].watchedSince = now
+        if slots[i].window != .zero { watchRunsOut = min(watchRunsOut, now + slots[i].window) }  // its watch starts now
+        try? scheduler.wake(VCPUID(UInt32(truncatingIfNeeded: i)), now: now)
+    }
+
+    /// The first starved runnable VCPU (when `watching`) and, exactly, when a
+    /// watch can next run out.
+    mutating func watch(now: Instant, watching: Bool) -> VCPUID? {
         var watchRunsOut = Instant.never
         var starved: VCPUID? = nil
-        for i in 0..<used where slots[i].present {
-            if slots[i].blocked {
-                guard slots[i].wakeAt <= now else {
-                    earliestWake = min(earliestWake, slots[i].wakeAt)
-                    continue
-                }
-                slots[i].blocked = false
-                slots[i].waitingSince = slots[i].wakeAt  // it waits from when its timer was due
-                slots[i].wakeAt = .never
-                slots[i].watchedSince = now
-                try? scheduler.wake(VCPUID(UInt32(truncatingIfNeeded: i)), now: now)
-            }
-            guard slots[i].window != .zero else { continue }
+        for i in 0..<used where slots[i].present && !slots[i].blocked && slots[i].window != .zero {
             if watching, starved == nil, now.since(slots[i].watchedSince) >= slots[i].window {
                 starved = VCPUID(UInt32(truncatingIfNeeded: i))
             }
             watchRunsOut = min(watchRunsOut, slots[i].watchedSince + slots[i].window)
         }
-        self.earliestWake = earliestWake
         self.watchRunsOut = watchRunsOut
         return starved
     }

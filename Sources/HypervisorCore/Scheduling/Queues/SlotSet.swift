@@ -51,6 +51,18 @@ struct SlotSet<let capacity: Int> {
         }
     }
 
+    /// The least member after `slot`, else the least member (round-robin in
+    /// slot order); nil when empty. One word (up to 32 slots): in line, no loop.
+    @inline(__always)
+    mutating func firstWrapping(after slot: Int) -> Int? {
+        guard wordCount == 1 else { return first(from: slot + 1) ?? first(from: 0) }
+        let all = words[0]
+        if all == 0 { return nil }
+        let next = slot + 1
+        let later = next >= 32 ? 0 : all & (UInt32.max &<< UInt32(truncatingIfNeeded: max(next, 0)))
+        return (later != 0 ? later : all).trailingZeroBitCount
+    }
+
     /// The word holding slots 32 * index ..< 32 * index + 32, for iterating a
     /// snapshot while the set changes.
     @inline(__always)

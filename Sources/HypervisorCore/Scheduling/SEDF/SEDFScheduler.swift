@@ -317,7 +317,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         if let p = previous, wasOnSlack, slackEnds > now, slots[p].inUse, !slots[p].blocked {
             return p
         }
-        guard let i = slackTakers.first(from: slackCursor + 1) ?? slackTakers.first(from: 0) else { return nil }
+        guard let i = slackTakers.firstWrapping(after: slackCursor) else { return nil }
         slackCursor = i
         slackEnds = now + options.slackQuantum
         return i
