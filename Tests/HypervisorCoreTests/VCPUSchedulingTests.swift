@@ -223,17 +223,20 @@ final class VCPUSchedulingTests: XCTestCase {
         let parameters = PolicyParameters.credit(CreditParameters())
         let configuration = CreditConfiguration()
         // Equal weights, three VCPUs: one period to the next accounting, three
-        // to climb from the floor at a third of a period each, two slices.
+        // to climb from the floor at a third of a period each, two slices, and
+        // the others' boosts on what they hold and earn: 2 x 2P x 3.
         XCTAssertEqual(loop.scheduler.progressWindow(for: parameters, vcpus: 3, creditWeight: 3 * 256),
-                       TimeSpan(nanoseconds: 4 * configuration.accountingPeriod.nanoseconds + 2 * configuration.timeslice.nanoseconds))
+                       TimeSpan(nanoseconds: 16 * configuration.accountingPeriod.nanoseconds + 2 * configuration.timeslice.nanoseconds))
         // The experiment's credit-weighted cell: 256 beside 821 and two more of
-        // 256 climbs for ceil(1589 / 256) = 7 accountings; 821 for 2.
-        XCTAssertEqual(loop.scheduler.progressWindow(for: parameters, vcpus: 4, creditWeight: 1589), ms(30 + 7 * 30 + 3 * 30))
+        // 256 climbs for ceil(1589 / 256) = 7 accountings; 821 for 2; the boosts
+        // 3 x 60 ms x 1589 / w (rounded up to the nanosecond).
+        XCTAssertEqual(loop.scheduler.progressWindow(for: parameters, vcpus: 4, creditWeight: 1589),
+                       ms(30 + 7 * 30 + 3 * 30) + TimeSpan(nanoseconds: 1_117_265_625))
         XCTAssertEqual(loop.scheduler.progressWindow(for: .credit(CreditParameters(weight: 821)), vcpus: 4, creditWeight: 1589),
-                       ms(30 + 2 * 30 + 3 * 30))
+                       ms(30 + 2 * 30 + 3 * 30) + TimeSpan(nanoseconds: 348_380_025))
         // Capped at 10%: its share is at most 3 ms, 10 accountings.
         XCTAssertEqual(loop.scheduler.progressWindow(for: .credit(CreditParameters(weight: 256, cap: 10)), vcpus: 2, creditWeight: 512),
-                       ms(30 + 10 * 30 + 30))
+                       ms(30 + 10 * 30 + 30 + 2 * 30 * 2))
         try loop.admit(a, parameters: parameters, progressWindow: .zero, now: .zero)
         try loop.admit(b, parameters: parameters, progressWindow: .zero, now: .zero)
         XCTAssertNotNil(loop.decide(now: .zero).vcpu)
