@@ -18,13 +18,14 @@
 # Environment: BUILD (default build), PROFILE, TIMEOUT (seconds, default 900).
 # Takes a few minutes (about 10 million instructions are logged).
 set -u -o pipefail
+HERE=$(dirname "$0")
+source "$HERE/breakdown-symbols.sh"
 
 BUILD=${BUILD:-build}
 TIMEOUT=${TIMEOUT:-900}
 ELF="$BUILD/systems/events.elf"
 GUEST_ELF=$BUILD/guests/ping.elf
 NM=arm-none-eabi-nm
-DEMANGLE=${DEMANGLE:-$(command -v swift-demangle || echo /opt/swift/usr/bin/swift-demangle)}
 for file in "$ELF" "$GUEST_ELF"; do
   [ -f "$file" ] || { echo "event-breakdown: $file is missing: run make first" >&2; exit 1; }
 done
@@ -40,48 +41,18 @@ END=$(arm-none-eabi-objdump -d --start-address=0x${PORT_EVENT:-0} "$GUEST_ELF" 2
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/apus-event-breakdown.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT
 mkfifo "$WORK/log"
-$NM "$ELF" | awk '$2 ~ /^[tTwW]$/ { print $3, $1 }' > "$WORK/starts"
-cut -d' ' -f1 "$WORK/starts" > "$WORK/mangled"
-"$DEMANGLE" --simplified < "$WORK/mangled" | sed -E 's/^specialized //; s/\(.*//; s/^static //; s/^Hypervisor(Core)?\.//; s/ /_/g' > "$WORK/short"
-paste -d' ' "$WORK/mangled" "$WORK/short" > "$WORK/names"
-$NM -n "$ELF" | awk '$2 ~ /^[tTwW]$/ && $3 !~ /^[.$]/ { print $1, $3 }' > "$WORK/hypervisor"
-$NM -n "$GUEST_ELF" | awk '$2 ~ /^[tTbBdDwW]$/ && $3 !~ /^\./ { print $1, $3 }' > "$WORK/guest-mangled"
-cut -d' ' -f2 "$WORK/guest-mangled" | "$DEMANGLE" --simplified | sed -E 's/^specialized //; s/^static //; s/\(.*//; s/^GuestPing\.//; s/^GuestRuntime\.//; s/ : .*//; s/ /_/g' |
-  paste -d' ' <(cut -d' ' -f1 "$WORK/guest-mangled") - > "$WORK/guest"
+breakdown_symbols "$ELF" "$GUEST_ELF" GuestPing "$WORK"
 timeout "$TIMEOUT" qemu-system-arm -M vexpress-a15,virtualization=on -cpu cortex-a15 -m 256M \
   -nographic -audiodev none,id=none -global pl041.audiodev=none -semihosting \
   -icount shift=0,sleep=off -singlestep -d exec,nochain -D "$WORK/log" -kernel "$ELF" \
   </dev/null >"$WORK/console" 2>&1 &
-awk -v P="${PROFILE:-}" -v S="$START" -v E="$END" -v starts="$WORK/starts" -v names="$WORK/names" -v guest="$WORK/guest" -v hypervisor="$WORK/hypervisor" '
+cat > "$WORK/program.awk" <<'AWK'
 BEGIN {
-  while ((getline line < starts) > 0) { split(line, f, " "); start[f[1]] = f[2] "" }
-  while ((getline line < names) > 0) { split(line, f, " "); short[f[1]] = f[2] }
-  while ((getline line < guest) > 0) { split(line, f, " "); gn++; gaddr[gn] = f[1] ""; gname[gn] = f[2] }
-  while ((getline line < hypervisor) > 0) { split(line, f, " "); hn++; haddr[hn] = f[1] ""; hname[hn] = f[2] }
+  loadSymbols()
 }
-function guestSymbol(pc,    lo, hi, mid) {
-  lo = 1; hi = gn
-  if (gn == 0 || pc < gaddr[1]) return "?"
-  while (lo < hi) { mid = int((lo + hi + 1) / 2); if (gaddr[mid] <= pc) lo = mid; else hi = mid - 1 }
-  return gname[lo]
-}
-function hypervisorSymbol(pc,    lo, hi, mid) {
-  lo = 1; hi = hn
-  if (hn == 0 || pc < haddr[1]) return "?"
-  while (lo < hi) { mid = int((lo + hi + 1) / 2); if (haddr[mid] <= pc) lo = mid; else hi = mid - 1 }
-  return hname[lo]
-}
-function nameOf(sym) { return (sym in short) ? short[sym] : sym }
 function hyp(pc, sym,    i, found, top) {
   if (!inWindow) { inWindow = 1; depth = 0; windows++; wkind = wkind (wkind == "" ? "" : ",") lastGuest }
-  if (depth == 0 || stack[depth] != sym) {
-    if ((sym in start) && start[sym] == pc) { stack[++depth] = sym }
-    else {
-      found = 0
-      for (i = depth; i >= 1; i--) if (stack[i] == sym) { found = i; break }
-      if (found) depth = found; else { depth = 1; stack[1] = sym }
-    }
-  }
+  track(pc, sym)
   top = nameOf(stack[1])
   for (i = 1; i <= depth; i++) {
     if (nameOf(stack[i]) == "apus_trap") {
@@ -136,6 +107,8 @@ END {
   if (P != "") { printf "\n== profile\n"; for (k in prof) printf "%8.1f  %s\n", prof[k] / samples, k | "sort -k3,3" ; close("sort -k3,3") }
   printf "\n== HYP own instructions per function, per sample of the 2-window shape (n=%d)\n", two
   for (fn in ownAll) printf "%8.1f  %s\n", ownAll[fn] / two, fn | "sort -k2,3 -k1,1rn"
-}' "$WORK/log"
+}
+AWK
+awk -v P="${PROFILE:-}" -v S="$START" -v E="$END" -v starts="$WORK/starts" -v names="$WORK/names" -v guest="$WORK/guest" -v hypervisor="$WORK/hypervisor" -f "$HERE/breakdown-symbols.awk" -f "$WORK/program.awk" "$WORK/log"
 wait
 grep -E 'BENCH' "$WORK/console" | tr -d '\r'

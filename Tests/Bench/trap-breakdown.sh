@@ -23,6 +23,8 @@
 # QEMU (qemu-system-arm), MIN_COUNT (100), TIMEOUT (seconds, default 600).
 # Takes a few minutes: QEMU logs every instruction of the run.
 set -u -o pipefail
+HERE=$(dirname "$0")
+source "$HERE/breakdown-symbols.sh"
 
 BUILD=${BUILD:-build}
 SYSTEM=${SYSTEM:-bench-sedf}
@@ -32,8 +34,6 @@ MIN_COUNT=${MIN_COUNT:-100}
 TIMEOUT=${TIMEOUT:-600}
 ELF="$BUILD/systems/$SYSTEM.elf"
 GUEST_ELF=${GUEST_ELF:-$BUILD/guests/bench.elf}
-NM=arm-none-eabi-nm
-DEMANGLE=${DEMANGLE:-$(command -v swift-demangle || echo /opt/swift/usr/bin/swift-demangle)}
 
 for file in "$ELF" "$GUEST_ELF"; do
   [ -f "$file" ] || { echo "trap-breakdown: $file is missing: run make first" >&2; exit 1; }
@@ -44,45 +44,20 @@ mkfifo "$WORK/log"
 
 # Function start addresses (QEMU names the function in each log line) and
 # short readable names; guest symbols sorted by address for range lookup.
-$NM "$ELF" | awk '$2 ~ /^[tTwW]$/ { print $3, $1 }' > "$WORK/starts"
-cut -d' ' -f1 "$WORK/starts" > "$WORK/mangled"
-"$DEMANGLE" --simplified < "$WORK/mangled" | sed -E 's/^specialized //; s/\(.*//; s/^static //; s/^Hypervisor(Core)?\.//' > "$WORK/short"
-paste -d' ' "$WORK/mangled" "$WORK/short" > "$WORK/names"
-$NM -n "$ELF" | awk '$2 ~ /^[tTwW]$/ && $3 !~ /^[.$]/ { print $1, $3 }' > "$WORK/hypervisor"
-$NM -n "$GUEST_ELF" | awk '$2 ~ /^[tTbBdDwW]$/ && $3 !~ /^\./ { print $1, $3 }' > "$WORK/guest-mangled"
-cut -d' ' -f2 "$WORK/guest-mangled" | "$DEMANGLE" --simplified | sed -E 's/^specialized //; s/^static //; s/\(.*//; s/^GuestBench\.//; s/^GuestRuntime\.//; s/ : .*//' |
-  paste -d' ' <(cut -d' ' -f1 "$WORK/guest-mangled") - > "$WORK/guest"
+breakdown_symbols "$ELF" "$GUEST_ELF" GuestBench "$WORK"
 
 timeout "$TIMEOUT" "$QEMU" -M vexpress-a15,virtualization=on -cpu cortex-a15 -m "${RAM_MB}M" \
   -nographic -audiodev none,id=none -global pl041.audiodev=none -semihosting \
   -icount shift=0,sleep=off -singlestep -d exec,nochain -D "$WORK/log" -kernel "$ELF" \
   </dev/null >"$WORK/console" 2>&1 &
 
-awk -v min="$MIN_COUNT" -v starts="$WORK/starts" -v names="$WORK/names" -v guest="$WORK/guest" -v hypervisor="$WORK/hypervisor" '
+cat > "$WORK/program.awk" <<'AWK'
 BEGIN {
-  while ((getline line < starts) > 0) { split(line, f, " "); start[f[1]] = f[2] "" }
-  while ((getline line < names) > 0) { split(line, f, " "); short[f[1]] = f[2] }
-  while ((getline line < guest) > 0) { split(line, f, " "); gn++; gaddr[gn] = f[1] ""; gname[gn] = f[2] }
-  while ((getline line < hypervisor) > 0) { split(line, f, " "); hn++; haddr[hn] = f[1] ""; hname[hn] = f[2] }
+  loadSymbols()
   vectorNames[0] = "reset"; vectorNames[1] = "undefined"; vectorNames[2] = "svc"; vectorNames[3] = "prefetch"
   vectorNames[4] = "data"; vectorNames[5] = "hyp-trap"; vectorNames[6] = "irq"; vectorNames[7] = "fiq"
 }
 function hexDigit(c) { return index("0123456789abcdef", c) - 1 }
-# Addresses are 8 lowercase hex digits: string order is numeric order.
-function guestSymbol(pc,    lo, hi, mid) {
-  lo = 1; hi = gn
-  if (gn == 0 || pc < gaddr[1]) return "?"
-  while (lo < hi) { mid = int((lo + hi + 1) / 2); if (gaddr[mid] <= pc) lo = mid; else hi = mid - 1 }
-  return gname[lo]
-}
-# QEMU names only typed functions; assembly labels are found by address.
-function hypervisorSymbol(pc,    lo, hi, mid) {
-  lo = 1; hi = hn
-  if (hn == 0 || pc < haddr[1]) return "?"
-  while (lo < hi) { mid = int((lo + hi + 1) / 2); if (haddr[mid] <= pc) lo = mid; else hi = mid - 1 }
-  return hname[lo]
-}
-function nameOf(sym) { return (sym in short) ? short[sym] : sym }
 # Attributes one HYP instruction at pc in function sym: calls (pc at a
 # function start) push, anything else in another function pops back to it.
 function hyp(pc, sym,    i, found, phase) {
@@ -90,14 +65,7 @@ function hyp(pc, sym,    i, found, phase) {
     inWindow = 1; depth = 0; windowTotal = 0; delete counts; order = ""
     vector = vectorNames[int((hexDigit(substr(pc, 7, 1)) % 2 * 16 + hexDigit(substr(pc, 8, 1))) / 4)]
   }
-  if (depth == 0 || stack[depth] != sym) {
-    if ((sym in start) && start[sym] == pc) { stack[++depth] = sym }
-    else {
-      found = 0
-      for (i = depth; i >= 1; i--) if (stack[i] == sym) { found = i; break }
-      if (found) depth = found; else { depth = 1; stack[1] = sym }
-    }
-  }
+  track(pc, sym)
   # The phase: the function apus_trap called (or under Scheduling.resume, the one it called).
   phase = nameOf(stack[1])
   for (i = 1; i <= depth; i++) {
@@ -130,7 +98,9 @@ function step(line,    f, pc, flags, sym) {
 END {
   if (pending != "") step(pending)
   for (key in groups) if (groups[key] >= min) printf "%d\t%s\n", groups[key], key
-}' "$WORK/log" | sort -t$'\t' -k1,1nr | while IFS=$'\t' read -r n key; do
+}
+AWK
+awk -v min="$MIN_COUNT" -v starts="$WORK/starts" -v names="$WORK/names" -v guest="$WORK/guest" -v hypervisor="$WORK/hypervisor" -f "$HERE/breakdown-symbols.awk" -f "$WORK/program.awk" "$WORK/log" | sort -t$'\t' -k1,1nr | while IFS=$'\t' read -r n key; do
   IFS='|' read -ra parts <<<"$key"
   printf '%s  (n=%s)\n' "${parts[0]}" "$n"
   for part in "${parts[@]:1}"; do printf '    %6s  %s\n' "${part##*=}" "${part%=*}"; done
