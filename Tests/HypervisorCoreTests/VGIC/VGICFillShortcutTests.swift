@@ -9,11 +9,8 @@ final class VGICFillShortcutTests: XCTestCase {
         var shortcutsTaken = 0, oneShown = 0
         for seed: UInt64 in 1...60 {
             var random = SplitMix64(seed: seed)
-            var gic = VirtualGIC(ownedPPIs: VirtualGIC.standardPPIs, passthroughSPIs: InterruptSet(first: 32, count: 12))
-            _ = gic.write(offset: 0x000, width: .word, value: 1)
+            var gic = makeRandomGIC(spis: 12, enabledPercent: 70, random: &random)
             let candidates = gic.owned.members
-            for intid in candidates where random.chance(70) { gic.enable(intid) }
-            for intid in candidates { gic.setPriority(intid, UInt8(random.below(8) * 0x20)) }
             var cpu = FakeCPUInterface(gic.fillListRegisters())
             for step in 0..<300 {
                 let context = "seed \(seed) step \(step)"

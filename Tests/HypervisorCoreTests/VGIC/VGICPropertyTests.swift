@@ -133,11 +133,8 @@ final class VGICPropertyTests: XCTestCase {
     func testListRegisterPolicyUnderRandomTraffic() {
         for seed: UInt64 in 1...60 {
             var random = SplitMix64(seed: seed)
-            var gic = VirtualGIC(ownedPPIs: VirtualGIC.standardPPIs, passthroughSPIs: InterruptSet(first: 32, count: 12))
-            _ = gic.write(offset: 0x000, width: .word, value: 1)
+            var gic = makeRandomGIC(spis: 12, enabledPercent: 80, random: &random)
             let candidates = gic.owned.members
-            for intid in candidates where random.chance(80) { gic.enable(intid) }
-            for intid in candidates { gic.setPriority(intid, UInt8(random.below(8) * 0x20)) }
             var acknowledgements: UInt32 = 0
             var load = gic.fillListRegisters()
             var cpu = FakeCPUInterface(load)

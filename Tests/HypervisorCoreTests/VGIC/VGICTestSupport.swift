@@ -21,6 +21,17 @@ func makeGIC(spis: [UInt32] = [38, 40], distributorOn: Bool = true) -> VirtualGI
     return gic
 }
 
+/// The random-traffic suites' model: distributor on, `spis` passthrough SPIs from 32,
+/// each owned interrupt enabled with probability `enabledPercent` at a random priority.
+func makeRandomGIC(spis: UInt32, enabledPercent: UInt64, random: inout SplitMix64) -> VirtualGIC {
+    var gic = VirtualGIC(ownedPPIs: VirtualGIC.standardPPIs, passthroughSPIs: InterruptSet(first: 32, count: spis))
+    _ = gic.write(offset: 0x000, width: .word, value: 1)
+    let candidates = gic.owned.members
+    for intid in candidates where random.chance(enabledPercent) { gic.enable(intid) }
+    for intid in candidates { gic.setPriority(intid, UInt8(random.below(8) * 0x20)) }
+    return gic
+}
+
 extension VirtualGIC {
     /// Enables `intid` through GICD_ISENABLER.
     mutating func enable(_ intid: UInt32) {
