@@ -59,10 +59,10 @@ enum SystemBoot {
         EventAndGrantTables.initialize(ram: platform.ram)
         let config = loaded.config
         PhysicalCPUs.inUse = config.cpusUsed
+        var traceFrom: Instant?
+        if let milliseconds = config.traceFromMilliseconds { traceFrom = .zero + .milliseconds(UInt64(widening: milliseconds)) }
         for index in 0..<PhysicalCPUs.online {
-            var from: Instant?
-            if let milliseconds = config.traceFromMilliseconds { from = Instant(nanoseconds: UInt64(widening: milliseconds) &* 1_000_000) }
-            ThisCPU.record(of: index).pointee.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries), from: from)
+            ThisCPU.record(of: index).pointee.trace = TraceRing(limit: Int(truncatingIfNeeded: config.traceEntries), from: traceFrom)
         }
         Scheduling.start(policy: config.scheduler == .sedf ? .sedf : .credit)
         GuestInstructions.start()

@@ -35,4 +35,15 @@ final class VGICDeliverableTests: XCTestCase {
         XCTAssertGreaterThan(answeredYes, 1000)
         XCTAssertGreaterThan(answeredNo, 1000)
     }
+
+    /// hasDeliverable reads the set's words with constant indices: the last INTID the set
+    /// holds must be seen too (a word added to InterruptSet and not read would fail here).
+    func testSeesTheLastINTIDTheSetHolds() {
+        let last = InterruptSet.capacity - 1
+        var gic = makeGIC(spis: [last])
+        gic.enable(last)
+        XCTAssertFalse(gic.hasDeliverable())
+        gic.inject(last, hardware: true)
+        XCTAssertTrue(gic.hasDeliverable())
+    }
 }
