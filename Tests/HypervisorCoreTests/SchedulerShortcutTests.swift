@@ -35,6 +35,34 @@ final class SchedulerShortcutTests: XCTestCase {
         check(SlotSet<64>(), capacity: 64, random: &random)
     }
 
+    /// SlotHeap.insert and removeFirst (SEDF's release) against set and
+    /// remove, on two heaps driven by the same random operations, with many
+    /// equal keys (ties broken by slot): the same first slot after every step.
+    func testInsertAndRemoveFirstMatchSetAndRemove() {
+        var random = SplitMix64(seed: 13)
+        for _ in 0..<500 {
+            var shortcut = SlotHeap<16>(), general = SlotHeap<16>()
+            for _ in 0..<200 {
+                let slot = Int(UInt32.random(in: 0..<16, using: &random))
+                if shortcut.contains(slot) {
+                    if UInt32.random(in: 0..<2, using: &random) == 0, let first = general.first {
+                        shortcut.removeFirst()
+                        general.remove(first)
+                    } else {
+                        shortcut.remove(slot)
+                        general.remove(slot)
+                    }
+                } else {
+                    let key = UInt64.random(in: 0..<8, using: &random), tie = UInt64(slot)
+                    shortcut.insert(slot, key: key, tie: tie)
+                    general.set(slot, key: key, tie: tie)
+                }
+                XCTAssertEqual(shortcut.count, general.count)
+                guard shortcut.first == general.first else { return XCTFail("first \(String(describing: shortcut.first)) != \(String(describing: general.first))") }
+            }
+        }
+    }
+
     private func check<let capacity: Int>(_ empty: SlotSet<capacity>, capacity: Int, random: inout SplitMix64) {
         for _ in 0..<2000 {
             var set = empty

@@ -59,6 +59,23 @@ struct SlotHeap<let capacity: Int> {
         }
     }
 
+    /// Puts `slot`, which is not in the heap, in with this key (`set`
+    /// without the checks for a slot already in).
+    mutating func insert(_ slot: Int, key: UInt64, tie: UInt64) {
+        keys[slot] = key
+        ties[slot] = tie
+        count += 1
+        siftUp(slot, from: count - 1)
+    }
+
+    /// Takes the first slot out (`remove` of the first, without looking for
+    /// it); the heap must not be empty.
+    mutating func removeFirst() {
+        position[heap[0]] = -1
+        count -= 1
+        if count > 0 { siftDown(heap[count], from: 0) }
+    }
+
     /// Takes `slot` out of the heap; nothing when it is not in.
     mutating func remove(_ slot: Int) {
         let p = position[slot]

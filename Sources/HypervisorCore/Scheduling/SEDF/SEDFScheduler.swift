@@ -280,7 +280,16 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     private mutating func releaseAndCatchUp(now: Instant) -> Bool {
         var released = false
         while let first = waiting.first, waiting.key(of: first) <= now.nanoseconds {
-            released = enterRunQueue(first, now: now) || released
+            guard slots[first].deadline > now else {
+                released = enterRunQueue(first, now: now) || released
+                continue
+            }
+            // The usual release: its period has begun (the wait queue's key is
+            // its period start) and its deadline is ahead, so it moves to the
+            // run queue as it is (what `enterRunQueue` does then).
+            if waiting.key(of: first) > lastDecision.nanoseconds { released = true }
+            waiting.removeFirst()
+            ready.insert(first, key: slots[first].deadline.nanoseconds, tie: UInt64(widening: slots[first].vcpu.rawValue))
         }
         // Missed its deadline with budget left (overload after overruns, or a
         // caller that was late): the least deadlines come first.
