@@ -235,7 +235,10 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         charge(now: now)
         stopRunning()
         slots[i].ticket = takeTicket()
-        sync(i)
+        // Only its ticket changed: the running VCPU is runnable and its sets
+        // are in line (every decision leaves it so), so of `sync` only the
+        // run queue's move is left.
+        queue.set(i, key: Self.queueRank(slots[i].priority), tie: slots[i].ticket)
         causes.yielded = true
     }
 

@@ -20,12 +20,17 @@ struct SlotSet<let capacity: Int> {
     private var wordCount: Int { (capacity + 31) / 32 }
 
     @inline(__always)
-    mutating func contains(_ slot: Int) -> Bool { words[slot / 32] & Self.bit(slot) != 0 }
+    mutating func contains(_ slot: Int) -> Bool { words[Self.wordIndex(of: slot)] & Self.bit(slot) != 0 }
 
     @inline(__always)
     mutating func update(_ slot: Int, member: Bool) {
-        if member { words[slot / 32] |= Self.bit(slot) } else { words[slot / 32] &= ~Self.bit(slot) }
+        if member { words[Self.wordIndex(of: slot)] |= Self.bit(slot) } else { words[Self.wordIndex(of: slot)] &= ~Self.bit(slot) }
     }
+
+    /// Slot's word: a shift, not a signed division (a negative slot gives a
+    /// negative index, which traps).
+    @inline(__always)
+    static func wordIndex(of slot: Int) -> Int { slot &>> 5 }
 
     /// Slot's bit in its word.
     @inline(__always)
@@ -41,7 +46,7 @@ struct SlotSet<let capacity: Int> {
     /// The least member >= `slot`, nil when there is none.
     mutating func first(from slot: Int) -> Int? {
         if slot >= capacity { return nil }
-        var w = slot / 32
+        var w = Self.wordIndex(of: slot)
         var bits = words[w] & (UInt32.max &<< UInt32(truncatingIfNeeded: slot & 31))
         while true {
             if bits != 0 { return w * 32 + bits.trailingZeroBitCount }
