@@ -15,10 +15,16 @@ struct VCPUIndex<let capacity: Int> {
 
     /// The slot of `vcpu`, nil if it is not inserted. Ids 0..<n (one per
     /// VM, as the hypervisor numbers them) sit at their own position: that
-    /// is tried before the binary search.
+    /// is tried in line (every block, wake and yield asks), before the
+    /// binary search.
+    @inline(__always)
     mutating func slot(of vcpu: VCPUID) -> Int? {
         let guess = Int(truncatingIfNeeded: vcpu.rawValue)
-        if guess >= 0 && guess < count && ids[guess] == vcpu.rawValue { return slots[guess] }
+        if UInt(bitPattern: guess) < UInt(bitPattern: count) && ids[guess] == vcpu.rawValue { return slots[guess] }
+        return search(vcpu)
+    }
+
+    private mutating func search(_ vcpu: VCPUID) -> Int? {
         let p = lowerBound(vcpu.rawValue)
         return p < count && ids[p] == vcpu.rawValue ? slots[p] : nil
     }
