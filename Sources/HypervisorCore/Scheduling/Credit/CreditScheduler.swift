@@ -325,6 +325,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
 
     // MARK: Internals
 
+    @inline(__always)  // a decision's answer: no call
     private mutating func dispatch(_ i: Int, now: Instant) {
         if running != i {
             stopRunning()
