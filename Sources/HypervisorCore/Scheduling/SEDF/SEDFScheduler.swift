@@ -291,8 +291,18 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             waiting.removeFirst()
             ready.insert(first, key: slots[first].deadline.nanoseconds, tie: UInt64(widening: slots[first].vcpu.rawValue))
         }
-        // Missed its deadline with budget left (overload after overruns, or a
-        // caller that was late): the least deadlines come first.
+        if let first = ready.first, ready.key(of: first) <= now.nanoseconds {
+            released = catchUp(now: now) || released
+        }
+        return released
+    }
+
+    /// Missed its deadline with budget left (overload after overruns, or a
+    /// caller that was late): the least deadlines come first. Rare: out of
+    /// line, so the releases above keep their registers.
+    @inline(never)
+    private mutating func catchUp(now: Instant) -> Bool {
+        var released = false
         while let first = ready.first, ready.key(of: first) <= now.nanoseconds {
             released = enterRunQueue(first, now: now) || released
             // Only at `now == .never` can a caught-up deadline stay <= now.
@@ -305,6 +315,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     /// catching it up; back on the wait queue if catching up moved its period
     /// start past `now` (a deadline saturated at `.never`). Returns whether its
     /// period began after the last decision.
+    @inline(never)  // late VCPUs only
     private mutating func enterRunQueue(_ i: Int, now: Instant) -> Bool {
         if slots[i].deadline <= now {
             slots[i].deadline = slots[i].deadline.firstBoundary(after: now, period: slots[i].parameters.period)
