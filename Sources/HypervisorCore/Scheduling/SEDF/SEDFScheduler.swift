@@ -229,8 +229,11 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             // Time went backwards: periods that had begun may not have yet.
             while let first = ready.first { requeue(first) }
         }
-        if releaseDue(now: now), releaseAndCatchUp(now: now) { causes.insert(.released) }
-        let nextRelease = waiting.first.map { Instant(nanoseconds: waiting.key(of: $0)) } ?? .never
+        var nextRelease = self.nextRelease
+        if nextRelease <= now || deadlinePassed(now: now) {
+            if releaseAndCatchUp(now: now) { causes.insert(.released) }
+            nextRelease = self.nextRelease
+        }
 
         let previous = running
         let wasOnSlack = runningOnSlack
@@ -262,13 +265,17 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
 
     // MARK: Internals
 
-    /// Whether a period begins or a deadline passes by `now`: most decisions
-    /// answer no here, in line, and do not spill the registers the release
-    /// loops need.
+    /// When the wait queue's first period begins (`.never`: nobody waits).
+    /// Most decisions release nobody and read it once, in line.
     @inline(__always)
-    private mutating func releaseDue(now: Instant) -> Bool {
-        if let first = waiting.first, waiting.key(of: first) <= now.nanoseconds { return true }
-        if let first = ready.first, ready.key(of: first) <= now.nanoseconds { return true }
+    private var nextRelease: Instant {
+        mutating get { waiting.first.map { Instant(nanoseconds: waiting.key(of: $0)) } ?? .never }
+    }
+
+    /// Whether the run queue's first deadline has passed by `now`.
+    @inline(__always)
+    private mutating func deadlinePassed(now: Instant) -> Bool {
+        if let first = ready.first { return ready.key(of: first) <= now.nanoseconds }
         return false
     }
 
