@@ -119,14 +119,18 @@ enum Scheduling {
             // of the whole record would be a memcpy call).
             if let starved = cpu.pointee.loop.dispatch.starved { EndOfRun.starved(vm: VCPUs.table[Int(starved.rawValue)].vm, since: now) }
             let chosen = cpu.pointee.loop.dispatch.vcpu
-            if cpu.pointee.loop.dispatch.switches { switchVCPU(from: cpu.pointee.loop.dispatch.previous, to: chosen, now: now, frame: frame) }
+            if cpu.pointee.loop.dispatch.switches { switchVCPU(now: now, frame: frame) }
             HypTimer.program(at: cpu.pointee.loop.dispatch.timer)
             if chosen != nil { continue }
             idle()
         }
     }
 
-    private static func switchVCPU(from previousID: VCPUID?, to nextID: VCPUID?, now: Instant, frame: UnsafeMutablePointer<apus_trap_frame>) {
+    /// Switches from the decision's previous VCPU to its chosen one (either nil).
+    /// `now` and `frame` are its only arguments, in registers: the VCPUs are
+    /// read from the decision before the meter starts.
+    private static func switchVCPU(now: Instant, frame: UnsafeMutablePointer<apus_trap_frame>) {
+        let previousID = cpu.pointee.loop.dispatch.previous, nextID = cpu.pointee.loop.dispatch.vcpu
         let previous = previousID.map { Int($0.rawValue) }
         let next = nextID.map { Int($0.rawValue) }
         record(.switched(from: previousID?.rawValue, to: nextID?.rawValue, reason: cpu.pointee.loop.dispatch.reason), at: now)
