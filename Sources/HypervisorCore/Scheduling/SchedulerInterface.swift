@@ -8,7 +8,7 @@
 // caller (the hypervisor's trap path or the simulator):
 //   - `decide(now:)` picks who runs and until when; the caller programs a
 //     one-shot timer for `until` and calls `decide` again when it fires (or
-//     earlier, after a wake/block/yield).
+//     earlier, after a block/yield, or a wake that asks for a decision).
 //   - The VCPU returned by `decide` is "running" until the next `decide`,
 //     `block` or `yield` of it. The scheduler charges it for the time since it
 //     was dispatched (or last charged); `charge(now:)` does that explicitly and
@@ -61,6 +61,14 @@ public struct SchedulingDecision: Equatable, Sendable {
     }
 }
 
+extension VCPUScheduler {
+    /// Makes a blocked VCPU runnable; a decision is to follow.
+    @inline(__always)
+    public mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
+        _ = try wake(vcpu, now: now, mayKeepDecision: false)
+    }
+}
+
 /// A per-CPU VCPU scheduler with fixed capacity. Implementations never allocate.
 public protocol VCPUScheduler {
     /// Policy parameters of one VCPU (SEDF: period/slice/extratime; credit: weight/cap).
@@ -73,8 +81,14 @@ public protocol VCPUScheduler {
     mutating func insert(_ vcpu: VCPUID, parameters: Parameters, now: Instant) throws(SchedulerError)
     /// Removes a VCPU; if it was running, it is charged first.
     mutating func remove(_ vcpu: VCPUID, now: Instant) throws(SchedulerError)
-    /// Makes a blocked VCPU runnable. Waking a runnable VCPU does nothing.
-    mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError)
+    /// Makes a blocked VCPU runnable (waking a runnable VCPU does nothing) and
+    /// returns whether a decision is needed. With `mayKeepDecision` (a caller
+    /// that decides only when asked to) the answer is false when nothing but
+    /// such wakes happened since the last decision and a decision now would
+    /// run the same VCPU until the same instant: the scheduler has then done
+    /// that decision's work (its state is what the decision would have left).
+    /// True is always safe.
+    mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool
     /// Takes a VCPU off the CPU until `wake`. Blocking a blocked VCPU does nothing.
     mutating func block(_ vcpu: VCPUID, now: Instant) throws(SchedulerError)
     /// The VCPU gives the CPU away voluntarily (policy-specific meaning).

@@ -62,8 +62,11 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
         var runnable: Bool { inUse && !blocked && !parked }
     }
 
+    /// `changed`: any other operation but a charge since the last decision.
     struct Causes {
-        var blocked = false, yielded = false, woke = false, timers = false
+        var blocked = false, yielded = false, woke = false, timers = false, changed = false
+
+        var any: Bool { blocked || yielded || woke || timers || changed }
     }
 
     var slots: InlineArray<capacity, Slot>
@@ -78,13 +81,18 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
     var nextAccounting = Instant.never
     var tickets: UInt64 = 0
     var causes = Causes()
+    /// The last decision's answer.
+    var lastAnswer: SchedulingDecision? = nil
+    /// False: every wake asks for a decision (the rule before wakes could keep one).
+    let keepsDecisions: Bool
 
     /// A caller later than this many timer events gets the rest skipped, so one
     /// decision stays bounded (see `runTimers`).
     static var maximumCatchUpEvents: Int { 64 }
 
-    init(configuration: CreditConfiguration = CreditConfiguration()) {
+    init(configuration: CreditConfiguration = CreditConfiguration(), keepsDecisions: Bool = true) {
         self.configuration = configuration
+        self.keepsDecisions = keepsDecisions
         slots = InlineArray(repeating: Slot())
     }
 
@@ -100,6 +108,7 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
         }
         slots[free] = Slot(inUse: true, vcpu: vcpu, parameters: parameters, ticket: takeTicket())
         vcpuCount += 1
+        causes.changed = true
     }
 
     mutating func remove(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
@@ -108,6 +117,7 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
         }
+        causes.changed = true
         slots[i].inUse = false
         vcpuCount -= 1
     }
@@ -117,6 +127,7 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
         guard let i = index(of: vcpu) else { throw .unknownVCPU }
         slots[i].parameters = parameters
         if parameters.cap == 0 { slots[i].parked = false }
+        causes.changed = true
     }
 
     func parameters(of vcpu: VCPUID) -> CreditParameters? {
@@ -137,13 +148,31 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
 
     // MARK: Events
 
-    mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
+    private mutating func wakeOnly(_ vcpu: VCPUID) throws(SchedulerError) {
         guard let i = index(of: vcpu) else { throw .unknownVCPU }
         guard slots[i].blocked else { return }
         slots[i].blocked = false
         if slots[i].priority == .under && !slots[i].parked { slots[i].priority = .boost }
         slots[i].ticket = takeTicket()
         causes.woke = true
+    }
+
+    /// The definition of a wake that keeps the decision: nothing else since
+    /// the last decision, its time not over, and a decision taken now (on a
+    /// copy) answers the same VCPU and `until` and carries no cause on (a
+    /// waker held off by the rate limit); then that decision's state is kept.
+    mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool {
+        guard let i = index(of: vcpu) else { throw .unknownVCPU }
+        guard slots[i].blocked else { return false }
+        let quiet = !causes.any
+        try wakeOnly(vcpu)
+        guard mayKeepDecision, keepsDecisions, quiet, running != nil, now >= chargedUpTo,
+              let last = lastAnswer, now < last.until else { return true }
+        var trial = self
+        let answer = trial.decide(now: now)
+        guard answer.vcpu == last.vcpu, answer.until == last.until, !trial.causes.any else { return true }
+        self = trial
+        return false
     }
 
     mutating func block(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
@@ -153,6 +182,8 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
             causes.blocked = true
+        } else {
+            causes.changed = true
         }
         slots[i].blocked = true
     }
@@ -226,7 +257,9 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
         } else {
             until = anyEarning() ? nextAccounting : .never
         }
-        return SchedulingDecision(vcpu: running.map { slots[$0].vcpu }, until: until, reason: reason)
+        let answer = SchedulingDecision(vcpu: running.map { slots[$0].vcpu }, until: until, reason: reason)
+        lastAnswer = answer
+        return answer
     }
 
     // MARK: Internals

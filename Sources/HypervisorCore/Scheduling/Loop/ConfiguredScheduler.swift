@@ -55,10 +55,10 @@ public struct ConfiguredScheduler<let capacity: Int>: VCPUScheduler {
         }
     }
 
-    public mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
+    public mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool {
         switch policy {
-        case .sedf: try sedf.wake(vcpu, now: now)
-        case .credit: try credit.wake(vcpu, now: now)
+        case .sedf: try sedf.wake(vcpu, now: now, mayKeepDecision: mayKeepDecision)
+        case .credit: try credit.wake(vcpu, now: now, mayKeepDecision: mayKeepDecision)
         }
     }
 

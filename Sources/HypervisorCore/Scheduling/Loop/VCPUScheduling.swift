@@ -4,7 +4,7 @@
 //
 // Events (block, wake, yield, remove, the timer firing) only mark a decision
 // as needed; the shell then calls `decide(now:retired:)` on the way back to a
-// guest. A decision wakes the blocked VCPUs whose virtual timer is due, asks
+// guest. A wake that cannot change the decision does not mark it (`wake`). A decision wakes the blocked VCPUs whose virtual timer is due, asks
 // the scheduler, and answers who runs, when to arm the timer (the scheduler's
 // next event or the earliest wake-up of a blocked VCPU) and whether a
 // runnable VCPU has starved. When nobody runs, `isStalled` says whether
@@ -63,6 +63,8 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     var longestWaits: InlineArray<capacity, TimeSpan>
     /// The earliest `wakeAt` of a blocked VCPU (`.never`: none), always exact.
     var earliestWake = Instant.never
+    /// The timer the last decision asked for (a wake that keeps it keeps it).
+    var timer = Instant.never
     /// No runnable VCPU's progress watch runs out before this instant (a
     /// lower bound; `.zero`: unknown). With `earliestWake`, it tells
     /// `decide` when its pass over the VCPUs can find nothing.
@@ -102,19 +104,29 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     }
 
     /// An interrupt makes a blocked VCPU runnable. Nothing for a VCPU that is
-    /// runnable or removed.
+    /// runnable or removed. No decision is asked for when one now would
+    /// answer what the last one did: the scheduler says so (the running VCPU
+    /// keeps the CPU until the same instant), nothing else is pending, the
+    /// pass would find nothing (`now` before `earliestWake` and
+    /// `watchRunsOut`) and the earliest wake-up, hence the timer, stays.
+    /// The running VCPU's progress is then credited at the next decision.
     public mutating func wake(_ vcpu: VCPUID, now: Instant) {
         let i = Self.index(vcpu)
         guard i < capacity, slots[i].present, slots[i].blocked else { return }
         let cancelled = slots[i].wakeAt
+        // Someone runs, nothing is pending, the pass would find nothing.
+        var keeping = running != nil && !decisionNeeded && now < earliestWake && now < watchRunsOut
         slots[i].blocked = false
         slots[i].wakeAt = .never
-        if cancelled == earliestWake && cancelled != .never { findEarliestWake() }
+        if cancelled == earliestWake && cancelled != .never {
+            findEarliestWake()
+            // The armed timer stays: it is set before this wake-up, or another one is as early.
+            keeping = keeping && (cancelled > timer || earliestWake == cancelled)
+        }
         if slots[i].window != .zero { watchRunsOut = min(watchRunsOut, now + slots[i].window) }  // its watch starts now
         slots[i].watchedSince = now
         slots[i].waitingSince = now
-        try? scheduler.wake(vcpu, now: now)
-        decisionNeeded = true
+        if (try? scheduler.wake(vcpu, now: now, mayKeepDecision: keeping)) ?? true { decisionNeeded = true }
     }
 
     public mutating func yield(_ vcpu: VCPUID, now: Instant) {
@@ -155,8 +167,8 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         let previous = running
         running = decision.vcpu
         accountWaits(previous: previous, chosen: decision.vcpu, now: now)
-        return Dispatch(vcpu: decision.vcpu, previous: previous, reason: decision.reason,
-                        timer: min(decision.until, earliestWake), starved: starved)
+        timer = min(decision.until, earliestWake)
+        return Dispatch(vcpu: decision.vcpu, previous: previous, reason: decision.reason, timer: timer, starved: starved)
     }
 
     /// The pass over the VCPUs, in two halves that run only when they can find

@@ -11,10 +11,13 @@
 // VCPU is on exactly one of the two):
 //   run queue   `ready`: period begun (d - P <= last decision), ordered by d, then VCPU id
 //   wait queue  `waiting`: ordered by d - P (release). Every operation that
-//               changes a runnable VCPU's d (wake, yield, budget exhausted,
-//               new parameters, insert) puts it here; `decide` moves the
+//               changes a runnable VCPU's d (yield, budget exhausted, new
+//               parameters, insert) puts it here; `decide` moves the
 //               released ones to the run queue. So the run queue only ever
-//               holds VCPUs whose period began by the last decision.
+//               holds VCPUs whose period began by the last decision. A wake
+//               files the VCPU on the queue the next decision would put it
+//               on when that is the run queue (its period began by the last
+//               decision), else here.
 //   extra set   `slackTakers`: runnable with extratime, a bitmap in slot order
 //   blocked     on no queue
 // The VCPU id -> slot map is sorted (Queues/VCPUIndex.swift). decide, charge,
@@ -35,6 +38,8 @@
 //     is gone: carry the overrun (u -= S, d += P, as often as needed), so the
 //     VCPU waits for its next period (hard reservation) and pays for the overrun.
 //   - wake: SEDFWakeRule (CBS rule by default; Xen's forfeit rule selectable).
+//     A wake that cannot change the decision (see `keepsDecision`) does that
+//     decision's work itself and tells the caller that none is needed.
 //   - yield: gives up the rest of the current period's budget (next period).
 //   - insert/setParameters: exact admission test sum(S/P) <= 1; a new period
 //     starts at `now`.
@@ -60,9 +65,13 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         var periodStart: Instant { deadline - parameters.period }
     }
 
-    /// Causes noted by operations since the last decision, for its reason.
+    /// Causes noted by operations since the last decision, for its reason;
+    /// `changed`: another operation changed the queues or a reservation.
+    /// None at all: the last decision still stands as it was taken.
     struct Causes {
-        var blocked = false, yielded = false, exhausted = false, woke = false
+        var blocked = false, yielded = false, exhausted = false, woke = false, changed = false
+
+        var any: Bool { blocked || yielded || exhausted || woke || changed }
     }
 
     var slots: InlineArray<capacity, Slot>
@@ -103,6 +112,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
                            deadline: now + parameters.period, used: .zero, blocked: false)
         index.insert(vcpu, slot: free)
         vcpuCount += 1
+        causes.changed = true
         requeue(free)
         slackTakers.update(free, member: parameters.extratime)
     }
@@ -113,6 +123,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
         }
+        causes.changed = true
         dequeue(i)
         slackTakers.update(i, member: false)
         index.remove(vcpu)
@@ -125,6 +136,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         try admit(parameters, replacing: i)
         if running == i { charge(now: now) }
+        causes.changed = true
         // A fresh period under the new reservation; the old one's accounting
         // does not translate.
         slots[i].parameters = parameters
@@ -155,14 +167,30 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
 
     // MARK: Events
 
-    public mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
+    /// False: a decision now would run the same VCPU until the same instant,
+    /// and the wake did that decision's work (charged the running VCPU, filed
+    /// this one, `lastDecision`).
+    public mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool {
         guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
-        guard slots[i].blocked else { return }
+        guard slots[i].blocked else { return false }
         slots[i].blocked = false
-        causes.woke = true
         applyWakeRule(slot: i, at: now)
-        requeue(i)
         slackTakers.update(i, member: slots[i].parameters.extratime)
+        if mayKeepDecision && keepDecision(waking: i, now: now) { return false }
+        causes.woke = true
+        fileWoken(i)
+        return true
+    }
+
+    /// When the decision stands, does its work for woken slot `i`. Out of
+    /// line: the usual wake (nothing running) stays small.
+    @inline(never)
+    private mutating func keepDecision(waking i: Int, now: Instant) -> Bool {
+        guard keepsDecision(waking: i, now: now) else { return false }
+        charge(now: now)
+        lastDecision = now
+        fileWoken(i)
+        return true
     }
 
     public mutating func block(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
@@ -172,6 +200,8 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
             causes.blocked = true
+        } else {
+            causes.changed = true
         }
         slots[i].blocked = true
         dequeue(i)
@@ -184,6 +214,8 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
             causes.yielded = true
+        } else {
+            causes.changed = true
         }
         // Give up what is left of a period that has begun; a VCPU already
         // waiting for its next period has nothing to give.
@@ -303,6 +335,46 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     private mutating func requeue(_ i: Int) {
         ready.remove(i)
         waiting.set(i, key: slots[i].periodStart.nanoseconds, tie: 0)
+    }
+
+    /// Files woken slot `i` (on no queue) where the next decision would find
+    /// it: the run queue if its period began by the last decision.
+    @inline(__always)
+    private mutating func fileWoken(_ i: Int) {
+        let start = slots[i].periodStart
+        if start <= lastDecision {
+            ready.set(i, key: slots[i].deadline.nanoseconds, tie: UInt64(widening: slots[i].vcpu.rawValue))
+        } else {
+            waiting.set(i, key: start.nanoseconds, tie: 0)
+        }
+    }
+
+    /// Whether waking slot `i` (its wake rule applied, on no queue yet) leaves
+    /// the last decision standing: nothing else happened since, the running
+    /// VCPU's time has not run out (budget or slack quantum, deadline, next
+    /// release), and `i` neither comes before it on the run queue nor
+    /// releases before that time. Waking VCPUs that cannot preempt is what
+    /// Xen's schedulers do too (a wake-up "tickles" only a lower priority).
+    @inline(__always)
+    private mutating func keepsDecision(waking i: Int, now: Instant) -> Bool {
+        guard let r = running, now >= chargedUpTo, !causes.any else { return false }
+        let nextRelease = waiting.first.map { Instant(nanoseconds: waiting.key(of: $0)) } ?? .never
+        let until: Instant
+        if runningOnSlack {
+            guard ready.first == nil else { return false }
+            until = min(slackEnds, nextRelease)
+        } else {
+            guard ready.first == r else { return false }
+            let budgetEnd = chargedUpTo + (slots[r].parameters.slice - slots[r].used)
+            until = min(min(budgetEnd, nextRelease), slots[r].deadline)
+        }
+        guard now < until else { return false }
+        let start = slots[i].periodStart
+        if start > now { return start >= until }  // waits for its period: no earlier event
+        // Its period has begun: it joins the run queue, behind the running VCPU.
+        if runningOnSlack { return false }
+        let deadline = slots[i].deadline, runningDeadline = slots[r].deadline
+        return deadline > runningDeadline || (deadline == runningDeadline && slots[i].vcpu > slots[r].vcpu)
     }
 
     private mutating func dequeue(_ i: Int) {
