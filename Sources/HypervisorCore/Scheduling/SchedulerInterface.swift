@@ -61,14 +61,6 @@ public struct SchedulingDecision: Equatable, Sendable {
     }
 }
 
-extension VCPUScheduler {
-    /// Makes a blocked VCPU runnable; a decision is to follow.
-    @inline(__always)
-    public mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
-        _ = try wake(vcpu, now: now, mayKeepDecision: false)
-    }
-}
-
 /// A per-CPU VCPU scheduler with fixed capacity. Implementations never allocate.
 public protocol VCPUScheduler {
     /// Policy parameters of one VCPU (SEDF: period/slice/extratime; credit: weight/cap).
@@ -81,14 +73,14 @@ public protocol VCPUScheduler {
     mutating func insert(_ vcpu: VCPUID, parameters: Parameters, now: Instant) throws(SchedulerError)
     /// Removes a VCPU; if it was running, it is charged first.
     mutating func remove(_ vcpu: VCPUID, now: Instant) throws(SchedulerError)
-    /// Makes a blocked VCPU runnable (waking a runnable VCPU does nothing) and
-    /// returns whether a decision is needed. With `mayKeepDecision` (a caller
-    /// that decides only when asked to) the answer is false when nothing but
-    /// such wakes happened since the last decision and a decision now would
-    /// run the same VCPU until the same instant: the scheduler has then done
-    /// that decision's work (its state is what the decision would have left).
-    /// True is always safe.
-    mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool
+    /// Makes a blocked VCPU runnable. Waking a runnable VCPU does nothing.
+    mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError)
+    /// `wake` for a caller that decides only when asked to; returns whether a
+    /// decision is needed. False when nothing but such wakes happened since
+    /// the last decision and a decision now would run the same VCPU until the
+    /// same instant: the scheduler has then done that decision's work (its
+    /// state is what the decision would have left). True is always safe.
+    mutating func wakeKeepingDecision(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) -> Bool
     /// Takes a VCPU off the CPU until `wake`. Blocking a blocked VCPU does nothing.
     mutating func block(_ vcpu: VCPUID, now: Instant) throws(SchedulerError)
     /// The VCPU gives the CPU away voluntarily (policy-specific meaning).

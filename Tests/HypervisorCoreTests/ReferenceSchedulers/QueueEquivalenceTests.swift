@@ -147,9 +147,9 @@ final class QueueEquivalenceTests: XCTestCase {
             case 33..<40:
                 // Whether the wake kept the decision, too: the reference decides on a copy.
                 var asksA: Bool? = nil, asksB: Bool? = nil
-                same(try asksA = new.wake(id, now: now, mayKeepDecision: true),
-                     try asksB = reference.wake(id, now: now, mayKeepDecision: true),
-                     "wake \(id.rawValue) (may keep the decision), \(context)", file: file, line: line)
+                same(try asksA = new.wakeKeepingDecision(id, now: now),
+                     try asksB = reference.wakeKeepingDecision(id, now: now),
+                     "wakeKeepingDecision \(id.rawValue), \(context)", file: file, line: line)
                 XCTAssertEqual(asksA, asksB, "wake \(id.rawValue) asks for a decision, \(context)", file: file, line: line)
                 if asksA == false { kept += 1 }
             case 40..<47:

@@ -148,7 +148,7 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
 
     // MARK: Events
 
-    private mutating func wakeOnly(_ vcpu: VCPUID) throws(SchedulerError) {
+    mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
         guard let i = index(of: vcpu) else { throw .unknownVCPU }
         guard slots[i].blocked else { return }
         slots[i].blocked = false
@@ -161,12 +161,12 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
     /// the last decision, its time not over, and a decision taken now (on a
     /// copy) answers the same VCPU and `until` and carries no cause on (a
     /// waker held off by the rate limit); then that decision's state is kept.
-    mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool {
+    mutating func wakeKeepingDecision(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) -> Bool {
         guard let i = index(of: vcpu) else { throw .unknownVCPU }
         guard slots[i].blocked else { return false }
         let quiet = !causes.any
-        try wakeOnly(vcpu)
-        guard mayKeepDecision, keepsDecisions, quiet, running != nil, now >= chargedUpTo,
+        try wake(vcpu, now: now)
+        guard keepsDecisions, quiet, running != nil, now >= chargedUpTo,
               let last = lastAnswer, now < last.until else { return true }
         var trial = self
         let answer = trial.decide(now: now)

@@ -144,7 +144,7 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
 
     // MARK: Events
 
-    private mutating func wakeOnly(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
+    mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
         guard let i = index(of: vcpu) else { throw .unknownVCPU }
         guard slots[i].blocked else { return }
         slots[i].blocked = false
@@ -155,12 +155,12 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
     /// The definition of a wake that keeps the decision: nothing else since
     /// the last decision, its time not over, and a decision taken now (on a
     /// copy) answers the same VCPU and `until`; then that decision's state is kept.
-    mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool {
+    mutating func wakeKeepingDecision(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) -> Bool {
         guard let i = index(of: vcpu) else { throw .unknownVCPU }
         guard slots[i].blocked else { return false }
         let quiet = !causes.any
-        try wakeOnly(vcpu, now: now)
-        guard mayKeepDecision, keepsDecisions, quiet, running != nil, now >= chargedUpTo,
+        try wake(vcpu, now: now)
+        guard keepsDecisions, quiet, running != nil, now >= chargedUpTo,
               let last = lastAnswer, now < last.until else { return true }
         var trial = self
         let answer = trial.decide(now: now)

@@ -100,10 +100,21 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     /// Causes noted since the last decision, for its reason; `changed`:
     /// another operation changed the queue or a VCPU's parameters. None at
     /// all: the last decision still stands as it was taken.
+    /// Four bytes, cleared by one store at each decision: `timers` and
+    /// `changed` (the rarer ones) share one.
     struct Causes {
-        var blocked = false, yielded = false, woke = false, timers = false, changed = false
+        var blocked = false, yielded = false, woke = false
+        private var timersOrChanged: UInt8 = 0
 
-        var any: Bool { blocked || yielded || woke || timers || changed }
+        var timers: Bool {
+            @inline(__always) get { timersOrChanged & 1 != 0 }
+            @inline(__always) set { timersOrChanged = newValue ? timersOrChanged | 1 : timersOrChanged & ~1 }
+        }
+        var changed: Bool {
+            @inline(__always) get { timersOrChanged & 2 != 0 }
+            @inline(__always) set { timersOrChanged = newValue ? timersOrChanged | 2 : timersOrChanged & ~2 }
+        }
+        var any: Bool { blocked || yielded || woke || timersOrChanged != 0 }
     }
 
     var slots: InlineArray<capacity, Slot>
@@ -215,9 +226,18 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
 
     // MARK: Events
 
+    public mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
+        _ = try wake(vcpu, now: now, mayKeepDecision: false)
+    }
+
     /// False: a decision now would keep the running VCPU until the same
     /// instant, and the wake charged it as that decision would have.
-    public mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool {
+    public mutating func wakeKeepingDecision(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) -> Bool {
+        try wake(vcpu, now: now, mayKeepDecision: true)
+    }
+
+    @inline(__always)
+    private mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool {
         guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         guard slots[i].blocked else { return false }
         slots[i].blocked = false

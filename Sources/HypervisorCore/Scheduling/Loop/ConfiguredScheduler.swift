@@ -55,10 +55,17 @@ public struct ConfiguredScheduler<let capacity: Int>: VCPUScheduler {
         }
     }
 
-    public mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool {
+    public mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
         switch policy {
-        case .sedf: try sedf.wake(vcpu, now: now, mayKeepDecision: mayKeepDecision)
-        case .credit: try credit.wake(vcpu, now: now, mayKeepDecision: mayKeepDecision)
+        case .sedf: try sedf.wake(vcpu, now: now)
+        case .credit: try credit.wake(vcpu, now: now)
+        }
+    }
+
+    public mutating func wakeKeepingDecision(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) -> Bool {
+        switch policy {
+        case .sedf: try sedf.wakeKeepingDecision(vcpu, now: now)
+        case .credit: try credit.wakeKeepingDecision(vcpu, now: now)
         }
     }
 

@@ -114,19 +114,22 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         let i = Self.index(vcpu)
         guard i < capacity, slots[i].present, slots[i].blocked else { return }
         let cancelled = slots[i].wakeAt
-        // Someone runs, nothing is pending, the pass would find nothing.
-        var keeping = running != nil && !decisionNeeded && now < earliestWake && now < watchRunsOut
         slots[i].blocked = false
         slots[i].wakeAt = .never
-        if cancelled == earliestWake && cancelled != .never {
-            findEarliestWake()
-            // The armed timer stays: it is set before this wake-up, or another one is as early.
-            keeping = keeping && (cancelled > timer || earliestWake == cancelled)
-        }
+        let wasEarliest = cancelled == earliestWake && cancelled != .never
+        if wasEarliest { findEarliestWake() }
         if slots[i].window != .zero { watchRunsOut = min(watchRunsOut, now + slots[i].window) }  // its watch starts now
         slots[i].watchedSince = now
         slots[i].waitingSince = now
-        if (try? scheduler.wake(vcpu, now: now, mayKeepDecision: keeping)) ?? true { decisionNeeded = true }
+        // Someone runs, nothing is pending, a decision's pass would find nothing, and
+        // the armed timer stays (set before this wake-up, or another one is as early).
+        if running != nil && !decisionNeeded && now < earliestWake && now < watchRunsOut
+            && (!wasEarliest || cancelled > timer || earliestWake == cancelled) {
+            if (try? scheduler.wakeKeepingDecision(vcpu, now: now)) ?? true { decisionNeeded = true }
+        } else {
+            try? scheduler.wake(vcpu, now: now)
+            decisionNeeded = true
+        }
     }
 
     public mutating func yield(_ vcpu: VCPUID, now: Instant) {

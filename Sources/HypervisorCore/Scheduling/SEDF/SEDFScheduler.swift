@@ -68,10 +68,21 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     /// Causes noted by operations since the last decision, for its reason;
     /// `changed`: another operation changed the queues or a reservation.
     /// None at all: the last decision still stands as it was taken.
+    /// Four bytes, cleared by one store at each decision: `exhausted` and
+    /// `changed` (the rarer ones) share one.
     struct Causes {
-        var blocked = false, yielded = false, exhausted = false, woke = false, changed = false
+        var blocked = false, yielded = false, woke = false
+        private var exhaustedOrChanged: UInt8 = 0
 
-        var any: Bool { blocked || yielded || exhausted || woke || changed }
+        var exhausted: Bool {
+            @inline(__always) get { exhaustedOrChanged & 1 != 0 }
+            @inline(__always) set { exhaustedOrChanged = newValue ? exhaustedOrChanged | 1 : exhaustedOrChanged & ~1 }
+        }
+        var changed: Bool {
+            @inline(__always) get { exhaustedOrChanged & 2 != 0 }
+            @inline(__always) set { exhaustedOrChanged = newValue ? exhaustedOrChanged | 2 : exhaustedOrChanged & ~2 }
+        }
+        var any: Bool { blocked || yielded || woke || exhaustedOrChanged != 0 }
     }
 
     var slots: InlineArray<capacity, Slot>
@@ -167,10 +178,18 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
 
     // MARK: Events
 
+    public mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
+        _ = try wake(vcpu, now: now, mayKeepDecision: false)
+    }
+
     /// False: a decision now would run the same VCPU until the same instant,
-    /// and the wake did that decision's work (charged the running VCPU, filed
-    /// this one, `lastDecision`).
-    public mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool {
+    /// and the wake did that decision's work (`keepDecision`).
+    public mutating func wakeKeepingDecision(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) -> Bool {
+        try wake(vcpu, now: now, mayKeepDecision: true)
+    }
+
+    @inline(__always)
+    private mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool {
         guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         guard slots[i].blocked else { return false }
         slots[i].blocked = false
@@ -178,17 +197,6 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         slackTakers.update(i, member: slots[i].parameters.extratime)
         if mayKeepDecision && keepDecision(waking: i, now: now) { return false }
         causes.woke = true
-        fileWoken(i)
-        return true
-    }
-
-    /// When the decision stands, does its work for woken slot `i`. Out of
-    /// line: the usual wake (nothing running) stays small.
-    @inline(never)
-    private mutating func keepDecision(waking i: Int, now: Instant) -> Bool {
-        guard keepsDecision(waking: i, now: now) else { return false }
-        charge(now: now)
-        lastDecision = now
         fileWoken(i)
         return true
     }
@@ -350,31 +358,45 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     /// Whether waking slot `i` (its wake rule applied, on no queue yet) leaves
-    /// the last decision standing: nothing else happened since, the running
-    /// VCPU's time has not run out (budget or slack quantum, deadline, next
-    /// release), and `i` neither comes before it on the run queue nor
-    /// releases before that time. Waking VCPUs that cannot preempt is what
-    /// Xen's schedulers do too (a wake-up "tickles" only a lower priority).
-    @inline(__always)
-    private mutating func keepsDecision(waking i: Int, now: Instant) -> Bool {
-        guard let r = running, now >= chargedUpTo, !causes.any else { return false }
+    /// the last decision standing; if so, does that decision's work (charges
+    /// the running VCPU, files `i`, moves `lastDecision`). It stands when
+    /// nothing else happened since, the running VCPU's time has not run out
+    /// (budget or slack quantum, deadline, next release), and `i` neither
+    /// comes before it on the run queue nor releases before that time.
+    /// Waking VCPUs that cannot preempt is what Xen's schedulers do too (a
+    /// wake-up "tickles" only a lower priority). Out of line: the usual wake
+    /// (nothing running) stays small.
+    @inline(never)
+    private mutating func keepDecision(waking i: Int, now: Instant) -> Bool {
+        guard let r = running, !causes.any, now >= chargedUpTo else { return false }
         let nextRelease = waiting.first.map { Instant(nanoseconds: waiting.key(of: $0)) } ?? .never
-        let until: Instant
-        if runningOnSlack {
-            guard ready.first == nil else { return false }
-            until = min(slackEnds, nextRelease)
+        guard now < nextRelease else { return false }
+        let onSlack = runningOnSlack
+        if onSlack {
+            guard ready.first == nil, now < slackEnds else { return false }
         } else {
-            guard ready.first == r else { return false }
-            let budgetEnd = chargedUpTo + (slots[r].parameters.slice - slots[r].used)
-            until = min(min(budgetEnd, nextRelease), slots[r].deadline)
+            guard ready.first == r, now < slots[r].deadline,
+                  now.since(chargedUpTo) < slots[r].parameters.slice - slots[r].used else { return false }
         }
-        guard now < until else { return false }
         let start = slots[i].periodStart
-        if start > now { return start >= until }  // waits for its period: no earlier event
-        // Its period has begun: it joins the run queue, behind the running VCPU.
-        if runningOnSlack { return false }
-        let deadline = slots[i].deadline, runningDeadline = slots[r].deadline
-        return deadline > runningDeadline || (deadline == runningDeadline && slots[i].vcpu > slots[r].vcpu)
+        if start <= now {
+            // Its period has begun: it joins the run queue, behind the running VCPU.
+            let deadline = slots[i].deadline, runningDeadline = slots[r].deadline
+            guard !onSlack, deadline > runningDeadline || (deadline == runningDeadline && slots[i].vcpu > slots[r].vcpu)
+            else { return false }
+            ready.set(i, key: deadline.nanoseconds, tie: UInt64(widening: slots[i].vcpu.rawValue))
+        } else {
+            // It waits for its period, which must not begin before the running VCPU's time is over.
+            let until = onSlack ? min(slackEnds, nextRelease)
+                : min(min(chargedUpTo + (slots[r].parameters.slice - slots[r].used), nextRelease), slots[r].deadline)
+            guard start >= until else { return false }
+            waiting.set(i, key: start.nanoseconds, tie: 0)
+        }
+        // The decision's charge: within the budget (checked above), or slack.
+        if !onSlack { slots[r].used += now.since(chargedUpTo) }
+        chargedUpTo = now
+        lastDecision = now
+        return true
     }
 
     private mutating func dequeue(_ i: Int) {
