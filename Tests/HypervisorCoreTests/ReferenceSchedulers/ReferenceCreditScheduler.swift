@@ -182,8 +182,6 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
             causes.blocked = true
-        } else {
-            causes.changed = true
         }
         slots[i].blocked = true
     }

@@ -101,7 +101,9 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     /// another operation changed the queue or a VCPU's parameters. None at
     /// all: the last decision still stands as it was taken.
     /// Four bytes, cleared by one store at each decision: `timers` and
-    /// `changed` (the rarer ones) share one.
+    /// `changed` (the rarer ones) share one. A VCPU that blocks while another
+    /// runs changes no decision (it was no held-off waker: that one keeps
+    /// `woke`), so it is no cause.
     struct Causes {
         var blocked = false, yielded = false, woke = false
         private var timersOrChanged: UInt8 = 0
@@ -259,8 +261,6 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             stopRunning()
             causes.blocked = true
-        } else {
-            causes.changed = true
         }
         slots[i].blocked = true
         sync(i)

@@ -104,27 +104,42 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     }
 
     /// An interrupt makes a blocked VCPU runnable. Nothing for a VCPU that is
-    /// runnable or removed. No decision is asked for when one now would
-    /// answer what the last one did: the scheduler says so (the running VCPU
-    /// keeps the CPU until the same instant), nothing else is pending, the
-    /// pass would find nothing (`now` before `earliestWake` and
-    /// `watchRunsOut`) and the earliest wake-up, hence the timer, stays.
-    /// The running VCPU's progress is then credited at the next decision.
+    /// runnable or removed. While someone runs and no decision is pending,
+    /// the wake may keep the last decision (`wakeMayKeepDecision`).
     public mutating func wake(_ vcpu: VCPUID, now: Instant) {
         let i = Self.index(vcpu)
         guard i < capacity, slots[i].present, slots[i].blocked else { return }
         let cancelled = slots[i].wakeAt
         slots[i].blocked = false
         slots[i].wakeAt = .never
-        let wasEarliest = cancelled == earliestWake && cancelled != .never
-        if wasEarliest { findEarliestWake() }
         if slots[i].window != .zero { watchRunsOut = min(watchRunsOut, now + slots[i].window) }  // its watch starts now
         slots[i].watchedSince = now
         slots[i].waitingSince = now
-        // Someone runs, nothing is pending, a decision's pass would find nothing, and
-        // the armed timer stays (set before this wake-up, or another one is as early).
-        if running != nil && !decisionNeeded && now < earliestWake && now < watchRunsOut
-            && (!wasEarliest || cancelled > timer || earliestWake == cancelled) {
+        if running != nil && !decisionNeeded {
+            wakeMayKeepDecision(vcpu, cancelled: cancelled, now: now)
+            return
+        }
+        if cancelled == earliestWake && cancelled != .never { findEarliestWake() }
+        try? scheduler.wake(vcpu, now: now)
+        decisionNeeded = true
+    }
+
+    /// The rest of `wake` while someone runs and nothing is pending. No
+    /// decision is asked for when one now would answer what the last one
+    /// did: its pass would find nothing (`now` before `earliestWake` and
+    /// `watchRunsOut`), the armed timer stays (it is set before the cancelled
+    /// wake-up, or another one is as early) and the scheduler says the
+    /// running VCPU keeps the CPU until the same instant. The running VCPU's
+    /// progress is then credited at the next decision. Out of line: a wake
+    /// with nobody running (an idle CPU) stays as small as before.
+    @inline(never)
+    mutating func wakeMayKeepDecision(_ vcpu: VCPUID, cancelled: Instant, now: Instant) {
+        var timerStays = true
+        if cancelled == earliestWake && cancelled != .never {
+            findEarliestWake()
+            timerStays = cancelled > timer || earliestWake == cancelled
+        }
+        if timerStays && now < earliestWake && now < watchRunsOut {
             if (try? scheduler.wakeKeepingDecision(vcpu, now: now)) ?? true { decisionNeeded = true }
         } else {
             try? scheduler.wake(vcpu, now: now)
