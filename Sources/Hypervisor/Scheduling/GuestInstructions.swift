@@ -12,6 +12,8 @@ enum GuestInstructions {
     /// ARM architectural event 0x08, INST_RETIRED.
     static let instructionsRetired: UInt32 = 0x08
     nonisolated(unsafe) static var counter: UInt32? = nil
+    /// `counter`'s bit in PMCNTENSET.
+    nonisolated(unsafe) static var counterBit: UInt32 = 0
 
     static func start() {
         let counters = (hv_read_pmcr() &>> 11) & 0x1F
@@ -34,6 +36,7 @@ enum GuestInstructions {
         hv_write_pmxevtyper(instructionsRetired)  // P, U, NSK, NSU, NSH clear: PL1 and PL0, not HYP
         hv_isb()
         counter = index
+        counterBit = 1 &<< index
     }
 
     static let hpme: UInt32 = 1 << 7
@@ -44,19 +47,26 @@ enum GuestInstructions {
     /// but QEMU, and ARMv7 as UNPREDICTABLE, may let PL1 reach it): it is set
     /// up again, and the loop's watch starts over instead of reading a
     /// stopped counter as starvation.
+    @inline(__always)  // read once per decision, straight into the loop's call
     static var count: UInt64? {
         guard let counter else { return nil }
         let selected = hv_read_pmselr()
         hv_write_pmselr(counter)
         hv_isb()
         let value = hv_read_pmxevcntr()
-        let intact = hv_read_pmxevtyper() & 0xF800_03FF == instructionsRetired
-            && hv_read_pmcntenset() & (1 &<< counter) != 0
-        if !intact {
-            hv_write_pmxevtyper(instructionsRetired)
-            hv_write_pmcntenset(1 &<< counter)
+        guard hv_read_pmxevtyper() & 0xF800_03FF == instructionsRetired, hv_read_pmcntenset() & counterBit != 0 else {
+            restore(selected: selected)
+            return nil
         }
         hv_write_pmselr(selected)
-        return intact ? UInt64(widening: value) : nil
+        return UInt64(widening: value)
+    }
+
+    /// The counter (selected) was found reprogrammed: counts again from here.
+    @inline(never)
+    private static func restore(selected: UInt32) {
+        hv_write_pmxevtyper(instructionsRetired)
+        hv_write_pmcntenset(counterBit)
+        hv_write_pmselr(selected)
     }
 }

@@ -16,11 +16,11 @@ enum Scheduling {
 
     /// Appends to the trace ring in builds that dump it (TRACE=1, APUS_TRACE_DUMP); in
     /// the others nothing ever reads the ring, so the trap path does not fill it
-    /// (nor read the clock for it).
+    /// (nor read the clock or name a switch's reason for it).
     @inline(__always)
-    static func record(_ event: TraceEvent, at time: @autoclosure () -> Instant) {
+    static func record(_ event: @autoclosure () -> TraceEvent, at time: @autoclosure () -> Instant) {
         #if APUS_TRACE_DUMP
-        cpu.pointee.trace.append(TraceRecord(time: time(), event: event))
+        cpu.pointee.trace.append(TraceRecord(time: time(), event: event()))
         #endif
     }
 
@@ -113,20 +113,23 @@ enum Scheduling {
             }
             let now = Clock.now
             let start = hv_read_pmccntr()
-            let dispatch = cpu.pointee.loop.decide(now: now, retired: GuestInstructions.count)
+            cpu.pointee.loop.decide(now: now, retired: GuestInstructions.count)
             cpu.pointee.decideCost.record(hv_read_pmccntr() &- start)
-            if let starved = dispatch.starved { EndOfRun.starved(vm: VCPUs.table[Int(starved.rawValue)].vm, since: now) }
-            if dispatch.switches { switchVCPU(dispatch, now: now, frame: frame) }
-            HypTimer.program(at: dispatch.timer)
-            if dispatch.vcpu != nil { continue }
+            // The answer, read field by field where the loop wrote it (a copy
+            // of the whole record would be a memcpy call).
+            if let starved = cpu.pointee.loop.dispatch.starved { EndOfRun.starved(vm: VCPUs.table[Int(starved.rawValue)].vm, since: now) }
+            let chosen = cpu.pointee.loop.dispatch.vcpu
+            if cpu.pointee.loop.dispatch.switches { switchVCPU(from: cpu.pointee.loop.dispatch.previous, to: chosen, now: now, frame: frame) }
+            HypTimer.program(at: cpu.pointee.loop.dispatch.timer)
+            if chosen != nil { continue }
             idle()
         }
     }
 
-    private static func switchVCPU(_ dispatch: Dispatch, now: Instant, frame: UnsafeMutablePointer<apus_trap_frame>) {
-        let previous = dispatch.previous.map { Int($0.rawValue) }
-        let next = dispatch.vcpu.map { Int($0.rawValue) }
-        record(.switched(from: dispatch.previous?.rawValue, to: dispatch.vcpu?.rawValue, reason: dispatch.reason), at: now)
+    private static func switchVCPU(from previousID: VCPUID?, to nextID: VCPUID?, now: Instant, frame: UnsafeMutablePointer<apus_trap_frame>) {
+        let previous = previousID.map { Int($0.rawValue) }
+        let next = nextID.map { Int($0.rawValue) }
+        record(.switched(from: previousID?.rawValue, to: nextID?.rawValue, reason: cpu.pointee.loop.dispatch.reason), at: now)
         let start = hv_read_pmccntr()
         if let previous {
             VCPUs.table[previous].context.save(from: frame)

@@ -47,17 +47,98 @@ public enum SwitchReason: UInt8, Sendable {
     }
 }
 
+/// What led to a decision, as noted by the scheduler: one bit per cause, in
+/// the order of precedence of the reason they give (the lowest bit set
+/// wins; none: `.preempt`). A decision stores these bits and names its
+/// reason only when asked (traces, tests): the hot path spends no
+/// instruction choosing among the causes.
+/// (Not an OptionSet: its array-literal witnesses allocate, which target
+/// code may not.)
+public struct SwitchCauses: Equatable, Sendable {
+    public var rawValue: UInt8
+
+    /// No cause.
+    @inline(__always)
+    public init() { rawValue = 0 }
+
+    @inline(__always)
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    @inline(__always)
+    public func contains(_ cause: SwitchCauses) -> Bool { rawValue & cause.rawValue != 0 }
+
+    @inline(__always)
+    public mutating func insert(_ cause: SwitchCauses) { rawValue |= cause.rawValue }
+
+    public static let blocked = SwitchCauses(rawValue: 1 << 0)
+    public static let yielded = SwitchCauses(rawValue: 1 << 1)
+    public static let exhausted = SwitchCauses(rawValue: 1 << 2)
+    public static let slack = SwitchCauses(rawValue: 1 << 3)
+    public static let woke = SwitchCauses(rawValue: 1 << 4)
+    public static let released = SwitchCauses(rawValue: 1 << 5)
+    public static let timers = SwitchCauses(rawValue: 1 << 6)
+    /// Another operation changed the queues or a VCPU's parameters since the
+    /// last decision; it gives no reason of its own. With no cause at all,
+    /// the last decision still stands as it was taken (a wake may keep it).
+    public static let changed = SwitchCauses(rawValue: 1 << 7)
+
+    /// No cause noted.
+    @inline(__always)
+    public var isEmpty: Bool { rawValue == 0 }
+
+    /// The one cause that gives `reason`.
+    public init(_ reason: SwitchReason) {
+        switch reason {
+        case .block: self = .blocked
+        case .yield: self = .yielded
+        case .budget: self = .exhausted
+        case .slack: self = .slack
+        case .wake: self = .woke
+        case .release: self = .released
+        case .tick: self = .timers
+        case .preempt: self = SwitchCauses()
+        }
+    }
+
+    /// The reason of the cause that takes precedence.
+    public var reason: SwitchReason {
+        if contains(.blocked) { return .block }
+        if contains(.yielded) { return .yield }
+        if contains(.exhausted) { return .budget }
+        if contains(.slack) { return .slack }
+        if contains(.woke) { return .wake }
+        if contains(.released) { return .release }
+        if contains(.timers) { return .tick }
+        return .preempt
+    }
+}
+
 /// The answer of `decide(now:)`: run `vcpu` (nil: idle) until `until` at the
 /// latest, for `reason`. `until` is `.never` when nothing is pending at all.
+/// Equal when they name the same VCPU, instant and reason.
 public struct SchedulingDecision: Equatable, Sendable {
     public var vcpu: VCPUID?
     public var until: Instant
-    public var reason: SwitchReason
+    public var causes: SwitchCauses
 
-    public init(vcpu: VCPUID?, until: Instant, reason: SwitchReason) {
+    public var reason: SwitchReason {
+        get { causes.reason }
+        set { causes = SwitchCauses(newValue) }
+    }
+
+    @inline(__always)
+    public init(vcpu: VCPUID?, until: Instant, causes: SwitchCauses) {
         self.vcpu = vcpu
         self.until = until
-        self.reason = reason
+        self.causes = causes
+    }
+
+    public init(vcpu: VCPUID?, until: Instant, reason: SwitchReason) {
+        self.init(vcpu: vcpu, until: until, causes: SwitchCauses(reason))
+    }
+
+    public static func == (a: SchedulingDecision, b: SchedulingDecision) -> Bool {
+        a.vcpu == b.vcpu && a.until == b.until && a.reason == b.reason
     }
 }
 
@@ -89,6 +170,8 @@ public protocol VCPUScheduler {
     mutating func charge(now: Instant)
     /// Chooses the VCPU to run now (or idle) and the instant of the next scheduling event.
     mutating func decide(now: Instant) -> SchedulingDecision
+    /// The same, written into `decision` (the scheduling loop's record: no copy).
+    mutating func decide(now: Instant, into decision: inout SchedulingDecision)
     /// Changes a VCPU's parameters (re-checking admission where the policy has it).
     mutating func setParameters(_ parameters: Parameters, for vcpu: VCPUID, now: Instant) throws(SchedulerError)
     /// The parameters of a VCPU, nil if unknown.
@@ -97,4 +180,10 @@ public protocol VCPUScheduler {
     func status(of vcpu: VCPUID) -> Status?
     /// How many VCPUs are inserted.
     var vcpuCount: Int { get }
+}
+
+extension VCPUScheduler {
+    public mutating func decide(now: Instant, into decision: inout SchedulingDecision) {
+        decision = decide(now: now)
+    }
 }

@@ -295,6 +295,12 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     // MARK: Decision
 
     public mutating func decide(now: Instant) -> SchedulingDecision {
+        var decision = SchedulingDecision(vcpu: nil, until: .never, causes: SwitchCauses())
+        decide(now: now, into: &decision)
+        return decision
+    }
+
+    public mutating func decide(now: Instant, into decision: inout SchedulingDecision) {
         charge(now: now)
         runTimers(now: now)
         chargedUpTo = now
@@ -306,7 +312,7 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         }
         let sliceExpired = current != nil && now >= sliceEnds
         let challenger = bestRunnable(excluding: current)
-        var reason = SwitchReason.preempt
+        var why = SwitchCauses()  // .preempt
         var heldOffUntil = Instant.never
         if let c = current, !sliceExpired, !causes.yielded {
             let preemptible = dispatchedAt + configuration.rateLimit
@@ -316,9 +322,9 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
                 slots[c].ticket = takeTicket()
                 sync(c)
                 dispatch(h, now: now)
-                reason = causes.woke ? .wake : .tick
+                why = causes.woke ? .woke : .timers
             } else {
-                reason = causes.timers ? .tick : .preempt // nothing changed
+                why = causes.timers ? .timers : SwitchCauses() // nothing changed
             }
         } else {
             if let c = current {
@@ -330,24 +336,25 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
             } else {
                 stopRunning()
             }
-            if causes.blocked { reason = .block }
-            else if causes.yielded { reason = .yield }
-            else if sliceExpired { reason = .budget }
-            else if causes.woke { reason = .wake }
-            else if causes.timers { reason = .tick }
+            if causes.blocked { why = .blocked }
+            else if causes.yielded { why = .yielded }
+            else if sliceExpired { why = .exhausted }
+            else if causes.woke { why = .woke }
+            else if causes.timers { why = .timers }
         }
         // A waker held off by the rate limit still preempts "because of the wake".
         let wokeAndWaiting = causes.woke && heldOffUntil != .never
         causes = Causes()
         causes.woke = wokeAndWaiting
 
-        let until: Instant
-        if running != nil {
-            until = min(min(sliceEnds, heldOffUntil), min(nextTick, nextAccounting))
+        if let r = running {
+            decision.vcpu = slots[r].vcpu
+            decision.until = min(min(sliceEnds, heldOffUntil), min(nextTick, nextAccounting))
         } else {
-            until = anyEarning() ? nextAccounting : .never
+            decision.vcpu = nil
+            decision.until = anyEarning() ? nextAccounting : .never
         }
-        return SchedulingDecision(vcpu: running.map { slots[$0].vcpu }, until: until, reason: reason)
+        decision.causes = why
     }
 
     // MARK: Internals

@@ -97,6 +97,13 @@ public struct ConfiguredScheduler<let capacity: Int>: VCPUScheduler {
         }
     }
 
+    public mutating func decide(now: Instant, into decision: inout SchedulingDecision) {
+        switch policy {
+        case .sedf: sedf.decide(now: now, into: &decision)
+        case .credit: credit.decide(now: now, into: &decision)
+        }
+    }
+
     public func parameters(of vcpu: VCPUID) -> PolicyParameters? {
         switch policy {
         case .sedf: sedf.parameters(of: vcpu).map { .sedf($0) }

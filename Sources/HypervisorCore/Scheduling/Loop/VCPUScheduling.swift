@@ -4,7 +4,8 @@
 //
 // Events (block, wake, yield, remove, the timer firing) only mark a decision
 // as needed; the shell then calls `decide(now:retired:)` on the way back to a
-// guest. A wake that cannot change the decision does not mark it (`wake`). A decision wakes the blocked VCPUs whose virtual timer is due, asks
+// guest; a wake that cannot change the decision does not mark it (`wake`).
+// A decision wakes the blocked VCPUs whose virtual timer is due, asks
 // the scheduler, and answers who runs, when to arm the timer (the scheduler's
 // next event or the earliest wake-up of a blocked VCPU) and whether a
 // runnable VCPU has starved. When nobody runs, `isStalled` says whether
@@ -16,19 +17,23 @@
 // later). Then a decision costs the same for any number of VCPUs, and
 // answers exactly what the pass would.
 
-/// What the shell does after a decision.
+/// What the shell does after a decision. The loop keeps one (`dispatch`)
+/// and the scheduler writes its answer straight into it.
 public struct Dispatch: Equatable, Sendable {
-    /// The VCPU to run; nil: idle until an interrupt.
-    public var vcpu: VCPUID?
+    /// The scheduler's answer, its `until` lowered to the earliest timer
+    /// wake-up of a blocked VCPU.
+    var decision = SchedulingDecision(vcpu: nil, until: .never, causes: SwitchCauses())
     /// The VCPU that ran before; differs from `vcpu` when state must be switched.
-    public var previous: VCPUID?
-    public var reason: SwitchReason
-    /// When to arm the hypervisor timer (`.never`: leave it off).
-    public var timer: Instant
+    public internal(set) var previous: VCPUID? = nil
     /// A runnable VCPU that retired no guest instruction over its whole
     /// progress window (see `ConfiguredScheduler.progressWindow`), if any.
-    public var starved: VCPUID?
+    public internal(set) var starved: VCPUID? = nil
 
+    /// The VCPU to run; nil: idle until an interrupt.
+    public var vcpu: VCPUID? { decision.vcpu }
+    public var reason: SwitchReason { decision.reason }
+    /// When to arm the hypervisor timer (`.never`: leave it off).
+    public var timer: Instant { decision.until }
     public var switches: Bool { vcpu != previous }
 }
 
@@ -55,6 +60,8 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     public private(set) var decisionNeeded = true
     /// Decisions taken.
     public private(set) var decisions: UInt64 = 0
+    /// The last decision's answer.
+    public private(set) var dispatch = Dispatch()
     /// The instruction count the previous decision saw (nil: no counter).
     var lastRetired: UInt64? = nil
     /// Per VCPU id, the longest it waited runnable before a decision chose it
@@ -63,8 +70,6 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     var longestWaits: InlineArray<capacity, TimeSpan>
     /// The earliest `wakeAt` of a blocked VCPU (`.never`: none), always exact.
     var earliestWake = Instant.never
-    /// The timer the last decision asked for (a wake that keeps it keeps it).
-    var timer = Instant.never
     /// No runnable VCPU's progress watch runs out before this instant (a
     /// lower bound; `.zero`: unknown). With `earliestWake`, it tells
     /// `decide` when its pass over the VCPUs can find nothing.
@@ -78,6 +83,13 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
 
     @inline(__always)
     static func index(_ vcpu: VCPUID) -> Int { Int(vcpu.rawValue) }
+
+    /// The slot of `vcpu`, nil for an id of `capacity` or more: one unsigned
+    /// comparison, and the slot is then known to be in bounds.
+    @inline(__always)
+    static func slot(_ vcpu: VCPUID) -> Int? {
+        UInt(vcpu.rawValue) < UInt(capacity) ? Int(truncatingIfNeeded: vcpu.rawValue) : nil
+    }
 
     /// Adds a runnable VCPU (ids are 0..<capacity). `progressWindow` zero: never watched.
     public mutating func admit(_ vcpu: VCPUID, parameters: S.Parameters, progressWindow: TimeSpan, now: Instant) throws(SchedulerError) {
@@ -137,7 +149,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         var timerStays = true
         if cancelled == earliestWake && cancelled != .never {
             findEarliestWake()
-            timerStays = cancelled > timer || earliestWake == cancelled
+            timerStays = cancelled > dispatch.timer || earliestWake == cancelled
         }
         if timerStays && now < earliestWake && now < watchRunsOut {
             if (try? scheduler.wakeKeepingDecision(vcpu, now: now)) ?? true { decisionNeeded = true }
@@ -148,7 +160,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     }
 
     public mutating func yield(_ vcpu: VCPUID, now: Instant) {
-        guard Self.index(vcpu) < capacity, slots[Self.index(vcpu)].present else { return }
+        guard let i = Self.slot(vcpu), slots[i].present else { return }
         try? scheduler.yield(vcpu, now: now)
         decisionNeeded = true
     }
@@ -166,12 +178,21 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     /// The hypervisor timer fired: the scheduler's event (or a blocked VCPU's timer) is due.
     public mutating func timerFired() { decisionNeeded = true }
 
-    /// Takes a decision at `now`. `retired` is a running count of guest
-    /// instructions (any origin, wrapping) when the machine can count them:
-    /// what it gained since the previous decision was retired by the VCPU
-    /// that decision chose. One pass over the VCPUs wakes those whose timer
-    /// is due, finds the earliest timer still pending and a starved VCPU.
+    /// Takes a decision at `now` and answers it (`dispatch`). `retired` is a
+    /// running count of guest instructions (any origin, wrapping) when the
+    /// machine can count them: what it gained since the previous decision
+    /// was retired by the VCPU that decision chose. One pass over the VCPUs
+    /// wakes those whose timer is due, finds the earliest timer still
+    /// pending and a starved VCPU.
+    @inline(__always) @discardableResult
     public mutating func decide(now: Instant, retired: UInt64? = nil) -> Dispatch {
+        decideInPlace(now: now, retired: retired)
+        return dispatch
+    }
+
+    /// `decide` without the copy of its answer: the scheduler and the loop
+    /// write `dispatch` in place, and the shell reads it there.
+    public mutating func decideInPlace(now: Instant, retired: UInt64?) {
         decisionNeeded = false
         decisions &+= 1
         if decisions == 1 {
@@ -180,13 +201,14 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         }
         let watching = creditProgress(now: now, retired: retired)
         let quiet = now < earliestWake && now < watchRunsOut
-        let starved = quiet ? nil : wakeDueAndWatch(now: now, watching: watching)
-        let decision = scheduler.decide(now: now)
+        dispatch.starved = quiet ? nil : wakeDueAndWatch(now: now, watching: watching)
+        scheduler.decide(now: now, into: &dispatch.decision)
         let previous = running
-        running = decision.vcpu
-        accountWaits(previous: previous, chosen: decision.vcpu, now: now)
-        timer = min(decision.until, earliestWake)
-        return Dispatch(vcpu: decision.vcpu, previous: previous, reason: decision.reason, timer: timer, starved: starved)
+        let chosen = dispatch.decision.vcpu
+        running = chosen
+        dispatch.previous = previous
+        accountWaits(previous: previous, chosen: chosen, now: now)
+        dispatch.decision.until = min(dispatch.decision.until, earliestWake)
     }
 
     /// The pass over the VCPUs, in two halves that run only when they can find
@@ -248,8 +270,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     /// The running VCPU made progress other than retiring guest instructions
     /// (a restarting VM's load runs on its VCPU's time): its watch starts again.
     public mutating func progressed(_ vcpu: VCPUID, now: Instant) {
-        let i = Self.index(vcpu)
-        guard i < capacity, slots[i].present else { return }
+        guard let i = Self.slot(vcpu), slots[i].present else { return }
         slots[i].watchedSince = now
     }
 
@@ -257,13 +278,11 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     /// chosen; the chosen one stops waiting, and its wait is measured.
     @inline(__always)  // once per decision: no call
     mutating func accountWaits(previous: VCPUID?, chosen: VCPUID?, now: Instant) {
-        if let previous, previous != chosen, Self.index(previous) < capacity {
-            let i = Self.index(previous)
+        if let previous, previous != chosen, let i = Self.slot(previous) {
             if slots[i].present, !slots[i].blocked, slots[i].waitingSince == .never { slots[i].waitingSince = now }
         }
-        guard let chosen, Self.index(chosen) < capacity else { return }
-        let i = Self.index(chosen)
-        if slots[i].waitingSince != .never, slots[i].waitingSince < now {
+        guard let chosen, let i = Self.slot(chosen) else { return }
+        if slots[i].waitingSince < now {  // not waiting: `.never`, never before `now`
             longestWaits[i] = max(longestWaits[i], now.since(slots[i].waitingSince))
         }
         slots[i].waitingSince = .never
@@ -291,8 +310,8 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
             for i in 0..<used { slots[i].watchedSince = now }
             return false
         }
-        if retired != last, let ran = running, Self.index(ran) < capacity {
-            slots[Self.index(ran)].watchedSince = now
+        if retired != last, let ran = running, let i = Self.slot(ran) {
+            slots[i].watchedSince = now
         }
         return true
     }

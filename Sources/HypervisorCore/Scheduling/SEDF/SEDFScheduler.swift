@@ -65,26 +65,6 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         var periodStart: Instant { deadline - parameters.period }
     }
 
-    /// Causes noted by operations since the last decision, for its reason;
-    /// `changed`: another operation changed the queues or a reservation.
-    /// None at all: the last decision still stands as it was taken.
-    /// Four bytes, cleared by one store at each decision: `exhausted` and
-    /// `changed` (the rarer ones) share one.
-    struct Causes {
-        var blocked = false, yielded = false, woke = false
-        private var exhaustedOrChanged: UInt8 = 0
-
-        var exhausted: Bool {
-            @inline(__always) get { exhaustedOrChanged & 1 != 0 }
-            @inline(__always) set { exhaustedOrChanged = newValue ? exhaustedOrChanged | 1 : exhaustedOrChanged & ~1 }
-        }
-        var changed: Bool {
-            @inline(__always) get { exhaustedOrChanged & 2 != 0 }
-            @inline(__always) set { exhaustedOrChanged = newValue ? exhaustedOrChanged | 2 : exhaustedOrChanged & ~2 }
-        }
-        var any: Bool { blocked || yielded || woke || exhaustedOrChanged != 0 }
-    }
-
     var slots: InlineArray<capacity, Slot>
     var index = VCPUIndex<capacity>()
     /// Run queue: by deadline, then VCPU id.
@@ -105,7 +85,9 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     /// Slot after which the next slack grant is searched (round-robin).
     var slackCursor = -1
     var lastDecision = Instant.zero
-    var causes = Causes()
+    /// Causes noted by operations since the last decision, for its reason
+    /// (`.changed`: another operation; none: the last decision stands).
+    var causes = SwitchCauses()
 
     public init(options: SEDFOptions = SEDFOptions()) {
         self.options = options
@@ -123,7 +105,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
                            deadline: now + parameters.period, used: .zero, blocked: false)
         index.insert(vcpu, slot: free)
         vcpuCount += 1
-        causes.changed = true
+        causes.insert(.changed)
         requeue(free)
         slackTakers.update(free, member: parameters.extratime)
     }
@@ -134,7 +116,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
         }
-        causes.changed = true
+        causes.insert(.changed)
         dequeue(i)
         slackTakers.update(i, member: false)
         index.remove(vcpu)
@@ -147,7 +129,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         try admit(parameters, replacing: i)
         if running == i { charge(now: now) }
-        causes.changed = true
+        causes.insert(.changed)
         // A fresh period under the new reservation; the old one's accounting
         // does not translate.
         slots[i].parameters = parameters
@@ -196,7 +178,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         applyWakeRule(slot: i, at: now)
         slackTakers.update(i, member: slots[i].parameters.extratime)
         if mayKeepDecision && keepDecision(waking: i, now: now) { return false }
-        causes.woke = true
+        causes.insert(.woke)
         fileWoken(i)
         return true
     }
@@ -207,9 +189,9 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         if running == i {
             charge(now: now)
             running = nil
-            causes.blocked = true
+            causes.insert(.blocked)
         } else {
-            causes.changed = true
+            causes.insert(.changed)
         }
         slots[i].blocked = true
         dequeue(i)
@@ -221,9 +203,9 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         if running == i {
             charge(now: now)
             running = nil
-            causes.yielded = true
+            causes.insert(.yielded)
         } else {
-            causes.changed = true
+            causes.insert(.changed)
         }
         // Give up what is left of a period that has begun; a VCPU already
         // waiting for its next period has nothing to give.
@@ -254,7 +236,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             let periods = slots[r].used.nanoseconds / slice.nanoseconds
             slots[r].used = TimeSpan(nanoseconds: slots[r].used.nanoseconds % slice.nanoseconds)
             slots[r].deadline = slots[r].deadline.advanced(by: periods, of: slots[r].parameters.period)
-            causes.exhausted = true
+            causes.insert(.exhausted)
             requeue(r)
         }
     }
@@ -262,47 +244,65 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     // MARK: Decision
 
     public mutating func decide(now: Instant) -> SchedulingDecision {
+        var decision = SchedulingDecision(vcpu: nil, until: .never, causes: SwitchCauses())
+        decide(now: now, into: &decision)
+        return decision
+    }
+
+    public mutating func decide(now: Instant, into decision: inout SchedulingDecision) {
         charge(now: now)
         if now < lastDecision {
             // Time went backwards: periods that had begun may not have yet.
             while let first = ready.first { requeue(first) }
         }
-        let released = releaseAndCatchUp(now: now)
+        if releaseDue(now: now), releaseAndCatchUp(now: now) { causes.insert(.released) }
         let nextRelease = waiting.first.map { Instant(nanoseconds: waiting.key(of: $0)) } ?? .never
 
         let previous = running
         let wasOnSlack = runningOnSlack
-        var decision: SchedulingDecision
         if let e = ready.first {
             running = e
             runningOnSlack = false
             let budgetEnd = now + (slots[e].parameters.slice - slots[e].used)
             // At its deadline it is in a new period and may no longer come first
             // (it can still hold budget there after a late first decision or an overrun).
-            decision = SchedulingDecision(vcpu: slots[e].vcpu, until: min(min(budgetEnd, nextRelease), slots[e].deadline), reason: .preempt)
+            decision.vcpu = slots[e].vcpu
+            decision.until = min(min(budgetEnd, nextRelease), slots[e].deadline)
         } else if let s = slackRecipient(now: now, previous: previous, wasOnSlack: wasOnSlack) {
             running = s
             runningOnSlack = true
-            decision = SchedulingDecision(vcpu: slots[s].vcpu, until: min(slackEnds, nextRelease), reason: .slack)
+            causes.insert(.slack)
+            decision.vcpu = slots[s].vcpu
+            decision.until = min(slackEnds, nextRelease)
         } else {
             running = nil
             runningOnSlack = false
-            decision = SchedulingDecision(vcpu: nil, until: nextRelease, reason: .preempt)
+            decision.vcpu = nil
+            decision.until = nextRelease
         }
-        decision.reason = Self.reason(causes, slackChosen: runningOnSlack, released: released)
-        causes = Causes()
+        decision.causes = causes
+        causes = SwitchCauses()
         lastDecision = now
         chargedUpTo = now
-        return decision
     }
 
     // MARK: Internals
+
+    /// Whether a period begins or a deadline passes by `now`: most decisions
+    /// answer no here, in line, and do not spill the registers the release
+    /// loops need.
+    @inline(__always)
+    private mutating func releaseDue(now: Instant) -> Bool {
+        if let first = waiting.first, waiting.key(of: first) <= now.nanoseconds { return true }
+        if let first = ready.first, ready.key(of: first) <= now.nanoseconds { return true }
+        return false
+    }
 
     /// Moves the VCPUs whose period has begun by `now` to the run queue and
     /// catches up those whose deadline passed (next period boundary after
     /// `now`, fresh budget). Returns whether a period began since the last
     /// decision.
-    @inline(__always)  // once per decision: no call
+    @inline(never)
     private mutating func releaseAndCatchUp(now: Instant) -> Bool {
         var released = false
         while let first = waiting.first, waiting.key(of: first) <= now.nanoseconds {
@@ -368,7 +368,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     /// (nothing running) stays small.
     @inline(never)
     private mutating func keepDecision(waking i: Int, now: Instant) -> Bool {
-        guard let r = running, !causes.any, now >= chargedUpTo else { return false }
+        guard let r = running, causes.isEmpty, now >= chargedUpTo else { return false }
         let nextRelease = waiting.first.map { Instant(nanoseconds: waiting.key(of: $0)) } ?? .never
         guard now < nextRelease else { return false }
         let onSlack = runningOnSlack
@@ -415,18 +415,6 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         slackCursor = i
         slackEnds = now + options.slackQuantum
         return i
-    }
-
-    /// A static function: a method would copy the whole scheduler in Embedded Swift.
-    @inline(__always)
-    private static func reason(_ causes: Causes, slackChosen: Bool, released: Bool) -> SwitchReason {
-        if causes.blocked { return .block }
-        if causes.yielded { return .yield }
-        if causes.exhausted { return .budget }
-        if slackChosen { return .slack }
-        if causes.woke { return .wake }
-        if released { return .release }
-        return .preempt
     }
 
     private mutating func applyWakeRule(slot i: Int, at now: Instant) {
