@@ -57,7 +57,7 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     /// Causes noted by operations since the last decision, for its reason;
-    /// `changed`: any other operation but a charge.
+    /// `changed`: an operation that moved a runnable VCPU on the queues.
     struct Causes {
         var blocked = false, yielded = false, exhausted = false, woke = false, changed = false
 
@@ -118,7 +118,7 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
         guard let i = index(of: vcpu) else { throw .unknownVCPU }
         try admit(parameters, replacing: i)
         if running == i { charge(now: now) }
-        causes.changed = true
+        if !slots[i].blocked { causes.changed = true }  // a blocked VCPU is on no queue
         // A fresh period under the new reservation; the old one's accounting
         // does not translate.
         slots[i].parameters = parameters
@@ -188,12 +188,11 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
             causes.yielded = true
-        } else {
-            causes.changed = true
         }
         // Give up what is left of a period that has begun; a VCPU already
         // waiting for its next period has nothing to give.
         if !slots[i].blocked && slots[i].periodStart <= now {
+            causes.changed = true
             slots[i].deadline = slots[i].deadline + slots[i].parameters.period
             slots[i].used = .zero
         }

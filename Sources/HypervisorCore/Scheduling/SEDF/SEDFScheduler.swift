@@ -105,7 +105,6 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
                            deadline: now + parameters.period, used: .zero, blocked: false)
         index.insert(vcpu, slot: free)
         vcpuCount += 1
-        causes.insert(.changed)
         requeue(free)
         slackTakers.update(free, member: parameters.extratime)
     }
@@ -116,7 +115,6 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
         }
-        causes.insert(.changed)
         dequeue(i)
         slackTakers.update(i, member: false)
         index.remove(vcpu)
@@ -129,7 +127,6 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         try admit(parameters, replacing: i)
         if running == i { charge(now: now) }
-        causes.insert(.changed)
         // A fresh period under the new reservation; the old one's accounting
         // does not translate.
         slots[i].parameters = parameters
@@ -190,8 +187,6 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
             causes.insert(.blocked)
-        } else {
-            causes.insert(.changed)
         }
         slots[i].blocked = true
         dequeue(i)
@@ -204,8 +199,6 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
             causes.insert(.yielded)
-        } else {
-            causes.insert(.changed)
         }
         // Give up what is left of a period that has begun; a VCPU already
         // waiting for its next period has nothing to give.
@@ -339,8 +332,10 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     /// Puts runnable slot `i` on the wait queue after its deadline changed;
-    /// the next decision moves it on if its period has begun.
+    /// the next decision moves it on if its period has begun. This and
+    /// `dequeue` note `.changed`: the last decision may no longer stand.
     private mutating func requeue(_ i: Int) {
+        causes.insert(.changed)
         ready.remove(i)
         waiting.set(i, key: slots[i].periodStart.nanoseconds, tie: 0)
     }
@@ -400,6 +395,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     private mutating func dequeue(_ i: Int) {
+        causes.insert(.changed)
         ready.remove(i)
         waiting.remove(i)
     }
