@@ -62,11 +62,10 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
         var runnable: Bool { inUse && !blocked && !parked }
     }
 
-    /// `changed`: any other operation but a charge since the last decision.
     struct Causes {
-        var blocked = false, yielded = false, woke = false, timers = false, changed = false
+        var blocked = false, yielded = false, woke = false, timers = false
 
-        var any: Bool { blocked || yielded || woke || timers || changed }
+        var any: Bool { blocked || yielded || woke || timers }
     }
 
     var slots: InlineArray<capacity, Slot>
@@ -108,7 +107,6 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
         }
         slots[free] = Slot(inUse: true, vcpu: vcpu, parameters: parameters, ticket: takeTicket())
         vcpuCount += 1
-        causes.changed = true
     }
 
     mutating func remove(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
@@ -117,7 +115,6 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
         }
-        causes.changed = true
         slots[i].inUse = false
         vcpuCount -= 1
     }
@@ -127,7 +124,6 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
         guard let i = index(of: vcpu) else { throw .unknownVCPU }
         slots[i].parameters = parameters
         if parameters.cap == 0 { slots[i].parked = false }
-        causes.changed = true
     }
 
     func parameters(of vcpu: VCPUID) -> CreditParameters? {

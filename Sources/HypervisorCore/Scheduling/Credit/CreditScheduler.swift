@@ -97,26 +97,15 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         var runnable: Bool { inUse && !blocked && !parked }
     }
 
-    /// Causes noted since the last decision, for its reason; `changed`:
-    /// another operation changed the queue or a VCPU's parameters. None at
-    /// all: the last decision still stands as it was taken.
-    /// Four bytes, cleared by one store at each decision: `timers` and
-    /// `changed` (the rarer ones) share one. A VCPU that blocks while another
-    /// runs changes no decision (it was no held-off waker: that one keeps
-    /// `woke`), so it is no cause.
+    /// Causes noted since the last decision, for its reason. None at all:
+    /// the last decision still stands as it was taken (other operations need
+    /// no cause of their own: a VCPU inserted, unparked or woken shows in
+    /// the run queue, which `keepDecision` reads; one removed or blocked while
+    /// another runs changes no decision, a held-off waker keeps `woke`).
     struct Causes {
-        var blocked = false, yielded = false, woke = false
-        private var timersOrChanged: UInt8 = 0
+        var blocked = false, yielded = false, woke = false, timers = false
 
-        var timers: Bool {
-            @inline(__always) get { timersOrChanged & 1 != 0 }
-            @inline(__always) set { timersOrChanged = newValue ? timersOrChanged | 1 : timersOrChanged & ~1 }
-        }
-        var changed: Bool {
-            @inline(__always) get { timersOrChanged & 2 != 0 }
-            @inline(__always) set { timersOrChanged = newValue ? timersOrChanged | 2 : timersOrChanged & ~2 }
-        }
-        var any: Bool { blocked || yielded || woke || timersOrChanged != 0 }
+        var any: Bool { blocked || yielded || woke || timers }
     }
 
     var slots: InlineArray<capacity, Slot>
@@ -173,7 +162,6 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         slots[free] = Slot(inUse: true, vcpu: vcpu, parameters: parameters, ticket: takeTicket(), settledEpoch: epoch)
         index.insert(vcpu, slot: free)
         vcpuCount += 1
-        causes.changed = true
         sync(free)
     }
 
@@ -184,7 +172,6 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
             running = nil
         }
         if slots[i].active { sharesStale = true }
-        causes.changed = true
         pending.remove(i)
         unfiled.update(i, member: false)
         slots[i].inUse = false
@@ -200,7 +187,6 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         slots[i].parameters = parameters
         if parameters.cap == 0 { slots[i].parked = false }
         if slots[i].active { sharesStale = true }
-        causes.changed = true
         sync(i)
         fileAtNextAccounting(i)
     }
