@@ -31,7 +31,7 @@ enum VCPUs {
     /// Where the table starts in .vmtable: the VM records come first.
     static let regionOffset: UInt = 40 * 1024
     static var table: UnsafeMutablePointer<VirtualCPU> {
-        UnsafeMutablePointer(bitPattern: hv_vm_table_start() + regionOffset).unsafelyUnwrapped
+        UnsafeMutablePointer(bitPattern: hv_vm_table_start() &+ regionOffset).unsafelyUnwrapped
     }
     nonisolated(unsafe) static var count = 0
 

@@ -91,7 +91,7 @@ struct VirtualMachine {
 enum Machines {
     static let capacity = 8
     static var table: UnsafeMutablePointer<VirtualMachine> {
-        UnsafeMutablePointer(bitPattern: hv_vm_table_start())!
+        UnsafeMutablePointer(bitPattern: hv_vm_table_start()).unsafelyUnwrapped
     }
 
     /// Before anything touches the table: it fits its region, and every record is initialized.

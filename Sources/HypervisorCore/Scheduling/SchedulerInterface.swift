@@ -8,7 +8,7 @@
 // caller (the hypervisor's trap path or the simulator):
 //   - `decide(now:)` picks who runs and until when; the caller programs a
 //     one-shot timer for `until` and calls `decide` again when it fires (or
-//     earlier, after a wake/block/yield).
+//     earlier, after a block/yield, or a wake that asks for a decision).
 //   - The VCPU returned by `decide` is "running" until the next `decide`,
 //     `block` or `yield` of it. The scheduler charges it for the time since it
 //     was dispatched (or last charged); `charge(now:)` does that explicitly and
@@ -77,6 +77,14 @@ public struct SwitchCauses: Equatable, Sendable {
     public static let woke = SwitchCauses(rawValue: 1 << 4)
     public static let released = SwitchCauses(rawValue: 1 << 5)
     public static let timers = SwitchCauses(rawValue: 1 << 6)
+    /// Another operation changed the queues or a VCPU's parameters since the
+    /// last decision; it gives no reason of its own. With no cause at all,
+    /// the last decision still stands as it was taken (a wake may keep it).
+    public static let changed = SwitchCauses(rawValue: 1 << 7)
+
+    /// No cause noted.
+    @inline(__always)
+    public var isEmpty: Bool { rawValue == 0 }
 
     /// The one cause that gives `reason`.
     public init(_ reason: SwitchReason) {
@@ -148,6 +156,12 @@ public protocol VCPUScheduler {
     mutating func remove(_ vcpu: VCPUID, now: Instant) throws(SchedulerError)
     /// Makes a blocked VCPU runnable. Waking a runnable VCPU does nothing.
     mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError)
+    /// `wake` for a caller that decides only when asked to; returns whether a
+    /// decision is needed. False when nothing but such wakes happened since
+    /// the last decision and a decision now would run the same VCPU until the
+    /// same instant: the scheduler has then done that decision's work (its
+    /// state is what the decision would have left). True is always safe.
+    mutating func wakeKeepingDecision(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) -> Bool
     /// Takes a VCPU off the CPU until `wake`. Blocking a blocked VCPU does nothing.
     mutating func block(_ vcpu: VCPUID, now: Instant) throws(SchedulerError)
     /// The VCPU gives the CPU away voluntarily (policy-specific meaning).

@@ -10,6 +10,8 @@ import TestSupport
 import XCTest
 
 final class QueueEquivalenceTests: XCTestCase {
+    /// Wakes that kept the decision, over a test's sequences (not quiet ones).
+    var keptDecisions = 0
     func testSEDFDecidesLikeTheReference() {
         for seed: UInt64 in 1...3 {
             for rule in [SEDFWakeRule.constantBandwidth, .xenShortBlockForfeit] {
@@ -26,6 +28,7 @@ final class QueueEquivalenceTests: XCTestCase {
                 compare(&a70, &b70, seed: seed, maxID: 90, parameters: randomSEDF)
             }
         }
+        XCTAssertGreaterThan(keptDecisions, 0, "no wake kept the decision")
     }
 
     func testCreditDecidesLikeTheReference() throws {
@@ -50,6 +53,7 @@ final class QueueEquivalenceTests: XCTestCase {
                 compare(&a70, &b70, seed: seed, maxID: 90, parameters: randomCredit)
             }
         }
+        XCTAssertGreaterThan(keptDecisions, 0, "no wake kept the decision")
     }
 
     /// Credit's lazy accounting over long quiet stretches: VCPUs inserted up
@@ -102,6 +106,7 @@ final class QueueEquivalenceTests: XCTestCase {
         var until = Instant.never
         var operations = 0
         var decisions = 0
+        var kept = 0
         for k in 0..<prefill {
             let p = parameters(&rng, prefill)
             same(try new.insert(VCPUID(UInt32(k)), parameters: p, now: now),
@@ -136,9 +141,17 @@ final class QueueEquivalenceTests: XCTestCase {
             case 15..<27:
                 same(try new.block(id, now: now), try reference.block(id, now: now),
                      "block \(id.rawValue), \(context)", file: file, line: line)
-            case 27..<40:
+            case 27..<33:
                 same(try new.wake(id, now: now), try reference.wake(id, now: now),
                      "wake \(id.rawValue), \(context)", file: file, line: line)
+            case 33..<40:
+                // Whether the wake kept the decision, too: the reference decides on a copy.
+                var asksA: Bool? = nil, asksB: Bool? = nil
+                same(try asksA = new.wakeKeepingDecision(id, now: now),
+                     try asksB = reference.wakeKeepingDecision(id, now: now),
+                     "wakeKeepingDecision \(id.rawValue), \(context)", file: file, line: line)
+                XCTAssertEqual(asksA, asksB, "wake \(id.rawValue) asks for a decision, \(context)", file: file, line: line)
+                if asksA == false { kept += 1 }
             case 40..<47:
                 same(try new.yield(id, now: now), try reference.yield(id, now: now),
                      "yield \(id.rawValue), \(context)", file: file, line: line)
@@ -169,6 +182,7 @@ final class QueueEquivalenceTests: XCTestCase {
             if testRun?.failureCount ?? 0 > 0 { return } // the first difference is the one to read
         }
         XCTAssertGreaterThan(decisions, steps * 3 / 10, file: file, line: line)
+        if !quiet { keptDecisions += kept }
     }
 
     private func same(_ a: @autoclosure () throws(SchedulerError) -> Void,

@@ -64,6 +64,8 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
 
     struct Causes {
         var blocked = false, yielded = false, woke = false, timers = false
+
+        var any: Bool { blocked || yielded || woke || timers }
     }
 
     var slots: InlineArray<capacity, Slot>
@@ -78,13 +80,18 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
     var nextAccounting = Instant.never
     var tickets: UInt64 = 0
     var causes = Causes()
+    /// The last decision's answer.
+    var lastAnswer: SchedulingDecision? = nil
+    /// False: every wake asks for a decision (the rule before wakes could keep one).
+    let keepsDecisions: Bool
 
     /// A caller later than this many timer events gets the rest skipped, so one
     /// decision stays bounded (see `runTimers`).
     static var maximumCatchUpEvents: Int { 64 }
 
-    init(configuration: CreditConfiguration = CreditConfiguration()) {
+    init(configuration: CreditConfiguration = CreditConfiguration(), keepsDecisions: Bool = true) {
         self.configuration = configuration
+        self.keepsDecisions = keepsDecisions
         slots = InlineArray(repeating: Slot())
     }
 
@@ -144,6 +151,24 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
         if slots[i].priority == .under && !slots[i].parked { slots[i].priority = .boost }
         slots[i].ticket = takeTicket()
         causes.woke = true
+    }
+
+    /// The definition of a wake that keeps the decision: nothing else since
+    /// the last decision, its time not over, and a decision taken now (on a
+    /// copy) answers the same VCPU and `until` and carries no cause on (a
+    /// waker held off by the rate limit); then that decision's state is kept.
+    mutating func wakeKeepingDecision(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) -> Bool {
+        guard let i = index(of: vcpu) else { throw .unknownVCPU }
+        guard slots[i].blocked else { return false }
+        let quiet = !causes.any
+        try wake(vcpu, now: now)
+        guard keepsDecisions, quiet, running != nil, now >= chargedUpTo,
+              let last = lastAnswer, now < last.until else { return true }
+        var trial = self
+        let answer = trial.decide(now: now)
+        guard answer.vcpu == last.vcpu, answer.until == last.until, !trial.causes.any else { return true }
+        self = trial
+        return false
     }
 
     mutating func block(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
@@ -226,7 +251,9 @@ struct ReferenceCreditScheduler<let capacity: Int>: VCPUScheduler {
         } else {
             until = anyEarning() ? nextAccounting : .never
         }
-        return SchedulingDecision(vcpu: running.map { slots[$0].vcpu }, until: until, reason: reason)
+        let answer = SchedulingDecision(vcpu: running.map { slots[$0].vcpu }, until: until, reason: reason)
+        lastAnswer = answer
+        return answer
     }
 
     // MARK: Internals

@@ -56,9 +56,12 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
         var periodStart: Instant { deadline - parameters.period }
     }
 
-    /// Causes noted by operations since the last decision, for its reason.
+    /// Causes noted by operations since the last decision, for its reason;
+    /// `changed`: an operation that moved a runnable VCPU on the queues.
     struct Causes {
-        var blocked = false, yielded = false, exhausted = false, woke = false
+        var blocked = false, yielded = false, exhausted = false, woke = false, changed = false
+
+        var any: Bool { blocked || yielded || exhausted || woke || changed }
     }
 
     var slots: InlineArray<capacity, Slot>
@@ -75,9 +78,14 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
     var slackCursor = -1
     var lastDecision = Instant.zero
     var causes = Causes()
+    /// The last decision's answer.
+    var lastAnswer: SchedulingDecision? = nil
+    /// False: every wake asks for a decision (the rule before wakes could keep one).
+    let keepsDecisions: Bool
 
-    init(options: SEDFOptions = SEDFOptions()) {
+    init(options: SEDFOptions = SEDFOptions(), keepsDecisions: Bool = true) {
         self.options = options
+        self.keepsDecisions = keepsDecisions
         slots = InlineArray(repeating: Slot())
     }
 
@@ -91,6 +99,7 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
         slots[free] = Slot(inUse: true, vcpu: vcpu, parameters: parameters,
                            deadline: now + parameters.period, used: .zero, blocked: false)
         vcpuCount += 1
+        causes.changed = true
     }
 
     mutating func remove(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
@@ -99,6 +108,7 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
         }
+        causes.changed = true
         slots[i].inUse = false
         vcpuCount -= 1
     }
@@ -108,6 +118,7 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
         guard let i = index(of: vcpu) else { throw .unknownVCPU }
         try admit(parameters, replacing: i)
         if running == i { charge(now: now) }
+        if !slots[i].blocked { causes.changed = true }  // a blocked VCPU is on no queue
         // A fresh period under the new reservation; the old one's accounting
         // does not translate.
         slots[i].parameters = parameters
@@ -141,6 +152,23 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
         applyWakeRule(slot: i, at: now)
     }
 
+    /// The definition of a wake that keeps the decision: nothing else since
+    /// the last decision, its time not over, and a decision taken now (on a
+    /// copy) answers the same VCPU and `until`; then that decision's state is kept.
+    mutating func wakeKeepingDecision(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) -> Bool {
+        guard let i = index(of: vcpu) else { throw .unknownVCPU }
+        guard slots[i].blocked else { return false }
+        let quiet = !causes.any
+        try wake(vcpu, now: now)
+        guard keepsDecisions, quiet, running != nil, now >= chargedUpTo,
+              let last = lastAnswer, now < last.until else { return true }
+        var trial = self
+        let answer = trial.decide(now: now)
+        guard answer.vcpu == last.vcpu, answer.until == last.until else { return true }
+        self = trial
+        return false
+    }
+
     mutating func block(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
         guard let i = index(of: vcpu) else { throw .unknownVCPU }
         guard !slots[i].blocked else { return }
@@ -148,6 +176,8 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
             charge(now: now)
             running = nil
             causes.blocked = true
+        } else {
+            causes.changed = true
         }
         slots[i].blocked = true
     }
@@ -162,6 +192,7 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
         // Give up what is left of a period that has begun; a VCPU already
         // waiting for its next period has nothing to give.
         if !slots[i].blocked && slots[i].periodStart <= now {
+            causes.changed = true
             slots[i].deadline = slots[i].deadline + slots[i].parameters.period
             slots[i].used = .zero
         }
@@ -232,6 +263,7 @@ struct ReferenceSEDFScheduler<let capacity: Int>: VCPUScheduler {
         causes = Causes()
         lastDecision = now
         chargedUpTo = now
+        lastAnswer = decision
         return decision
     }
 

@@ -38,6 +38,9 @@
 // appears and it has run for the 1 ms rate limit; then it goes to the tail of
 // its priority. A VCPU waking while UNDER
 // is BOOSTed. Everything is integer and tie-broken by ticket: deterministic.
+// A wake that cannot preempt (no runnable VCPU above the running one's
+// priority, its time not run out) tells the caller that no decision is
+// needed, as Xen's wake-up tickles only a lower-priority CPU.
 //
 // Simplified against Xen's sched_credit.c: one CPU per scheduler (no load
 // balancing or migration), every VCPU its own domain, credit in nanoseconds,
@@ -94,8 +97,15 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
         var runnable: Bool { inUse && !blocked && !parked }
     }
 
+    /// Causes noted since the last decision, for its reason. None at all:
+    /// the last decision still stands as it was taken (other operations need
+    /// no cause of their own: a VCPU inserted, unparked or woken shows in
+    /// the run queue, which `keepDecision` reads; one removed or blocked while
+    /// another runs changes no decision, a held-off waker keeps `woke`).
     struct Causes {
         var blocked = false, yielded = false, woke = false, timers = false
+
+        var any: Bool { blocked || yielded || woke || timers }
     }
 
     var slots: InlineArray<capacity, Slot>
@@ -205,16 +215,29 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     // MARK: Events
 
     public mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
+        _ = try wake(vcpu, now: now, mayKeepDecision: false)
+    }
+
+    /// False: a decision now would keep the running VCPU until the same
+    /// instant, and the wake charged it as that decision would have.
+    public mutating func wakeKeepingDecision(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) -> Bool {
+        try wake(vcpu, now: now, mayKeepDecision: true)
+    }
+
+    @inline(__always)
+    private mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool {
         guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
-        guard slots[i].blocked else { return }
+        guard slots[i].blocked else { return false }
         slots[i].blocked = false
         if slots[i].priority == .under && !slots[i].parked {
             slots[i].priority = .boost
             fileAtNextAccounting(i) // which ends the boost
         }
         slots[i].ticket = takeTicket()
-        causes.woke = true
         sync(i)
+        if mayKeepDecision && keepDecision(now: now) { return false }
+        causes.woke = true
+        return true
     }
 
     public mutating func block(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
@@ -324,6 +347,22 @@ public struct CreditScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     // MARK: Internals
+
+    /// Whether the last decision still stands after a wake: nothing else
+    /// happened since, the running VCPU's slice and the next tick and
+    /// accounting are still ahead, and no runnable VCPU (the woken one
+    /// included) has a higher priority (equal ones wait their turn, as in
+    /// `decide`).
+    /// Out of line: the usual wake (nothing running) stays small. Charges
+    /// the running VCPU as the decision would have.
+    @inline(never)
+    private mutating func keepDecision(now: Instant) -> Bool {
+        guard let c = running, now >= chargedUpTo, !causes.any,
+              now < sliceEnds, now < nextTick, now < nextAccounting else { return false }
+        if let h = bestRunnable(excluding: c), slots[h].priority > slots[c].priority { return false }
+        charge(now: now)
+        return true
+    }
 
     @inline(__always)  // a decision's answer: no call
     private mutating func dispatch(_ i: Int, now: Instant) {

@@ -62,6 +62,13 @@ public struct ConfiguredScheduler<let capacity: Int>: VCPUScheduler {
         }
     }
 
+    public mutating func wakeKeepingDecision(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) -> Bool {
+        switch policy {
+        case .sedf: try sedf.wakeKeepingDecision(vcpu, now: now)
+        case .credit: try credit.wakeKeepingDecision(vcpu, now: now)
+        }
+    }
+
     public mutating func block(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
         switch policy {
         case .sedf: try sedf.block(vcpu, now: now)

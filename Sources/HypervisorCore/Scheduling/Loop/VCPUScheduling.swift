@@ -4,7 +4,8 @@
 //
 // Events (block, wake, yield, remove, the timer firing) only mark a decision
 // as needed; the shell then calls `decide(now:retired:)` on the way back to a
-// guest. A decision wakes the blocked VCPUs whose virtual timer is due, asks
+// guest; a wake that cannot change the decision does not mark it (`wake`).
+// A decision wakes the blocked VCPUs whose virtual timer is due, asks
 // the scheduler, and answers who runs, when to arm the timer (the scheduler's
 // next event or the earliest wake-up of a blocked VCPU) and whether a
 // runnable VCPU has starved. When nobody runs, `isStalled` says whether
@@ -115,19 +116,47 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     }
 
     /// An interrupt makes a blocked VCPU runnable. Nothing for a VCPU that is
-    /// runnable or removed.
+    /// runnable or removed. While someone runs and no decision is pending,
+    /// the wake may keep the last decision (`wakeMayKeepDecision`).
     public mutating func wake(_ vcpu: VCPUID, now: Instant) {
         let i = Self.index(vcpu)
         guard i < capacity, slots[i].present, slots[i].blocked else { return }
         let cancelled = slots[i].wakeAt
         slots[i].blocked = false
         slots[i].wakeAt = .never
-        if cancelled == earliestWake && cancelled != .never { findEarliestWake() }
         if slots[i].window != .zero { watchRunsOut = min(watchRunsOut, now + slots[i].window) }  // its watch starts now
         slots[i].watchedSince = now
         slots[i].waitingSince = now
+        if running != nil && !decisionNeeded {
+            wakeMayKeepDecision(vcpu, cancelled: cancelled, now: now)
+            return
+        }
+        if cancelled == earliestWake && cancelled != .never { findEarliestWake() }
         try? scheduler.wake(vcpu, now: now)
         decisionNeeded = true
+    }
+
+    /// The rest of `wake` while someone runs and nothing is pending. No
+    /// decision is asked for when one now would answer what the last one
+    /// did: its pass would find nothing (`now` before `earliestWake` and
+    /// `watchRunsOut`), the armed timer stays (it is set before the cancelled
+    /// wake-up, or another one is as early) and the scheduler says the
+    /// running VCPU keeps the CPU until the same instant. The running VCPU's
+    /// progress is then credited at the next decision. Out of line: a wake
+    /// with nobody running (an idle CPU) stays as small as before.
+    @inline(never)
+    mutating func wakeMayKeepDecision(_ vcpu: VCPUID, cancelled: Instant, now: Instant) {
+        var timerStays = true
+        if cancelled == earliestWake && cancelled != .never {
+            findEarliestWake()
+            timerStays = cancelled > dispatch.timer || earliestWake == cancelled
+        }
+        if timerStays && now < earliestWake && now < watchRunsOut {
+            if (try? scheduler.wakeKeepingDecision(vcpu, now: now)) ?? true { decisionNeeded = true }
+        } else {
+            try? scheduler.wake(vcpu, now: now)
+            decisionNeeded = true
+        }
     }
 
     public mutating func yield(_ vcpu: VCPUID, now: Instant) {

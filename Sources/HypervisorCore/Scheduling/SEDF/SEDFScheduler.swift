@@ -11,10 +11,13 @@
 // VCPU is on exactly one of the two):
 //   run queue   `ready`: period begun (d - P <= last decision), ordered by d, then VCPU id
 //   wait queue  `waiting`: ordered by d - P (release). Every operation that
-//               changes a runnable VCPU's d (wake, yield, budget exhausted,
-//               new parameters, insert) puts it here; `decide` moves the
+//               changes a runnable VCPU's d (yield, budget exhausted, new
+//               parameters, insert) puts it here; `decide` moves the
 //               released ones to the run queue. So the run queue only ever
-//               holds VCPUs whose period began by the last decision.
+//               holds VCPUs whose period began by the last decision. A wake
+//               files the VCPU on the queue the next decision would put it
+//               on when that is the run queue (its period began by the last
+//               decision), else here.
 //   extra set   `slackTakers`: runnable with extratime, a bitmap in slot order
 //   blocked     on no queue
 // The VCPU id -> slot map is sorted (Queues/VCPUIndex.swift). decide, charge,
@@ -35,6 +38,8 @@
 //     is gone: carry the overrun (u -= S, d += P, as often as needed), so the
 //     VCPU waits for its next period (hard reservation) and pays for the overrun.
 //   - wake: SEDFWakeRule (CBS rule by default; Xen's forfeit rule selectable).
+//     A wake that cannot change the decision (see `keepsDecision`) does that
+//     decision's work itself and tells the caller that none is needed.
 //   - yield: gives up the rest of the current period's budget (next period).
 //   - insert/setParameters: exact admission test sum(S/P) <= 1; a new period
 //     starts at `now`.
@@ -80,7 +85,8 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     /// Slot after which the next slack grant is searched (round-robin).
     var slackCursor = -1
     var lastDecision = Instant.zero
-    /// Causes noted by operations since the last decision, for its reason.
+    /// Causes noted by operations since the last decision, for its reason
+    /// (`.changed`: another operation; none: the last decision stands).
     var causes = SwitchCauses()
 
     public init(options: SEDFOptions = SEDFOptions()) {
@@ -103,6 +109,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         slackTakers.update(free, member: parameters.extratime)
     }
 
+    @inline(__always)  // the shell's decision loop was laid out around it in line (VM switch +9 without)
     public mutating func remove(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
         guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         if running == i {
@@ -152,13 +159,26 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     // MARK: Events
 
     public mutating func wake(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
+        _ = try wake(vcpu, now: now, mayKeepDecision: false)
+    }
+
+    /// False: a decision now would run the same VCPU until the same instant,
+    /// and the wake did that decision's work (`keepDecision`).
+    public mutating func wakeKeepingDecision(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) -> Bool {
+        try wake(vcpu, now: now, mayKeepDecision: true)
+    }
+
+    @inline(__always)
+    private mutating func wake(_ vcpu: VCPUID, now: Instant, mayKeepDecision: Bool) throws(SchedulerError) -> Bool {
         guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
-        guard slots[i].blocked else { return }
+        guard slots[i].blocked else { return false }
         slots[i].blocked = false
-        causes.insert(.woke)
         applyWakeRule(slot: i, at: now)
-        requeue(i)
         slackTakers.update(i, member: slots[i].parameters.extratime)
+        if mayKeepDecision && keepDecision(waking: i, now: now) { return false }
+        causes.insert(.woke)
+        fileWoken(i)
+        return true
     }
 
     public mutating func block(_ vcpu: VCPUID, now: Instant) throws(SchedulerError) {
@@ -340,13 +360,70 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     }
 
     /// Puts runnable slot `i` on the wait queue after its deadline changed;
-    /// the next decision moves it on if its period has begun.
+    /// the next decision moves it on if its period has begun. This and
+    /// `dequeue` note `.changed`: the last decision may no longer stand.
     private mutating func requeue(_ i: Int) {
+        causes.insert(.changed)
         ready.remove(i)
         waiting.set(i, key: slots[i].periodStart.nanoseconds, tie: 0)
     }
 
+    /// Files woken slot `i` (on no queue) where the next decision would find
+    /// it: the run queue if its period began by the last decision.
+    @inline(__always)
+    private mutating func fileWoken(_ i: Int) {
+        let start = slots[i].periodStart
+        if start <= lastDecision {
+            ready.set(i, key: slots[i].deadline.nanoseconds, tie: UInt64(widening: slots[i].vcpu.rawValue))
+        } else {
+            waiting.set(i, key: start.nanoseconds, tie: 0)
+        }
+    }
+
+    /// Whether waking slot `i` (its wake rule applied, on no queue yet) leaves
+    /// the last decision standing; if so, does that decision's work (charges
+    /// the running VCPU, files `i`, moves `lastDecision`). It stands when
+    /// nothing else happened since, the running VCPU's time has not run out
+    /// (budget or slack quantum, deadline, next release), and `i` neither
+    /// comes before it on the run queue nor releases before that time.
+    /// Waking VCPUs that cannot preempt is what Xen's schedulers do too (a
+    /// wake-up "tickles" only a lower priority). Out of line: the usual wake
+    /// (nothing running) stays small.
+    @inline(never)
+    private mutating func keepDecision(waking i: Int, now: Instant) -> Bool {
+        guard let r = running, causes.isEmpty, now >= chargedUpTo else { return false }
+        let nextRelease = waiting.first.map { Instant(nanoseconds: waiting.key(of: $0)) } ?? .never
+        guard now < nextRelease else { return false }
+        let onSlack = runningOnSlack
+        if onSlack {
+            guard ready.first == nil, now < slackEnds else { return false }
+        } else {
+            guard ready.first == r, now < slots[r].deadline,
+                  now.since(chargedUpTo) < slots[r].parameters.slice - slots[r].used else { return false }
+        }
+        let start = slots[i].periodStart
+        if start <= now {
+            // Its period has begun: it joins the run queue, behind the running VCPU.
+            let deadline = slots[i].deadline, runningDeadline = slots[r].deadline
+            guard !onSlack, deadline > runningDeadline || (deadline == runningDeadline && slots[i].vcpu > slots[r].vcpu)
+            else { return false }
+            ready.set(i, key: deadline.nanoseconds, tie: UInt64(widening: slots[i].vcpu.rawValue))
+        } else {
+            // It waits for its period, which must not begin before the running VCPU's time is over.
+            let until = onSlack ? min(slackEnds, nextRelease)
+                : min(min(chargedUpTo + (slots[r].parameters.slice - slots[r].used), nextRelease), slots[r].deadline)
+            guard start >= until else { return false }
+            waiting.set(i, key: start.nanoseconds, tie: 0)
+        }
+        // The decision's charge: within the budget (checked above), or slack.
+        if !onSlack { slots[r].used += now.since(chargedUpTo) }
+        chargedUpTo = now
+        lastDecision = now
+        return true
+    }
+
     private mutating func dequeue(_ i: Int) {
+        causes.insert(.changed)
         ready.remove(i)
         waiting.remove(i)
     }
