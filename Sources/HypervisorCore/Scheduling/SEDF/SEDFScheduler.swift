@@ -14,10 +14,12 @@
 //               changes a runnable VCPU's d (yield, budget exhausted, new
 //               parameters, insert) puts it here; `decide` moves the
 //               released ones to the run queue. So the run queue only ever
-//               holds VCPUs whose period began by the last decision. A wake
-//               files the VCPU on the queue the next decision would put it
-//               on when that is the run queue (its period began by the last
-//               decision), else here.
+//               holds VCPUs whose period began by the last decision, and
+//               VCPUs woken since then whose period has begun: a wake files
+//               the VCPU on the queue the next decision would put it on
+//               (the run queue once its period has begun, else here), and
+//               its `wake` cause names that decision's reason, as a release
+//               would not.
 //   extra set   `slackTakers`: runnable with extratime, a bitmap in slot order
 //   blocked     on no queue
 // The VCPU id -> slot map is sorted (Queues/VCPUIndex.swift). decide, charge,
@@ -85,6 +87,9 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     /// Slot after which the next slack grant is searched (round-robin).
     var slackCursor = -1
     var lastDecision = Instant.zero
+    /// Every VCPU on the run queue had begun its period by this instant: the
+    /// last decision's, or a later wake's that filed a VCPU there.
+    var runQueueAsOf = Instant.zero
     /// Causes noted by operations since the last decision, for its reason
     /// (`.changed`: another operation; none: the last decision stands).
     var causes = SwitchCauses()
@@ -177,7 +182,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         slackTakers.update(i, member: slots[i].parameters.extratime)
         if mayKeepDecision && keepDecision(waking: i, now: now) { return false }
         causes.insert(.woke)
-        fileWoken(i)
+        fileWoken(i, now: now)
         return true
     }
 
@@ -245,7 +250,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
 
     public mutating func decide(now: Instant, into decision: inout SchedulingDecision) {
         charge(now: now)
-        if now < lastDecision {
+        if now < runQueueAsOf {
             // Time went backwards: periods that had begun may not have yet.
             while let first = ready.first { requeue(first) }
         }
@@ -280,6 +285,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         decision.causes = causes
         causes = SwitchCauses()
         lastDecision = now
+        runQueueAsOf = now
         chargedUpTo = now
     }
 
@@ -368,13 +374,15 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         waiting.set(i, key: slots[i].periodStart.nanoseconds, tie: 0)
     }
 
-    /// Files woken slot `i` (on no queue) where the next decision would find
-    /// it: the run queue if its period began by the last decision.
+    /// Files slot `i`, woken at `now` (on no queue), where the next decision
+    /// would put it: the run queue if its period has begun. A timer wake-up
+    /// in a decision then costs one queue move, not two.
     @inline(__always)
-    private mutating func fileWoken(_ i: Int) {
+    private mutating func fileWoken(_ i: Int, now: Instant) {
         let start = slots[i].periodStart
-        if start <= lastDecision {
+        if start <= now {
             ready.set(i, key: slots[i].deadline.nanoseconds, tie: UInt64(widening: slots[i].vcpu.rawValue))
+            runQueueAsOf = max(runQueueAsOf, now)
         } else {
             waiting.set(i, key: start.nanoseconds, tie: 0)
         }
@@ -419,6 +427,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         if !onSlack { slots[r].used += now.since(chargedUpTo) }
         chargedUpTo = now
         lastDecision = now
+        runQueueAsOf = max(runQueueAsOf, now)
         return true
     }
 
