@@ -40,7 +40,7 @@
 //     is gone: carry the overrun (u -= S, d += P, as often as needed), so the
 //     VCPU waits for its next period (hard reservation) and pays for the overrun.
 //   - wake: SEDFWakeRule (CBS rule by default; Xen's forfeit rule selectable).
-//     A wake that cannot change the decision (see `keepsDecision`) does that
+//     A wake that cannot change the decision (see `keepDecision`) does that
 //     decision's work itself and tells the caller that none is needed.
 //   - yield: gives up the rest of the current period's budget (next period).
 //   - insert/setParameters: exact admission test sum(S/P) <= 1; a new period
@@ -400,7 +400,7 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     @inline(never)
     private mutating func keepDecision(waking i: Int, now: Instant) -> Bool {
         guard let r = running, causes.isEmpty, now >= chargedUpTo else { return false }
-        let nextRelease = waiting.first.map { Instant(nanoseconds: waiting.key(of: $0)) } ?? .never
+        let nextRelease = self.nextRelease
         guard now < nextRelease else { return false }
         let onSlack = runningOnSlack
         if onSlack {
