@@ -69,9 +69,10 @@ enum Scheduling {
     @inline(__always)  // every injected interrupt asks
     static func isBlocked(_ vcpu: Int) -> Bool { cpu.pointee.loop.isBlocked(id(vcpu)) }
     static func block(_ vcpu: Int, wakeAt: Instant) { cpu.pointee.loop.block(id(vcpu), wakeAt: wakeAt, now: Clock.now) }
+    /// Wakes `vcpu`, which is blocked (its one caller asked `isBlocked`).
     static func wake(_ vcpu: Int) {
         let now = Clock.now  // one reading: the runstate and the loop see the same instant
-        if isBlocked(vcpu) { RunstateArea.enter(vcpu: vcpu, .runnable, at: now) }
+        RunstateArea.enter(vcpu: vcpu, .runnable, at: now)
         cpu.pointee.loop.wake(id(vcpu), now: now)
     }
     static func yield(_ vcpu: Int) { cpu.pointee.loop.yield(id(vcpu), now: Clock.now) }
@@ -104,26 +105,33 @@ enum Scheduling {
     private static func decideAndResume(_ frame: UnsafeMutablePointer<apus_trap_frame>) {
         while true {
             if Machines.allStopped { EndOfRun.finish() }
-            guard cpu.pointee.loop.decisionNeeded else {
-                guard let vm = cpu.pointee.current, VMRestart.isRestarting(vm) else { return }
-                VMRestart.work(vm: vm)
-                cpu.pointee.loop.progressed(id(cpu.pointee.currentVCPU), now: Clock.now)  // loading is progress, not starvation
-                Interrupts.handlePending()
+            // A decision that chose a VCPU leaves every VM as it was and no
+            // decision pending: what is left to ask is whether its VM restarts.
+            if cpu.pointee.loop.decisionNeeded && !decide(frame) {
+                idle()
                 continue
             }
-            let now = Clock.now
-            let start = hv_read_pmccntr()
-            cpu.pointee.loop.decide(now: now, retired: GuestInstructions.count)
-            cpu.pointee.decideCost.record(hv_read_pmccntr() &- start)
-            // The answer, read field by field where the loop wrote it (a copy
-            // of the whole record would be a memcpy call).
-            if let starved = cpu.pointee.loop.dispatch.starved { EndOfRun.starved(vm: VCPUs.table[Int(starved.rawValue)].vm, since: now) }
-            let chosen = cpu.pointee.loop.dispatch.vcpu
-            if cpu.pointee.loop.dispatch.switches { switchVCPU(now: now, frame: frame) }
-            HypTimer.program(at: cpu.pointee.loop.dispatch.timer)
-            if chosen != nil { continue }
-            idle()
+            guard let vm = cpu.pointee.current, VMRestart.isRestarting(vm) else { return }
+            VMRestart.work(vm: vm)
+            cpu.pointee.loop.progressed(id(cpu.pointee.currentVCPU), now: Clock.now)  // loading is progress, not starvation
+            Interrupts.handlePending()
         }
+    }
+
+    /// Takes a decision and carries it out; false when nothing can run.
+    @inline(__always)
+    private static func decide(_ frame: UnsafeMutablePointer<apus_trap_frame>) -> Bool {
+        let now = Clock.now
+        let start = hv_read_pmccntr()
+        cpu.pointee.loop.decide(now: now, retired: GuestInstructions.count)
+        cpu.pointee.decideCost.record(hv_read_pmccntr() &- start)
+        // The answer, read field by field where the loop wrote it (a copy
+        // of the whole record would be a memcpy call).
+        if let starved = cpu.pointee.loop.dispatch.starved { EndOfRun.starved(vm: VCPUs.table[Int(starved.rawValue)].vm, since: now) }
+        let chosen = cpu.pointee.loop.dispatch.vcpu
+        if cpu.pointee.loop.dispatch.switches { switchVCPU(now: now, frame: frame) }
+        HypTimer.program(at: cpu.pointee.loop.dispatch.timer)
+        return chosen != nil
     }
 
     /// Switches from the decision's previous VCPU to its chosen one (either nil).

@@ -42,6 +42,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         var present = false
         var blocked = false
         /// While blocked: when its virtual timer fires (`.never`: not armed).
+        /// Always `.never` while not blocked (`findEarliestWake` needs no other check).
         var wakeAt = Instant.never
         /// Starved when runnable since `watchedSince` with no instruction retired for `window`.
         var window = TimeSpan.zero
@@ -263,8 +264,9 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
 
     /// Recomputes `earliestWake` after the earliest wake-up was cancelled or replaced.
     mutating func findEarliestWake() {
-        earliestWake = .never
-        for i in 0..<used where slots[i].present && slots[i].blocked { earliestWake = min(earliestWake, slots[i].wakeAt) }
+        var earliest = Instant.never
+        for i in 0..<used { earliest = min(earliest, slots[i].wakeAt) }
+        earliestWake = earliest
     }
 
     /// The running VCPU made progress other than retiring guest instructions

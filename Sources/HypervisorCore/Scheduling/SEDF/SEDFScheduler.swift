@@ -178,7 +178,10 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
         guard let i = index.slot(of: vcpu) else { throw .unknownVCPU }
         guard slots[i].blocked else { return false }
         slots[i].blocked = false
-        applyWakeRule(slot: i, at: now)
+        // A VCPU woken before its period began keeps waiting for it (the wake
+        // rule's first answer): checked in line where a running VCPU may keep
+        // the CPU, as an event for a VCPU that used up its budget wakes it there.
+        if !mayKeepDecision || now >= slots[i].periodStart { applyWakeRule(slot: i, at: now) }
         slackTakers.update(i, member: slots[i].parameters.extratime)
         if mayKeepDecision && keepDecision(waking: i, now: now) { return false }
         causes.insert(.woke)
@@ -381,10 +384,10 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     private mutating func fileWoken(_ i: Int, now: Instant) {
         let start = slots[i].periodStart
         if start <= now {
-            ready.set(i, key: slots[i].deadline.nanoseconds, tie: UInt64(widening: slots[i].vcpu.rawValue))
+            ready.insert(i, key: slots[i].deadline.nanoseconds, tie: UInt64(widening: slots[i].vcpu.rawValue))
             runQueueAsOf = max(runQueueAsOf, now)
         } else {
-            waiting.set(i, key: start.nanoseconds, tie: 0)
+            waiting.insert(i, key: start.nanoseconds, tie: 0)
         }
     }
 
@@ -415,13 +418,13 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
             let deadline = slots[i].deadline, runningDeadline = slots[r].deadline
             guard !onSlack, deadline > runningDeadline || (deadline == runningDeadline && slots[i].vcpu > slots[r].vcpu)
             else { return false }
-            ready.set(i, key: deadline.nanoseconds, tie: UInt64(widening: slots[i].vcpu.rawValue))
+            ready.insert(i, key: deadline.nanoseconds, tie: UInt64(widening: slots[i].vcpu.rawValue))
         } else {
             // It waits for its period, which must not begin before the running VCPU's time is over.
             let until = onSlack ? min(slackEnds, nextRelease)
                 : min(min(chargedUpTo + (slots[r].parameters.slice - slots[r].used), nextRelease), slots[r].deadline)
             guard start >= until else { return false }
-            waiting.set(i, key: start.nanoseconds, tie: 0)
+            waiting.insert(i, key: start.nanoseconds, tie: 0)
         }
         // The decision's charge: within the budget (checked above), or slack.
         if !onSlack { slots[r].used += now.since(chargedUpTo) }
