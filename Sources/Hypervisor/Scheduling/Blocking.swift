@@ -7,22 +7,17 @@ import HypervisorCore
 enum Blocking {
     /// The VCPU on this CPU, of `vm`, waits.
     static func blockUntilInterrupt(vm: Int) {
-        if VirtualInterrupts.hasDeliverable(vm: vm) || timerExpired() { return }
+        if VirtualInterrupts.hasDeliverable(vm: vm) { return }
+        let timer = armedTimer
+        if let timer, timer <= hv_read_cntvct() { return }  // it would fire now
         if RunEnd.stopConsoleBackendIfDone(vm: vm) { return }
-        Scheduling.block(VCPUs.current, wakeAt: timerDeadline())
-    }
-
-    /// The running VCPU's virtual timer condition is met (it would fire).
-    private static func timerExpired() -> Bool {
-        let control = hv_read_cntv_ctl()
-        return control & 0b011 == 0b001 && hv_read_cntv_cval() <= hv_read_cntvct()
-    }
-
-    /// When the running VCPU's virtual timer fires, or never.
-    private static func timerDeadline() -> Instant {
-        let control = hv_read_cntv_ctl()
-        guard control & 0b011 == 0b001 else { return .never }
         // CNTVOFF is zero for every VM, so virtual and physical counts agree.
-        return Clock.instant(ticks: hv_read_cntv_cval())
+        Scheduling.block(VCPUs.current, wakeAt: timer.map { Clock.instant(ticks: $0) } ?? .never)
+    }
+
+    /// The running VCPU's virtual timer compare value when the timer is
+    /// armed (enabled, not masked), read once for both questions above.
+    private static var armedTimer: UInt64? {
+        hv_read_cntv_ctl() & 0b011 == 0b001 ? hv_read_cntv_cval() : nil
     }
 }

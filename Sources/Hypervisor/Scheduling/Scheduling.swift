@@ -68,6 +68,7 @@ enum Scheduling {
     // The VCPU arguments below are VCPUs on this CPU (VCPUs.table).
     @inline(__always)  // every injected interrupt asks
     static func isBlocked(_ vcpu: Int) -> Bool { cpu.pointee.loop.isBlocked(id(vcpu)) }
+    @inline(__always)  // the WFI path's one call of it
     static func block(_ vcpu: Int, wakeAt: Instant) { cpu.pointee.loop.block(id(vcpu), wakeAt: wakeAt, now: Clock.now) }
     /// Wakes `vcpu`, which is blocked (its one caller asked `isBlocked`).
     static func wake(_ vcpu: Int) {
