@@ -398,9 +398,9 @@ public struct SEDFScheduler<let capacity: Int>: VCPUScheduler {
     /// (budget or slack quantum, deadline, next release), and `i` neither
     /// comes before it on the run queue nor releases before that time.
     /// Waking VCPUs that cannot preempt is what Xen's schedulers do too (a
-    /// wake-up "tickles" only a lower priority). Out of line: the usual wake
-    /// (nothing running) stays small.
-    @inline(never)
+    /// wake-up "tickles" only a lower priority). In line in
+    /// `wakeKeepingDecision` only: the plain wake never asks.
+    @inline(__always)
     private mutating func keepDecision(waking i: Int, now: Instant) -> Bool {
         guard let r = running, causes.isEmpty, now >= chargedUpTo else { return false }
         let nextRelease = self.nextRelease
