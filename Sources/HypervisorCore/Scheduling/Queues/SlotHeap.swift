@@ -5,6 +5,10 @@
 // 32-bit Embedded builds, moving (key, tie, slot) records cost a memcpy each.
 // Even the reading members are `mutating`: Embedded Swift copies the whole
 // heap for a non-mutating call on it.
+// Each member checks the slot it is given once (a slot of `capacity` or more
+// traps there); the sifts then index without checks: heap positions are below
+// `count`, which never exceeds `capacity`, and every slot in `heap` was checked
+// when it went in.
 struct SlotHeap<let capacity: Int> {
     /// Slot numbers in heap order; the first `count` are in use.
     private var heap: InlineArray<capacity, Int>
@@ -80,46 +84,54 @@ struct SlotHeap<let capacity: Int> {
     mutating func remove(_ slot: Int) {
         let p = position[slot]
         if p < 0 { return }
-        position[slot] = -1
-        count -= 1
+        position[unchecked: slot] = -1
+        count &-= 1  // `slot` was in
         if p == count { return }
         // The last slot fills the hole, then moves whichever way its key says.
-        let last = heap[count]
-        if p > 0 && precedes(last, heap[(p - 1) / 2]) { siftUp(last, from: p) } else { siftDown(last, from: p) }
+        let last = heap[unchecked: count]
+        if p > 0 && precedes(last, heap[unchecked: (p &- 1) / 2]) { siftUp(last, from: p) } else { siftDown(last, from: p) }
     }
 
+    /// Slots `a` and `b` are in range (see the header).
     @inline(__always)
     private mutating func precedes(_ a: Int, _ b: Int) -> Bool {
-        keys[a] < keys[b] || (keys[a] == keys[b] && ties[a] < ties[b])
+        let keyA = keys[unchecked: a], keyB = keys[unchecked: b]
+        return keyA < keyB || (keyA == keyB && ties[unchecked: a] < ties[unchecked: b])
     }
 
+    /// `slot` in range, `start` below `count` (see the header). Out of line,
+    /// as are the checked versions these replaced: the callers keep their
+    /// registers (in line in SEDF's decision, it spills around the whole of it).
+    @inline(never)
     private mutating func siftUp(_ slot: Int, from start: Int) {
         var hole = start
         while hole > 0 {
-            let parent = (hole - 1) / 2
-            let above = heap[parent]
+            let parent = (hole &- 1) / 2
+            let above = heap[unchecked: parent]
             if !precedes(slot, above) { break }
-            heap[hole] = above
-            position[above] = hole
+            heap[unchecked: hole] = above
+            position[unchecked: above] = hole
             hole = parent
         }
-        heap[hole] = slot
-        position[slot] = hole
+        heap[unchecked: hole] = slot
+        position[unchecked: slot] = hole
     }
 
+    /// `slot` in range, `start` below `count` (see the header).
+    @inline(never)
     private mutating func siftDown(_ slot: Int, from start: Int) {
         var hole = start
         while true {
-            var child = 2 * hole + 1
+            var child = 2 &* hole &+ 1
             if child >= count { break }
-            if child + 1 < count && precedes(heap[child + 1], heap[child]) { child += 1 }
-            let below = heap[child]
+            if child &+ 1 < count && precedes(heap[unchecked: child &+ 1], heap[unchecked: child]) { child &+= 1 }
+            let below = heap[unchecked: child]
             if !precedes(below, slot) { break }
-            heap[hole] = below
-            position[below] = hole
+            heap[unchecked: hole] = below
+            position[unchecked: below] = hole
             hole = child
         }
-        heap[hole] = slot
-        position[slot] = hole
+        heap[unchecked: hole] = slot
+        position[unchecked: slot] = hole
     }
 }
