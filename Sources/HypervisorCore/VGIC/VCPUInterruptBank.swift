@@ -37,8 +37,14 @@ public struct VCPUInterruptBank: Sendable {
     /// a list register the guest changed): a fill is idempotent, so while this is false
     /// another fill would load exactly what the hardware holds.
     public internal(set) var changedSinceFill: Bool
+    /// Whether the last fill left signallable or active interrupts out of the list
+    /// registers (then GICH_HCR asks for maintenance, and a freed list register has a
+    /// candidate): a completion folded while this is false needs no fill.
+    var leftWaitingAtFill: Bool
     /// Bit n set: list register n held a nonzero value when last written or read; the
-    /// others still read as zero (the guest cannot change an invalid list register).
+    /// others read as zero or hold an entry the guest completed, which the fold
+    /// recorded as zero (an invalid entry without a maintenance request is empty to
+    /// the GIC, and the guest cannot change it).
     public internal(set) var liveListRegisters: UInt8
     public internal(set) var counters: VGICCounters
 
@@ -56,6 +62,7 @@ public struct VCPUInterruptBank: Sendable {
         sgiSources = InlineArray(repeating: 0)
         listRegisters = ListRegisterFile()
         changedSinceFill = true
+        leftWaitingAtFill = false
         liveListRegisters = 0
         counters = VGICCounters()
     }
