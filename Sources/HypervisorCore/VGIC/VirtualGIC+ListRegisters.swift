@@ -102,12 +102,12 @@ extension VCPUInterruptBank {
         }
 
         var control = HypervisorControl.enable
+        fillState = .current
         if waiting > 0 {
             control |= HypervisorControl.underflowInterrupt
             if somePending { control |= HypervisorControl.noPendingInterrupt }
+            fillState = .currentLeftWaiting
         }
-        changedSinceFill = false
-        leftWaitingAtFill = waiting > 0
         return ListRegisterLoad(values: values, control: control, changed: changed, waiting: waiting)
     }
 
@@ -144,8 +144,7 @@ extension VCPUInterruptBank {
             if values[slot] != listRegisters.hardware[slot] { changed |= 1 &<< UInt8(truncatingIfNeeded: slot) }
             recordHardware(values[slot], in: slot)
         }
-        changedSinceFill = false
-        leftWaitingAtFill = false
+        fillState = .current
         return ListRegisterLoad(values: values, control: HypervisorControl.enable, changed: changed, waiting: 0)
     }
 
@@ -158,8 +157,7 @@ extension VCPUInterruptBank {
             if listRegisters.hardware[slot] != 0 { changed |= 1 &<< UInt8(truncatingIfNeeded: slot) }
             recordHardware(0, in: slot)
         }
-        changedSinceFill = false
-        leftWaitingAtFill = false
+        fillState = .current
         return ListRegisterLoad(values: InlineArray(repeating: 0), control: HypervisorControl.enable, changed: changed, waiting: 0)
     }
 
@@ -232,11 +230,11 @@ extension VCPUInterruptBank {
     /// The usual exit after a guest's handler (every event upcall): a list register
     /// shown pending was taken and completed between two exits, and no instance was
     /// injected again meanwhile. The sync's general path for it, with every set's bit
-    /// cleared through one word index and mask. With nothing left waiting for a list
-    /// register by the last fill and no maintenance request in the entry (its EOI status
-    /// would hold the maintenance interrupt until rewritten), the next fill would leave
-    /// this list register invalid and change nothing else: the entry is recorded as
-    /// empty and asks for no fill.
+    /// cleared through one word index and mask. When the fill is current (nothing
+    /// changed since, nothing left waiting for a list register) and the entry holds no
+    /// maintenance request (its EOI status would hold the maintenance interrupt until
+    /// rewritten), the next fill would leave this list register invalid and change
+    /// nothing else: the entry is recorded as empty and asks for no fill.
     @inline(__always)
     mutating func foldHandled(_ intid: UInt32, in slot: Int, written: ListRegisterValue, read: ListRegisterValue,
                               reporting: Bool, into report: inout ListRegisterSync) {
@@ -255,7 +253,7 @@ extension VCPUInterruptBank {
             listRegisters.occupied.words[word] &= keep
         }
         listRegisters.intids[slot] = ListRegisterFile.none
-        if !leftWaitingAtFill && !written.requestsEOIMaintenance {
+        if fillState == .current && !written.requestsEOIMaintenance {
             recordHardware(0, in: slot)
         } else {
             recordHardware(read.rawValue, in: slot)
