@@ -7,7 +7,8 @@ struct ListRegisterFile: Sendable {
 
     /// INTID held by each list register, `none` when free.
     var intids: InlineArray<4, UInt32>
-    /// The value the hardware list register holds (VirtualGIC.recordHardware sets it).
+    /// The value the hardware list register holds (VirtualGIC.recordHardware sets it);
+    /// 0 also for an entry the guest completed that the sync recorded as empty.
     var hardware: InlineArray<4, UInt32>
     /// The INTIDs in `intids`, as a set.
     var occupied: InterruptSet

@@ -13,6 +13,17 @@
 //     the SPI is delivered to (VirtualGIC.target(ofSPI:)), zero in the others.
 
 public struct VCPUInterruptBank: Sendable {
+    enum FillState: UInt8, Sendable {
+        /// Nothing changed since the fill, which showed every interrupt it had to.
+        case current
+        /// Nothing changed since the fill, which left signallable or active interrupts
+        /// out of the list registers (GICH_HCR asks for maintenance, and a freed list
+        /// register has a candidate).
+        case currentLeftWaiting
+        /// Something changed: the next entry fills.
+        case changed
+    }
+
     /// GICD_CTLR.Enable (a copy of the VM's).
     public internal(set) var distributorEnabled: Bool
     var enabled: InterruptSet
@@ -33,12 +44,21 @@ public struct VCPUInterruptBank: Sendable {
     /// Sources of one SGI merge: the last sender is shown (docs/VGIC.md).
     var sgiSources: InlineArray<16, UInt8>
     var listRegisters: ListRegisterFile
+    /// The list registers against the model since the last fill (one byte: the
+    /// fills write it with one store).
+    var fillState: FillState
     /// Whether anything changed since the last fill (an injection, a distributor write,
     /// a list register the guest changed): a fill is idempotent, so while this is false
-    /// another fill would load exactly what the hardware holds.
-    public internal(set) var changedSinceFill: Bool
+    /// another fill would load exactly what the hardware holds. Set to true by those
+    /// changes; only a fill makes it false again.
+    public internal(set) var changedSinceFill: Bool {
+        @inline(__always) get { fillState == .changed }
+        @inline(__always) set { if newValue { fillState = .changed } }
+    }
     /// Bit n set: list register n held a nonzero value when last written or read; the
-    /// others still read as zero (the guest cannot change an invalid list register).
+    /// others read as zero or hold an entry the guest completed, which the fold
+    /// recorded as zero (an invalid entry without a maintenance request is empty to
+    /// the GIC, and the guest cannot change it).
     public internal(set) var liveListRegisters: UInt8
     public internal(set) var counters: VGICCounters
 
@@ -55,7 +75,7 @@ public struct VCPUInterruptBank: Sendable {
         anyPendingAgain = false
         sgiSources = InlineArray(repeating: 0)
         listRegisters = ListRegisterFile()
-        changedSinceFill = true
+        fillState = .changed
         liveListRegisters = 0
         counters = VGICCounters()
     }

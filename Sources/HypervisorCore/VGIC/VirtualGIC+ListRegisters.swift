@@ -102,11 +102,12 @@ extension VCPUInterruptBank {
         }
 
         var control = HypervisorControl.enable
+        fillState = .current
         if waiting > 0 {
             control |= HypervisorControl.underflowInterrupt
             if somePending { control |= HypervisorControl.noPendingInterrupt }
+            fillState = .currentLeftWaiting
         }
-        changedSinceFill = false
         return ListRegisterLoad(values: values, control: control, changed: changed, waiting: waiting)
     }
 
@@ -143,7 +144,7 @@ extension VCPUInterruptBank {
             if values[slot] != listRegisters.hardware[slot] { changed |= 1 &<< UInt8(truncatingIfNeeded: slot) }
             recordHardware(values[slot], in: slot)
         }
-        changedSinceFill = false
+        fillState = .current
         return ListRegisterLoad(values: values, control: HypervisorControl.enable, changed: changed, waiting: 0)
     }
 
@@ -156,7 +157,7 @@ extension VCPUInterruptBank {
             if listRegisters.hardware[slot] != 0 { changed |= 1 &<< UInt8(truncatingIfNeeded: slot) }
             recordHardware(0, in: slot)
         }
-        changedSinceFill = false
+        fillState = .current
         return ListRegisterLoad(values: InlineArray(repeating: 0), control: HypervisorControl.enable, changed: changed, waiting: 0)
     }
 
@@ -185,15 +186,23 @@ extension VCPUInterruptBank {
         while changed != 0 {
             let slot = changed.trailingZeroBitCount
             changed &= changed &- 1
-            changedSinceFill = true
             let written = ListRegisterValue(rawValue: listRegisters.hardware[slot])
             let read = ListRegisterValue(rawValue: values[slot])
-            recordHardware(read.rawValue, in: slot)
             let intid = listRegisters.intids[slot]
-            guard intid != ListRegisterFile.none, read.virtualID == intid else { continue }
+            guard intid != ListRegisterFile.none, read.virtualID == intid else {
+                recordHardware(read.rawValue, in: slot)
+                changedSinceFill = true
+                continue
+            }
 
             let before = written.state
             let after = read.state
+            if before == .pending && after == .invalid && !anyPendingAgain {
+                foldHandled(intid, in: slot, written: written, read: read, reporting: reporting, into: &report)
+                continue
+            }
+            recordHardware(read.rawValue, in: slot)
+            changedSinceFill = true
             let taken = before.isPending && !after.isPending
             if taken {
                 if reporting { report.acknowledged.insert(intid) }
@@ -215,6 +224,40 @@ extension VCPUInterruptBank {
                 activeFromHardware.remove(intid)
             }
             if after == .invalid { listRegisters.free(slot) }
+        }
+    }
+
+    /// The usual exit after a guest's handler (every event upcall): a list register
+    /// shown pending was taken and completed between two exits, and no instance was
+    /// injected again meanwhile. The sync's general path for it, with every set's bit
+    /// cleared through one word index and mask. When the fill is current (nothing
+    /// changed since, nothing left waiting for a list register) and the entry holds no
+    /// maintenance request (its EOI status would hold the maintenance interrupt until
+    /// rewritten), the next fill would leave this list register invalid and change
+    /// nothing else: the entry is recorded as empty and asks for no fill.
+    @inline(__always)
+    mutating func foldHandled(_ intid: UInt32, in slot: Int, written: ListRegisterValue, read: ListRegisterValue,
+                              reporting: Bool, into report: inout ListRegisterSync) {
+        if reporting {
+            report.acknowledged.insert(intid)
+            report.completed.insert(intid)
+        }
+        counters.delivered &+= 1
+        if intid < 16 { counters.sgisDelivered &+= 1 }
+        if intid < InterruptSet.capacity {
+            let word = Int(intid &>> 5), keep = ~(UInt32(1) &<< (intid & 31))
+            pending.words[word] &= keep
+            pendingFromHardware.words[word] &= keep
+            active.words[word] &= keep
+            activeFromHardware.words[word] &= keep
+            listRegisters.occupied.words[word] &= keep
+        }
+        listRegisters.intids[slot] = ListRegisterFile.none
+        if fillState == .current && !written.requestsEOIMaintenance {
+            recordHardware(0, in: slot)
+        } else {
+            recordHardware(read.rawValue, in: slot)
+            changedSinceFill = true
         }
     }
 

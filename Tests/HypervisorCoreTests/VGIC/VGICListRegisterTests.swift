@@ -189,6 +189,62 @@ final class VGICListRegisterTests: XCTestCase {
         XCTAssertEqual(gic.counters.delivered, 1)
     }
 
+    /// Taken and completed between two exits with nothing else to show: the sync
+    /// records the entry as empty and asks for no fill; a waiting interrupt, an EOI
+    /// maintenance request or an instance injected again each still ask for one.
+    func testAHandledInterruptAsksForNoFillUnlessSomethingDependsOnIt() {
+        func handled(_ gic: inout VirtualGIC, _ intid: UInt32) {
+            var cpu = FakeCPUInterface(gic.fillListRegisters())
+            XCTAssertEqual(cpu.acknowledge(), intid)
+            XCTAssertTrue(cpu.complete(intid))
+            gic.sync(fromHardware: cpu.lrs)
+        }
+        var gic = makeGIC()
+        gic.enable(40)
+        gic.inject(40, hardware: false)
+        handled(&gic, 40)
+        XCTAssertFalse(gic.changedSinceFill(vcpu: 0), "nothing depends on the completed entry")
+        XCTAssertEqual(gic.liveListRegisters(vcpu: 0), 0, "the invalid entry is recorded as empty")
+        XCTAssertFalse(gic.isPending(40) || gic.isActive(40))
+        XCTAssertNil(gic.listRegister(holding: 40))
+        XCTAssertEqual(gic.counters.delivered, 1)
+        XCTAssertTrue(gic.invariantsHold)
+        XCTAssertEqual(gic.fillListRegisters().array, [0, 0, 0, 0])
+
+        var notified = makeGIC()
+        notified.enable(40)
+        notified.setEOINotification(40, true)
+        notified.inject(40, hardware: false)
+        handled(&notified, 40)
+        XCTAssertTrue(notified.changedSinceFill(vcpu: 0), "the EOI status must be cleared by a fill")
+
+        var again = makeGIC()
+        again.enable(40)
+        again.inject(40, hardware: false)
+        var cpu = FakeCPUInterface(again.fillListRegisters())
+        again.sync(fromHardware: cpu.lrs)
+        XCTAssertEqual(again.inject(40, hardware: false), .alreadyPending)
+        XCTAssertEqual(cpu.acknowledge(), 40)
+        XCTAssertTrue(cpu.complete(40))
+        again.sync(fromHardware: cpu.lrs)
+        XCTAssertTrue(again.changedSinceFill(vcpu: 0))
+        XCTAssertTrue(again.isPending(40), "the later instance is still to be taken")
+
+        // Hardware-linked entries carry no EOI request: only the waiting one asks.
+        let spis: [UInt32] = [38, 40, 41, 42, 43]
+        var crowded = makeGIC(spis: spis)
+        for intid in spis {
+            crowded.enable(intid)
+            crowded.inject(intid, hardware: true)
+        }
+        cpu = FakeCPUInterface(crowded.fillListRegisters())
+        let first = cpu.acknowledge()!
+        XCTAssertTrue(cpu.complete(first))
+        crowded.sync(fromHardware: cpu.lrs)
+        XCTAssertTrue(crowded.changedSinceFill(vcpu: 0), "a waiting interrupt takes the freed list register")
+        XCTAssertEqual(crowded.fillListRegisters().waiting, 0)
+    }
+
     func testAnInterruptAlreadyInAListRegisterIsNotQueuedTwice() {
         var gic = makeGIC()
         gic.enable(31)

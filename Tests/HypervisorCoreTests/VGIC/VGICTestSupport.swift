@@ -96,6 +96,14 @@ struct FakeCPUInterface {
         return handled
     }
 
+    /// List register `slot` as the GIC sees it: an invalid entry without an EOI
+    /// maintenance request is empty (GICH_ELRSR), whatever its other bits hold.
+    func effective(_ slot: Int) -> UInt32 {
+        let value = lrs[slot]
+        let requestsEOI = value >> 31 == 0 && value >> 19 & 1 == 1
+        return value >> 28 & 3 == 0 && !requestsEOI ? 0 : value
+    }
+
     /// Whether GICH_MISR would have a bit set for `control`, i.e. a maintenance interrupt.
     func maintenanceAsserted(control: UInt32) -> Bool {
         let valid = (0..<4).filter { lrs[$0] >> 28 & 3 != 0 }.count
