@@ -89,19 +89,20 @@ enum VirtualInterrupts {
     /// changed; the others read as zero. The check is inlined into the trap path; the fold is not.
     @inline(__always)
     static func exitGuest(vm: Int) {
-        let record = ThisCPU.record
-        let live = record.pointee.currentInterrupts.unsafelyUnwrapped.pointee.liveListRegisters
-        if live != 0 { fold(vm: vm, bank: record.pointee.currentBank, live: live) }
+        let live = ThisCPU.record.pointee.currentInterrupts.unsafelyUnwrapped.pointee.liveListRegisters
+        if _slowPath(live != 0) { fold(vm: vm, live: live) }
     }
 
+    /// The running VCPU's bank is reached through the CPU record (not the VM table).
     @inline(never)
-    private static func fold(vm: Int, bank: Int, live: UInt8) {
+    private static func fold(vm: Int, live: UInt8) {
+        let bank = ThisCPU.record.pointee.currentInterrupts.unsafelyUnwrapped
         let gich = GIC.hypInterface
         var values = InlineArray<4, UInt32>(repeating: 0)
         for index in 0..<4 where live & (1 &<< UInt8(index)) != 0 {
             values[index] = hv_mmio_read32(gich + 0x100 + UInt(index) * 4)
         }
-        Machines.withVCPUState(of: vm) { Machines.table[vm].vgic.fold(fromHardware: values, vcpu: bank) }
+        Machines.withVCPUState(of: vm) { bank.pointee.fold(fromHardware: values) }
     }
 
     /// Entry into `vm`'s VCPU on this CPU: list registers and GICH_HCR from its bank.
@@ -110,15 +111,17 @@ enum VirtualInterrupts {
     @inline(__always)
     static func enterGuest(vm: Int) {
         let record = ThisCPU.record
-        if record.pointee.listRegistersOf != record.pointee.currentVCPU
-            || record.pointee.currentInterrupts.unsafelyUnwrapped.pointee.changedSinceFill {
-            refill(vm: vm, vcpu: record.pointee.currentVCPU, bank: record.pointee.currentBank)
+        if _slowPath(record.pointee.listRegistersOf != record.pointee.currentVCPU
+            || record.pointee.currentInterrupts.unsafelyUnwrapped.pointee.changedSinceFill) {
+            refill(vm: vm, vcpu: record.pointee.currentVCPU)
         }
     }
 
+    /// The running VCPU's bank is reached through the CPU record (not the VM table).
     @inline(never)
-    private static func refill(vm: Int, vcpu: Int, bank: Int) {
-        let load = Machines.withVCPUState(of: vm) { Machines.table[vm].vgic.fillListRegisters(vcpu: bank) }
+    private static func refill(vm: Int, vcpu: Int) {
+        let bank = ThisCPU.record.pointee.currentInterrupts.unsafelyUnwrapped
+        let load = Machines.withVCPUState(of: vm) { bank.pointee.fillListRegisters() }
         let gich = GIC.hypInterface
         for index in 0..<4 { hv_mmio_write32(gich + 0x100 + UInt(index) * 4, load.values[index]) }
         hv_mmio_write32(gich + 0x000, load.control)

@@ -41,8 +41,7 @@ extension VirtualGIC {
     /// which has no use for it (the same fold, minus building two interrupt sets).
     public mutating func fold(fromHardware values: InlineArray<4, UInt32>, vcpu: Int = 0) {
         checkVCPU(vcpu)
-        var ignored = ListRegisterSync()
-        banks[vcpu].sync(fromHardware: values, reporting: false, into: &ignored)
+        banks[vcpu].fold(fromHardware: values)
     }
 
     /// The list register of `vcpu` holding `intid` after the last fill or sync, if any.
@@ -53,7 +52,9 @@ extension VirtualGIC {
 }
 
 extension VCPUInterruptBank {
-    mutating func fillListRegisters() -> ListRegisterLoad {
+    /// `VirtualGIC.fillListRegisters` on this bank, for the hypervisor's entry path,
+    /// which holds the running VCPU's bank (`VirtualGIC.bankPointer`).
+    public mutating func fillListRegisters() -> ListRegisterLoad {
         if anyPendingAgain {  // what the fill shows includes those instances
             pendingAgain = InterruptSet()
             anyPendingAgain = false
@@ -159,6 +160,12 @@ extension VCPUInterruptBank {
         }
         fillState = .current
         return ListRegisterLoad(values: InlineArray(repeating: 0), control: HypervisorControl.enable, changed: changed, waiting: 0)
+    }
+
+    /// `VirtualGIC.fold` on this bank, for the hypervisor's exit path (as `fillListRegisters`).
+    public mutating func fold(fromHardware values: InlineArray<4, UInt32>) {
+        var ignored = ListRegisterSync()
+        sync(fromHardware: values, reporting: false, into: &ignored)
     }
 
     /// Folds the list registers read back on exit from `vcpu` into the model:
