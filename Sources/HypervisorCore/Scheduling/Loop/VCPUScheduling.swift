@@ -82,9 +82,6 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
         longestWaits = InlineArray(repeating: .zero)
     }
 
-    @inline(__always)
-    static func index(_ vcpu: VCPUID) -> Int { Int(vcpu.rawValue) }
-
     /// The slot of `vcpu`, nil for an id of `capacity` or more: one unsigned
     /// comparison, and the slot is then known to be in bounds.
     @inline(__always)
@@ -94,8 +91,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
 
     /// Adds a runnable VCPU (ids are 0..<capacity). `progressWindow` zero: never watched.
     public mutating func admit(_ vcpu: VCPUID, parameters: S.Parameters, progressWindow: TimeSpan, now: Instant) throws(SchedulerError) {
-        let i = Self.index(vcpu)
-        guard i < capacity else { throw .capacityExceeded }
+        guard let i = Self.slot(vcpu) else { throw .capacityExceeded }
         try scheduler.insert(vcpu, parameters: parameters, now: now)
         slots[i] = Slot(present: true, window: progressWindow, watchedSince: now, waitingSince: now)
         used = max(used, i + 1)
@@ -105,8 +101,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
 
     /// The VCPU waits for an interrupt, or until `wakeAt` (its virtual timer).
     public mutating func block(_ vcpu: VCPUID, wakeAt: Instant, now: Instant) {
-        let i = Self.index(vcpu)
-        guard i < capacity, slots[i].present else { return }
+        guard let i = Self.slot(vcpu), slots[i].present else { return }
         let replaced = slots[i].blocked ? slots[i].wakeAt : .never
         slots[i].blocked = true
         slots[i].wakeAt = wakeAt
@@ -120,8 +115,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     /// runnable or removed. While someone runs and no decision is pending,
     /// the wake may keep the last decision (`wakeMayKeepDecision`).
     public mutating func wake(_ vcpu: VCPUID, now: Instant) {
-        let i = Self.index(vcpu)
-        guard i < capacity, slots[i].present, slots[i].blocked else { return }
+        guard let i = Self.slot(vcpu), slots[i].present, slots[i].blocked else { return }
         let cancelled = slots[i].wakeAt
         slots[i].blocked = false
         slots[i].wakeAt = .never
@@ -168,8 +162,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
 
     /// The VCPU's VM stopped: it never runs again.
     public mutating func remove(_ vcpu: VCPUID, now: Instant) {
-        let i = Self.index(vcpu)
-        guard i < capacity, slots[i].present else { return }
+        guard let i = Self.slot(vcpu), slots[i].present else { return }
         slots[i] = Slot()
         findEarliestWake()
         try? scheduler.remove(vcpu, now: now)
@@ -294,8 +287,7 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
     /// `now`, a wait still going on then counts too (a run that ends because
     /// `vcpu` starved reports the wait that starved it).
     public mutating func longestWait(_ vcpu: VCPUID, upTo now: Instant? = nil) -> TimeSpan {
-        let i = Self.index(vcpu)
-        guard i < capacity else { return .zero }
+        guard let i = Self.slot(vcpu) else { return .zero }
         guard let now, slots[i].present, slots[i].waitingSince != .never, slots[i].waitingSince < now else { return longestWaits[i] }
         return max(longestWaits[i], now.since(slots[i].waitingSince))
     }
@@ -325,8 +317,8 @@ public struct VCPUScheduling<S: VCPUScheduler, let capacity: Int> {
 
     @inline(__always)
     public mutating func isBlocked(_ vcpu: VCPUID) -> Bool {
-        let i = Self.index(vcpu)
-        return i < capacity && slots[i].blocked
+        guard let i = Self.slot(vcpu) else { return false }
+        return slots[i].blocked
     }
 
     /// Nobody runs and nothing can change that: every VCPU left is blocked
