@@ -8,7 +8,8 @@
 // Each member checks the slot it is given once (a slot of `capacity` or more
 // traps there); the sifts then index without checks: heap positions are below
 // `count`, which never exceeds `capacity`, and every slot in `heap` was checked
-// when it went in.
+// when it went in. `insert` and `removeFirst` trust their callers (a slot not
+// in the heap, a heap not empty); debug builds, the host tests', assert it.
 struct SlotHeap<let capacity: Int> {
     /// Slot numbers in heap order; the first `count` are in use.
     private var heap: InlineArray<capacity, Int>
@@ -66,6 +67,7 @@ struct SlotHeap<let capacity: Int> {
     /// Puts `slot`, which is not in the heap, in with this key (`set`
     /// without the checks for a slot already in).
     mutating func insert(_ slot: Int, key: UInt64, tie: UInt64) {
+        assert(position[slot] < 0, "SlotHeap.insert: slot already in")  // debug builds (host tests)
         keys[slot] = key
         ties[slot] = tie
         count += 1
@@ -75,6 +77,7 @@ struct SlotHeap<let capacity: Int> {
     /// Takes the first slot out (`remove` of the first, without looking for
     /// it); the heap must not be empty.
     mutating func removeFirst() {
+        assert(count > 0, "SlotHeap.removeFirst: empty")  // debug builds (host tests)
         position[heap[0]] = -1
         count -= 1
         if count > 0 { siftDown(heap[count], from: 0) }
